@@ -1,0 +1,151 @@
+// The topology model: filters, their pins (direction, hosting, framing, optional vendor
+// allocator) and connections. Produced by the config loader, consumed by negotiation and ksimd.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ksim/proto/framing.hpp"
+#include "ksim/proto/memory_types.hpp"
+
+namespace ksim::proto {
+
+// KSPIN_DATAFLOW: In = the pin consumes (sink), Out = the pin produces (source).
+enum class PinDirection { In, Out };
+
+// Where a pin lives: in ksimd (the simulated kernel) or in a client process (user mode).
+enum class PinHosting { Kernel, User };
+
+// KSALLOCATORMODE.
+enum class AllocatorMode { User = 0, Kernel = 1 };
+
+// Which framing property a pin answers (ksproxy.h FRAMING_PROP).
+enum class FramingProp { None, Old, Ex };
+
+enum class FilterKind {
+    VideoCapture,      // simulated camera (avshws shape)
+    AudioCapture,      // simulated PCM capture
+    InPlaceTransform,  // modifies frames in place (overlay / invert)
+    CopyTransform,     // different framing downstream (conversion / scaling)
+    KernelSink,        // counts and checks frames
+    UserSource,        // pins hosted by a client that produces frames
+    UserSink,          // pins hosted by a client that consumes frames
+};
+
+enum class VideoFormat { Nv12, Yuy2, Rgb24 };
+
+struct VideoParams {
+    VideoFormat format = VideoFormat::Nv12;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    std::uint32_t fps_numerator = 30;
+    std::uint32_t fps_denominator = 1;
+};
+
+struct AudioParams {
+    std::uint32_t sample_rate = 48000;
+    std::uint32_t channels = 2;
+    std::uint32_t bits_per_sample = 16;
+    std::uint32_t frames_per_period = 480;  // samples per channel in one KS frame
+};
+
+// Capabilities a vendor allocator (KSALLOCATOR_DISPATCH over a DMA-like common buffer)
+// declares; negotiation compares them against a connection's combined framing.
+struct VendorAllocatorCaps {
+    std::string name;
+    AllocatorMode mode = AllocatorMode::Kernel;  // KSALLOCATOR_DISPATCH allocators are kernel-mode
+    Guid memory_type = memory_type::kKernelNonPaged;
+    std::uint32_t min_frame_size = 0;
+    std::uint32_t max_frame_size = 0xFFFFFFFFu;
+    std::uint32_t max_frames = 0;
+    std::uint32_t alignment_mask = 0;  // strictest alignment it can honour (mask)
+    bool contiguous = true;            // each frame is physically contiguous
+    bool scatter_gather = true;        // can describe frames as S/G lists
+    std::uint32_t max_sg_entries = 128;          // SCATTER_GATHER_MAPPINGS_MAX in avshws
+    std::uint32_t max_segment_bytes = 0x10000;   // MaxMappingByteCount
+    std::uint64_t physical_base = 0x1'0000'0000ull;  // simulated physical address window
+    std::uint64_t physical_limit = 0x1'FFFF'FFFFull;
+    std::uint32_t boundary = 0;  // frames must not cross this power-of-two boundary (0 = none)
+};
+
+struct PinDescriptor {
+    std::string id;
+    PinDirection direction = PinDirection::Out;
+    PinHosting hosting = PinHosting::Kernel;
+    Guid medium = medium::kStandard;  // Medium.Set: the pin's bus for memory-type matching
+    std::optional<AllocatorFramingEx> framing;          // answers ALLOCATORFRAMING_EX
+    std::optional<AllocatorFraming> legacy_framing;     // answers only ALLOCATORFRAMING
+    std::optional<VendorAllocatorCaps> allocator;       // KSPIN_DISPATCH.Allocator
+    std::string pointer;  // JSON pointer of the pin in its config, for diagnostics
+
+    [[nodiscard]] FramingProp framing_prop() const {
+        return framing ? FramingProp::Ex : legacy_framing ? FramingProp::Old : FramingProp::None;
+    }
+};
+
+struct FilterDescriptor {
+    std::string id;
+    FilterKind kind = FilterKind::VideoCapture;
+    std::optional<VideoParams> video;
+    std::optional<AudioParams> audio;
+    std::vector<PinDescriptor> pins;
+    std::string pointer;
+
+    [[nodiscard]] const PinDescriptor* find_pin(std::string_view pin_id) const;
+};
+
+// "filter.pin".
+struct PinRef {
+    std::string filter;
+    std::string pin;
+    [[nodiscard]] std::string to_string() const { return filter + "." + pin; }
+    friend bool operator==(const PinRef&, const PinRef&) = default;
+};
+
+// A connection always runs from an output pin (`from`) to an input pin (`to`).
+struct Connection {
+    PinRef from;
+    PinRef to;
+    std::string pointer;
+    [[nodiscard]] std::string id() const { return from.to_string() + "->" + to.to_string(); }
+};
+
+// A memory type a topology declares itself (device memory), usable by name in its framing.
+struct CustomMemoryType {
+    std::string name;
+    Guid guid;
+    MemoryClass memory_class = MemoryClass::DeviceSpecific;
+};
+
+struct Topology {
+    std::string name;
+    std::string comment;
+    std::string source_file;
+    std::vector<CustomMemoryType> memory_types;
+    std::vector<FilterDescriptor> filters;
+    std::vector<Connection> connections;
+
+    [[nodiscard]] const FilterDescriptor* find_filter(std::string_view id) const;
+    [[nodiscard]] const PinDescriptor* find_pin(const PinRef& ref) const;
+};
+
+// Bytes of one image (NV12: w*h*3/2, YUY2: w*h*2, RGB24: w*h*3 with rows padded to 4 bytes).
+std::uint32_t image_size(const VideoParams& v);
+// Bytes of one audio period.
+std::uint32_t period_size(const AudioParams& a);
+
+// The framing a pin reports through ALLOCATORFRAMING_EX after its format-driven edit at pin
+// creation (avshws: Frames kept, physical and framing range Min = Max = image size, stepping 0
+// is normalised to 1). Pins that declare only the legacy property are converted as KsProxy does.
+// Returns nullopt for FramingProp::None.
+std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filter,
+                                                    const PinDescriptor& pin);
+
+std::string_view to_string(PinDirection d);
+std::string_view to_string(PinHosting h);
+std::string_view to_string(FilterKind k);
+std::string_view to_string(VideoFormat f);
+
+}  // namespace ksim::proto

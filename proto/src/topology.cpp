@@ -1,0 +1,87 @@
+#include "ksim/proto/topology.hpp"
+
+#include <algorithm>
+
+namespace ksim::proto {
+
+const PinDescriptor* FilterDescriptor::find_pin(std::string_view pin_id) const {
+    auto it = std::ranges::find(pins, pin_id, &PinDescriptor::id);
+    return it == pins.end() ? nullptr : &*it;
+}
+
+const FilterDescriptor* Topology::find_filter(std::string_view id) const {
+    auto it = std::ranges::find(filters, id, &FilterDescriptor::id);
+    return it == filters.end() ? nullptr : &*it;
+}
+
+const PinDescriptor* Topology::find_pin(const PinRef& ref) const {
+    const FilterDescriptor* f = find_filter(ref.filter);
+    return f ? f->find_pin(ref.pin) : nullptr;
+}
+
+std::uint32_t image_size(const VideoParams& v) {
+    const std::uint64_t w = v.width, h = v.height;
+    std::uint64_t bytes = 0;
+    switch (v.format) {
+        case VideoFormat::Nv12: bytes = w * h * 3 / 2; break;
+        case VideoFormat::Yuy2: bytes = w * 2 * h; break;
+        case VideoFormat::Rgb24: bytes = ((w * 3 + 3) & ~std::uint64_t{3}) * h; break;  // DIB rows
+    }
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, 0xFFFFFFFFu));
+}
+
+std::uint32_t period_size(const AudioParams& a) {
+    const std::uint64_t bytes =
+        std::uint64_t{a.frames_per_period} * a.channels * ((a.bits_per_sample + 7) / 8);
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, 0xFFFFFFFFu));
+}
+
+std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filter,
+                                                    const PinDescriptor& pin) {
+    std::optional<AllocatorFramingEx> framing = pin.framing;
+    if (!framing && pin.legacy_framing) framing = to_framing_ex(*pin.legacy_framing);
+    if (!framing) return std::nullopt;
+
+    // avshws edits its capture pin's framing at pin creation so that it follows the format:
+    // physical and framing range Min = Max = the image size. ksim does the same for the
+    // output pins of capture filters (stepping 1 instead of the sample's 0; see docs/framing.md).
+    std::optional<std::uint32_t> size;
+    if (pin.direction == PinDirection::Out) {
+        if (filter.kind == FilterKind::VideoCapture && filter.video) size = image_size(*filter.video);
+        if (filter.kind == FilterKind::AudioCapture && filter.audio) size = period_size(*filter.audio);
+    }
+    if (size) {
+        for (FramingItem& item : framing->items) {
+            item.physical_range = {*size, *size, 1};
+            item.framing_range.range = {*size, *size, 1};
+        }
+    }
+    return framing;
+}
+
+std::string_view to_string(PinDirection d) { return d == PinDirection::In ? "in" : "out"; }
+std::string_view to_string(PinHosting h) { return h == PinHosting::Kernel ? "kernel" : "user"; }
+
+std::string_view to_string(FilterKind k) {
+    switch (k) {
+        case FilterKind::VideoCapture: return "video_capture";
+        case FilterKind::AudioCapture: return "audio_capture";
+        case FilterKind::InPlaceTransform: return "inplace_transform";
+        case FilterKind::CopyTransform: return "copy_transform";
+        case FilterKind::KernelSink: return "kernel_sink";
+        case FilterKind::UserSource: return "user_source";
+        case FilterKind::UserSink: return "user_sink";
+    }
+    return "?";
+}
+
+std::string_view to_string(VideoFormat f) {
+    switch (f) {
+        case VideoFormat::Nv12: return "NV12";
+        case VideoFormat::Yuy2: return "YUY2";
+        case VideoFormat::Rgb24: return "RGB24";
+    }
+    return "?";
+}
+
+}  // namespace ksim::proto

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job in one command: install, build, and run ksim on the default demo config.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=$("$root/scripts/build.sh" | tail -n 1)
+config=${1:-"$root/configs/demo-capture-1080p.json"}
+ctl="$build_dir/client/ksimctl/ksimctl"
+
+echo "== validating every shipped config"
+"$ctl" validate "$root"/configs/*.json
+echo "== negotiating $config"
+"$ctl" negotiate "$config" --explain
