@@ -150,9 +150,12 @@ std::optional<AllocatorFramingEx> read_framing(ConfigReader& r, const json& v, c
         }
         if (s.contains("alignment"))
             if (auto a = r.alignment(s["alignment"], child(sp, "alignment"))) alignment = *a;
-        if (auto x = r.u32(s, sp, "min_frame_size")) min = *x;
-        if (auto x = r.u32(s, sp, "max_frame_size")) max = *x;
-        if (r.error_count() == before) check_span(r, sp, min, max, std::nullopt, "min_frame_size", "max_frame_size");
+        auto min_read = r.u32(s, sp, "min_frame_size");
+        auto max_read = r.u32(s, sp, "max_frame_size");
+        if (min_read) min = *min_read;
+        if (max_read) max = *max_read;
+        if ((min_read || !s.contains("min_frame_size")) && (max_read || !s.contains("max_frame_size")))
+            check_span(r, sp, min, max, std::nullopt, "min_frame_size", "max_frame_size");
         if (r.error_count() != before) return std::nullopt;
         out = make_simple_framing(memory, RequirementFlags{flags & 0x8000000Fu}, frames, alignment, min, max);
         FramingItem::split_raw_flags(flags, out.items[0].requirement_flags, out.items[0].pipe_flags);
@@ -213,8 +216,10 @@ std::optional<VendorAllocatorCaps> read_allocator(ConfigReader& r, const json& v
     }
     if (v.contains("memory_type"))
         if (auto g = r.memory_type(v["memory_type"], child(ptr, "memory_type"))) a.memory_type = *g;
-    if (auto x = r.u32(v, ptr, "min_frame_size")) a.min_frame_size = *x;
-    if (auto x = r.u32(v, ptr, "max_frame_size")) a.max_frame_size = *x;
+    auto min_read = r.u32(v, ptr, "min_frame_size");
+    auto max_read = r.u32(v, ptr, "max_frame_size");
+    if (min_read) a.min_frame_size = *min_read;
+    if (max_read) a.max_frame_size = *max_read;
     if (auto x = r.u32(v, ptr, "max_frames"))
         if (check_frames(r, child(ptr, "max_frames"), *x, false)) a.max_frames = *x;
     if (v.contains("alignment"))
@@ -254,7 +259,7 @@ std::optional<VendorAllocatorCaps> read_allocator(ConfigReader& r, const json& v
             }
         }
     }
-    if (r.error_count() == before)
+    if ((min_read || !v.contains("min_frame_size")) && (max_read || !v.contains("max_frame_size")))
         check_span(r, ptr, a.min_frame_size, a.max_frame_size, std::nullopt, "min_frame_size", "max_frame_size");
     if (a.scatter_gather && a.max_sg_entries == 0)
         r.report(child(ptr, "max_sg_entries"), "allocator.sg-entries-zero",
