@@ -51,6 +51,19 @@ constexpr std::string_view kRequirementPrefix = "KSALLOCATOR_REQUIREMENTF_";
 constexpr std::string_view kPipePrefix = "KSALLOCATOR_FLAG_";
 constexpr std::string_view kOptionPrefix = "KSALLOCATOR_OPTIONF_";
 
+// Parsed non-negative numbers are unsigned; values built in C++ may be signed.
+std::optional<std::uint64_t> as_u64(const json& v) {
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+    return std::nullopt;
+}
+
+std::optional<std::uint32_t> as_u32(const json& v) {
+    auto x = as_u64(v);
+    if (x && *x <= 0xFFFFFFFFull) return static_cast<std::uint32_t>(*x);
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string_view> closest_name(std::string_view word, std::initializer_list<std::string_view> candidates) {
@@ -114,8 +127,7 @@ std::optional<std::uint32_t> ConfigReader::u32(const json& obj, const std::strin
                "an integer from 0 to 4294967295");
         return std::nullopt;
     }
-    if (it->is_number_unsigned() && it->get<std::uint64_t>() <= 0xFFFFFFFFull)
-        return static_cast<std::uint32_t>(it->get<std::uint64_t>());
+    if (auto x = as_u32(*it)) return x;
     report(p, "value.out-of-range", fmt::format("{} does not fit a ULONG", it->dump()),
            "an integer from 0 to 4294967295");
     return std::nullopt;
@@ -125,7 +137,7 @@ std::optional<std::uint64_t> ConfigReader::u64(const json& obj, const std::strin
     auto it = obj.find(key);
     if (it == obj.end()) return std::nullopt;
     std::string p = child(ptr, key);
-    if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+    if (auto x = as_u64(*it)) return x;
     if (it->is_string()) {
         std::string s = it->get<std::string>();
         if (s.size() > 2 && s.size() <= 18 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -208,8 +220,8 @@ std::optional<std::uint32_t> ConfigReader::alignment(const json& v, const std::s
                guess ? fmt::format("did you mean \"{}\"?", *guess) : std::string(kHint));
         return std::nullopt;
     }
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xFFFFFFFFull) {
-        auto mask = static_cast<std::uint32_t>(v.get<std::uint64_t>());
+    if (auto as_mask = as_u32(v)) {
+        auto mask = *as_mask;
         if (is_alignment_mask(mask)) return mask;
         report(ptr, "alignment.not-mask", fmt::format("alignment mask {:#x} is not of the form 2^n-1", mask),
                std::string(kHint));
@@ -234,8 +246,7 @@ std::optional<std::uint32_t> ConfigReader::item_flags(const json& v, const std::
 std::optional<std::uint32_t> ConfigReader::legacy_flags(const json& v, const std::string& ptr) { return flags(v, ptr, true); }
 
 std::optional<std::uint32_t> ConfigReader::flags(const json& v, const std::string& ptr, bool legacy) {
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xFFFFFFFFull)
-        return static_cast<std::uint32_t>(v.get<std::uint64_t>());
+    if (auto x = as_u32(v)) return x;
     if (!v.is_array()) {
         report(ptr, "type.mismatch", fmt::format("expected an array of flag names or a number, found {}", type_word(v)),
                "e.g. [\"SYSTEM_MEMORY\", \"PREFERENCES_ONLY\"] or 2147483650");
@@ -246,8 +257,8 @@ std::optional<std::uint32_t> ConfigReader::flags(const json& v, const std::strin
     for (std::size_t i = 0; i < v.size(); ++i) {
         const json& e = v[i];
         std::string p = child(ptr, i);
-        if (e.is_number_unsigned() && e.get<std::uint64_t>() <= 0xFFFFFFFFull) {
-            out |= static_cast<std::uint32_t>(e.get<std::uint64_t>());
+        if (auto x = as_u32(e)) {
+            out |= *x;
             continue;
         }
         if (!e.is_string()) {

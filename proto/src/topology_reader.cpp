@@ -65,11 +65,11 @@ std::optional<VideoParams> read_video(ConfigReader& r, const json& v, const std:
     if (v.contains("fps")) {
         std::string fp = child(ptr, "fps");
         const json& f = v["fps"];
-        if (!f.is_array() || f.size() != 2 || !f[0].is_number_unsigned() || !f[1].is_number_unsigned()) {
+        if (!f.is_array() || f.size() != 2 || !f[0].is_number_integer() || !f[1].is_number_integer()) {
             r.report(fp, "type.mismatch", fmt::format("fps must be [numerator, denominator], found {}", f.dump()),
                      "e.g. [30, 1] or [30000, 1001]");
-        } else if (f[0].get<std::uint64_t>() == 0 || f[1].get<std::uint64_t>() == 0 ||
-                   f[0].get<std::uint64_t>() > 0xFFFFFFFFull || f[1].get<std::uint64_t>() > 0xFFFFFFFFull) {
+        } else if (f[0].get<std::int64_t>() <= 0 || f[1].get<std::int64_t>() <= 0 ||
+                   f[0].get<std::int64_t>() > 0xFFFFFFFFll || f[1].get<std::int64_t>() > 0xFFFFFFFFll) {
             r.report(fp, "value.out-of-range", fmt::format("frame rate {} has a zero or oversized term", f.dump()),
                      "both terms between 1 and 4294967295");
         } else {

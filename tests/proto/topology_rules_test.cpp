@@ -1,0 +1,291 @@
+// One test per validation rule: a minimal config broken in exactly one way, asserting the rule
+// id, the JSON pointer and the message.
+#include "config_test_util.hpp"
+
+using namespace ksim::proto;
+using namespace ksim::proto::test;
+using nlohmann::json;
+
+namespace {
+constexpr const char* kSimple = "/filters/0/pins/0/framing/simple";
+json& simple(json& c) { return c["filters"][0]["pins"][0]["framing"]["simple"]; }
+json& capture_pin(json& c) { return c["filters"][0]["pins"][0]; }
+json& viewer_pin(json& c) { return c["filters"][1]["pins"][0]; }
+json items_framing() {
+    return json::parse(R"({"items": [{"memory_type": "KERNEL_NONPAGED", "frames": 2,
+        "physical_range": {"min": 0, "max": 4096, "stepping": 1},
+        "framing_range": {"min": 0, "max": 4096, "stepping": 1}}]})");
+}
+}  // namespace
+
+TEST(TopologyRules, MinimalConfig_Validates) { EXPECT_TRUE(diagnostics_of(minimal_config()).empty()); }
+
+TEST(TopologyRules, UnknownKey_ReportedWithDidYouMean) {
+    json c = minimal_config();
+    capture_pin(c)["framming"] = json::object();
+    expect_single(c, "key.unknown", "/filters/0/pins/0/framming", "unknown key \"framming\"");
+    EXPECT_NE(diagnostics_of(c)[0].hint.find("did you mean \"framing\""), std::string::npos);
+}
+
+TEST(TopologyRules, MissingRequiredKey_Reported) {
+    json c = minimal_config();
+    c["filters"][1].erase("kind");
+    expect_single(c, "key.missing", "/filters/1", "\"kind\"");
+}
+
+TEST(TopologyRules, WrongType_Reported) {
+    json c = minimal_config();
+    simple(c)["frames"] = "two";
+    expect_single(c, "type.mismatch", std::string(kSimple) + "/frames", "expected an unsigned integer");
+}
+
+TEST(TopologyRules, NegativeOrOversizedNumber_OutOfRange) {
+    json c = minimal_config();
+    simple(c)["max_frame_size"] = 4294967296ull;
+    expect_single(c, "value.out-of-range", std::string(kSimple) + "/max_frame_size", "does not fit a ULONG");
+}
+
+TEST(TopologyRules, MinGreaterThanMax_Reported) {
+    json c = minimal_config();
+    simple(c)["min_frame_size"] = 8192;
+    expect_single(c, "range.min-gt-max", std::string(kSimple) + "/min_frame_size", "8192 is greater than");
+}
+
+TEST(TopologyRules, SteppingLargerThanSpan_Reported) {
+    json c = minimal_config();
+    json f = items_framing();
+    f["items"][0]["physical_range"]["stepping"] = 8192;
+    capture_pin(c)["framing"] = f;
+    expect_single(c, "range.stepping", "/filters/0/pins/0/framing/items/0/physical_range/stepping",
+                  "larger than the span 4096");
+}
+
+TEST(TopologyRules, SteppingNotDividingSpan_Reported) {
+    json c = minimal_config();
+    json f = items_framing();
+    f["items"][0]["framing_range"]["stepping"] = 1000;
+    capture_pin(c)["framing"] = f;
+    expect_single(c, "range.stepping", "/filters/0/pins/0/framing/items/0/framing_range/stepping",
+                  "does not divide the span 4096");
+}
+
+TEST(TopologyRules, ZeroFrames_Reported) {
+    json c = minimal_config();
+    simple(c)["frames"] = 0;
+    expect_single(c, "frames.zero", std::string(kSimple) + "/frames", "frame count 0");
+}
+
+TEST(TopologyRules, AbsurdFrames_Reported) {
+    json c = minimal_config();
+    simple(c)["frames"] = 100000;
+    expect_single(c, "frames.absurd", std::string(kSimple) + "/frames", "100000 is absurd");
+}
+
+TEST(TopologyRules, AlignmentNotMask_Reported) {
+    json c = minimal_config();
+    simple(c)["alignment"] = 6;
+    expect_single(c, "alignment.not-mask", std::string(kSimple) + "/alignment", "not of the form 2^n-1");
+}
+
+TEST(TopologyRules, AlignmentBytesNotPowerOfTwo_Reported) {
+    json c = minimal_config();
+    simple(c)["alignment"] = {{"bytes", 48}};
+    expect_single(c, "alignment.not-mask", std::string(kSimple) + "/alignment/bytes", "not a power of two");
+}
+
+TEST(TopologyRules, UnknownAlignmentName_Reported) {
+    json c = minimal_config();
+    simple(c)["alignment"] = "FILE_QUAD_ALIGMENT";
+    expect_single(c, "alignment.unknown-name", std::string(kSimple) + "/alignment", "FILE_QUAD_ALIGMENT");
+}
+
+TEST(TopologyRules, CompressionDenominatorZero_Reported) {
+    json c = minimal_config();
+    json f = items_framing();
+    f["output_compression"] = {{"numerator", 1}, {"denominator", 0}};
+    capture_pin(c)["framing"] = f;
+    expect_single(c, "compression.denominator-zero", "/filters/0/pins/0/framing/output_compression/denominator",
+                  "denominator is 0");
+}
+
+TEST(TopologyRules, UnknownFlagName_Reported) {
+    json c = minimal_config();
+    simple(c)["flags"] = {"SYSTEM_MEMORY", "PREFERENCE_ONLY"};
+    expect_single(c, "flags.unknown-name", std::string(kSimple) + "/flags/1", "PREFERENCE_ONLY");
+}
+
+TEST(TopologyRules, UnknownMemoryType_Reported) {
+    json c = minimal_config();
+    simple(c)["memory_type"] = "KERNEL_NONPAGD";
+    expect_single(c, "memory-type.unknown", std::string(kSimple) + "/memory_type", "KERNEL_NONPAGD");
+}
+
+TEST(TopologyRules, MalformedDeclaredGuid_Reported) {
+    json c = minimal_config();
+    c["memory_types"] = {{"VENDOR", "not-a-guid"}};
+    expect_single(c, "guid.malformed", "/memory_types/VENDOR", "not a GUID");
+}
+
+TEST(TopologyRules, RedefinedWellKnownMemoryType_Reported) {
+    json c = minimal_config();
+    c["memory_types"] = {{"USER", "6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01"}};
+    expect_single(c, "memory-type.redefined", "/memory_types/USER", "well-known");
+}
+
+TEST(TopologyRules, UnknownFilterKind_Reported) {
+    json c = minimal_config();
+    c["filters"][1]["kind"] = "user_snk";
+    expect_single(c, "value.unknown-name", "/filters/1/kind", "user_snk");
+}
+
+TEST(TopologyRules, CaptureFilterWithoutVideo_Reported) {
+    json c = minimal_config();
+    c["filters"][0].erase("video");
+    expect_single(c, "filter.params-missing", "/filters/0", "needs \"video\"");
+}
+
+TEST(TopologyRules, DuplicatePinId_Reported) {
+    json c = minimal_config();
+    json extra = viewer_pin(c);
+    c["filters"][1]["pins"].push_back(extra);
+    expect_single(c, "id.duplicate", "/filters/1/pins/1/id", "\"input\" is used twice");
+}
+
+TEST(TopologyRules, IdWithDot_Reported) {
+    json c = minimal_config();
+    c["filters"].push_back({{"id", "a.b"}, {"kind", "kernel_sink"}, {"pins", json::array()}});
+    expect_single(c, "id.invalid", "/filters/2/id", "contains '.'");
+}
+
+TEST(TopologyRules, UnknownPinInConnection_Reported) {
+    json c = minimal_config();
+    c["connections"][0]["to"] = "viewer.inptu";
+    expect_single(c, "connection.unknown-pin", "/connections/0/to", "no pin \"inptu\"");
+    EXPECT_NE(diagnostics_of(c)[0].hint.find("viewer.input"), std::string::npos);
+}
+
+TEST(TopologyRules, UnknownFilterInConnection_Reported) {
+    json c = minimal_config();
+    c["connections"][0]["from"] = "camra.capture";
+    expect_single(c, "connection.unknown-pin", "/connections/0/from", "no filter \"camra\"");
+}
+
+TEST(TopologyRules, MalformedPinReference_Reported) {
+    json c = minimal_config();
+    c["connections"][0]["to"] = "viewer";
+    expect_single(c, "connection.malformed-ref", "/connections/0/to", "not \"filter.pin\"");
+}
+
+TEST(TopologyRules, DirectionMismatch_Reported) {
+    json c = minimal_config();
+    viewer_pin(c)["direction"] = "out";
+    expect_single(c, "connection.direction", "/connections/0/to", "is an output pin");
+}
+
+TEST(TopologyRules, PinConnectedTwice_Reported) {
+    json c = minimal_config();
+    c["filters"][1]["pins"].push_back({{"id", "second"}, {"direction", "in"}, {"hosting", "user"}});
+    c["connections"].push_back({{"from", "camera.capture"}, {"to", "viewer.second"}});
+    expect_single(c, "connection.pin-reused", "/connections/1/from", "already connected at /connections/0/from");
+}
+
+TEST(TopologyRules, KernelAllocatorOnUserPin_Reported) {
+    json c = minimal_config();
+    viewer_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 4}};
+    expect_single(c, "allocator.kernel-on-user-pin", "/filters/1/pins/0/allocator", "kernel-mode allocator \"dma\"");
+}
+
+TEST(TopologyRules, UserModeAllocatorOnUserPin_Accepted) {
+    json c = minimal_config();
+    viewer_pin(c)["allocator"] = {{"name", "shm"}, {"mode", "user"}, {"max_frames", 4}};
+    EXPECT_TRUE(diagnostics_of(c).empty());
+}
+
+TEST(TopologyRules, AllocatorWindowInverted_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 4}, {"physical_window", {"0x2000", "0x1000"}}};
+    expect_single(c, "range.min-gt-max", "/filters/0/pins/0/allocator/physical_window/0", "is above high");
+}
+
+TEST(TopologyRules, AllocatorBoundaryNotPowerOfTwo_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 4}, {"boundary", 3000}};
+    expect_single(c, "allocator.boundary", "/filters/0/pins/0/allocator/boundary", "3000");
+}
+
+TEST(TopologyRules, AllocatorZeroMaxFrames_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 0}};
+    expect_single(c, "frames.zero", "/filters/0/pins/0/allocator/max_frames", "frame count 0");
+}
+
+TEST(TopologyRules, ScatterGatherWithZeroEntries_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 4}, {"max_sg_entries", 0}};
+    expect_single(c, "allocator.sg-entries-zero", "/filters/0/pins/0/allocator/max_sg_entries", "0 entries");
+}
+
+TEST(TopologyRules, FramingAndLegacyFramingTogether_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["legacy_framing"] = {{"frames", 2}, {"frame_size", 6144}};
+    expect_single(c, "framing.conflict", "/filters/0/pins/0/legacy_framing", "not both");
+}
+
+TEST(TopologyRules, FramingWithoutSimpleOrItems_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["framing"] = json::object();
+    expect_single(c, "framing.shape", "/filters/0/pins/0/framing", "exactly one");
+}
+
+TEST(TopologyRules, EmptyItems_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["framing"] = {{"items", json::array()}};
+    expect_single(c, "framing.no-items", "/filters/0/pins/0/framing/items", "no items");
+}
+
+TEST(TopologyRules, KernelHostedPinOnUserFilter_Reported) {
+    json c = minimal_config();
+    viewer_pin(c)["hosting"] = "kernel";
+    expect_single(c, "pin.hosting-kind", "/filters/1/pins/0/hosting", "cannot be kernel-hosted");
+}
+
+TEST(TopologyRules, UnsupportedVersion_Reported) {
+    json c = minimal_config();
+    c["ksim_topology"] = 2;
+    expect_single(c, "version.unsupported", "/ksim_topology", "version 2");
+}
+
+TEST(TopologyRules, UnknownPoolType_Reported) {
+    json c = minimal_config();
+    viewer_pin(c)["legacy_framing"] = {{"pool_type", "NonPaged"}};
+    expect_single(c, "value.unknown-name", "/filters/1/pins/0/legacy_framing/pool_type", "NonPaged");
+}
+
+TEST(TopologyRules, ZeroFrameRateTerm_Reported) {
+    json c = minimal_config();
+    c["filters"][0]["video"]["fps"] = {30, 0};
+    expect_single(c, "value.out-of-range", "/filters/0/video/fps", "zero");
+}
+
+TEST(TopologyRules, SyntaxError_ReportedWithLineAndColumn) {
+    auto r = load_topology_text("{\n  \"ksim_topology\": 1,\n  \"filters\": [,]\n}", "s.json");
+    ASSERT_FALSE(r);
+    ASSERT_EQ(r.error().size(), 1u);
+    EXPECT_EQ(r.error()[0].rule, "json.syntax");
+    EXPECT_EQ(r.error()[0].line, 3);
+    EXPECT_EQ(r.error()[0].column, 15);
+}
+
+TEST(TopologyRules, SeveralProblems_AllReportedInOnePass) {
+    json c = minimal_config();
+    simple(c)["frames"] = 0;
+    simple(c)["alignment"] = 5;
+    c["connections"][0]["to"] = "viewer.nope";
+    capture_pin(c)["bogus"] = 1;
+    Diagnostics d = diagnostics_of(c);
+    ASSERT_EQ(d.size(), 4u);
+    std::vector<std::string> rules;
+    for (const auto& x : d) rules.push_back(x.rule);
+    std::sort(rules.begin(), rules.end());
+    EXPECT_EQ(rules, (std::vector<std::string>{"alignment.not-mask", "connection.unknown-pin", "frames.zero", "key.unknown"}));
+}
