@@ -289,3 +289,24 @@ TEST(TopologyRules, SeveralProblems_AllReportedInOnePass) {
     std::sort(rules.begin(), rules.end());
     EXPECT_EQ(rules, (std::vector<std::string>{"alignment.not-mask", "connection.unknown-pin", "frames.zero", "key.unknown"}));
 }
+
+TEST(TopologyRules, UnknownBusType_Reported) {
+    json c = minimal_config();
+    viewer_pin(c)["medium"] = "PCIE";
+    expect_single(c, "bus-type.unknown", "/filters/1/pins/0/medium", "PCIE");
+}
+
+TEST(TopologyRules, DuplicateFilterId_Reported) {
+    json c = minimal_config();
+    c["filters"].push_back({{"id", "viewer"}, {"kind", "kernel_sink"}, {"pins", json::array()}});
+    expect_single(c, "id.duplicate", "/filters/2/id", "filter id \"viewer\" is used twice");
+}
+
+TEST(TopologyRules, DeclaredMemoryType_UsableByName) {
+    json c = minimal_config();
+    c["memory_types"] = {{"VENDOR_VRAM", "6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01"}};
+    simple(c)["memory_type"] = "VENDOR_VRAM";
+    auto r = load_topology_text(c.dump(), "t.json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->filters[0].pins[0].framing->items[0].memory_type, make_guid("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01"));
+}
