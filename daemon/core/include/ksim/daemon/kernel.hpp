@@ -1,0 +1,194 @@
+// The daemon's "kernel": one thread-safe facade over the simulated filters, kernel-hosted pins,
+// allocators, pools and hardware. No socket I/O; daemon/server translates protocol messages into
+// calls on this class (docs/daemon.md). Every call may come from any thread; streaming threads
+// (one per running source pin) call back into EventSink and UserPinPort without holding locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ksim/daemon/clock.hpp"
+#include "ksim/proto/error.hpp"
+#include "ksim/proto/framing.hpp"
+#include "ksim/proto/stream_header.hpp"
+#include "ksim/proto/topology.hpp"
+#include "ksim/shm/frame.hpp"
+#include "ksim/shm/region.hpp"
+
+namespace ksim::daemon {
+
+using ClientId = std::uint64_t;  // 0 = the daemon itself
+inline constexpr ClientId kDaemon = 0;
+
+// "filter.pin" on the wire.
+struct PinKey {
+    std::string filter;
+    std::string pin;
+
+    [[nodiscard]] std::string to_string() const { return filter + "." + pin; }
+    // Splits at the last '.'; nullopt when either half is empty.
+    static std::optional<PinKey> parse(std::string_view text);
+    friend auto operator<=>(const PinKey&, const PinKey&) = default;
+};
+
+// What the graph manager commits for one pipe (one or more connections sharing frames).
+struct AllocatorCommit {
+    enum class Kind {
+        Default,  // default kernel pool sized from the framing
+        Vendor,   // the provider pin's KSALLOCATOR_DISPATCH allocator (kernel-mode pipes only)
+        User,     // user-mode pool: client-mappable memory
+    };
+    std::vector<std::pair<PinKey, PinKey>> connections;  // the pipe's connections (from -> to)
+    Kind kind = Kind::Default;
+    PinKey provider;  // pin that provides the allocator
+    proto::Guid memory_type{};
+    std::uint32_t frame_size = 0;
+    std::uint32_t frames = 0;
+    std::uint32_t alignment_mask = 0;
+};
+std::string_view to_string(AllocatorCommit::Kind k);
+
+// Asynchronous events for subscribers.
+struct KernelEvent {
+    enum class Type { StateChanged, FrameDropped, AllocatorCommitted, ClientGone, FramingChanged };
+    Type type = Type::StateChanged;
+    PinKey pin;
+    std::string detail;
+    proto::PinState state{};  // StateChanged: the state just entered
+    ClientId client = kDaemon;  // ClientGone: the client; otherwise the requester if any
+};
+std::string_view to_string(KernelEvent::Type t);
+
+class EventSink {
+public:
+    virtual ~EventSink() = default;
+    virtual void on_event(const KernelEvent&) = 0;
+};
+
+// Where a kernel pin delivers a completed frame whose connected pin is hosted by a client.
+// Implemented by the server (it owns the client rings); called from the daemon's streaming
+// threads with no kernel lock held. Returning false means "could not hand off" (ring full, client
+// gone): the kernel counts a drop and returns the frame to its pool.
+class UserPinPort {
+public:
+    virtual ~UserPinPort() = default;
+    virtual bool deliver(ClientId owner, const PinKey& user_pin, const shm::FrameDescriptor&,
+                         const proto::StreamHeader&) = 0;
+};
+
+struct KernelOptions {
+    std::string shm_prefix = "ksim";       // names regions "<prefix>-<pipe>"
+    std::shared_ptr<Clock> clock;          // null = SteadyClock; tests inject a FakeClock
+    bool streaming_threads = true;         // false: tests drive time with Kernel::advance_time
+};
+
+struct PinInfo {
+    PinKey key;
+    proto::PinDirection direction = proto::PinDirection::Out;
+    proto::PinHosting hosting = proto::PinHosting::Kernel;
+    proto::PinState state = proto::PinState::Stop;
+    ClientId owner = kDaemon;                      // client hosting a user pin; 0 for kernel pins
+    std::optional<proto::AllocatorFramingEx> framing;  // current (format-edited) framing
+    std::optional<std::string> vendor_allocator;   // name of the pin's KSALLOCATOR_DISPATCH
+    bool committed = false;                        // an allocator decision covers this pin
+    std::string allocator;                         // "" or "default"/"vendor:<name>"/"user" once committed
+};
+
+struct FilterInfo {
+    std::string id;
+    proto::FilterKind kind = proto::FilterKind::VideoCapture;
+    std::vector<PinInfo> pins;
+};
+
+// KSSTREAMALLOCATOR_STATUS: the framing in use and the frames currently allocated.
+struct StreamAllocatorStatus {
+    proto::AllocatorFraming framing;
+    std::uint32_t allocated_frames = 0;
+    bool active = false;  // an allocator instance exists (pin's pipe is at ACQUIRE or above)
+};
+
+struct PinStats {
+    std::uint64_t completed = 0;    // frames this pin completed (source) or consumed (sink)
+    std::uint64_t dropped = 0;      // frame periods with no buffer, or hand-offs refused
+    std::uint64_t in_flight = 0;    // frames of this pin's pipe currently outstanding
+    std::string allocator;          // "" when none
+    std::uint64_t latency_samples = 0;
+    double latency_avg_us = 0;      // hand-off latency: completion at the source -> delivery
+    double latency_max_us = 0;
+};
+
+struct ConnectionInfo {
+    PinKey from;
+    PinKey to;
+    bool kernel_mode = true;                   // both ends kernel-hosted
+    std::optional<AllocatorCommit> decision;   // committed pipe decision covering it
+};
+
+// What a client needs to map a pin's frames: the regions (fds via shm::Region::share) and the
+// access it gets. Producers get ReadWrite, consumers ReadOnly.
+struct RegionGrant {
+    std::uint64_t region_id = 0;
+    std::size_t size = 0;
+    shm::Access access = shm::Access::ReadOnly;
+    std::shared_ptr<const shm::Region> region;  // keeps the region alive while the grant is sent
+};
+struct StreamGrant {
+    PinKey pin;
+    std::vector<RegionGrant> regions;
+    std::uint32_t frame_size = 0;
+    std::uint32_t frames = 0;
+};
+
+// One frame not in its pool: who holds it.
+struct LedgerEntry {
+    shm::FrameDescriptor frame{};
+    ClientId owner = kDaemon;  // 0 = held inside the daemon (a pin's queue)
+    PinKey holder;             // pin holding it (queue or client pin)
+    std::string pipe;          // pipe (allocator instance) name
+};
+
+class Kernel {
+public:
+    static Result<std::unique_ptr<Kernel>> create(const proto::Topology&, KernelOptions, EventSink&,
+                                                  UserPinPort&);
+    ~Kernel();
+    Kernel(const Kernel&) = delete;
+    Kernel& operator=(const Kernel&) = delete;
+
+    std::vector<FilterInfo> filters() const;
+    Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinKey&) const;  // current framing
+    Result<StreamAllocatorStatus> allocator_status(const PinKey&) const;
+    Result<PinStats> stats(const PinKey&) const;
+    std::vector<ConnectionInfo> connections() const;
+    Result<void> commit(const AllocatorCommit&);  // re-validated; never trusted blindly
+    // Walks each intermediate state (one StateChanged event per step). Stops at the first step
+    // that fails and returns its error; the pin stays in the last state reached.
+    Result<void> set_state(const PinKey&, proto::PinState target, ClientId requester);
+    Result<PinKey> create_user_pin(ClientId, const proto::PinDescriptor&, std::string filter_id);
+    Result<void> connect(ClientId, const PinKey& from, const PinKey& to);
+    Result<StreamGrant> open_stream(ClientId, const PinKey&);
+    Result<void> release_frame(ClientId, const shm::FrameDescriptor&);   // consumer returns a frame
+    Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinKey&); // user source: writable frame
+    Result<void> submit_frame(ClientId, const PinKey&, const shm::FrameDescriptor&,
+                              const proto::StreamHeader&);
+    void client_gone(ClientId);  // reclaim its frames (exactly once), stop pins it owns
+    std::vector<LedgerEntry> ledger() const;
+    void shutdown();  // STOP every pin, free everything; idempotent
+
+    // Deterministic time for tests (KernelOptions::streaming_threads = false): runs every
+    // hardware tick whose deadline is <= the clock's now().
+    void advance_time();
+
+    struct Impl;
+
+private:
+    explicit Kernel(std::unique_ptr<Impl>);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ksim::daemon

@@ -1,0 +1,31 @@
+#include "ksim/daemon/kernel.hpp"
+
+namespace ksim::daemon {
+
+std::optional<PinKey> PinKey::parse(std::string_view text) {
+    const auto dot = text.rfind('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) return std::nullopt;
+    return PinKey{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+}
+
+std::string_view to_string(AllocatorCommit::Kind k) {
+    switch (k) {
+        case AllocatorCommit::Kind::Default: return "default";
+        case AllocatorCommit::Kind::Vendor: return "vendor";
+        case AllocatorCommit::Kind::User: return "user";
+    }
+    return "?";
+}
+
+std::string_view to_string(KernelEvent::Type t) {
+    switch (t) {
+        case KernelEvent::Type::StateChanged: return "state_changed";
+        case KernelEvent::Type::FrameDropped: return "frame_dropped";
+        case KernelEvent::Type::AllocatorCommitted: return "allocator_committed";
+        case KernelEvent::Type::ClientGone: return "client_gone";
+        case KernelEvent::Type::FramingChanged: return "framing_changed";
+    }
+    return "?";
+}
+
+}  // namespace ksim::daemon
