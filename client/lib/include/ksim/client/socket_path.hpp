@@ -1,0 +1,16 @@
+// Where ksimd listens by default. The rule is the daemon's own (docs/ksimd.md), repeated here so
+// that clients find the daemon without configuration.
+#pragma once
+
+#include <string>
+
+namespace ksim::client {
+
+// `$XDG_RUNTIME_DIR/ksim/ksimd.sock`; `/run/ksim/ksimd.sock` when running as root. A non-root
+// process without XDG_RUNTIME_DIR falls back to `/run/user/<uid>/ksim/ksimd.sock`.
+std::string default_socket_path();
+
+// `explicit_path` when it is not empty, else default_socket_path().
+std::string resolve_socket_path(const std::string& explicit_path);
+
+}  // namespace ksim::client

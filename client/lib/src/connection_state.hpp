@@ -1,0 +1,48 @@
+// The shared state behind a Connection: the socket, pending requests by id, the event queue and
+// the descriptors received but not yet claimed by a reply. Guarded by `mutex`; the reader thread
+// (reader.cpp) fills it, callers of request()/next_event() drain it. Private to libksim.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "ksim/client/connection.hpp"
+
+namespace ksim::client {
+
+struct Connection::State {
+    shm::UniqueFd socket;
+    std::string path;
+    wire::Role role = wire::Role::Client;
+    ClientId client_id = 0;
+    std::string daemon_version;
+
+    std::mutex write_mutex;  // one writer at a time keeps length-prefixed messages whole
+
+    mutable std::mutex mutex;
+    std::condition_variable changed;  // a reply, an event or the disconnect arrived
+    std::uint64_t next_id = 1;
+    std::map<std::uint64_t, std::optional<Result<Reply>>> pending;  // id -> reply once it arrived
+    std::deque<Event> events;
+    EventHandler handler;
+    std::deque<shm::UniqueFd> unclaimed_fds;  // arrived on the socket, not yet taken by a reply
+    bool open = true;
+    Error reason{Errc::Disconnected, "connection closed"};
+
+    std::thread reader;
+
+    // Reader thread body: decodes messages until EOF/error, then fails every pending request.
+    void read_loop();
+    void dispatch(nlohmann::json message);
+    void end_session(Error why);
+};
+
+// How many descriptors a reply carries (the daemon announces them in the reply itself; they
+// are attached to the same sendmsg, so they are already received when the reply is decoded).
+std::size_t announced_fd_count(const nlohmann::json& reply);
+
+}  // namespace ksim::client
