@@ -1,0 +1,131 @@
+// Descriptor rings: a single-producer/single-consumer queue of RingEntry in its own shared
+// region, plain data with indices (no pointers), head and tail on separate cache lines.
+// Wake-ups use two eventfds and are sent only when the peer has said it is waiting, so a
+// running peer costs no syscall; batches publish once and wake once. There is no lock at all,
+// so a peer that dies mid-operation cannot leave anything held: the survivor just stops
+// seeing progress (waits time out; the control socket reports the death).
+//
+// RingChannel (daemon) owns the region and eventfds; RingProducer / RingConsumer are the two
+// views, each usable in a different process from a RingShare (descriptors sent over
+// SCM_RIGHTS). Each view is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+#include "ksim/proto/error.hpp"
+#include "ksim/shm/frame.hpp"
+#include "ksim/shm/mapping.hpp"
+#include "ksim/shm/region.hpp"
+#include "ksim/shm/unique_fd.hpp"
+
+namespace ksim::shm {
+
+// One hand-off: the frame plus the few KSSTREAM_HEADER fields the data path needs.
+struct RingEntry {
+    FrameHandle frame{};
+    std::uint32_t data_used = 0;       // valid bytes in the frame
+    std::uint32_t options_flags = 0;   // KSSTREAM_HEADER_OPTIONSF_*
+    std::int64_t presentation_time = 0;  // 100 ns units
+};
+static_assert(sizeof(RingEntry) == 32);
+static_assert(std::is_trivially_copyable_v<RingEntry>);
+
+// What a peer needs to attach to a ring: the ring memory (read-write: each side moves its own
+// index) and the two eventfds.
+struct RingShare {
+    UniqueFd memory;
+    UniqueFd data_ready;   // producer -> consumer
+    UniqueFd space_ready;  // consumer -> producer
+    std::size_t size = 0;  // bytes of the ring region
+    RegionId region = kInvalidRegion;  // the ring region's id (for diagnostics)
+};
+
+namespace detail {
+struct RingHeader;
+}
+
+class RingProducer {
+public:
+    // Attaches to a ring from descriptors. Errors: InvalidArgument / ProtocolError (bad header).
+    static Result<RingProducer> attach(RingShare share);
+
+    // Publishes as many entries as fit (all or a prefix) with one index store and at most one
+    // wake-up. Returns how many were published. Never blocks, never allocates.
+    std::size_t try_push(std::span<const RingEntry> entries);
+    bool try_push(const RingEntry& entry) { return try_push(std::span(&entry, 1)) == 1; }
+    // Waits until at least one slot is free. Errors: Timeout, ProtocolError (corrupt indices).
+    Result<void> wait_for_space(std::chrono::milliseconds timeout);
+    // try_push of one entry, waiting for space up to `timeout`.
+    Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout);
+
+    [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+    // Entries published and not yet consumed (as seen now).
+    [[nodiscard]] std::uint32_t size() const;
+
+private:
+    RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity);
+    WritableMapping mapping_;
+    UniqueFd data_ready_;
+    UniqueFd space_ready_;
+    detail::RingHeader* header_ = nullptr;
+    RingEntry* slots_ = nullptr;
+    std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+};
+
+class RingConsumer {
+public:
+    static Result<RingConsumer> attach(RingShare share);
+
+    // Takes up to out.size() entries, frees their slots with one index store and at most one
+    // wake-up. Returns how many were taken (0 when empty, or when the producer's index is
+    // corrupt: then corrupted() is true).
+    std::size_t try_pop(std::span<RingEntry> out);
+    std::optional<RingEntry> try_pop();
+    // Waits until at least one entry is available. Errors: Timeout, ProtocolError.
+    Result<void> wait_for_data(std::chrono::milliseconds timeout);
+    // try_pop of one entry, waiting up to `timeout`.
+    Result<RingEntry> pop(std::chrono::milliseconds timeout);
+
+    [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+    [[nodiscard]] std::uint32_t size() const;
+    // True once the producer published an index that cannot be right (more than capacity ahead
+    // or behind): the peer is broken or malicious; stop using the ring.
+    [[nodiscard]] bool corrupted() const { return corrupted_; }
+
+private:
+    RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity);
+    WritableMapping mapping_;
+    UniqueFd data_ready_;
+    UniqueFd space_ready_;
+    detail::RingHeader* header_ = nullptr;
+    RingEntry* slots_ = nullptr;
+    std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+    bool corrupted_ = false;
+};
+
+// The owner of a ring: its region and eventfds. Created by the daemon per data path.
+class RingChannel {
+public:
+    // `capacity` is rounded up to a power of two (>= 2, <= 65536).
+    // Errors: InvalidArgument, Io.
+    static Result<RingChannel> create(std::string_view name, std::uint32_t capacity);
+
+    // Fresh descriptors for one side (send them, or attach locally). Errors: Io.
+    [[nodiscard]] Result<RingShare> share() const;
+    [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+    [[nodiscard]] const Region& region() const { return region_; }
+
+private:
+    RingChannel(Region region, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity);
+    Region region_;
+    UniqueFd data_ready_;
+    UniqueFd space_ready_;
+    std::uint32_t capacity_ = 0;
+};
+
+}  // namespace ksim::shm

@@ -1,0 +1,260 @@
+// SPSC descriptor ring: index arithmetic, publication order and the wake-up protocol.
+//
+// Wake-up protocol (both directions alike): the waiter sets its flag, issues a full fence and
+// re-checks the ring before sleeping on its eventfd; the other side publishes its index, issues
+// a full fence and writes the eventfd only if the flag is set. One of the two always sees the
+// other's store, so no wake-up is lost, and a running peer costs no syscall.
+#include "ksim/shm/ring.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "errno_error.hpp"
+#include "ring_layout.hpp"
+
+namespace ksim::shm {
+namespace {
+
+using detail::RingHeader;
+using Clock = std::chrono::steady_clock;
+
+void signal(int fd) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(fd, &one, sizeof one);  // EAGAIN only at 2^64-2 pending
+}
+
+// Waits until `ready()` or the deadline, sleeping on `fd` with `waiting` raised.
+template <typename Ready>
+Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd, std::chrono::milliseconds timeout,
+                        const char* what) {
+    if (ready()) return {};
+    const auto deadline = Clock::now() + timeout;
+    waiting.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    for (;;) {
+        if (ready()) break;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) {
+            waiting.store(0, std::memory_order_relaxed);
+            return fail(Errc::Timeout, std::string("ring: no ") + what + " within " + std::to_string(timeout.count()) +
+                                           " ms");
+        }
+        pollfd pfd{fd, POLLIN, 0};
+        const int rc = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        if (rc < 0 && errno != EINTR) {
+            waiting.store(0, std::memory_order_relaxed);
+            return detail::fail_errno("ring: poll");
+        }
+        std::uint64_t value = 0;
+        if (rc > 0) [[maybe_unused]] const auto n = ::read(fd, &value, sizeof value);  // drain; re-check
+    }
+    waiting.store(0, std::memory_order_relaxed);
+    return {};
+}
+
+struct Attached {
+    WritableMapping mapping;
+    std::uint32_t capacity;  // read once and validated: the peer may scribble on the header later
+};
+
+Result<Attached> attach_memory(RingShare& share) {
+    if (!share.data_ready || !share.space_ready) return fail(Errc::InvalidArgument, "ring: missing eventfd");
+    auto region = Region::adopt(std::move(share.memory), share.size, Access::ReadWrite,
+                                share.region == kInvalidRegion ? 1 : share.region);
+    if (!region) return std::unexpected(region.error());
+    if (region->size() < detail::kRingSlotsOffset) return fail(Errc::ProtocolError, "ring: region too small");
+    auto mapping = WritableMapping::map(*region);
+    if (!mapping) return std::unexpected(mapping.error());
+    auto* header = reinterpret_cast<RingHeader*>(mapping->bytes().data());
+    const std::uint32_t capacity = header->capacity;
+    if (header->magic != detail::kRingMagic || header->version != detail::kRingVersion ||
+        header->entry_size != sizeof(RingEntry) || !std::has_single_bit(capacity) || capacity < 2 ||
+        capacity > detail::kMaxRingCapacity || detail::ring_bytes(capacity) > mapping->size()) {
+        return fail(Errc::ProtocolError, "ring: region " + std::to_string(share.region) +
+                                             " does not hold a valid ring header (magic/version/capacity)");
+    }
+    return Attached{std::move(*mapping), capacity};
+}
+
+RingEntry* slots_of(const WritableMapping& mapping) {
+    return reinterpret_cast<RingEntry*>(mapping.bytes().data() + detail::kRingSlotsOffset);
+}
+
+}  // namespace
+
+// ---- RingChannel ----
+
+RingChannel::RingChannel(Region region, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity)
+    : region_(std::move(region)),
+      data_ready_(std::move(data_ready)),
+      space_ready_(std::move(space_ready)),
+      capacity_(capacity) {}
+
+Result<RingChannel> RingChannel::create(std::string_view name, std::uint32_t capacity) {
+    if (capacity == 0 || capacity > detail::kMaxRingCapacity) {
+        return fail(Errc::InvalidArgument, "ring '" + std::string(name) + "': capacity " + std::to_string(capacity) +
+                                               " outside 1.." + std::to_string(detail::kMaxRingCapacity));
+    }
+    capacity = std::max<std::uint32_t>(2, std::bit_ceil(capacity));
+    auto region = Region::create(name, detail::ring_bytes(capacity));
+    if (!region) return std::unexpected(region.error());
+    {
+        auto mapping = WritableMapping::map(*region);
+        if (!mapping) return std::unexpected(mapping.error());
+        auto* header = new (mapping->bytes().data()) RingHeader{};
+        header->magic = detail::kRingMagic;
+        header->version = detail::kRingVersion;
+        header->capacity = capacity;
+        header->entry_size = sizeof(RingEntry);
+    }
+    UniqueFd data_ready(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    UniqueFd space_ready(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!data_ready || !space_ready) return detail::fail_errno("ring '" + std::string(name) + "': eventfd");
+    return RingChannel(std::move(*region), std::move(data_ready), std::move(space_ready), capacity);
+}
+
+Result<RingShare> RingChannel::share() const {
+    auto memory = region_.share(Access::ReadWrite);
+    if (!memory) return std::unexpected(memory.error());
+    UniqueFd data_ready(::fcntl(data_ready_.get(), F_DUPFD_CLOEXEC, 0));
+    UniqueFd space_ready(::fcntl(space_ready_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!data_ready || !space_ready) return detail::fail_errno("ring '" + region_.name() + "': dup eventfd");
+    return RingShare{std::move(*memory), std::move(data_ready), std::move(space_ready), region_.size(), region_.id()};
+}
+
+// ---- RingProducer ----
+
+RingProducer::RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity)
+    : mapping_(std::move(mapping)),
+      data_ready_(std::move(data_ready)),
+      space_ready_(std::move(space_ready)),
+      capacity_(capacity) {
+    header_ = reinterpret_cast<RingHeader*>(mapping_.bytes().data());
+    slots_ = slots_of(mapping_);
+}
+
+Result<RingProducer> RingProducer::attach(RingShare share) {
+    auto attached = attach_memory(share);
+    if (!attached) return std::unexpected(attached.error());
+    return RingProducer(std::move(attached->mapping), std::move(share.data_ready), std::move(share.space_ready),
+                        attached->capacity);
+}
+
+std::uint32_t RingProducer::size() const {
+    return static_cast<std::uint32_t>(header_->head.load(std::memory_order_relaxed) -
+                                      header_->tail.load(std::memory_order_acquire));
+}
+
+std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
+    const std::uint32_t cap = capacity_;
+    const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+    const std::uint64_t used = head - header_->tail.load(std::memory_order_acquire);
+    if (used > cap) return 0;  // the consumer's index is corrupt: publish nothing
+    const std::size_t n = std::min<std::size_t>(entries.size(), cap - used);
+    if (n == 0) return 0;
+    for (std::size_t i = 0; i < n; ++i) slots_[(head + i) & (cap - 1)] = entries[i];
+    header_->head.store(head + n, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (header_->consumer_waiting.load(std::memory_order_relaxed) != 0) signal(data_ready_.get());
+    return n;
+}
+
+Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
+    const auto cap = capacity_;
+    bool corrupt = false;
+    auto ready = [&] {
+        const std::uint64_t used = header_->head.load(std::memory_order_relaxed) -
+                                   header_->tail.load(std::memory_order_acquire);
+        corrupt = used > cap;
+        return corrupt || used < cap;
+    };
+    auto ok = wait_until(ready, header_->producer_waiting, space_ready_.get(), timeout, "free slot");
+    if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
+    return ok;
+}
+
+Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
+    if (try_push(entry)) return {};
+    if (auto ok = wait_for_space(timeout); !ok) return ok;
+    if (!try_push(entry)) return fail(Errc::Internal, "ring: space reported but the push failed");
+    return {};
+}
+
+// ---- RingConsumer ----
+
+RingConsumer::RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity)
+    : mapping_(std::move(mapping)),
+      data_ready_(std::move(data_ready)),
+      space_ready_(std::move(space_ready)),
+      capacity_(capacity) {
+    header_ = reinterpret_cast<RingHeader*>(mapping_.bytes().data());
+    slots_ = slots_of(mapping_);
+}
+
+Result<RingConsumer> RingConsumer::attach(RingShare share) {
+    auto attached = attach_memory(share);
+    if (!attached) return std::unexpected(attached.error());
+    return RingConsumer(std::move(attached->mapping), std::move(share.data_ready), std::move(share.space_ready),
+                        attached->capacity);
+}
+
+std::uint32_t RingConsumer::size() const {
+    return static_cast<std::uint32_t>(header_->head.load(std::memory_order_acquire) -
+                                      header_->tail.load(std::memory_order_relaxed));
+}
+
+std::size_t RingConsumer::try_pop(std::span<RingEntry> out) {
+    const std::uint32_t cap = capacity_;
+    const std::uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+    const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
+    if (available > cap) {
+        corrupted_ = true;
+        return 0;
+    }
+    const std::size_t n = std::min<std::size_t>(out.size(), available);
+    if (n == 0) return 0;
+    for (std::size_t i = 0; i < n; ++i) out[i] = slots_[(tail + i) & (cap - 1)];
+    header_->tail.store(tail + n, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (header_->producer_waiting.load(std::memory_order_relaxed) != 0) signal(space_ready_.get());
+    return n;
+}
+
+std::optional<RingEntry> RingConsumer::try_pop() {
+    RingEntry entry;
+    if (try_pop(std::span(&entry, 1)) == 0) return std::nullopt;
+    return entry;
+}
+
+Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
+    bool corrupt = false;
+    auto ready = [&] {
+        const std::uint64_t available = header_->head.load(std::memory_order_acquire) -
+                                        header_->tail.load(std::memory_order_relaxed);
+        corrupt = available > capacity_;
+        return available != 0;
+    };
+    auto ok = wait_until(ready, header_->consumer_waiting, data_ready_.get(), timeout, "data");
+    if (ok && corrupt) {
+        corrupted_ = true;
+        return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");
+    }
+    return ok;
+}
+
+Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout) {
+    if (auto entry = try_pop()) return *entry;
+    if (auto ok = wait_for_data(timeout); !ok) return std::unexpected(ok.error());
+    if (auto entry = try_pop()) return *entry;
+    return fail(corrupted_ ? Errc::ProtocolError : Errc::Internal, "ring: data reported but the pop failed");
+}
+
+}  // namespace ksim::shm

@@ -1,0 +1,40 @@
+// The ring's shared-memory layout: plain data at fixed offsets, readable by both processes.
+// Each index has one writer; its "waiting" flag shares the writer's cache line.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "ksim/shm/ring.hpp"
+
+namespace ksim::shm::detail {
+
+inline constexpr std::uint64_t kRingMagic = 0x4B53494D52494E47ull;  // "KSIMRING"
+inline constexpr std::uint32_t kRingVersion = 1;
+inline constexpr std::uint32_t kMaxRingCapacity = 65536;
+
+struct RingHeader {
+    // Written once at creation.
+    std::uint64_t magic;
+    std::uint32_t version;
+    std::uint32_t capacity;    // power of two
+    std::uint32_t entry_size;  // sizeof(RingEntry)
+    // Producer's line: next index to publish; producer_waiting = "wake me when space frees".
+    alignas(64) std::atomic<std::uint64_t> head;
+    std::atomic<std::uint32_t> producer_waiting;
+    // Consumer's line: next index to take; consumer_waiting = "wake me when data arrives".
+    alignas(64) std::atomic<std::uint64_t> tail;
+    std::atomic<std::uint32_t> consumer_waiting;
+};
+
+inline constexpr std::size_t kRingSlotsOffset = 192;
+static_assert(sizeof(RingHeader) <= kRingSlotsOffset);
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free && std::atomic<std::uint32_t>::is_always_lock_free,
+              "ring indices must be lock-free to be shared between processes");
+
+inline std::size_t ring_bytes(std::uint32_t capacity) {
+    return kRingSlotsOffset + std::size_t{capacity} * sizeof(RingEntry);
+}
+
+}  // namespace ksim::shm::detail
