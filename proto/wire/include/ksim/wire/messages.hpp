@@ -1,0 +1,336 @@
+// Typed bodies of every control-protocol message (see message_table.hpp for the names and
+// docs/protocol.md for examples). Each struct names the MessageType it travels as (`kType`);
+// reply structs carry the type of the request they answer. Bodies are flat JSON objects with
+// named fields next to the envelope fields ("type", "id", "ok", "error"), never positional.
+// from_json throws std::invalid_argument naming the field; use decode_body (envelope.hpp) to get
+// a Result instead. Unknown fields are ignored so that newer peers can add optional fields.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksim/proto/framing.hpp"
+#include "ksim/proto/stream_header.hpp"
+#include "ksim/proto/topology.hpp"
+#include "ksim/wire/message_table.hpp"
+
+namespace ksim::wire {
+
+using ClientId = std::uint64_t;  // 0 = the daemon itself
+
+// A frame on the wire: (region, index, generation). The daemon validates every one it receives.
+struct FrameRef {
+    std::uint32_t region = 0;  // shm::RegionId; 0 is never valid
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;
+    friend bool operator==(const FrameRef&, const FrameRef&) = default;
+};
+
+// ---- handshake --------------------------------------------------------------------------
+struct Hello {
+    static constexpr MessageType kType = MessageType::Hello;
+    std::uint32_t protocol_version = kProtocolVersion;
+    Role role = Role::Client;
+    std::string client_name;
+};
+struct Welcome {
+    static constexpr MessageType kType = MessageType::Hello;
+    ClientId client_id = 0;
+    std::uint32_t protocol_version = kProtocolVersion;
+    std::string daemon_version;
+};
+
+// ---- inspection -------------------------------------------------------------------------
+struct ListRequest {
+    static constexpr MessageType kType = MessageType::List;
+    std::optional<std::string> filter;  // only this filter; all when absent
+};
+struct PinInfo {
+    std::string id;
+    proto::PinDirection direction = proto::PinDirection::Out;
+    proto::PinHosting hosting = proto::PinHosting::Kernel;
+    proto::PinState state = proto::PinState::Stop;
+    ClientId owner = 0;                             // client hosting the pin; 0 = ksimd
+    proto::FramingProp framing_prop = proto::FramingProp::None;
+    std::optional<std::string> vendor_allocator;    // KSPIN_DISPATCH.Allocator name, if any
+    std::optional<std::string> connected_to;        // "filter.pin"
+    std::optional<std::string> allocator;           // committed allocator: "default", "vendor:NAME", "user"
+};
+struct FilterInfo {
+    std::string id;
+    proto::FilterKind kind = proto::FilterKind::VideoCapture;
+    std::vector<PinInfo> pins;
+};
+struct ListReply {
+    static constexpr MessageType kType = MessageType::List;
+    std::vector<FilterInfo> filters;
+};
+
+// KSPROPERTY_CONNECTION_* / ksim extensions a pin answers.
+enum class PropertyId { AllocatorFramingEx, StreamAllocatorStatus, ConnectionState, Statistics };
+std::string_view to_string(PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ...
+std::optional<PropertyId> parse_property_id(std::string_view name);
+
+struct GetPropertyRequest {
+    static constexpr MessageType kType = MessageType::GetProperty;
+    proto::PinRef pin;
+    PropertyId property = PropertyId::AllocatorFramingEx;
+};
+// KSSTREAMALLOCATOR_STATUS: the framing in use and the frames currently allocated.
+struct StreamAllocatorStatus {
+    proto::AllocatorFraming framing;
+    std::uint32_t allocated_frames = 0;
+};
+struct ConnectionState {
+    proto::PinState state = proto::PinState::Stop;
+    std::optional<proto::PinRef> peer;
+    bool committed = false;  // an allocator decision is committed for the pin's connection
+};
+struct PinStatistics {
+    std::uint64_t completed = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t in_flight = 0;
+    std::optional<std::string> allocator;  // allocator in use
+    std::uint64_t latency_avg_ns = 0;      // hand-off latency
+    std::uint64_t latency_max_ns = 0;
+};
+// Exactly one of the optionals is set, matching `property`.
+struct GetPropertyReply {
+    static constexpr MessageType kType = MessageType::GetProperty;
+    proto::PinRef pin;
+    PropertyId property = PropertyId::AllocatorFramingEx;
+    std::optional<proto::AllocatorFramingEx> framing;
+    std::optional<StreamAllocatorStatus> status;
+    std::optional<ConnectionState> connection;
+    std::optional<PinStatistics> statistics;
+};
+
+enum class AllocatorKind { Default, Vendor, User };  // default kernel pool / vendor / user-mode pool
+std::string_view to_string(AllocatorKind k);          // "default", "vendor", "user"
+std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
+
+// What the graph manager commits for one pipe, and what `connections` reports back.
+struct AllocatorDecision {
+    AllocatorKind kind = AllocatorKind::Default;
+    proto::PinRef provider;
+    proto::Guid memory_type{};
+    std::uint32_t frame_size = 0;
+    std::uint32_t frames = 0;
+    std::uint32_t alignment_mask = 0;
+};
+struct ConnectionsRequest {
+    static constexpr MessageType kType = MessageType::Connections;
+};
+struct ConnectionInfo {
+    proto::PinRef from;
+    proto::PinRef to;
+    std::optional<AllocatorDecision> decision;  // absent until committed
+};
+struct ConnectionsReply {
+    static constexpr MessageType kType = MessageType::Connections;
+    std::vector<ConnectionInfo> connections;
+};
+
+// ---- graph building and states --------------------------------------------------------------
+// A user-hosted pin instance on a UserSource/UserSink filter; the session hosts it.
+struct CreatePinRequest {
+    static constexpr MessageType kType = MessageType::CreatePin;
+    std::string filter;
+    std::string id;
+    proto::PinDirection direction = proto::PinDirection::In;
+    std::optional<proto::AllocatorFramingEx> framing;
+};
+struct CreatePinReply {
+    static constexpr MessageType kType = MessageType::CreatePin;
+    proto::PinRef pin;
+};
+struct ConnectRequest {
+    static constexpr MessageType kType = MessageType::Connect;
+    proto::PinRef from;
+    proto::PinRef to;
+};
+struct SetStateRequest {
+    static constexpr MessageType kType = MessageType::SetState;
+    proto::PinRef pin;
+    proto::PinState state = proto::PinState::Stop;
+};
+struct SetStateReply {
+    static constexpr MessageType kType = MessageType::SetState;
+    proto::PinRef pin;
+    proto::PinState state = proto::PinState::Stop;  // the state reached
+};
+struct CommitRequest {
+    static constexpr MessageType kType = MessageType::Commit;
+    std::vector<std::pair<proto::PinRef, proto::PinRef>> connections;  // the pipe: from -> to
+    AllocatorDecision decision;
+};
+
+// ---- streams --------------------------------------------------------------------------------
+enum class Access { ReadOnly, ReadWrite };
+std::string_view to_string(Access a);  // "read_only" / "read_write"
+std::optional<Access> parse_access(std::string_view name);
+
+// One memory region granted to the client; its descriptor is `fds[fd_index]` of the SCM_RIGHTS
+// array that travels in the same sendmsg as the reply.
+struct RegionGrant {
+    std::uint64_t id = 0;
+    std::uint64_t size = 0;
+    Access access = Access::ReadOnly;
+    std::uint32_t fd_index = 0;
+};
+// A descriptor ring (shm SPSC ring) and its wake-up eventfds, also passed by fd index.
+enum class RingDirection { ToClient, ToDaemon };  // "to_client": daemon produces frames for the client
+struct RingGrant {
+    RingDirection direction = RingDirection::ToClient;
+    std::uint32_t fd_index = 0;  // ring memory
+    std::uint64_t size = 0;
+    std::uint32_t capacity = 0;  // descriptors
+    std::optional<std::uint32_t> wake_fd_index;  // eventfd(s) the ring protocol uses, if any
+    std::optional<std::uint32_t> peer_wake_fd_index;
+};
+struct OpenStreamRequest {
+    static constexpr MessageType kType = MessageType::OpenStream;
+    proto::PinRef pin;
+};
+struct OpenStreamReply {
+    static constexpr MessageType kType = MessageType::OpenStream;
+    proto::PinRef pin;
+    std::uint32_t frame_size = 0;
+    std::uint32_t frames = 0;
+    std::vector<RegionGrant> regions;
+    std::vector<RingGrant> rings;  // empty: frames arrive as frame_ready events (fallback)
+    std::uint32_t fd_count = 0;    // descriptors attached to this reply
+};
+struct ReleaseFrameRequest {
+    static constexpr MessageType kType = MessageType::ReleaseFrame;
+    FrameRef frame;
+};
+struct AcquireFrameRequest {
+    static constexpr MessageType kType = MessageType::AcquireFrame;
+    proto::PinRef pin;
+};
+struct AcquireFrameReply {
+    static constexpr MessageType kType = MessageType::AcquireFrame;
+    FrameRef frame;
+};
+struct SubmitFrameRequest {
+    static constexpr MessageType kType = MessageType::SubmitFrame;
+    proto::PinRef pin;
+    FrameRef frame;
+    proto::StreamHeader header;
+};
+struct LedgerRequest {
+    static constexpr MessageType kType = MessageType::Ledger;
+};
+struct LedgerEntry {
+    std::string pool;  // allocator instance, e.g. "cam.capture" or "vendor:dma0"
+    FrameRef frame;
+    std::uint64_t owner = 0;   // holding client id, 0 = ksimd
+    std::string holder;        // human-readable: "client 3" or "filter.pin"
+};
+struct LedgerReply {
+    static constexpr MessageType kType = MessageType::Ledger;
+    std::vector<LedgerEntry> entries;
+};
+struct SubscribeRequest {
+    static constexpr MessageType kType = MessageType::Subscribe;
+    std::vector<MessageType> events;  // empty = every event
+};
+
+// A reply with no fields besides id/ok (connect, commit, release_frame, submit_frame, subscribe).
+struct EmptyReply {};
+
+// ---- events ---------------------------------------------------------------------------------
+struct StateChangedEvent {
+    static constexpr MessageType kType = MessageType::StateChanged;
+    proto::PinRef pin;
+    proto::PinState state = proto::PinState::Stop;
+    std::string detail;
+};
+struct FrameDroppedEvent {
+    static constexpr MessageType kType = MessageType::FrameDropped;
+    proto::PinRef pin;
+    std::string detail;
+};
+struct AllocatorCommittedEvent {
+    static constexpr MessageType kType = MessageType::AllocatorCommitted;
+    proto::PinRef pin;
+    std::string detail;
+};
+struct ClientGoneEvent {
+    static constexpr MessageType kType = MessageType::ClientGone;
+    ClientId client_id = 0;
+    std::string detail;
+};
+struct FramingChangedEvent {
+    static constexpr MessageType kType = MessageType::FramingChanged;
+    proto::PinRef pin;
+    std::optional<proto::AllocatorFramingEx> framing;
+    std::string detail;
+};
+struct FrameReadyEvent {
+    static constexpr MessageType kType = MessageType::FrameReady;
+    proto::PinRef pin;
+    FrameRef frame;
+    proto::StreamHeader header;
+};
+
+// ---- JSON (ADL) -----------------------------------------------------------------------------
+#define KSIM_WIRE_JSON(T)                             \
+    void to_json(nlohmann::json& j, const T& v);      \
+    void from_json(const nlohmann::json& j, T& v);
+KSIM_WIRE_JSON(FrameRef)
+KSIM_WIRE_JSON(Hello)
+KSIM_WIRE_JSON(Welcome)
+KSIM_WIRE_JSON(ListRequest)
+KSIM_WIRE_JSON(PinInfo)
+KSIM_WIRE_JSON(FilterInfo)
+KSIM_WIRE_JSON(ListReply)
+KSIM_WIRE_JSON(GetPropertyRequest)
+KSIM_WIRE_JSON(StreamAllocatorStatus)
+KSIM_WIRE_JSON(ConnectionState)
+KSIM_WIRE_JSON(PinStatistics)
+KSIM_WIRE_JSON(GetPropertyReply)
+KSIM_WIRE_JSON(AllocatorDecision)
+KSIM_WIRE_JSON(ConnectionsRequest)
+KSIM_WIRE_JSON(ConnectionInfo)
+KSIM_WIRE_JSON(ConnectionsReply)
+KSIM_WIRE_JSON(CreatePinRequest)
+KSIM_WIRE_JSON(CreatePinReply)
+KSIM_WIRE_JSON(ConnectRequest)
+KSIM_WIRE_JSON(SetStateRequest)
+KSIM_WIRE_JSON(SetStateReply)
+KSIM_WIRE_JSON(CommitRequest)
+KSIM_WIRE_JSON(RegionGrant)
+KSIM_WIRE_JSON(RingGrant)
+KSIM_WIRE_JSON(OpenStreamRequest)
+KSIM_WIRE_JSON(OpenStreamReply)
+KSIM_WIRE_JSON(ReleaseFrameRequest)
+KSIM_WIRE_JSON(AcquireFrameRequest)
+KSIM_WIRE_JSON(AcquireFrameReply)
+KSIM_WIRE_JSON(SubmitFrameRequest)
+KSIM_WIRE_JSON(LedgerRequest)
+KSIM_WIRE_JSON(LedgerEntry)
+KSIM_WIRE_JSON(LedgerReply)
+KSIM_WIRE_JSON(SubscribeRequest)
+KSIM_WIRE_JSON(EmptyReply)
+KSIM_WIRE_JSON(StateChangedEvent)
+KSIM_WIRE_JSON(FrameDroppedEvent)
+KSIM_WIRE_JSON(AllocatorCommittedEvent)
+KSIM_WIRE_JSON(ClientGoneEvent)
+KSIM_WIRE_JSON(FramingChangedEvent)
+KSIM_WIRE_JSON(FrameReadyEvent)
+#undef KSIM_WIRE_JSON
+
+// Shared value mappings (also used by ksimctl output).
+nlohmann::json pin_ref_to_json(const proto::PinRef& p);          // "filter.pin"
+proto::PinRef pin_ref_from_json(const nlohmann::json& j);        // throws std::invalid_argument
+std::optional<proto::PinRef> parse_pin_ref(std::string_view text);
+nlohmann::json stream_header_to_json(const proto::StreamHeader& h);
+proto::StreamHeader stream_header_from_json(const nlohmann::json& j);
+
+}  // namespace ksim::wire

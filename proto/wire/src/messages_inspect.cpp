@@ -1,0 +1,175 @@
+// JSON mapping of the handshake and inspection messages (hello, list, get_property, connections).
+#include "json_fields.hpp"
+#include "ksim/proto/framing_json.hpp"
+#include "ksim/wire/messages.hpp"
+
+namespace ksim::wire {
+
+using namespace detail;
+
+void to_json(json& j, const Hello& v) {
+    j = json{{"protocol_version", v.protocol_version}, {"role", to_string(v.role)}, {"client_name", v.client_name}};
+}
+void from_json(const json& j, Hello& v) {
+    v.protocol_version = field<std::uint32_t>(j, "protocol_version");
+    v.role = field_with<Role>(j, "role", enum_parser<Role>(parse_role, "client, graph-manager"));
+    v.client_name = optional_field<std::string>(j, "client_name").value_or("");
+}
+
+void to_json(json& j, const Welcome& v) {
+    j = json{{"client_id", v.client_id}, {"protocol_version", v.protocol_version},
+             {"daemon_version", v.daemon_version}};
+}
+void from_json(const json& j, Welcome& v) {
+    v.client_id = field<std::uint64_t>(j, "client_id");
+    v.protocol_version = field<std::uint32_t>(j, "protocol_version");
+    v.daemon_version = field<std::string>(j, "daemon_version");
+}
+
+void to_json(json& j, const ListRequest& v) {
+    j = json::object();
+    put_optional(j, "filter", v.filter);
+}
+void from_json(const json& j, ListRequest& v) { v.filter = optional_field<std::string>(j, "filter"); }
+
+void to_json(json& j, const PinInfo& v) {
+    j = json{{"id", v.id},
+             {"direction", proto::to_string(v.direction)},
+             {"hosting", proto::to_string(v.hosting)},
+             {"state", proto::to_string(v.state)},
+             {"owner", v.owner},
+             {"framing_prop", detail::to_string(v.framing_prop)}};
+    put_optional(j, "vendor_allocator", v.vendor_allocator);
+    put_optional(j, "connected_to", v.connected_to);
+    put_optional(j, "allocator", v.allocator);
+}
+void from_json(const json& j, PinInfo& v) {
+    v.id = field<std::string>(j, "id");
+    v.direction = field_with<proto::PinDirection>(j, "direction", direction_from);
+    v.hosting = field_with<proto::PinHosting>(j, "hosting", hosting_from);
+    v.state = field_with<proto::PinState>(j, "state", pin_state_from);
+    v.owner = field<std::uint64_t>(j, "owner");
+    v.framing_prop = field_with<proto::FramingProp>(j, "framing_prop", framing_prop_from);
+    v.vendor_allocator = optional_field<std::string>(j, "vendor_allocator");
+    v.connected_to = optional_field<std::string>(j, "connected_to");
+    v.allocator = optional_field<std::string>(j, "allocator");
+}
+
+void to_json(json& j, const FilterInfo& v) {
+    j = json{{"id", v.id}, {"kind", proto::to_string(v.kind)}, {"pins", v.pins}};
+}
+void from_json(const json& j, FilterInfo& v) {
+    v.id = field<std::string>(j, "id");
+    v.kind = field_with<proto::FilterKind>(j, "kind", filter_kind_from);
+    v.pins = array_field<PinInfo>(j, "pins");
+}
+
+void to_json(json& j, const ListReply& v) { j = json{{"filters", v.filters}}; }
+void from_json(const json& j, ListReply& v) { v.filters = array_field<FilterInfo>(j, "filters"); }
+
+void to_json(json& j, const GetPropertyRequest& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}, {"property", to_string(v.property)}};
+}
+void from_json(const json& j, GetPropertyRequest& v) {
+    v.pin = field_with<proto::PinRef>(j, "pin", pin_ref_from_json);
+    v.property = field_with<PropertyId>(
+        j, "property",
+        enum_parser<PropertyId>(parse_property_id,
+                                "ALLOCATORFRAMING_EX, STREAMALLOCATOR_STATUS, CONNECTION_STATE, STATISTICS"));
+}
+
+void to_json(json& j, const StreamAllocatorStatus& v) {
+    j = json{{"framing", v.framing}, {"allocated_frames", v.allocated_frames}};
+}
+void from_json(const json& j, StreamAllocatorStatus& v) {
+    v.framing = field<proto::AllocatorFraming>(j, "framing");
+    v.allocated_frames = field<std::uint32_t>(j, "allocated_frames");
+}
+
+void to_json(json& j, const ConnectionState& v) {
+    j = json{{"state", proto::to_string(v.state)}, {"committed", v.committed}};
+    if (v.peer) j["peer"] = pin_ref_to_json(*v.peer);
+}
+void from_json(const json& j, ConnectionState& v) {
+    v.state = field_with<proto::PinState>(j, "state", pin_state_from);
+    v.committed = field<bool>(j, "committed");
+    v.peer = optional_field_with<proto::PinRef>(j, "peer", pin_ref_from_json);
+}
+
+void to_json(json& j, const PinStatistics& v) {
+    j = json{{"completed", v.completed},         {"dropped", v.dropped},
+             {"in_flight", v.in_flight},         {"latency_avg_ns", v.latency_avg_ns},
+             {"latency_max_ns", v.latency_max_ns}};
+    put_optional(j, "allocator", v.allocator);
+}
+void from_json(const json& j, PinStatistics& v) {
+    v.completed = field<std::uint64_t>(j, "completed");
+    v.dropped = field<std::uint64_t>(j, "dropped");
+    v.in_flight = field<std::uint64_t>(j, "in_flight");
+    v.latency_avg_ns = field<std::uint64_t>(j, "latency_avg_ns");
+    v.latency_max_ns = field<std::uint64_t>(j, "latency_max_ns");
+    v.allocator = optional_field<std::string>(j, "allocator");
+}
+
+void to_json(json& j, const GetPropertyReply& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}, {"property", to_string(v.property)}};
+    put_optional(j, "framing", v.framing);
+    put_optional(j, "status", v.status);
+    put_optional(j, "connection", v.connection);
+    put_optional(j, "statistics", v.statistics);
+}
+void from_json(const json& j, GetPropertyReply& v) {
+    GetPropertyRequest head;
+    from_json(j, head);
+    v.pin = head.pin;
+    v.property = head.property;
+    v.framing = optional_field<proto::AllocatorFramingEx>(j, "framing");
+    v.status = optional_field<StreamAllocatorStatus>(j, "status");
+    v.connection = optional_field<ConnectionState>(j, "connection");
+    v.statistics = optional_field<PinStatistics>(j, "statistics");
+    bool present = (v.property == PropertyId::AllocatorFramingEx && v.framing) ||
+                   (v.property == PropertyId::StreamAllocatorStatus && v.status) ||
+                   (v.property == PropertyId::ConnectionState && v.connection) ||
+                   (v.property == PropertyId::Statistics && v.statistics);
+    if (!present) throw std::invalid_argument("the value of property " + std::string(to_string(v.property)) +
+                                              " is missing");
+}
+
+void to_json(json& j, const AllocatorDecision& v) {
+    j = json{{"kind", to_string(v.kind)},
+             {"provider", pin_ref_to_json(v.provider)},
+             {"memory_type", memory_type_to_json(v.memory_type)},
+             {"frame_size", v.frame_size},
+             {"frames", v.frames},
+             {"alignment_mask", v.alignment_mask}};
+}
+void from_json(const json& j, AllocatorDecision& v) {
+    v.kind = field_with<AllocatorKind>(j, "kind",
+                                       enum_parser<AllocatorKind>(parse_allocator_kind, "default, vendor, user"));
+    v.provider = field_with<proto::PinRef>(j, "provider", pin_ref_from_json);
+    v.memory_type = field_with<proto::Guid>(j, "memory_type", guid_from);
+    v.frame_size = field<std::uint32_t>(j, "frame_size");
+    v.frames = field<std::uint32_t>(j, "frames");
+    v.alignment_mask = field<std::uint32_t>(j, "alignment_mask");
+    if (!proto::is_alignment_mask(v.alignment_mask))
+        throw std::invalid_argument("field 'alignment_mask': " + std::to_string(v.alignment_mask) +
+                                    " is not of the form 2^n - 1");
+}
+
+void to_json(json& j, const ConnectionsRequest&) { j = json::object(); }
+void from_json(const json&, ConnectionsRequest&) {}
+
+void to_json(json& j, const ConnectionInfo& v) {
+    j = json{{"from", pin_ref_to_json(v.from)}, {"to", pin_ref_to_json(v.to)}};
+    put_optional(j, "decision", v.decision);
+}
+void from_json(const json& j, ConnectionInfo& v) {
+    v.from = field_with<proto::PinRef>(j, "from", pin_ref_from_json);
+    v.to = field_with<proto::PinRef>(j, "to", pin_ref_from_json);
+    v.decision = optional_field<AllocatorDecision>(j, "decision");
+}
+
+void to_json(json& j, const ConnectionsReply& v) { j = json{{"connections", v.connections}}; }
+void from_json(const json& j, ConnectionsReply& v) { v.connections = array_field<ConnectionInfo>(j, "connections"); }
+
+}  // namespace ksim::wire

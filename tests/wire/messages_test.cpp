@@ -1,0 +1,180 @@
+// Typed bodies: every message round-trips through JSON text unchanged, and bad fields are
+// rejected with a message naming the field.
+#include <gtest/gtest.h>
+
+#include "ksim/proto/framing_json.hpp"
+#include "ksim/proto/memory_types.hpp"
+#include "ksim/wire/envelope.hpp"
+#include "ksim/wire/messages.hpp"
+
+namespace ksim::wire {
+namespace {
+
+using nlohmann::json;
+
+// Serialise, go through text, decode, serialise again: both JSON forms must be identical.
+template <typename T>
+void expect_round_trip(const T& value) {
+    json first = value;
+    json reparsed = json::parse(first.dump());
+    auto decoded = decode_body<T>(reparsed);
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message << "\n" << first.dump(2);
+    json second = *decoded;
+    EXPECT_EQ(first, second);
+}
+
+proto::PinRef pin(std::string f, std::string p) { return proto::PinRef{std::move(f), std::move(p)}; }
+
+proto::AllocatorFramingEx sample_framing() {
+    return proto::make_simple_framing(proto::memory_type::kKernelNonPaged, proto::RequirementFlags::SystemMemory, 4,
+                                      proto::file_alignment::kPage, 3110400, 3110400);
+}
+
+TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
+    expect_round_trip(Hello{kProtocolVersion, Role::GraphManager, "graphmgr"});
+    expect_round_trip(Welcome{42, kProtocolVersion, "0.1.0"});
+    expect_round_trip(ListRequest{"cam"});
+    expect_round_trip(ListRequest{});
+    PinInfo p{"capture", proto::PinDirection::Out, proto::PinHosting::Kernel, proto::PinState::Run, 0,
+              proto::FramingProp::Ex, "dma0", "sink.in", "vendor:dma0"};
+    expect_round_trip(ListReply{{FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}});
+    expect_round_trip(GetPropertyRequest{pin("cam", "capture"), PropertyId::StreamAllocatorStatus});
+}
+
+TEST(WireMessages, EveryPropertyReply_RoundTrips) {
+    GetPropertyReply framing{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}};
+    expect_round_trip(framing);
+    GetPropertyReply status{pin("cam", "capture"), PropertyId::StreamAllocatorStatus, {},
+                            StreamAllocatorStatus{proto::make_create_request(4, 4096, 0xFFF, proto::memory_type::kUser), 3},
+                            {}, {}};
+    expect_round_trip(status);
+    GetPropertyReply conn{pin("cam", "capture"), PropertyId::ConnectionState, {}, {},
+                          ConnectionState{proto::PinState::Pause, pin("sink", "in"), true}, {}};
+    expect_round_trip(conn);
+    GetPropertyReply stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
+                           PinStatistics{100, 2, 3, "default", 1500, 9000}};
+    expect_round_trip(stats);
+}
+
+TEST(WireMessages, PropertyReplyWithoutItsValue_IsRejected) {
+    json j = GetPropertyReply{pin("cam", "capture"), PropertyId::Statistics, sample_framing(), {}, {}, {}};
+    auto r = decode_body<GetPropertyReply>(j);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("STATISTICS"), std::string::npos);
+}
+
+TEST(WireMessages, FramingInAReply_IsExactlyProtoFramingJson) {
+    GetPropertyReply reply{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}};
+    json j = reply;
+    json expected = sample_framing();
+    EXPECT_EQ(j["framing"], expected);
+    auto back = decode_body<GetPropertyReply>(j);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back->framing, sample_framing());
+}
+
+TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
+    AllocatorDecision d{AllocatorKind::Vendor, pin("cam", "capture"), proto::memory_type::kKernelNonPaged, 4096, 8,
+                        0xFFF};
+    expect_round_trip(ConnectionsReply{{ConnectionInfo{pin("cam", "capture"), pin("sink", "in"), d},
+                                        ConnectionInfo{pin("a", "out"), pin("b", "in"), std::nullopt}}});
+    expect_round_trip(CreatePinRequest{"app", "in0", proto::PinDirection::In, sample_framing()});
+    expect_round_trip(CreatePinReply{pin("app", "in0")});
+    expect_round_trip(ConnectRequest{pin("cam", "capture"), pin("app", "in0")});
+    expect_round_trip(SetStateRequest{pin("cam", "capture"), proto::PinState::Run});
+    expect_round_trip(SetStateReply{pin("cam", "capture"), proto::PinState::Acquire});
+    expect_round_trip(CommitRequest{{{pin("cam", "capture"), pin("sink", "in")}}, d});
+    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 0}},
+                         {RingGrant{RingDirection::ToClient, 1, 8192, 64, 2, 3}}, 4};
+    expect_round_trip(open);
+    expect_round_trip(ReleaseFrameRequest{FrameRef{7, 3, 12}});
+    expect_round_trip(AcquireFrameReply{FrameRef{7, 1, 2}});
+    proto::StreamHeader h;
+    h.presentation_time.time = 333333;
+    h.duration = 333333;
+    h.frame_extent = 4096;
+    h.data_used = 4000;
+    h.options_flags = proto::StreamHeaderOptions::TimeValid | proto::StreamHeaderOptions::DurationValid;
+    h.picture_number = 10;
+    h.drop_count = 1;
+    expect_round_trip(SubmitFrameRequest{pin("src", "out"), FrameRef{7, 1, 2}, h});
+    expect_round_trip(LedgerReply{{LedgerEntry{"cam.capture", FrameRef{7, 1, 2}, 3, "client 3"}}});
+    expect_round_trip(SubscribeRequest{{MessageType::StateChanged, MessageType::ClientGone}});
+}
+
+TEST(WireMessages, Events_RoundTrip) {
+    expect_round_trip(StateChangedEvent{pin("cam", "capture"), proto::PinState::Acquire, "STOP -> ACQUIRE"});
+    expect_round_trip(FrameDroppedEvent{pin("cam", "capture"), "no buffer"});
+    expect_round_trip(AllocatorCommittedEvent{pin("cam", "capture"), "vendor:dma0"});
+    expect_round_trip(ClientGoneEvent{5, "disconnected"});
+    expect_round_trip(FramingChangedEvent{pin("cam", "capture"), sample_framing(), "format"});
+    expect_round_trip(FrameReadyEvent{pin("app", "in0"), FrameRef{1, 2, 3}, proto::StreamHeader{}});
+}
+
+TEST(WireMessages, MissingField_IsNamedInTheError) {
+    auto r = decode_body<SetStateRequest>(json{{"type", "set_state"}, {"pin", "cam.capture"}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+    EXPECT_NE(r.error().message.find("'state'"), std::string::npos) << r.error().message;
+}
+
+TEST(WireMessages, NegativeNumber_IsNotWrappedIntoAnUnsigned) {
+    auto r = decode_body<ReleaseFrameRequest>(json{{"frame", {{"region", 1}, {"index", -1}, {"generation", 0}}}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("'index'"), std::string::npos) << r.error().message;
+}
+
+TEST(WireMessages, PinNameWithoutDot_IsRejected) {
+    auto r = decode_body<OpenStreamRequest>(json{{"pin", "capture"}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("filter.pin"), std::string::npos);
+    EXPECT_FALSE(parse_pin_ref("a.b.c").has_value());
+    EXPECT_FALSE(parse_pin_ref(".b").has_value());
+    EXPECT_FALSE(parse_pin_ref("a.").has_value());
+}
+
+TEST(WireMessages, UnknownEnumValues_ListTheValidOnes) {
+    auto state = decode_body<SetStateRequest>(json{{"pin", "a.b"}, {"state", "FLYING"}});
+    ASSERT_FALSE(state.has_value());
+    EXPECT_NE(state.error().message.find("RUN"), std::string::npos);
+    auto role = decode_body<Hello>(json{{"protocol_version", 1}, {"role", "root"}});
+    ASSERT_FALSE(role.has_value());
+    EXPECT_NE(role.error().message.find("graph-manager"), std::string::npos);
+    auto prop = decode_body<GetPropertyRequest>(json{{"pin", "a.b"}, {"property", "FOO"}});
+    ASSERT_FALSE(prop.has_value());
+    EXPECT_NE(prop.error().message.find("ALLOCATORFRAMING_EX"), std::string::npos);
+}
+
+TEST(WireMessages, SubscribeToARequestName_IsRejected) {
+    auto r = decode_body<SubscribeRequest>(json{{"events", {"list"}}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("not an event"), std::string::npos);
+}
+
+TEST(WireMessages, OpenStreamReplyWithFdIndexOutOfRange_IsRejected) {
+    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 2}}, {}, 2};
+    auto r = decode_body<OpenStreamReply>(json(open));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("fd_index 2"), std::string::npos);
+}
+
+TEST(WireMessages, CommitWithBadAlignmentOrEmptyPipe_IsRejected) {
+    CommitRequest c{{{pin("a", "out"), pin("b", "in")}},
+                    AllocatorDecision{AllocatorKind::Default, pin("a", "out"), {}, 4096, 4, 0xFFF}};
+    json j = c;
+    j["decision"]["alignment_mask"] = 0x1000;
+    EXPECT_FALSE(decode_body<CommitRequest>(j).has_value());
+    j = c;
+    j["connections"] = json::array();
+    EXPECT_FALSE(decode_body<CommitRequest>(j).has_value());
+}
+
+TEST(WireMessages, BodyThatIsNotAnObject_IsRejectedNotCrashing) {
+    for (const json& j : {json(nullptr), json(3), json("x"), json::array({1, 2})}) {
+        EXPECT_FALSE(decode_body<Hello>(j).has_value()) << j.dump();
+        EXPECT_FALSE(decode_body<CommitRequest>(j).has_value()) << j.dump();
+    }
+}
+
+}  // namespace
+}  // namespace ksim::wire
