@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ksim/client/connection.hpp"
+#include "region_cache.hpp"
 
 namespace ksim::client {
 
@@ -32,6 +33,8 @@ struct Connection::State {
     std::deque<shm::UniqueFd> unclaimed_fds;  // arrived on the socket, not yet taken by a reply
     bool open = true;
     Error reason{Errc::Disconnected, "connection closed"};
+
+    detail::RegionCache regions;  // frame regions mapped by this connection's streams
 
     std::thread reader;
 

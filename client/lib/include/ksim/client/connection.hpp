@@ -103,6 +103,7 @@ public:
     struct State;  // private; public only so that the implementation files can share it
 
 private:
+    friend class Stream;  // shares this connection's region mappings
     explicit Connection(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;
 };

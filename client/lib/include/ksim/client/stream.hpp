@@ -1,0 +1,124 @@
+// Stream: the data path of one pin for this client. open() asks the daemon for the pin's frame
+// regions and descriptor rings (open_stream), maps each region once per connection — read-only
+// for a consumer, so a stray write faults — and attaches to the rings. From then on frames move
+// as 32-byte ring entries: no frame bytes and no JSON per frame on the socket.
+//
+//   consumer (a user-hosted sink):   auto f = stream->next_frame(100ms);  use f->bytes();
+//                                    the frame goes back to its pool when `f` is destroyed.
+//   producer (a user-hosted source): auto f = stream->acquire_frame(100ms);  fill f->bytes();
+//                                    f->submit(bytes_used);  (destroying it unsubmitted returns it)
+//
+// When the daemon grants no rings for a pin, frames arrive as frame_ready events and go back as
+// release_frame / submit_frame requests on the socket (slower, same API).
+//
+// Thread-safety: next_frame() and acquire_frame() must be called by one thread at a time (the
+// rings are single-producer/single-consumer). Frame views may be released or submitted from any
+// thread, and may outlive the Stream object (the mappings stay until the last view is gone).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "ksim/client/connection.hpp"
+#include "ksim/proto/stream_header.hpp"
+#include "ksim/proto/topology.hpp"
+#include "ksim/shm/frame.hpp"
+
+namespace ksim::client {
+
+namespace detail {
+struct StreamCore;  // shared by a Stream and its frame views (stream_core.hpp)
+}
+
+// A read-only frame delivered to a consumer. Move-only; returns the frame when destroyed.
+class FrameView {
+public:
+    FrameView() = default;
+    FrameView(FrameView&&) noexcept;
+    FrameView& operator=(FrameView&&) noexcept;
+    FrameView(const FrameView&) = delete;
+    FrameView& operator=(const FrameView&) = delete;
+    ~FrameView();
+
+    // The valid bytes (header().data_used of them), straight from the shared region.
+    [[nodiscard]] std::span<const std::byte> bytes() const { return bytes_; }
+    [[nodiscard]] const proto::StreamHeader& header() const { return header_; }
+    [[nodiscard]] const shm::FrameDescriptor& descriptor() const { return descriptor_; }
+    [[nodiscard]] bool valid() const { return core_ != nullptr; }
+
+    // Returns the frame now (the destructor does it otherwise, ignoring errors).
+    Result<void> release();
+
+private:
+    friend struct detail::StreamCore;
+    std::shared_ptr<detail::StreamCore> core_;
+    std::span<const std::byte> bytes_;
+    proto::StreamHeader header_{};
+    shm::FrameDescriptor descriptor_{};
+};
+
+// A writable frame of a user-hosted source. Move-only; fill bytes(), set header fields, submit().
+// Destroyed without submit(), the frame is returned to its pool unused.
+class WritableFrame {
+public:
+    WritableFrame() = default;
+    WritableFrame(WritableFrame&&) noexcept;
+    WritableFrame& operator=(WritableFrame&&) noexcept;
+    WritableFrame(const WritableFrame&) = delete;
+    WritableFrame& operator=(const WritableFrame&) = delete;
+    ~WritableFrame();
+
+    // The whole frame (the negotiated frame size).
+    [[nodiscard]] std::span<std::byte> bytes() const { return bytes_; }
+    // Sent with the frame; data_used and frame_extent are set by submit().
+    [[nodiscard]] proto::StreamHeader& header() { return header_; }
+    [[nodiscard]] const shm::FrameDescriptor& descriptor() const { return descriptor_; }
+    [[nodiscard]] bool valid() const { return core_ != nullptr; }
+
+    // Hands the first `data_used` bytes downstream. Errors: InvalidArgument (data_used larger
+    // than the frame), InvalidState (already submitted), the daemon's error (StaleDescriptor...).
+    Result<void> submit(std::uint32_t data_used);
+
+private:
+    friend struct detail::StreamCore;
+    std::shared_ptr<detail::StreamCore> core_;
+    std::span<std::byte> bytes_;
+    proto::StreamHeader header_{};
+    shm::FrameDescriptor descriptor_{};
+};
+
+class Stream {
+public:
+    // Sends open_stream for `pin`, adopts and maps the granted regions (reusing this
+    // connection's mapping of a region already mapped) and attaches to the rings.
+    // Errors: the daemon's (NotFound, NotCommitted, PermissionDenied...), ProtocolError when the
+    // grant is inconsistent (missing descriptors, frames outside a region), Io (mmap).
+    static Result<std::unique_ptr<Stream>> open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
+                                                Timeout timeout = kDefaultTimeout);
+    ~Stream();
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+
+    // Consumer: the next completed frame. Errors: Timeout, Disconnected, ProtocolError (corrupt
+    // ring or a descriptor outside the granted regions), InvalidState (not a consumer stream).
+    Result<FrameView> next_frame(Timeout timeout);
+
+    // Producer: an empty frame to fill. Errors: Timeout (no free frame in time), InvalidState
+    // (not a writable stream), the daemon's errors.
+    Result<WritableFrame> acquire_frame(Timeout timeout);
+
+    [[nodiscard]] const proto::PinRef& pin() const;
+    [[nodiscard]] std::uint32_t frame_size() const;
+    [[nodiscard]] std::uint32_t frames() const;
+    // True when the regions are mapped writable (a producer stream).
+    [[nodiscard]] bool writable() const;
+    // True when frames travel through shared-memory rings (false: socket fallback).
+    [[nodiscard]] bool uses_rings() const;
+
+private:
+    explicit Stream(std::shared_ptr<detail::StreamCore> core) : core_(std::move(core)) {}
+    std::shared_ptr<detail::StreamCore> core_;
+};
+
+}  // namespace ksim::client

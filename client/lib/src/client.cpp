@@ -1,0 +1,94 @@
+#include "ksim/client/client.hpp"
+
+#include "ksim/client/stream.hpp"
+
+namespace ksim::client {
+
+Result<Client> Client::connect(const ConnectOptions& options) {
+    auto connection = Connection::connect(options);
+    if (!connection) return std::unexpected(connection.error());
+    return Client(std::shared_ptr<Connection>(std::move(*connection)));
+}
+
+Result<std::vector<wire::FilterInfo>> Client::list(std::optional<std::string> filter) {
+    auto reply = call<wire::ListReply>(wire::ListRequest{std::move(filter)});
+    if (!reply) return std::unexpected(reply.error());
+    return std::move(reply->filters);
+}
+
+Result<wire::GetPropertyReply> Client::get_property(const proto::PinRef& pin, wire::PropertyId property) {
+    return call<wire::GetPropertyReply>(wire::GetPropertyRequest{pin, property});
+}
+
+namespace {
+
+// The one optional of a GetPropertyReply that `property` selects; the daemon must fill it.
+template <typename T>
+Result<T> take(Result<wire::GetPropertyReply> reply, std::optional<T> wire::GetPropertyReply::*member) {
+    if (!reply) return std::unexpected(reply.error());
+    auto& value = (*reply).*member;
+    if (!value)
+        return fail(Errc::ProtocolError, "ksimd answered " + std::string(wire::to_string(reply->property)) +
+                                             " for " + reply->pin.to_string() + " without its value");
+    return std::move(*value);
+}
+
+}  // namespace
+
+Result<proto::AllocatorFramingEx> Client::allocator_framing_ex(const proto::PinRef& pin) {
+    return take(get_property(pin, wire::PropertyId::AllocatorFramingEx), &wire::GetPropertyReply::framing);
+}
+
+Result<wire::StreamAllocatorStatus> Client::allocator_status(const proto::PinRef& pin) {
+    return take(get_property(pin, wire::PropertyId::StreamAllocatorStatus), &wire::GetPropertyReply::status);
+}
+
+Result<wire::ConnectionState> Client::connection_state(const proto::PinRef& pin) {
+    return take(get_property(pin, wire::PropertyId::ConnectionState), &wire::GetPropertyReply::connection);
+}
+
+Result<wire::PinStatistics> Client::statistics(const proto::PinRef& pin) {
+    return take(get_property(pin, wire::PropertyId::Statistics), &wire::GetPropertyReply::statistics);
+}
+
+Result<std::vector<wire::ConnectionInfo>> Client::connections() {
+    auto reply = call<wire::ConnectionsReply>(wire::ConnectionsRequest{});
+    if (!reply) return std::unexpected(reply.error());
+    return std::move(reply->connections);
+}
+
+Result<std::vector<wire::LedgerEntry>> Client::ledger() {
+    auto reply = call<wire::LedgerReply>(wire::LedgerRequest{});
+    if (!reply) return std::unexpected(reply.error());
+    return std::move(reply->entries);
+}
+
+Result<proto::PinRef> Client::create_pin(const wire::CreatePinRequest& request) {
+    auto reply = call<wire::CreatePinReply>(request);
+    if (!reply) return std::unexpected(reply.error());
+    return std::move(reply->pin);
+}
+
+Result<void> Client::connect_pins(const proto::PinRef& from, const proto::PinRef& to) {
+    auto reply = call<wire::EmptyReply>(wire::ConnectRequest{from, to});
+    if (!reply) return std::unexpected(reply.error());
+    return {};
+}
+
+Result<proto::PinState> Client::set_state(const proto::PinRef& pin, proto::PinState state) {
+    auto reply = call<wire::SetStateReply>(wire::SetStateRequest{pin, state});
+    if (!reply) return std::unexpected(reply.error());
+    return reply->state;
+}
+
+Result<void> Client::commit(const wire::CommitRequest& request) {
+    auto reply = call<wire::EmptyReply>(request);
+    if (!reply) return std::unexpected(reply.error());
+    return {};
+}
+
+Result<std::unique_ptr<Stream>> Client::open_stream(const proto::PinRef& pin, Timeout timeout) {
+    return Stream::open(connection_, pin, timeout);
+}
+
+}  // namespace ksim::client

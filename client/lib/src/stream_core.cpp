@@ -1,0 +1,158 @@
+#include "stream_core.hpp"
+
+#include "ksim/wire/envelope.hpp"
+
+namespace ksim::client::detail {
+
+shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
+    return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
+}
+
+wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
+    return wire::FrameRef{frame.region, frame.index, frame.generation};
+}
+
+Result<const RegionFrames*> StreamCore::locate(const shm::FrameDescriptor& frame, std::uint64_t& offset) const {
+    auto it = regions.find(frame.region);
+    if (it == regions.end())
+        return fail(Errc::ProtocolError, "frame in region " + std::to_string(frame.region) +
+                                             ", which was not granted to stream " + pin.to_string());
+    const RegionFrames& r = it->second;
+    if (frame.index >= frames)
+        return fail(Errc::ProtocolError, "frame index " + std::to_string(frame.index) + " of " + pin.to_string() +
+                                             " is outside 0.." + std::to_string(frames - 1));
+    offset = r.offsets.empty() ? std::uint64_t{frame.index} * r.stride
+                               : (frame.index < r.offsets.size() ? r.offsets[frame.index] : ~std::uint64_t{0});
+    return &r;
+}
+
+Result<std::span<const std::byte>> StreamCore::readable(const shm::FrameDescriptor& frame) const {
+    std::uint64_t offset = 0;
+    auto r = locate(frame, offset);
+    if (!r) return std::unexpected(r.error());
+    auto bytes = (*r)->mapped->read_slice(offset, frame_size);
+    if (bytes.empty())
+        return fail(Errc::ProtocolError, "frame " + std::to_string(frame.index) + " at offset " +
+                                             std::to_string(offset) + " lies outside region " +
+                                             std::to_string(frame.region));
+    return bytes;
+}
+
+Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescriptor& frame) const {
+    std::uint64_t offset = 0;
+    auto r = locate(frame, offset);
+    if (!r) return std::unexpected(r.error());
+    if (!(*r)->mapped->writable())
+        return fail(Errc::PermissionDenied, "region " + std::to_string(frame.region) + " is mapped read-only");
+    auto bytes = (*r)->mapped->write_slice(offset, frame_size);
+    if (bytes.empty())
+        return fail(Errc::ProtocolError, "frame " + std::to_string(frame.index) + " lies outside region " +
+                                             std::to_string(frame.region));
+    return bytes;
+}
+
+Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
+    if (outgoing) {
+        std::lock_guard lock(outgoing_mutex);
+        // The ring holds at least `frames` entries, so a release never waits in practice.
+        if (outgoing->push(shm::RingEntry{frame, 0, 0, 0}, kDefaultTimeout)) return {};
+    }
+    auto reply = connection->call(wire::MessageType::ReleaseFrame,
+                                  nlohmann::json(wire::ReleaseFrameRequest{to_frame_ref(frame)}));
+    if (!reply) return std::unexpected(reply.error());
+    return {};
+}
+
+Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::StreamHeader& header) {
+    if (outgoing) {
+        shm::RingEntry entry{frame, header.data_used, static_cast<std::uint32_t>(header.options_flags),
+                             header.presentation_time.time};
+        std::lock_guard lock(outgoing_mutex);
+        return outgoing->push(entry, kDefaultTimeout);
+    }
+    auto reply = connection->call(wire::MessageType::SubmitFrame,
+                                  nlohmann::json(wire::SubmitFrameRequest{pin, to_frame_ref(frame), header}));
+    if (!reply) return std::unexpected(reply.error());
+    return {};
+}
+
+FrameView StreamCore::make_view(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
+                                std::span<const std::byte> bytes, const proto::StreamHeader& header) {
+    FrameView view;
+    view.core_ = std::move(core);
+    view.descriptor_ = frame;
+    view.header_ = header;
+    view.bytes_ = bytes.first(std::min<std::size_t>(header.data_used, bytes.size()));
+    return view;
+}
+
+WritableFrame StreamCore::make_writable(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
+                                        std::span<std::byte> bytes) {
+    WritableFrame w;
+    w.core_ = std::move(core);
+    w.descriptor_ = frame;
+    w.bytes_ = bytes;
+    w.header_.frame_extent = static_cast<std::uint32_t>(bytes.size());
+    return w;
+}
+
+}  // namespace ksim::client::detail
+
+namespace ksim::client {
+
+FrameView::FrameView(FrameView&& other) noexcept
+    : core_(std::move(other.core_)), bytes_(other.bytes_), header_(other.header_), descriptor_(other.descriptor_) {}
+
+FrameView& FrameView::operator=(FrameView&& other) noexcept {
+    if (this != &other) {
+        (void)release();
+        core_ = std::move(other.core_);
+        bytes_ = other.bytes_;
+        header_ = other.header_;
+        descriptor_ = other.descriptor_;
+    }
+    return *this;
+}
+
+FrameView::~FrameView() { (void)release(); }
+
+Result<void> FrameView::release() {
+    if (!core_) return {};
+    auto core = std::move(core_);
+    core_.reset();
+    bytes_ = {};
+    return core->give_back(descriptor_);
+}
+
+WritableFrame::WritableFrame(WritableFrame&& other) noexcept
+    : core_(std::move(other.core_)), bytes_(other.bytes_), header_(other.header_), descriptor_(other.descriptor_) {}
+
+WritableFrame& WritableFrame::operator=(WritableFrame&& other) noexcept {
+    if (this != &other) {
+        if (core_) (void)core_->give_back(descriptor_);
+        core_ = std::move(other.core_);
+        bytes_ = other.bytes_;
+        header_ = other.header_;
+        descriptor_ = other.descriptor_;
+    }
+    return *this;
+}
+
+WritableFrame::~WritableFrame() {
+    if (core_) (void)core_->give_back(descriptor_);
+}
+
+Result<void> WritableFrame::submit(std::uint32_t data_used) {
+    if (!core_) return fail(Errc::InvalidState, "frame already submitted or returned");
+    if (data_used > bytes_.size())
+        return fail(Errc::InvalidArgument, "data_used " + std::to_string(data_used) + " exceeds the frame size " +
+                                               std::to_string(bytes_.size()));
+    header_.data_used = data_used;
+    header_.frame_extent = static_cast<std::uint32_t>(bytes_.size());
+    auto core = std::move(core_);
+    core_.reset();
+    bytes_ = {};
+    return core->submit(descriptor_, header_);
+}
+
+}  // namespace ksim::client

@@ -1,0 +1,61 @@
+// StreamCore: what a Stream and its frame views share — the connection, the mapped regions
+// with the frame layout, and the two descriptor rings. Frame views hold a shared_ptr to it, so
+// mappings outlive the Stream object while a view still points into them. Private to libksim.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "ksim/client/stream.hpp"
+#include "ksim/shm/ring.hpp"
+#include "ksim/wire/messages.hpp"
+#include "region_cache.hpp"
+
+namespace ksim::client::detail {
+
+// Where the frames of one region are: explicit offsets when the daemon sent them, else a
+// constant stride from offset 0 (the default allocator's layout).
+struct RegionFrames {
+    std::shared_ptr<MappedRegion> mapped;
+    std::vector<std::uint64_t> offsets;
+    std::uint64_t stride = 0;
+};
+
+struct StreamCore {
+    std::shared_ptr<Connection> connection;
+    proto::PinRef pin;
+    std::uint32_t frame_size = 0;
+    std::uint32_t frames = 0;
+    bool writable = false;
+    std::map<std::uint32_t, RegionFrames> regions;  // by daemon region id
+
+    std::optional<shm::RingConsumer> incoming;  // to_client: completed (or free) frames
+    std::optional<shm::RingProducer> outgoing;  // to_daemon: released / submitted frames
+    std::mutex outgoing_mutex;                  // views may be released from any thread
+
+    // Bytes of `frame` (at most frame_size); ProtocolError for a descriptor outside the grant.
+    Result<std::span<const std::byte>> readable(const shm::FrameDescriptor& frame) const;
+    Result<std::span<std::byte>> writable_bytes(const shm::FrameDescriptor& frame) const;
+
+    // Gives a frame back unused (consumer release, or a producer's unsubmitted frame).
+    Result<void> give_back(const shm::FrameDescriptor& frame);
+    // Hands a filled frame downstream.
+    Result<void> submit(const shm::FrameDescriptor& frame, const proto::StreamHeader& header);
+
+    // Fills a view (friend access) — used by Stream.
+    static FrameView make_view(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
+                               std::span<const std::byte> bytes, const proto::StreamHeader& header);
+    static WritableFrame make_writable(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
+                                       std::span<std::byte> bytes);
+
+private:
+    Result<const RegionFrames*> locate(const shm::FrameDescriptor& frame, std::uint64_t& offset) const;
+};
+
+shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
+wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
+
+}  // namespace ksim::client::detail
