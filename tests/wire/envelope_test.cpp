@@ -69,6 +69,17 @@ TEST(WireEnvelope, MalformedEnvelopes_AreRefusedWithStableCodes) {
     EXPECT_EQ(code(json::array()), Errc::ProtocolError);
 }
 
+TEST(WireEnvelope, ErrorReplyToAnUnreadableType_IsStillMatchedById) {
+    json j = make_error_reply(12, Error{Errc::ProtocolError, "unknown message type \"reboot\""});
+    EXPECT_FALSE(j.contains("type"));
+    auto env = read_envelope(j);
+    ASSERT_TRUE(env.has_value()) << env.error().message;
+    EXPECT_EQ(env->direction, Direction::Reply);
+    EXPECT_FALSE(env->type_known);
+    EXPECT_EQ(env->id, 12u);
+    EXPECT_EQ(env->error->code, Errc::ProtocolError);
+}
+
 TEST(WireEnvelope, TypeNameOf_NeverThrows) {
     EXPECT_EQ(type_name_of(json{{"type", 3}}), "?");
     EXPECT_EQ(type_name_of(json(nullptr)), "?");

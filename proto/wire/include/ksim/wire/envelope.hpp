@@ -25,12 +25,14 @@ enum class Direction { Request, Reply, Event };
 struct Envelope {
     Direction direction = Direction::Request;
     MessageType type = MessageType::Hello;
+    bool type_known = true;        // false only for an error reply to a message of unknown type
     std::uint64_t id = 0;          // requests and replies
     bool ok = true;                // replies
     std::optional<Error> error;    // replies with ok=false
 };
 
-// Reads type/id/ok/error. ProtocolError when "type" is missing or unknown; InvalidArgument when
+// Reads type/id/ok/error. ProtocolError when "type" is missing or unknown (except in an error
+// reply, which may lack it: see make_error_reply(id, error)); InvalidArgument when
 // an envelope field has the wrong JSON type; a request with an event type is an error.
 Result<Envelope> read_envelope(const nlohmann::json& message);
 
@@ -58,6 +60,8 @@ nlohmann::json make_reply(std::uint64_t id, const Body& body) {
 }
 
 nlohmann::json make_error_reply(MessageType type, std::uint64_t id, const Error& error);
+// An error reply to a request whose type could not be read: no "type" field, only the id.
+nlohmann::json make_error_reply(std::uint64_t id, const Error& error);
 
 template <typename Body>
 nlohmann::json make_event(const Body& body) {
