@@ -1,0 +1,35 @@
+// Synthetic content for the simulated capture hardware: video (NV12, YUY2, RGB24) with moving
+// colour bars and an overlay a person can read (frame number, timestamp in ms, skipped frames,
+// drawn with a tiny built-in 3x5 digit font), and PCM audio (a sine with continuous phase).
+// Also the in-place and copy transforms the transform filters apply. Pure functions, no state
+// shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "ksim/daemon/hwsim.hpp"
+#include "ksim/proto/topology.hpp"
+
+namespace ksim::daemon {
+
+std::unique_ptr<ContentGenerator> make_video_content(const proto::VideoParams& video);
+std::unique_ptr<ContentGenerator> make_audio_content(const proto::AudioParams& audio, double tone_hz = 440.0);
+
+// Reads back the frame number the video generator drew into `image` (so sinks and tests can
+// check that frames advance). nullopt when the overlay is unreadable (wrong format or size,
+// image too small to carry it, or modified content).
+std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image, const proto::VideoParams& video);
+
+// In-place transform: inverts every byte (a visible negative for any of the formats).
+void invert_in_place(std::span<std::byte> frame);
+
+// Copy transform for video: nearest-neighbour scaling of `in` (format and size of `from`) into
+// `out` (format `to.format` must equal `from.format`). Returns the bytes written, or 0 when the
+// buffers are smaller than the formats need or the formats differ.
+std::uint32_t scale_video(std::span<const std::byte> in, const proto::VideoParams& from, std::span<std::byte> out,
+                          const proto::VideoParams& to);
+
+}  // namespace ksim::daemon

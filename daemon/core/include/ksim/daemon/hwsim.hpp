@@ -1,0 +1,105 @@
+// HardwareSimulation: the fake capture device of the AVStream avshws sample, behind two narrow
+// sink interfaces so it never sees pins or filters. A timer fires at absolute deadlines
+// start + period * (n + 1) (no drift); on each tick while running, the "DMA" renders one image
+// into the programmed scatter/gather mappings if they hold at least a whole image (never a
+// partial fill) or counts a skipped frame; every tick then raises the fake interrupt.
+// Time is pushed in from outside (advance_to), so tests drive it with a FakeClock and the daemon
+// with a thread per running source. Not thread-safe: the owner serialises calls.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "ksim/daemon/clock.hpp"
+#include "ksim/daemon/stream_queue.hpp"
+
+namespace ksim::daemon {
+
+// The device's interrupt line (the ISR side of the driver).
+class InterruptSink {
+public:
+    virtual ~InterruptSink() = default;
+    virtual void on_interrupt() = 0;
+};
+
+// Where the ISR reports completed mappings (the pin side: CompleteMappings in avshws).
+class MappingsCompletedSink {
+public:
+    virtual ~MappingsCompletedSink() = default;
+    virtual void complete_mappings(std::uint64_t count) = 0;
+};
+
+// What one tick renders (the overlay shows frame number, time and skipped count).
+struct RenderInfo {
+    std::uint64_t frame_number = 0;  // ticks that produced an image so far, starting at 0
+    Ticks timestamp = 0;             // tick time relative to start (100 ns)
+    std::uint64_t skipped = 0;
+};
+
+// Synthesises one image or audio period per tick.
+class ContentGenerator {
+public:
+    virtual ~ContentGenerator() = default;
+    [[nodiscard]] virtual std::uint32_t image_size() const = 0;
+    virtual void render(std::span<std::byte> out, const RenderInfo& info) = 0;
+};
+
+class HardwareSimulation {
+public:
+    static constexpr std::size_t kMaxMappings = 128;  // SCATTER_GATHER_MAPPINGS_MAX in avshws
+
+    HardwareSimulation(ContentGenerator& content, Ticks period, InterruptSink& interrupt);
+
+    // STOP->...->RUN: starts the timer at `now` (first tick at now + period) and fills frames.
+    void start(Ticks now);
+    // RUN->PAUSE keeps ticking (and interrupting) without filling; resume() fills again.
+    void pause() { filling_ = false; }
+    void resume() { filling_ = true; }
+    // Stops the timer; clears the scatter/gather table and every counter.
+    void stop();
+
+    // Programs one frame's mappings. All or nothing: false when the table (128 entries) lacks
+    // room for every mapping of the frame (the pin pends and retries after an interrupt).
+    bool program_frame(std::span<const SgMapping> mappings);
+
+    // Runs every tick whose deadline is <= now. Returns the number of ticks run.
+    std::size_t advance_to(Ticks now);
+
+    [[nodiscard]] bool started() const { return started_; }
+    [[nodiscard]] std::optional<Ticks> next_deadline() const;
+    [[nodiscard]] Ticks current_tick_time() const { return tick_time_; }  // deadline of the last tick
+    [[nodiscard]] Ticks period() const { return period_; }
+    [[nodiscard]] std::uint64_t mappings_completed() const { return mappings_completed_; }  // monotonic
+    [[nodiscard]] std::uint64_t frames_filled() const { return frames_filled_; }
+    [[nodiscard]] std::uint64_t frames_skipped() const { return frames_skipped_; }
+    [[nodiscard]] std::uint64_t ticks() const { return ticks_; }
+    [[nodiscard]] std::size_t mappings_queued() const { return table_.size(); }
+
+private:
+    struct Entry {
+        SgMapping mapping;
+        bool last_of_frame = false;
+    };
+    void tick();
+    void fill();
+
+    ContentGenerator& content_;
+    Ticks period_;
+    InterruptSink& interrupt_;
+    std::deque<Entry> table_;
+    std::uint64_t queued_bytes_ = 0;
+    std::vector<std::byte> scratch_;
+    bool started_ = false;
+    bool filling_ = false;
+    Ticks start_ = 0;
+    Ticks tick_time_ = 0;
+    std::uint64_t ticks_ = 0;
+    std::uint64_t mappings_completed_ = 0;
+    std::uint64_t frames_filled_ = 0;
+    std::uint64_t frames_skipped_ = 0;
+};
+
+}  // namespace ksim::daemon

@@ -1,0 +1,94 @@
+#include "ksim/daemon/hwsim.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+namespace ksim::daemon {
+
+HardwareSimulation::HardwareSimulation(ContentGenerator& content, Ticks period, InterruptSink& interrupt)
+    : content_(content), period_(period), interrupt_(interrupt) {
+    assert(period_ > 0);
+}
+
+void HardwareSimulation::start(Ticks now) {
+    if (!started_) {
+        started_ = true;
+        start_ = now;
+        ticks_ = 0;
+    }
+    filling_ = true;
+}
+
+void HardwareSimulation::stop() {
+    started_ = false;
+    filling_ = false;
+    table_.clear();
+    queued_bytes_ = 0;
+    ticks_ = 0;
+    mappings_completed_ = 0;
+    frames_filled_ = 0;
+    frames_skipped_ = 0;
+}
+
+bool HardwareSimulation::program_frame(std::span<const SgMapping> mappings) {
+    if (mappings.empty() || table_.size() + mappings.size() > kMaxMappings) return false;
+    for (std::size_t i = 0; i < mappings.size(); ++i) {
+        table_.push_back(Entry{mappings[i], i + 1 == mappings.size()});
+        queued_bytes_ += mappings[i].byte_count;
+    }
+    return true;
+}
+
+std::optional<Ticks> HardwareSimulation::next_deadline() const {
+    if (!started_) return std::nullopt;
+    // Absolute schedule: the n-th tick is due at start + period * (n + 1), however late we run.
+    return start_ + period_ * static_cast<Ticks>(ticks_ + 1);
+}
+
+std::size_t HardwareSimulation::advance_to(Ticks now) {
+    std::size_t ran = 0;
+    while (started_) {
+        const Ticks due = *next_deadline();
+        if (due > now) break;
+        tick_time_ = due;
+        ++ticks_;
+        tick();
+        ++ran;
+    }
+    return ran;
+}
+
+void HardwareSimulation::tick() {
+    if (filling_) {
+        if (queued_bytes_ >= content_.image_size()) {
+            fill();
+        } else {
+            ++frames_skipped_;  // no buffer (or not enough of one): drop, never fill partially
+        }
+    }
+    interrupt_.on_interrupt();  // avshws interrupts on every tick, even while paused
+}
+
+void HardwareSimulation::fill() {
+    const std::uint32_t size = content_.image_size();
+    scratch_.resize(size);
+    content_.render(scratch_, RenderInfo{frames_filled_, tick_time_ - start_, frames_skipped_});
+    std::size_t written = 0;
+    // Copy the image across the mappings in order; the mappings left over in the last frame
+    // touched are consumed too so that the next image starts on a frame boundary.
+    bool frame_done = false;
+    while (!table_.empty() && !frame_done) {
+        Entry e = table_.front();
+        table_.pop_front();
+        queued_bytes_ -= e.mapping.byte_count;
+        const std::size_t n = std::min<std::size_t>(e.mapping.byte_count, size - written);
+        if (n > 0) std::memcpy(e.mapping.data, scratch_.data() + written, n);
+        written += n;
+        ++mappings_completed_;
+        frame_done = written == size && e.last_of_frame;
+    }
+    ++frames_filled_;
+}
+
+}  // namespace ksim::daemon

@@ -1,0 +1,168 @@
+#include "ksim/daemon/hwsim.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ksim::daemon {
+namespace {
+
+// Renders `size` bytes all equal to (frame_number + 1) so tests can see which image landed where.
+struct StampContent : ContentGenerator {
+    explicit StampContent(std::uint32_t size) : size(size) {}
+    [[nodiscard]] std::uint32_t image_size() const override { return size; }
+    void render(std::span<std::byte> out, const RenderInfo& info) override {
+        for (std::byte& b : out) b = static_cast<std::byte>(info.frame_number + 1);
+        infos.push_back(info);
+    }
+    std::uint32_t size;
+    std::vector<RenderInfo> infos;
+};
+
+struct CountingInterrupt : InterruptSink {
+    void on_interrupt() override { ++count; }
+    int count = 0;
+};
+
+struct HwFixture {
+    explicit HwFixture(std::uint32_t image = 64, Ticks period = 100) : content(image), hw(content, period, irq) {}
+    // One frame of `parts` equal mappings over a fresh buffer.
+    bool program(std::uint32_t bytes, std::uint32_t parts = 1) {
+        buffers.emplace_back(bytes);
+        std::vector<SgMapping> m;
+        for (std::uint32_t i = 0; i < parts; ++i)
+            m.push_back(SgMapping{0x1000u * i, buffers.back().data() + i * (bytes / parts), bytes / parts, 0});
+        return hw.program_frame(m);
+    }
+    StampContent content;
+    CountingInterrupt irq;
+    HardwareSimulation hw;
+    std::list<std::vector<std::byte>> buffers;
+};
+
+TEST(HardwareSimulation_Timer, TicksAtAbsoluteDeadlinesStartPlusPeriodTimesNPlusOne) {
+    HwFixture f;
+    f.hw.start(1000);
+    EXPECT_EQ(f.hw.next_deadline(), 1100);
+    EXPECT_EQ(f.hw.advance_to(1099), 0u);
+    EXPECT_EQ(f.hw.advance_to(1100), 1u);
+    EXPECT_EQ(f.hw.advance_to(1550), 4u);  // 1200, 1300, 1400, 1500
+    EXPECT_EQ(f.hw.current_tick_time(), 1500);
+    EXPECT_EQ(f.hw.next_deadline(), 1600);
+}
+
+TEST(HardwareSimulation_Timer, LateWakeUpsCatchUpWithoutDrift) {
+    HwFixture f(64, 333);
+    f.hw.start(0);
+    // Wake-ups at irregular, late times: the number of ticks only depends on elapsed time.
+    std::size_t total = 0;
+    for (Ticks now : {500, 501, 2000, 2001, 9999, 100'000}) total += f.hw.advance_to(now);
+    EXPECT_EQ(total, static_cast<std::size_t>(100'000 / 333));
+    EXPECT_EQ(f.hw.next_deadline(), 333 * static_cast<Ticks>(100'000 / 333 + 1));
+    EXPECT_EQ(f.irq.count, static_cast<int>(total));
+}
+
+TEST(HardwareSimulation_Dma, EveryTickWithoutABufferIsCountedAsSkipped) {
+    HwFixture f;
+    f.hw.start(0);
+    f.hw.advance_to(500);
+    EXPECT_EQ(f.hw.frames_skipped(), 5u);
+    EXPECT_EQ(f.hw.frames_filled(), 0u);
+    EXPECT_EQ(f.irq.count, 5);  // interrupts fire whether or not a frame was filled
+}
+
+TEST(HardwareSimulation_Dma, NeverFillsPartiallyWhenLessThanAnImageIsQueued) {
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(32));
+    f.hw.start(0);
+    f.hw.advance_to(100);
+    EXPECT_EQ(f.hw.frames_skipped(), 1u);
+    EXPECT_EQ(f.hw.mappings_completed(), 0u);
+    for (std::byte b : f.buffers.front()) EXPECT_EQ(b, std::byte{0});  // untouched
+    ASSERT_TRUE(f.program(32));  // now 64 bytes queued: one image fits across both
+    f.hw.advance_to(200);
+    EXPECT_EQ(f.hw.frames_filled(), 1u);
+    EXPECT_EQ(f.hw.mappings_completed(), 2u);
+    EXPECT_EQ(f.buffers.front()[0], std::byte{1});
+    EXPECT_EQ(f.buffers.back()[31], std::byte{1});
+}
+
+TEST(HardwareSimulation_Dma, WritesTheImageAcrossTheScatterGatherListOfEachFrame) {
+    HwFixture f(90);
+    ASSERT_TRUE(f.program(90, 3));
+    ASSERT_TRUE(f.program(90, 3));
+    f.hw.start(0);
+    f.hw.advance_to(200);
+    EXPECT_EQ(f.hw.frames_filled(), 2u);
+    EXPECT_EQ(f.hw.mappings_completed(), 6u);
+    auto it = f.buffers.begin();
+    for (std::byte b : *it) EXPECT_EQ(b, std::byte{1});
+    ++it;
+    for (std::byte b : *it) EXPECT_EQ(b, std::byte{2});
+    ASSERT_EQ(f.content.infos.size(), 2u);
+    EXPECT_EQ(f.content.infos[1].timestamp, 200);
+}
+
+TEST(HardwareSimulation_Dma, ALargerFrameIsConsumedWholeSoTheNextImageStartsOnAFrameBoundary) {
+    HwFixture f(50);
+    ASSERT_TRUE(f.program(100, 4));  // 4 x 25 bytes; the image needs 2 of them
+    ASSERT_TRUE(f.program(100, 4));
+    f.hw.start(0);
+    f.hw.advance_to(100);
+    EXPECT_EQ(f.hw.mappings_completed(), 4u);
+    EXPECT_EQ(f.hw.mappings_queued(), 4u);
+}
+
+TEST(HardwareSimulation_Dma, TheScatterGatherTableHoldsAtMost128Mappings) {
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(100 * 4, 100));
+    EXPECT_FALSE(f.program(29 * 4, 29));  // all or nothing
+    EXPECT_EQ(f.hw.mappings_queued(), 100u);
+    EXPECT_TRUE(f.program(28 * 4, 28));
+    EXPECT_EQ(f.hw.mappings_queued(), 128u);
+}
+
+TEST(HardwareSimulation_Dma, FramesNotReturnedLeadToDropsCountedPerPeriod) {
+    // A pool of two frames that the consumer never returns: two fills, then every period drops.
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(64));
+    ASSERT_TRUE(f.program(64));
+    f.hw.start(0);
+    f.hw.advance_to(1000);
+    EXPECT_EQ(f.hw.frames_filled(), 2u);
+    EXPECT_EQ(f.hw.frames_skipped(), 8u);
+    EXPECT_EQ(f.content.infos.back().skipped, 0u);  // the overlay's drop count at the last fill
+}
+
+TEST(HardwareSimulation_State, PauseKeepsInterruptingWithoutFillingOrCountingDrops) {
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(64));
+    f.hw.start(0);
+    f.hw.pause();
+    f.hw.advance_to(300);
+    EXPECT_EQ(f.irq.count, 3);
+    EXPECT_EQ(f.hw.frames_filled(), 0u);
+    EXPECT_EQ(f.hw.frames_skipped(), 0u);
+    f.hw.resume();
+    f.hw.advance_to(400);
+    EXPECT_EQ(f.hw.frames_filled(), 1u);
+}
+
+TEST(HardwareSimulation_State, StopClearsTheTableAndEveryCounter) {
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(64));
+    ASSERT_TRUE(f.program(64));
+    f.hw.start(0);
+    f.hw.advance_to(300);
+    f.hw.stop();
+    EXPECT_FALSE(f.hw.started());
+    EXPECT_EQ(f.hw.next_deadline(), std::nullopt);
+    EXPECT_EQ(f.hw.mappings_queued(), 0u);
+    EXPECT_EQ(f.hw.frames_filled(), 0u);
+    EXPECT_EQ(f.hw.frames_skipped(), 0u);
+    EXPECT_EQ(f.hw.mappings_completed(), 0u);
+    EXPECT_EQ(f.hw.advance_to(10'000), 0u);
+}
+
+}  // namespace
+}  // namespace ksim::daemon
