@@ -1,10 +1,65 @@
+// `ksimctl negotiate FILE [--explain] [--json] [--dot]`: offline allocator negotiation.
+// Exit 0 when every connection is satisfied, 3 when one fails, 2 for an invalid config.
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "ksim/negotiation/negotiate.hpp"
+#include "ksim/negotiation/record_json.hpp"
+#include "ksim/proto/topology_loader.hpp"
+#include "negotiate_output.hpp"
 
 namespace ksim::ctl {
+namespace {
 
-void add_negotiate_command(CLI::App& app, const GlobalOptions&, int& exit_code) {
-    auto* cmd = app.add_subcommand("negotiate", "Negotiate allocators for a topology offline");
-    cmd->callback([&exit_code] { exit_code = kExitError; });
+struct NegotiateOptions {
+    std::string file;
+    bool explain = false;
+    bool dot = false;
+};
+
+int report_invalid(const proto::Diagnostics& diagnostics, bool json) {
+    if (json) {
+        nlohmann::json all = nlohmann::json::array();
+        for (const auto& d : diagnostics)
+            all.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"pointer", d.pointer},
+                           {"rule", d.rule}, {"message", d.message}, {"hint", d.hint}});
+        std::cout << all.dump(2) << "\n";
+    } else {
+        for (const auto& d : diagnostics) std::cerr << d.to_string() << " [" << d.rule << "]\n";
+        std::cerr << "invalid config: " << diagnostics.size() << " error(s); nothing negotiated\n";
+    }
+    return kExitInvalid;
+}
+
+int run_negotiate(const NegotiateOptions& opt, bool json) {
+    auto topology = proto::load_topology_file(opt.file);
+    if (!topology) return report_invalid(topology.error(), json);
+    const negotiation::NegotiationResult result = negotiation::negotiate(*topology);
+    if (json)
+        std::cout << negotiation::to_json(result).dump(2) << "\n";
+    else if (opt.dot)
+        print_negotiation_dot(std::cout, result);
+    else if (opt.explain)
+        print_negotiation_explain(std::cout, result);
+    else
+        print_negotiation_table(std::cout, result);
+    return result.all_satisfied() ? kExitOk : kExitUnsatisfied;
+}
+
+}  // namespace
+
+void add_negotiate_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+    auto* cmd = app.add_subcommand(
+        "negotiate", "Negotiate allocators for a topology offline (exit 0 satisfied, 3 a connection fails, 2 invalid)");
+    auto opt = std::make_shared<NegotiateOptions>();
+    cmd->add_option("file", opt->file, "Topology JSON file")->required();
+    auto* explain = cmd->add_flag("--explain", opt->explain, "Explain every decision and rejection in plain language");
+    auto* dot = cmd->add_flag("--dot", opt->dot, "Print a Graphviz graph of the decisions");
+    explain->excludes(dot);
+    cmd->callback([opt, &global, &exit_code] { exit_code = run_negotiate(*opt, global.json); });
 }
 
 }  // namespace ksim::ctl

@@ -1,0 +1,42 @@
+// The default `ksimctl negotiate` output: one line per connection, then the failures.
+#include <fmt/format.h>
+
+#include "negotiate_output.hpp"
+
+namespace ksim::ctl {
+
+using negotiation::Status;
+
+std::string describe_allocator(const negotiation::AllocatorChoice& a) {
+    switch (a.kind) {
+        case negotiation::AllocatorKind::Vendor: return fmt::format("vendor allocator {} of {}", a.name, a.pin);
+        case negotiation::AllocatorKind::Default: return fmt::format("default allocator of {}", a.pin);
+        case negotiation::AllocatorKind::User: return fmt::format("user-mode allocator of {}", a.pin);
+    }
+    return a.name;
+}
+
+void print_negotiation_table(std::ostream& out, const negotiation::NegotiationResult& r) {
+    out << fmt::format("topology {}: {} connection(s), {} pipe(s)\n", r.topology, r.connections.size(), r.pipes.size());
+    out << fmt::format("{:<40} {:<6} {:<9} {:<6} {:<28} {:<16} {:>10} {:>6} {:>6} {:>6} {:>8}\n", "CONNECTION", "MODE",
+                       "STATUS", "PIPE", "ALLOCATOR", "MEMORY", "FRAMESIZE", "FRAMES", "ALIGN", "COPIES", "REJECTED");
+    for (const auto& c : r.connections) {
+        const auto& d = c.decision;
+        std::size_t rejected = 0;
+        for (const auto& cand : d.candidates) rejected += cand.selected ? 0 : 1;
+        const std::string allocator = d.allocator ? fmt::format("{}@{}", d.allocator->name, d.allocator->pin) : "-";
+        const std::string memory =
+            d.allocator ? negotiation::memory_type_label(d.allocator->memory_type, r.memory_types) : "-";
+        out << fmt::format("{:<40} {:<6} {:<9} {:<6} {:<28} {:<16} {:>10} {:>6} {:>#6x} {:>6} {:>8}\n", c.id,
+                           to_string(d.mode), to_string(d.status), c.pipe, allocator, memory, d.framing.frame_size,
+                           d.framing.frames, d.framing.alignment_mask, d.copies, rejected);
+    }
+    for (const auto& c : r.connections) {
+        if (c.decision.status != Status::Failed || !c.decision.failure) continue;
+        const auto& f = *c.decision.failure;
+        out << fmt::format("FAILED {}: [{}] {}\n", c.id, f.rule, f.message);
+        if (!f.suggestion.empty()) out << fmt::format("  fix: {}\n", f.suggestion);
+    }
+}
+
+}  // namespace ksim::ctl

@@ -1,0 +1,118 @@
+// Decision records: the engine's output, one per connection and one per pipe. They say what was
+// chosen and, for every candidate allocator, "selected" or the rules that rejected it, with the
+// values compared. Rule ids are stable strings (rules.hpp, docs/negotiation.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ksim/proto/framing.hpp"
+#include "ksim/proto/topology.hpp"
+
+namespace ksim::negotiation {
+
+// Kernel mode only when both pins of every connection in the pipe are kernel-hosted.
+enum class ConnectionMode { Kernel, User };
+
+enum class AllocatorKind {
+    Default,  // the ks.sys default allocator: kernel pool sized from the framing
+    Vendor,   // a pin's KSALLOCATOR_DISPATCH (or a user-mode allocator a client pin offers)
+    User,     // the proxy's user-mode allocator: shared memory the client maps
+};
+
+enum class Status { Satisfied, Failed };
+
+// One value a rule compared, e.g. {"required_frames", 4}.
+struct ComparedValue {
+    std::string name;
+    std::variant<std::uint64_t, std::string> value;
+    friend bool operator==(const ComparedValue&, const ComparedValue&) = default;
+};
+
+// A rule that fired: a rejection, a failure or a note.
+struct Finding {
+    std::string rule;     // stable id, e.g. "caps.max-frames"
+    std::string message;  // plain language, with the values
+    std::vector<ComparedValue> values;
+    std::string suggestion;  // the smallest change that would avoid it; may be empty
+    friend bool operator==(const Finding&, const Finding&) = default;
+};
+
+struct AllocatorChoice {
+    AllocatorKind kind = AllocatorKind::Default;
+    std::string name;  // vendor name, or "default" / "user"
+    std::string pin;   // the pin that provides (allocates) it
+    proto::AllocatorMode mode = proto::AllocatorMode::Kernel;
+    proto::Guid memory_type{};
+    friend bool operator==(const AllocatorChoice&, const AllocatorChoice&) = default;
+};
+
+// An allocator that could serve the pipe. Not selected means never initialized.
+struct Candidate {
+    AllocatorChoice allocator;
+    bool selected = false;
+    std::vector<Finding> reasons;  // why not selected, first = the deciding rule; empty if selected
+    friend bool operator==(const Candidate&, const Candidate&) = default;
+};
+
+struct ResultFraming {
+    std::uint32_t frame_size = 0;      // bytes per frame (largest expansion along the pipe)
+    std::uint32_t frames = 0;          // frames in the pool
+    std::uint32_t alignment_mask = 0;  // FILE_*_ALIGNMENT mask
+    friend bool operator==(const ResultFraming&, const ResultFraming&) = default;
+};
+
+struct Decision {
+    ConnectionMode mode = ConnectionMode::Kernel;
+    Status status = Status::Satisfied;
+    std::optional<AllocatorChoice> allocator;       // absent when failed
+    std::optional<AllocatorChoice> copy_allocator;  // downstream side when the pins need two allocators
+    ResultFraming framing;
+    std::uint32_t copies = 0;  // copies a frame needs on this path
+    // What InitializeAllocator receives (KSALLOCATOR_FRAMING built as KsCreateAllocatorAndGetHandle does).
+    std::optional<proto::AllocatorFraming> create_request;
+    std::vector<Candidate> candidates;  // vendor allocators in pipe pin order, then the fallbacks
+    std::vector<Finding> notes;         // decisions worth knowing (fallbacks, splits, conversions)
+    std::optional<Finding> failure;     // why the connection fails
+    friend bool operator==(const Decision&, const Decision&) = default;
+};
+
+struct ConnectionRecord {
+    std::string id;  // "from->to"
+    std::string from;
+    std::string to;
+    std::string pipe;  // id of the pipe it belongs to
+    Decision decision;
+    friend bool operator==(const ConnectionRecord&, const ConnectionRecord&) = default;
+};
+
+// A chain of pins sharing one allocator and one set of frames.
+struct PipeRecord {
+    std::string id;                        // "pipe0", "pipe1", ... in connection order
+    std::vector<std::string> pins;         // upstream to downstream
+    std::vector<std::string> connections;  // connection ids
+    Decision decision;
+    friend bool operator==(const PipeRecord&, const PipeRecord&) = default;
+};
+
+struct NegotiationResult {
+    std::string topology;
+    std::vector<ConnectionRecord> connections;  // in input order
+    std::vector<PipeRecord> pipes;
+    // Names of custom memory types, so the records print "VENDOR_DMA" rather than a GUID.
+    std::vector<proto::CustomMemoryType> memory_types;
+
+    [[nodiscard]] bool all_satisfied() const;
+    friend bool operator==(const NegotiationResult& a, const NegotiationResult& b);
+};
+
+std::string_view to_string(ConnectionMode m);
+std::string_view to_string(AllocatorKind k);
+std::string_view to_string(Status s);
+// The display name of a memory type: well-known name, a custom name, else the GUID.
+std::string memory_type_label(const proto::Guid& g, const std::vector<proto::CustomMemoryType>& custom);
+
+}  // namespace ksim::negotiation

@@ -1,0 +1,48 @@
+// Stable rule ids used in decision records (documented with examples in docs/negotiation.md).
+// Never rename one: tests, goldens and users' CI scripts match on them.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace ksim::negotiation::rule {
+
+// Connection mode (who may allocate).
+inline constexpr std::string_view kKernelAllocatorOnUserConnection = "mode.kernel-allocator-on-user-connection";
+inline constexpr std::string_view kUserAllocatorOnKernelConnection = "mode.user-allocator-on-kernel-connection";
+inline constexpr std::string_view kUpstreamUserPinAllocates = "mode.upstream-user-pin-allocates";
+// Memory type walk.
+inline constexpr std::string_view kNoCommonMemoryType = "memory.no-common-type";
+inline constexpr std::string_view kBusMismatch = "memory.bus-mismatch";
+inline constexpr std::string_view kDontCareDefault = "memory.dont-care-default";
+inline constexpr std::string_view kUserConnectionMemory = "memory.user-connection";
+// Frame size.
+inline constexpr std::string_view kPhysicalEmpty = "range.physical-empty";
+inline constexpr std::string_view kOptimalEmptyFallback = "range.optimal-empty-fallback";
+inline constexpr std::string_view kDefaultFrameSize = "range.default-frame-size";
+inline constexpr std::string_view kCompression = "range.compression";
+inline constexpr std::string_view kDefaultFrames = "frames.default";
+// Capabilities of a candidate allocator.
+inline constexpr std::string_view kCapsMemoryType = "caps.memory-type";
+inline constexpr std::string_view kCapsMaxFrames = "caps.max-frames";
+inline constexpr std::string_view kCapsFrameSize = "caps.frame-size";
+inline constexpr std::string_view kCapsAlignment = "caps.alignment";
+inline constexpr std::string_view kCapsContiguity = "caps.contiguity";
+inline constexpr std::string_view kCapsBoundary = "caps.boundary";
+inline constexpr std::string_view kCapsPhysicalWindow = "caps.physical-window";
+// Pipes.
+inline constexpr std::string_view kInPlacePipe = "pipe.in-place";
+inline constexpr std::string_view kTwoMustAllocate = "pipe.two-must-allocate";
+inline constexpr std::string_view kPipeSplit = "pipe.split";
+// Preference among valid candidates.
+inline constexpr std::string_view kMustAllocateFirst = "preference.must-allocate-first";
+inline constexpr std::string_view kUpstreamFirst = "preference.upstream-first";
+inline constexpr std::string_view kVendorOverDefault = "preference.vendor-over-default";
+// Framing property of a pin.
+inline constexpr std::string_view kLegacyConverted = "framing.legacy-converted";
+inline constexpr std::string_view kNoFraming = "framing.none";
+
+// Every id above, for documentation checks.
+std::span<const std::string_view> all();
+
+}  // namespace ksim::negotiation::rule

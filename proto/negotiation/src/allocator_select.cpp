@@ -1,0 +1,114 @@
+// Stage 5b: choosing among candidate allocators. Order (docs/negotiation.md "Preference"):
+//   1. on a kernel pipe, the allocator of a MUST_ALLOCATE pin: its vendor allocator if valid,
+//      else the default allocator placed at that pin;
+//   2. a valid vendor allocator, upstream pin first;
+//   3. the fallback: the kernel default allocator, or on a user-mode connection the user-mode
+//      allocator supplied by the upstream side.
+// An allocator that is not selected is never initialized; its candidate entry says why.
+#include <fmt/format.h>
+
+#include "capability_checks.hpp"
+#include "ksim/negotiation/rules.hpp"
+#include "ksim/proto/memory_types.hpp"
+
+namespace ksim::negotiation::detail {
+namespace {
+
+std::string describe_choice(const AllocatorChoice& c) { return fmt::format("{} of {}", c.name, c.pin); }
+
+AllocatorChoice fallback_choice(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
+                                std::optional<std::size_t> must_pos) {
+    AllocatorChoice c;
+    if (plan.mode == ConnectionMode::User) {
+        // The upstream side supplies the user-mode allocator (KsProxy: the user-mode pin is an
+        // allocator unconditionally; a kernel output pin gets the proxy's user-mode allocator).
+        c.kind = AllocatorKind::User;
+        c.name = "user";
+        c.pin = g.pins[plan.pins[request.plan_positions.front()]].id();
+        c.mode = proto::AllocatorMode::User;
+        c.memory_type = proto::memory_type::kUser;
+        return c;
+    }
+    c.kind = AllocatorKind::Default;
+    c.name = "default";
+    c.pin = g.pins[plan.pins[must_pos.value_or(request.default_provider)]].id();
+    c.mode = proto::AllocatorMode::Kernel;
+    c.memory_type = request.memory_type.is_null() ? proto::memory_type::kKernelNonPaged : request.memory_type;
+    return c;
+}
+
+}  // namespace
+
+SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
+                            const ResultFraming& framing) {
+    SideResult out;
+    const CheckContext ctx{g, plan, request, framing};
+    std::optional<std::size_t> must_pos;
+    if (plan.mode == ConnectionMode::Kernel)
+        for (std::size_t pos : request.plan_positions)
+            if (g.pins[plan.pins[pos]].must_allocate) {
+                must_pos = pos;
+                break;
+            }
+
+    // Evaluate every vendor allocator; remember the valid ones in pipe order.
+    std::vector<std::size_t> valid;  // indices into out.candidates
+    for (std::size_t pos : request.plan_positions) {
+        const PinState& pin = g.pins[plan.pins[pos]];
+        if (!pin.input->allocator) continue;
+        const auto& caps = *pin.input->allocator;
+        Candidate cand;
+        cand.allocator = {AllocatorKind::Vendor, caps.name, pin.id(), caps.mode, caps.memory_type};
+        if (auto mode = check_mode(ctx, pos, caps))
+            cand.reasons.push_back(std::move(*mode));
+        else
+            cand.reasons = check_capabilities(ctx, pos, caps);
+        if (cand.reasons.empty()) valid.push_back(out.candidates.size());
+        out.candidates.push_back(std::move(cand));
+    }
+    Candidate fallback;
+    fallback.allocator = fallback_choice(g, plan, request, must_pos);
+
+    // The winner: a must-allocate pin's own vendor allocator, else (if a pin must allocate)
+    // the default allocator at that pin, else the first valid vendor, else the fallback.
+    std::optional<std::size_t> winner;
+    if (must_pos) {
+        const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
+        for (std::size_t i : valid)
+            if (out.candidates[i].allocator.pin == must_pin) winner = i;
+    } else if (!valid.empty()) {
+        winner = valid.front();
+    }
+    const AllocatorChoice& chosen = winner ? out.candidates[*winner].allocator : fallback.allocator;
+    for (std::size_t i : valid) {
+        if (winner && i == *winner) continue;
+        Candidate& loser = out.candidates[i];
+        if (must_pos)
+            loser.reasons.push_back(make_finding(
+                rule::kMustAllocateFirst,
+                fmt::format("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used", describe_choice(loser.allocator),
+                            g.pins[plan.pins[*must_pos]].id(), describe_choice(chosen)),
+                {{"selected", describe_choice(chosen)}, {"must_allocate_pin", g.pins[plan.pins[*must_pos]].id()}}));
+        else
+            loser.reasons.push_back(make_finding(
+                rule::kUpstreamFirst,
+                fmt::format("{} could serve the pipe, but {} belongs to a pin further upstream",
+                            describe_choice(loser.allocator), describe_choice(chosen)),
+                {{"selected", describe_choice(chosen)}}));
+    }
+    for (Candidate& c : out.candidates) c.selected = c.reasons.empty();
+    if (winner) {
+        fallback.reasons.push_back(make_finding(
+            rule::kVendorOverDefault,
+            fmt::format("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator",
+                        describe_choice(chosen), fallback.allocator.name),
+            {{"selected", describe_choice(chosen)}}));
+    } else {
+        fallback.selected = true;
+    }
+    out.chosen = chosen;
+    out.candidates.push_back(std::move(fallback));
+    return out;
+}
+
+}  // namespace ksim::negotiation::detail

@@ -1,0 +1,171 @@
+#include "capability_checks.hpp"
+
+#include <fmt/format.h>
+
+#include "ksim/negotiation/rules.hpp"
+#include "ksim/proto/memory_types.hpp"
+
+namespace ksim::negotiation::detail {
+namespace {
+
+using proto::AllocatorMode;
+using proto::MemoryClass;
+
+std::string label(const CheckContext& ctx, std::size_t pos, const proto::VendorAllocatorCaps& caps) {
+    return fmt::format("{} of {}", caps.name, ctx.g.pins[ctx.plan.pins[pos]].id());
+}
+
+// A pin takes memory type `type` when one of its usable items lists it or don't-care, or when
+// the item that applies says PREFERENCES_ONLY (its memory type is a preference, not a demand).
+bool pin_accepts(const CheckContext& ctx, std::size_t pos, const proto::Guid& type) {
+    const PinState& pin = ctx.g.pins[ctx.plan.pins[pos]];
+    const auto& items = pin.framing().items;
+    if (has_all(items[ctx.request.items[pos]].requirement_flags, proto::RequirementFlags::PreferencesOnly))
+        return true;
+    for (const auto& item : items)
+        if (bus_compatible(item, *pin.input) && (item.memory_type.is_null() || item.memory_type == type))
+            return true;
+    return false;
+}
+
+std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t pos,
+                                         const proto::VendorAllocatorCaps& caps) {
+    const std::string type = memory_label(ctx.g, caps.memory_type);
+    if (ctx.plan.mode == ConnectionMode::User) {
+        const MemoryClass cls = proto::classify_memory_type(caps.memory_type);
+        if (cls == MemoryClass::User || cls == MemoryClass::System || cls == MemoryClass::DontCare)
+            return std::nullopt;
+        return make_finding(rule::kCapsMemoryType,
+                            fmt::format("{} allocates {} memory, which a client process may not map on a "
+                                        "user-mode connection",
+                                        label(ctx, pos, caps), type),
+                            {{"allocator_memory_type", type}, {"required", std::string("USER")}},
+                            fmt::format("declare memory_type USER for {}", caps.name));
+    }
+    for (std::size_t p : ctx.request.plan_positions) {
+        if (pin_accepts(ctx, p, caps.memory_type)) continue;
+        const PinState& pin = ctx.g.pins[ctx.plan.pins[p]];
+        std::string listed;
+        for (const auto& item : pin.framing().items)
+            listed += (listed.empty() ? "" : ", ") + memory_label(ctx.g, item.memory_type);
+        return make_finding(
+            rule::kCapsMemoryType,
+            fmt::format("{} allocates {} memory, but {} lists only {} and does not say PREFERENCES_ONLY",
+                        label(ctx, pos, caps), type, pin.id(), listed),
+            {{"allocator_memory_type", type}, {"pin", pin.id()}, {"pin_memory_types", listed}},
+            fmt::format("add a {} framing item to {} or set PREFERENCES_ONLY on it", type, pin.id()));
+    }
+    return std::nullopt;
+}
+
+std::uint64_t round_up(std::uint64_t size, std::uint32_t mask) { return (size + mask) & ~std::uint64_t{mask}; }
+
+}  // namespace
+
+std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_pos,
+                                  const proto::VendorAllocatorCaps& caps) {
+    const std::string who = label(ctx, provider_pos, caps);
+    if (ctx.plan.mode == ConnectionMode::User && caps.mode == AllocatorMode::Kernel) {
+        std::string user_pins;
+        for (std::size_t p : ctx.plan.pins)
+            if (!ctx.g.pins[p].kernel()) user_pins += (user_pins.empty() ? "" : ", ") + ctx.g.pins[p].id();
+        return make_finding(
+            rule::kKernelAllocatorOnUserConnection,
+            fmt::format("{} is a kernel-mode allocator and the connection is user mode ({} is hosted in user mode); "
+                        "kernel memory never reaches a user-mode pin, so InitializeAllocator is not called",
+                        who, user_pins),
+            {{"connection_mode", std::string("user")}, {"allocator_mode", std::string("kernel")},
+             {"user_hosted_pins", user_pins}},
+            fmt::format("host {} in kernel mode to allow the vendor allocator {}", user_pins, caps.name));
+    }
+    if (ctx.plan.mode == ConnectionMode::Kernel && caps.mode == AllocatorMode::User)
+        return make_finding(rule::kUserAllocatorOnKernelConnection,
+                            fmt::format("{} is a user-mode allocator and every pin of the pipe is kernel-hosted; "
+                                        "a kernel pipe is served by a kernel-mode allocator",
+                                        who),
+                            {{"connection_mode", std::string("kernel")}, {"allocator_mode", std::string("user")}},
+                            fmt::format("declare {} with mode kernel", caps.name));
+    const PinState& upstream = ctx.g.pins[ctx.plan.pins.front()];
+    if (ctx.plan.mode == ConnectionMode::User && !upstream.kernel() && provider_pos != 0)
+        return make_finding(rule::kUpstreamUserPinAllocates,
+                            fmt::format("{} belongs to a downstream pin, but the upstream pin {} is user-hosted and "
+                                        "supplies the allocator unconditionally (KsProxy input pins return "
+                                        "VFW_E_NO_ALLOCATOR)",
+                                        who, upstream.id()),
+                            {{"upstream_pin", upstream.id()}, {"upstream_hosting", std::string("user")}},
+                            fmt::format("offer {} on {} instead", caps.name, upstream.id()));
+    return std::nullopt;
+}
+
+std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos,
+                                        const proto::VendorAllocatorCaps& caps) {
+    std::vector<Finding> out;
+    const std::string who = label(ctx, pos, caps);
+    const ResultFraming& f = ctx.framing;
+    if (auto memory = check_memory_type(ctx, pos, caps)) out.push_back(std::move(*memory));
+    if (caps.max_frames != 0 && f.frames > caps.max_frames)
+        out.push_back(make_finding(
+            rule::kCapsMaxFrames,
+            fmt::format("the pipe needs {} frames and {} can provide at most {}", f.frames, who, caps.max_frames),
+            {{"required_frames", std::uint64_t{f.frames}}, {"max_frames", std::uint64_t{caps.max_frames}}},
+            fmt::format("raise max_frames of {} to >= {}", caps.name, f.frames)));
+    if (f.frame_size < caps.min_frame_size || f.frame_size > caps.max_frame_size)
+        out.push_back(make_finding(
+            rule::kCapsFrameSize,
+            fmt::format("the pipe needs {}-byte frames and {} allocates {}..{} bytes", f.frame_size, who,
+                        caps.min_frame_size, caps.max_frame_size),
+            {{"frame_size", std::uint64_t{f.frame_size}}, {"allocator_min", std::uint64_t{caps.min_frame_size}},
+             {"allocator_max", std::uint64_t{caps.max_frame_size}}},
+            f.frame_size > caps.max_frame_size
+                ? fmt::format("raise max_frame_size of {} to >= {}", caps.name, f.frame_size)
+                : fmt::format("lower min_frame_size of {} to <= {}", caps.name, f.frame_size)));
+    if ((f.alignment_mask & ~caps.alignment_mask) != 0)
+        out.push_back(make_finding(
+            rule::kCapsAlignment,
+            fmt::format("the pipe needs {}-byte alignment (mask 0x{:X}) and {} aligns to {} bytes (mask 0x{:X})",
+                        std::uint64_t{f.alignment_mask} + 1, f.alignment_mask, who,
+                        std::uint64_t{caps.alignment_mask} + 1, caps.alignment_mask),
+            {{"required_alignment_mask", std::uint64_t{f.alignment_mask}},
+             {"allocator_alignment_mask", std::uint64_t{caps.alignment_mask}}},
+            fmt::format("raise the alignment of {} to mask >= 0x{:X}", caps.name, f.alignment_mask)));
+    if (!caps.contiguous) {
+        const std::uint64_t segment = caps.max_segment_bytes == 0 ? proto::kPageSize : caps.max_segment_bytes;
+        const std::uint64_t needed = (std::uint64_t{f.frame_size} + segment - 1) / segment;
+        if (!caps.scatter_gather)
+            out.push_back(make_finding(
+                rule::kCapsContiguity,
+                fmt::format("{} gives neither physically contiguous frames nor scatter/gather lists", who),
+                {{"contiguous", std::string("false")}, {"scatter_gather", std::string("false")}},
+                fmt::format("make {} contiguous or scatter_gather", caps.name)));
+        else if (needed > caps.max_sg_entries)
+            out.push_back(make_finding(
+                rule::kCapsContiguity,
+                fmt::format("a {}-byte frame needs {} scatter/gather entries of <= {} bytes; {} allows {}",
+                            f.frame_size, needed, segment, who, caps.max_sg_entries),
+                {{"frame_size", std::uint64_t{f.frame_size}}, {"sg_entries_needed", needed},
+                 {"max_sg_entries", std::uint64_t{caps.max_sg_entries}}, {"max_segment_bytes", segment}},
+                fmt::format("raise max_sg_entries of {} to >= {}", caps.name, needed)));
+    }
+    if (caps.boundary != 0 && f.frame_size > caps.boundary)
+        out.push_back(make_finding(
+            rule::kCapsBoundary,
+            fmt::format("a {}-byte frame cannot avoid crossing the {}-byte boundary of {}", f.frame_size,
+                        caps.boundary, who),
+            {{"frame_size", std::uint64_t{f.frame_size}}, {"boundary", std::uint64_t{caps.boundary}}},
+            fmt::format("raise boundary of {} to >= {} (or 0)", caps.name, f.frame_size)));
+    const std::uint64_t span = caps.physical_limit - caps.physical_base;
+    const std::uint64_t window = caps.physical_limit < caps.physical_base ? 0
+                                 : span == UINT64_MAX                     ? UINT64_MAX
+                                                                          : span + 1;
+    const std::uint64_t needed_bytes = std::uint64_t{f.frames} * round_up(f.frame_size, caps.alignment_mask);
+    if (needed_bytes > window)
+        out.push_back(make_finding(
+            rule::kCapsPhysicalWindow,
+            fmt::format("{} frames of {} bytes need {} bytes and the physical window of {} holds {}", f.frames,
+                        f.frame_size, needed_bytes, who, window),
+            {{"needed_bytes", needed_bytes}, {"window_bytes", window}},
+            fmt::format("widen the physical_window of {} to >= {} bytes", caps.name, needed_bytes)));
+    return out;
+}
+
+}  // namespace ksim::negotiation::detail

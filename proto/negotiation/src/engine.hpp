@@ -1,0 +1,102 @@
+// Internal stages of the engine, in the order negotiate() runs them: prepare the graph, plan
+// pipes, walk memory types, combine framing, select an allocator. Each stage is a pure function.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ksim/negotiation/graph.hpp"
+#include "ksim/negotiation/record.hpp"
+#include "ksim/proto/error.hpp"
+#include "range_math.hpp"
+
+namespace ksim::negotiation::detail {
+
+// A pin with its framing resolved (Ex as answered, legacy converted, or none = don't care).
+struct PinState {
+    const PinInput* input = nullptr;
+    proto::FramingProp prop = proto::FramingProp::Ex;
+    proto::AllocatorFramingEx converted;  // used when prop != Ex
+    bool must_allocate = false;           // some item says REQUIREMENTF_MUST_ALLOCATE
+
+    [[nodiscard]] const proto::AllocatorFramingEx& framing() const {
+        return prop == proto::FramingProp::Ex ? *input->framing : converted;
+    }
+    [[nodiscard]] const std::string& id() const { return input->id; }
+    [[nodiscard]] bool kernel() const { return input->hosting == proto::PinHosting::Kernel; }
+};
+
+struct ConnectionState {
+    std::size_t from = 0;  // pin indices
+    std::size_t to = 0;
+    ConnectionMode mode = ConnectionMode::Kernel;
+};
+
+struct PreparedGraph {
+    const Graph* graph = nullptr;
+    std::vector<PinState> pins;
+    std::vector<ConnectionState> connections;
+    std::vector<std::optional<std::size_t>> in_place_output;  // per input pin: its in-place output pin
+};
+
+// Checks that the input is a graph (see negotiate()) and resolves every pin's framing.
+Result<PreparedGraph> prepare(const Graph& graph);
+
+// Pins that share (or try to share) one allocator, upstream to downstream.
+struct PipePlan {
+    std::vector<std::size_t> connections;
+    std::vector<std::size_t> pins;
+    std::vector<Scale> scales;  // frame size at each pin relative to the first pin
+    ConnectionMode mode = ConnectionMode::Kernel;
+};
+
+// Kernel connections chained through in-place filters become one plan; every other connection
+// is a plan of its own. Plans come out in the order of their first connection.
+std::vector<PipePlan> plan_pipes(const PreparedGraph& g);
+PipePlan single_connection_plan(const PreparedGraph& g, std::size_t connection);
+
+// Whether a framing item may be used on a pin: its bus is don't-care or the pin's medium.
+bool bus_compatible(const proto::FramingItem& item, const PinInput& pin);
+
+struct MemoryChoice {
+    std::optional<proto::Guid> common;  // nullopt: no memory type every pin lists
+    std::vector<std::size_t> items;     // per plan pin: the framing item that applies
+};
+// Kernel plans: the first memory type, in the first pin's item order, that every pin lists
+// (don't-care matches anything). User plans: USER memory.
+MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes);
+// Each pin's own first usable item, for pins that get separate allocators.
+std::vector<std::size_t> own_items(const PreparedGraph& g, const PipePlan& plan);
+
+// Frame size, frames and alignment for the plan, or the failure (an empty hard range).
+struct Combined {
+    ResultFraming framing;
+    std::optional<Finding> failure;
+};
+Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span<const std::size_t> items,
+                         std::vector<Finding>& notes);
+
+// One allocator for some pins of a plan (all of them, or one side of a copy).
+struct SideRequest {
+    std::span<const std::size_t> plan_positions;  // positions into plan.pins, upstream first
+    std::span<const std::size_t> items;           // per plan pin (whole plan)
+    proto::Guid memory_type;                      // the walk's result for the default allocator
+    std::size_t default_provider = 0;             // plan position hosting the default allocator
+};
+struct SideResult {
+    AllocatorChoice chosen;
+    std::vector<Candidate> candidates;
+};
+SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
+                            const ResultFraming& framing);
+
+// Text helpers shared by the stages.
+std::string describe_range(const proto::FramingRange& r);
+std::string memory_label(const PreparedGraph& g, const proto::Guid& memory_type);
+Finding make_finding(std::string_view rule, std::string message, std::vector<ComparedValue> values = {},
+                     std::string suggestion = {});
+
+}  // namespace ksim::negotiation::detail

@@ -1,0 +1,212 @@
+// The engine's entry point: plan pipes, negotiate each one, split a pipe that cannot share one
+// allocator into its connections (KsProxy splits pipes rather than fail), and copy each pipe's
+// decision into the records of its connections.
+#include "ksim/negotiation/negotiate.hpp"
+
+#include <fmt/format.h>
+
+#include <numeric>
+
+#include "engine.hpp"
+#include "ksim/negotiation/rules.hpp"
+
+namespace ksim::negotiation {
+namespace {
+
+using namespace detail;
+
+struct PipeOutcome {
+    Decision decision;
+    std::optional<Finding> split;  // set when a multi-connection plan must be split instead
+};
+
+void note_framing_props(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes) {
+    for (std::size_t p : plan.pins) {
+        const PinState& pin = g.pins[p];
+        if (pin.prop == proto::FramingProp::Old)
+            notes.push_back(make_finding(rule::kLegacyConverted,
+                                         fmt::format("{} answers only the legacy ALLOCATORFRAMING; converted to one "
+                                                     "ALLOCATORFRAMING_EX item ({})",
+                                                     pin.id(), memory_label(g, pin.converted.items[0].memory_type)),
+                                         {{"pin", pin.id()}}));
+        else if (pin.prop == proto::FramingProp::None)
+            notes.push_back(make_finding(rule::kNoFraming,
+                                         fmt::format("{} has no framing; treated as don't-care", pin.id()),
+                                         {{"pin", pin.id()}}));
+    }
+}
+
+std::string pipe_path(const PreparedGraph& g, const PipePlan& plan) {
+    std::string path = g.pins[plan.pins.front()].id();
+    for (std::size_t i = 1; i < plan.pins.size(); i += 2) path += " -> " + g.pins[plan.pins[i]].id();
+    return path;
+}
+
+// Two allocators with a copy between them: each pin keeps its own memory type.
+void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const MemoryChoice& memory, Decision& d) {
+    const std::vector<std::size_t> items = own_items(g, plan);
+    Combined combined = combine_framing(g, plan, items, d.notes);
+    if (combined.failure) {
+        d.status = Status::Failed;
+        d.failure = std::move(combined.failure);
+        return;
+    }
+    d.framing = combined.framing;
+    const std::size_t up[] = {0}, down[] = {1};
+    auto side_type = [&](std::size_t pos) {
+        return memory.common.value_or(g.pins[plan.pins[pos]].framing().items[items[pos]].memory_type);
+    };
+    SideResult a = select_allocator(g, plan, {up, items, side_type(0), 0}, d.framing);
+    SideResult b = select_allocator(g, plan, {down, items, side_type(1), 1}, d.framing);
+    d.allocator = std::move(a.chosen);
+    d.copy_allocator = std::move(b.chosen);
+    d.copies = 1;
+    d.candidates = std::move(a.candidates);
+    for (auto& c : b.candidates) d.candidates.push_back(std::move(c));
+}
+
+PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
+    PipeOutcome out;
+    Decision& d = out.decision;
+    d.mode = plan.mode;
+    const bool multi = plan.connections.size() > 1;
+    note_framing_props(g, plan, d.notes);
+    if (multi)
+        d.notes.push_back(make_finding(rule::kInPlacePipe,
+                                       fmt::format("{} share one allocator and one set of frames: the filters in "
+                                                   "between modify frames in place",
+                                                   pipe_path(g, plan)),
+                                       {{"connections", std::uint64_t{plan.connections.size()}}}));
+
+    if (plan.mode == ConnectionMode::Kernel) {
+        std::string must;
+        std::size_t must_count = 0;
+        for (std::size_t p : plan.pins)
+            if (g.pins[p].must_allocate) {
+                must += (must.empty() ? "" : ", ") + g.pins[p].id();
+                ++must_count;
+            }
+        if (must_count > 1) {
+            Finding f = make_finding(rule::kTwoMustAllocate,
+                                     fmt::format("{} all say MUST_ALLOCATE; two allocating pins cannot share a pipe", must),
+                                     {{"must_allocate_pins", must}});
+            if (multi) {
+                out.split = std::move(f);
+                return out;
+            }
+            d.notes.push_back(std::move(f));
+            MemoryChoice memory = choose_memory(g, plan, d.notes);
+            negotiate_with_copy(g, plan, memory, d);
+            return out;
+        }
+    }
+
+    MemoryChoice memory = choose_memory(g, plan, d.notes);
+    if (!memory.common) {
+        Finding f = make_finding(rule::kNoCommonMemoryType,
+                                 fmt::format("no memory type is listed by every pin of {}; each side gets its own "
+                                             "allocator and frames are copied between them",
+                                             pipe_path(g, plan)),
+                                 {{"pins", std::uint64_t{plan.pins.size()}}});
+        if (multi) {
+            out.split = std::move(f);
+            return out;
+        }
+        d.notes.push_back(std::move(f));
+        negotiate_with_copy(g, plan, memory, d);
+        return out;
+    }
+    if (memory.common->is_null() && plan.mode == ConnectionMode::Kernel)
+        d.notes.push_back(make_finding(rule::kDontCareDefault,
+                                       "every pin's memory type is don't-care; the default allocator uses "
+                                       "KERNEL_NONPAGED",
+                                       {{"memory_type", std::string("KERNEL_NONPAGED")}}));
+
+    Combined combined = combine_framing(g, plan, memory.items, d.notes);
+    if (combined.failure) {
+        if (multi) {
+            out.split = std::move(combined.failure);
+            return out;
+        }
+        d.status = Status::Failed;
+        d.failure = std::move(combined.failure);
+        return out;
+    }
+    d.framing = combined.framing;
+    std::vector<std::size_t> all(plan.pins.size());
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    // The ks.sys default allocator is a child of the sink pin of the first connection.
+    SideResult side = select_allocator(g, plan, {all, memory.items, *memory.common, 1}, d.framing);
+    d.allocator = std::move(side.chosen);
+    d.candidates = std::move(side.candidates);
+    return out;
+}
+
+void finish(const PreparedGraph& g, Decision& d) {
+    if (d.status == Status::Failed) {
+        d.allocator.reset();
+        return;
+    }
+    d.create_request =
+        proto::make_create_request(d.framing.frames, d.framing.frame_size, d.framing.alignment_mask, d.allocator->memory_type);
+    (void)g;
+}
+
+void emit(const PreparedGraph& g, const PipePlan& plan, Decision decision, NegotiationResult& result) {
+    finish(g, decision);
+    PipeRecord pipe;
+    pipe.id = "pipe" + std::to_string(result.pipes.size());
+    pipe.pins.reserve(plan.pins.size());
+    for (std::size_t p : plan.pins) pipe.pins.push_back(g.pins[p].id());
+    for (std::size_t c : plan.connections) {
+        const auto& input = g.graph->connections[c];
+        ConnectionRecord& rec = result.connections[c];
+        rec.id = input.from + "->" + input.to;
+        rec.from = input.from;
+        rec.to = input.to;
+        rec.pipe = pipe.id;
+        rec.decision = decision;
+        pipe.connections.push_back(rec.id);
+    }
+    pipe.decision = std::move(decision);
+    result.pipes.push_back(std::move(pipe));
+}
+
+}  // namespace
+
+Result<NegotiationResult> negotiate(const Graph& graph) {
+    auto prepared = prepare(graph);
+    if (!prepared) return std::unexpected(prepared.error());
+    const PreparedGraph& g = *prepared;
+    NegotiationResult result;
+    result.topology = graph.name;
+    result.memory_types = graph.memory_types;
+    result.connections.resize(graph.connections.size());
+    for (const PipePlan& plan : plan_pipes(g)) {
+        PipeOutcome outcome = negotiate_plan(g, plan);
+        if (!outcome.split) {
+            emit(g, plan, std::move(outcome.decision), result);
+            continue;
+        }
+        for (std::size_t c : plan.connections) {
+            const PipePlan single = single_connection_plan(g, c);
+            PipeOutcome part = negotiate_plan(g, single);
+            Finding why = *outcome.split;
+            why.message = fmt::format("in-place pipe {} split into its connections: {}", pipe_path(g, plan), why.message);
+            why.rule = std::string(rule::kPipeSplit);
+            why.values.insert(why.values.begin(), ComparedValue{"cause", outcome.split->rule});
+            part.decision.notes.insert(part.decision.notes.begin(), std::move(why));
+            emit(g, single, std::move(part.decision), result);
+        }
+    }
+    return result;
+}
+
+NegotiationResult negotiate(const proto::Topology& topology) {
+    auto result = negotiate(graph_from_topology(topology));
+    // A validated topology is a graph by construction; anything else is a bug in the loader.
+    if (!result) throw std::logic_error("negotiate(Topology): " + result.error().message);
+    return std::move(*result);
+}
+
+}  // namespace ksim::negotiation

@@ -1,0 +1,105 @@
+// Stage 1: check that the input is a graph and resolve each pin's framing property.
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "engine.hpp"
+
+namespace ksim::negotiation::detail {
+namespace {
+
+using proto::PinDirection;
+
+bool declares_must_allocate(const proto::AllocatorFramingEx& f) {
+    for (const auto& item : f.items)
+        if (has_all(item.memory_flags, proto::RequirementFlags::MustAllocate) ||
+            has_all(item.requirement_flags, proto::RequirementFlags::MustAllocate))
+            return true;
+    return false;
+}
+
+// A pin without framing behaves as one don't-care item with the full ranges.
+proto::AllocatorFramingEx dont_care_framing() {
+    proto::AllocatorFramingEx f;
+    f.items.emplace_back();
+    return f;
+}
+
+Result<PinState> resolve_pin(const PinInput& pin) {
+    PinState state;
+    state.input = &pin;
+    if (pin.framing) {
+        if (pin.framing->items.empty())
+            return fail(Errc::InvalidArgument, fmt::format("pin {}: ALLOCATORFRAMING_EX has no framing items", pin.id));
+        state.prop = proto::FramingProp::Ex;
+    } else if (pin.legacy_framing) {
+        state.prop = proto::FramingProp::Old;
+        state.converted = proto::to_framing_ex(*pin.legacy_framing);
+    } else {
+        state.prop = proto::FramingProp::None;
+        state.converted = dont_care_framing();
+    }
+    state.must_allocate = declares_must_allocate(state.framing());
+    return state;
+}
+
+}  // namespace
+
+Result<PreparedGraph> prepare(const Graph& graph) {
+    PreparedGraph g;
+    g.graph = &graph;
+    g.pins.reserve(graph.pins.size());
+    std::unordered_map<std::string_view, std::size_t> index;
+    index.reserve(graph.pins.size() * 2);
+    for (const auto& pin : graph.pins) {
+        if (!index.emplace(pin.id, g.pins.size()).second)
+            return fail(Errc::InvalidArgument, fmt::format("duplicate pin id \"{}\"", pin.id));
+        auto state = resolve_pin(pin);
+        if (!state) return std::unexpected(state.error());
+        g.pins.push_back(std::move(*state));
+    }
+    auto find = [&](const std::string& id, std::string_view role, std::size_t i) -> Result<std::size_t> {
+        auto it = index.find(id);
+        if (it == index.end())
+            return fail(Errc::InvalidArgument, fmt::format("{} {}: unknown pin \"{}\"", role, i, id));
+        return it->second;
+    };
+
+    std::vector<bool> used(g.pins.size(), false);
+    g.connections.reserve(graph.connections.size());
+    for (std::size_t i = 0; i < graph.connections.size(); ++i) {
+        const auto& c = graph.connections[i];
+        auto from = find(c.from, "connection", i);
+        if (!from) return std::unexpected(from.error());
+        auto to = find(c.to, "connection", i);
+        if (!to) return std::unexpected(to.error());
+        if (graph.pins[*from].direction != PinDirection::Out || graph.pins[*to].direction != PinDirection::In)
+            return fail(Errc::InvalidArgument,
+                        fmt::format("connection {} ({} -> {}) must run from an output pin to an input pin", i,
+                                    c.from, c.to));
+        for (std::size_t p : {*from, *to}) {
+            if (used[p])
+                return fail(Errc::InvalidArgument,
+                            fmt::format("connection {}: pin {} is already in another connection", i, graph.pins[p].id));
+            used[p] = true;
+        }
+        const bool kernel = g.pins[*from].kernel() && g.pins[*to].kernel();
+        g.connections.push_back({*from, *to, kernel ? ConnectionMode::Kernel : ConnectionMode::User});
+    }
+
+    g.in_place_output.assign(g.pins.size(), std::nullopt);
+    for (std::size_t i = 0; i < graph.in_place.size(); ++i) {
+        auto in = find(graph.in_place[i].input, "in-place pair", i);
+        if (!in) return std::unexpected(in.error());
+        auto out = find(graph.in_place[i].output, "in-place pair", i);
+        if (!out) return std::unexpected(out.error());
+        if (graph.pins[*in].direction != PinDirection::In || graph.pins[*out].direction != PinDirection::Out ||
+            g.in_place_output[*in])
+            return fail(Errc::InvalidArgument,
+                        fmt::format("in-place pair {}: needs one input pin and one output pin, each in one pair", i));
+        g.in_place_output[*in] = *out;
+    }
+    return g;
+}
+
+}  // namespace ksim::negotiation::detail

@@ -1,0 +1,80 @@
+// Small helpers on records and the text helpers shared by the engine's stages.
+#include "ksim/negotiation/record.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "engine.hpp"
+#include "ksim/negotiation/rules.hpp"
+#include "ksim/proto/memory_types.hpp"
+
+namespace ksim::negotiation {
+
+bool NegotiationResult::all_satisfied() const {
+    for (const auto& c : connections)
+        if (c.decision.status != Status::Satisfied) return false;
+    return true;
+}
+
+bool operator==(const NegotiationResult& a, const NegotiationResult& b) {
+    if (a.topology != b.topology || a.connections != b.connections || a.pipes != b.pipes) return false;
+    if (a.memory_types.size() != b.memory_types.size()) return false;
+    for (std::size_t i = 0; i < a.memory_types.size(); ++i)
+        if (a.memory_types[i].name != b.memory_types[i].name || a.memory_types[i].guid != b.memory_types[i].guid)
+            return false;
+    return true;
+}
+
+std::string_view to_string(ConnectionMode m) { return m == ConnectionMode::Kernel ? "kernel" : "user"; }
+
+std::string_view to_string(AllocatorKind k) {
+    switch (k) {
+        case AllocatorKind::Default: return "default";
+        case AllocatorKind::Vendor: return "vendor";
+        case AllocatorKind::User: return "user";
+    }
+    return "?";
+}
+
+std::string_view to_string(Status s) { return s == Status::Satisfied ? "satisfied" : "failed"; }
+
+std::string memory_type_label(const proto::Guid& g, const std::vector<proto::CustomMemoryType>& custom) {
+    if (auto name = proto::memory_type_name(g)) return std::string(*name);
+    for (const auto& c : custom)
+        if (c.guid == g) return c.name;
+    return g.to_string();
+}
+
+namespace rule {
+namespace {
+constexpr std::array kAll{
+    kKernelAllocatorOnUserConnection, kUserAllocatorOnKernelConnection, kUpstreamUserPinAllocates,
+    kNoCommonMemoryType, kBusMismatch, kDontCareDefault, kUserConnectionMemory, kPhysicalEmpty,
+    kOptimalEmptyFallback, kDefaultFrameSize, kCompression, kDefaultFrames, kCapsMemoryType, kCapsMaxFrames,
+    kCapsFrameSize, kCapsAlignment, kCapsContiguity, kCapsBoundary, kCapsPhysicalWindow, kInPlacePipe,
+    kTwoMustAllocate, kPipeSplit, kMustAllocateFirst, kUpstreamFirst, kVendorOverDefault, kLegacyConverted,
+    kNoFraming,
+};
+}  // namespace
+std::span<const std::string_view> all() { return kAll; }
+}  // namespace rule
+
+namespace detail {
+
+std::string describe_range(const proto::FramingRange& r) {
+    if (r.min_frame_size == r.max_frame_size) return std::to_string(r.min_frame_size);
+    return fmt::format("{}..{} (stepping {})", r.min_frame_size, r.max_frame_size, r.stepping);
+}
+
+std::string memory_label(const PreparedGraph& g, const proto::Guid& memory_type) {
+    return memory_type_label(memory_type, g.graph->memory_types);
+}
+
+Finding make_finding(std::string_view rule, std::string message, std::vector<ComparedValue> values,
+                     std::string suggestion) {
+    return Finding{std::string(rule), std::move(message), std::move(values), std::move(suggestion)};
+}
+
+}  // namespace detail
+}  // namespace ksim::negotiation
