@@ -1,0 +1,179 @@
+#include <poll.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ksim/shm/ring.hpp"
+
+namespace ksim::shm {
+namespace {
+
+using namespace std::chrono_literals;
+
+RingEntry entry(std::uint32_t n) {
+    RingEntry e;
+    e.frame = FrameHandle{1, n, n * 2, 0};
+    e.data_used = n * 10;
+    e.presentation_time = static_cast<std::int64_t>(n) * 333333;
+    return e;
+}
+
+struct Ends {
+    RingChannel channel;
+    RingProducer producer;
+    RingConsumer consumer;
+};
+
+Ends make_ring(std::uint32_t capacity) {
+    auto channel = RingChannel::create("ring-test", capacity);
+    EXPECT_TRUE(channel) << channel.error().message;
+    auto p = channel->share();
+    auto c = channel->share();
+    EXPECT_TRUE(p && c);
+    auto producer = RingProducer::attach(std::move(*p));
+    auto consumer = RingConsumer::attach(std::move(*c));
+    EXPECT_TRUE(producer) << producer.error().message;
+    EXPECT_TRUE(consumer) << consumer.error().message;
+    return Ends{std::move(*channel), std::move(*producer), std::move(*consumer)};
+}
+
+TEST(ShmRing, Create_RoundsCapacityUpToAPowerOfTwoAndRejectsZero) {
+    auto ring = RingChannel::create("cap", 5);
+    ASSERT_TRUE(ring);
+    EXPECT_EQ(ring->capacity(), 8u);
+    EXPECT_EQ(RingChannel::create("cap", 0).error().code, Errc::InvalidArgument);
+    EXPECT_EQ(RingChannel::create("cap", 1u << 20).error().code, Errc::InvalidArgument);
+}
+
+TEST(ShmRing, Entries_ArriveInOrderWithTheirContents) {
+    auto ends = make_ring(8);
+    for (std::uint32_t i = 0; i < 5; ++i) ASSERT_TRUE(ends.producer.try_push(entry(i)));
+    EXPECT_EQ(ends.consumer.size(), 5u);
+    for (std::uint32_t i = 0; i < 5; ++i) {
+        auto e = ends.consumer.try_pop();
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->frame, entry(i).frame);
+        EXPECT_EQ(e->data_used, i * 10);
+        EXPECT_EQ(e->presentation_time, static_cast<std::int64_t>(i) * 333333);
+    }
+    EXPECT_FALSE(ends.consumer.try_pop());
+}
+
+TEST(ShmRing, Push_StopsWhenFullAndResumesAfterAPop) {
+    auto ends = make_ring(4);
+    for (std::uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(ends.producer.try_push(entry(i)));
+    EXPECT_FALSE(ends.producer.try_push(entry(99)));
+    ASSERT_TRUE(ends.consumer.try_pop());
+    EXPECT_TRUE(ends.producer.try_push(entry(4)));
+}
+
+TEST(ShmRing, BatchPush_PublishesThePrefixThatFits) {
+    auto ends = make_ring(4);
+    std::vector<RingEntry> batch;
+    for (std::uint32_t i = 0; i < 6; ++i) batch.push_back(entry(i));
+    EXPECT_EQ(ends.producer.try_push(batch), 4u);
+    std::vector<RingEntry> out(10);
+    EXPECT_EQ(ends.consumer.try_pop(out), 4u);
+    for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(out[i].frame.index, i);
+}
+
+TEST(ShmRing, Indices_WrapAroundManyTimes) {
+    auto ends = make_ring(4);
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        ASSERT_TRUE(ends.producer.try_push(entry(i)));
+        if (i % 3 == 2) {
+            RingEntry out[3];
+            ASSERT_EQ(ends.consumer.try_pop(out), 3u);
+            EXPECT_EQ(out[2].frame.index, i);
+        }
+    }
+}
+
+TEST(ShmRing, WaitForData_TimesOutOnAnEmptyRing) {
+    auto ends = make_ring(4);
+    auto ok = ends.consumer.wait_for_data(20ms);
+    ASSERT_FALSE(ok);
+    EXPECT_EQ(ok.error().code, Errc::Timeout);
+}
+
+TEST(ShmRing, WaitForSpace_TimesOutOnAFullRing) {
+    auto ends = make_ring(2);
+    ASSERT_TRUE(ends.producer.try_push(entry(0)));
+    ASSERT_TRUE(ends.producer.try_push(entry(1)));
+    EXPECT_EQ(ends.producer.push(entry(2), 20ms).error().code, Errc::Timeout);
+}
+
+TEST(ShmRing, Pop_IsWokenByAPushFromAnotherThread) {
+    auto ends = make_ring(8);
+    std::thread producer([&] {
+        for (std::uint32_t i = 0; i < 1000; ++i) ASSERT_TRUE(ends.producer.push(entry(i), 10s));
+    });
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        auto e = ends.consumer.pop(10s);
+        ASSERT_TRUE(e) << e.error().message;
+        EXPECT_EQ(e->frame.index, i);
+    }
+    producer.join();
+}
+
+TEST(ShmRing, NoWakeUpIsSent_WhileTheConsumerIsNotWaiting) {
+    auto channel = RingChannel::create("quiet", 8);
+    ASSERT_TRUE(channel);
+    auto share = channel->share();
+    auto peer = channel->share();
+    ASSERT_TRUE(share && peer);
+    const int data_ready = peer->data_ready.get();  // the consumer side's eventfd, kept open here
+    auto producer = RingProducer::attach(std::move(*share));
+    ASSERT_TRUE(producer);
+    ASSERT_TRUE(producer->try_push(entry(1)));
+    pollfd pfd{data_ready, POLLIN, 0};
+    EXPECT_EQ(::poll(&pfd, 1, 0), 0) << "a push without a waiting consumer must not signal";
+}
+
+TEST(ShmRing, ConsumerDetectsACorruptProducerIndexAndNeverReadsOutOfBounds) {
+    auto ends = make_ring(4);
+    auto share = ends.channel.share();
+    ASSERT_TRUE(share);
+    // Scribble on the shared header as a broken peer would: head far ahead of tail.
+    void* raw = ::mmap(nullptr, share->size, PROT_READ | PROT_WRITE, MAP_SHARED, share->memory.get(), 0);
+    ASSERT_NE(raw, MAP_FAILED);
+    auto* head = reinterpret_cast<std::atomic<std::uint64_t>*>(static_cast<char*>(raw) + 64);
+    head->store(1'000'000);
+    std::vector<RingEntry> out(4);
+    EXPECT_EQ(ends.consumer.try_pop(out), 0u);
+    EXPECT_TRUE(ends.consumer.corrupted());
+    EXPECT_EQ(ends.consumer.wait_for_data(10ms).error().code, Errc::ProtocolError);
+    ::munmap(raw, share->size);
+}
+
+TEST(ShmRing, Attach_RejectsMemoryThatIsNotARing) {
+    auto region = Region::create("not-a-ring", 4096);
+    ASSERT_TRUE(region);
+    auto ring = RingChannel::create("donor", 4);
+    ASSERT_TRUE(ring);
+    auto share = ring->share();
+    ASSERT_TRUE(share);
+    auto fd = region->share(Access::ReadWrite);
+    ASSERT_TRUE(fd);
+    share->memory = std::move(*fd);
+    share->size = region->size();
+    auto consumer = RingConsumer::attach(std::move(*share));
+    ASSERT_FALSE(consumer);
+    EXPECT_EQ(consumer.error().code, Errc::ProtocolError);
+}
+
+TEST(ShmRing, Attach_RejectsMissingEventfds) {
+    auto ring = RingChannel::create("no-events", 4);
+    ASSERT_TRUE(ring);
+    auto share = ring->share();
+    ASSERT_TRUE(share);
+    share->data_ready.reset();
+    EXPECT_EQ(RingProducer::attach(std::move(*share)).error().code, Errc::InvalidArgument);
+}
+
+}  // namespace
+}  // namespace ksim::shm
