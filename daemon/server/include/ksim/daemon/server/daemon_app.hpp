@@ -1,0 +1,59 @@
+// DaemonApp: ksimd as an object — the Kernel, the control socket server and the data-path
+// rings on one io_context. main() parses the command line, loads the topology, creates this
+// and runs it; tests create it in-process with a unique socket path and run it on a thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ksim/proto/error.hpp"
+#include "ksim/proto/topology.hpp"
+
+namespace ksim::daemon::server {
+
+struct DaemonOptions {
+    proto::Topology topology;
+    std::filesystem::path socket_path;   // empty = default_socket_path()
+    std::filesystem::path runtime_dir;   // empty = the socket's directory; locked for our lifetime
+    std::optional<gid_t> allow_group;    // besides our own uid, members of this group may connect
+    bool handle_signals = true;          // SIGTERM/SIGINT -> orderly shutdown
+    bool notify_systemd = true;          // sd_notify(READY=1) once listening
+    std::size_t max_queued_messages = 1024;  // per session; overflow disconnects that client
+    std::string shm_prefix = "ksim";
+    std::uint32_t ring_capacity = 64;    // descriptors per stream ring
+};
+
+class DaemonApp {
+public:
+    // Takes the runtime directory and the socket path (refusing if another ksimd is live on
+    // either: Busy), instantiates the topology's filters and starts listening. Ready for
+    // connections when this returns, even before run().
+    static Result<std::unique_ptr<DaemonApp>> create(DaemonOptions options);
+    ~DaemonApp();
+    DaemonApp(const DaemonApp&) = delete;
+    DaemonApp& operator=(const DaemonApp&) = delete;
+
+    // Serves until a signal or request_stop(); then stops every pin, closes the sessions and
+    // removes the socket.
+    void run();
+    // Thread-safe; run() returns soon after.
+    void request_stop();
+
+    [[nodiscard]] const std::filesystem::path& socket_path() const;
+
+    struct Impl;
+
+private:
+    explicit DaemonApp(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The daemon's version string (the project version).
+std::string daemon_version();
+
+}  // namespace ksim::daemon::server

@@ -1,0 +1,58 @@
+// ksimd: parse the command line, load the topology, run the daemon.
+#include <grp.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "ksim/daemon/server/daemon_app.hpp"
+#include "ksim/proto/topology_loader.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"ksimd: the ksim kernel-streaming daemon"};
+    std::string config, socket, runtime_dir, log_level = "info", allow_group;
+    bool foreground = false;
+    app.add_option("--config", config, "topology config (JSON)")->required()->check(CLI::ExistingFile);
+    app.add_option("--socket", socket, "control socket path (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    app.add_option("--runtime-dir", runtime_dir, "runtime directory, locked while running (default: the socket's)");
+    app.add_flag("--foreground", foreground, "stay in the foreground (ksimd never forks; accepted for systemd units)");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    app.add_option("--allow-group", allow_group, "also accept clients of this group (name or gid)");
+    app.add_flag_callback("--version", [] {
+        std::cout << "ksimd " << ksim::daemon::server::daemon_version() << "\n";
+        throw CLI::Success();
+    });
+    CLI11_PARSE(app, argc, argv);
+
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
+    std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error code, not a signal
+
+    auto topology = ksim::proto::load_topology_file(config);
+    if (!topology) {
+        for (const auto& d : topology.error()) std::cerr << d.to_string() << "\n";
+        return 2;
+    }
+    ksim::daemon::server::DaemonOptions options;
+    options.topology = std::move(*topology);
+    options.socket_path = socket;
+    options.runtime_dir = runtime_dir;
+    if (!allow_group.empty()) {
+        group* g = std::isdigit(static_cast<unsigned char>(allow_group[0])) ? ::getgrgid(std::stoul(allow_group))
+                                                                            : ::getgrnam(allow_group.c_str());
+        if (g == nullptr) {
+            std::cerr << "ksimd: unknown group '" << allow_group << "'\n";
+            return 2;
+        }
+        options.allow_group = g->gr_gid;
+    }
+    auto daemon = ksim::daemon::server::DaemonApp::create(std::move(options));
+    if (!daemon) {
+        std::cerr << "ksimd: " << daemon.error().message << "\n";
+        return daemon.error().code == ksim::Errc::Busy ? 3 : 1;
+    }
+    (*daemon)->run();
+    return 0;
+}

@@ -1,0 +1,247 @@
+// Dispatch, handshake and the inspection requests (list, get_property, connections, ledger).
+#include "request_handler.hpp"
+
+#include "logging.hpp"
+#include "stream_rings.hpp"
+
+namespace ksim::daemon::server {
+
+using nlohmann::json;
+
+PinKey to_pin_key(const proto::PinRef& ref) { return PinKey{ref.filter, ref.pin}; }
+proto::PinRef to_pin_ref(const PinKey& key) { return proto::PinRef{key.filter, key.pin}; }
+shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
+    return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
+}
+wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
+    return wire::FrameRef{frame.region, frame.index, frame.generation};
+}
+
+RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
+                               std::uint32_t ring_capacity)
+    : kernel_(kernel), rings_(rings), daemon_version_(std::move(daemon_version)), ring_capacity_(ring_capacity) {}
+
+Response RequestHandler::handle(SessionContext& session, const json& message) {
+    auto env = wire::read_envelope(message);
+    std::uint64_t id = 0;
+    if (auto it = message.find("id"); it != message.end() && it->is_number_unsigned()) id = it->get<std::uint64_t>();
+    if (!env) return Response{wire::make_error_reply(id, env.error()), {}};
+    if (env->direction != wire::Direction::Request)
+        return Response{wire::make_error_reply(env->type, id,
+                                               Error{Errc::ProtocolError, "ksimd accepts requests only, not " +
+                                                                              std::string(env->direction == wire::Direction::Reply
+                                                                                              ? "replies"
+                                                                                              : "events")}),
+                        {}};
+    const auto& info = wire::info(env->type);
+    Result<Body> body = [&]() -> Result<Body> {
+        if (!session.role && !info.before_hello)
+            return fail(Errc::ProtocolError, "send 'hello' before '" + std::string(info.name) + "'");
+        if (info.graph_manager_only && session.role != wire::Role::GraphManager)
+            return fail(Errc::PermissionDenied,
+                        "'" + std::string(info.name) + "' is reserved for the graph-manager role; " + session.name() +
+                            " connected as '" + std::string(wire::to_string(session.role.value_or(wire::Role::Client))) + "'");
+        try {
+            return dispatch(session, env->type, message);
+        } catch (const std::exception& e) {
+            // A bug, not bad input (bodies are decoded without exceptions escaping).
+            logger("protocol")->error("{}: '{}' threw: {}", session.name(), info.name, e.what());
+            return fail(Errc::Internal, std::string("internal error: ") + e.what());
+        }
+    }();
+    if (!body) {
+        logger("protocol")->debug("{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
+                                  to_string(body.error().code), body.error().message);
+        return Response{wire::make_error_reply(env->type, id, body.error()), {}};
+    }
+    return Response{wire::make_reply(env->type, id, body->json), std::move(body->fds)};
+}
+
+Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType type, const json& message) {
+    using T = wire::MessageType;
+    switch (type) {
+        case T::Hello: return on_hello(session, message);
+        case T::List: return on_list(message);
+        case T::GetProperty: return on_get_property(message);
+        case T::Connections: return on_connections();
+        case T::CreatePin: return on_create_pin(session, message);
+        case T::Connect: return on_connect(session, message);
+        case T::SetState: return on_set_state(session, message);
+        case T::OpenStream: return on_open_stream(session, message);
+        case T::Commit: return on_commit(message);
+        case T::ReleaseFrame: return on_release_frame(session, message);
+        case T::AcquireFrame: return on_acquire_frame(session, message);
+        case T::SubmitFrame: return on_submit_frame(session, message);
+        case T::Ledger: return on_ledger();
+        case T::Subscribe: return on_subscribe(session, message);
+        default: break;  // events never reach here (read_envelope refuses them as requests)
+    }
+    return fail(Errc::Unsupported, "'" + std::string(wire::to_string(type)) + "' is not a request");
+}
+
+Result<Body> RequestHandler::on_hello(SessionContext& session, const json& message) {
+    if (session.role) return fail(Errc::InvalidState, session.name() + " already completed 'hello'");
+    auto hello = wire::decode_body<wire::Hello>(message);
+    if (!hello) return std::unexpected(hello.error());
+    if (hello->protocol_version != wire::kProtocolVersion)
+        return fail(Errc::ProtocolError, "protocol version " + std::to_string(hello->protocol_version) +
+                                             " is not supported; ksimd speaks version " +
+                                             std::to_string(wire::kProtocolVersion));
+    if (hello->role == wire::Role::GraphManager) {
+        if (graph_manager_)
+            return fail(Errc::Busy, "a graph manager is already connected (client " + std::to_string(*graph_manager_) + ")");
+        graph_manager_ = session.client_id;
+    }
+    session.role = hello->role;
+    session.client_name = hello->client_name;
+    rings_.client_connected(session.client_id);
+    logger("session")->info("{}: hello as {} ({})", session.name(), wire::to_string(hello->role),
+                            session.peer.to_string());
+    return Body{json(wire::Welcome{session.client_id, wire::kProtocolVersion, daemon_version_}), {}};
+}
+
+std::optional<json> RequestHandler::session_closed(const SessionContext& session, const std::string& reason) {
+    if (!session.role) return std::nullopt;
+    if (graph_manager_ == session.client_id) graph_manager_.reset();
+    rings_.close_client(session.client_id);  // no ring thread touches the kernel for it any more
+    kernel_.client_gone(session.client_id);
+    return wire::make_event(wire::ClientGoneEvent{session.client_id, reason});
+}
+
+Result<PinInfo> RequestHandler::find_pin(const PinKey& key) const {
+    for (const auto& f : kernel_.filters()) {
+        if (f.id != key.filter) continue;
+        for (const auto& p : f.pins)
+            if (p.key.pin == key.pin) return p;
+        return fail(Errc::NotFound, "filter '" + key.filter + "' has no pin '" + key.pin + "'");
+    }
+    return fail(Errc::NotFound, "no filter '" + key.filter + "' (pin " + key.to_string() + ")");
+}
+
+namespace {
+
+std::optional<PinKey> peer_of(const std::vector<ConnectionInfo>& connections, const PinKey& pin) {
+    for (const auto& c : connections) {
+        if (c.from == pin) return c.to;
+        if (c.to == pin) return c.from;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<Body> RequestHandler::on_list(const json& message) {
+    auto request = wire::decode_body<wire::ListRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    auto connections = kernel_.connections();
+    wire::ListReply reply;
+    for (const auto& f : kernel_.filters()) {
+        if (request->filter && f.id != *request->filter) continue;
+        wire::FilterInfo out{f.id, f.kind, {}};
+        for (const auto& p : f.pins) {
+            wire::PinInfo pin;
+            pin.id = p.key.pin;
+            pin.direction = p.direction;
+            pin.hosting = p.hosting;
+            pin.state = p.state;
+            pin.owner = p.owner;
+            pin.framing_prop = p.framing ? proto::FramingProp::Ex : proto::FramingProp::None;
+            pin.vendor_allocator = p.vendor_allocator;
+            if (auto peer = peer_of(connections, p.key)) pin.connected_to = peer->to_string();
+            if (!p.allocator.empty()) pin.allocator = p.allocator;
+            out.pins.push_back(std::move(pin));
+        }
+        reply.filters.push_back(std::move(out));
+    }
+    if (request->filter && reply.filters.empty()) return fail(Errc::NotFound, "no filter '" + *request->filter + "'");
+    return Body{json(reply), {}};
+}
+
+Result<Body> RequestHandler::on_get_property(const json& message) {
+    auto request = wire::decode_body<wire::GetPropertyRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    PinKey key = to_pin_key(request->pin);
+    auto pin = find_pin(key);
+    if (!pin) return std::unexpected(pin.error());
+    wire::GetPropertyReply reply;
+    reply.pin = request->pin;
+    reply.property = request->property;
+    switch (request->property) {
+        case wire::PropertyId::AllocatorFramingEx: {
+            auto framing = kernel_.allocator_framing_ex(key);
+            if (!framing) return std::unexpected(framing.error());
+            reply.framing = std::move(*framing);
+            break;
+        }
+        case wire::PropertyId::StreamAllocatorStatus: {
+            auto status = kernel_.allocator_status(key);
+            if (!status) return std::unexpected(status.error());
+            reply.status = wire::StreamAllocatorStatus{status->framing, status->allocated_frames};
+            break;
+        }
+        case wire::PropertyId::ConnectionState: {
+            auto peer = peer_of(kernel_.connections(), key);
+            reply.connection = wire::ConnectionState{
+                pin->state, peer ? std::optional(to_pin_ref(*peer)) : std::nullopt, pin->committed};
+            break;
+        }
+        case wire::PropertyId::Statistics: {
+            auto stats = kernel_.stats(key);
+            if (!stats) return std::unexpected(stats.error());
+            reply.statistics = wire::PinStatistics{
+                stats->completed,
+                stats->dropped,
+                stats->in_flight,
+                stats->allocator.empty() ? std::nullopt : std::optional(stats->allocator),
+                static_cast<std::uint64_t>(stats->latency_avg_us * 1000.0),
+                static_cast<std::uint64_t>(stats->latency_max_us * 1000.0)};
+            break;
+        }
+    }
+    return Body{json(reply), {}};
+}
+
+namespace {
+
+wire::AllocatorKind to_wire(AllocatorCommit::Kind k) {
+    switch (k) {
+        case AllocatorCommit::Kind::Vendor: return wire::AllocatorKind::Vendor;
+        case AllocatorCommit::Kind::User: return wire::AllocatorKind::User;
+        case AllocatorCommit::Kind::Default: break;
+    }
+    return wire::AllocatorKind::Default;
+}
+
+}  // namespace
+
+Result<Body> RequestHandler::on_connections() {
+    wire::ConnectionsReply reply;
+    for (const auto& c : kernel_.connections()) {
+        wire::ConnectionInfo out{to_pin_ref(c.from), to_pin_ref(c.to), std::nullopt};
+        if (c.decision)
+            out.decision = wire::AllocatorDecision{to_wire(c.decision->kind), to_pin_ref(c.decision->provider),
+                                                   c.decision->memory_type, c.decision->frame_size,
+                                                   c.decision->frames, c.decision->alignment_mask};
+        reply.connections.push_back(std::move(out));
+    }
+    return Body{json(reply), {}};
+}
+
+Result<Body> RequestHandler::on_ledger() {
+    wire::LedgerReply reply;
+    for (const auto& e : kernel_.ledger()) {
+        std::string holder = e.owner != kDaemon ? "client " + std::to_string(e.owner) : e.holder.to_string();
+        reply.entries.push_back(wire::LedgerEntry{e.pipe, to_frame_ref(e.frame), e.owner, std::move(holder)});
+    }
+    return Body{json(reply), {}};
+}
+
+Result<Body> RequestHandler::on_subscribe(SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::SubscribeRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    session.subscribed = true;
+    session.subscriptions = request->events;
+    return Body{};
+}
+
+}  // namespace ksim::daemon::server

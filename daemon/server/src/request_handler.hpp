@@ -1,0 +1,76 @@
+// RequestHandler: maps decoded protocol messages onto Kernel calls and builds the replies. No
+// I/O: it returns the reply (and any descriptors to attach) for the Session to send. Enforces
+// the handshake (hello first, protocol version), roles (commit is graph-manager only; one graph
+// manager at a time) and turns every failure into an error reply with a stable Errc code.
+// Called on the io_context thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksim/daemon/kernel.hpp"
+#include "ksim/shm/unique_fd.hpp"
+#include "ksim/wire/envelope.hpp"
+#include "session_context.hpp"
+
+namespace ksim::daemon::server {
+
+class StreamRings;
+
+struct Response {
+    nlohmann::json message;           // the full reply (envelope + body)
+    std::vector<shm::UniqueFd> fds;   // SCM_RIGHTS, in fd_index order
+};
+
+// A reply body plus descriptors, before the envelope is added.
+struct Body {
+    nlohmann::json json = nlohmann::json::object();
+    std::vector<shm::UniqueFd> fds;
+};
+
+class RequestHandler {
+public:
+    RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version, std::uint32_t ring_capacity = 64);
+
+    Response handle(SessionContext& session, const nlohmann::json& message);
+    // The session ended: reclaim everything the client held. Returns the client_gone event to
+    // broadcast (nullopt for a session that never completed hello).
+    std::optional<nlohmann::json> session_closed(const SessionContext& session, const std::string& reason);
+
+private:
+    Result<Body> dispatch(SessionContext& session, wire::MessageType type, const nlohmann::json& message);
+    Result<Body> on_hello(SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_list(const nlohmann::json& message);
+    Result<Body> on_get_property(const nlohmann::json& message);
+    Result<Body> on_connections();
+    Result<Body> on_create_pin(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_connect(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_set_state(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_commit(const nlohmann::json& message);
+    Result<Body> on_open_stream(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_release_frame(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_acquire_frame(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_submit_frame(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_ledger();
+    Result<Body> on_subscribe(SessionContext& session, const nlohmann::json& message);
+
+    // The pin as the kernel lists it. NotFound names the pin.
+    Result<PinInfo> find_pin(const PinKey& key) const;
+
+    Kernel& kernel_;
+    StreamRings& rings_;
+    std::string daemon_version_;
+    std::uint32_t ring_capacity_;
+    std::optional<ClientId> graph_manager_;
+};
+
+// Conversions between wire and daemon types (also used by the kernel bridge).
+PinKey to_pin_key(const proto::PinRef& ref);
+proto::PinRef to_pin_ref(const PinKey& key);
+shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
+wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
+
+}  // namespace ksim::daemon::server

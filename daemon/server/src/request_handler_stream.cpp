@@ -1,0 +1,145 @@
+// Graph building, states, commit and the stream requests (open_stream and the socket slow path
+// for frames).
+#include "ksim/shm/fd_passing.hpp"
+#include "logging.hpp"
+#include "request_handler.hpp"
+#include "stream_rings.hpp"
+
+namespace ksim::daemon::server {
+
+using nlohmann::json;
+
+Result<Body> RequestHandler::on_create_pin(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::CreatePinRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    proto::PinDescriptor pin;
+    pin.id = request->id;
+    pin.direction = request->direction;
+    pin.hosting = proto::PinHosting::User;
+    pin.framing = request->framing;
+    pin.pointer = "create_pin from " + session.name();
+    auto key = kernel_.create_user_pin(session.client_id, pin, request->filter);
+    if (!key) return std::unexpected(key.error());
+    logger("session")->info("{}: hosts pin {}", session.name(), key->to_string());
+    return Body{json(wire::CreatePinReply{to_pin_ref(*key)}), {}};
+}
+
+Result<Body> RequestHandler::on_connect(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::ConnectRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    if (auto r = kernel_.connect(session.client_id, to_pin_key(request->from), to_pin_key(request->to)); !r)
+        return std::unexpected(r.error());
+    return Body{};
+}
+
+Result<Body> RequestHandler::on_set_state(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::SetStateRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    PinKey key = to_pin_key(request->pin);
+    if (auto r = kernel_.set_state(key, request->state, session.client_id); !r) return std::unexpected(r.error());
+    auto pin = find_pin(key);
+    if (!pin) return std::unexpected(pin.error());
+    return Body{json(wire::SetStateReply{request->pin, pin->state}), {}};
+}
+
+Result<Body> RequestHandler::on_commit(const json& message) {
+    auto request = wire::decode_body<wire::CommitRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    AllocatorCommit commit;
+    for (const auto& [from, to] : request->connections) commit.connections.emplace_back(to_pin_key(from), to_pin_key(to));
+    const auto& d = request->decision;
+    commit.kind = d.kind == wire::AllocatorKind::Vendor ? AllocatorCommit::Kind::Vendor
+                  : d.kind == wire::AllocatorKind::User ? AllocatorCommit::Kind::User
+                                                        : AllocatorCommit::Kind::Default;
+    commit.provider = to_pin_key(d.provider);
+    commit.memory_type = d.memory_type;
+    commit.frame_size = d.frame_size;
+    commit.frames = d.frames;
+    commit.alignment_mask = d.alignment_mask;
+    if (auto r = kernel_.commit(commit); !r) return std::unexpected(r.error());
+    return Body{};
+}
+
+Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::OpenStreamRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    PinKey key = to_pin_key(request->pin);
+    auto pin = find_pin(key);
+    if (!pin) return std::unexpected(pin.error());
+    auto grant = kernel_.open_stream(session.client_id, key);
+    if (!grant) return std::unexpected(grant.error());
+
+    wire::OpenStreamReply reply;
+    reply.pin = request->pin;
+    reply.frame_size = grant->frame_size;
+    reply.frames = grant->frames;
+    Body body;
+    for (const auto& r : grant->regions) {
+        if (!r.region) return fail(Errc::Internal, "stream grant for " + key.to_string() + " has no region");
+        auto fd = r.region->share(r.access);
+        if (!fd) return std::unexpected(fd.error());
+        reply.regions.push_back(wire::RegionGrant{r.region_id, r.size,
+                                                  r.access == shm::Access::ReadWrite ? wire::Access::ReadWrite
+                                                                                     : wire::Access::ReadOnly,
+                                                  static_cast<std::uint32_t>(body.fds.size())});
+        body.fds.push_back(std::move(*fd));
+    }
+    // Rings only for a pin this client hosts: those are the pins the kernel delivers to through
+    // UserPinPort. Anything else streams over the socket slow path.
+    if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
+        auto shares = rings_.open(session.client_id, key, pin->direction, ring_capacity_, grant->frame_size);
+        if (!shares) return std::unexpected(shares.error());
+        for (auto& s : *shares) {
+            wire::RingGrant ring;
+            ring.direction = s.direction;
+            ring.size = s.share.size;
+            ring.capacity = s.capacity;
+            ring.fd_index = static_cast<std::uint32_t>(body.fds.size());
+            body.fds.push_back(std::move(s.share.memory));
+            // wake_fd_index: the eventfd the producer signals (data_ready); peer_wake_fd_index:
+            // the one the consumer signals (space_ready).
+            ring.wake_fd_index = static_cast<std::uint32_t>(body.fds.size());
+            body.fds.push_back(std::move(s.share.data_ready));
+            ring.peer_wake_fd_index = static_cast<std::uint32_t>(body.fds.size());
+            body.fds.push_back(std::move(s.share.space_ready));
+            reply.rings.push_back(ring);
+        }
+    }
+    if (body.fds.size() > shm::kMaxFdsPerMessage)
+        return fail(Errc::InsufficientResources, "stream of " + key.to_string() + " needs " +
+                                                     std::to_string(body.fds.size()) + " descriptors; at most " +
+                                                     std::to_string(shm::kMaxFdsPerMessage) + " fit one message");
+    reply.fd_count = static_cast<std::uint32_t>(body.fds.size());
+    body.json = reply;
+    logger("session")->info("{}: opened stream {} ({} regions, {} rings)", session.name(), key.to_string(),
+                            reply.regions.size(), reply.rings.size());
+    return body;
+}
+
+Result<Body> RequestHandler::on_release_frame(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::ReleaseFrameRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    if (auto r = kernel_.release_frame(session.client_id, to_descriptor(request->frame)); !r)
+        return std::unexpected(r.error());
+    return Body{};
+}
+
+Result<Body> RequestHandler::on_acquire_frame(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::AcquireFrameRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    auto frame = kernel_.acquire_frame(session.client_id, to_pin_key(request->pin));
+    if (!frame) return std::unexpected(frame.error());
+    return Body{json(wire::AcquireFrameReply{to_frame_ref(*frame)}), {}};
+}
+
+Result<Body> RequestHandler::on_submit_frame(const SessionContext& session, const json& message) {
+    auto request = wire::decode_body<wire::SubmitFrameRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    if (auto r = kernel_.submit_frame(session.client_id, to_pin_key(request->pin), to_descriptor(request->frame),
+                                      request->header);
+        !r)
+        return std::unexpected(r.error());
+    return Body{};
+}
+
+}  // namespace ksim::daemon::server

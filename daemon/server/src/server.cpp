@@ -1,0 +1,100 @@
+#include "server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "logging.hpp"
+#include "request_handler.hpp"
+#include "session_set.hpp"
+
+namespace ksim::daemon::server {
+
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+
+Server::Server(asio::io_context& io, ServerOptions options, SessionSet& sessions, RequestHandler& handler,
+               std::function<void(int)> on_signal)
+    : io_(io),
+      options_(std::move(options)),
+      sessions_(sessions),
+      handler_(handler),
+      on_signal_(std::move(on_signal)),
+      acceptor_(io),
+      signals_(io) {}
+
+Result<void> Server::listen() {
+    boost::system::error_code ec;
+    stream_protocol::endpoint endpoint(options_.socket_path.string());
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail(Errc::Io, "listening on " + options_.socket_path.string() + ": " + ec.message());
+    listening_ = true;
+    // The file mode is a first gate; SO_PEERCRED is the one that counts.
+    mode_t mode = 0600;
+    if (options_.allow_group) {
+        if (::chown(options_.socket_path.c_str(), static_cast<uid_t>(-1), *options_.allow_group) == 0) mode = 0660;
+        else logger("server")->warn("cannot give group {} access to {}", *options_.allow_group, options_.socket_path.string());
+    }
+    ::chmod(options_.socket_path.c_str(), mode);
+
+    if (options_.handle_signals) {
+        signals_.add(SIGTERM);
+        signals_.add(SIGINT);
+        signals_.async_wait([this](const boost::system::error_code& sec, int signo) {
+            if (sec) return;
+            logger("server")->info("signal {} received: shutting down", signo);
+            on_signal_(signo);
+        });
+    }
+    logger("server")->info("listening on {}", options_.socket_path.string());
+    accept_next();
+    return {};
+}
+
+void Server::accept_next() {
+    acceptor_.async_accept([this](const boost::system::error_code& ec, stream_protocol::socket socket) {
+        if (ec) {
+            if (ec == asio::error::operation_aborted) return;
+            logger("server")->warn("accept failed: {}", ec.message());
+        } else {
+            on_accepted(std::move(socket));
+        }
+        if (acceptor_.is_open()) accept_next();
+    });
+}
+
+void Server::on_accepted(stream_protocol::socket socket) {
+    auto creds = peer_credentials(socket.native_handle());
+    if (!creds) {
+        logger("server")->warn("refusing a connection: {}", creds.error().message);
+        return;  // the socket closes as it goes out of scope
+    }
+    if (!peer_allowed(*creds, ::geteuid(), options_.allow_group)) {
+        logger("server")->warn("refused connection from {}: only uid {}{} may connect", creds->to_string(),
+                               ::geteuid(),
+                               options_.allow_group ? " and group " + std::to_string(*options_.allow_group) : "");
+        return;
+    }
+    SessionContext context;
+    context.client_id = next_client_id_++;
+    context.peer = *creds;
+    auto session = std::make_shared<Session>(std::move(socket), std::move(context), sessions_, handler_, options_.limits);
+    sessions_.add(session);
+    session->start();
+}
+
+void Server::stop() {
+    boost::system::error_code ec;
+    signals_.cancel(ec);
+    acceptor_.close(ec);
+    if (listening_) {
+        ::unlink(options_.socket_path.c_str());
+        listening_ = false;
+        logger("server")->info("stopped listening; removed {}", options_.socket_path.string());
+    }
+}
+
+}  // namespace ksim::daemon::server

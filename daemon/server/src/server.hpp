@@ -1,0 +1,54 @@
+// Server: the listening socket and the signals. Accepts connections, refuses peers whose
+// credentials are not allowed (logged with uid/pid), and starts a Session for the rest. SIGTERM
+// and SIGINT call the shutdown callback. io_context thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+
+#include "ksim/proto/error.hpp"
+#include "session.hpp"
+
+namespace ksim::daemon::server {
+
+class RequestHandler;
+class SessionSet;
+
+struct ServerOptions {
+    std::filesystem::path socket_path;
+    std::optional<gid_t> allow_group;
+    bool handle_signals = true;
+    SessionLimits limits;
+};
+
+class Server {
+public:
+    Server(boost::asio::io_context& io, ServerOptions options, SessionSet& sessions, RequestHandler& handler,
+           std::function<void(int signal)> on_signal);
+
+    // Binds and listens (the path must have been claimed). Errors: Io.
+    Result<void> listen();
+    // Stops accepting, stops watching signals and removes the socket file. Idempotent.
+    void stop();
+
+private:
+    void accept_next();
+    void on_accepted(boost::asio::local::stream_protocol::socket socket);
+
+    boost::asio::io_context& io_;
+    ServerOptions options_;
+    SessionSet& sessions_;
+    RequestHandler& handler_;
+    std::function<void(int)> on_signal_;
+    boost::asio::local::stream_protocol::acceptor acceptor_;
+    boost::asio::signal_set signals_;
+    ClientId next_client_id_ = 1;
+    bool listening_ = false;
+};
+
+}  // namespace ksim::daemon::server

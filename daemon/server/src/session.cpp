@@ -1,0 +1,160 @@
+#include "session.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/buffer.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "logging.hpp"
+#include "request_handler.hpp"
+#include "session_set.hpp"
+
+namespace ksim::daemon::server {
+
+namespace asio = boost::asio;
+
+Session::Session(asio::local::stream_protocol::socket socket, SessionContext context, SessionSet& sessions,
+                 RequestHandler& handler, SessionLimits limits)
+    : socket_(std::move(socket)),
+      context_(std::move(context)),
+      sessions_(sessions),
+      handler_(handler),
+      limits_(limits) {}
+
+void Session::start() {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);  // writes go through sendmsg(MSG_DONTWAIT) anyway
+    logger("session")->info("{}: connected ({})", context_.name(), context_.peer.to_string());
+    read_more();
+}
+
+void Session::read_more() {
+    if (stopped_) return;
+    socket_.async_read_some(asio::buffer(read_buffer_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                if (ec) {
+                                    if (ec != asio::error::operation_aborted)
+                                        self->stop(ec == asio::error::eof ? "disconnected" : ec.message());
+                                    return;
+                                }
+                                self->on_bytes(n);
+                            });
+}
+
+void Session::on_bytes(std::size_t n) {
+    decoder_.feed(std::string_view(read_buffer_.data(), n));
+    for (;;) {
+        if (stopped_ || close_after_flush_) return;
+        auto message = decoder_.next();
+        if (!message) {
+            // The stream cannot be resynchronised: say why, then hang up.
+            logger("protocol")->warn("{}: {}", context_.name(), message.error().message);
+            send(wire::make_error_reply(0, message.error()));
+            close_after_flush_ = true;
+            if (queue_.empty()) stop("protocol error");
+            return;
+        }
+        if (!*message) break;
+        auto response = handler_.handle(context_, **message);
+        send(response.message, std::move(response.fds));
+    }
+    read_more();
+}
+
+void Session::send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds) {
+    if (stopped_) return;
+    auto frame = wire::encode_frame(message);
+    if (!frame) {
+        // Only an oversize reply can fail here; the peer gets a small error instead.
+        logger("protocol")->error("{}: cannot send '{}': {}", context_.name(), wire::type_name_of(message),
+                                  frame.error().message);
+        auto id = message.contains("id") && message["id"].is_number_unsigned() ? message["id"].get<std::uint64_t>() : 0;
+        frame = wire::encode_frame(wire::make_error_reply(id, Error{Errc::Internal, frame.error().message}));
+        fds.clear();
+    }
+    if (queue_.size() + 1 > limits_.max_queued_messages || queued_bytes_ + frame->size() > limits_.max_queued_bytes) {
+        logger("session")->warn("{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
+                                context_.name(), queue_.size(), queued_bytes_);
+        stop("outgoing queue overflow");
+        return;
+    }
+    queued_bytes_ += frame->size();
+    queue_.push_back(Outgoing{std::move(*frame), 0, std::move(fds)});
+    write_pending();
+}
+
+bool Session::send_some(Outgoing& out) {
+    iovec iov{out.bytes.data() + out.sent, out.bytes.size() - out.sent};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    std::vector<char> control;
+    if (out.sent == 0 && !out.fds.empty()) {
+        control.resize(CMSG_SPACE(sizeof(int) * out.fds.size()));
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * out.fds.size());
+        auto* data = reinterpret_cast<int*>(CMSG_DATA(c));
+        for (std::size_t i = 0; i < out.fds.size(); ++i) data[i] = out.fds[i].get();
+    }
+    ssize_t n;
+    do {
+        n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        stop(std::string("send failed: ") + std::strerror(errno));
+        return false;
+    }
+    if (n > 0 && !out.fds.empty()) out.fds.clear();  // the kernel holds its own references now
+    out.sent += static_cast<std::size_t>(n);
+    return true;
+}
+
+void Session::write_pending() {
+    while (!stopped_ && !waiting_writable_ && !queue_.empty()) {
+        Outgoing& out = queue_.front();
+        if (!send_some(out)) return;
+        if (out.sent < out.bytes.size()) {
+            wait_writable();
+            return;
+        }
+        queued_bytes_ -= out.bytes.size();
+        queue_.pop_front();
+    }
+    if (queue_.empty() && close_after_flush_) stop("protocol error");
+}
+
+void Session::wait_writable() {
+    waiting_writable_ = true;
+    socket_.async_wait(asio::local::stream_protocol::socket::wait_write,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->waiting_writable_ = false;
+                           if (ec) {
+                               if (ec != asio::error::operation_aborted) self->stop(ec.message());
+                               return;
+                           }
+                           self->write_pending();
+                       });
+}
+
+void Session::stop(const std::string& reason) {
+    if (stopped_) return;
+    stopped_ = true;
+    boost::system::error_code ec;
+    socket_.shutdown(asio::local::stream_protocol::socket::shutdown_both, ec);
+    socket_.close(ec);
+    queue_.clear();
+    queued_bytes_ = 0;
+    logger("session")->info("{}: closed: {}", context_.name(), reason);
+    auto self = shared_from_this();  // the set may hold the last reference
+    sessions_.remove(context_.client_id);
+    if (auto event = handler_.session_closed(context_, reason))
+        sessions_.broadcast(wire::MessageType::ClientGone, *event);
+}
+
+}  // namespace ksim::daemon::server

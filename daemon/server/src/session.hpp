@@ -1,0 +1,75 @@
+// Session: one accepted client socket. Reads length-prefixed messages, hands each to the
+// RequestHandler, queues replies and events (with SCM_RIGHTS descriptors when a reply grants
+// memory) and writes them without ever blocking the io_context. The outgoing queue is bounded:
+// a client that does not read is disconnected rather than slowing anyone else.
+// Runs on the io_context thread only; kept alive by shared_from_this while I/O is pending.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ksim/shm/unique_fd.hpp"
+#include "ksim/wire/codec.hpp"
+#include "session_context.hpp"
+
+namespace ksim::daemon::server {
+
+class RequestHandler;
+class SessionSet;
+
+struct SessionLimits {
+    std::size_t max_queued_messages = 1024;       // replies + events not yet written
+    std::size_t max_queued_bytes = 16 * 1024 * 1024;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(boost::asio::local::stream_protocol::socket socket, SessionContext context, SessionSet& sessions,
+            RequestHandler& handler, SessionLimits limits);
+
+    void start();
+    // Queues one message; `fds` travel in the same sendmsg as its first byte.
+    void send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds = {});
+    // Closes the socket and reports the client gone (once). Safe to call repeatedly.
+    void stop(const std::string& reason);
+
+    [[nodiscard]] const SessionContext& context() const { return context_; }
+    [[nodiscard]] ClientId id() const { return context_.client_id; }
+
+private:
+    struct Outgoing {
+        std::string bytes;
+        std::size_t sent = 0;
+        std::vector<shm::UniqueFd> fds;  // sent with the first chunk, then closed
+    };
+
+    void read_more();
+    void on_bytes(std::size_t n);
+    void write_pending();
+    void wait_writable();
+    // Sends what the socket accepts now. Returns false on a fatal error (session stopped).
+    bool send_some(Outgoing& out);
+
+    boost::asio::local::stream_protocol::socket socket_;
+    SessionContext context_;
+    SessionSet& sessions_;
+    RequestHandler& handler_;
+    SessionLimits limits_;
+    wire::FrameDecoder decoder_;
+    std::array<char, 64 * 1024> read_buffer_{};
+    std::deque<Outgoing> queue_;
+    std::size_t queued_bytes_ = 0;
+    bool waiting_writable_ = false;
+    bool close_after_flush_ = false;
+    bool stopped_ = false;
+};
+
+}  // namespace ksim::daemon::server

@@ -1,0 +1,36 @@
+// What the request handler knows about one session: identity, role, subscriptions. Owned by
+// the Session; read and written on the io_context thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ksim/daemon/kernel.hpp"
+#include "ksim/wire/message_table.hpp"
+#include "peer_credentials.hpp"
+
+namespace ksim::daemon::server {
+
+struct SessionContext {
+    ClientId client_id = 0;
+    PeerCredentials peer;
+    std::optional<wire::Role> role;  // set by a successful hello
+    std::string client_name;
+    bool subscribed = false;
+    std::vector<wire::MessageType> subscriptions;  // empty while subscribed = every event
+
+    [[nodiscard]] bool wants(wire::MessageType event) const {
+        if (!subscribed) return false;
+        if (subscriptions.empty()) return true;
+        for (auto t : subscriptions)
+            if (t == event) return true;
+        return false;
+    }
+    // "client 3 (ksimctl)" for log lines.
+    [[nodiscard]] std::string name() const {
+        return "client " + std::to_string(client_id) + (client_name.empty() ? "" : " (" + client_name + ")");
+    }
+};
+
+}  // namespace ksim::daemon::server
