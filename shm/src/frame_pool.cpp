@@ -62,9 +62,11 @@ Result<FrameHandle> FramePool::allocate() {
         const std::uint64_t desired = ((head >> 32) + 1) << 32 | next;
         if (head_.compare_exchange_weak(head, desired, std::memory_order_acquire, std::memory_order_acquire)) break;
     }
-    const std::uint32_t previous = state_[index].fetch_or(1u, std::memory_order_acq_rel);
+    // We own the popped frame: while its allocated bit is clear nobody else writes its state
+    // (free() only succeeds on an allocated frame), so a plain store is enough.
+    const std::uint32_t previous = state_[index].load(std::memory_order_relaxed);
     assert((previous & 1u) == 0 && "a frame on the free list was marked allocated");
-    outstanding_.fetch_add(1, std::memory_order_relaxed);
+    state_[index].store(previous | 1u, std::memory_order_relaxed);
     return FrameHandle{region_, index, previous >> 1, 0};
 }
 
@@ -86,11 +88,10 @@ Result<void> FramePool::free(FrameHandle frame) {
                                                std::to_string(expected >> 1) +
                                                ((expected & 1u) ? " and allocated" : " and free"));
     }
-    outstanding_.fetch_sub(1, std::memory_order_relaxed);
     push(frame.index);
-    // Pairs with the fence in add_watcher(): either the waiter sees the pushed frame, or we see it.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (watchers_.load(std::memory_order_relaxed) > 0) {
+    // push() is a seq_cst RMW and this load is seq_cst; add_watcher() is a seq_cst RMW plus a
+    // fence before the waiter re-checks the list: either it sees the pushed frame or we see it.
+    if (watchers_.load(std::memory_order_seq_cst) > 0) {
         const std::uint64_t one = 1;
         [[maybe_unused]] const auto n = ::write(event_.get(), &one, sizeof one);  // only EAGAIN at 2^64-2
     }
@@ -102,7 +103,7 @@ void FramePool::push(std::uint32_t index) {
     for (;;) {
         next_[index].store(static_cast<std::uint32_t>(head), std::memory_order_relaxed);
         const std::uint64_t desired = ((head >> 32) + 1) << 32 | index;
-        if (head_.compare_exchange_weak(head, desired, std::memory_order_release, std::memory_order_relaxed)) return;
+        if (head_.compare_exchange_weak(head, desired, std::memory_order_seq_cst, std::memory_order_relaxed)) return;
     }
 }
 
@@ -114,8 +115,14 @@ Result<FrameLayout> FramePool::layout(std::uint32_t index) const {
     return layouts_[index];
 }
 
+std::uint32_t FramePool::outstanding() const {
+    std::uint32_t n = 0;
+    for (std::uint32_t i = 0; i < count(); ++i) n += state_[i].load(std::memory_order_relaxed) & 1u;
+    return n;
+}
+
 void FramePool::add_watcher() const {
-    watchers_.fetch_add(1, std::memory_order_relaxed);
+    watchers_.fetch_add(1, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 

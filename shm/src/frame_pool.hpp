@@ -28,7 +28,8 @@ public:
     [[nodiscard]] Result<FrameLayout> layout(std::uint32_t index) const;
     [[nodiscard]] RegionId region() const { return region_; }
     [[nodiscard]] std::uint32_t count() const { return static_cast<std::uint32_t>(layouts_.size()); }
-    [[nodiscard]] std::uint32_t outstanding() const { return outstanding_.load(std::memory_order_relaxed); }
+    // Frames allocated now (a scan of the state words: control path only).
+    [[nodiscard]] std::uint32_t outstanding() const;
     [[nodiscard]] std::uint32_t frame_size() const { return frame_size_; }
     [[nodiscard]] std::uint32_t alignment_mask() const { return alignment_mask_; }
     [[nodiscard]] int event_fd() const { return event_.get(); }
@@ -53,8 +54,7 @@ private:
     std::unique_ptr<std::atomic<std::uint32_t>[]> state_;  // generation << 1 | allocated
     std::unique_ptr<std::atomic<std::uint32_t>[]> next_;   // free-list links
     alignas(64) std::atomic<std::uint64_t> head_;          // tag << 32 | first free index
-    alignas(64) std::atomic<std::uint32_t> outstanding_{0};
-    mutable std::atomic<std::uint32_t> watchers_{0};
+    alignas(64) mutable std::atomic<std::uint32_t> watchers_{0};
     UniqueFd event_;
 };
 
