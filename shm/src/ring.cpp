@@ -181,6 +181,14 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
     return ok;
 }
 
+bool RingProducer::arm_wait() {
+    header_->producer_waiting.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return size() >= capacity_;
+}
+
+void RingProducer::disarm_wait() { header_->producer_waiting.store(0, std::memory_order_relaxed); }
+
 Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
     if (try_push(entry)) return {};
     if (auto ok = wait_for_space(timeout); !ok) return ok;
@@ -249,6 +257,14 @@ Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
     }
     return ok;
 }
+
+bool RingConsumer::arm_wait() {
+    header_->consumer_waiting.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return size() == 0;
+}
+
+void RingConsumer::disarm_wait() { header_->consumer_waiting.store(0, std::memory_order_relaxed); }
 
 Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout) {
     if (auto entry = try_pop()) return *entry;

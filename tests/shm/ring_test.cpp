@@ -175,5 +175,31 @@ TEST(ShmRing, Attach_RejectsMissingEventfds) {
     EXPECT_EQ(RingProducer::attach(std::move(*share)).error().code, Errc::InvalidArgument);
 }
 
+TEST(ShmRing, ArmedConsumerFd_BecomesReadableOnPushAndArmReportsPendingData) {
+    auto ends = make_ring(4);
+    ASSERT_TRUE(ends.consumer.arm_wait());  // empty: safe to sleep on the fd
+    pollfd pfd{ends.consumer.data_fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&pfd, 1, 0), 0);
+    ASSERT_TRUE(ends.producer.try_push(entry(1)));
+    EXPECT_EQ(::poll(&pfd, 1, 1000), 1);
+    ends.consumer.disarm_wait();
+    EXPECT_FALSE(ends.consumer.arm_wait());  // data pending: do not sleep
+    ends.consumer.disarm_wait();
+}
+
+TEST(ShmRing, ArmedProducerFd_BecomesReadableWhenASlotIsFreed) {
+    auto ends = make_ring(2);
+    ASSERT_TRUE(ends.producer.try_push(entry(0)));
+    EXPECT_FALSE(ends.producer.arm_wait());  // a slot is free
+    ends.producer.disarm_wait();
+    ASSERT_TRUE(ends.producer.try_push(entry(1)));
+    ASSERT_TRUE(ends.producer.arm_wait());  // full
+    pollfd pfd{ends.producer.space_fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&pfd, 1, 0), 0);
+    ASSERT_TRUE(ends.consumer.try_pop());
+    EXPECT_EQ(::poll(&pfd, 1, 1000), 1);
+    ends.producer.disarm_wait();
+}
+
 }  // namespace
 }  // namespace ksim::shm

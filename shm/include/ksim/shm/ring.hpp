@@ -63,6 +63,14 @@ public:
     // try_push of one entry, waiting for space up to `timeout`.
     Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout);
 
+    // For event loops (e.g. an Asio stream_descriptor on space_fd()): arm_wait() raises the
+    // waiting flag and returns false if a slot is already free (then disarm and push now);
+    // when it returns true, sleep until space_fd() is readable, read it (8 bytes) to drain it,
+    // then disarm_wait() and retry.
+    [[nodiscard]] bool arm_wait();
+    void disarm_wait();
+    [[nodiscard]] int space_fd() const { return space_ready_.get(); }
+
     [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
     // Entries published and not yet consumed (as seen now).
     [[nodiscard]] std::uint32_t size() const;
@@ -90,6 +98,11 @@ public:
     Result<void> wait_for_data(std::chrono::milliseconds timeout);
     // try_pop of one entry, waiting up to `timeout`.
     Result<RingEntry> pop(std::chrono::milliseconds timeout);
+
+    // For event loops: as RingProducer::arm_wait, with data_fd() readable when data arrives.
+    [[nodiscard]] bool arm_wait();
+    void disarm_wait();
+    [[nodiscard]] int data_fd() const { return data_ready_.get(); }
 
     [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
     [[nodiscard]] std::uint32_t size() const;
