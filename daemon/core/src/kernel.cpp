@@ -1,45 +1,279 @@
-// Kernel facade: stub until the pin runtime lands (the header is the contract for daemon/server).
-#include "ksim/daemon/kernel.hpp"
+// Kernel facade: creation from a topology, queries, and the lock/outbox discipline around every
+// call (see kernel_impl.hpp). The work itself lives in kernel_{commit,state,flow,user}.cpp.
+#include <fmt/format.h>
+
+#include "kernel_impl.hpp"
+#include "logging.hpp"
 
 namespace ksim::daemon {
 
-struct Kernel::Impl {
-    proto::Topology topology;
-};
+using proto::FilterKind;
+using proto::PinDirection;
+using proto::PinHosting;
 
-namespace {
-std::unexpected<Error> not_yet() { return fail(Errc::Unsupported, "daemon core: not implemented yet"); }
-}  // namespace
+PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin) {
+    const bool out = pin.direction == PinDirection::Out;
+    if (pin.hosting == PinHosting::User) return out ? PinRole::UserSource : PinRole::UserSink;
+    switch (filter.kind) {
+        case FilterKind::VideoCapture:
+        case FilterKind::AudioCapture: return out ? PinRole::Capture : PinRole::Sink;
+        case FilterKind::InPlaceTransform: return out ? PinRole::InPlaceOut : PinRole::InPlaceIn;
+        case FilterKind::CopyTransform: return out ? PinRole::CopyOut : PinRole::CopyIn;
+        case FilterKind::KernelSink: return out ? PinRole::Capture : PinRole::Sink;
+        case FilterKind::UserSource:
+        case FilterKind::UserSink: return out ? PinRole::UserSource : PinRole::UserSink;
+    }
+    return PinRole::Sink;
+}
 
-Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, KernelOptions, EventSink&,
-                                               UserPinPort&) {
-    auto impl = std::make_unique<Impl>();
-    impl->topology = topology;
+Ticks frame_period(const proto::FilterDescriptor& filter) {
+    if (filter.video && filter.video->fps_numerator > 0) {
+        return std::max<Ticks>(1, kTicksPerSecond * filter.video->fps_denominator / filter.video->fps_numerator);
+    }
+    if (filter.audio && filter.audio->sample_rate > 0) {
+        return std::max<Ticks>(1, kTicksPerSecond * filter.audio->frames_per_period / filter.audio->sample_rate);
+    }
+    return kTicksPerSecond / 30;
+}
+
+std::string Pipe::allocator_label() const {
+    switch (commit.kind) {
+        case AllocatorCommit::Kind::Default: return "default";
+        case AllocatorCommit::Kind::User: return "user";
+        case AllocatorCommit::Kind::Vendor: return dma ? "vendor:" + dma->kind() : "vendor";
+    }
+    return "?";
+}
+
+Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
+    : kernel(k), filter(f), desc(std::move(d)), key{f.desc.id, desc.id}, name(f.desc.id + "/" + desc.id) {
+    role = role_for(f.desc, desc);
+    framing = proto::effective_framing(f.desc, desc);
+    sm = std::make_unique<PinStateMachine>(name, *this);
+    if (desc.allocator && desc.allocator->mode == proto::AllocatorMode::Kernel)
+        vendor = std::make_shared<shm::DmaAllocator>(*desc.allocator);
+    if (role == PinRole::Capture) {
+        std::unique_ptr<ContentGenerator> content;
+        if (f.desc.kind == FilterKind::AudioCapture && f.desc.audio) content = make_audio_content(*f.desc.audio);
+        else if (f.desc.video) content = make_video_content(*f.desc.video);
+        if (content) {
+            device = std::make_unique<CaptureDevice>(std::move(content), frame_period(f.desc), *this);
+            queue = std::make_unique<StreamQueue>(
+                StreamQueue::Options{PinDirection::Out, false, true}, *k.clock,
+                [this](QueuedFrame&& frame) { kernel.on_capture_complete(*this, std::move(frame)); });
+        }
+    }
+}
+
+Kernel::Impl::Impl(KernelOptions o, EventSink& e, UserPinPort& p)
+    : options(std::move(o)), clock(options.clock ? options.clock : std::make_shared<SteadyClock>()), events(e), port(p) {}
+
+Pin* Kernel::Impl::find_pin(const PinKey& key) const {
+    const FilterRuntime* f = find_filter(key.filter);
+    if (!f) return nullptr;
+    for (const auto& p : f->pins)
+        if (p->desc.id == key.pin) return p.get();
+    return nullptr;
+}
+
+FilterRuntime* Kernel::Impl::find_filter(std::string_view id) const {
+    for (const auto& f : filters)
+        if (f->desc.id == id) return f.get();
+    return nullptr;
+}
+
+Result<Pin*> Kernel::Impl::pin_or_error(const PinKey& key) const {
+    if (Pin* p = find_pin(key)) return p;
+    if (!find_filter(key.filter)) return fail(Errc::NotFound, fmt::format("no filter '{}' (pin {})", key.filter, key.to_string()));
+    return fail(Errc::NotFound, fmt::format("filter '{}' has no pin '{}'", key.filter, key.pin));
+}
+
+Pin* Kernel::Impl::add_pin(FilterRuntime& filter, proto::PinDescriptor desc) {
+    auto pin = std::make_unique<Pin>(*this, filter, std::move(desc));
+    pin->ledger_id = next_pin_ledger_id++;
+    filter.pins.push_back(std::move(pin));
+    return filter.pins.back().get();
+}
+
+void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
+    while (!outbox.empty()) {
+        Outbox out = std::move(outbox);
+        outbox = {};
+        lock.unlock();
+        for (std::thread& t : out.joins) {
+            if (!t.joinable()) continue;
+            if (t.get_id() == std::this_thread::get_id()) t.detach();  // a thread never joins itself
+            else t.join();
+        }
+        for (const KernelEvent& e : out.events) events.on_event(e);
+        std::vector<Delivery> refused;
+        for (const Delivery& d : out.deliveries)
+            if (!port.deliver(d.owner, d.pin, d.frame, d.header)) refused.push_back(d);
+        lock.lock();
+        for (const Delivery& d : refused) {
+            // The client could not take it (ring full, gone): a drop, and the frame goes home.
+            Pin* pin = find_pin(d.pin);
+            if (pin) {
+                ++pin->dropped;
+                emit({KernelEvent::Type::FrameDropped, d.pin, "hand-off to client refused", pin->state(), d.owner});
+            }
+            if (Pipe* pipe = pipe_of(d.frame)) give_back(FrameRef{d.frame, pipe}, d.owner);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, KernelOptions options,
+                                               EventSink& events, UserPinPort& port) {
+    auto impl = std::make_unique<Impl>(std::move(options), events, port);
+    for (const proto::FilterDescriptor& fd : topology.filters) {
+        auto filter = std::make_unique<FilterRuntime>();
+        filter->desc = fd;
+        filter->desc.pins.clear();
+        for (const proto::PinDescriptor& pd : fd.pins) impl->add_pin(*filter, pd);
+        filter->desc.pins = fd.pins;
+        impl->filters.push_back(std::move(filter));
+    }
+    for (const proto::Connection& c : topology.connections) {
+        Pin* from = impl->find_pin(PinKey{c.from.filter, c.from.pin});
+        Pin* to = impl->find_pin(PinKey{c.to.filter, c.to.pin});
+        if (!from || !to) {
+            return fail(Errc::InvalidConfig, fmt::format("connection {} names an unknown pin", c.id()));
+        }
+        from->peer = to;
+        to->peer = from;
+        impl->connections.emplace_back(from, to);
+    }
+    logger("core.kernel")->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
+                                impl->connections.size(), topology.name);
     return std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
 }
 
 Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Kernel::~Kernel() = default;
+Kernel::~Kernel() { shutdown(); }
 
-std::vector<FilterInfo> Kernel::filters() const { return {}; }
-Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey&) const { return not_yet(); }
-Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey&) const { return not_yet(); }
-Result<PinStats> Kernel::stats(const PinKey&) const { return not_yet(); }
-std::vector<ConnectionInfo> Kernel::connections() const { return {}; }
-Result<void> Kernel::commit(const AllocatorCommit&) { return not_yet(); }
-Result<void> Kernel::set_state(const PinKey&, proto::PinState, ClientId) { return not_yet(); }
-Result<PinKey> Kernel::create_user_pin(ClientId, const proto::PinDescriptor&, std::string) { return not_yet(); }
-Result<void> Kernel::connect(ClientId, const PinKey&, const PinKey&) { return not_yet(); }
-Result<StreamGrant> Kernel::open_stream(ClientId, const PinKey&) { return not_yet(); }
-Result<void> Kernel::release_frame(ClientId, const shm::FrameDescriptor&) { return not_yet(); }
-Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId, const PinKey&) { return not_yet(); }
-Result<void> Kernel::submit_frame(ClientId, const PinKey&, const shm::FrameDescriptor&,
-                                  const proto::StreamHeader&) {
-    return not_yet();
+namespace {
+PinInfo info_of(const Pin& p) {
+    PinInfo i;
+    i.key = p.key;
+    i.direction = p.desc.direction;
+    i.hosting = p.desc.hosting;
+    i.state = p.state();
+    i.owner = p.owner;
+    i.framing = p.framing;
+    if (p.desc.allocator) i.vendor_allocator = p.desc.allocator->name;
+    i.committed = p.pipe != nullptr;
+    if (p.pipe) i.allocator = p.pipe->allocator_label();
+    return i;
 }
-void Kernel::client_gone(ClientId) {}
-std::vector<LedgerEntry> Kernel::ledger() const { return {}; }
-void Kernel::shutdown() {}
-void Kernel::advance_time() {}
+}  // namespace
+
+std::vector<FilterInfo> Kernel::filters() const {
+    std::lock_guard lock(impl_->mu);
+    std::vector<FilterInfo> out;
+    for (const auto& f : impl_->filters) {
+        FilterInfo fi{f->desc.id, f->desc.kind, {}};
+        for (const auto& p : f->pins) fi.pins.push_back(info_of(*p));
+        out.push_back(std::move(fi));
+    }
+    return out;
+}
+
+Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key) const {
+    std::lock_guard lock(impl_->mu);
+    auto pin = impl_->pin_or_error(key);
+    if (!pin) return std::unexpected(pin.error());
+    if (!(*pin)->framing) {
+        return fail(Errc::Unsupported,
+                    fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
+    }
+    return *(*pin)->framing;
+}
+
+Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const {
+    std::lock_guard lock(impl_->mu);
+    auto pin = impl_->pin_or_error(key);
+    if (!pin) return std::unexpected(pin.error());
+    const Pipe* pipe = (*pin)->pipe;
+    if (!pipe) return fail(Errc::NotCommitted, fmt::format("{}: no allocator decision committed", key.to_string()));
+    StreamAllocatorStatus s;
+    s.framing = proto::make_create_request(pipe->commit.frames, pipe->commit.frame_size, pipe->commit.alignment_mask,
+                                           pipe->commit.memory_type);
+    s.active = pipe->active();
+    if (pipe->active()) s.allocated_frames = pipe->allocator->status().outstanding;
+    return s;
+}
+
+Result<PinStats> Kernel::stats(const PinKey& key) const {
+    std::lock_guard lock(impl_->mu);
+    auto found = impl_->pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    const Pin& p = **found;
+    PinStats s;
+    s.completed = p.completed;
+    s.dropped = p.dropped;
+    if (p.pipe) {
+        s.allocator = p.pipe->allocator_label();
+        if (p.pipe->active()) s.in_flight = p.pipe->allocator->status().outstanding;
+    }
+    s.latency_samples = p.latency_samples;
+    s.latency_avg_us = p.latency_samples ? p.latency_sum_us / static_cast<double>(p.latency_samples) : 0.0;
+    s.latency_max_us = p.latency_max_us;
+    s.check_failures = p.check_failures;
+    if (p.vendor) {
+        shm::DmaCallCounts c = p.vendor->calls();
+        c.initialize += p.vendor_calls_retired.initialize;
+        c.allocate += p.vendor_calls_retired.allocate;
+        c.free += p.vendor_calls_retired.free;
+        c.remove += p.vendor_calls_retired.remove;
+        s.vendor_calls = c;
+    }
+    return s;
+}
+
+std::vector<ConnectionInfo> Kernel::connections() const {
+    std::lock_guard lock(impl_->mu);
+    std::vector<ConnectionInfo> out;
+    for (auto [from, to] : impl_->connections) {
+        ConnectionInfo c{from->key, to->key, from->kernel_hosted() && to->kernel_hosted(), std::nullopt};
+        if (from->pipe && from->pipe == to->pipe) c.decision = from->pipe->commit;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+Result<void> Kernel::commit(const AllocatorCommit& c) {
+    std::unique_lock lock(impl_->mu);
+    auto r = impl_->commit(c);
+    impl_->flush(lock);
+    return r;
+}
+
+Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, ClientId requester) {
+    std::unique_lock lock(impl_->mu);
+    auto pin = impl_->pin_or_error(key);
+    if (!pin) return std::unexpected(pin.error());
+    auto r = impl_->set_state(**pin, target, requester);
+    impl_->flush(lock);
+    return r;
+}
+
+void Kernel::advance_time() {
+    std::unique_lock lock(impl_->mu);
+    impl_->run_due_ticks();
+    impl_->flush(lock);
+}
+
+void Kernel::shutdown() {
+    std::unique_lock lock(impl_->mu);
+    if (impl_->shut_down) return;
+    for (const auto& f : impl_->filters)
+        for (const auto& p : f->pins) (void)impl_->set_state(*p, proto::PinState::Stop, kDaemon);
+    impl_->shut_down = true;
+    // Events of the final STOPs still go out; user hand-offs cannot happen any more.
+    impl_->flush(lock);
+    logger("core.kernel")->info("kernel: shut down");
+}
 
 }  // namespace ksim::daemon

@@ -17,6 +17,7 @@
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/stream_header.hpp"
 #include "ksim/proto/topology.hpp"
+#include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/frame.hpp"
 #include "ksim/shm/region.hpp"
 
@@ -120,6 +121,10 @@ struct PinStats {
     std::uint64_t latency_samples = 0;
     double latency_avg_us = 0;      // hand-off latency: completion at the source -> delivery
     double latency_max_us = 0;
+    std::uint64_t check_failures = 0;  // kernel sinks: frames whose checks failed (order, size)
+    // Pins declaring a vendor allocator: how often each KSALLOCATOR_DISPATCH callback ran
+    // (initialize stays 0 unless the allocator was selected and the pipe reached ACQUIRE).
+    std::optional<shm::DmaCallCounts> vendor_calls;
 };
 
 struct ConnectionInfo {

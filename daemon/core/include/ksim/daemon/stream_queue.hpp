@@ -44,6 +44,7 @@ struct SgMapping {
 // A frame as it sits in a pin's queue. `token` names it for the owner (pool + index).
 struct QueuedFrame {
     std::uint64_t token = 0;
+    std::uint32_t cookie = 0;  // a second word for the owner (ksim: the frame handle's generation)
     std::span<std::byte> data;
     std::vector<SgMapping> mappings;  // the frame's scatter/gather list (GENERATE_MAPPINGS)
     proto::StreamHeader header{};

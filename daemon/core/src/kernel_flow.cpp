@@ -1,0 +1,280 @@
+// The data path inside the daemon: the requestor that keeps a capture pin's queue supplied with
+// frames from its pipe's allocator, avshws's Process (program the S/G list of each queued frame,
+// one clone per frame) and CompleteMappings (ISR side), and hand-offs along connections:
+// kernel sink, in-place and copy transforms in-process, user pins through UserPinPort.
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "kernel_impl.hpp"
+#include "logging.hpp"
+
+namespace ksim::daemon {
+
+using proto::PinState;
+using proto::StreamHeaderOptions;
+
+namespace {
+std::uint64_t token_of(const shm::FrameHandle& h) { return (std::uint64_t{h.region} << 32) | h.index; }
+shm::FrameHandle handle_of(const QueuedFrame& f) {
+    return shm::FrameHandle{static_cast<shm::RegionId>(f.token >> 32), static_cast<std::uint32_t>(f.token), f.cookie, 0};
+}
+}  // namespace
+
+// --- ledger wrappers ---------------------------------------------------------------------------
+
+Result<void> Kernel::Impl::hold(const shm::FrameHandle& h, std::uint64_t owner) {
+    if (auto r = ledger.record(h, owner); !r) return r;
+    held[{h.region, h.index}] = Held{h, owner, clock->now()};
+    return {};
+}
+
+Result<void> Kernel::Impl::pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to) {
+    if (auto r = ledger.transfer(h, from, to); !r) return r;
+    held[{h.region, h.index}].owner = to;
+    return {};
+}
+
+Result<void> Kernel::Impl::unhold(const shm::FrameHandle& h, std::uint64_t owner) {
+    if (auto r = ledger.release(h, owner); !r) return r;
+    held.erase({h.region, h.index});
+    return {};
+}
+
+Pin* Kernel::Impl::holder_pin(std::uint64_t ledger_id) const {
+    for (const auto& f : filters)
+        for (const auto& p : f->pins)
+            if (p->ledger_id == ledger_id) return p.get();
+    return nullptr;
+}
+
+Pipe* Kernel::Impl::pipe_of(const shm::FrameHandle& h) const {
+    auto it = pipe_by_region.find(h.region);
+    return it == pipe_by_region.end() ? nullptr : it->second;
+}
+
+std::span<std::byte> Kernel::Impl::frame_bytes(const FrameRef& f) {
+    auto layout = f.pipe->allocator->frame(f.handle.index);
+    if (!layout || !f.pipe->mapping) return {};
+    return f.pipe->mapping->slice(layout->offset, layout->size);
+}
+
+std::vector<SgMapping> Kernel::Impl::frame_mappings(const FrameRef& f) {
+    std::span<std::byte> bytes = frame_bytes(f);
+    std::vector<SgMapping> out;
+    if (f.pipe->dma) {
+        auto sg = f.pipe->dma->scatter_gather(f.handle.index);
+        if (!sg) return out;
+        std::size_t offset = 0;
+        for (const shm::SgEntry& e : *sg) {
+            out.push_back(SgMapping{e.physical_address, bytes.data() + offset, e.byte_count, e.alignment});
+            offset += e.byte_count;
+        }
+    } else {
+        // Pool memory: one segment at a made-up "physical" address (region id : offset).
+        const auto layout = f.pipe->allocator->frame(f.handle.index);
+        out.push_back(SgMapping{(std::uint64_t{f.handle.region} << 32) | (layout ? layout->offset : 0), bytes.data(),
+                                static_cast<std::uint32_t>(bytes.size()), 0});
+    }
+    return out;
+}
+
+void Kernel::Impl::note_latency(Pin& pin, Ticks sent_at) {
+    const double us = static_cast<double>(clock->now() - sent_at) / 10.0;
+    ++pin.latency_samples;
+    pin.latency_sum_us += us;
+    pin.latency_max_us = std::max(pin.latency_max_us, us);
+}
+
+// --- capture pins ------------------------------------------------------------------------------
+
+void Kernel::Impl::refill(Pin& pin) {
+    if (!pin.queue || !pin.pipe || !pin.pipe->active()) return;
+    pin.accepting = true;
+    Pipe& pipe = *pin.pipe;
+    while (true) {
+        auto h = pipe.allocator->allocate();
+        if (!h) break;  // NoMoreEntries: every frame is out (queued, downstream or at a client)
+        if (auto r = hold(*h, pin.ledger_id); !r) {
+            logger("core.pin")->error("{}: ledger refused a fresh frame: {}", pin.name, r.error().message);
+            (void)pipe.allocator->free(*h);
+            break;
+        }
+        const FrameRef ref{*h, &pipe};
+        QueuedFrame f;
+        f.token = token_of(*h);
+        f.cookie = h->generation;
+        f.data = frame_bytes(ref);
+        f.mappings = frame_mappings(ref);
+        f.header.frame_extent = static_cast<std::uint32_t>(f.data.size());
+        pin.queue->add_frame(std::move(f));
+    }
+    if (pin.running) process(pin);
+}
+
+void Kernel::Impl::process(Pin& pin) {
+    // avshws Process: one clone per frame keeps it alive while the "DMA" owns it.
+    while (StreamPointer* sp = pin.queue->leading_edge(PointerLock::Locked)) {
+        auto clone = pin.queue->clone(*sp, 0);
+        if (!clone) break;
+        if (!pin.device->hw.program_frame(sp->frame()->mappings)) {
+            pin.queue->delete_clone(**clone);  // S/G table full: pend until an interrupt frees room
+            pin.queue->unlock(*sp, false);
+            break;
+        }
+        if (pin.queue->advance(*sp) != NtStatus::Success) break;  // end of queue
+    }
+}
+
+void Pin::complete_mappings(std::uint64_t count) {
+    // avshws CompleteMappings: walk the clones in order; a clone whose remaining mappings are all
+    // done completes its frame, a partly done one advances its offsets.
+    const auto image = device->content->image_size();
+    StreamPointer* c = queue->first_clone();
+    while (c && count > 0) {
+        StreamPointer* next = queue->next_clone(*c);
+        const std::uint32_t remaining = c->offset().remaining;
+        if (count >= remaining) {
+            count -= remaining;
+            proto::StreamHeader& h = c->frame()->header;
+            h.data_used = image;
+            h.duration = device->hw.period();
+            h.presentation_time = {device->hw.current_tick_time() - device->started_at, 1, 1};
+            h.options_flags = StreamHeaderOptions::TimeValid | StreamHeaderOptions::DurationValid |
+                              StreamHeaderOptions::FrameInfo;
+            h.picture_number = ++device->frame_number;
+            h.drop_count = static_cast<std::int64_t>(device->hw.frames_skipped());
+            queue->delete_clone(*c);  // the frame completes -> Kernel::Impl::on_capture_complete
+        } else {
+            (void)queue->advance_offsets(*c, 0, static_cast<std::uint32_t>(count), false);
+            count = 0;
+        }
+        c = next;
+    }
+}
+
+void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
+    const shm::FrameHandle h = handle_of(frame);
+    Pipe* pipe = pipe_of(h);
+    if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
+    const FrameRef ref{h, pipe};
+    if (frame.header.status == static_cast<std::uint32_t>(NtStatus::Cancelled)) {
+        give_back(ref, pin.ledger_id);  // STOP/flush: DataUsed = 0, straight back to the pool
+        return;
+    }
+    ++pin.completed;
+    if (pin.device && pin.device->hw.frames_skipped() > pin.dropped) {
+        const auto newly = pin.device->hw.frames_skipped() - pin.dropped;
+        pin.dropped = pin.device->hw.frames_skipped();
+        emit({KernelEvent::Type::FrameDropped, pin.key, fmt::format("{} frame period(s) without a buffer", newly),
+              pin.state(), kDaemon});
+    }
+    logger("core.pin")->trace("{}: frame {} completed ({} B)", pin.name, frame.header.picture_number,
+                              frame.header.data_used);
+    if (!pin.peer) {
+        give_back(ref, pin.ledger_id);
+        return;
+    }
+    deliver(pin, *pin.peer, ref, frame.header, clock->now());
+}
+
+// --- hand-offs ---------------------------------------------------------------------------------
+
+void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader header, Ticks sent_at) {
+    auto drop = [&](Pin& at, std::string_view why) {
+        ++at.dropped;
+        emit({KernelEvent::Type::FrameDropped, at.key, std::string(why), at.state(), kDaemon});
+        give_back(ref, from.ledger_id);
+    };
+    if (to.state() == PinState::Stop) return drop(to, "receiving pin is in STOP");
+
+    if (!to.kernel_hosted()) {
+        if (to.owner == kDaemon) return drop(to, "no client has opened this user pin");
+        if (auto r = pass(ref.handle, from.ledger_id, to.owner); !r) return drop(to, r.error().message);
+        held[{ref.handle.region, ref.handle.index}].sent_at = sent_at;
+        ++to.completed;
+        outbox.deliveries.push_back(Delivery{to.owner, to.key, ref.handle, header});
+        return;
+    }
+    if (auto r = pass(ref.handle, from.ledger_id, to.ledger_id); !r) {
+        logger("core.pin")->error("{}: ledger refused hand-off from {}: {}", to.name, from.name, r.error().message);
+        return;
+    }
+    ++to.completed;
+    note_latency(to, sent_at);
+    Pin* out = nullptr;
+    for (const auto& p : to.filter.pins)
+        if (p->desc.direction == proto::PinDirection::Out) out = p.get();
+
+    switch (to.role) {
+        case PinRole::InPlaceIn: {
+            std::span<std::byte> bytes = frame_bytes(ref);
+            invert_in_place(bytes.first(std::min<std::size_t>(bytes.size(), header.data_used)));
+            if (!out || !out->peer) return give_back(ref, to.ledger_id);
+            if (auto r = pass(ref.handle, to.ledger_id, out->ledger_id); !r) return give_back(ref, to.ledger_id);
+            ++out->completed;
+            return deliver(*out, *out->peer, ref, header, sent_at);
+        }
+        case PinRole::CopyIn: {
+            if (!out || !out->peer || !out->pipe || !out->pipe->active()) {
+                ++to.dropped;
+                return give_back(ref, to.ledger_id);
+            }
+            auto dst = out->pipe->allocator->allocate();
+            if (!dst) {
+                ++out->dropped;
+                emit({KernelEvent::Type::FrameDropped, out->key, "no free downstream frame for the copy", out->state(),
+                      kDaemon});
+                return give_back(ref, to.ledger_id);
+            }
+            if (auto r = hold(*dst, out->ledger_id); !r) {
+                (void)out->pipe->allocator->free(*dst);
+                return give_back(ref, to.ledger_id);
+            }
+            const FrameRef dref{*dst, out->pipe};
+            std::span<std::byte> in = frame_bytes(ref).first(std::min<std::size_t>(frame_bytes(ref).size(), header.data_used));
+            std::span<std::byte> outb = frame_bytes(dref);
+            std::uint32_t written = 0;
+            const proto::FilterDescriptor* up = from.kernel_hosted() ? &from.filter.desc : nullptr;
+            if (up && up->video && to.filter.desc.video) written = scale_video(in, *up->video, outb, *to.filter.desc.video);
+            if (written == 0) {
+                written = static_cast<std::uint32_t>(std::min(in.size(), outb.size()));
+                std::memcpy(outb.data(), in.data(), written);
+            }
+            give_back(ref, to.ledger_id);
+            proto::StreamHeader h2 = header;
+            h2.data_used = written;
+            h2.frame_extent = static_cast<std::uint32_t>(outb.size());
+            ++out->completed;
+            return deliver(*out, *out->peer, dref, h2, sent_at);
+        }
+        case PinRole::Sink:
+            // The kernel sink checks what it receives: frame numbers strictly increase, data present.
+            if (header.picture_number <= to.last_picture || header.data_used == 0) ++to.check_failures;
+            to.last_picture = header.picture_number;
+            return give_back(ref, to.ledger_id);
+        default:
+            return give_back(ref, to.ledger_id);
+    }
+}
+
+void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
+    if (auto r = unhold(ref.handle, holder); !r) {
+        logger("core.kernel")->error("pipe {}: frame {} not held by {}: {}", ref.pipe->name, ref.handle.index, holder,
+                                     r.error().message);
+        return;
+    }
+    if (auto r = ref.pipe->allocator->free(ref.handle); !r) {
+        logger("core.kernel")->error("pipe {}: free of frame {} failed: {}", ref.pipe->name, ref.handle.index,
+                                     r.error().message);
+        return;
+    }
+    refill_sources(*ref.pipe);
+}
+
+void Kernel::Impl::refill_sources(Pipe& pipe) {
+    for (Pin* p : pipe.pins)
+        if (p->role == PinRole::Capture && p->accepting) refill(*p);
+}
+
+}  // namespace ksim::daemon

@@ -1,0 +1,208 @@
+// Kernel::Impl: the runtime objects behind the facade. Private to daemon/core.
+// One mutex (mu) guards everything here; events and user-pin hand-offs produced under it are
+// queued in an Outbox and delivered after the lock is released (Impl::flush), so EventSink and
+// UserPinPort implementations may call back into the Kernel.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "ksim/daemon/content.hpp"
+#include "ksim/daemon/hwsim.hpp"
+#include "ksim/daemon/kernel.hpp"
+#include "ksim/daemon/pin_state_machine.hpp"
+#include "ksim/daemon/stream_queue.hpp"
+#include "ksim/shm/default_allocator.hpp"
+#include "ksim/shm/dma_allocator.hpp"
+#include "ksim/shm/ledger.hpp"
+#include "ksim/shm/mapping.hpp"
+
+namespace ksim::daemon {
+
+struct Pin;
+struct FilterRuntime;
+
+// What a pin does with frames, from its filter kind, direction and hosting.
+enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, Sink, UserSource, UserSink };
+
+// One committed allocator decision and, between ACQUIRE and STOP, its allocator instance.
+struct Pipe {
+    std::string name;  // "camera.capture->checker.input[,...]"
+    AllocatorCommit commit;
+    std::vector<Pin*> pins;
+    std::shared_ptr<shm::FrameAllocator> allocator;  // null while every pin is in STOP
+    shm::DmaAllocator* dma = nullptr;                // == allocator.get() for vendor pipes
+    std::optional<shm::WritableMapping> mapping;     // the daemon's view (DMA writes, transforms)
+
+    [[nodiscard]] bool active() const { return allocator != nullptr; }
+    [[nodiscard]] std::string allocator_label() const;
+};
+
+// A frame travelling through a pin's queue or a hand-off.
+struct FrameRef {
+    shm::FrameHandle handle{};
+    Pipe* pipe = nullptr;
+};
+
+// The capture hardware of one capture pin: hwsim + content + the ISR bookkeeping (avshws).
+struct CaptureDevice final : InterruptSink {
+    CaptureDevice(std::unique_ptr<ContentGenerator> content, Ticks period, MappingsCompletedSink& pin)
+        : content(std::move(content)), hw(*this->content, period, *this), pin(pin) {}
+    void on_interrupt() override {
+        const std::uint64_t done = hw.mappings_completed();
+        const std::uint64_t delta = done - seen;
+        seen = done;
+        if (delta > 0) pin.complete_mappings(delta);
+    }
+    void reset() {
+        hw.stop();
+        seen = 0;
+        frame_number = 0;
+    }
+    std::unique_ptr<ContentGenerator> content;
+    HardwareSimulation hw;
+    MappingsCompletedSink& pin;
+    std::uint64_t seen = 0;          // mappings completed already reported
+    std::int64_t frame_number = 0;   // KS_FRAME_INFO.PictureNumber of the last completed frame
+    Ticks started_at = 0;
+};
+
+struct StreamingThread {
+    std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
+    std::thread thread;
+};
+
+struct Pin final : TransitionHandler, MappingsCompletedSink {
+    Kernel::Impl& kernel;
+    FilterRuntime& filter;
+    proto::PinDescriptor desc;
+    PinKey key;
+    std::string name;  // "filter/pin" for logs
+    PinRole role = PinRole::Sink;
+    std::uint64_t ledger_id = 0;  // owner id of frames held by this pin (never a ClientId)
+    ClientId owner = kDaemon;     // user pins: the hosting client
+    bool dynamic = false;         // created by create_user_pin
+    std::optional<proto::AllocatorFramingEx> framing;
+    std::unique_ptr<PinStateMachine> sm;
+    Pin* peer = nullptr;     // the connected pin
+    Pipe* pipe = nullptr;    // committed decision covering this pin
+    std::unique_ptr<StreamQueue> queue;     // capture pins
+    std::unique_ptr<CaptureDevice> device;  // capture pins
+    std::optional<StreamingThread> streaming;
+    std::shared_ptr<shm::DmaAllocator> vendor;  // the pin's KSALLOCATOR_DISPATCH (if declared)
+    shm::DmaCallCounts vendor_calls_retired{};  // calls of vendor instances already deleted
+
+    // Statistics.
+    std::uint64_t completed = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t latency_samples = 0;
+    double latency_sum_us = 0;
+    double latency_max_us = 0;
+    bool accepting = false;  // capture: the requestor queues frames (PAUSE/RUN)
+    bool running = false;    // capture: RUN (frames are programmed as they arrive)
+    std::int64_t last_picture = -1;  // sinks: frame-number check
+    std::uint64_t check_failures = 0;
+
+    Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d);
+    Result<void> on_transition(proto::PinState from, proto::PinState to) override;
+    void complete_mappings(std::uint64_t count) override;
+    [[nodiscard]] proto::PinState state() const { return sm->state(); }
+    [[nodiscard]] bool kernel_hosted() const { return desc.hosting == proto::PinHosting::Kernel; }
+};
+
+struct FilterRuntime {
+    proto::FilterDescriptor desc;
+    std::vector<std::unique_ptr<Pin>> pins;
+    ClientId creator = kDaemon;  // filters created by create_user_pin
+};
+
+struct Delivery {
+    ClientId owner;
+    PinKey pin;
+    shm::FrameHandle frame;
+    proto::StreamHeader header;
+};
+
+struct Outbox {
+    std::vector<KernelEvent> events;
+    std::vector<Delivery> deliveries;
+    std::vector<std::thread> joins;  // streaming threads to join once unlocked
+    [[nodiscard]] bool empty() const { return events.empty() && deliveries.empty() && joins.empty(); }
+};
+
+struct Kernel::Impl {
+    Impl(KernelOptions o, EventSink& e, UserPinPort& p);
+
+    KernelOptions options;
+    std::shared_ptr<Clock> clock;
+    EventSink& events;
+    UserPinPort& port;
+
+    mutable std::mutex mu;
+    std::condition_variable tick_cv;  // streaming threads wait on it (stop / rescheduling)
+    std::vector<std::unique_ptr<FilterRuntime>> filters;
+    std::vector<std::pair<Pin*, Pin*>> connections;
+    std::vector<std::unique_ptr<Pipe>> pipes;
+    std::map<shm::RegionId, Pipe*> pipe_by_region;
+    shm::Ledger ledger;
+    // Per-frame view of the ledger (shm::Ledger answers per pool/owner): who holds which frame,
+    // and when it left its source (hand-off latency).
+    struct Held {
+        shm::FrameHandle handle;
+        std::uint64_t owner;
+        Ticks sent_at;
+    };
+    std::map<std::pair<shm::RegionId, std::uint32_t>, Held> held;
+    Outbox outbox;
+    std::uint64_t next_pin_ledger_id = (1ull << 62);
+    bool shut_down = false;
+
+    // --- lookup (mu held) ---
+    Pin* find_pin(const PinKey& key) const;
+    Result<Pin*> pin_or_error(const PinKey& key) const;
+    FilterRuntime* find_filter(std::string_view id) const;
+    Pin* add_pin(FilterRuntime& filter, proto::PinDescriptor desc);
+
+    // --- commit (kernel_commit.cpp) ---
+    Result<void> commit(const AllocatorCommit& c);
+    void drop_pipe(Pipe& pipe);
+
+    // --- states and allocators (kernel_state.cpp) ---
+    Result<void> set_state(Pin& pin, proto::PinState target, ClientId requester);
+    Result<void> activate(Pipe& pipe);
+    void deactivate_if_idle(Pipe& pipe);
+    void start_streaming(Pin& pin);
+    void stop_streaming(Pin& pin);
+    void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
+
+    // --- data flow (kernel_flow.cpp) ---
+    void refill(Pin& capture);     // allocate frames into the capture queue (the requestor)
+    void process(Pin& capture);    // avshws Process: program S/G for queued frames
+    void on_capture_complete(Pin& capture, QueuedFrame&& frame);
+    void deliver(Pin& from, Pin& to, FrameRef frame, proto::StreamHeader header, Ticks sent_at);
+    void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
+    void refill_sources(Pipe& pipe);
+    void run_due_ticks();
+    std::span<std::byte> frame_bytes(const FrameRef& f);
+    std::vector<SgMapping> frame_mappings(const FrameRef& f);
+    Pipe* pipe_of(const shm::FrameHandle& h) const;
+    void note_latency(Pin& pin, Ticks sent_at);
+    Result<void> hold(const shm::FrameHandle& h, std::uint64_t owner);                     // ledger.record
+    Result<void> pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to);    // ledger.transfer
+    Result<void> unhold(const shm::FrameHandle& h, std::uint64_t owner);                   // ledger.release
+    Pin* holder_pin(std::uint64_t ledger_id) const;
+
+    // Delivers the outbox after the lock is gone (events, user hand-offs, thread joins).
+    void flush(std::unique_lock<std::mutex>& lock);
+};
+
+PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin);
+Ticks frame_period(const proto::FilterDescriptor& filter);
+
+}  // namespace ksim::daemon

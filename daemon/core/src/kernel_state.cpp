@@ -1,0 +1,182 @@
+// Pin states and allocator lifetime: each single step of a pin (PinStateMachine) lands in
+// Pin::on_transition; allocators are created on the first STOP->ACQUIRE of a pipe from its
+// committed decision (and only then: a vendor allocator's initialize runs only if selected) and
+// deleted when the last pin of the pipe is back in STOP. Capture pins drive their hardware
+// simulation like avshws's SetState.
+#include <fmt/format.h>
+
+#include "kernel_impl.hpp"
+#include "logging.hpp"
+
+namespace ksim::daemon {
+
+using proto::PinState;
+
+Result<void> Pin::on_transition(PinState from, PinState to) {
+    Kernel::Impl& k = kernel;
+    if (from == PinState::Stop && to == PinState::Acquire) {
+        if (!pipe) {
+            return fail(Errc::NotCommitted,
+                        fmt::format("{}: no allocator decision is committed for this pin, so it cannot leave STOP; "
+                                    "the graph manager must commit one for its connection first",
+                                    key.to_string()));
+        }
+        if (auto r = k.activate(*pipe); !r) return r;
+        if (device) device->reset();
+        return {};
+    }
+    if (!device) return {};  // only capture pins have hardware to drive
+    if (from == PinState::Acquire && to == PinState::Pause) {
+        k.refill(*this);
+    } else if (from == PinState::Pause && to == PinState::Run) {
+        if (!device->hw.started()) {
+            device->started_at = k.clock->now();
+            device->hw.start(device->started_at);
+        } else {
+            device->hw.resume();
+        }
+        running = true;
+        k.refill(*this);
+        k.process(*this);
+        k.start_streaming(*this);
+    } else if (from == PinState::Run && to == PinState::Pause) {
+        device->hw.pause();
+        running = false;
+        k.stop_streaming(*this);
+    } else if (from == PinState::Pause && to == PinState::Acquire) {
+        // avshws: stop the hardware and clean up (DX8 compatibility); reset frame and drop counters.
+        accepting = false;
+        device->reset();
+        queue->flush();
+    } else if (from == PinState::Acquire && to == PinState::Stop) {
+        accepting = false;
+        device->reset();
+        queue->flush();  // every outstanding frame completes with DataUsed = 0 and returns home
+    }
+    return {};
+}
+
+Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, ClientId requester) {
+    if (shut_down && target != PinState::Stop) return fail(Errc::InvalidState, "the kernel is shutting down");
+    if (!pin.kernel_hosted() && requester != kDaemon && pin.owner != kDaemon && pin.owner != requester) {
+        return fail(Errc::PermissionDenied, fmt::format("{} is hosted by client {}; client {} may not change its state",
+                                                        pin.key.to_string(), pin.owner, requester));
+    }
+    auto log = logger("core.pin");
+    return pin.sm->set_state(target, [&](PinState from, PinState to) {
+        log->info("{}: {} -> {}", pin.name, proto::to_string(from), proto::to_string(to));
+        emit({KernelEvent::Type::StateChanged, pin.key, fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)),
+              to, requester});
+        if (to == PinState::Stop && pin.pipe) deactivate_if_idle(*pin.pipe);
+    });
+}
+
+Result<void> Kernel::Impl::activate(Pipe& pipe) {
+    if (pipe.active()) return {};
+    const AllocatorCommit& c = pipe.commit;
+    std::shared_ptr<shm::FrameAllocator> allocator;
+    shm::DmaAllocator* dma = nullptr;
+    if (c.kind == AllocatorCommit::Kind::Vendor) {
+        Pin* provider = find_pin(c.provider);
+        if (!provider || !provider->vendor) return fail(Errc::Internal, "vendor pipe without a vendor allocator");
+        allocator = provider->vendor;
+        dma = provider->vendor.get();
+    } else {
+        shm::DefaultAllocatorOptions o;
+        o.name = options.shm_prefix + "-" + pipe.name;
+        o.memory_type = c.memory_type;
+        allocator = std::make_shared<shm::DefaultAllocator>(o);
+    }
+    const auto request = proto::make_create_request(c.frames, c.frame_size, c.alignment_mask, c.memory_type);
+    if (auto r = allocator->initialize(request); !r) {
+        return fail(r.error().code, fmt::format("pipe {}: creating the {} allocator failed: {}", pipe.name,
+                                                to_string(c.kind), r.error().message));
+    }
+    auto mapping = shm::WritableMapping::map(allocator->region());
+    if (!mapping) {
+        allocator->remove();
+        return fail(mapping.error().code, fmt::format("pipe {}: {}", pipe.name, mapping.error().message));
+    }
+    const shm::RegionId region = allocator->region().id();
+    if (auto r = ledger.add_pool(region, c.frames); !r) {
+        allocator->remove();
+        return r;
+    }
+    pipe.allocator = std::move(allocator);
+    pipe.dma = dma;
+    pipe.mapping = std::move(*mapping);
+    pipe_by_region[region] = &pipe;
+    logger("core.kernel")->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name,
+                                pipe.allocator_label(), region, c.frames, c.frame_size);
+    return {};
+}
+
+void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
+    if (!pipe.active()) return;
+    for (const Pin* p : pipe.pins)
+        if (p->state() != PinState::Stop) return;
+    const shm::RegionId region = pipe.allocator->region().id();
+    const auto still_held = ledger.remove_pool(region);
+    auto log = logger("core.kernel");
+    if (!still_held.empty())
+        log->warn("pipe {}: {} frames still held by clients when the allocator was deleted", pipe.name, still_held.size());
+    pipe_by_region.erase(region);
+    pipe.mapping.reset();
+    pipe.allocator->remove();
+    if (pipe.dma) {
+        // A fresh dispatch instance for the next ACQUIRE; the call counts carry over.
+        Pin* provider = find_pin(pipe.commit.provider);
+        const shm::DmaCallCounts c = provider->vendor->calls();
+        provider->vendor_calls_retired.initialize += c.initialize;
+        provider->vendor_calls_retired.allocate += c.allocate;
+        provider->vendor_calls_retired.free += c.free;
+        provider->vendor_calls_retired.remove += c.remove;
+        provider->vendor = std::make_shared<shm::DmaAllocator>(*provider->desc.allocator);
+    }
+    pipe.dma = nullptr;
+    pipe.allocator.reset();
+    log->info("pipe {}: allocator deleted (every pin in STOP)", pipe.name);
+}
+
+void Kernel::Impl::start_streaming(Pin& pin) {
+    if (!options.streaming_threads || !pin.device || pin.streaming) return;
+    StreamingThread st;
+    st.thread = std::thread([this, &pin, stop = st.stop] {
+        std::unique_lock lock(mu);
+        while (!stop->load()) {
+            const auto deadline = pin.device->hw.next_deadline();
+            const Ticks wait = deadline ? *deadline - clock->now() : kTicksPerSecond;
+            if (wait > 0) {
+                tick_cv.wait_for(lock, std::chrono::microseconds(wait / 10 + 1));
+                continue;  // re-check stop and the deadline
+            }
+            pin.device->hw.advance_to(clock->now());
+            pin.queue->fire_timeouts();
+            process(pin);
+            flush(lock);
+        }
+    });
+    pin.streaming = std::move(st);
+    logger("core.pin")->debug("{}: streaming thread started", pin.name);
+}
+
+void Kernel::Impl::stop_streaming(Pin& pin) {
+    if (!pin.streaming) return;
+    pin.streaming->stop->store(true);
+    tick_cv.notify_all();
+    outbox.joins.push_back(std::move(pin.streaming->thread));
+    pin.streaming.reset();
+    logger("core.pin")->debug("{}: streaming thread stopping", pin.name);
+}
+
+void Kernel::Impl::run_due_ticks() {
+    for (const auto& f : filters)
+        for (const auto& p : f->pins) {
+            if (!p->device || !p->device->hw.started()) continue;
+            p->device->hw.advance_to(clock->now());
+            p->queue->fire_timeouts();
+            if (p->state() == PinState::Run) process(*p);
+        }
+}
+
+}  // namespace ksim::daemon

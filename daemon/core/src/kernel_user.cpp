@@ -1,0 +1,247 @@
+// The client-facing operations: user-hosted pins and connections, stream grants, frames that
+// clients acquire/submit/release, crash reclaim and the ledger view.
+#include <fmt/format.h>
+
+#include "kernel_impl.hpp"
+#include "logging.hpp"
+
+namespace ksim::daemon {
+
+using proto::PinDirection;
+using proto::PinState;
+
+namespace {
+bool valid_id(const std::string& id) { return !id.empty() && id.find('.') == std::string::npos && id.size() <= 128; }
+}  // namespace
+
+Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescriptor& desc, std::string filter_id) {
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    if (client == kDaemon) return fail(Errc::InvalidArgument, "user pins are created by clients (client id 0 given)");
+    if (!valid_id(filter_id) || !valid_id(desc.id)) {
+        return fail(Errc::InvalidArgument, fmt::format("filter '{}' / pin '{}': ids must be 1-128 characters without '.'",
+                                                       filter_id, desc.id));
+    }
+    FilterRuntime* filter = k.find_filter(filter_id);
+    if (filter && filter->creator != client) {
+        return fail(Errc::PermissionDenied,
+                    fmt::format("filter '{}' exists and was not created by client {}", filter_id, client));
+    }
+    if (filter && k.find_pin(PinKey{filter_id, desc.id})) {
+        return fail(Errc::AlreadyExists, fmt::format("pin {}.{} already exists", filter_id, desc.id));
+    }
+    if (!filter) {
+        auto f = std::make_unique<FilterRuntime>();
+        f->desc.id = filter_id;
+        f->desc.kind = desc.direction == PinDirection::Out ? proto::FilterKind::UserSource : proto::FilterKind::UserSink;
+        f->creator = client;
+        k.filters.push_back(std::move(f));
+        filter = k.filters.back().get();
+    }
+    proto::PinDescriptor d = desc;
+    d.hosting = proto::PinHosting::User;
+    d.allocator.reset();  // a client cannot provide a KSALLOCATOR_DISPATCH
+    filter->desc.pins.push_back(d);
+    Pin* pin = k.add_pin(*filter, d);
+    pin->owner = client;
+    pin->dynamic = true;
+    logger("core.pin")->info("{}: user pin created by client {}", pin->name, client);
+    k.emit({KernelEvent::Type::FramingChanged, pin->key, "user pin created", PinState::Stop, client});
+    PinKey key = pin->key;
+    k.flush(lock);
+    return key;
+}
+
+Result<void> Kernel::connect(ClientId client, const PinKey& from_key, const PinKey& to_key) {
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    auto from = k.pin_or_error(from_key);
+    if (!from) return std::unexpected(from.error());
+    auto to = k.pin_or_error(to_key);
+    if (!to) return std::unexpected(to.error());
+    if ((*from)->desc.direction != PinDirection::Out || (*to)->desc.direction != PinDirection::In) {
+        return fail(Errc::InvalidArgument, fmt::format("a connection runs from an output pin to an input pin; {} -> {} "
+                                                       "does not",
+                                                       from_key.to_string(), to_key.to_string()));
+    }
+    for (Pin* p : {*from, *to})
+        if (p->peer) {
+            return fail(Errc::AlreadyExists, fmt::format("{} is already connected to {}", p->key.to_string(),
+                                                         p->peer->key.to_string()));
+        }
+    const bool owns = (*from)->owner == client || (*to)->owner == client;
+    if (client != kDaemon && !owns) {
+        return fail(Errc::PermissionDenied,
+                    fmt::format("client {} hosts neither {} nor {}", client, from_key.to_string(), to_key.to_string()));
+    }
+    (*from)->peer = *to;
+    (*to)->peer = *from;
+    k.connections.emplace_back(*from, *to);
+    logger("core.kernel")->info("connection {} -> {} by client {}", from_key.to_string(), to_key.to_string(), client);
+    return {};
+}
+
+Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    auto found = k.pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    Pin& pin = **found;
+    if (pin.kernel_hosted()) {
+        return fail(Errc::InvalidArgument,
+                    fmt::format("{} is kernel-hosted; clients stream through user-hosted pins", key.to_string()));
+    }
+    if (pin.owner != kDaemon && pin.owner != client) {
+        return fail(Errc::PermissionDenied, fmt::format("{} is hosted by client {}", key.to_string(), pin.owner));
+    }
+    if (!pin.pipe) return fail(Errc::NotCommitted, fmt::format("{}: no allocator decision committed", key.to_string()));
+    if (!pin.pipe->active()) {
+        return fail(Errc::InvalidState, fmt::format("{}: its allocator exists from ACQUIRE on; set the pin to ACQUIRE first",
+                                                    key.to_string()));
+    }
+    const shm::Region& region = pin.pipe->allocator->region();
+    if (region.visibility() == shm::Visibility::KernelOnly) {
+        return fail(Errc::PermissionDenied, fmt::format("{}: the pipe uses kernel memory, which clients never map",
+                                                        key.to_string()));
+    }
+    if (pin.owner == kDaemon) {
+        pin.owner = client;
+        logger("core.pin")->info("{}: now hosted by client {}", pin.name, client);
+    }
+    StreamGrant g;
+    g.pin = key;
+    g.frame_size = pin.pipe->commit.frame_size;
+    g.frames = pin.pipe->commit.frames;
+    RegionGrant rg;
+    rg.region_id = region.id();
+    rg.size = region.size();
+    rg.access = pin.desc.direction == PinDirection::Out ? shm::Access::ReadWrite : shm::Access::ReadOnly;
+    // Aliases the allocator: the region lives as long as the allocator object (until its pipe
+    // returns to STOP, which only a later call can do).
+    rg.region = std::shared_ptr<const shm::Region>(pin.pipe->allocator, &region);
+    g.regions.push_back(std::move(rg));
+    return g;
+}
+
+Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& frame) {
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    Pipe* pipe = k.pipe_of(frame);
+    if (!pipe) return fail(Errc::NotFound, fmt::format("frame {}:{} names no live region", frame.region, frame.index));
+    if (auto r = k.ledger.validate(frame, client); !r) return r;
+    auto it = k.held.find({frame.region, frame.index});
+    if (it != k.held.end()) {
+        for (Pin* p : pipe->pins)
+            if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, it->second.sent_at);
+    }
+    k.give_back(FrameRef{frame, pipe}, client);
+    k.flush(lock);
+    return {};
+}
+
+Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId client, const PinKey& key) {
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    auto found = k.pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    Pin& pin = **found;
+    if (pin.kernel_hosted() || pin.desc.direction != PinDirection::Out) {
+        return fail(Errc::InvalidArgument, fmt::format("{} is not a user-hosted output pin", key.to_string()));
+    }
+    if (pin.owner != client) {
+        return fail(Errc::PermissionDenied, fmt::format("{} is not hosted by client {} (open its stream first)",
+                                                        key.to_string(), client));
+    }
+    if (!pin.pipe || !pin.pipe->active()) {
+        return fail(Errc::InvalidState, fmt::format("{}: no allocator yet (commit, then ACQUIRE)", key.to_string()));
+    }
+    auto h = pin.pipe->allocator->allocate();
+    if (!h) return std::unexpected(h.error());
+    if (auto r = k.hold(*h, client); !r) {
+        (void)pin.pipe->allocator->free(*h);
+        return std::unexpected(r.error());
+    }
+    return *h;
+}
+
+Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm::FrameDescriptor& frame,
+                                  const proto::StreamHeader& header) {
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    auto found = k.pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    Pin& pin = **found;
+    if (pin.kernel_hosted() || pin.desc.direction != PinDirection::Out || pin.owner != client) {
+        return fail(Errc::PermissionDenied, fmt::format("{} is not a user output pin hosted by client {}",
+                                                        key.to_string(), client));
+    }
+    Pipe* pipe = k.pipe_of(frame);
+    if (!pipe || pipe != pin.pipe) {
+        return fail(Errc::NotFound, fmt::format("frame {}:{} is not a frame of {}'s pool", frame.region, frame.index,
+                                                key.to_string()));
+    }
+    if (auto r = k.ledger.validate(frame, client); !r) return r;
+    if (auto r = k.pass(frame, client, pin.ledger_id); !r) return r;
+    proto::StreamHeader h = header;
+    const auto extent = pipe->commit.frame_size;
+    if (h.data_used > extent) h.data_used = extent;  // never trust a client's size
+    h.frame_extent = extent;
+    ++pin.completed;
+    if (!pin.peer) {
+        k.give_back(FrameRef{frame, pipe}, pin.ledger_id);
+    } else {
+        k.deliver(pin, *pin.peer, FrameRef{frame, pipe}, h, k.clock->now());
+    }
+    k.flush(lock);
+    return {};
+}
+
+void Kernel::client_gone(ClientId client) {
+    if (client == kDaemon) return;
+    std::unique_lock lock(impl_->mu);
+    Impl& k = *impl_;
+    const auto frames = k.ledger.reclaim(client);  // exactly once: a second call returns nothing
+    for (const shm::FrameHandle& h : frames) {
+        k.held.erase({h.region, h.index});
+        if (Pipe* pipe = k.pipe_of(h)) {
+            (void)pipe->allocator->free(h);
+            k.refill_sources(*pipe);
+        }
+    }
+    std::size_t pins = 0;
+    for (const auto& f : k.filters)
+        for (const auto& p : f->pins)
+            if (p->owner == client) {
+                (void)k.set_state(*p, PinState::Stop, kDaemon);
+                p->owner = kDaemon;
+                ++pins;
+            }
+    logger("core.kernel")->info("client {} gone: {} frames reclaimed, {} pins stopped", client, frames.size(), pins);
+    k.emit({KernelEvent::Type::ClientGone, PinKey{}, fmt::format("{} frames reclaimed, {} pins stopped", frames.size(), pins),
+            PinState::Stop, client});
+    k.flush(lock);
+}
+
+std::vector<LedgerEntry> Kernel::ledger() const {
+    std::lock_guard lock(impl_->mu);
+    std::vector<LedgerEntry> out;
+    for (const auto& [where, held] : impl_->held) {
+        LedgerEntry e;
+        e.frame = held.handle;
+        Pipe* pipe = impl_->pipe_of(held.handle);
+        e.pipe = pipe ? pipe->name : "";
+        if (Pin* p = impl_->holder_pin(held.owner)) {
+            e.owner = kDaemon;
+            e.holder = p->key;
+        } else {
+            e.owner = held.owner;
+            if (pipe)
+                for (Pin* p2 : pipe->pins)
+                    if (p2->owner == held.owner) e.holder = p2->key;
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+}  // namespace ksim::daemon
