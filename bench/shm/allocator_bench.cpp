@@ -1,10 +1,10 @@
 // allocate+free pair of the default allocator, against a mutex lock/unlock pair and a
 // malloc/free pair of the same size measured in the same run.
+#include <benchmark/benchmark.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/memory_types.hpp"
@@ -17,7 +17,8 @@ using ksim::shm::DefaultAllocator;
 DefaultAllocator& shared_allocator() {
     static DefaultAllocator allocator;
     static const bool initialized =
-        allocator.initialize(ksim::proto::make_create_request(64, 4096, 0xFFF, ksim::proto::memory_type::kUser))
+        allocator
+            .initialize(ksim::proto::make_create_request(64, 4096, 0xFFF, ksim::proto::memory_type::kUser))
             .has_value();
     if (!initialized) std::abort();
     return allocator;

@@ -1,8 +1,7 @@
 // Creating and populating a 64 MiB region (memfd, fallocate, seals, MAP_POPULATE mapping)
 // against a raw anonymous shared mmap(MAP_POPULATE) of the same size, in the same run.
-#include <sys/mman.h>
-
 #include <benchmark/benchmark.h>
+#include <sys/mman.h>
 
 #include "ksim/shm/mapping.hpp"
 #include "ksim/shm/region.hpp"
@@ -27,7 +26,8 @@ BENCHMARK(BM_Region_CreateAndPopulate)->Arg(64 << 20)->Unit(benchmark::kMillisec
 void BM_Baseline_MmapPopulate(benchmark::State& state) {
     const auto size = static_cast<std::size_t>(state.range(0));
     for (auto _ : state) {
-        void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        void* p =
+            ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (p == MAP_FAILED) return state.SkipWithError("mmap");
         benchmark::DoNotOptimize(p);
         ::munmap(p, size);

@@ -2,6 +2,7 @@
 // comes back through a second ring; each side touches the frame's first cache line. The
 // baseline is a raw eventfd ping-pong between the same two processes touching the same frame.
 // Reported time is one way (round trip / 2); p50/p99 counters are in microseconds.
+#include <benchmark/benchmark.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "ksim/shm/mapping.hpp"
 #include "ksim/shm/region.hpp"
@@ -28,7 +27,9 @@ constexpr std::uint32_t kStop = 0xFFFFFFFFu;
 void report(benchmark::State& state, std::vector<double>& one_way_us) {
     if (one_way_us.empty()) return;
     std::sort(one_way_us.begin(), one_way_us.end());
-    const auto at = [&](double q) { return one_way_us[static_cast<std::size_t>(q * (one_way_us.size() - 1))]; };
+    const auto at = [&](double q) {
+        return one_way_us[static_cast<std::size_t>(q * (one_way_us.size() - 1))];
+    };
     state.counters["p50_us"] = at(0.50);
     state.counters["p99_us"] = at(0.99);
     state.counters["frame_KiB"] = static_cast<double>(state.range(0)) / 1024;
@@ -52,7 +53,8 @@ void BM_RingHandOff(benchmark::State& state) {
     auto child_out = to_parent->share();
     auto parent_out = to_child->share();
     auto parent_in = to_parent->share();
-    if (!frame || !ro_fd || !child_in || !child_out || !parent_out || !parent_in) return state.SkipWithError("share");
+    if (!frame || !ro_fd || !child_in || !child_out || !parent_out || !parent_in)
+        return state.SkipWithError("share");
 
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -64,7 +66,8 @@ void BM_RingHandOff(benchmark::State& state) {
             auto e = in->pop(60s);
             if (!e) ::_exit(2);
             if (e->frame.index == kStop) ::_exit(0);
-            e->data_used = static_cast<std::uint32_t>(*reinterpret_cast<const volatile std::uint8_t*>(view->bytes().data()));
+            e->data_used = static_cast<std::uint32_t>(
+                *reinterpret_cast<const volatile std::uint8_t*>(view->bytes().data()));
             if (!out->push(*e, 60s)) ::_exit(3);
         }
     }
@@ -91,7 +94,13 @@ void BM_RingHandOff(benchmark::State& state) {
     if (!WIFEXITED(wait_child(pid))) state.SkipWithError("child failed");
     report(state, samples);
 }
-BENCHMARK(BM_RingHandOff)->Arg(4 << 10)->Arg(64 << 10)->Arg(1 << 20)->Arg(8 << 20)->UseManualTime()->Iterations(20000);
+BENCHMARK(BM_RingHandOff)
+    ->Arg(4 << 10)
+    ->Arg(64 << 10)
+    ->Arg(1 << 20)
+    ->Arg(8 << 20)
+    ->UseManualTime()
+    ->Iterations(20000);
 
 void BM_Baseline_EventfdPingPong(benchmark::State& state) {
     const auto frame_size = static_cast<std::size_t>(state.range(0));
@@ -137,6 +146,11 @@ void BM_Baseline_EventfdPingPong(benchmark::State& state) {
     report(state, samples);
 }
 BENCHMARK(BM_Baseline_EventfdPingPong)
-    ->Arg(4 << 10)->Arg(64 << 10)->Arg(1 << 20)->Arg(8 << 20)->UseManualTime()->Iterations(20000);
+    ->Arg(4 << 10)
+    ->Arg(64 << 10)
+    ->Arg(1 << 20)
+    ->Arg(8 << 20)
+    ->UseManualTime()
+    ->Iterations(20000);
 
 }  // namespace

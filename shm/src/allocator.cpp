@@ -19,7 +19,8 @@ Result<FrameHandle> FrameAllocator::allocate_wait(std::chrono::milliseconds time
     for (;;) {
         frame = allocate();  // again, now that frees signal us: no lost wake-up
         if (frame || frame.error().code != Errc::NoMoreEntries) return frame;
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         const FramePool* p = pool();
         if (left.count() <= 0 || p == nullptr) break;
         p->wait_for_free(left);
@@ -56,9 +57,8 @@ FrameAllocator::FreeFrameWatch::~FreeFrameWatch() {
 Result<void> validate_create_request(const proto::AllocatorFraming& request) {
     const auto options = request.flags;
     if ((options & ~proto::to_underlying(proto::OptionFlags::Valid)) != 0) {
-        return fail(Errc::InvalidArgument, "allocator create request: option flags " +
-                                                detail::hex(options) +
-                                                " contain bits outside KSALLOCATOR_OPTIONF_VALID (0x3)");
+        return fail(Errc::InvalidArgument, "allocator create request: option flags " + detail::hex(options) +
+                                               " contain bits outside KSALLOCATOR_OPTIONF_VALID (0x3)");
     }
     if (request.frames == 0) {
         return fail(Errc::InvalidArgument, "allocator create request: Frames is 0; it must be at least 1");

@@ -18,7 +18,8 @@ DefaultAllocator::DefaultAllocator(DefaultAllocatorOptions options) : options_(s
 DefaultAllocator::~DefaultAllocator() = default;
 
 Result<void> DefaultAllocator::initialize(const proto::AllocatorFraming& negotiated) {
-    if (pool_) return fail(Errc::InvalidState, "default allocator '" + options_.name + "': already initialized");
+    if (pool_)
+        return fail(Errc::InvalidState, "default allocator '" + options_.name + "': already initialized");
     if (auto ok = validate_create_request(negotiated); !ok) return ok;
 
     const std::uint32_t mask = std::max(negotiated.file_alignment, kMinimumAlignmentMask);
@@ -29,7 +30,8 @@ Result<void> DefaultAllocator::initialize(const proto::AllocatorFraming& negotia
     if (!region) return std::unexpected(region.error());
 
     std::vector<FrameLayout> layouts(negotiated.frames);
-    for (std::uint32_t i = 0; i < negotiated.frames; ++i) layouts[i] = FrameLayout{i * stride_, negotiated.frame_size};
+    for (std::uint32_t i = 0; i < negotiated.frames; ++i)
+        layouts[i] = FrameLayout{i * stride_, negotiated.frame_size};
     auto pool = FramePool::create(region->id(), std::move(layouts), negotiated.frame_size, mask);
     if (!pool) return std::unexpected(pool.error());
     region_ = std::move(*region);
@@ -53,6 +55,8 @@ void DefaultAllocator::remove() {
     stride_ = 0;
 }
 
-const Region& DefaultAllocator::region() const { return *region_; }
+const Region& DefaultAllocator::region() const {
+    return *region_;
+}
 
 }  // namespace ksim::shm

@@ -42,29 +42,32 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
     if (auto ok = validate_create_request(negotiated); !ok) return ok;
     if (negotiated.frame_size < caps_.min_frame_size || negotiated.frame_size > caps_.max_frame_size) {
         return fail(Errc::InvalidArgument, who + ": frame size " + std::to_string(negotiated.frame_size) +
-                                               " outside its range " + std::to_string(caps_.min_frame_size) + ".." +
-                                               std::to_string(caps_.max_frame_size));
+                                               " outside its range " + std::to_string(caps_.min_frame_size) +
+                                               ".." + std::to_string(caps_.max_frame_size));
     }
     if (caps_.max_frames != 0 && negotiated.frames > caps_.max_frames) {
         return fail(Errc::InvalidArgument, who + ": " + std::to_string(negotiated.frames) +
-                                               " frames exceed its maximum of " + std::to_string(caps_.max_frames));
+                                               " frames exceed its maximum of " +
+                                               std::to_string(caps_.max_frames));
     }
     if (negotiated.file_alignment > caps_.alignment_mask) {
         return fail(Errc::InvalidArgument, who + ": alignment " + detail::hex(negotiated.file_alignment) +
                                                " is stricter than it can honour (" +
                                                detail::hex(caps_.alignment_mask) + ")");
     }
-    if (caps_.boundary != 0 && (!std::has_single_bit(caps_.boundary) || negotiated.frame_size > caps_.boundary)) {
+    if (caps_.boundary != 0 &&
+        (!std::has_single_bit(caps_.boundary) || negotiated.frame_size > caps_.boundary)) {
         return fail(Errc::InvalidArgument, who + ": boundary " + detail::hex(caps_.boundary) +
                                                " must be a power of two no smaller than the frame size " +
                                                std::to_string(negotiated.frame_size));
     }
 
     // Place the frames: aligned, and not crossing a boundary in physical address space.
-    const std::uint64_t align = std::uint64_t{std::max(negotiated.file_alignment, proto::file_alignment::kQuad)} + 1;
+    const std::uint64_t align =
+        std::uint64_t{std::max(negotiated.file_alignment, proto::file_alignment::kQuad)} + 1;
     if (round_up(negotiated.frame_size, align) * negotiated.frames > kMaxCommonBuffer) {
-        return fail(Errc::InsufficientResources, who + ": " + std::to_string(negotiated.frames) + " frames of " +
-                                                     std::to_string(negotiated.frame_size) +
+        return fail(Errc::InsufficientResources, who + ": " + std::to_string(negotiated.frames) +
+                                                     " frames of " + std::to_string(negotiated.frame_size) +
                                                      " bytes exceed the largest common buffer (1 TiB)");
     }
     physical_base_ = round_up(caps_.physical_base, std::max(align, kPage));
@@ -85,9 +88,9 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
     const std::uint64_t total = round_up(cursor, kPage);
     if (physical_base_ + total - 1 > caps_.physical_limit || physical_base_ < caps_.physical_base) {
         return fail(Errc::InsufficientResources,
-                    who + ": common buffer of " + std::to_string(total) + " bytes at " + detail::hex(physical_base_) +
-                        " does not fit the physical window " + detail::hex(caps_.physical_base) + ".." +
-                        detail::hex(caps_.physical_limit));
+                    who + ": common buffer of " + std::to_string(total) + " bytes at " +
+                        detail::hex(physical_base_) + " does not fit the physical window " +
+                        detail::hex(caps_.physical_base) + ".." + detail::hex(caps_.physical_limit));
     }
 
     // Scatter/gather lists. A contiguous buffer's frame is one physical run; otherwise each
@@ -96,7 +99,8 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
         if (caps_.contiguous) return physical_base_ + offset;
         return physical_base_ + ((offset / kPage) ^ 1) * kPage + offset % kPage;
     };
-    const std::uint64_t max_segment = caps_.max_segment_bytes == 0 ? ~std::uint64_t{0} : caps_.max_segment_bytes;
+    const std::uint64_t max_segment =
+        caps_.max_segment_bytes == 0 ? ~std::uint64_t{0} : caps_.max_segment_bytes;
     std::vector<SgEntry> entries;
     std::vector<std::uint32_t> first(negotiated.frames + 1, 0);
     for (std::uint32_t i = 0; i < negotiated.frames; ++i) {
@@ -108,7 +112,8 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
             std::uint64_t run_end = std::min(end, offset + max_segment);
             if (!caps_.contiguous) run_end = std::min(run_end, round_up(offset + 1, kPage));
             const std::uint64_t physical = physical_of(offset);
-            entries.push_back(SgEntry{physical, static_cast<std::uint32_t>(run_end - offset), address_alignment(physical)});
+            entries.push_back(
+                SgEntry{physical, static_cast<std::uint32_t>(run_end - offset), address_alignment(physical)});
             offset = run_end;
         }
         const std::uint32_t count = static_cast<std::uint32_t>(entries.size()) - first[i];
@@ -155,7 +160,9 @@ void DmaAllocator::remove() {
     physical_base_ = 0;
 }
 
-const Region& DmaAllocator::region() const { return *region_; }
+const Region& DmaAllocator::region() const {
+    return *region_;
+}
 
 Result<std::uint64_t> DmaAllocator::physical_address(std::uint32_t index) const {
     auto sg = scatter_gather(index);
@@ -166,7 +173,8 @@ Result<std::uint64_t> DmaAllocator::physical_address(std::uint32_t index) const 
 Result<std::span<const SgEntry>> DmaAllocator::scatter_gather(std::uint32_t index) const {
     if (!pool_) return fail(Errc::InvalidState, "vendor allocator '" + caps_.name + "': not initialized");
     if (auto layout = pool_->layout(index); !layout) return std::unexpected(layout.error());
-    return std::span<const SgEntry>(sg_entries_).subspan(sg_first_[index], sg_first_[index + 1] - sg_first_[index]);
+    return std::span<const SgEntry>(sg_entries_)
+        .subspan(sg_first_[index], sg_first_[index + 1] - sg_first_[index]);
 }
 
 }  // namespace ksim::shm

@@ -13,8 +13,9 @@ namespace ksim::shm {
 Result<void> send_fds(int socket, std::span<const std::byte> payload, std::span<const int> fds) {
     if (payload.empty()) return fail(Errc::InvalidArgument, "send_fds: the payload needs at least one byte");
     if (fds.size() > kMaxFdsPerMessage) {
-        return fail(Errc::InvalidArgument, "send_fds: " + std::to_string(fds.size()) + " descriptors; at most " +
-                                               std::to_string(kMaxFdsPerMessage) + " per message");
+        return fail(Errc::InvalidArgument, "send_fds: " + std::to_string(fds.size()) +
+                                               " descriptors; at most " + std::to_string(kMaxFdsPerMessage) +
+                                               " per message");
     }
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)] = {};
     iovec iov{const_cast<std::byte*>(payload.data()), payload.size()};
@@ -35,7 +36,8 @@ Result<void> send_fds(int socket, std::span<const std::byte> payload, std::span<
         const ssize_t sent = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
         if (sent < 0) {
             if (errno == EINTR) continue;
-            if (errno == EPIPE || errno == ECONNRESET) return fail(Errc::Disconnected, "send_fds: peer closed");
+            if (errno == EPIPE || errno == ECONNRESET)
+                return fail(Errc::Disconnected, "send_fds: peer closed");
             return detail::fail_errno("send_fds: sendmsg");
         }
         // Descriptors travel with the first byte; a short write sends the rest without them.
@@ -78,14 +80,15 @@ Result<ReceivedFds> recv_fds(int socket, std::span<std::byte> payload) {
             result.fds.emplace_back(fd);
         }
     }
-    if (received == 0 && result.fds.empty()) return fail(Errc::Disconnected, "recv_fds: peer closed the connection");
+    if (received == 0 && result.fds.empty())
+        return fail(Errc::Disconnected, "recv_fds: peer closed the connection");
     if ((msg.msg_flags & MSG_CTRUNC) != 0) {
         return fail(Errc::ProtocolError, "recv_fds: more than " + std::to_string(kMaxFdsPerMessage) +
                                              " descriptors in one message; all were closed");
     }
     if ((msg.msg_flags & MSG_TRUNC) != 0) {
-        return fail(Errc::ProtocolError, "recv_fds: datagram larger than the " + std::to_string(payload.size()) +
-                                             "-byte buffer");
+        return fail(Errc::ProtocolError,
+                    "recv_fds: datagram larger than the " + std::to_string(payload.size()) + "-byte buffer");
     }
     return result;
 }

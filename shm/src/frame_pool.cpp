@@ -60,7 +60,8 @@ Result<FrameHandle> FramePool::allocate() {
         // May read a link that a concurrent pop/push just changed; the tag makes the CAS fail then.
         const std::uint32_t next = next_[index].load(std::memory_order_relaxed);
         const std::uint64_t desired = ((head >> 32) + 1) << 32 | next;
-        if (head_.compare_exchange_weak(head, desired, std::memory_order_acquire, std::memory_order_acquire)) break;
+        if (head_.compare_exchange_weak(head, desired, std::memory_order_acquire, std::memory_order_acquire))
+            break;
     }
     // We own the popped frame: while its allocated bit is clear nobody else writes its state
     // (free() only succeeds on an allocated frame), so a plain store is enough.
@@ -72,8 +73,9 @@ Result<FrameHandle> FramePool::allocate() {
 
 Result<void> FramePool::free(FrameHandle frame) {
     if (frame.region != region_) {
-        return fail(Errc::NotFound, frame_name(frame) + ": belongs to region " + std::to_string(frame.region) +
-                                        ", not to pool " + std::to_string(region_));
+        return fail(Errc::NotFound, frame_name(frame) + ": belongs to region " +
+                                        std::to_string(frame.region) + ", not to pool " +
+                                        std::to_string(region_));
     }
     if (frame.index >= count()) {
         return fail(Errc::NotFound, frame_name(frame) + ": index out of range (pool has " +
@@ -103,14 +105,16 @@ void FramePool::push(std::uint32_t index) {
     for (;;) {
         next_[index].store(static_cast<std::uint32_t>(head), std::memory_order_relaxed);
         const std::uint64_t desired = ((head >> 32) + 1) << 32 | index;
-        if (head_.compare_exchange_weak(head, desired, std::memory_order_seq_cst, std::memory_order_relaxed)) return;
+        if (head_.compare_exchange_weak(head, desired, std::memory_order_seq_cst, std::memory_order_relaxed))
+            return;
     }
 }
 
 Result<FrameLayout> FramePool::layout(std::uint32_t index) const {
     if (index >= count()) {
         return fail(Errc::NotFound, "frame index " + std::to_string(index) + " out of range (pool " +
-                                        std::to_string(region_) + " has " + std::to_string(count()) + " frames)");
+                                        std::to_string(region_) + " has " + std::to_string(count()) +
+                                        " frames)");
     }
     return layouts_[index];
 }
@@ -126,7 +130,9 @@ void FramePool::add_watcher() const {
     std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
-void FramePool::remove_watcher() const { watchers_.fetch_sub(1, std::memory_order_relaxed); }
+void FramePool::remove_watcher() const {
+    watchers_.fetch_sub(1, std::memory_order_relaxed);
+}
 
 bool FramePool::wait_for_free(std::chrono::milliseconds timeout) const {
     pollfd pfd{event_.get(), POLLIN, 0};

@@ -18,7 +18,8 @@ std::string describe(FrameHandle f) {
 Result<void> Ledger::add_pool(RegionId pool, std::uint32_t frame_count) {
     if (pool == kInvalidRegion || frame_count == 0) {
         return fail(Errc::InvalidArgument, "ledger: pool " + std::to_string(pool) + " with " +
-                                               std::to_string(frame_count) + " frames (needs id > 0, frames > 0)");
+                                               std::to_string(frame_count) +
+                                               " frames (needs id > 0, frames > 0)");
     }
     std::lock_guard lock(mutex_);
     if (!pools_.try_emplace(pool, frame_count).second) {
@@ -45,7 +46,8 @@ std::vector<FrameHandle> Ledger::remove_pool(RegionId pool) {
 Result<const Ledger::Entry*> Ledger::find(FrameHandle frame) const {
     auto it = pools_.find(frame.region);
     if (it == pools_.end()) {
-        return fail(Errc::NotFound, describe(frame) + ": no pool with region id " + std::to_string(frame.region));
+        return fail(Errc::NotFound,
+                    describe(frame) + ": no pool with region id " + std::to_string(frame.region));
     }
     if (frame.index >= it->second.size()) {
         return fail(Errc::NotFound, describe(frame) + ": index out of range (pool has " +
@@ -68,8 +70,9 @@ Result<void> Ledger::check(const Entry& entry, FrameHandle frame, OwnerId claime
                                                std::to_string(entry.generation));
     }
     if (entry.owner != claimed_by) {
-        return fail(Errc::PermissionDenied, describe(frame) + ": held by owner " + std::to_string(entry.owner) +
-                                                ", not by " + std::to_string(claimed_by));
+        return fail(Errc::PermissionDenied, describe(frame) + ": held by owner " +
+                                                std::to_string(entry.owner) + ", not by " +
+                                                std::to_string(claimed_by));
     }
     return {};
 }
@@ -81,7 +84,8 @@ Result<void> Ledger::record(FrameHandle frame, OwnerId owner) {
     if (!entry) return std::unexpected(entry.error());
     Entry& e = **entry;
     if (e.owner != kNoOwner) {
-        return fail(Errc::AlreadyExists, describe(frame) + ": already held by owner " + std::to_string(e.owner));
+        return fail(Errc::AlreadyExists,
+                    describe(frame) + ": already held by owner " + std::to_string(e.owner));
     }
     e = Entry{owner, frame.generation};
     ++held_[owner];
@@ -138,7 +142,8 @@ std::vector<FrameHandle> Ledger::reclaim(OwnerId owner) {
 Result<std::vector<Holding>> Ledger::holders(RegionId pool) const {
     std::lock_guard lock(mutex_);
     auto it = pools_.find(pool);
-    if (it == pools_.end()) return fail(Errc::NotFound, "ledger: no pool with region id " + std::to_string(pool));
+    if (it == pools_.end())
+        return fail(Errc::NotFound, "ledger: no pool with region id " + std::to_string(pool));
     std::map<OwnerId, std::uint32_t> counts;
     for (const Entry& e : it->second) {
         if (e.owner != kNoOwner) ++counts[e.owner];

@@ -33,8 +33,8 @@ void signal(int fd) {
 
 // Waits until `ready()` or the deadline, sleeping on `fd` with `waiting` raised.
 template <typename Ready>
-Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd, std::chrono::milliseconds timeout,
-                        const char* what) {
+Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd,
+                        std::chrono::milliseconds timeout, const char* what) {
     if (ready()) return {};
     const auto deadline = Clock::now() + timeout;
     waiting.store(1, std::memory_order_relaxed);
@@ -44,8 +44,8 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) {
             waiting.store(0, std::memory_order_relaxed);
-            return fail(Errc::Timeout, std::string("ring: no ") + what + " within " + std::to_string(timeout.count()) +
-                                           " ms");
+            return fail(Errc::Timeout, std::string("ring: no ") + what + " within " +
+                                           std::to_string(timeout.count()) + " ms");
         }
         pollfd pfd{fd, POLLIN, 0};
         const int rc = ::poll(&pfd, 1, static_cast<int>(left.count()));
@@ -54,7 +54,8 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd
             return detail::fail_errno("ring: poll");
         }
         std::uint64_t value = 0;
-        if (rc > 0) [[maybe_unused]] const auto n = ::read(fd, &value, sizeof value);  // drain; re-check
+        if (rc > 0) [[maybe_unused]]
+            const auto n = ::read(fd, &value, sizeof value);  // drain; re-check
     }
     waiting.store(0, std::memory_order_relaxed);
     return {};
@@ -100,8 +101,9 @@ RingChannel::RingChannel(Region region, UniqueFd data_ready, UniqueFd space_read
 
 Result<RingChannel> RingChannel::create(std::string_view name, std::uint32_t capacity) {
     if (capacity == 0 || capacity > detail::kMaxRingCapacity) {
-        return fail(Errc::InvalidArgument, "ring '" + std::string(name) + "': capacity " + std::to_string(capacity) +
-                                               " outside 1.." + std::to_string(detail::kMaxRingCapacity));
+        return fail(Errc::InvalidArgument, "ring '" + std::string(name) + "': capacity " +
+                                               std::to_string(capacity) + " outside 1.." +
+                                               std::to_string(detail::kMaxRingCapacity));
     }
     capacity = std::max<std::uint32_t>(2, std::bit_ceil(capacity));
     auto region = Region::create(name, detail::ring_bytes(capacity));
@@ -127,12 +129,14 @@ Result<RingShare> RingChannel::share() const {
     UniqueFd data_ready(::fcntl(data_ready_.get(), F_DUPFD_CLOEXEC, 0));
     UniqueFd space_ready(::fcntl(space_ready_.get(), F_DUPFD_CLOEXEC, 0));
     if (!data_ready || !space_ready) return detail::fail_errno("ring '" + region_.name() + "': dup eventfd");
-    return RingShare{std::move(*memory), std::move(data_ready), std::move(space_ready), region_.size(), region_.id()};
+    return RingShare{std::move(*memory), std::move(data_ready), std::move(space_ready), region_.size(),
+                     region_.id()};
 }
 
 // ---- RingProducer ----
 
-RingProducer::RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity)
+RingProducer::RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready,
+                           std::uint32_t capacity)
     : mapping_(std::move(mapping)),
       data_ready_(std::move(data_ready)),
       space_ready_(std::move(space_ready)),
@@ -144,8 +148,8 @@ RingProducer::RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueF
 Result<RingProducer> RingProducer::attach(RingShare share) {
     auto attached = attach_memory(share);
     if (!attached) return std::unexpected(attached.error());
-    return RingProducer(std::move(attached->mapping), std::move(share.data_ready), std::move(share.space_ready),
-                        attached->capacity);
+    return RingProducer(std::move(attached->mapping), std::move(share.data_ready),
+                        std::move(share.space_ready), attached->capacity);
 }
 
 std::uint32_t RingProducer::size() const {
@@ -171,8 +175,8 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
     const auto cap = capacity_;
     bool corrupt = false;
     auto ready = [&] {
-        const std::uint64_t used = header_->head.load(std::memory_order_relaxed) -
-                                   header_->tail.load(std::memory_order_acquire);
+        const std::uint64_t used =
+            header_->head.load(std::memory_order_relaxed) - header_->tail.load(std::memory_order_acquire);
         corrupt = used > cap;
         return corrupt || used < cap;
     };
@@ -187,7 +191,9 @@ bool RingProducer::arm_wait() {
     return size() >= capacity_;
 }
 
-void RingProducer::disarm_wait() { header_->producer_waiting.store(0, std::memory_order_relaxed); }
+void RingProducer::disarm_wait() {
+    header_->producer_waiting.store(0, std::memory_order_relaxed);
+}
 
 Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
     if (try_push(entry)) return {};
@@ -198,7 +204,8 @@ Result<void> RingProducer::push(const RingEntry& entry, std::chrono::millisecond
 
 // ---- RingConsumer ----
 
-RingConsumer::RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity)
+RingConsumer::RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready,
+                           std::uint32_t capacity)
     : mapping_(std::move(mapping)),
       data_ready_(std::move(data_ready)),
       space_ready_(std::move(space_ready)),
@@ -210,8 +217,8 @@ RingConsumer::RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueF
 Result<RingConsumer> RingConsumer::attach(RingShare share) {
     auto attached = attach_memory(share);
     if (!attached) return std::unexpected(attached.error());
-    return RingConsumer(std::move(attached->mapping), std::move(share.data_ready), std::move(share.space_ready),
-                        attached->capacity);
+    return RingConsumer(std::move(attached->mapping), std::move(share.data_ready),
+                        std::move(share.space_ready), attached->capacity);
 }
 
 std::uint32_t RingConsumer::size() const {
@@ -245,8 +252,8 @@ std::optional<RingEntry> RingConsumer::try_pop() {
 Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
     bool corrupt = false;
     auto ready = [&] {
-        const std::uint64_t available = header_->head.load(std::memory_order_acquire) -
-                                        header_->tail.load(std::memory_order_relaxed);
+        const std::uint64_t available =
+            header_->head.load(std::memory_order_acquire) - header_->tail.load(std::memory_order_relaxed);
         corrupt = available > capacity_;
         return available != 0;
     };
@@ -264,7 +271,9 @@ bool RingConsumer::arm_wait() {
     return size() == 0;
 }
 
-void RingConsumer::disarm_wait() { header_->consumer_waiting.store(0, std::memory_order_relaxed); }
+void RingConsumer::disarm_wait() {
+    header_->consumer_waiting.store(0, std::memory_order_relaxed);
+}
 
 Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout) {
     if (auto entry = try_pop()) return *entry;

@@ -30,7 +30,8 @@ struct RingHeader {
 
 inline constexpr std::size_t kRingSlotsOffset = 192;
 static_assert(sizeof(RingHeader) <= kRingSlotsOffset);
-static_assert(std::atomic<std::uint64_t>::is_always_lock_free && std::atomic<std::uint32_t>::is_always_lock_free,
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
+                  std::atomic<std::uint32_t>::is_always_lock_free,
               "ring indices must be lock-free to be shared between processes");
 
 inline std::size_t ring_bytes(std::uint32_t capacity) {

@@ -33,7 +33,8 @@ std::string read_holder_pid(int fd) {
 
 }  // namespace
 
-RunDirectory::RunDirectory(std::filesystem::path dir, UniqueFd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
+RunDirectory::RunDirectory(std::filesystem::path dir, UniqueFd lock)
+    : dir_(std::move(dir)), lock_(std::move(lock)) {}
 
 Result<RunDirectory> RunDirectory::acquire(const std::filesystem::path& dir) {
     const std::string where = "run directory " + dir.string();
@@ -52,8 +53,8 @@ Result<RunDirectory> RunDirectory::acquire(const std::filesystem::path& dir) {
     if (!lock) return detail::fail_errno(where + ": opening " + lock_path.string());
     if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK) {
-            return fail(Errc::Busy, where + ": another ksimd (pid " + read_holder_pid(lock.get()) +
-                                        ") is running on it");
+            return fail(Errc::Busy,
+                        where + ": another ksimd (pid " + read_holder_pid(lock.get()) + ") is running on it");
         }
         return detail::fail_errno(where + ": flock");
     }
@@ -78,7 +79,8 @@ Result<RunDirectory> RunDirectory::acquire(const std::filesystem::path& dir) {
     }
     registry.close();
     const auto registry_path = dir / kRegistryName;
-    UniqueFd fresh(::open(registry_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fresh(
+        ::open(registry_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fresh) return detail::fail_errno(where + ": creating the registry");
     return run;
 }

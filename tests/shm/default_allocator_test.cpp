@@ -1,3 +1,6 @@
+#include "ksim/shm/default_allocator.hpp"
+
+#include <gtest/gtest.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -7,11 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/memory_types.hpp"
-#include "ksim/shm/default_allocator.hpp"
 #include "ksim/shm/mapping.hpp"
 
 namespace ksim::shm {
@@ -29,7 +29,8 @@ proto::AllocatorFraming request(std::uint32_t frames, std::uint32_t size, std::u
     return f;
 }
 
-std::unique_ptr<DefaultAllocator> initialized(std::uint32_t frames, std::uint32_t size, std::uint32_t alignment = 0) {
+std::unique_ptr<DefaultAllocator> initialized(std::uint32_t frames, std::uint32_t size,
+                                              std::uint32_t alignment = 0) {
     auto allocator = std::make_unique<DefaultAllocator>();
     auto ok = allocator->initialize(request(frames, size, alignment));
     EXPECT_TRUE(ok) << ok.error().message;
@@ -181,7 +182,8 @@ TEST(ShmDefaultAllocator, FramesAreUsableMemory_WritesLandAtTheFrameOffset) {
 }
 
 TEST(ShmDefaultAllocator, KernelMemoryType_RegionIsNeverSharedWithClients) {
-    DefaultAllocator allocator(DefaultAllocatorOptions{"kernel-pool", proto::memory_type::kKernelNonPaged, true});
+    DefaultAllocator allocator(
+        DefaultAllocatorOptions{"kernel-pool", proto::memory_type::kKernelNonPaged, true});
     ASSERT_TRUE(allocator.initialize(request(2, 4096)));
     EXPECT_EQ(allocator.region().visibility(), Visibility::KernelOnly);
     EXPECT_EQ(allocator.region().share(Access::ReadOnly).error().code, Errc::PermissionDenied);

@@ -1,10 +1,11 @@
-#include <set>
+#include "ksim/shm/dma_allocator.hpp"
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/memory_types.hpp"
-#include "ksim/shm/dma_allocator.hpp"
 
 namespace ksim::shm {
 namespace {
@@ -96,7 +97,8 @@ TEST(ShmDmaAllocator, Initialize_FailsWhenAFrameNeedsMoreSgEntriesThanTheDeviceT
     auto ok = allocator.initialize(request(1, 5 * 4096, proto::file_alignment::kPage));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InsufficientResources);
-    EXPECT_NE(ok.error().message.find("needs 5 scatter/gather entries"), std::string::npos) << ok.error().message;
+    EXPECT_NE(ok.error().message.find("needs 5 scatter/gather entries"), std::string::npos)
+        << ok.error().message;
 }
 
 TEST(ShmDmaAllocator, Frames_LiveInsideThePhysicalWindowAtTheNegotiatedAlignment) {

@@ -1,13 +1,13 @@
+#include "ksim/shm/fd_passing.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstring>
 
-#include <gtest/gtest.h>
-
-#include "ksim/shm/fd_passing.hpp"
 #include "ksim/shm/mapping.hpp"
 #include "ksim/shm/region.hpp"
 

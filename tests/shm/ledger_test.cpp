@@ -1,9 +1,9 @@
-#include <thread>
-#include <vector>
+#include "ksim/shm/ledger.hpp"
 
 #include <gtest/gtest.h>
 
-#include "ksim/shm/ledger.hpp"
+#include <thread>
+#include <vector>
 
 namespace ksim::shm {
 namespace {

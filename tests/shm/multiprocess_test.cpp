@@ -3,6 +3,7 @@
 // socketpair, waits with a timeout, and checks that no child and no /dev/shm entry is left.
 #include <fcntl.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,8 +14,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "ksim/shm/default_allocator.hpp"
 #include "ksim/shm/fd_passing.hpp"
@@ -47,7 +46,9 @@ std::span<const std::byte> as_payload(const T& value) {
 class ShmMultiProcess : public ::testing::Test {
 protected:
     void SetUp() override { dev_shm_before_ = test::dev_shm_entries(); }
-    void TearDown() override { EXPECT_EQ(test::dev_shm_entries(), dev_shm_before_) << "left entries in /dev/shm"; }
+    void TearDown() override {
+        EXPECT_EQ(test::dev_shm_entries(), dev_shm_before_) << "left entries in /dev/shm";
+    }
 
 private:
     std::set<std::string> dev_shm_before_;
@@ -105,14 +106,16 @@ TEST_F(ShmMultiProcess, ConsumerWriteThroughAReadOnlyMapping_FaultsAndChangesNot
     ASSERT_TRUE(send_fds(sockets.parent.get(), as_payload('R'), fds));
     const int status = consumer.wait();
     EXPECT_TRUE(test::killed_by_fault(status))
-        << "child " << (WIFEXITED(status) ? "exited with check code " + std::to_string(WEXITSTATUS(status))
-                                          : "status " + std::to_string(status));
+        << "child "
+        << (WIFEXITED(status) ? "exited with check code " + std::to_string(WEXITSTATUS(status))
+                              : "status " + std::to_string(status));
     EXPECT_EQ(owner->bytes()[100], std::byte{0xA5});
     EXPECT_TRUE(consumer.gone());
 }
 
 TEST_F(ShmMultiProcess, AnotherUid_CannotOpenTheRegionOrTheRunDirectory) {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop a child to uid nobody (65534); run as root to check";
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root to drop a child to uid nobody (65534); run as root to check";
     auto region = Region::create("other-uid", 4096);
     ASSERT_TRUE(region);
     const auto dir = std::filesystem::temp_directory_path() / ("ksim-shm-uid-" + std::to_string(::getpid()));
@@ -139,8 +142,8 @@ TEST_F(ShmMultiProcess, AnotherUid_CannotOpenTheRegionOrTheRunDirectory) {
     });
     ASSERT_TRUE(intruder.started());
     const int status = intruder.wait();
-    EXPECT_TRUE(test::exited_with(status, 0)) << "intruder check failed with code "
-                                              << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    EXPECT_TRUE(test::exited_with(status, 0))
+        << "intruder check failed with code " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     EXPECT_TRUE(intruder.gone());
     run = fail(Errc::Internal, "released");
     std::filesystem::remove_all(dir);
@@ -153,8 +156,8 @@ TEST_F(ShmMultiProcess, RingHandOff_DeliversFramesToAnotherProcessAndBack) {
     constexpr std::uint32_t kFrameSize = 64 * 1024;
     constexpr std::uint32_t kHandOffs = 300;
     DefaultAllocator allocator;
-    ASSERT_TRUE(allocator.initialize(proto::make_create_request(kFrames, kFrameSize, proto::file_alignment::kPage,
-                                                                proto::memory_type::kUser)));
+    ASSERT_TRUE(allocator.initialize(proto::make_create_request(
+        kFrames, kFrameSize, proto::file_alignment::kPage, proto::memory_type::kUser)));
     auto frames = WritableMapping::map(allocator.region());
     auto to_client = RingChannel::create("to-client", 4);
     auto from_client = RingChannel::create("from-client", 8);
@@ -183,8 +186,10 @@ TEST_F(ShmMultiProcess, RingHandOff_DeliversFramesToAnotherProcessAndBack) {
         Announce a;
         std::memcpy(&a, buffer.data(), sizeof a);
         auto& f = received->fds;
-        auto in = RingConsumer::attach(RingShare{std::move(f[1]), std::move(f[2]), std::move(f[3]), a.ring_size, 0});
-        auto out = RingProducer::attach(RingShare{std::move(f[4]), std::move(f[5]), std::move(f[6]), a.return_size, 0});
+        auto in = RingConsumer::attach(
+            RingShare{std::move(f[1]), std::move(f[2]), std::move(f[3]), a.ring_size, 0});
+        auto out = RingProducer::attach(
+            RingShare{std::move(f[4]), std::move(f[5]), std::move(f[6]), a.return_size, 0});
         auto region = Region::adopt(std::move(f[0]), a.region_size, Access::ReadOnly, a.region);
         if (!in || !out || !region) return 11;
         auto mapping = ReadOnlyMapping::map(*region);
@@ -202,9 +207,13 @@ TEST_F(ShmMultiProcess, RingHandOff_DeliversFramesToAnotherProcessAndBack) {
         return 0;
     });
     ASSERT_TRUE(client.started());
-    const int fds[] = {region_fd->get(),         consumer_share->memory.get(), consumer_share->data_ready.get(),
-                       consumer_share->space_ready.get(), return_share->memory.get(),
-                       return_share->data_ready.get(),   return_share->space_ready.get()};
+    const int fds[] = {region_fd->get(),
+                       consumer_share->memory.get(),
+                       consumer_share->data_ready.get(),
+                       consumer_share->space_ready.get(),
+                       return_share->memory.get(),
+                       return_share->data_ready.get(),
+                       return_share->space_ready.get()};
     ASSERT_TRUE(send_fds(sockets.parent.get(), as_payload(announce), fds));
 
     std::uint32_t returned = 0;
@@ -241,7 +250,8 @@ TEST_F(ShmMultiProcess, FramesHeldByASigkilledClient_AreReclaimedExactlyOnce) {
     constexpr std::uint32_t kFrames = 4;
     constexpr OwnerId kClient = 7;
     DefaultAllocator allocator;
-    ASSERT_TRUE(allocator.initialize(proto::make_create_request(kFrames, 4096, 0, proto::memory_type::kUser)));
+    ASSERT_TRUE(
+        allocator.initialize(proto::make_create_request(kFrames, 4096, 0, proto::memory_type::kUser)));
     Ledger ledger;
     ASSERT_TRUE(ledger.add_pool(allocator.region().id(), kFrames));
     std::array<FrameHandle, 3> given{};

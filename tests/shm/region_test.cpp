@@ -1,4 +1,7 @@
+#include "ksim/shm/region.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -7,11 +10,8 @@
 #include <cstring>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "ksim/proto/memory_types.hpp"
 #include "ksim/shm/mapping.hpp"
-#include "ksim/shm/region.hpp"
 #include "test_support.hpp"
 
 namespace ksim::shm {
@@ -139,7 +139,8 @@ TEST(ShmRegion, Adopt_RejectsAMissingDescriptorAndIdZero) {
     Region region = make_region();
     auto fd = region.share(Access::ReadOnly);
     ASSERT_TRUE(fd);
-    EXPECT_EQ(Region::adopt(std::move(*fd), region.size(), Access::ReadOnly, 0).error().code, Errc::InvalidArgument);
+    EXPECT_EQ(Region::adopt(std::move(*fd), region.size(), Access::ReadOnly, 0).error().code,
+              Errc::InvalidArgument);
 }
 
 TEST(ShmMapping, ReadOnlyMapping_SeesTheOwnersWrites) {
@@ -155,7 +156,8 @@ TEST(ShmMapping, ReadOnlyMapping_SeesTheOwnersWrites) {
     static_assert(std::is_same_v<decltype(reader->bytes()), std::span<const std::byte>>);
     static_assert(std::is_same_v<decltype(writer->bytes()), std::span<std::byte>>);
     std::fill(writer->bytes().begin(), writer->bytes().end(), std::byte{0x42});
-    EXPECT_TRUE(std::all_of(reader->bytes().begin(), reader->bytes().end(), [](std::byte b) { return b == std::byte{0x42}; }));
+    EXPECT_TRUE(std::all_of(reader->bytes().begin(), reader->bytes().end(),
+                            [](std::byte b) { return b == std::byte{0x42}; }));
 }
 
 TEST(ShmMapping, WritableMapOfAReadOnlyRegion_IsPermissionDenied) {

@@ -1,13 +1,12 @@
+#include "ksim/shm/ring.hpp"
+
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/mman.h>
 
 #include <atomic>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-
-#include "ksim/shm/ring.hpp"
 
 namespace ksim::shm {
 namespace {

@@ -1,4 +1,7 @@
+#include "ksim/shm/run_registry.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,9 +9,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
-
-#include "ksim/shm/run_registry.hpp"
 #include "test_support.hpp"
 
 namespace ksim::shm {
@@ -46,7 +46,8 @@ TEST_F(ShmRunDirectory, SecondAcquire_WhileHeldIsBusyAndNamesTheHolder) {
     auto second = RunDirectory::acquire(dir);
     ASSERT_FALSE(second);
     EXPECT_EQ(second.error().code, Errc::Busy);
-    EXPECT_NE(second.error().message.find(std::to_string(::getpid())), std::string::npos) << second.error().message;
+    EXPECT_NE(second.error().message.find(std::to_string(::getpid())), std::string::npos)
+        << second.error().message;
 }
 
 TEST_F(ShmRunDirectory, Acquire_AfterTheHolderIsReleasedSucceeds) {

@@ -86,7 +86,9 @@ private:
     bool reaped_ = false;
 };
 
-inline bool exited_with(int status, int code) { return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == code; }
+inline bool exited_with(int status, int code) {
+    return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
 
 inline bool killed_by_fault(int status) {
     return status >= 0 && WIFSIGNALED(status) && (WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGBUS);

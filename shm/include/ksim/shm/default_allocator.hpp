@@ -14,9 +14,9 @@
 namespace ksim::shm {
 
 struct DefaultAllocatorOptions {
-    std::string name = "default";                   // region name (diagnostics)
+    std::string name = "default";                         // region name (diagnostics)
     proto::Guid memory_type = proto::memory_type::kUser;  // decides visibility (kernel = KernelOnly)
-    bool populate = true;                           // fault pages in at initialize
+    bool populate = true;                                 // fault pages in at initialize
 };
 
 class DefaultAllocator final : public FrameAllocator {

@@ -69,8 +69,8 @@ private:
     std::optional<Region> region_;
     std::unique_ptr<FramePool> pool_;
     std::uint64_t physical_base_ = 0;
-    std::vector<SgEntry> sg_entries_;           // all frames' entries, frame after frame
-    std::vector<std::uint32_t> sg_first_;       // frame i: entries [sg_first_[i], sg_first_[i+1])
+    std::vector<SgEntry> sg_entries_;      // all frames' entries, frame after frame
+    std::vector<std::uint32_t> sg_first_;  // frame i: entries [sg_first_[i], sg_first_[i+1])
     struct Counters {
         std::atomic<std::uint64_t> initialize{0}, allocate{0}, free{0}, remove{0};
     };

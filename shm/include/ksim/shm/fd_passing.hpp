@@ -20,8 +20,8 @@ inline constexpr std::size_t kMaxFdsPerMessage = 16;
 Result<void> send_fds(int socket, std::span<const std::byte> payload, std::span<const int> fds);
 
 struct ReceivedFds {
-    std::size_t bytes = 0;        // payload bytes received into the caller's buffer
-    std::vector<UniqueFd> fds;    // received descriptors (close-on-exec)
+    std::size_t bytes = 0;      // payload bytes received into the caller's buffer
+    std::vector<UniqueFd> fds;  // received descriptors (close-on-exec)
 };
 
 // Receives one message into `payload` and takes its descriptors. Errors: Disconnected (EOF),

@@ -68,7 +68,8 @@ public:
     [[nodiscard]] Result<UniqueFd> share(Access access) const;
 
 private:
-    Region(UniqueFd fd, std::size_t size, Access access, Visibility visibility, RegionId id, std::string name);
+    Region(UniqueFd fd, std::size_t size, Access access, Visibility visibility, RegionId id,
+           std::string name);
 
     UniqueFd fd_;
     std::size_t size_ = 0;

@@ -28,8 +28,8 @@ namespace ksim::shm {
 // One hand-off: the frame plus the few KSSTREAM_HEADER fields the data path needs.
 struct RingEntry {
     FrameHandle frame{};
-    std::uint32_t data_used = 0;       // valid bytes in the frame
-    std::uint32_t options_flags = 0;   // KSSTREAM_HEADER_OPTIONSF_*
+    std::uint32_t data_used = 0;         // valid bytes in the frame
+    std::uint32_t options_flags = 0;     // KSSTREAM_HEADER_OPTIONSF_*
     std::int64_t presentation_time = 0;  // 100 ns units
 };
 static_assert(sizeof(RingEntry) == 32);
@@ -39,9 +39,9 @@ static_assert(std::is_trivially_copyable_v<RingEntry>);
 // index) and the two eventfds.
 struct RingShare {
     UniqueFd memory;
-    UniqueFd data_ready;   // producer -> consumer
-    UniqueFd space_ready;  // consumer -> producer
-    std::size_t size = 0;  // bytes of the ring region
+    UniqueFd data_ready;               // producer -> consumer
+    UniqueFd space_ready;              // consumer -> producer
+    std::size_t size = 0;              // bytes of the ring region
     RegionId region = kInvalidRegion;  // the ring region's id (for diagnostics)
 };
 
