@@ -8,8 +8,8 @@
 #include "commands.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/record_json.hpp"
+#include "ksim/negotiation/render.hpp"
 #include "ksim/proto/topology_loader.hpp"
-#include "negotiate_output.hpp"
 
 namespace ksim::ctl {
 namespace {
@@ -41,11 +41,11 @@ int run_negotiate(const NegotiateOptions& opt, bool json) {
     if (json)
         std::cout << negotiation::to_json(result).dump(2) << "\n";
     else if (opt.dot)
-        print_negotiation_dot(std::cout, result);
+        std::cout << negotiation::render_dot(result);
     else if (opt.explain)
-        print_negotiation_explain(std::cout, result);
+        std::cout << negotiation::render_explain(result);
     else
-        print_negotiation_table(std::cout, result);
+        std::cout << negotiation::render_table(result);
     return result.all_satisfied() ? kExitOk : kExitUnsatisfied;
 }
 

@@ -42,6 +42,21 @@ std::string pipe_path(const PreparedGraph& g, const PipePlan& plan) {
     return path;
 }
 
+// A failed connection initializes nothing; each vendor allocator says so, with the failure's rule.
+void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Decision& d) {
+    for (std::size_t p : plan.pins) {
+        const PinState& pin = g.pins[p];
+        if (!pin.input->allocator) continue;
+        const auto& caps = *pin.input->allocator;
+        Candidate c;
+        c.allocator = {AllocatorKind::Vendor, caps.name, pin.id(), caps.mode, caps.memory_type};
+        c.reasons.push_back(make_finding(d.failure->rule,
+                                         fmt::format("{} of {} is not initialized: the connection fails ({})",
+                                                     caps.name, pin.id(), d.failure->rule)));
+        d.candidates.push_back(std::move(c));
+    }
+}
+
 // Two allocators with a copy between them: each pin keeps its own memory type.
 void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const MemoryChoice& memory, Decision& d) {
     const std::vector<std::size_t> items = own_items(g, plan);
@@ -49,6 +64,7 @@ void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const Mem
     if (combined.failure) {
         d.status = Status::Failed;
         d.failure = std::move(combined.failure);
+        list_unevaluated_vendors(g, plan, d);
         return;
     }
     d.framing = combined.framing;
@@ -130,6 +146,7 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
         }
         d.status = Status::Failed;
         d.failure = std::move(combined.failure);
+        list_unevaluated_vendors(g, plan, d);
         return out;
     }
     d.framing = combined.framing;

@@ -44,6 +44,9 @@ SizeSet normalised(SizeSet s) {
 }  // namespace
 
 SizeSet to_size_set(const proto::FramingRange& r) {
+    // 0..0 states no size at all (the WDK USB audio sample declares it and sizes frames from
+    // the format); ksim reads it as "no requirement" rather than as 0-byte frames.
+    if (r.max_frame_size == 0) return {0, 0xFFFFFFFFu, 1};
     return normalised({r.min_frame_size, r.max_frame_size, r.stepping});
 }
 

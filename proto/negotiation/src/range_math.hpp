@@ -18,7 +18,7 @@ struct SizeSet {
     friend bool operator==(const SizeSet&, const SizeSet&) = default;
 };
 
-// Stepping 0 (avshws writes it for min == max) is read as 1.
+// Stepping 0 (avshws writes it for min == max) is read as 1; a 0..0 range as no requirement.
 SizeSet to_size_set(const proto::FramingRange& r);
 
 // The sizes in both sets, or nullopt when there is none (disjoint bounds or incompatible steps).

@@ -50,7 +50,7 @@ namespace rule {
 namespace {
 constexpr std::array kAll{
     kKernelAllocatorOnUserConnection, kUserAllocatorOnKernelConnection, kUpstreamUserPinAllocates,
-    kNoCommonMemoryType, kBusMismatch, kDontCareDefault, kUserConnectionMemory, kPhysicalEmpty,
+    kNoCommonMemoryType, kBusMismatch, kDontCareDefault, kPhysicalEmpty,
     kOptimalEmptyFallback, kDefaultFrameSize, kCompression, kDefaultFrames, kCapsMemoryType, kCapsMaxFrames,
     kCapsFrameSize, kCapsAlignment, kCapsContiguity, kCapsBoundary, kCapsPhysicalWindow, kInPlacePipe,
     kTwoMustAllocate, kPipeSplit, kMustAllocateFirst, kUpstreamFirst, kVendorOverDefault, kLegacyConverted,

@@ -15,7 +15,6 @@ inline constexpr std::string_view kUpstreamUserPinAllocates = "mode.upstream-use
 inline constexpr std::string_view kNoCommonMemoryType = "memory.no-common-type";
 inline constexpr std::string_view kBusMismatch = "memory.bus-mismatch";
 inline constexpr std::string_view kDontCareDefault = "memory.dont-care-default";
-inline constexpr std::string_view kUserConnectionMemory = "memory.user-connection";
 // Frame size.
 inline constexpr std::string_view kPhysicalEmpty = "range.physical-empty";
 inline constexpr std::string_view kOptimalEmptyFallback = "range.optimal-empty-fallback";

@@ -1,22 +1,24 @@
-// The default `ksimctl negotiate` output: one line per connection, then the failures.
+// The compact table (`ksimctl negotiate` default): one line per connection, then the failures.
 #include <fmt/format.h>
 
-#include "negotiate_output.hpp"
+#include <sstream>
 
-namespace ksim::ctl {
+#include "ksim/negotiation/render.hpp"
 
-using negotiation::Status;
+namespace ksim::negotiation {
 
-std::string describe_allocator(const negotiation::AllocatorChoice& a) {
+
+std::string describe_allocator(const AllocatorChoice& a) {
     switch (a.kind) {
-        case negotiation::AllocatorKind::Vendor: return fmt::format("vendor allocator {} of {}", a.name, a.pin);
-        case negotiation::AllocatorKind::Default: return fmt::format("default allocator of {}", a.pin);
-        case negotiation::AllocatorKind::User: return fmt::format("user-mode allocator of {}", a.pin);
+        case AllocatorKind::Vendor: return fmt::format("vendor allocator {} of {}", a.name, a.pin);
+        case AllocatorKind::Default: return fmt::format("default allocator of {}", a.pin);
+        case AllocatorKind::User: return fmt::format("user-mode allocator of {}", a.pin);
     }
     return a.name;
 }
 
-void print_negotiation_table(std::ostream& out, const negotiation::NegotiationResult& r) {
+std::string render_table(const NegotiationResult& r) {
+    std::ostringstream out;
     out << fmt::format("topology {}: {} connection(s), {} pipe(s)\n", r.topology, r.connections.size(), r.pipes.size());
     out << fmt::format("{:<40} {:<6} {:<9} {:<6} {:<28} {:<16} {:>10} {:>6} {:>6} {:>6} {:>8}\n", "CONNECTION", "MODE",
                        "STATUS", "PIPE", "ALLOCATOR", "MEMORY", "FRAMESIZE", "FRAMES", "ALIGN", "COPIES", "REJECTED");
@@ -26,7 +28,7 @@ void print_negotiation_table(std::ostream& out, const negotiation::NegotiationRe
         for (const auto& cand : d.candidates) rejected += cand.selected ? 0 : 1;
         const std::string allocator = d.allocator ? fmt::format("{}@{}", d.allocator->name, d.allocator->pin) : "-";
         const std::string memory =
-            d.allocator ? negotiation::memory_type_label(d.allocator->memory_type, r.memory_types) : "-";
+            d.allocator ? memory_type_label(d.allocator->memory_type, r.memory_types) : "-";
         out << fmt::format("{:<40} {:<6} {:<9} {:<6} {:<28} {:<16} {:>10} {:>6} {:>#6x} {:>6} {:>8}\n", c.id,
                            to_string(d.mode), to_string(d.status), c.pipe, allocator, memory, d.framing.frame_size,
                            d.framing.frames, d.framing.alignment_mask, d.copies, rejected);
@@ -37,6 +39,7 @@ void print_negotiation_table(std::ostream& out, const negotiation::NegotiationRe
         out << fmt::format("FAILED {}: [{}] {}\n", c.id, f.rule, f.message);
         if (!f.suggestion.empty()) out << fmt::format("  fix: {}\n", f.suggestion);
     }
+    return out.str();
 }
 
-}  // namespace ksim::ctl
+}  // namespace ksim::negotiation

@@ -1,13 +1,14 @@
-// `ksimctl negotiate --dot`: pins as nodes, connections as edges labelled with the allocator,
+// Graphviz view (`ksimctl negotiate --dot`): pins as nodes, connections as edges labelled with the allocator,
 // memory type, frames and size; pipes as clusters; rejected candidates as dashed notes.
 #include <fmt/format.h>
 
-#include "negotiate_output.hpp"
+#include <sstream>
 
-namespace ksim::ctl {
+#include "ksim/negotiation/render.hpp"
+
+namespace ksim::negotiation {
 namespace {
 
-using namespace negotiation;
 
 // A DOT double-quoted string: escape quotes and backslashes; "\n" is written by callers.
 std::string quote(std::string_view s) {
@@ -34,7 +35,8 @@ std::string edge_label(const Decision& d, const NegotiationResult& r) {
 
 }  // namespace
 
-void print_negotiation_dot(std::ostream& out, const NegotiationResult& r) {
+std::string render_dot(const NegotiationResult& r) {
+    std::ostringstream out;
     out << "digraph ksim_negotiation {\n  rankdir=LR;\n  label=" << quote("negotiation: " + r.topology)
         << ";\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n";
     for (std::size_t i = 0; i < r.pipes.size(); ++i) {
@@ -62,6 +64,7 @@ void print_negotiation_dot(std::ostream& out, const NegotiationResult& r) {
         }
     }
     out << "}\n";
+    return out.str();
 }
 
-}  // namespace ksim::ctl
+}  // namespace ksim::negotiation

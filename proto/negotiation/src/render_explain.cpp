@@ -1,13 +1,14 @@
-// `ksimctl negotiate --explain`: every decision and every rejection in plain language.
+// Plain-language explanations (`ksimctl negotiate --explain`): every decision and rejection.
 #include <fmt/format.h>
 
-#include "ksim/proto/framing.hpp"
-#include "negotiate_output.hpp"
+#include <sstream>
 
-namespace ksim::ctl {
+#include "ksim/proto/framing.hpp"
+#include "ksim/negotiation/render.hpp"
+
+namespace ksim::negotiation {
 namespace {
 
-using namespace negotiation;
 
 void print_finding(std::ostream& out, const Finding& f, std::string_view indent) {
     out << fmt::format("{}[{}] {}\n", indent, f.rule, f.message);
@@ -49,7 +50,8 @@ void print_decision(std::ostream& out, const Decision& d, const NegotiationResul
 
 }  // namespace
 
-void print_negotiation_explain(std::ostream& out, const NegotiationResult& r) {
+std::string render_explain(const NegotiationResult& r) {
+    std::ostringstream out;
     for (const auto& c : r.connections) {
         out << fmt::format("Connection {} -> {} ({}, {} mode): {}\n", c.from, c.to, c.pipe, to_string(c.decision.mode),
                            to_string(c.decision.status));
@@ -67,6 +69,7 @@ void print_negotiation_explain(std::ostream& out, const NegotiationResult& r) {
     for (const auto& c : r.connections) failed += c.decision.status == Status::Failed ? 1 : 0;
     out << fmt::format("{} connection(s), {} satisfied, {} failed\n", r.connections.size(), r.connections.size() - failed,
                        failed);
+    return out.str();
 }
 
-}  // namespace ksim::ctl
+}  // namespace ksim::negotiation
