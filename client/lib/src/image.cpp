@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 namespace ksim::client {
 namespace {
@@ -71,6 +72,21 @@ std::optional<proto::VideoFormat> parse_video_format(std::string_view name) {
     if (upper == "YUY2") return proto::VideoFormat::Yuy2;
     if (upper == "RGB24") return proto::VideoFormat::Rgb24;
     return std::nullopt;
+}
+
+std::optional<proto::VideoParams> guess_video_params(std::size_t image_bytes) {
+    static constexpr std::pair<std::uint32_t, std::uint32_t> kResolutions[] = {
+        {320, 240}, {640, 360}, {640, 480}, {800, 600}, {1024, 768}, {1280, 720}, {1280, 960}, {1920, 1080},
+        {2560, 1440}, {3840, 2160}};
+    std::optional<proto::VideoParams> found;
+    for (auto [w, h] : kResolutions)
+        for (auto f : {proto::VideoFormat::Nv12, proto::VideoFormat::Yuy2, proto::VideoFormat::Rgb24}) {
+            proto::VideoParams v{f, w, h, 30, 1};
+            if (proto::image_size(v) != image_bytes) continue;
+            if (found) return std::nullopt;  // ambiguous: let the caller ask for --format/--size
+            found = v;
+        }
+    return found;
 }
 
 Result<RgbImage> to_rgb(std::span<const std::byte> frame, const proto::VideoParams& video) {

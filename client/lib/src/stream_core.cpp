@@ -52,7 +52,8 @@ Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescript
 }
 
 Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
-    if (outgoing) {
+    // A producer's to_daemon ring carries submissions only: an unused frame goes back on the socket.
+    if (outgoing && !writable) {
         std::lock_guard lock(outgoing_mutex);
         // The ring holds at least `frames` entries, so a release never waits in practice.
         if (outgoing->push(shm::RingEntry{frame, 0, 0, 0}, kDefaultTimeout)) return {};

@@ -19,6 +19,10 @@ namespace ksim::client {
 // "NV12" / "YUY2" / "RGB24" (case-insensitive); proto::to_string() is the inverse.
 std::optional<proto::VideoFormat> parse_video_format(std::string_view name);
 
+// The video format when the stream does not say it: the one common resolution (QVGA..4K) and
+// format whose image size is exactly `image_bytes`; nullopt when none or several match.
+std::optional<proto::VideoParams> guess_video_params(std::size_t image_bytes);
+
 // An RGB image, 3 bytes per pixel (R, G, B), rows top to bottom, no padding.
 struct RgbImage {
     std::uint32_t width = 0;

@@ -1,0 +1,107 @@
+// `ksimctl stats [--watch]`: a live per-pin table like pw-top — frames/s, completed, dropped,
+// in flight, hand-off latency. Rates come from two samples `--interval` seconds apart.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "online.hpp"
+
+namespace ksim::ctl {
+namespace {
+
+struct StatsOptions {
+    bool watch = false;
+    double interval_s = 1.0;
+    unsigned iterations = 0;  // --watch refreshes; 0 = until interrupted
+};
+
+using Sample = std::map<std::string, wire::PinStatistics>;  // by "filter.pin"
+
+Result<Sample> sample(client::Client& client) {
+    auto filters = client.list();
+    if (!filters) return std::unexpected(filters.error());
+    Sample out;
+    for (const auto& f : *filters)
+        for (const auto& p : f.pins) {
+            auto stats = client.statistics(proto::PinRef{f.id, p.id});
+            if (stats) out.emplace(f.id + "." + p.id, *stats);
+            else if (stats.error().code == Errc::Disconnected) return std::unexpected(stats.error());
+        }
+    return out;
+}
+
+double rate(const Sample& before, const std::string& pin, std::uint64_t now, double seconds) {
+    auto it = before.find(pin);
+    if (seconds <= 0 || it == before.end() || now < it->second.completed) return 0;
+    return static_cast<double>(now - it->second.completed) / seconds;
+}
+
+nlohmann::json to_json(const Sample& before, const Sample& now, double seconds) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [pin, s] : now)
+        rows.push_back({{"pin", pin}, {"frames_per_second", rate(before, pin, s.completed, seconds)},
+                        {"completed", s.completed}, {"dropped", s.dropped}, {"in_flight", s.in_flight},
+                        {"latency_avg_us", static_cast<double>(s.latency_avg_ns) / 1000.0},
+                        {"latency_max_us", static_cast<double>(s.latency_max_ns) / 1000.0},
+                        {"allocator", s.allocator.value_or("")}});
+    return rows;
+}
+
+void print_table(const Sample& before, const Sample& now, double seconds) {
+    Table table({"PIN", "FPS", "COMPLETED", "DROPPED", "IN FLIGHT", "LAT AVG us", "LAT MAX us", "ALLOCATOR"});
+    for (const auto& [pin, s] : now)
+        table.add({pin, fmt::format("{:.1f}", rate(before, pin, s.completed, seconds)), std::to_string(s.completed),
+                   std::to_string(s.dropped), std::to_string(s.in_flight),
+                   fmt::format("{:.1f}", static_cast<double>(s.latency_avg_ns) / 1000.0),
+                   fmt::format("{:.1f}", static_cast<double>(s.latency_max_ns) / 1000.0), s.allocator.value_or("-")});
+    table.print(std::cout);
+}
+
+int run_stats(const GlobalOptions& global, const StatsOptions& options) {
+    auto client = connect_or_report(global);
+    if (!client) return kExitError;
+    const auto interval = std::chrono::duration<double>(std::max(0.0, options.interval_s));
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    auto before = sample(*client);
+    if (!before) return report_error("stats", before.error());
+    auto taken = std::chrono::steady_clock::now();
+    for (unsigned i = 0;; ++i) {
+        if (interval.count() > 0) std::this_thread::sleep_for(interval);  // the sampling period itself
+        auto now = sample(*client);
+        if (!now) return report_error("stats", now.error());
+        auto now_taken = std::chrono::steady_clock::now();
+        const double seconds = std::chrono::duration<double>(now_taken - taken).count();
+        if (global.json) {
+            std::cout << to_json(*before, *now, seconds).dump() << "\n";
+        } else {
+            if (options.watch && tty) std::cout << "\x1b[H\x1b[2J";  // redraw in place, like top
+            print_table(*before, *now, seconds);
+            if (options.watch && !tty) std::cout << "\n";
+        }
+        std::cout.flush();
+        if (!options.watch || (options.iterations != 0 && i + 1 >= options.iterations)) break;
+        before = std::move(now);
+        taken = now_taken;
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+    auto* cmd = app.add_subcommand("stats", "Per-pin frames/s, dropped, in flight and latency (like pw-top)");
+    auto options = std::make_shared<StatsOptions>();
+    cmd->add_flag("--watch,-w", options->watch, "Keep refreshing until interrupted");
+    cmd->add_option("--interval,-i", options->interval_s, "Seconds between samples (default 1)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--iterations,-n", options->iterations, "With --watch: stop after N refreshes");
+    cmd->callback([&global, &exit_code, options] { exit_code = run_stats(global, *options); });
+}
+
+}  // namespace ksim::ctl
