@@ -3,6 +3,7 @@
 // socketpair, waits with a timeout, and checks that no child and no /dev/shm entry is left.
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -98,6 +99,10 @@ TEST_F(ShmMultiProcess, ConsumerWriteThroughAReadOnlyMapping_FaultsAndChangesNot
             const std::string path = "/proc/self/fd/" + std::to_string(fd);
             if (::open(path.c_str(), O_RDWR | O_CLOEXEC) >= 0) return kReopenWritableAllowed;
         }
+        // Default dispositions (sanitizers install their own SIGSEGV handler): the store must
+        // kill the process with the kernel's fault signal.
+        ::signal(SIGSEGV, SIG_DFL);
+        ::signal(SIGBUS, SIG_DFL);
         *reinterpret_cast<volatile std::byte*>(data + 100) = std::byte{0};  // must fault
         return kWriteDidNotFault;
     });
