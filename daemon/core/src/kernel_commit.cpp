@@ -101,7 +101,7 @@ Result<void> Kernel::Impl::commit(const AllocatorCommit& c) {
     for (const auto& [from_key, to_key] : c.connections) {
         Pin* from = find_pin(from_key);
         Pin* to = find_pin(to_key);
-        if (!from || !to || from->peer != to) {
+        if (!from || !to || from->peer != to || from->desc.direction != proto::PinDirection::Out) {
             return fail(Errc::NotFound, fmt::format("commit names {}->{}, which is not a connection of this graph",
                                                     from_key.to_string(), to_key.to_string()));
         }

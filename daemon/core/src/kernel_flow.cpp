@@ -92,9 +92,10 @@ void Kernel::Impl::refill(Pin& pin) {
     if (!pin.queue || !pin.pipe || !pin.pipe->active()) return;
     pin.accepting = true;
     Pipe& pipe = *pin.pipe;
-    while (true) {
+    // Ask only while the pool has frames left, so the allocator's callbacks pair up one to one.
+    while (pipe.allocator->status().outstanding < pipe.commit.frames) {
         auto h = pipe.allocator->allocate();
-        if (!h) break;  // NoMoreEntries: every frame is out (queued, downstream or at a client)
+        if (!h) break;
         if (auto r = hold(*h, pin.ledger_id); !r) {
             logger("core.pin")->error("{}: ledger refused a fresh frame: {}", pin.name, r.error().message);
             (void)pipe.allocator->free(*h);
@@ -153,6 +154,19 @@ void Pin::complete_mappings(std::uint64_t count) {
     }
 }
 
+void Kernel::Impl::sync_drops(Pin& pin) {
+    // The hardware counts skipped periods; the pin's statistics and events follow it. The
+    // counter restarts when the hardware stops, so only growth since the last look counts.
+    const std::uint64_t skipped = pin.device->hw.frames_skipped();
+    if (skipped < pin.skipped_seen) pin.skipped_seen = 0;
+    if (skipped == pin.skipped_seen) return;
+    const std::uint64_t newly = skipped - pin.skipped_seen;
+    pin.skipped_seen = skipped;
+    pin.dropped += newly;
+    emit({KernelEvent::Type::FrameDropped, pin.key, fmt::format("{} frame period(s) without a buffer", newly),
+          pin.state(), kDaemon});
+}
+
 void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
@@ -163,12 +177,6 @@ void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
         return;
     }
     ++pin.completed;
-    if (pin.device && pin.device->hw.frames_skipped() > pin.dropped) {
-        const auto newly = pin.device->hw.frames_skipped() - pin.dropped;
-        pin.dropped = pin.device->hw.frames_skipped();
-        emit({KernelEvent::Type::FrameDropped, pin.key, fmt::format("{} frame period(s) without a buffer", newly),
-              pin.state(), kDaemon});
-    }
     logger("core.pin")->trace("{}: frame {} completed ({} B)", pin.name, frame.header.picture_number,
                               frame.header.data_used);
     if (!pin.peer) {

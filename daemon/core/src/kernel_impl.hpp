@@ -104,6 +104,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::uint64_t latency_samples = 0;
     double latency_sum_us = 0;
     double latency_max_us = 0;
+    std::uint64_t skipped_seen = 0;  // capture: hardware skip count already added to `dropped`
     bool accepting = false;  // capture: the requestor queues frames (PAUSE/RUN)
     bool running = false;    // capture: RUN (frames are programmed as they arrive)
     std::int64_t last_picture = -1;  // sinks: frame-number check
@@ -189,6 +190,8 @@ struct Kernel::Impl {
     void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
     void refill_sources(Pipe& pipe);
     void run_due_ticks();
+    void run_ticks(Pin& capture);  // hardware ticks due now, drops, timeouts, Process
+    void sync_drops(Pin& capture);
     std::span<std::byte> frame_bytes(const FrameRef& f);
     std::vector<SgMapping> frame_mappings(const FrameRef& f);
     Pipe* pipe_of(const shm::FrameHandle& h) const;

@@ -23,6 +23,7 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
         }
         if (auto r = k.activate(*pipe); !r) return r;
         if (device) device->reset();
+        skipped_seen = 0;
         return {};
     }
     if (!device) return {};  // only capture pins have hardware to drive
@@ -46,11 +47,15 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
     } else if (from == PinState::Pause && to == PinState::Acquire) {
         // avshws: stop the hardware and clean up (DX8 compatibility); reset frame and drop counters.
         accepting = false;
+        k.sync_drops(*this);
         device->reset();
+        skipped_seen = 0;
         queue->flush();
     } else if (from == PinState::Acquire && to == PinState::Stop) {
         accepting = false;
+        k.sync_drops(*this);
         device->reset();
+        skipped_seen = 0;
         queue->flush();  // every outstanding frame completes with DataUsed = 0 and returns home
     }
     return {};
@@ -150,9 +155,7 @@ void Kernel::Impl::start_streaming(Pin& pin) {
                 tick_cv.wait_for(lock, std::chrono::microseconds(wait / 10 + 1));
                 continue;  // re-check stop and the deadline
             }
-            pin.device->hw.advance_to(clock->now());
-            pin.queue->fire_timeouts();
-            process(pin);
+            run_ticks(pin);
             flush(lock);
         }
     });
@@ -172,11 +175,15 @@ void Kernel::Impl::stop_streaming(Pin& pin) {
 void Kernel::Impl::run_due_ticks() {
     for (const auto& f : filters)
         for (const auto& p : f->pins) {
-            if (!p->device || !p->device->hw.started()) continue;
-            p->device->hw.advance_to(clock->now());
-            p->queue->fire_timeouts();
-            if (p->state() == PinState::Run) process(*p);
+            if (p->device && p->device->hw.started()) run_ticks(*p);
         }
+}
+
+void Kernel::Impl::run_ticks(Pin& pin) {
+    pin.device->hw.advance_to(clock->now());
+    sync_drops(pin);
+    pin.queue->fire_timeouts();
+    if (pin.running) process(pin);
 }
 
 }  // namespace ksim::daemon

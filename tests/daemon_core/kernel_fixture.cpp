@@ -1,0 +1,111 @@
+#include "kernel_fixture.hpp"
+
+namespace ksim::daemon::testing {
+
+using namespace proto;
+
+VendorAllocatorCaps vendor_caps() {
+    VendorAllocatorCaps c;
+    c.name = "vendor_dma";
+    c.memory_type = kVendorDma;
+    c.min_frame_size = 1024;
+    c.max_frame_size = 1 << 20;
+    c.max_frames = 8;
+    c.alignment_mask = file_alignment::kPage;
+    c.max_segment_bytes = 1024;  // several S/G entries per frame
+    return c;
+}
+
+namespace {
+PinDescriptor pin(std::string id, PinDirection dir, PinHosting hosting, AllocatorFramingEx framing) {
+    PinDescriptor p;
+    p.id = std::move(id);
+    p.direction = dir;
+    p.hosting = hosting;
+    p.framing = std::move(framing);
+    return p;
+}
+FilterDescriptor camera_filter(bool with_vendor, std::uint32_t frames) {
+    FilterDescriptor f;
+    f.id = "camera";
+    f.kind = FilterKind::VideoCapture;
+    f.video = VideoParams{VideoFormat::Nv12, kWidth, kHeight, 30, 1};
+    auto p = pin("capture", PinDirection::Out, PinHosting::Kernel,
+                 make_simple_framing(memory_type::kKernelNonPaged,
+                                     RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly, frames, 0,
+                                     2 * kPageSize, 2 * kPageSize));
+    if (with_vendor) p.allocator = vendor_caps();
+    f.pins.push_back(p);
+    return f;
+}
+FilterDescriptor sink_filter(std::string id, FilterKind kind, PinHosting hosting) {
+    FilterDescriptor f;
+    f.id = std::move(id);
+    f.kind = kind;
+    f.pins.push_back(pin("input", PinDirection::In, hosting,
+                         make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2,
+                                             file_alignment::kQuad, 0, 0xFFFFFFFFu)));
+    return f;
+}
+Connection conn(std::string ff, std::string fp, std::string tf, std::string tp) {
+    return Connection{PinRef{std::move(ff), std::move(fp)}, PinRef{std::move(tf), std::move(tp)}, ""};
+}
+}  // namespace
+
+Topology camera_to_sink(bool with_vendor, PinHosting sink_hosting, std::uint32_t frames) {
+    Topology t;
+    t.name = "test";
+    t.filters.push_back(camera_filter(with_vendor, frames));
+    t.filters.push_back(sink_filter("sink", sink_hosting == PinHosting::Kernel ? FilterKind::KernelSink : FilterKind::UserSink,
+                                    sink_hosting));
+    t.connections.push_back(conn("camera", "capture", "sink", "input"));
+    return t;
+}
+
+Topology inplace_chain() {
+    Topology t;
+    t.name = "inplace";
+    t.filters.push_back(camera_filter(false, 3));
+    FilterDescriptor overlay;
+    overlay.id = "overlay";
+    overlay.kind = FilterKind::InPlaceTransform;
+    for (auto dir : {PinDirection::In, PinDirection::Out})
+        overlay.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                                   make_simple_framing(memory_type::kDontCare,
+                                                       RequirementFlags::InPlaceModifier | RequirementFlags::PreferencesOnly,
+                                                       3, 0, 0, 0xFFFFFFFFu)));
+    t.filters.push_back(overlay);
+    t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
+    t.connections.push_back(conn("camera", "capture", "overlay", "input"));
+    t.connections.push_back(conn("overlay", "output", "checker", "input"));
+    return t;
+}
+
+Topology user_source_to_sink() {
+    Topology t;
+    t.name = "user-source";
+    FilterDescriptor app;
+    app.id = "app";
+    app.kind = FilterKind::UserSource;
+    app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
+                           make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
+    t.filters.push_back(app);
+    t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
+    t.connections.push_back(conn("app", "output", "checker", "input"));
+    return t;
+}
+
+AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid memory) {
+    AllocatorCommit c;
+    for (const auto& cn : t.connections)
+        c.connections.emplace_back(PinKey{cn.from.filter, cn.from.pin}, PinKey{cn.to.filter, cn.to.pin});
+    c.kind = AllocatorCommit::Kind::Default;
+    c.provider = c.connections.front().second;
+    c.memory_type = memory;
+    c.frame_size = kImage;
+    c.frames = frames;
+    c.alignment_mask = file_alignment::kQuad;
+    return c;
+}
+
+}  // namespace ksim::daemon::testing

@@ -1,0 +1,103 @@
+// In-process Kernel fixture: small topologies built in code, a fake clock (no streaming threads;
+// tests move time and call Kernel::advance_time), and recording EventSink / UserPinPort.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "ksim/daemon/kernel.hpp"
+
+namespace ksim::daemon::testing {
+
+struct RecordingEvents : EventSink {
+    void on_event(const KernelEvent& e) override {
+        std::lock_guard lock(mutex);
+        events.push_back(e);
+    }
+    std::vector<KernelEvent> of(KernelEvent::Type t) const {
+        std::lock_guard lock(mutex);
+        std::vector<KernelEvent> out;
+        for (const auto& e : events)
+            if (e.type == t) out.push_back(e);
+        return out;
+    }
+    mutable std::mutex mutex;
+    std::vector<KernelEvent> events;
+};
+
+struct Delivered {
+    ClientId owner;
+    PinKey pin;
+    shm::FrameDescriptor frame;
+    proto::StreamHeader header;
+};
+
+struct RecordingPort : UserPinPort {
+    bool deliver(ClientId owner, const PinKey& pin, const shm::FrameDescriptor& f, const proto::StreamHeader& h) override {
+        std::lock_guard lock(mutex);
+        if (!accept) return false;
+        delivered.push_back(Delivered{owner, pin, f, h});
+        return true;
+    }
+    std::mutex mutex;
+    bool accept = true;
+    std::vector<Delivered> delivered;
+};
+
+inline constexpr proto::Guid kVendorDma = proto::make_guid("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01");
+inline constexpr std::uint32_t kWidth = 64, kHeight = 48;
+inline constexpr std::uint32_t kImage = kWidth * kHeight * 3 / 2;  // NV12
+inline constexpr Ticks kPeriod = kTicksPerSecond / 30;
+
+proto::VendorAllocatorCaps vendor_caps();
+// camera (video_capture NV12 64x48 @30, pin "capture", 2 frames, optional vendor allocator)
+// -> second filter "sink" (kernel_sink, or user_sink with a user-hosted pin "input").
+proto::Topology camera_to_sink(bool with_vendor, proto::PinHosting sink_hosting, std::uint32_t frames = 2);
+// camera -> overlay (inplace_transform) -> checker (kernel_sink)
+proto::Topology inplace_chain();
+// app (user_source, pin "output") -> checker (kernel_sink)
+proto::Topology user_source_to_sink();
+
+AllocatorCommit default_commit(const proto::Topology& t, std::uint32_t frames = 2,
+                               proto::Guid memory = proto::memory_type::kUser);
+
+class KernelTest : public ::testing::Test {
+protected:
+    void make(const proto::Topology& t) {
+        KernelOptions o;
+        o.shm_prefix = "ksim-test";
+        o.clock = clock;
+        o.streaming_threads = false;
+        auto k = Kernel::create(t, o, events, port);
+        ASSERT_TRUE(k.has_value()) << k.error().message;
+        kernel = std::move(*k);
+    }
+    // Advances the fake clock by `periods` frame periods, running every due tick.
+    void run_periods(int periods) {
+        for (int i = 0; i < periods; ++i) {
+            clock->advance(kPeriod);
+            kernel->advance_time();
+        }
+    }
+    void set(const PinKey& k, proto::PinState s, ClientId c = kDaemon) {
+        auto r = kernel->set_state(k, s, c);
+        ASSERT_TRUE(r.has_value()) << k.to_string() << ": " << r.error().message;
+    }
+    PinStats stats(const PinKey& k) {
+        auto s = kernel->stats(k);
+        EXPECT_TRUE(s.has_value());
+        return s.value_or(PinStats{});
+    }
+
+    std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>(1'000'000);
+    RecordingEvents events;
+    RecordingPort port;
+    std::unique_ptr<Kernel> kernel;
+    const PinKey camera{"camera", "capture"};
+    const PinKey sink{"sink", "input"};
+};
+
+}  // namespace ksim::daemon::testing
