@@ -95,6 +95,25 @@ Topology user_source_to_sink() {
     return t;
 }
 
+Topology copy_chain() {
+    Topology t;
+    t.name = "copy";
+    t.filters.push_back(camera_filter(false, 2));
+    FilterDescriptor scaler;
+    scaler.id = "scaler";
+    scaler.kind = FilterKind::CopyTransform;
+    scaler.video = VideoParams{VideoFormat::Nv12, kWidth / 2, kHeight / 2, 30, 1};
+    for (auto dir : {PinDirection::In, PinDirection::Out})
+        scaler.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                                  make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2, 0, 0,
+                                                      0xFFFFFFFFu)));
+    t.filters.push_back(scaler);
+    t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
+    t.connections.push_back(conn("camera", "capture", "scaler", "input"));
+    t.connections.push_back(conn("scaler", "output", "checker", "input"));
+    return t;
+}
+
 AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid memory) {
     AllocatorCommit c;
     for (const auto& cn : t.connections)

@@ -60,6 +60,8 @@ proto::Topology camera_to_sink(bool with_vendor, proto::PinHosting sink_hosting,
 proto::Topology inplace_chain();
 // app (user_source, pin "output") -> checker (kernel_sink)
 proto::Topology user_source_to_sink();
+// camera (NV12 64x48) -> scaler (copy_transform, NV12 32x24 downstream) -> checker (kernel_sink)
+proto::Topology copy_chain();
 
 AllocatorCommit default_commit(const proto::Topology& t, std::uint32_t frames = 2,
                                proto::Guid memory = proto::memory_type::kUser);

@@ -215,6 +215,28 @@ TEST_F(KernelStreamTest, Kernel_InPlaceChain_ModifiesFramesWhereTheyAreAndDelive
     EXPECT_EQ(stats(camera).dropped, 0u);
 }
 
+TEST_F(KernelStreamTest, Kernel_CopyChain_ScalesIntoASecondPipesFrames) {
+    const auto t = copy_chain();
+    make(t);
+    AllocatorCommit up = default_commit(t);
+    up.connections.resize(1);  // camera -> scaler: full-size frames
+    AllocatorCommit down = default_commit(t);
+    down.connections.erase(down.connections.begin());  // scaler -> checker: quarter-size frames
+    down.frame_size = kImage / 4;
+    down.provider = PinKey{"scaler", "output"};
+    ASSERT_TRUE(kernel->commit(up).has_value());
+    ASSERT_TRUE(kernel->commit(down).has_value());
+    const PinKey checker{"checker", "input"};
+    for (const PinKey& k : {checker, PinKey{"scaler", "output"}, PinKey{"scaler", "input"}, camera})
+        set(k, PinState::Run);
+    run_periods(5);
+    EXPECT_EQ(stats(checker).completed, 5u);
+    EXPECT_EQ(stats(checker).check_failures, 0u);
+    EXPECT_EQ(stats(PinKey{"scaler", "output"}).dropped, 0u);
+    EXPECT_EQ(kernel->connections().size(), 2u);
+    EXPECT_EQ(kernel->connections()[1].decision->frame_size, kImage / 4);
+}
+
 TEST_F(KernelStreamTest, Kernel_UserSource_SubmitsFramesToAKernelSink) {
     const auto t = user_source_to_sink();
     make(t);

@@ -1,0 +1,68 @@
+// The Kernel with its real streaming threads and the steady clock: frames arrive at the
+// configured rate through UserPinPort, waited for on a condition variable (no sleeps).
+#include <condition_variable>
+
+#include "kernel_fixture.hpp"
+
+namespace ksim::daemon::testing {
+namespace {
+
+using proto::PinHosting;
+using proto::PinState;
+
+struct WaitingPort : UserPinPort {
+    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor& f, const proto::StreamHeader& h) override {
+        std::lock_guard lock(mutex);
+        frames.push_back(f);
+        headers.push_back(h);
+        cv.notify_all();
+        return true;
+    }
+    bool wait_for_frames(std::size_t n, std::chrono::seconds timeout) {
+        std::unique_lock lock(mutex);
+        return cv.wait_for(lock, timeout, [&] { return frames.size() >= n; });
+    }
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<shm::FrameDescriptor> frames;
+    std::vector<proto::StreamHeader> headers;
+};
+
+TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsCleanly) {
+    const auto t = camera_to_sink(false, PinHosting::User, 4);
+    RecordingEvents events;
+    WaitingPort port;
+    KernelOptions o;  // steady clock, streaming threads on
+    auto k = Kernel::create(t, o, events, port);
+    ASSERT_TRUE(k.has_value());
+    Kernel& kernel = **k;
+    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    ASSERT_TRUE(kernel.commit(default_commit(t, 4)).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
+    ASSERT_TRUE(kernel.open_stream(5, sink).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Run, 5).has_value());
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    // The client returns every frame it gets, from this thread, while the camera streams.
+    std::size_t released = 0;
+    while (released < 6) {
+        ASSERT_TRUE(port.wait_for_frames(released + 1, std::chrono::seconds(5))) << "no frame within 5 s";
+        shm::FrameDescriptor f;
+        {
+            std::lock_guard lock(port.mutex);
+            f = port.frames[released];
+        }
+        ASSERT_TRUE(kernel.release_frame(5, f).has_value());
+        ++released;
+    }
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());  // joins the thread
+    std::lock_guard lock(port.mutex);
+    for (std::size_t i = 1; i < port.headers.size(); ++i) {
+        EXPECT_GT(port.headers[i].picture_number, port.headers[i - 1].picture_number);
+        // PTS follow the absolute schedule: whole multiples of the frame period.
+        EXPECT_EQ(port.headers[i].presentation_time.time % kPeriod, 0);
+    }
+    kernel.shutdown();
+}
+
+}  // namespace
+}  // namespace ksim::daemon::testing
