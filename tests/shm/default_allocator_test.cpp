@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -137,6 +138,25 @@ TEST(ShmDefaultAllocator, FreeOfAForeignRegionOrBadIndex_IsNotFound) {
     EXPECT_EQ(allocator.free(FrameHandle{mine + 1000, 0, 0, 0}).error().code, Errc::NotFound);
     EXPECT_EQ(allocator.free(FrameHandle{mine, 2, 0, 0}).error().code, Errc::NotFound);
     EXPECT_EQ(allocator.free(FrameHandle{mine, 0xFFFFFFFFu, 0, 0}).error().code, Errc::NotFound);
+}
+
+TEST(ShmDefaultAllocator, RandomHandles_NeverFreeAFrameTheyDoNotName) {
+    auto owned = initialized(4, 64);
+    DefaultAllocator& allocator = *owned;
+    std::vector<FrameHandle> held;
+    for (int i = 0; i < 4; ++i) held.push_back(*allocator.allocate());
+    std::mt19937 random(7);
+    auto pick = [&](std::uint32_t n) { return static_cast<std::uint32_t>(random() % n); };
+    const RegionId mine = allocator.region().id();
+    for (int i = 0; i < 100000; ++i) {
+        // Generations 1..4 are all stale: every frame is out at generation 0.
+        const FrameHandle forged{mine + pick(3), pick(6), pick(4) + 1, 0};
+        auto ok = allocator.free(forged);
+        ASSERT_FALSE(ok);
+        EXPECT_TRUE(ok.error().code == Errc::NotFound || ok.error().code == Errc::StaleDescriptor);
+    }
+    EXPECT_EQ(allocator.status().outstanding, 4u);
+    for (const auto& frame : held) EXPECT_TRUE(allocator.free(frame));
 }
 
 TEST(ShmDefaultAllocator, Frames_AreAlignedNonOverlappingAndInsideTheRegion) {

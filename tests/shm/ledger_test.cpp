@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -149,6 +150,26 @@ TEST_F(ShmLedger, RemovePool_ReturnsFramesStillHeldAndForgetsThePool) {
     EXPECT_EQ(held, (std::vector<FrameHandle>{{kOtherPool, 1, 2, 0}}));
     EXPECT_EQ(ledger.held_by(kBob), 0u);
     EXPECT_EQ(ledger.validate(FrameHandle{kOtherPool, 1, 2, 0}, kBob).error().code, Errc::NotFound);
+}
+
+TEST_F(ShmLedger, RandomDescriptors_AreRejectedWithSpecificCodesAndNeverAccepted) {
+    ASSERT_TRUE(ledger.record(FrameHandle{kPool, 1, 42, 0}, kAlice));
+    std::mt19937_64 random(12345);
+    for (int i = 0; i < 100000; ++i) {
+        const FrameHandle forged{static_cast<RegionId>(random() % 16),
+                                 static_cast<std::uint32_t>(random() % 8),
+                                 static_cast<std::uint32_t>(random() % 64), 0};
+        const OwnerId who = random() % 2 ? kAlice : kBob;
+        auto ok = ledger.validate(forged, who);
+        const bool genuine = forged == FrameHandle{kPool, 1, 42, 0} && who == kAlice;
+        EXPECT_EQ(ok.has_value(), genuine);
+        if (!ok) {
+            const auto code = ok.error().code;
+            EXPECT_TRUE(code == Errc::NotFound || code == Errc::StaleDescriptor ||
+                        code == Errc::PermissionDenied);
+        }
+    }
+    EXPECT_EQ(ledger.held_by(kAlice), 1u);
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 // socketpair, waits with a timeout, and checks that no child and no /dev/shm entry is left.
 #include <fcntl.h>
 #include <grp.h>
-#include <signal.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -49,7 +49,8 @@ public:
     virtual Result<void> free(FrameHandle frame) = 0;
 
     // DeleteAllocator: the pin stops using the allocator; the region is released (mappings
-    // already handed out stay valid until their owners unmap). Idempotent.
+    // already handed out stay valid until their owners unmap). Idempotent. Call it only when no
+    // thread is inside allocate/free/allocate_wait (the pin is in STOP), like KS does.
     virtual void remove() = 0;
 
     // allocate(), waiting up to `timeout` for a free frame (KSEVENT_STREAMALLOCATOR_FREEFRAME).
