@@ -1,0 +1,52 @@
+// In-process ksimd: a DaemonApp on a unique socket in a fresh temporary directory, its
+// io_context on a thread. Tear-down stops it and checks that the socket is gone.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "ksim/daemon/server/daemon_app.hpp"
+#include "test_client.hpp"
+
+namespace ksim::test {
+
+// A fresh 0700 directory under /tmp, removed with its contents.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+proto::Topology load_config(const std::string& name);  // from configs/
+
+class DaemonFixture : public ::testing::Test {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+    // Options the tests may change before start() (SetUp starts with defaults unless told not to).
+    virtual bool start_in_setup() const { return true; }
+    void start(daemon::server::DaemonOptions options);
+    daemon::server::DaemonOptions default_options() const;
+
+    TestClient connect();
+    TestClient connect_with_hello(wire::Role role = wire::Role::Client);
+
+    TempDir dir_;
+    std::filesystem::path socket_;
+    std::unique_ptr<daemon::server::DaemonApp> daemon_;
+    std::thread runner_;
+};
+
+// Error code name of a reply ("" for ok replies).
+std::string error_code(const nlohmann::json& reply);
+
+}  // namespace ksim::test

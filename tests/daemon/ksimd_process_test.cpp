@@ -1,0 +1,246 @@
+// The real ksimd binary in its own process: startup and SIGTERM, a second instance, stale
+// sockets, /dev/shm hygiene and peer credentials. Each test uses its own directory and socket,
+// waits with timeouts (readiness = a successful connect), and reaps every child it started.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "daemon_fixture.hpp"
+
+namespace ksim::test {
+namespace {
+
+using nlohmann::json;
+
+const std::string kConfig = std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json";
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::set<std::string> dev_shm_entries() {
+    std::set<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) out.insert(e.path().filename());
+    return out;
+}
+
+// A child process with a way to wait for its exit with a timeout (pidfd + poll).
+class Child {
+public:
+    Child() = default;
+    explicit Child(pid_t pid) : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+    Child(Child&& o) noexcept : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
+    ~Child() {
+        if (pid_ > 0) {  // a test failed half-way: never leave a process behind
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    // The wait status, or nullopt on timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout) {
+        pollfd p{pidfd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
+        int status = 0;
+        if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
+        pid_ = -1;
+        return status;
+    }
+    bool alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+
+private:
+    pid_t pid_ = -1;
+    shm::UniqueFd pidfd_;
+};
+
+// Starts ksimd with `args`; stdout and stderr go to `log`.
+Child spawn_ksimd(const std::vector<std::string>& args, const std::filesystem::path& log) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> argv;
+        std::string exe = KSIM_KSIMD_PATH;
+        argv.push_back(exe.data());
+        std::vector<std::string> copy = args;
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(exe.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return Child(pid);
+}
+
+class KsimdProcess : public ::testing::Test {
+protected:
+    std::vector<std::string> args(const std::filesystem::path& socket) const {
+        return {"--config", kConfig, "--socket", socket.string(), "--log-level", "debug"};
+    }
+    TempDir dir_;
+    std::filesystem::path socket_ = dir_.path() / "ksimd.sock";
+    std::filesystem::path log_ = dir_.path() / "ksimd.log";
+};
+
+TEST_F(KsimdProcess, Sigterm_ExitsZeroAndRemovesTheSocket) {
+    auto shm_before = dev_shm_entries();
+    Child d = spawn_ksimd(args(socket_), log_);
+    {
+        auto c = TestClient::connect(socket_, 10s);
+        ASSERT_TRUE(c.has_value()) << c.error().message << "\n" << read_file(log_);
+        auto welcome = c->hello();
+        ASSERT_TRUE(welcome.has_value());
+        EXPECT_TRUE((*welcome)["ok"].get<bool>());
+        ASSERT_EQ(::kill(d.pid(), SIGTERM), 0);
+        EXPECT_TRUE(c->wait_closed(10s)) << "the session must be closed at shutdown";
+    }
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status.has_value()) << "ksimd did not exit after SIGTERM\n" << read_file(log_);
+    ASSERT_TRUE(WIFEXITED(*status)) << "status " << *status;
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << read_file(log_);
+    EXPECT_FALSE(std::filesystem::exists(socket_));
+    EXPECT_EQ(dev_shm_entries(), shm_before) << "ksimd left something in /dev/shm";
+    EXPECT_NE(read_file(log_).find("shutdown complete"), std::string::npos);
+}
+
+TEST_F(KsimdProcess, Sigint_IsAnOrderlyShutdownToo) {
+    Child d = spawn_ksimd(args(socket_), log_);
+    ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
+    ASSERT_EQ(::kill(d.pid(), SIGINT), 0);
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+    EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(KsimdProcess, SecondInstanceOnTheSameSocket_RefusesAndTheFirstKeepsServing) {
+    Child first = spawn_ksimd(args(socket_), log_);
+    ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
+
+    // Same socket, same runtime directory: the directory lock refuses it.
+    auto log2 = dir_.path() / "second.log";
+    Child second = spawn_ksimd(args(socket_), log2);
+    auto status = second.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 3) << read_file(log2);
+
+    // Same socket, another runtime directory: the probe-connect finds a live daemon.
+    auto other_dir = dir_.path() / "other";
+    std::filesystem::create_directory(other_dir);
+    ::chmod(other_dir.c_str(), 0700);
+    auto third_args = args(socket_);
+    third_args.insert(third_args.end(), {"--runtime-dir", other_dir.string()});
+    auto log3 = dir_.path() / "third.log";
+    Child third = spawn_ksimd(third_args, log3);
+    status = third.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 3) << read_file(log3);
+    EXPECT_NE(read_file(log3).find("already listening"), std::string::npos) << read_file(log3);
+
+    auto c = TestClient::connect(socket_, 5s);
+    ASSERT_TRUE(c.has_value());
+    auto welcome = c->hello();
+    ASSERT_TRUE(welcome.has_value());
+    EXPECT_TRUE((*welcome)["ok"].get<bool>()) << "the first daemon must be unaffected";
+    ::kill(first.pid(), SIGTERM);
+    auto first_status = first.wait(10s);
+    ASSERT_TRUE(first_status && WIFEXITED(*first_status));
+    EXPECT_EQ(WEXITSTATUS(*first_status), 0);
+}
+
+TEST_F(KsimdProcess, StaleSocketOfAKilledDaemon_IsReplaced) {
+    {
+        // A socket file nobody listens on, as SIGKILL leaves it.
+        shm::UniqueFd s(::socket(AF_UNIX, SOCK_STREAM, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, socket_.c_str(), sizeof(addr.sun_path) - 1);
+        ASSERT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    }
+    ASSERT_TRUE(std::filesystem::exists(socket_));
+    Child d = spawn_ksimd(args(socket_), log_);
+    auto c = TestClient::connect(socket_, 10s);
+    ASSERT_TRUE(c.has_value()) << read_file(log_);
+    EXPECT_TRUE((*c->hello())["ok"].get<bool>());
+    ::kill(d.pid(), SIGTERM);
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(KsimdProcess, SigkilledDaemon_IsReplacedByTheNextStart) {
+    Child d = spawn_ksimd(args(socket_), log_);
+    ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
+    ::kill(d.pid(), SIGKILL);
+    ASSERT_TRUE(d.wait(10s).has_value());
+    Child again = spawn_ksimd(args(socket_), log_);
+    auto c = TestClient::connect(socket_, 10s);
+    ASSERT_TRUE(c.has_value()) << read_file(log_);
+    EXPECT_TRUE((*c->hello())["ok"].get<bool>());
+    ::kill(again.pid(), SIGTERM);
+    auto status = again.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(KsimdProcess, InvalidConfig_ExitsWithTheDiagnostic) {
+    auto bad = dir_.path() / "bad.json";
+    std::ofstream(bad) << R"({"ksim_topology": 1, "name": "x", "filters": [{"id": "a.b"}]})";
+    Child d = spawn_ksimd({"--config", bad.string(), "--socket", socket_.string()}, log_);
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 2);
+    EXPECT_NE(read_file(log_).find("/filters/0"), std::string::npos) << read_file(log_);
+    EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a client as another uid (nobody)";
+    Child d = spawn_ksimd(args(socket_), log_);
+    ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
+    // Open the file-system gates so that only SO_PEERCRED stands in the way.
+    ::chmod(dir_.path().c_str(), 0755);
+    ::chmod(socket_.c_str(), 0666);
+
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+        auto c = TestClient::connect(socket_, 2s);
+        if (!c) ::_exit(11);  // could not even connect: the test would prove nothing
+        (void)c->send_raw(*wire::encode_frame(json{{"type", "hello"}, {"id", 1}, {"protocol_version", 1},
+                                                   {"role", "client"}}));
+        auto reply = c->next_message(5s);
+        if (reply) ::_exit(1);  // served: wrong
+        ::_exit(reply.error().code == Errc::Disconnected ? 0 : 12);
+    }
+    Child client(pid);
+    auto status = client.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << "1 = served, 10 = setuid failed, 11 = connect failed, 12 = timeout";
+    ::kill(d.pid(), SIGTERM);
+    auto dstatus = d.wait(10s);
+    ASSERT_TRUE(dstatus && WIFEXITED(*dstatus));
+    EXPECT_EQ(WEXITSTATUS(*dstatus), 0);
+    std::string log = read_file(log_);
+    EXPECT_NE(log.find("refused connection from pid " + std::to_string(pid) + " uid 65534"), std::string::npos)
+        << log;
+}
+
+}  // namespace
+}  // namespace ksim::test
