@@ -297,5 +297,47 @@ TEST_F(ShmMultiProcess, FramesHeldByASigkilledClient_AreReclaimedExactlyOnce) {
     EXPECT_TRUE(client.gone());
 }
 
+TEST_F(ShmMultiProcess, SigkilledDaemon_LeavesClientMappingsReadableAndNothingInDevShm) {
+    SocketPair sockets;
+    test::Child daemon([&]() -> int {
+        auto region = Region::create("dying-daemon", 8192);
+        auto ring = RingChannel::create("dying-daemon-ring", 8);
+        if (!region || !ring) return 10;
+        auto mapping = WritableMapping::map(*region);
+        if (!mapping) return 11;
+        std::fill(mapping->bytes().begin(), mapping->bytes().end(), std::byte{0x6B});
+        auto ro = region->share(Access::ReadOnly);
+        if (!ro) return 12;
+        const std::uint64_t size = region->size();
+        const int fds[] = {ro->get()};
+        if (!send_fds(sockets.child.get(), as_payload(size), fds)) return 13;
+        std::array<std::byte, 1> never{};
+        (void)recv_fds(sockets.child.get(), never);  // blocks until killed
+        return 14;
+    });
+    ASSERT_TRUE(daemon.started());
+    sockets.child.reset();
+    std::array<std::byte, sizeof(std::uint64_t)> buffer{};
+    auto received = recv_fds(sockets.parent.get(), buffer);
+    ASSERT_TRUE(received) << received.error().message;
+    ASSERT_EQ(received->fds.size(), 1u);
+    std::uint64_t size = 0;
+    std::memcpy(&size, buffer.data(), sizeof size);
+    auto region = Region::adopt(std::move(received->fds[0]), size, Access::ReadOnly, 1);
+    ASSERT_TRUE(region) << region.error().message;
+    auto mapping = ReadOnlyMapping::map(*region);
+    ASSERT_TRUE(mapping);
+
+    daemon.kill_now();
+    const int status = daemon.wait();
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    EXPECT_EQ(recv_fds(sockets.parent.get(), buffer).error().code, Errc::Disconnected);
+    // The pages live as long as a mapping does: no SIGBUS for the client, just a dead socket.
+    EXPECT_EQ(mapping->bytes().front(), std::byte{0x6B});
+    EXPECT_EQ(mapping->bytes().back(), std::byte{0x6B});
+    EXPECT_TRUE(daemon.gone());
+    // TearDown asserts that /dev/shm is unchanged.
+}
+
 }  // namespace
 }  // namespace ksim::shm
