@@ -97,13 +97,13 @@ TEST(NegotiationShipped, FramingMismatch_FailsOnDisjointPhysicalRanges) {
     const auto r = negotiate_file(fs::path(KSIM_CONFIGS_DIR) / "framing-mismatch.json");
     ASSERT_EQ(r.connections.size(), 1u);
     EXPECT_FALSE(r.all_satisfied());
-    ASSERT_TRUE(r.connections[0].decision.failure);
-    EXPECT_EQ(r.connections[0].decision.failure->rule, rule::kPhysicalEmpty);
+    ASSERT_TRUE(r.decision(r.connections[0]).failure);
+    EXPECT_EQ(r.decision(r.connections[0]).failure->rule, rule::kPhysicalEmpty);
 }
 
 TEST(NegotiationShipped, VendorRejectedUserMode_RejectsVendorByTheModeRule) {
     const auto r = negotiate_file(fs::path(KSIM_CONFIGS_DIR) / "vendor-rejected-user-mode.json");
-    const Decision& d = r.connections.at(0).decision;
+    const Decision& d = r.decision(r.connections.at(0));
     ASSERT_TRUE(d.allocator);
     EXPECT_EQ(d.allocator->kind, AllocatorKind::User);
     ASSERT_FALSE(d.candidates.empty());
@@ -114,7 +114,7 @@ TEST(NegotiationShipped, VendorRejectedUserMode_RejectsVendorByTheModeRule) {
 
 TEST(NegotiationShipped, KernelChainVendorDma_SelectsTheVendorAllocator) {
     const auto r = negotiate_file(fs::path(KSIM_CONFIGS_DIR) / "kernel-chain-vendor-dma.json");
-    const Decision& d = r.connections.at(0).decision;
+    const Decision& d = r.decision(r.connections.at(0));
     ASSERT_TRUE(d.allocator);
     EXPECT_EQ(d.allocator->kind, AllocatorKind::Vendor);
     EXPECT_EQ(d.allocator->name, "vendor_dma");

@@ -83,7 +83,7 @@ TEST(NegotiationGraph_InPlaceCycle, TerminatesWithOnePipePerChain) {
     auto r = negotiate(g);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->pipes.size(), 1u);
-    EXPECT_EQ(r->connections[0].decision.status, Status::Satisfied);
+    EXPECT_EQ(r->decision(r->connections[0]).status, Status::Satisfied);
 }
 
 }  // namespace

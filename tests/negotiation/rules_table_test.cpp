@@ -411,7 +411,7 @@ TEST_P(RuleTable, Decides) {
     ASSERT_TRUE(result) << result.error().message;
     ASSERT_LT(c.expect.connection, result->connections.size());
     const ConnectionRecord& rec = result->connections[c.expect.connection];
-    const Decision& d = rec.decision;
+    const Decision& d = result->decision(rec);
     const Expect& e = c.expect;
 
     EXPECT_EQ(d.status, e.status);

@@ -182,7 +182,7 @@ void emit(const PreparedGraph& g, const PipePlan& plan, Decision decision, Negot
         rec.from = input.from;
         rec.to = input.to;
         rec.pipe = pipe.id;
-        rec.decision = decision;
+        rec.pipe_index = result.pipes.size();
         pipe.connections.push_back(rec.id);
     }
     pipe.decision = std::move(decision);
@@ -199,7 +199,9 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
     result.topology = graph.name;
     result.memory_types = graph.memory_types;
     result.connections.resize(graph.connections.size());
-    for (const PipePlan& plan : plan_pipes(g)) {
+    const std::vector<PipePlan> plans = plan_pipes(g);
+    result.pipes.reserve(plans.size());
+    for (const PipePlan& plan : plans) {
         PipeOutcome outcome = negotiate_plan(g, plan);
         if (!outcome.split) {
             emit(g, plan, std::move(outcome.decision), result);

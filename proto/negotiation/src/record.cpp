@@ -12,8 +12,8 @@
 namespace ksim::negotiation {
 
 bool NegotiationResult::all_satisfied() const {
-    for (const auto& c : connections)
-        if (c.decision.status != Status::Satisfied) return false;
+    for (const auto& p : pipes)
+        if (p.decision.status != Status::Satisfied) return false;
     return true;
 }
 

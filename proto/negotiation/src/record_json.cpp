@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ksim::negotiation {
@@ -215,7 +216,7 @@ Json to_json(const NegotiationResult& r) {
     Json connections = Json::array();
     for (const auto& c : r.connections) {
         Json j{{"id", c.id}, {"from", c.from}, {"to", c.to}, {"pipe", c.pipe}};
-        append_decision(j, c.decision, r.memory_types);
+        append_decision(j, r.decision(c), r.memory_types);
         connections.push_back(std::move(j));
     }
     Json pipes = Json::array();
@@ -241,17 +242,24 @@ Result<NegotiationResult> from_json(const Json& j) {
             const std::string p = fmt::format("/memory_types/{}", i);
             r.memory_types.push_back({str(types[i], p, "name"), guid(types[i], p, "guid")});
         }
-        const Json& conns = arr(j, "", "connections");
-        for (std::size_t i = 0; i < conns.size(); ++i) {
-            const std::string p = fmt::format("/connections/{}", i);
-            r.connections.push_back({str(conns[i], p, "id"), str(conns[i], p, "from"), str(conns[i], p, "to"),
-                                     str(conns[i], p, "pipe"), read_decision(conns[i], p)});
-        }
         const Json& pipes = arr(j, "", "pipes");
         for (std::size_t i = 0; i < pipes.size(); ++i) {
             const std::string p = fmt::format("/pipes/{}", i);
             r.pipes.push_back({str(pipes[i], p, "id"), read_strings(pipes[i], p, "pins"),
                                read_strings(pipes[i], p, "connections"), read_decision(pipes[i], p)});
+        }
+        // A connection's decision fields repeat its pipe's; they must agree.
+        const Json& conns = arr(j, "", "connections");
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+            const std::string p = fmt::format("/connections/{}", i);
+            ConnectionRecord c{str(conns[i], p, "id"), str(conns[i], p, "from"), str(conns[i], p, "to"),
+                               str(conns[i], p, "pipe"), 0};
+            auto pipe = std::find_if(r.pipes.begin(), r.pipes.end(), [&](const PipeRecord& x) { return x.id == c.pipe; });
+            if (pipe == r.pipes.end()) bad(p + "/pipe", fmt::format("unknown pipe \"{}\"", c.pipe));
+            c.pipe_index = static_cast<std::size_t>(pipe - r.pipes.begin());
+            if (!(read_decision(conns[i], p) == pipe->decision))
+                bad(p, fmt::format("decision differs from its pipe {}", c.pipe));
+            r.connections.push_back(std::move(c));
         }
         return r;
     } catch (const std::invalid_argument& e) {

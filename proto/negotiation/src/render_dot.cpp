@@ -48,7 +48,7 @@ std::string render_dot(const NegotiationResult& r) {
         out << "  }\n";
     }
     for (const auto& c : r.connections) {
-        const auto& d = c.decision;
+        const auto& d = r.decision(c);
         out << fmt::format("  {} -> {} [label={}{}];\n", quote(c.from), quote(c.to), quote(edge_label(d, r)),
                            d.status == Status::Failed ? ", color=red, fontcolor=red, penwidth=2" : "");
     }

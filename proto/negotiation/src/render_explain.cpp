@@ -53,9 +53,9 @@ void print_decision(std::ostream& out, const Decision& d, const NegotiationResul
 std::string render_explain(const NegotiationResult& r) {
     std::ostringstream out;
     for (const auto& c : r.connections) {
-        out << fmt::format("Connection {} -> {} ({}, {} mode): {}\n", c.from, c.to, c.pipe, to_string(c.decision.mode),
-                           to_string(c.decision.status));
-        print_decision(out, c.decision, r);
+        out << fmt::format("Connection {} -> {} ({}, {} mode): {}\n", c.from, c.to, c.pipe, to_string(r.decision(c).mode),
+                           to_string(r.decision(c).status));
+        print_decision(out, r.decision(c), r);
         out << "\n";
     }
     for (const auto& p : r.pipes) {
@@ -66,7 +66,7 @@ std::string render_explain(const NegotiationResult& r) {
                            p.connections.size(), pins);
     }
     std::size_t failed = 0;
-    for (const auto& c : r.connections) failed += c.decision.status == Status::Failed ? 1 : 0;
+    for (const auto& c : r.connections) failed += r.decision(c).status == Status::Failed ? 1 : 0;
     out << fmt::format("{} connection(s), {} satisfied, {} failed\n", r.connections.size(), r.connections.size() - failed,
                        failed);
     return out.str();

@@ -23,7 +23,7 @@ std::string render_table(const NegotiationResult& r) {
     out << fmt::format("{:<40} {:<6} {:<9} {:<6} {:<28} {:<16} {:>10} {:>6} {:>6} {:>6} {:>8}\n", "CONNECTION", "MODE",
                        "STATUS", "PIPE", "ALLOCATOR", "MEMORY", "FRAMESIZE", "FRAMES", "ALIGN", "COPIES", "REJECTED");
     for (const auto& c : r.connections) {
-        const auto& d = c.decision;
+        const auto& d = r.decision(c);
         std::size_t rejected = 0;
         for (const auto& cand : d.candidates) rejected += cand.selected ? 0 : 1;
         const std::string allocator = d.allocator ? fmt::format("{}@{}", d.allocator->name, d.allocator->pin) : "-";
@@ -34,8 +34,9 @@ std::string render_table(const NegotiationResult& r) {
                            d.framing.frames, d.framing.alignment_mask, d.copies, rejected);
     }
     for (const auto& c : r.connections) {
-        if (c.decision.status != Status::Failed || !c.decision.failure) continue;
-        const auto& f = *c.decision.failure;
+        const auto& d = r.decision(c);
+        if (d.status != Status::Failed || !d.failure) continue;
+        const auto& f = *d.failure;
         out << fmt::format("FAILED {}: [{}] {}\n", c.id, f.rule, f.message);
         if (!f.suggestion.empty()) out << fmt::format("  fix: {}\n", f.suggestion);
     }

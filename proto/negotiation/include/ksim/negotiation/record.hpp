@@ -80,12 +80,14 @@ struct Decision {
     friend bool operator==(const Decision&, const Decision&) = default;
 };
 
+// A connection's decision is its pipe's decision (NegotiationResult::decision): a connection
+// always belongs to exactly one pipe, so the decision is stored once.
 struct ConnectionRecord {
     std::string id;  // "from->to"
     std::string from;
     std::string to;
-    std::string pipe;  // id of the pipe it belongs to
-    Decision decision;
+    std::string pipe;            // id of the pipe it belongs to
+    std::size_t pipe_index = 0;  // index into NegotiationResult::pipes
     friend bool operator==(const ConnectionRecord&, const ConnectionRecord&) = default;
 };
 
@@ -106,6 +108,7 @@ struct NegotiationResult {
     std::vector<proto::CustomMemoryType> memory_types;
 
     [[nodiscard]] bool all_satisfied() const;
+    [[nodiscard]] const Decision& decision(const ConnectionRecord& c) const { return pipes.at(c.pipe_index).decision; }
     friend bool operator==(const NegotiationResult& a, const NegotiationResult& b);
 };
 
