@@ -126,6 +126,7 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
     if (!still_held.empty())
         log->warn("pipe {}: {} frames still held by clients when the allocator was deleted", pipe.name, still_held.size());
     pipe_by_region.erase(region);
+    std::erase_if(held, [&](const auto& entry) { return entry.first.first == region; });
     pipe.mapping.reset();
     pipe.allocator->remove();
     if (pipe.dma) {
