@@ -20,6 +20,14 @@ TEST(WireEnvelope, Request_CarriesTypeAndId) {
     EXPECT_EQ(env->id, 9u);
 }
 
+TEST(WireEnvelope, BodyFields_NeverCollideWithTheEnvelope) {
+    json j = make_request(77, CreatePinRequest{"app", "in0", proto::PinDirection::In, std::nullopt});
+    auto body = decode_body<CreatePinRequest>(j);
+    ASSERT_TRUE(body.has_value()) << body.error().message;
+    EXPECT_EQ(body->id, "in0");
+    EXPECT_EQ(j["id"], 77);
+}
+
 TEST(WireEnvelope, OkReply_IsRecognised) {
     json j = make_reply(9, Welcome{3, kProtocolVersion, "0.1.0"});
     auto env = read_envelope(j);

@@ -84,8 +84,11 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
                                                   static_cast<std::uint32_t>(body.fds.size())});
         body.fds.push_back(std::move(*fd));
     }
-    // Rings only for a pin this client hosts: those are the pins the kernel delivers to through
+    // Rings only for a pin this client hosts (open_stream may just have made it the host of a
+    // topology-declared user pin): those are the pins the kernel delivers to through
     // UserPinPort. Anything else streams over the socket slow path.
+    pin = find_pin(key);
+    if (!pin) return std::unexpected(pin.error());
     if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
         auto shares = rings_.open(session.client_id, key, pin->direction, ring_capacity_, grant->frame_size);
         if (!shares) return std::unexpected(shares.error());

@@ -14,14 +14,15 @@ proto::PinRef pin_field(const json& j, const char* name) {
 }  // namespace
 
 void to_json(json& j, const CreatePinRequest& v) {
-    j = json{{"filter", v.filter}, {"id", v.id}, {"direction", proto::to_string(v.direction)}};
+    // "pin_id", not "id": "id" is the envelope's request id.
+    j = json{{"filter", v.filter}, {"pin_id", v.id}, {"direction", proto::to_string(v.direction)}};
     put_optional(j, "framing", v.framing);
 }
 void from_json(const json& j, CreatePinRequest& v) {
     v.filter = field<std::string>(j, "filter");
-    v.id = field<std::string>(j, "id");
+    v.id = field<std::string>(j, "pin_id");
     if (v.id.empty() || v.id.find('.') != std::string::npos)
-        throw std::invalid_argument("field 'id': " + json(v.id).dump() + " must be non-empty and contain no '.'");
+        throw std::invalid_argument("field 'pin_id': " + json(v.id).dump() + " must be non-empty and contain no '.'");
     v.direction = field_with<proto::PinDirection>(j, "direction", direction_from);
     v.framing = optional_field<proto::AllocatorFramingEx>(j, "framing");
 }

@@ -140,7 +140,7 @@ struct ConnectionsReply {
 struct CreatePinRequest {
     static constexpr MessageType kType = MessageType::CreatePin;
     std::string filter;
-    std::string id;
+    std::string id;  // the pin id; on the wire "pin_id" (the envelope owns "id")
     proto::PinDirection direction = proto::PinDirection::In;
     std::optional<proto::AllocatorFramingEx> framing;
 };
