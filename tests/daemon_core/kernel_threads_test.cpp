@@ -64,5 +64,43 @@ TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsC
     kernel.shutdown();
 }
 
+TEST(KernelThreads, Kernel_StateChangesWhileStreaming_NeitherDeadlockNorLeakFrames) {
+    // A 1000 fps camera whose streaming thread races with RUN/PAUSE toggles and releases.
+    auto t = camera_to_sink(false, PinHosting::User, 3);
+    t.filters[0].video->fps_numerator = 1000;
+    RecordingEvents events;
+    WaitingPort port;
+    auto k = Kernel::create(t, KernelOptions{}, events, port);
+    ASSERT_TRUE(k.has_value());
+    Kernel& kernel = **k;
+    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    ASSERT_TRUE(kernel.commit(default_commit(t, 3)).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 9).has_value());
+    ASSERT_TRUE(kernel.open_stream(9, sink).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Run, 9).has_value());
+    std::size_t released = 0;
+    for (int round = 0; round < 5; ++round) {
+        ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE(port.wait_for_frames(released + 1, std::chrono::seconds(5)));
+            shm::FrameDescriptor f;
+            {
+                std::lock_guard lock(port.mutex);
+                f = port.frames[released];
+            }
+            ASSERT_TRUE(kernel.release_frame(9, f).has_value());
+            ++released;
+        }
+        ASSERT_TRUE(kernel.set_state(camera, round % 2 ? PinState::Stop : PinState::Pause, kDaemon).has_value());
+    }
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());
+    kernel.client_gone(9);  // frames delivered but not released come back here
+    EXPECT_TRUE(kernel.ledger().empty());
+    auto status = kernel.allocator_status(camera);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_FALSE(status->active);  // every pin in STOP: allocator deleted
+    kernel.shutdown();
+}
+
 }  // namespace
 }  // namespace ksim::daemon::testing
