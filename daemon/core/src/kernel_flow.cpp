@@ -256,11 +256,20 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
             ++out->completed;
             return deliver(*out, *out->peer, dref, h2, sent_at);
         }
-        case PinRole::Sink:
-            // The kernel sink checks what it receives: frame numbers strictly increase, data present.
-            if (header.picture_number <= to.last_picture || header.data_used == 0) ++to.check_failures;
+        case PinRole::Sink: {
+            // The kernel sink checks what it receives: frame numbers strictly increase, data present,
+            // and straight from a video capture pin the counter drawn in the image matches the
+            // header's frame number (the pattern counts from 0, PictureNumber from 1).
+            bool ok = header.picture_number > to.last_picture && header.data_used > 0;
+            const proto::FilterDescriptor& up = from.filter.desc;
+            if (ok && from.role == PinRole::Capture && up.kind == proto::FilterKind::VideoCapture && up.video) {
+                const auto counter = read_frame_counter(frame_bytes(ref), *up.video);
+                if (counter) ok = *counter + 1 == static_cast<std::uint64_t>(header.picture_number);
+            }
+            if (!ok) ++to.check_failures;
             to.last_picture = header.picture_number;
             return give_back(ref, to.ledger_id);
+        }
         default:
             return give_back(ref, to.ledger_id);
     }
