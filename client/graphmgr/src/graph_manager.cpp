@@ -1,0 +1,142 @@
+#include "graph_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon_snapshot.hpp"
+#include "graph_builder.hpp"
+#include "ksim/negotiation/negotiate.hpp"
+#include "ksim/wire/envelope.hpp"
+
+namespace ksim::graphmgr {
+namespace {
+
+std::shared_ptr<spdlog::logger> gm_log() {
+    static auto logger = [] {
+        if (auto existing = spdlog::get("graphmgr")) return existing;
+        auto created = spdlog::default_logger()->clone("graphmgr");
+        spdlog::register_logger(created);
+        return created;
+    }();
+    return logger;
+}
+
+}  // namespace
+
+GraphManager::GraphManager(ManagerOptions options, client::Client client)
+    : options_(std::move(options)), client_(std::move(client)) {}
+
+Result<std::unique_ptr<GraphManager>> GraphManager::connect(ManagerOptions options) {
+    client::ConnectOptions co;
+    co.socket_path = options.socket_path;
+    co.role = wire::Role::GraphManager;
+    co.name = options.name;
+    auto c = client::Client::connect(co);
+    if (!c) return std::unexpected(c.error());
+    return std::unique_ptr<GraphManager>(new GraphManager(std::move(options), std::move(*c)));
+}
+
+Result<PassReport> GraphManager::negotiate_and_commit() {
+    auto snapshot = read_snapshot(client_);
+    if (!snapshot) return std::unexpected(snapshot.error());
+    BuiltGraph built = build_graph(*snapshot, options_.catalog);
+    auto result = negotiation::negotiate(built.graph);
+    // The daemon's own graph is always well formed; a failure here means it answered nonsense.
+    if (!result) return fail(Errc::ProtocolError, "the daemon's graph is not negotiable: " + result.error().message);
+
+    PassReport report;
+    report.warnings = std::move(built.warnings);
+    report.plans = plan_commits(*result, *snapshot);
+    report.result = std::move(*result);
+    for (auto& plan : report.plans) {
+        switch (plan.action) {
+            case PipeAction::AlreadyCommitted: ++report.unchanged; break;
+            case PipeAction::WaitForStop: ++report.waiting; break;
+            case PipeAction::Unsatisfied: ++report.unsatisfied; break;
+            case PipeAction::Commit: {
+                auto r = client_.commit(plan.request);
+                if (r) {
+                    ++report.committed;
+                } else if (r.error().code == Errc::Disconnected) {
+                    return std::unexpected(r.error());
+                } else if (r.error().code == Errc::InvalidState) {
+                    // A pin started between our read and the commit; retried when it stops.
+                    plan.action = PipeAction::WaitForStop;
+                    plan.reason = r.error().message;
+                    ++report.waiting;
+                } else {
+                    ++report.rejected;
+                    plan.reason = std::string(ksim::to_string(r.error().code)) + ": " + r.error().message;
+                }
+                break;
+            }
+        }
+    }
+    waiting_for_stop_ = report.waiting > 0;
+    return report;
+}
+
+Result<void> GraphManager::commit_pass_logged() {
+    auto report = negotiate_and_commit();
+    if (!report) {
+        if (report.error().code == Errc::Disconnected) return std::unexpected(report.error());
+        // The graph changed under us (a client left mid-read) or answered oddly: the next event
+        // or rescan tries again; a long-running manager does not give up on one bad pass.
+        gm_log()->error("pass failed: {} ({})", report.error().message, ksim::to_string(report.error().code));
+        return {};
+    }
+    for (const auto& w : report->warnings) gm_log()->warn("{}", w);
+    for (const auto& plan : report->plans) {
+        switch (plan.action) {
+            case PipeAction::Commit:
+                if (plan.reason.empty())
+                    gm_log()->info("committed {}", describe(plan));
+                else
+                    gm_log()->error("daemon refused {}: {}", describe(plan), plan.reason);
+                break;
+            case PipeAction::AlreadyCommitted: gm_log()->debug("unchanged {}", describe(plan)); break;
+            case PipeAction::WaitForStop: gm_log()->info("deferred {}: {}", describe(plan), plan.reason); break;
+            case PipeAction::Unsatisfied: gm_log()->warn("{}", describe(plan)); break;
+        }
+    }
+    gm_log()->info("pass: {} committed, {} unchanged, {} waiting for STOP, {} unsatisfied, {} refused",
+                report->committed, report->unchanged, report->waiting, report->unsatisfied, report->rejected);
+    return {};
+}
+
+Result<void> GraphManager::run(const std::atomic<bool>& stop) {
+    if (auto r = client_.connection().subscribe(); !r) return r;
+    if (auto r = commit_pass_logged(); !r) return r;
+    auto seen = read_connections(client_);
+    if (!seen) return std::unexpected(seen.error());
+
+    while (!stop.load(std::memory_order_relaxed)) {
+        bool pass = false;
+        auto event = client_.connection().next_event(options_.rescan_interval);
+        if (event) {
+            switch (event->type) {
+                case wire::MessageType::FramingChanged:
+                case wire::MessageType::ClientGone: pass = true; break;
+                case wire::MessageType::StateChanged: {
+                    auto ev = wire::decode_body<wire::StateChangedEvent>(event->body);
+                    pass = waiting_for_stop_ && ev && ev->state == proto::PinState::Stop;
+                    break;
+                }
+                default: break;  // our own commits, drops, frames: nothing to negotiate
+            }
+        } else if (event.error().code == Errc::Timeout) {
+            auto now = read_connections(client_);
+            if (!now) return std::unexpected(now.error());
+            pass = !same_connections(*now, *seen);
+        } else {
+            return std::unexpected(event.error());
+        }
+        if (!pass) continue;
+        if (auto r = commit_pass_logged(); !r) return r;
+        seen = read_connections(client_);
+        if (!seen) return std::unexpected(seen.error());
+    }
+    gm_log()->info("stopping");
+    return {};
+}
+
+}  // namespace ksim::graphmgr

@@ -1,0 +1,74 @@
+// GraphManager: the KS proxy's allocator role as a separate process. It connects to ksimd with
+// the graph-manager role (the daemon admits one at a time), reads every pin's framing over the
+// protocol, runs the negotiation engine and commits one decision per pipe. In run() it keeps
+// going: it renegotiates when a pin's framing changes or a client creates pins/connections, and
+// commits decisions that had to wait for a pin to return to STOP.
+//
+// Thread: one thread owns a GraphManager (run() blocks on it); the stop flag may be set from a
+// signal handler.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commit_plan.hpp"
+#include "driver_catalog.hpp"
+#include "ksim/client/client.hpp"
+#include "ksim/negotiation/record.hpp"
+
+namespace ksim::graphmgr {
+
+struct ManagerOptions {
+    std::string socket_path;  // empty: the default path (client::default_socket_path)
+    std::string name = "ksim-graphmgr";
+    DriverCatalog catalog;
+    // How often run() checks for connections created without an event (a client's `connect`
+    // emits none in protocol v1). Events trigger a pass immediately.
+    std::chrono::milliseconds rescan_interval{100};
+};
+
+// What one negotiation pass did.
+struct PassReport {
+    negotiation::NegotiationResult result;
+    std::vector<PipePlan> plans;
+    std::vector<std::string> warnings;
+    std::size_t committed = 0;   // commits the daemon accepted in this pass
+    std::size_t rejected = 0;    // commits the daemon refused (its re-validation)
+    std::size_t unchanged = 0;   // already committed (resumed)
+    std::size_t waiting = 0;     // waiting for STOP
+    std::size_t unsatisfied = 0;
+
+    [[nodiscard]] bool complete() const { return rejected == 0 && waiting == 0 && unsatisfied == 0; }
+};
+
+class GraphManager {
+public:
+    // Connects as graph manager. Errors: Busy (another manager is connected), Disconnected
+    // (no daemon at the path), ProtocolError, Timeout.
+    static Result<std::unique_ptr<GraphManager>> connect(ManagerOptions options);
+
+    // Reads the graph, negotiates every connection, commits what is not committed yet.
+    // Errors only for a failed exchange with the daemon (Disconnected, ...); unsatisfied or
+    // refused pipes are counted in the report.
+    Result<PassReport> negotiate_and_commit();
+
+    // Subscribes to events, runs a pass, then reacts to framing changes, new pins and
+    // connections and pins returning to STOP until `stop` is set (returns {}) or the daemon goes
+    // away (returns Disconnected).
+    Result<void> run(const std::atomic<bool>& stop);
+
+    [[nodiscard]] client::Client& client() { return client_; }
+
+private:
+    GraphManager(ManagerOptions options, client::Client client);
+    Result<void> commit_pass_logged();
+
+    ManagerOptions options_;
+    client::Client client_;
+    bool waiting_for_stop_ = false;
+};
+
+}  // namespace ksim::graphmgr

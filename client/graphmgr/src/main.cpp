@@ -1,0 +1,93 @@
+// ksim-graphmgr: parse the command line, connect as the graph manager, negotiate and commit,
+// then keep managing the graph until SIGTERM/SIGINT (or once with --once).
+// Exit codes: 0 done, 1 daemon unreachable or lost, 2 bad arguments or catalog, 3 a pipe is
+// unsatisfied or refused (--once), 4 another graph manager is connected.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "graph_manager.hpp"
+#include "ksim/client/socket_path.hpp"
+#include "ksim/negotiation/record_json.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+int exit_for(const ksim::Error& e, const std::string& socket) {
+    if (e.code == ksim::Errc::Busy) {
+        std::cerr << "ksim-graphmgr: another graph manager is already connected to ksimd at " << socket
+                  << " (" << e.message << "); only one may run at a time\n";
+        return 4;
+    }
+    std::cerr << "ksim-graphmgr: " << e.message << "\n";
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ksim-graphmgr: negotiates allocators for ksimd's connections and commits them"};
+    std::string socket, catalog_path, log_level = "info";
+    bool once = false, json = false;
+    int rescan_ms = 100;
+    app.add_option("--socket", socket, "ksimd's control socket (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    app.add_option("--driver-catalog", catalog_path,
+                   "topology config ksimd runs: vendor allocator caps, media, memory-type names "
+                   "(not carried by protocol v1; framing is always read from the pins)")
+        ->check(CLI::ExistingFile);
+    app.add_flag("--once", once, "negotiate and commit once, then exit");
+    app.add_flag("--json", json, "with --once: print the decision records (ksim.negotiation/1) on stdout");
+    app.add_option("--rescan-ms", rescan_ms, "how often to look for new connections")->check(CLI::Range(10, 60000));
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    CLI11_PARSE(app, argc, argv);
+
+    auto logger = spdlog::stderr_color_mt("ksim-graphmgr");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
+    std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGINT, on_stop_signal);
+
+    ksim::graphmgr::ManagerOptions options;
+    options.socket_path = ksim::client::resolve_socket_path(socket);
+    options.rescan_interval = std::chrono::milliseconds(rescan_ms);
+    if (!catalog_path.empty()) {
+        auto catalog = ksim::graphmgr::DriverCatalog::load(catalog_path);
+        if (!catalog) {
+            std::cerr << "ksim-graphmgr: " << catalog.error().message << "\n";
+            return 2;
+        }
+        options.catalog = std::move(*catalog);
+    }
+    const std::string socket_path = options.socket_path;
+    auto manager = ksim::graphmgr::GraphManager::connect(std::move(options));
+    if (!manager) return exit_for(manager.error(), socket_path);
+
+    if (once) {
+        auto report = (*manager)->negotiate_and_commit();
+        if (!report) return exit_for(report.error(), socket_path);
+        for (const auto& w : report->warnings) spdlog::warn("{}", w);
+        for (const auto& plan : report->plans) {
+            using ksim::graphmgr::PipeAction;
+            const bool refused = plan.action == PipeAction::Commit && !plan.reason.empty();
+            const bool explain = !plan.reason.empty() && plan.action != PipeAction::Unsatisfied;
+            spdlog::info("{}: {}{}", refused ? "refused" : ksim::graphmgr::to_string(plan.action),
+                         ksim::graphmgr::describe(plan), explain ? " - " + plan.reason : "");
+        }
+        if (json) std::cout << ksim::negotiation::to_json(report->result).dump(2) << "\n";
+        return report->complete() ? 0 : 3;
+    }
+    auto r = (*manager)->run(g_stop);
+    if (!r) return exit_for(r.error(), socket_path);
+    return 0;
+}
