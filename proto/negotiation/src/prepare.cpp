@@ -25,6 +25,20 @@ proto::AllocatorFramingEx dont_care_framing() {
     return f;
 }
 
+// The engine assumes min <= max (the config validator enforces it; protocol input may not).
+Result<void> check_ranges(const PinInput& pin, const proto::AllocatorFramingEx& f) {
+    for (std::size_t i = 0; i < f.items.size(); ++i) {
+        const auto& item = f.items[i];
+        for (const auto& [name, r] : {std::pair{"PhysicalRange", &item.physical_range},
+                                      std::pair{"FramingRange", &item.framing_range.range}})
+            if (r->min_frame_size > r->max_frame_size)
+                return fail(Errc::InvalidArgument,
+                            fmt::format("pin {} item {}: {} min {} > max {}", pin.id, i, name, r->min_frame_size,
+                                        r->max_frame_size));
+    }
+    return {};
+}
+
 Result<PinState> resolve_pin(const PinInput& pin) {
     PinState state;
     state.input = &pin;
@@ -39,6 +53,7 @@ Result<PinState> resolve_pin(const PinInput& pin) {
         state.prop = proto::FramingProp::None;
         state.converted = dont_care_framing();
     }
+    if (auto ok = check_ranges(pin, state.framing()); !ok) return std::unexpected(ok.error());
     state.must_allocate = declares_must_allocate(state.framing());
     return state;
 }

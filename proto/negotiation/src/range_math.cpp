@@ -73,20 +73,32 @@ std::optional<std::uint64_t> first_at_least(const SizeSet& s, std::uint64_t valu
 
 std::uint64_t last_member(const SizeSet& s) { return s.min + (s.max - s.min) / s.step * s.step; }
 
+std::uint64_t Scale::apply(std::uint64_t size) const {
+    const Int128 v = static_cast<Int128>(size) * numerator / denominator + margin;
+    return v > static_cast<Int128>(UINT64_MAX) ? UINT64_MAX : static_cast<std::uint64_t>(v);
+}
+
 Scale to_scale(const proto::Compression& c) {
     return {c.ratio_numerator, c.ratio_denominator == 0 ? 1u : c.ratio_denominator, c.ratio_constant_margin};
 }
 
 Scale compose(const Scale& first, const Scale& then) {
     // (s*n1/d1 + m1)*n2/d2 + m2 = s*n1*n2/(d1*d2) + m1*n2/d2 + m2, reduced so chains stay small.
+    // Terms stay <= 2^32 (to_scale, and the clamp below), so the products are exact in 64 bits;
+    // a ratio still wider than 32 bits after reduction is scaled down (approximated, never wrapped).
     std::uint64_t num = first.numerator * then.numerator;
     std::uint64_t den = first.denominator * then.denominator;
-    const std::uint64_t g = std::gcd(num, den);
-    if (g > 1) {
+    if (const std::uint64_t g = std::gcd(num, den); g > 1) {
         num /= g;
         den /= g;
     }
-    return {num, den == 0 ? 1 : den, first.margin * then.numerator / then.denominator + then.margin};
+    while (num > 0xFFFFFFFF || den > 0xFFFFFFFF) {
+        num = (num + 1) / 2;
+        den = (den + 1) / 2;
+    }
+    Int128 margin = static_cast<Int128>(first.margin) * then.numerator / then.denominator + then.margin;
+    if (margin > 0xFFFFFFFF) margin = 0xFFFFFFFF;
+    return {num, den == 0 ? 1 : den, static_cast<std::uint64_t>(margin)};
 }
 
 std::optional<SizeSet> unscale(const SizeSet& at_pin, const Scale& scale) {

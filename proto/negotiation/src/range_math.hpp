@@ -35,7 +35,8 @@ struct Scale {
     std::uint64_t denominator = 1;
     std::uint64_t margin = 0;
     [[nodiscard]] bool is_identity() const { return numerator == denominator && margin == 0; }
-    [[nodiscard]] std::uint64_t apply(std::uint64_t size) const { return size * numerator / denominator + margin; }
+    // Saturates at 2^64-1 instead of wrapping (callers clamp to ULONG).
+    [[nodiscard]] std::uint64_t apply(std::uint64_t size) const;
     friend bool operator==(const Scale&, const Scale&) = default;
 };
 Scale to_scale(const proto::Compression& c);
