@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
@@ -75,23 +76,37 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     auto client = connect_or_report(global);
     if (!client) return kExitError;
 
-    auto stream = client->open_stream(*pin);
-    if (!stream) return report_error("open stream of " + o.pin, stream.error());
-    // The pin and the pin feeding it must run for frames to flow; remember what we started.
-    std::vector<proto::PinRef> started;
+    // Frames flow once the pin's pipe runs: its allocator exists from ACQUIRE on (so the stream
+    // can be opened then), and the pin feeding it must run too. Remember what we started.
     auto filters = client->list();
     if (!filters) return report_error("list", filters.error());
-    std::vector<proto::PinRef> to_run{*pin};
+    std::optional<proto::PinRef> peer;
     for (const auto& f : *filters)
         for (const auto& p : f.pins)
-            if (f.id == pin->filter && p.id == pin->pin && p.connected_to)
-                if (auto peer = wire::parse_pin_ref(*p.connected_to)) to_run.insert(to_run.begin(), *peer);
-    for (const auto& r : to_run) {
+            if (f.id == pin->filter && p.id == pin->pin && p.connected_to) peer = wire::parse_pin_ref(*p.connected_to);
+    std::vector<proto::PinRef> started;
+    auto start = [&](const proto::PinRef& r, proto::PinState target) -> Result<void> {
         auto state = client->connection_state(r);
-        if (state && state->state == proto::PinState::Run) continue;
-        if (auto s = client->set_state(r, proto::PinState::Run); !s) return report_error("run " + r.to_string(), s.error());
-        started.push_back(r);
+        if (state && static_cast<int>(state->state) >= static_cast<int>(target)) return {};
+        auto s = client->set_state(r, target);
+        if (!s) return std::unexpected(s.error());
+        if (std::ranges::find(started, r) == started.end()) started.push_back(r);
+        return {};
+    };
+    auto stop_started = [&] {
+        for (auto it = started.rbegin(); it != started.rend(); ++it) (void)client->set_state(*it, proto::PinState::Stop);
+    };
+    if (auto s = start(*pin, proto::PinState::Acquire); !s) return report_error("acquire " + o.pin, s.error());
+    auto stream = client->open_stream(*pin);
+    if (!stream) {
+        stop_started();
+        return report_error("open stream of " + o.pin, stream.error());
     }
+    for (const auto& r : {peer.value_or(*pin), *pin})
+        if (auto s = start(r, proto::PinState::Run); !s) {
+            stop_started();
+            return report_error("run " + r.to_string(), s.error());
+        }
 
     const bool tty = ::isatty(STDERR_FILENO) == 1 && !global.json;
     const auto timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
@@ -116,7 +131,7 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
         draw_progress(static_cast<unsigned>(written.size()), o.count);
         std::cerr << "\n";
     }
-    for (auto it = started.rbegin(); it != started.rend(); ++it) (void)client->set_state(*it, proto::PinState::Stop);
+    stop_started();
 
     if (global.json) {
         print_json({{"pin", o.pin}, {"frames", written}});

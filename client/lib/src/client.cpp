@@ -81,6 +81,23 @@ Result<proto::PinState> Client::set_state(const proto::PinRef& pin, proto::PinSt
     return reply->state;
 }
 
+Result<void> Client::wait_until_committed(const proto::PinRef& pin, Timeout timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (auto s = connection_->subscribe(); !s) return s;
+    for (;;) {
+        // Checked after subscribing, so a commit in between is not missed.
+        auto state = connection_state(pin);
+        if (!state) return std::unexpected(state.error());
+        if (state->committed) return {};
+        auto left = std::chrono::duration_cast<Timeout>(deadline - std::chrono::steady_clock::now());
+        if (left <= Timeout::zero())
+            return fail(Errc::Timeout, "no allocator was committed for " + pin.to_string() + " within " +
+                                           std::to_string(timeout.count()) + " ms (is ksim-graphmgr running?)");
+        auto event = connection_->next_event(left);
+        if (!event && event.error().code != Errc::Timeout) return std::unexpected(event.error());
+    }
+}
+
 Result<void> Client::commit(const wire::CommitRequest& request) {
     auto reply = call<wire::EmptyReply>(request);
     if (!reply) return std::unexpected(reply.error());

@@ -53,6 +53,11 @@ public:
     // Walks STOP/ACQUIRE/PAUSE/RUN one step at a time; returns the state reached.
     Result<proto::PinState> set_state(const proto::PinRef& pin, proto::PinState state);
 
+    // Waits until an allocator decision covers `pin` (the graph manager committed it): subscribes
+    // to events and re-checks on each one. Consumes events from the connection's queue.
+    // Errors: Timeout, Disconnected, NotFound.
+    Result<void> wait_until_committed(const proto::PinRef& pin, Timeout timeout);
+
     // Graph-manager role only (PermissionDenied otherwise).
     Result<void> commit(const wire::CommitRequest& request);
 

@@ -1,0 +1,126 @@
+// ksimctl's online commands as a user runs them: against no daemon (clear message, exit 1) and
+// against a real ksimd (JSON list, capture writing PPM images).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_daemon.hpp"
+#include "ksim/client/client.hpp"
+#include "ksim/proto/memory_types.hpp"
+#include "ksimd_process.hpp"
+
+namespace ksim::client {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct CommandRun {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr
+};
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+CommandRun ksimctl(const std::filesystem::path& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), KSIM_KSIMCTL_PATH);
+    const auto log = dir / "ksimctl.out";
+    std::filesystem::remove(log);
+    auto child = test::ChildProcess::spawn(args, log);
+    auto status = child.wait(60s);
+    CommandRun r;
+    r.output = read_file(log);
+    if (status && WIFEXITED(*status)) r.exit_code = WEXITSTATUS(*status);
+    return r;
+}
+
+TEST(Ksimctl_NoDaemon, EveryOnlineCommandExitsOneSayingItCannotConnect) {
+    auto dir = test::make_temp_dir("ksimctl-absent");
+    const std::string socket = (dir / "ksimd.sock").string();
+    const std::vector<std::vector<std::string>> commands{{"status"}, {"list"},   {"props", "a.b"},
+                                                         {"graph"},  {"ledger"}, {"state", "a.b", "RUN"}};
+    for (const auto& cmd : commands) {
+        auto args = cmd;
+        args.insert(args.end(), {"--socket", socket});
+        auto r = ksimctl(dir, args);
+        EXPECT_EQ(r.exit_code, 1) << cmd[0] << ": " << r.output;
+        EXPECT_NE(r.output.find("cannot connect to ksimd at " + socket), std::string::npos) << cmd[0] << ": " << r.output;
+    }
+    std::filesystem::remove_all(dir);
+}
+
+class KsimctlDaemonTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        daemon_ = std::make_unique<test::KsimdProcess>(std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json");
+        ASSERT_TRUE(daemon_->ready()) << daemon_->log();
+    }
+    void TearDown() override {
+        if (!daemon_) return;
+        auto status = daemon_->stop();
+        ASSERT_TRUE(status);
+        EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon_->log();
+    }
+    CommandRun run(std::vector<std::string> args) {
+        args.insert(args.end(), {"--socket", daemon_->socket_path()});
+        return ksimctl(daemon_->dir(), std::move(args));
+    }
+    std::unique_ptr<test::KsimdProcess> daemon_;
+};
+
+TEST_F(KsimctlDaemonTest, ListJson_NamesEveryPinWithItsState) {
+    auto r = run({"list", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto filters = nlohmann::json::parse(r.output);
+    std::set<std::string> pins;
+    for (const auto& f : filters)
+        for (const auto& p : f["pins"]) {
+            pins.insert(f["id"].get<std::string>() + "." + p["id"].get<std::string>());
+            EXPECT_EQ(p["state"], "STOP");
+        }
+    EXPECT_EQ(pins, (std::set<std::string>{"camera.capture", "viewer.input"}));
+}
+
+TEST_F(KsimctlDaemonTest, Props_UnknownPinExitsOne) {
+    auto r = run({"props", "camera.nope"});
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("camera.nope"), std::string::npos) << r.output;
+}
+
+TEST_F(KsimctlDaemonTest, Capture_WritesPpmImagesOfTheDemoCamera) {
+    {
+        ConnectOptions o;
+        o.socket_path = daemon_->socket_path();
+        o.role = wire::Role::GraphManager;
+        auto gm = Client::connect(o);
+        ASSERT_TRUE(gm) << gm.error().message;
+        wire::CommitRequest commit;
+        commit.connections = {{{"camera", "capture"}, {"viewer", "input"}}};
+        commit.decision = {wire::AllocatorKind::User, {"viewer", "input"}, proto::memory_type::kUser, 3110400, 2, 0};
+        ASSERT_TRUE(gm->commit(commit));
+    }
+    const auto out = daemon_->dir() / "frames";
+    auto r = run({"capture", "viewer.input", "--count", "2", "--out", out.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.output << "\n" << daemon_->log();
+    for (const char* name : {"frame-0000.ppm", "frame-0001.ppm"}) {
+        const std::string ppm = read_file(out / name);
+        const std::string header = "P6\n1920 1080\n255\n";
+        ASSERT_EQ(ppm.size(), header.size() + 1920u * 1080u * 3u) << name;
+        EXPECT_EQ(ppm.substr(0, header.size()), header);
+        EXPECT_NE(r.output.find(name), std::string::npos) << "capture prints the paths it wrote";
+    }
+    // The camera draws moving content: two frames are not the same picture.
+    EXPECT_NE(read_file(out / "frame-0000.ppm"), read_file(out / "frame-0001.ppm"));
+}
+
+}  // namespace
+}  // namespace ksim::client

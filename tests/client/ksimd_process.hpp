@@ -1,0 +1,70 @@
+// The real ksimd binary in a child process for one test: its own temp directory, socket, runtime
+// directory and NOTIFY_SOCKET. Readiness is its READY=1 notification or a successful connect,
+// waited for with poll() and a deadline (never a sleep). stop() sends SIGTERM and reaps it; the
+// destructor SIGKILLs a daemon a failed test left running and removes the directory.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ksim/shm/unique_fd.hpp"
+
+namespace ksim::client::test {
+
+// Names in /dev/shm now (memfd regions must never add any).
+std::set<std::string> dev_shm_entries();
+
+// A child process that can be waited for with a timeout (pidfd + poll).
+class ChildProcess {
+public:
+    // fork + exec `argv` with stdout/stderr to `log` (appended); extra environment entries "K=V".
+    static ChildProcess spawn(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                              const std::vector<std::string>& env = {});
+    ChildProcess() = default;
+    ChildProcess(ChildProcess&& other) noexcept;
+    ChildProcess& operator=(ChildProcess&& other) noexcept;
+    ~ChildProcess();  // SIGKILL + reap if still running
+
+    // The wait status once it exited, nullopt on timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    [[nodiscard]] bool running() const { return pid_ > 0; }
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    [[nodiscard]] int pidfd() const { return pidfd_.get(); }
+
+private:
+    void kill_and_reap() noexcept;
+    pid_t pid_ = -1;
+    shm::UniqueFd pidfd_;
+};
+
+class KsimdProcess {
+public:
+    // Starts ksimd on `config` and waits until it accepts connections (or fails the test's
+    // expectations: check ready()).
+    explicit KsimdProcess(const std::string& config, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    ~KsimdProcess();
+
+    [[nodiscard]] bool ready() const { return ready_; }
+    [[nodiscard]] const std::string& socket_path() const { return socket_; }
+    [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+    // ksimd's log so far (for failure messages).
+    [[nodiscard]] std::string log() const;
+
+    // SIGTERM, then the exit status (nullopt when it did not exit within `timeout`).
+    std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+private:
+    std::filesystem::path dir_;
+    std::string socket_;
+    shm::UniqueFd notify_;
+    ChildProcess child_;
+    bool ready_ = false;
+};
+
+}  // namespace ksim::client::test
