@@ -24,7 +24,8 @@ constexpr std::size_t kConnections = 10'000;
 
 proto::FramingItem item(proto::Guid memory, std::uint32_t frames, std::uint32_t min, std::uint32_t max,
                         proto::RequirementFlags extra = proto::RequirementFlags::None) {
-    auto f = proto::make_simple_framing(memory, proto::RequirementFlags::PreferencesOnly | extra, frames, 0x3F, min, max);
+    auto f = proto::make_simple_framing(memory, proto::RequirementFlags::PreferencesOnly | extra, frames,
+                                        0x3F, min, max);
     return f.items[0];
 }
 
@@ -59,18 +60,22 @@ Graph synthetic_graph() {
         const std::uint32_t size = 4096u * (1 + static_cast<std::uint32_t>(i % 64));
         switch (i % 4) {
             case 0: {  // kernel chain, vendor DMA selected
-                auto out = make_pin("cam" + n + ".out", D::Out, H::Kernel, item(mt::kKernelNonPaged, 4, size, size));
+                auto out =
+                    make_pin("cam" + n + ".out", D::Out, H::Kernel, item(mt::kKernelNonPaged, 4, size, size));
                 out.allocator = dma;
                 g.pins.push_back(std::move(out));
-                g.pins.push_back(make_pin("chk" + n + ".in", D::In, H::Kernel, item(mt::kDontCare, 2, 0, 0xFFFFFFFFu)));
+                g.pins.push_back(
+                    make_pin("chk" + n + ".in", D::In, H::Kernel, item(mt::kDontCare, 2, 0, 0xFFFFFFFFu)));
                 g.connections.push_back({"cam" + n + ".out", "chk" + n + ".in"});
                 break;
             }
             case 1: {  // user-mode client: vendor rejected by the mode rule
-                auto out = make_pin("cam" + n + ".out", D::Out, H::Kernel, item(mt::kKernelNonPaged, 4, size, size));
+                auto out =
+                    make_pin("cam" + n + ".out", D::Out, H::Kernel, item(mt::kKernelNonPaged, 4, size, size));
                 out.allocator = dma;
                 g.pins.push_back(std::move(out));
-                g.pins.push_back(make_pin("app" + n + ".in", D::In, H::User, item(mt::kDontCare, 2, 0, 0xFFFFFFFFu)));
+                g.pins.push_back(
+                    make_pin("app" + n + ".in", D::In, H::User, item(mt::kDontCare, 2, 0, 0xFFFFFFFFu)));
                 g.connections.push_back({"cam" + n + ".out", "app" + n + ".in"});
                 break;
             }
@@ -80,16 +85,21 @@ Graph synthetic_graph() {
                 out.direction = D::Out;
                 out.legacy_framing = proto::AllocatorFraming{0x2, proto::PoolType::NonPaged, 3, size, 0x3, 0};
                 g.pins.push_back(std::move(out));
-                g.pins.push_back(make_pin("snk" + n + ".in", D::In, H::Kernel, item(mt::kKernelNonPaged, 2, 0, 0xFFFFFFFFu)));
+                g.pins.push_back(make_pin("snk" + n + ".in", D::In, H::Kernel,
+                                          item(mt::kKernelNonPaged, 2, 0, 0xFFFFFFFFu)));
                 g.connections.push_back({"old" + n + ".out", "snk" + n + ".in"});
                 break;
             }
             default: {  // in-place chain: two connections, one pipe
                 const auto ip = proto::RequirementFlags::InPlaceModifier;
-                g.pins.push_back(make_pin("src" + n + ".out", D::Out, H::Kernel, item(mt::kKernelNonPaged, 3, size, size)));
-                g.pins.push_back(make_pin("ovl" + n + ".in", D::In, H::Kernel, item(mt::kDontCare, 3, 0, 0xFFFFFFFFu, ip)));
-                g.pins.push_back(make_pin("ovl" + n + ".out", D::Out, H::Kernel, item(mt::kDontCare, 3, 0, 0xFFFFFFFFu, ip)));
-                g.pins.push_back(make_pin("end" + n + ".in", D::In, H::Kernel, item(mt::kDontCare, 3, 0, 0xFFFFFFFFu)));
+                g.pins.push_back(make_pin("src" + n + ".out", D::Out, H::Kernel,
+                                          item(mt::kKernelNonPaged, 3, size, size)));
+                g.pins.push_back(make_pin("ovl" + n + ".in", D::In, H::Kernel,
+                                          item(mt::kDontCare, 3, 0, 0xFFFFFFFFu, ip)));
+                g.pins.push_back(make_pin("ovl" + n + ".out", D::Out, H::Kernel,
+                                          item(mt::kDontCare, 3, 0, 0xFFFFFFFFu, ip)));
+                g.pins.push_back(
+                    make_pin("end" + n + ".in", D::In, H::Kernel, item(mt::kDontCare, 3, 0, 0xFFFFFFFFu)));
                 g.connections.push_back({"src" + n + ".out", "ovl" + n + ".in"});
                 g.connections.push_back({"ovl" + n + ".out", "end" + n + ".in"});
                 g.in_place.push_back({"ovl" + n + ".in", "ovl" + n + ".out"});
@@ -135,7 +145,8 @@ void BM_Baseline(benchmark::State& state) {
                 const auto& it = p->framing->items.front();
                 f.frames = std::max(f.frames, it.frames);
                 f.alignment_mask |= it.file_alignment;
-                f.frame_size = std::max(f.frame_size, std::min(it.framing_range.range.max_frame_size, 1u << 24));
+                f.frame_size =
+                    std::max(f.frame_size, std::min(it.framing_range.range.max_frame_size, 1u << 24));
             }
             out.push_back(f);
         }

@@ -2,7 +2,6 @@
 // Exit 0 when every connection is satisfied, 3 when one fails, 2 for an invalid config.
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -24,8 +23,13 @@ int report_invalid(const proto::Diagnostics& diagnostics, bool json) {
     if (json) {
         nlohmann::json all = nlohmann::json::array();
         for (const auto& d : diagnostics)
-            all.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"pointer", d.pointer},
-                           {"rule", d.rule}, {"message", d.message}, {"hint", d.hint}});
+            all.push_back({{"file", d.file},
+                           {"line", d.line},
+                           {"column", d.column},
+                           {"pointer", d.pointer},
+                           {"rule", d.rule},
+                           {"message", d.message},
+                           {"hint", d.hint}});
         std::cout << all.dump(2) << "\n";
     } else {
         for (const auto& d : diagnostics) std::cerr << d.to_string() << " [" << d.rule << "]\n";
@@ -53,10 +57,12 @@ int run_negotiate(const NegotiateOptions& opt, bool json) {
 
 void add_negotiate_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto* cmd = app.add_subcommand(
-        "negotiate", "Negotiate allocators for a topology offline (exit 0 satisfied, 3 a connection fails, 2 invalid)");
+        "negotiate",
+        "Negotiate allocators for a topology offline (exit 0 satisfied, 3 a connection fails, 2 invalid)");
     auto opt = std::make_shared<NegotiateOptions>();
     cmd->add_option("file", opt->file, "Topology JSON file")->required();
-    auto* explain = cmd->add_flag("--explain", opt->explain, "Explain every decision and rejection in plain language");
+    auto* explain =
+        cmd->add_flag("--explain", opt->explain, "Explain every decision and rejection in plain language");
     auto* dot = cmd->add_flag("--dot", opt->dot, "Print a Graphviz graph of the decisions");
     explain->excludes(dot);
     cmd->callback([opt, &global, &exit_code] { exit_code = run_negotiate(*opt, global.json); });

@@ -21,7 +21,8 @@ inline constexpr std::uint32_t kMax = 0xFFFFFFFFu;
 // DECLARE_SIMPLE_FRAMING_EX-shaped item: full physical range, optimal min..max.
 inline FramingItem simple(proto::Guid memory, std::uint32_t frames, std::uint32_t min, std::uint32_t max,
                           std::uint32_t align = 0,
-                          RequirementFlags flags = RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly) {
+                          RequirementFlags flags = RequirementFlags::SystemMemory |
+                                                   RequirementFlags::PreferencesOnly) {
     return proto::make_simple_framing(memory, flags, frames, align, min, max).items[0];
 }
 
@@ -72,7 +73,8 @@ inline PinInput uin(std::string id, std::vector<FramingItem> items) {
 }
 
 // A kernel-mode vendor DMA allocator like the shipped configs' vendor_dma.
-inline proto::VendorAllocatorCaps vendor(std::string name, proto::Guid memory = kVendorDma, std::uint32_t max_frames = 8) {
+inline proto::VendorAllocatorCaps vendor(std::string name, proto::Guid memory = kVendorDma,
+                                         std::uint32_t max_frames = 8) {
     proto::VendorAllocatorCaps caps;
     caps.name = std::move(name);
     caps.memory_type = memory;

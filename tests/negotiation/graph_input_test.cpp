@@ -10,7 +10,8 @@ namespace ksim::negotiation::test {
 namespace {
 
 Graph good() {
-    return link(kout("cam.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}));
+    return link(kout("cam.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
+                kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}));
 }
 
 void expect_invalid(const Graph& g, std::string_view fragment) {
@@ -65,10 +66,13 @@ TEST(NegotiationGraph_EmptyGraph, NegotiatesToNoRecords) {
 }
 
 TEST(NegotiationGraph_SameInput, GivesByteIdenticalJson) {
-    const Graph g = chain(with_allocator(kout("a.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("dma")),
-                          kin("f.in", {with_flags(simple(mt::kDontCare, 2, 0, kMax), proto::RequirementFlags::InPlaceModifier)}),
-                          kout("f.out", {with_flags(simple(mt::kDontCare, 2, 0, kMax), proto::RequirementFlags::InPlaceModifier)}),
-                          uin("app.in", {}));
+    const Graph g =
+        chain(with_allocator(kout("a.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("dma")),
+              kin("f.in",
+                  {with_flags(simple(mt::kDontCare, 2, 0, kMax), proto::RequirementFlags::InPlaceModifier)}),
+              kout("f.out",
+                   {with_flags(simple(mt::kDontCare, 2, 0, kMax), proto::RequirementFlags::InPlaceModifier)}),
+              uin("app.in", {}));
     const std::string first = to_json(*negotiate(g)).dump(2);
     for (int i = 0; i < 3; ++i) EXPECT_EQ(to_json(*negotiate(g)).dump(2), first);
 }

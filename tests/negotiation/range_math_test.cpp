@@ -1,7 +1,7 @@
 // Stepped range intersection and compression arithmetic (the engine's private math).
-#include <gtest/gtest.h>
-
 #include "range_math.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ksim::negotiation::detail {
 namespace {
@@ -12,7 +12,9 @@ TEST(RangeMath_Intersect, OverlappingUnitSteps_GiveTheOverlap) {
     EXPECT_EQ(*r, (SizeSet{4096, 8000, 1}));
 }
 
-TEST(RangeMath_Intersect, DisjointBounds_GiveNothing) { EXPECT_FALSE(intersect({1000, 2000, 1}, {4096, 8192, 4096})); }
+TEST(RangeMath_Intersect, DisjointBounds_GiveNothing) {
+    EXPECT_FALSE(intersect({1000, 2000, 1}, {4096, 8192, 4096}));
+}
 
 TEST(RangeMath_Intersect, DifferentSteppings_MeetAtCommonMultiples) {
     auto r = intersect({1000, 9000, 1000}, {1500, 9000, 1500});
@@ -29,7 +31,9 @@ TEST(RangeMath_Intersect, OffsetSteppings_SolveTheCongruence) {
     EXPECT_EQ(r->max, 95u);
 }
 
-TEST(RangeMath_Intersect, EvenAndOddSteppings_NeverMeet) { EXPECT_FALSE(intersect({1000, 2000, 2}, {1001, 1999, 2})); }
+TEST(RangeMath_Intersect, EvenAndOddSteppings_NeverMeet) {
+    EXPECT_FALSE(intersect({1000, 2000, 2}, {1001, 1999, 2}));
+}
 
 TEST(RangeMath_Intersect, SingleSizeInsideAStepping_IsKept) {
     auto r = intersect({4096, 4096, 1}, {0, 65536, 1024});
@@ -37,7 +41,9 @@ TEST(RangeMath_Intersect, SingleSizeInsideAStepping_IsKept) {
     EXPECT_EQ(*r, (SizeSet{4096, 4096, 1}));
 }
 
-TEST(RangeMath_Intersect, SingleSizeOffTheStepping_IsRejected) { EXPECT_FALSE(intersect({4000, 4000, 1}, {0, 65536, 1024})); }
+TEST(RangeMath_Intersect, SingleSizeOffTheStepping_IsRejected) {
+    EXPECT_FALSE(intersect({4000, 4000, 1}, {0, 65536, 1024}));
+}
 
 TEST(RangeMath_ToSizeSet, ZeroSteppingAndZeroRange_AreNormalised) {
     EXPECT_EQ(to_size_set({230400, 230400, 0}), (SizeSet{230400, 230400, 1}));
@@ -66,7 +72,9 @@ TEST(RangeMath_Unscale, DoublingOutput_HalvesTheAllowedInput) {
     EXPECT_EQ(r->max, 200u);
 }
 
-TEST(RangeMath_Unscale, MarginLargerThanTheRange_GivesNothing) { EXPECT_FALSE(unscale({0, 10, 1}, Scale{1, 1, 20})); }
+TEST(RangeMath_Unscale, MarginLargerThanTheRange_GivesNothing) {
+    EXPECT_FALSE(unscale({0, 10, 1}, Scale{1, 1, 20}));
+}
 
 TEST(RangeMath_Unscale, UnitRatioWithMargin_KeepsTheStepping) {
     auto r = unscale({1024, 8192, 1024}, Scale{1, 1, 24});

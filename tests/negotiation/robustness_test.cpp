@@ -46,8 +46,9 @@ PinInput random_pin(Random& r, std::string id, PinDirection dir) {
     PinInput p = pin(std::move(id), dir, r.coin() ? PinHosting::Kernel : PinHosting::User, std::move(items),
                      {r.pick({0, 1, 2, kMax}), r.pick({0, 1, 3, kMax}), r.pick({0, 1, kMax})});
     if (p.framing && r.pick({0, 0, 1})) {
-        p.legacy_framing = proto::AllocatorFraming{r.pick({0, 2, 0xFFFFFFFF}), proto::PoolType::Paged, r.pick({0, 3}),
-                                                   r.pick({0, 4096, kMax}), r.pick({0, 3}), 0};
+        p.legacy_framing =
+            proto::AllocatorFraming{r.pick({0, 2, 0xFFFFFFFF}), proto::PoolType::Paged, r.pick({0, 3}),
+                                    r.pick({0, 4096, kMax}),    r.pick({0, 3}),         0};
         p.framing.reset();
     }
     if (r.coin()) {
@@ -110,7 +111,8 @@ TEST(NegotiationRobustness, InvertedRangeFromTheProtocol_IsAnError) {
     g.pins[0].framing->items[0].physical_range = {8192, 4096, 1};
     auto r = negotiate(g);
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("PhysicalRange min 8192 > max 4096"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("PhysicalRange min 8192 > max 4096"), std::string::npos)
+        << r.error().message;
 }
 
 }  // namespace

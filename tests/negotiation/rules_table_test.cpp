@@ -21,9 +21,9 @@ using RF = proto::RequirementFlags;
 
 struct Expect {
     Status status = Status::Satisfied;
-    std::string allocator;            // "name@pin"; "" when failed
-    std::string memory;               // memory type label of the allocator
-    ResultFraming framing{};          // checked when satisfied
+    std::string allocator;              // "name@pin"; "" when failed
+    std::string memory;                 // memory type label of the allocator
+    ResultFraming framing{};            // checked when satisfied
     std::vector<std::string> rejected;  // per candidate not selected: "name@pin:rule,rule"
     std::vector<std::string> notes;     // rule ids of the notes, in order
     std::string failure;                // failure rule
@@ -39,7 +39,9 @@ struct Case {
     Expect expect;
 };
 
-std::string who(const AllocatorChoice& a) { return a.name + "@" + a.pin; }
+std::string who(const AllocatorChoice& a) {
+    return a.name + "@" + a.pin;
+}
 
 // Reused pins: an avshws-like kernel output at 4096 bytes and a don't-care kernel input.
 PinInput cam(std::vector<FramingItem> items = {simple(mt::kKernelNonPaged, 2, 4096, 4096)}) {
@@ -48,11 +50,15 @@ PinInput cam(std::vector<FramingItem> items = {simple(mt::kKernelNonPaged, 2, 40
 PinInput sink(std::vector<FramingItem> items = {simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly)}) {
     return kin("sink.in", std::move(items));
 }
-PinInput app_in() { return uin("app.in", {simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly)}); }
+PinInput app_in() {
+    return uin("app.in", {simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly)});
+}
 FramingItem in_place_dc(std::uint32_t frames = 2) {
     return with_flags(simple(mt::kDontCare, frames, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier);
 }
-FramingItem must(FramingItem item) { return with_flags(std::move(item), RF::MustAllocate); }
+FramingItem must(FramingItem item) {
+    return with_flags(std::move(item), RF::MustAllocate);
+}
 
 proto::VendorAllocatorCaps user_allocator(std::string name, proto::Guid memory) {
     auto caps = vendor(std::move(name), memory);
@@ -89,11 +95,15 @@ std::vector<Case> cases() {
         // --- 1. connection mode ---------------------------------------------------------------
         {"KernelConnection_SelectsValidVendorAllocator",
          [] { return link(with_allocator(cam(), vendor("dma")), sink()); },
-         {.allocator = "dma@cam.out", .memory = "VENDOR_DMA", .framing = k4096x2,
+         {.allocator = "dma@cam.out",
+          .memory = "VENDOR_DMA",
+          .framing = k4096x2,
           .rejected = {"default@sink.in:" + R(kVendorOverDefault)}}},
         {"UserModeConnection_RejectsKernelAllocator",
          [] { return link(with_allocator(cam(), vendor("dma")), app_in()); },
-         {.allocator = "user@cam.out", .memory = "USER", .framing = k4096x2,
+         {.allocator = "user@cam.out",
+          .memory = "USER",
+          .framing = k4096x2,
           .rejected = {"dma@cam.out:" + R(kKernelAllocatorOnUserConnection)}}},
         {"UserHostedUpstreamPin_SuppliesTheAllocator",
          [] {
@@ -107,51 +117,77 @@ std::vector<Case> cases() {
                          with_allocator(kin("render.in", {simple(mt::kKernelNonPaged, 4, 1024, 1024)}),
                                         user_allocator("ubuf", mt::kUser)));
          },
-         {.allocator = "user@app.out", .memory = "USER", .framing = {1024, 4, 0},
+         {.allocator = "user@app.out",
+          .memory = "USER",
+          .framing = {1024, 4, 0},
           .rejected = {"ubuf@render.in:" + R(kUpstreamUserPinAllocates)}}},
         {"KernelUpstreamUserDownstream_SelectsClientUserModeAllocator",
          [] { return link(cam(), with_allocator(app_in(), user_allocator("ubuf", mt::kUser))); },
-         {.allocator = "ubuf@app.in", .memory = "USER", .framing = k4096x2,
+         {.allocator = "ubuf@app.in",
+          .memory = "USER",
+          .framing = k4096x2,
           .rejected = {"user@cam.out:" + R(kVendorOverDefault)}}},
         {"KernelConnection_RejectsUserModeAllocator",
          [] { return link(with_allocator(cam(), user_allocator("ubuf", mt::kUser)), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2,
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"ubuf@cam.out:" + R(kUserAllocatorOnKernelConnection)}}},
         {"UserModeConnection_RejectsUserAllocatorOfKernelMemory",
          [] { return link(cam(), with_allocator(app_in(), user_allocator("ubuf", mt::kKernelNonPaged))); },
-         {.allocator = "user@cam.out", .memory = "USER", .framing = k4096x2,
+         {.allocator = "user@cam.out",
+          .memory = "USER",
+          .framing = k4096x2,
           .rejected = {"ubuf@app.in:" + R(kCapsMemoryType)}}},
 
         // --- 2. memory type walk ----------------------------------------------------------------
         {"MemoryWalk_TakesFirstUpstreamTypeTheDownstreamPinLists",
          [] {
-             return link(cam({simple(mt::kKernelPaged, 2, 4096, 4096), simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
-                         sink({simple(mt::kKernelNonPaged, 2, 0, kMax)}));
+             return link(
+                 cam({simple(mt::kKernelPaged, 2, 4096, 4096), simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
+                 sink({simple(mt::kKernelNonPaged, 2, 0, kMax)}));
          },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2}},
         {"MemoryWalk_UpstreamItemOrderBeatsDownstreamOrder",
          [] {
-             return link(cam({simple(mt::kKernelPaged, 2, 4096, 4096), simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
-                         sink({simple(mt::kKernelNonPaged, 2, 0, kMax), simple(mt::kKernelPaged, 2, 0, kMax)}));
+             return link(
+                 cam({simple(mt::kKernelPaged, 2, 4096, 4096), simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
+                 sink({simple(mt::kKernelNonPaged, 2, 0, kMax), simple(mt::kKernelPaged, 2, 0, kMax)}));
          },
          {.allocator = "default@sink.in", .memory = kPaged, .framing = k4096x2}},
         {"DontCareUpstream_TakesTheDownstreamType",
-         [] { return link(cam({simple(mt::kDontCare, 2, 0, kMax)}), sink({simple(mt::kKernelPaged, 2, 4096, 4096)})); },
+         [] {
+             return link(cam({simple(mt::kDontCare, 2, 0, kMax)}),
+                         sink({simple(mt::kKernelPaged, 2, 4096, 4096)}));
+         },
          {.allocator = "default@sink.in", .memory = kPaged, .framing = k4096x2}},
         {"AllPinsDontCare_DefaultAllocatorUsesNonPagedMemory",
          [] { return link(cam({simple(mt::kDontCare, 2, 4096, 4096)}), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kDontCareDefault)}}},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
+          .notes = {R(kDontCareDefault)}}},
         {"NoCommonMemoryType_GivesTwoAllocatorsAndOneCopy",
-         [] { return link(cam({simple(mt::kKernelPaged, 2, 4096, 4096)}), sink({simple(mt::kKernelNonPaged, 2, 0, kMax)})); },
-         {.allocator = "default@cam.out", .memory = kPaged, .framing = k4096x2, .notes = {R(kNoCommonMemoryType)},
-          .copies = 1, .copy_allocator = "default@sink.in"}},
+         [] {
+             return link(cam({simple(mt::kKernelPaged, 2, 4096, 4096)}),
+                         sink({simple(mt::kKernelNonPaged, 2, 0, kMax)}));
+         },
+         {.allocator = "default@cam.out",
+          .memory = kPaged,
+          .framing = k4096x2,
+          .notes = {R(kNoCommonMemoryType)},
+          .copies = 1,
+          .copy_allocator = "default@sink.in"}},
         {"ItemOnAnotherBus_IsSkipped",
          [] {
              return link(cam({on_bus(simple(mt::kKernelPaged, 2, 4096, 4096), proto::bus_type::kPci),
                               simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
                          sink());
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kBusMismatch)}}},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
+          .notes = {R(kBusMismatch)}}},
         {"ItemOnThePinsMediumBus_IsUsed",
          [] {
              PinInput up = cam({on_bus(simple(mt::kKernelPaged, 2, 4096, 4096), proto::bus_type::kPci),
@@ -163,7 +199,10 @@ std::vector<Case> cases() {
 
         // --- 3. frame size ----------------------------------------------------------------------
         {"HardRanges_IntersectAndTheLargestCommonSizeWins",
-         [] { return link(cam({hard(mt::kKernelNonPaged, 2, 1000, 8000)}), sink({hard(mt::kKernelNonPaged, 2, 4096, 16384)})); },
+         [] {
+             return link(cam({hard(mt::kKernelNonPaged, 2, 1000, 8000)}),
+                         sink({hard(mt::kKernelNonPaged, 2, 4096, 16384)}));
+         },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {8000, 2, 0}}},
         {"DisjointHardRanges_FailTheConnection",
          [] {
@@ -176,7 +215,9 @@ std::vector<Case> cases() {
              return link(with_allocator(cam({hard(mt::kKernelNonPaged, 4, 1000, 2000)}), vendor("dma")),
                          sink({hard(mt::kKernelNonPaged, 4, 4096, 8192, 4096)}));
          },
-         {.status = Status::Failed, .rejected = {"dma@cam.out:" + R(kPhysicalEmpty)}, .failure = R(kPhysicalEmpty)}},
+         {.status = Status::Failed,
+          .rejected = {"dma@cam.out:" + R(kPhysicalEmpty)},
+          .failure = R(kPhysicalEmpty)}},
         {"Steppings_IntersectToTheirCommonMultiples",
          [] {
              return link(cam({hard(mt::kKernelNonPaged, 2, 1000, 9000, 1000)}),
@@ -195,20 +236,31 @@ std::vector<Case> cases() {
              up.physical_range = {1000, 8000, 1};
              return link(cam({up}), sink({simple(mt::kKernelNonPaged, 2, 4000, 8000)}));
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {8000, 2, 0},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {8000, 2, 0},
           .notes = {R(kOptimalEmptyFallback)}}},
         {"OptimalRange_NarrowsTheHardRange",
          [] { return link(cam({simple(mt::kKernelNonPaged, 2, 2048, 4096)}), sink()); },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2}},
         {"UnboundedRanges_UseThePageSizedDefault",
          [] { return link(cam({simple(mt::kKernelNonPaged, 2, 0, kMax)}), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kDefaultFrameSize)}}},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
+          .notes = {R(kDefaultFrameSize)}}},
         {"MinimumAboveDefault_IsUsedAsIs",
          [] { return link(cam({simple(mt::kKernelNonPaged, 2, 65536, kMax)}), sink()); },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {65536, 2, 0}}},
         {"OutputCompression_AlongAnInPlaceChain_SizesFramesForTheLargestExpansion",
-         [] { return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 2, 1000, 1000)}), kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}), {in_place_dc()}, {2, 1, 0}); },
-         {.allocator = "default@f.in", .memory = kNonPaged, .framing = {2000, 2, 0},
+         [] {
+             return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 2, 1000, 1000)}),
+                                   kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}), {in_place_dc()},
+                                   {2, 1, 0});
+         },
+         {.allocator = "default@f.in",
+          .memory = kNonPaged,
+          .framing = {2000, 2, 0},
           .notes = {R(kInPlacePipe), R(kCompression)}}},
 
         // --- 4. frames and alignment ------------------------------------------------------------
@@ -216,24 +268,50 @@ std::vector<Case> cases() {
          [] { return link(cam(), sink({simple(mt::kDontCare, 6, 0, kMax)})); },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {4096, 6, 0}}},
         {"Frames_NoRequirementDefaultsToTwo",
-         [] { return link(cam({hard(mt::kKernelNonPaged, 0, 4096, 4096)}), sink({hard(mt::kDontCare, 0, 0, kMax)})); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kDefaultFrames)}}},
+         [] {
+             return link(cam({hard(mt::kKernelNonPaged, 0, 4096, 4096)}),
+                         sink({hard(mt::kDontCare, 0, 0, kMax)}));
+         },
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
+          .notes = {R(kDefaultFrames)}}},
         {"Alignment_TheStrictestMaskWins",
-         [] { return link(cam({simple(mt::kKernelNonPaged, 2, 4096, 4096, 0x3)}), sink({simple(mt::kDontCare, 2, 0, kMax, 0x3F)})); },
+         [] {
+             return link(cam({simple(mt::kKernelNonPaged, 2, 4096, 4096, 0x3)}),
+                         sink({simple(mt::kDontCare, 2, 0, kMax, 0x3F)}));
+         },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {4096, 2, 0x3F}}},
 
         // --- capability checks ------------------------------------------------------------------
         {"VendorWithTooFewFrames_IsRejected",
-         [] { return link(with_allocator(cam(), vendor("dma", kVendorDma, 8)), sink({simple(mt::kDontCare, 16, 0, kMax)})); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {4096, 16, 0},
+         [] {
+             return link(with_allocator(cam(), vendor("dma", kVendorDma, 8)),
+                         sink({simple(mt::kDontCare, 16, 0, kMax)}));
+         },
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {4096, 16, 0},
           .rejected = {"dma@cam.out:" + R(kCapsMaxFrames)}}},
         {"VendorWithTooSmallFrames_IsRejected",
-         [] { return link(with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.max_frame_size = 2048; })), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2,
+         [] {
+             return link(
+                 with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.max_frame_size = 2048; })),
+                 sink());
+         },
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"dma@cam.out:" + R(kCapsFrameSize)}}},
         {"VendorWithTooLargeMinimumFrame_IsRejected",
-         [] { return link(with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.min_frame_size = 8192; })), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2,
+         [] {
+             return link(
+                 with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.min_frame_size = 8192; })),
+                 sink());
+         },
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"dma@cam.out:" + R(kCapsFrameSize)}}},
         {"VendorWithLooserAlignment_IsRejected",
          [] {
@@ -241,83 +319,135 @@ std::vector<Case> cases() {
                                         tweak(vendor("dma"), [](auto& c) { c.alignment_mask = 0x3F; })),
                          sink());
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {4096, 2, 0xFFF},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {4096, 2, 0xFFF},
           .rejected = {"dma@cam.out:" + R(kCapsAlignment)}}},
         {"VendorMemoryTypeNoPinAccepts_IsRejected",
-         [] { return link(with_allocator(cam({hard(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("dma")), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2,
+         [] {
+             return link(with_allocator(cam({hard(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("dma")),
+                         sink());
+         },
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"dma@cam.out:" + R(kCapsMemoryType)}}},
         {"VendorOfTheWalkedMemoryType_IsSelectedWithoutPreferencesOnly",
          [] {
-             return link(with_allocator(cam({hard(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("dma", mt::kKernelNonPaged)),
+             return link(with_allocator(cam({hard(mt::kKernelNonPaged, 2, 4096, 4096)}),
+                                        vendor("dma", mt::kKernelNonPaged)),
                          sink());
          },
-         {.allocator = "dma@cam.out", .memory = kNonPaged, .framing = k4096x2,
+         {.allocator = "dma@cam.out",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"default@sink.in:" + R(kVendorOverDefault)}}},
         {"VendorWithoutContiguityOrScatterGather_IsRejected",
          [] {
-             return link(with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.contiguous = false; c.scatter_gather = false; })),
+             return link(with_allocator(cam(), tweak(vendor("dma"),
+                                                     [](auto& c) {
+                                                         c.contiguous = false;
+                                                         c.scatter_gather = false;
+                                                     })),
                          sink());
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2,
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"dma@cam.out:" + R(kCapsContiguity)}}},
         {"VendorWithTooFewScatterGatherEntries_IsRejected",
          [] {
              return link(with_allocator(cam({simple(mt::kKernelNonPaged, 2, 1u << 20, 1u << 20)}),
-                                        tweak(vendor("dma"), [](auto& c) {
-                                            c.contiguous = false;
-                                            c.max_sg_entries = 8;
-                                            c.max_segment_bytes = 65536;
-                                        })),
+                                        tweak(vendor("dma"),
+                                              [](auto& c) {
+                                                  c.contiguous = false;
+                                                  c.max_sg_entries = 8;
+                                                  c.max_segment_bytes = 65536;
+                                              })),
                          sink());
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {1u << 20, 2, 0},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {1u << 20, 2, 0},
           .rejected = {"dma@cam.out:" + R(kCapsContiguity)}}},
         {"ScatterGatherVendorWithEnoughEntries_IsSelected",
          [] {
              return link(with_allocator(cam({simple(mt::kKernelNonPaged, 2, 1u << 20, 1u << 20)}),
-                                        tweak(vendor("dma"), [](auto& c) {
-                                            c.contiguous = false;
-                                            c.max_sg_entries = 16;
-                                            c.max_segment_bytes = 65536;
-                                        })),
+                                        tweak(vendor("dma"),
+                                              [](auto& c) {
+                                                  c.contiguous = false;
+                                                  c.max_sg_entries = 16;
+                                                  c.max_segment_bytes = 65536;
+                                              })),
                          sink());
          },
-         {.allocator = "dma@cam.out", .memory = "VENDOR_DMA", .framing = {1u << 20, 2, 0},
+         {.allocator = "dma@cam.out",
+          .memory = "VENDOR_DMA",
+          .framing = {1u << 20, 2, 0},
           .rejected = {"default@sink.in:" + R(kVendorOverDefault)}}},
         {"VendorWhoseBoundaryIsSmallerThanAFrame_IsRejected",
-         [] { return link(with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.boundary = 2048; })), sink()); },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2,
+         [] {
+             return link(with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.boundary = 2048; })),
+                         sink());
+         },
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"dma@cam.out:" + R(kCapsBoundary)}}},
         {"VendorWithTooSmallPhysicalWindow_IsRejected",
          [] {
-             return link(with_allocator(cam(), tweak(vendor("dma"), [](auto& c) { c.physical_limit = c.physical_base + 8191; })),
-                         sink({simple(mt::kDontCare, 3, 0, kMax)}));
+             return link(
+                 with_allocator(
+                     cam(), tweak(vendor("dma"), [](auto& c) { c.physical_limit = c.physical_base + 8191; })),
+                 sink({simple(mt::kDontCare, 3, 0, kMax)}));
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {4096, 3, 0},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {4096, 3, 0},
           .rejected = {"dma@cam.out:" + R(kCapsPhysicalWindow)}}},
         {"VendorWithSeveralShortfalls_ReportsEveryOne",
          [] {
-             return link(with_allocator(cam({simple(mt::kKernelNonPaged, 2, 4096, 4096, 0x3)}),
-                                        tweak(vendor("dma", kVendorDma, 1), [](auto& c) { c.alignment_mask = 0; })),
-                         sink());
+             return link(
+                 with_allocator(cam({simple(mt::kKernelNonPaged, 2, 4096, 4096, 0x3)}),
+                                tweak(vendor("dma", kVendorDma, 1), [](auto& c) { c.alignment_mask = 0; })),
+                 sink());
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {4096, 2, 0x3},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {4096, 2, 0x3},
           .rejected = {"dma@cam.out:" + R(kCapsMaxFrames) + "," + R(kCapsAlignment)}}},
 
         // --- 5. in-place pipes --------------------------------------------------------------------
         {"InPlaceChain_SharesOneAllocatorAndOneSetOfFrames",
-         [] { return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 3, 614400, 614400)}), kin("sink.in", {simple(mt::kDontCare, 3, 0, kMax)}), {in_place_dc(3)}); },
-         {.allocator = "default@f.in", .memory = kNonPaged, .framing = {614400, 3, 0}, .notes = {R(kInPlacePipe)}}},
+         [] {
+             return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 3, 614400, 614400)}),
+                                   kin("sink.in", {simple(mt::kDontCare, 3, 0, kMax)}), {in_place_dc(3)});
+         },
+         {.allocator = "default@f.in",
+          .memory = kNonPaged,
+          .framing = {614400, 3, 0},
+          .notes = {R(kInPlacePipe)}}},
         {"InPlaceChain_SecondConnectionCarriesTheSameDecision",
-         [] { return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 3, 614400, 614400)}), kin("sink.in", {simple(mt::kDontCare, 3, 0, kMax)}), {in_place_dc(3)}); },
-         {.allocator = "default@f.in", .memory = kNonPaged, .framing = {614400, 3, 0}, .notes = {R(kInPlacePipe)},
+         [] {
+             return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 3, 614400, 614400)}),
+                                   kin("sink.in", {simple(mt::kDontCare, 3, 0, kMax)}), {in_place_dc(3)});
+         },
+         {.allocator = "default@f.in",
+          .memory = kNonPaged,
+          .framing = {614400, 3, 0},
+          .notes = {R(kInPlacePipe)},
           .connection = 1}},
         {"InPlaceFilterFeedingAUserPin_IsNotJoinedIntoAPipe",
-         [] { return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), app_in()); },
+         [] {
+             return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), app_in());
+         },
          // f.out's own framing is open-ended and nothing upstream reaches it: a separate pipe.
-         {.allocator = "user@f.out", .memory = "USER", .framing = k4096x2, .notes = {R(kDefaultFrameSize)},
-          .pipe = "pipe1", .connection = 1}},
+         {.allocator = "user@f.out",
+          .memory = "USER",
+          .framing = k4096x2,
+          .notes = {R(kDefaultFrameSize)},
+          .pipe = "pipe1",
+          .connection = 1}},
         {"TwoMustAllocatePinsInAPipe_SplitThePipe",
          [] {
              return in_place_chain(kout("src.out", {must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}),
@@ -325,24 +455,39 @@ std::vector<Case> cases() {
          },
          {.allocator = "default@src.out", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kPipeSplit)}}},
         {"TwoMustAllocatePinsOnOneConnection_GetTwoAllocatorsAndACopy",
-         [] { return link(cam({must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}), sink({must(simple(mt::kDontCare, 2, 0, kMax))})); },
-         {.allocator = "default@cam.out", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kTwoMustAllocate)},
-          .copies = 1, .copy_allocator = "default@sink.in"}},
+         [] {
+             return link(cam({must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}),
+                         sink({must(simple(mt::kDontCare, 2, 0, kMax))}));
+         },
+         {.allocator = "default@cam.out",
+          .memory = kNonPaged,
+          .framing = k4096x2,
+          .notes = {R(kTwoMustAllocate)},
+          .copies = 1,
+          .copy_allocator = "default@sink.in"}},
         {"InPlaceChainWithoutCommonMemory_SplitsAndCopies",
          [] {
              const FramingItem np = with_flags(simple(mt::kKernelNonPaged, 2, 0, kMax), RF::InPlaceModifier);
              return in_place_chain(kout("src.out", {simple(mt::kKernelPaged, 2, 4096, 4096)}),
                                    kin("sink.in", {simple(mt::kKernelNonPaged, 2, 0, kMax)}), {np});
          },
-         {.allocator = "default@src.out", .memory = kPaged, .framing = k4096x2,
-          .notes = {R(kPipeSplit), R(kNoCommonMemoryType)}, .copies = 1, .copy_allocator = "default@f.in"}},
+         {.allocator = "default@src.out",
+          .memory = kPaged,
+          .framing = k4096x2,
+          .notes = {R(kPipeSplit), R(kNoCommonMemoryType)},
+          .copies = 1,
+          .copy_allocator = "default@f.in"}},
         {"InPlaceChainWithConflictingHardRanges_SplitsInsteadOfFailing",
          [] {
              return in_place_chain(kout("src.out", {hard(mt::kKernelNonPaged, 2, 1000, 2000)}),
                                    kin("sink.in", {hard(mt::kKernelNonPaged, 2, 4096, 8192, 4096)}));
          },
-         {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {8192, 2, 0}, .notes = {R(kPipeSplit)},
-          .pipe = "pipe1", .connection = 1}},
+         {.allocator = "default@sink.in",
+          .memory = kNonPaged,
+          .framing = {8192, 2, 0},
+          .notes = {R(kPipeSplit)},
+          .pipe = "pipe1",
+          .connection = 1}},
 
         // --- 6. preference --------------------------------------------------------------------------
         {"MustAllocatePin_ItsOwnVendorAllocatorWins",
@@ -350,36 +495,63 @@ std::vector<Case> cases() {
              return link(with_allocator(cam(), vendor("up_dma")),
                          with_allocator(sink({must(simple(mt::kDontCare, 2, 0, kMax))}), vendor("sink_dma")));
          },
-         {.allocator = "sink_dma@sink.in", .memory = "VENDOR_DMA", .framing = k4096x2,
-          .rejected = {"up_dma@cam.out:" + R(kMustAllocateFirst), "default@sink.in:" + R(kVendorOverDefault)}}},
+         {.allocator = "sink_dma@sink.in",
+          .memory = "VENDOR_DMA",
+          .framing = k4096x2,
+          .rejected = {"up_dma@cam.out:" + R(kMustAllocateFirst),
+                       "default@sink.in:" + R(kVendorOverDefault)}}},
         {"MustAllocatePinWithoutVendor_HostsTheDefaultAllocator",
-         [] { return link(cam({must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}), with_allocator(sink(), vendor("sink_dma"))); },
-         {.allocator = "default@cam.out", .memory = kNonPaged, .framing = k4096x2,
+         [] {
+             return link(cam({must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}),
+                         with_allocator(sink(), vendor("sink_dma")));
+         },
+         {.allocator = "default@cam.out",
+          .memory = kNonPaged,
+          .framing = k4096x2,
           .rejected = {"sink_dma@sink.in:" + R(kMustAllocateFirst)}}},
         {"TwoValidVendors_TheUpstreamPinWins",
          [] {
-             return in_place_chain(with_allocator(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("src_dma")),
-                                   with_allocator(kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}), vendor("sink_dma")));
+             return in_place_chain(
+                 with_allocator(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
+                                vendor("src_dma")),
+                 with_allocator(kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}), vendor("sink_dma")));
          },
-         {.allocator = "src_dma@src.out", .memory = "VENDOR_DMA", .framing = k4096x2, .rejected = {"sink_dma@sink.in:" + R(kUpstreamFirst), "default@f.in:" + R(kVendorOverDefault)},
+         {.allocator = "src_dma@src.out",
+          .memory = "VENDOR_DMA",
+          .framing = k4096x2,
+          .rejected = {"sink_dma@sink.in:" + R(kUpstreamFirst), "default@f.in:" + R(kVendorOverDefault)},
           .notes = {R(kInPlacePipe)}}},
         {"InvalidUpstreamVendor_LetsTheDownstreamVendorWin",
          [] {
-             return in_place_chain(with_allocator(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("src_dma", kVendorDma, 1)),
-                                   with_allocator(kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}), vendor("sink_dma")));
+             return in_place_chain(
+                 with_allocator(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}),
+                                vendor("src_dma", kVendorDma, 1)),
+                 with_allocator(kin("sink.in", {simple(mt::kDontCare, 2, 0, kMax)}), vendor("sink_dma")));
          },
-         {.allocator = "sink_dma@sink.in", .memory = "VENDOR_DMA", .framing = k4096x2,
+         {.allocator = "sink_dma@sink.in",
+          .memory = "VENDOR_DMA",
+          .framing = k4096x2,
           .rejected = {"src_dma@src.out:" + R(kCapsMaxFrames), "default@f.in:" + R(kVendorOverDefault)},
           .notes = {R(kInPlacePipe)}}},
 
         // --- 7. legacy framing and missing framing ----------------------------------------------------
         {"LegacyFramingWithSystemMemory_IsConvertedToItsPoolType",
          [] { return link(legacy_out(0x2, proto::PoolType::Paged, 3, 4096, 0x3), sink()); },
-         {.allocator = "default@sink.in", .memory = kPaged, .framing = {4096, 3, 0x3}, .notes = {R(kLegacyConverted)}}},
+         {.allocator = "default@sink.in",
+          .memory = kPaged,
+          .framing = {4096, 3, 0x3},
+          .notes = {R(kLegacyConverted)}}},
         {"LegacyFramingWithoutSystemMemory_IsDeviceMemoryAndNeedsACopy",
-         [] { return link(legacy_out(0x0, proto::PoolType::NonPaged, 2, 4096, 0), sink({simple(mt::kKernelNonPaged, 2, 0, kMax)})); },
-         {.allocator = "default@cam.out", .memory = "DEVICE_UNKNOWN", .framing = k4096x2,
-          .notes = {R(kLegacyConverted), R(kNoCommonMemoryType)}, .copies = 1, .copy_allocator = "default@sink.in"}},
+         [] {
+             return link(legacy_out(0x0, proto::PoolType::NonPaged, 2, 4096, 0),
+                         sink({simple(mt::kKernelNonPaged, 2, 0, kMax)}));
+         },
+         {.allocator = "default@cam.out",
+          .memory = "DEVICE_UNKNOWN",
+          .framing = k4096x2,
+          .notes = {R(kLegacyConverted), R(kNoCommonMemoryType)},
+          .copies = 1,
+          .copy_allocator = "default@sink.in"}},
         {"PinWithoutFraming_IsTreatedAsDontCare",
          [] { return link(cam(), kin("sink.in", {})); },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = k4096x2, .notes = {R(kNoFraming)}}},
@@ -387,20 +559,29 @@ std::vector<Case> cases() {
         // --- framing transcribed from public driver samples (facts only) -------------------------
         {"AvshwsCaptureEditedToRgb24Qvga_FeedsAKernelSink",
          [] {
-             return link(cam({hard(mt::kKernelNonPaged, 2, 230400, 230400, 1, 0, RF::SystemMemory | RF::PreferencesOnly)}),
+             return link(cam({hard(mt::kKernelNonPaged, 2, 230400, 230400, 1, 0,
+                                   RF::SystemMemory | RF::PreferencesOnly)}),
                          sink());
          },
          {.allocator = "default@sink.in", .memory = kNonPaged, .framing = {230400, 2, 0}}},
         {"UsbAudioSampleZeroRange_UsesTheDefaultFrameSize",
          [] { return link(cam({simple(mt::kKernelNonPaged, 8, 0, 0, 0x3)}), app_in()); },
-         {.allocator = "user@cam.out", .memory = "USER", .framing = {4096, 8, 0x3}, .notes = {R(kDefaultFrameSize)}}},
+         {.allocator = "user@cam.out",
+          .memory = "USER",
+          .framing = {4096, 8, 0x3},
+          .notes = {R(kDefaultFrameSize)}}},
         {"KsMidiPinOpenRange_UsesTheDefaultFrameSize",
          [] { return link(cam({simple(mt::kKernelNonPaged, 8, 1, kMax)}), app_in()); },
-         {.allocator = "user@cam.out", .memory = "USER", .framing = {4096, 8, 0}, .notes = {R(kDefaultFrameSize)}}},
+         {.allocator = "user@cam.out",
+          .memory = "USER",
+          .framing = {4096, 8, 0},
+          .notes = {R(kDefaultFrameSize)}}},
     };
 }
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.name;
+}
 
 class RuleTable : public ::testing::TestWithParam<Case> {};
 

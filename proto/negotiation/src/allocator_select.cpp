@@ -14,7 +14,9 @@
 namespace ksim::negotiation::detail {
 namespace {
 
-std::string describe_choice(const AllocatorChoice& c) { return fmt::format("{} of {}", c.name, c.pin); }
+std::string describe_choice(const AllocatorChoice& c) {
+    return fmt::format("{} of {}", c.name, c.pin);
+}
 
 AllocatorChoice fallback_choice(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
                                 std::optional<std::size_t> must_pos) {
@@ -84,17 +86,19 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
         if (winner && i == *winner) continue;
         Candidate& loser = out.candidates[i];
         if (must_pos)
-            loser.reasons.push_back(make_finding(
-                rule::kMustAllocateFirst,
-                fmt::format("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used", describe_choice(loser.allocator),
-                            g.pins[plan.pins[*must_pos]].id(), describe_choice(chosen)),
-                {{"selected", describe_choice(chosen)}, {"must_allocate_pin", g.pins[plan.pins[*must_pos]].id()}}));
+            loser.reasons.push_back(
+                make_finding(rule::kMustAllocateFirst,
+                             fmt::format("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
+                                         describe_choice(loser.allocator), g.pins[plan.pins[*must_pos]].id(),
+                                         describe_choice(chosen)),
+                             {{"selected", describe_choice(chosen)},
+                              {"must_allocate_pin", g.pins[plan.pins[*must_pos]].id()}}));
         else
-            loser.reasons.push_back(make_finding(
-                rule::kUpstreamFirst,
-                fmt::format("{} could serve the pipe, but {} belongs to a pin further upstream",
-                            describe_choice(loser.allocator), describe_choice(chosen)),
-                {{"selected", describe_choice(chosen)}}));
+            loser.reasons.push_back(
+                make_finding(rule::kUpstreamFirst,
+                             fmt::format("{} could serve the pipe, but {} belongs to a pin further upstream",
+                                         describe_choice(loser.allocator), describe_choice(chosen)),
+                             {{"selected", describe_choice(chosen)}}));
     }
     for (Candidate& c : out.candidates) c.selected = c.reasons.empty();
     if (winner) {

@@ -58,7 +58,9 @@ std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t po
     return std::nullopt;
 }
 
-std::uint64_t round_up(std::uint64_t size, std::uint32_t mask) { return (size + mask) & ~std::uint64_t{mask}; }
+std::uint64_t round_up(std::uint64_t size, std::uint32_t mask) {
+    return (size + mask) & ~std::uint64_t{mask};
+}
 
 }  // namespace
 
@@ -71,29 +73,33 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
             if (!ctx.g.pins[p].kernel()) user_pins += (user_pins.empty() ? "" : ", ") + ctx.g.pins[p].id();
         return make_finding(
             rule::kKernelAllocatorOnUserConnection,
-            fmt::format("{} is a kernel-mode allocator and the connection is user mode ({} is hosted in user mode); "
-                        "kernel memory never reaches a user-mode pin, so InitializeAllocator is not called",
-                        who, user_pins),
-            {{"connection_mode", std::string("user")}, {"allocator_mode", std::string("kernel")},
+            fmt::format(
+                "{} is a kernel-mode allocator and the connection is user mode ({} is hosted in user mode); "
+                "kernel memory never reaches a user-mode pin, so InitializeAllocator is not called",
+                who, user_pins),
+            {{"connection_mode", std::string("user")},
+             {"allocator_mode", std::string("kernel")},
              {"user_hosted_pins", user_pins}},
             fmt::format("host {} in kernel mode to allow the vendor allocator {}", user_pins, caps.name));
     }
     if (ctx.plan.mode == ConnectionMode::Kernel && caps.mode == AllocatorMode::User)
-        return make_finding(rule::kUserAllocatorOnKernelConnection,
-                            fmt::format("{} is a user-mode allocator and every pin of the pipe is kernel-hosted; "
-                                        "a kernel pipe is served by a kernel-mode allocator",
-                                        who),
-                            {{"connection_mode", std::string("kernel")}, {"allocator_mode", std::string("user")}},
-                            fmt::format("declare {} with mode kernel", caps.name));
+        return make_finding(
+            rule::kUserAllocatorOnKernelConnection,
+            fmt::format("{} is a user-mode allocator and every pin of the pipe is kernel-hosted; "
+                        "a kernel pipe is served by a kernel-mode allocator",
+                        who),
+            {{"connection_mode", std::string("kernel")}, {"allocator_mode", std::string("user")}},
+            fmt::format("declare {} with mode kernel", caps.name));
     const PinState& upstream = ctx.g.pins[ctx.plan.pins.front()];
     if (ctx.plan.mode == ConnectionMode::User && !upstream.kernel() && provider_pos != 0)
-        return make_finding(rule::kUpstreamUserPinAllocates,
-                            fmt::format("{} belongs to a downstream pin, but the upstream pin {} is user-hosted and "
-                                        "supplies the allocator unconditionally (KsProxy input pins return "
-                                        "VFW_E_NO_ALLOCATOR)",
-                                        who, upstream.id()),
-                            {{"upstream_pin", upstream.id()}, {"upstream_hosting", std::string("user")}},
-                            fmt::format("offer {} on {} instead", caps.name, upstream.id()));
+        return make_finding(
+            rule::kUpstreamUserPinAllocates,
+            fmt::format("{} belongs to a downstream pin, but the upstream pin {} is user-hosted and "
+                        "supplies the allocator unconditionally (KsProxy input pins return "
+                        "VFW_E_NO_ALLOCATOR)",
+                        who, upstream.id()),
+            {{"upstream_pin", upstream.id()}, {"upstream_hosting", std::string("user")}},
+            fmt::format("offer {} on {} instead", caps.name, upstream.id()));
     return std::nullopt;
 }
 
@@ -106,25 +112,28 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
     if (caps.max_frames != 0 && f.frames > caps.max_frames)
         out.push_back(make_finding(
             rule::kCapsMaxFrames,
-            fmt::format("the pipe needs {} frames and {} can provide at most {}", f.frames, who, caps.max_frames),
+            fmt::format("the pipe needs {} frames and {} can provide at most {}", f.frames, who,
+                        caps.max_frames),
             {{"required_frames", std::uint64_t{f.frames}}, {"max_frames", std::uint64_t{caps.max_frames}}},
             fmt::format("raise max_frames of {} to >= {}", caps.name, f.frames)));
     if (f.frame_size < caps.min_frame_size || f.frame_size > caps.max_frame_size)
-        out.push_back(make_finding(
-            rule::kCapsFrameSize,
-            fmt::format("the pipe needs {}-byte frames and {} allocates {}..{} bytes", f.frame_size, who,
-                        caps.min_frame_size, caps.max_frame_size),
-            {{"frame_size", std::uint64_t{f.frame_size}}, {"allocator_min", std::uint64_t{caps.min_frame_size}},
-             {"allocator_max", std::uint64_t{caps.max_frame_size}}},
-            f.frame_size > caps.max_frame_size
-                ? fmt::format("raise max_frame_size of {} to >= {}", caps.name, f.frame_size)
-                : fmt::format("lower min_frame_size of {} to <= {}", caps.name, f.frame_size)));
+        out.push_back(
+            make_finding(rule::kCapsFrameSize,
+                         fmt::format("the pipe needs {}-byte frames and {} allocates {}..{} bytes",
+                                     f.frame_size, who, caps.min_frame_size, caps.max_frame_size),
+                         {{"frame_size", std::uint64_t{f.frame_size}},
+                          {"allocator_min", std::uint64_t{caps.min_frame_size}},
+                          {"allocator_max", std::uint64_t{caps.max_frame_size}}},
+                         f.frame_size > caps.max_frame_size
+                             ? fmt::format("raise max_frame_size of {} to >= {}", caps.name, f.frame_size)
+                             : fmt::format("lower min_frame_size of {} to <= {}", caps.name, f.frame_size)));
     if ((f.alignment_mask & ~caps.alignment_mask) != 0)
         out.push_back(make_finding(
             rule::kCapsAlignment,
-            fmt::format("the pipe needs {}-byte alignment (mask 0x{:X}) and {} aligns to {} bytes (mask 0x{:X})",
-                        std::uint64_t{f.alignment_mask} + 1, f.alignment_mask, who,
-                        std::uint64_t{caps.alignment_mask} + 1, caps.alignment_mask),
+            fmt::format(
+                "the pipe needs {}-byte alignment (mask 0x{:X}) and {} aligns to {} bytes (mask 0x{:X})",
+                std::uint64_t{f.alignment_mask} + 1, f.alignment_mask, who,
+                std::uint64_t{caps.alignment_mask} + 1, caps.alignment_mask),
             {{"required_alignment_mask", std::uint64_t{f.alignment_mask}},
              {"allocator_alignment_mask", std::uint64_t{caps.alignment_mask}}},
             fmt::format("raise the alignment of {} to mask >= 0x{:X}", caps.name, f.alignment_mask)));
@@ -142,8 +151,10 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
                 rule::kCapsContiguity,
                 fmt::format("a {}-byte frame needs {} scatter/gather entries of <= {} bytes; {} allows {}",
                             f.frame_size, needed, segment, who, caps.max_sg_entries),
-                {{"frame_size", std::uint64_t{f.frame_size}}, {"sg_entries_needed", needed},
-                 {"max_sg_entries", std::uint64_t{caps.max_sg_entries}}, {"max_segment_bytes", segment}},
+                {{"frame_size", std::uint64_t{f.frame_size}},
+                 {"sg_entries_needed", needed},
+                 {"max_sg_entries", std::uint64_t{caps.max_sg_entries}},
+                 {"max_segment_bytes", segment}},
                 fmt::format("raise max_sg_entries of {} to >= {}", caps.name, needed)));
     }
     if (caps.boundary != 0 && f.frame_size > caps.boundary)
@@ -161,8 +172,8 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
     if (needed_bytes > window)
         out.push_back(make_finding(
             rule::kCapsPhysicalWindow,
-            fmt::format("{} frames of {} bytes need {} bytes and the physical window of {} holds {}", f.frames,
-                        f.frame_size, needed_bytes, who, window),
+            fmt::format("{} frames of {} bytes need {} bytes and the physical window of {} holds {}",
+                        f.frames, f.frame_size, needed_bytes, who, window),
             {{"needed_bytes", needed_bytes}, {"window_bytes", window}},
             fmt::format("widen the physical_window of {} to >= {} bytes", caps.name, needed_bytes)));
     return out;

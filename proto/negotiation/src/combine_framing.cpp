@@ -28,14 +28,15 @@ struct Accumulated {
     std::size_t max_owner = 0;
 };
 
-Finding physical_failure(const PreparedGraph& g, const PipePlan& plan, const Accumulated& acc, std::size_t pos,
-                         const SizeSet& range) {
+Finding physical_failure(const PreparedGraph& g, const PipePlan& plan, const Accumulated& acc,
+                         std::size_t pos, const SizeSet& range) {
     const std::string& pin = g.pins[plan.pins[pos]].id();
     const std::string& low_pin = g.pins[plan.pins[acc.max_owner]].id();
     const std::string& high_pin = g.pins[plan.pins[acc.min_owner]].id();
     std::string message = fmt::format(
-        "no frame size is inside every hard PhysicalRange: {} allows {}, but {} allows {}", pin, describe(range),
-        plan.pins.size() == 2 ? g.pins[plan.pins[1 - pos]].id() : "the rest of the pipe", describe(acc.set));
+        "no frame size is inside every hard PhysicalRange: {} allows {}, but {} allows {}", pin,
+        describe(range), plan.pins.size() == 2 ? g.pins[plan.pins[1 - pos]].id() : "the rest of the pipe",
+        describe(acc.set));
     std::vector<ComparedValue> values{{"pin", pin},
                                       {"pin_min", range.min},
                                       {"pin_max", range.max},
@@ -46,14 +47,17 @@ Finding physical_failure(const PreparedGraph& g, const PipePlan& plan, const Acc
     std::string suggestion;
     if (range.min > acc.set.max)  // this pin is above everything else
         suggestion = fmt::format(
-            "raise PhysicalRange.MaxFrameSize of {} to >= {} (or lower PhysicalRange.MinFrameSize of {} to <= {})",
+            "raise PhysicalRange.MaxFrameSize of {} to >= {} (or lower PhysicalRange.MinFrameSize of {} to "
+            "<= {})",
             low_pin, range.min, pin, acc.set.max);
     else if (range.max < acc.set.min)
         suggestion = fmt::format(
-            "raise PhysicalRange.MaxFrameSize of {} to >= {} (or lower PhysicalRange.MinFrameSize of {} to <= {})",
+            "raise PhysicalRange.MaxFrameSize of {} to >= {} (or lower PhysicalRange.MinFrameSize of {} to "
+            "<= {})",
             pin, acc.set.min, high_pin, range.max);
     else
-        suggestion = fmt::format("set PhysicalRange.Stepping of {} to 1 (the steppings leave no common size)", pin);
+        suggestion =
+            fmt::format("set PhysicalRange.Stepping of {} to 1 (the steppings leave no common size)", pin);
     return make_finding(rule::kPhysicalEmpty, std::move(message), std::move(values), std::move(suggestion));
 }
 
@@ -98,9 +102,12 @@ Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span
         if (!next) {
             notes.push_back(make_finding(
                 rule::kOptimalEmptyFallback,
-                fmt::format("the optimal FramingRange of {} ({}) leaves no size inside {}; using the hard range",
-                            g.pins[plan.pins[pos]].id(), describe_range(item.framing_range.range), describe(chosen)),
-                {{"pin", g.pins[plan.pins[pos]].id()}, {"hard_min", hard.set.min}, {"hard_max", hard.set.max}}));
+                fmt::format(
+                    "the optimal FramingRange of {} ({}) leaves no size inside {}; using the hard range",
+                    g.pins[plan.pins[pos]].id(), describe_range(item.framing_range.range), describe(chosen)),
+                {{"pin", g.pins[plan.pins[pos]].id()},
+                 {"hard_min", hard.set.min},
+                 {"hard_max", hard.set.max}}));
             chosen = hard.set;
             break;
         }
@@ -117,11 +124,11 @@ Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span
     std::uint64_t largest = first_size;
     for (const Scale& s : plan.scales) largest = std::max(largest, s.apply(first_size));
     if (largest != first_size)
-        notes.push_back(make_finding(
-            rule::kCompression,
-            fmt::format("OutputCompression along the pipe: {} bytes at {} need {}-byte frames", first_size,
-                        g.pins[plan.pins.front()].id(), largest),
-            {{"first_pin_size", first_size}, {"frame_size", largest}}));
+        notes.push_back(
+            make_finding(rule::kCompression,
+                         fmt::format("OutputCompression along the pipe: {} bytes at {} need {}-byte frames",
+                                     first_size, g.pins[plan.pins.front()].id(), largest),
+                         {{"first_pin_size", first_size}, {"frame_size", largest}}));
     if (frames == 0) {
         frames = kDefaultFrames;
         notes.push_back(make_finding(rule::kDefaultFrames,

@@ -52,7 +52,8 @@ Graph graph_from_topology(const proto::Topology& topology) {
         if (inputs == 1 && outputs == 1 && in && out)
             g.in_place.push_back({filter.id + "." + in->id, filter.id + "." + out->id});
     }
-    for (const auto& c : topology.connections) g.connections.push_back({c.from.to_string(), c.to.to_string()});
+    for (const auto& c : topology.connections)
+        g.connections.push_back({c.from.to_string(), c.to.to_string()});
     return g;
 }
 

@@ -42,14 +42,15 @@ void note_bus_mismatches(const PreparedGraph& g, const PipePlan& plan, std::vect
         const auto& items = pin.framing().items;
         for (std::size_t i = 0; i < items.size(); ++i) {
             if (bus_compatible(items[i], *pin.input)) continue;
-            skipped += fmt::format("{}item {} (bus {})", skipped.empty() ? "" : ", ", i, bus_label(items[i].bus_type));
+            skipped += fmt::format("{}item {} (bus {})", skipped.empty() ? "" : ", ", i,
+                                   bus_label(items[i].bus_type));
         }
         if (skipped.empty()) continue;
         const std::string medium = bus_label(pin.input->medium);
-        notes.push_back(make_finding(rule::kBusMismatch,
-                                     fmt::format("{}: {} not used: the pin's bus (Medium.Set) is {}", pin.id(),
-                                                 skipped, medium),
-                                     {{"pin", pin.id()}, {"medium", medium}}));
+        notes.push_back(make_finding(
+            rule::kBusMismatch,
+            fmt::format("{}: {} not used: the pin's bus (Medium.Set) is {}", pin.id(), skipped, medium),
+            {{"pin", pin.id()}, {"medium", medium}}));
     }
 }
 
@@ -87,7 +88,8 @@ MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::ve
         // "kernel pin must support USER memory" check is disabled, so pins never veto it.
         choice.common = proto::memory_type::kUser;
         for (std::size_t p : plan.pins)
-            choice.items.push_back(item_for(g.pins[p], proto::memory_type::kUser).value_or(first_usable_item(g.pins[p])));
+            choice.items.push_back(
+                item_for(g.pins[p], proto::memory_type::kUser).value_or(first_usable_item(g.pins[p])));
         return choice;
     }
 

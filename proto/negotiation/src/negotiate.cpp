@@ -24,11 +24,12 @@ void note_framing_props(const PreparedGraph& g, const PipePlan& plan, std::vecto
     for (std::size_t p : plan.pins) {
         const PinState& pin = g.pins[p];
         if (pin.prop == proto::FramingProp::Old)
-            notes.push_back(make_finding(rule::kLegacyConverted,
-                                         fmt::format("{} answers only the legacy ALLOCATORFRAMING; converted to one "
-                                                     "ALLOCATORFRAMING_EX item ({})",
-                                                     pin.id(), memory_label(g, pin.converted.items[0].memory_type)),
-                                         {{"pin", pin.id()}}));
+            notes.push_back(
+                make_finding(rule::kLegacyConverted,
+                             fmt::format("{} answers only the legacy ALLOCATORFRAMING; converted to one "
+                                         "ALLOCATORFRAMING_EX item ({})",
+                                         pin.id(), memory_label(g, pin.converted.items[0].memory_type)),
+                             {{"pin", pin.id()}}));
         else if (pin.prop == proto::FramingProp::None)
             notes.push_back(make_finding(rule::kNoFraming,
                                          fmt::format("{} has no framing; treated as don't-care", pin.id()),
@@ -50,15 +51,16 @@ void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Deci
         const auto& caps = *pin.input->allocator;
         Candidate c;
         c.allocator = {AllocatorKind::Vendor, caps.name, pin.id(), caps.mode, caps.memory_type};
-        c.reasons.push_back(make_finding(d.failure->rule,
-                                         fmt::format("{} of {} is not initialized: the connection fails ({})",
-                                                     caps.name, pin.id(), d.failure->rule)));
+        c.reasons.push_back(make_finding(
+            d.failure->rule, fmt::format("{} of {} is not initialized: the connection fails ({})", caps.name,
+                                         pin.id(), d.failure->rule)));
         d.candidates.push_back(std::move(c));
     }
 }
 
 // Two allocators with a copy between them: each pin keeps its own memory type.
-void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const MemoryChoice& memory, Decision& d) {
+void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const MemoryChoice& memory,
+                         Decision& d) {
     const std::vector<std::size_t> items = own_items(g, plan);
     Combined combined = combine_framing(g, plan, items, d.notes);
     if (combined.failure) {
@@ -88,11 +90,12 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
     const bool multi = plan.connections.size() > 1;
     note_framing_props(g, plan, d.notes);
     if (multi)
-        d.notes.push_back(make_finding(rule::kInPlacePipe,
-                                       fmt::format("{} share one allocator and one set of frames: the filters in "
-                                                   "between modify frames in place",
-                                                   pipe_path(g, plan)),
-                                       {{"connections", std::uint64_t{plan.connections.size()}}}));
+        d.notes.push_back(
+            make_finding(rule::kInPlacePipe,
+                         fmt::format("{} share one allocator and one set of frames: the filters in "
+                                     "between modify frames in place",
+                                     pipe_path(g, plan)),
+                         {{"connections", std::uint64_t{plan.connections.size()}}}));
 
     if (plan.mode == ConnectionMode::Kernel) {
         std::string must;
@@ -103,9 +106,10 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
                 ++must_count;
             }
         if (must_count > 1) {
-            Finding f = make_finding(rule::kTwoMustAllocate,
-                                     fmt::format("{} all say MUST_ALLOCATE; two allocating pins cannot share a pipe", must),
-                                     {{"must_allocate_pins", must}});
+            Finding f = make_finding(
+                rule::kTwoMustAllocate,
+                fmt::format("{} all say MUST_ALLOCATE; two allocating pins cannot share a pipe", must),
+                {{"must_allocate_pins", must}});
             if (multi) {
                 out.split = std::move(f);
                 return out;
@@ -119,11 +123,12 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
 
     MemoryChoice memory = choose_memory(g, plan, d.notes);
     if (!memory.common) {
-        Finding f = make_finding(rule::kNoCommonMemoryType,
-                                 fmt::format("no memory type is listed by every pin of {}; each side gets its own "
-                                             "allocator and frames are copied between them",
-                                             pipe_path(g, plan)),
-                                 {{"pins", std::uint64_t{plan.pins.size()}}});
+        Finding f =
+            make_finding(rule::kNoCommonMemoryType,
+                         fmt::format("no memory type is listed by every pin of {}; each side gets its own "
+                                     "allocator and frames are copied between them",
+                                     pipe_path(g, plan)),
+                         {{"pins", std::uint64_t{plan.pins.size()}}});
         if (multi) {
             out.split = std::move(f);
             return out;
@@ -164,8 +169,8 @@ void finish(const PreparedGraph& g, Decision& d) {
         d.allocator.reset();
         return;
     }
-    d.create_request =
-        proto::make_create_request(d.framing.frames, d.framing.frame_size, d.framing.alignment_mask, d.allocator->memory_type);
+    d.create_request = proto::make_create_request(d.framing.frames, d.framing.frame_size,
+                                                  d.framing.alignment_mask, d.allocator->memory_type);
     (void)g;
 }
 
@@ -211,7 +216,8 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
             const PipePlan single = single_connection_plan(g, c);
             PipeOutcome part = negotiate_plan(g, single);
             Finding why = *outcome.split;
-            why.message = fmt::format("in-place pipe {} split into its connections: {}", pipe_path(g, plan), why.message);
+            why.message = fmt::format("in-place pipe {} split into its connections: {}", pipe_path(g, plan),
+                                      why.message);
             why.rule = std::string(rule::kPipeSplit);
             why.values.insert(why.values.begin(), ComparedValue{"cause", outcome.split->rule});
             part.decision.notes.insert(part.decision.notes.begin(), std::move(why));

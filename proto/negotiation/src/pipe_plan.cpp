@@ -9,8 +9,8 @@ namespace ksim::negotiation::detail {
 namespace {
 
 struct Links {
-    std::vector<std::optional<std::size_t>> incoming;  // per pin: connection ending at it
-    std::vector<std::optional<std::size_t>> outgoing;  // per pin: connection starting at it
+    std::vector<std::optional<std::size_t>> incoming;        // per pin: connection ending at it
+    std::vector<std::optional<std::size_t>> outgoing;        // per pin: connection starting at it
     std::vector<std::optional<std::size_t>> in_place_input;  // per output pin: its in-place input
 };
 

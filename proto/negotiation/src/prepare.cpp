@@ -33,8 +33,8 @@ Result<void> check_ranges(const PinInput& pin, const proto::AllocatorFramingEx& 
                                       std::pair{"FramingRange", &item.framing_range.range}})
             if (r->min_frame_size > r->max_frame_size)
                 return fail(Errc::InvalidArgument,
-                            fmt::format("pin {} item {}: {} min {} > max {}", pin.id, i, name, r->min_frame_size,
-                                        r->max_frame_size));
+                            fmt::format("pin {} item {}: {} min {} > max {}", pin.id, i, name,
+                                        r->min_frame_size, r->max_frame_size));
     }
     return {};
 }
@@ -44,7 +44,8 @@ Result<PinState> resolve_pin(const PinInput& pin) {
     state.input = &pin;
     if (pin.framing) {
         if (pin.framing->items.empty())
-            return fail(Errc::InvalidArgument, fmt::format("pin {}: ALLOCATORFRAMING_EX has no framing items", pin.id));
+            return fail(Errc::InvalidArgument,
+                        fmt::format("pin {}: ALLOCATORFRAMING_EX has no framing items", pin.id));
         state.prop = proto::FramingProp::Ex;
     } else if (pin.legacy_framing) {
         state.prop = proto::FramingProp::Old;
@@ -95,7 +96,8 @@ Result<PreparedGraph> prepare(const Graph& graph) {
         for (std::size_t p : {*from, *to}) {
             if (used[p])
                 return fail(Errc::InvalidArgument,
-                            fmt::format("connection {}: pin {} is already in another connection", i, graph.pins[p].id));
+                            fmt::format("connection {}: pin {} is already in another connection", i,
+                                        graph.pins[p].id));
             used[p] = true;
         }
         const bool kernel = g.pins[*from].kernel() && g.pins[*to].kernel();
@@ -108,10 +110,11 @@ Result<PreparedGraph> prepare(const Graph& graph) {
         if (!in) return std::unexpected(in.error());
         auto out = find(graph.in_place[i].output, "in-place pair", i);
         if (!out) return std::unexpected(out.error());
-        if (graph.pins[*in].direction != PinDirection::In || graph.pins[*out].direction != PinDirection::Out ||
-            g.in_place_output[*in])
-            return fail(Errc::InvalidArgument,
-                        fmt::format("in-place pair {}: needs one input pin and one output pin, each in one pair", i));
+        if (graph.pins[*in].direction != PinDirection::In ||
+            graph.pins[*out].direction != PinDirection::Out || g.in_place_output[*in])
+            return fail(
+                Errc::InvalidArgument,
+                fmt::format("in-place pair {}: needs one input pin and one output pin, each in one pair", i));
         g.in_place_output[*in] = *out;
     }
     return g;

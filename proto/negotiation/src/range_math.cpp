@@ -71,7 +71,9 @@ std::optional<std::uint64_t> first_at_least(const SizeSet& s, std::uint64_t valu
     return x;
 }
 
-std::uint64_t last_member(const SizeSet& s) { return s.min + (s.max - s.min) / s.step * s.step; }
+std::uint64_t last_member(const SizeSet& s) {
+    return s.min + (s.max - s.min) / s.step * s.step;
+}
 
 std::uint64_t Scale::apply(std::uint64_t size) const {
     const Int128 v = static_cast<Int128>(size) * numerator / denominator + margin;
@@ -128,7 +130,8 @@ std::optional<SizeSet> unscale(const SizeSet& at_pin, const Scale& scale) {
     const Int128 hi = (static_cast<Int128>(want_hi) * d + d - 1) / n;
     if (lo > hi) return std::nullopt;
     const Int128 cap = 0xFFFFFFFFu;
-    return SizeSet{static_cast<std::uint64_t>(std::min(lo, cap)), static_cast<std::uint64_t>(std::min(hi, cap)), 1};
+    return SizeSet{static_cast<std::uint64_t>(std::min(lo, cap)),
+                   static_cast<std::uint64_t>(std::min(hi, cap)), 1};
 }
 
 }  // namespace ksim::negotiation::detail

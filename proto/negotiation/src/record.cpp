@@ -21,23 +21,31 @@ bool operator==(const NegotiationResult& a, const NegotiationResult& b) {
     if (a.topology != b.topology || a.connections != b.connections || a.pipes != b.pipes) return false;
     if (a.memory_types.size() != b.memory_types.size()) return false;
     for (std::size_t i = 0; i < a.memory_types.size(); ++i)
-        if (a.memory_types[i].name != b.memory_types[i].name || a.memory_types[i].guid != b.memory_types[i].guid)
+        if (a.memory_types[i].name != b.memory_types[i].name ||
+            a.memory_types[i].guid != b.memory_types[i].guid)
             return false;
     return true;
 }
 
-std::string_view to_string(ConnectionMode m) { return m == ConnectionMode::Kernel ? "kernel" : "user"; }
+std::string_view to_string(ConnectionMode m) {
+    return m == ConnectionMode::Kernel ? "kernel" : "user";
+}
 
 std::string_view to_string(AllocatorKind k) {
     switch (k) {
-        case AllocatorKind::Default: return "default";
-        case AllocatorKind::Vendor: return "vendor";
-        case AllocatorKind::User: return "user";
+        case AllocatorKind::Default:
+            return "default";
+        case AllocatorKind::Vendor:
+            return "vendor";
+        case AllocatorKind::User:
+            return "user";
     }
     return "?";
 }
 
-std::string_view to_string(Status s) { return s == Status::Satisfied ? "satisfied" : "failed"; }
+std::string_view to_string(Status s) {
+    return s == Status::Satisfied ? "satisfied" : "failed";
+}
 
 std::string memory_type_label(const proto::Guid& g, const std::vector<proto::CustomMemoryType>& custom) {
     if (auto name = proto::memory_type_name(g)) return std::string(*name);
@@ -49,15 +57,37 @@ std::string memory_type_label(const proto::Guid& g, const std::vector<proto::Cus
 namespace rule {
 namespace {
 constexpr std::array kAll{
-    kKernelAllocatorOnUserConnection, kUserAllocatorOnKernelConnection, kUpstreamUserPinAllocates,
-    kNoCommonMemoryType, kBusMismatch, kDontCareDefault, kPhysicalEmpty,
-    kOptimalEmptyFallback, kDefaultFrameSize, kCompression, kDefaultFrames, kCapsMemoryType, kCapsMaxFrames,
-    kCapsFrameSize, kCapsAlignment, kCapsContiguity, kCapsBoundary, kCapsPhysicalWindow, kInPlacePipe,
-    kTwoMustAllocate, kPipeSplit, kMustAllocateFirst, kUpstreamFirst, kVendorOverDefault, kLegacyConverted,
+    kKernelAllocatorOnUserConnection,
+    kUserAllocatorOnKernelConnection,
+    kUpstreamUserPinAllocates,
+    kNoCommonMemoryType,
+    kBusMismatch,
+    kDontCareDefault,
+    kPhysicalEmpty,
+    kOptimalEmptyFallback,
+    kDefaultFrameSize,
+    kCompression,
+    kDefaultFrames,
+    kCapsMemoryType,
+    kCapsMaxFrames,
+    kCapsFrameSize,
+    kCapsAlignment,
+    kCapsContiguity,
+    kCapsBoundary,
+    kCapsPhysicalWindow,
+    kInPlacePipe,
+    kTwoMustAllocate,
+    kPipeSplit,
+    kMustAllocateFirst,
+    kUpstreamFirst,
+    kVendorOverDefault,
+    kLegacyConverted,
     kNoFraming,
 };
 }  // namespace
-std::span<const std::string_view> all() { return kAll; }
+std::span<const std::string_view> all() {
+    return kAll;
+}
 }  // namespace rule
 
 namespace detail {

@@ -15,8 +15,7 @@ using Names = std::vector<proto::CustomMemoryType>;
 
 Json finding_json(const Finding& f) {
     Json values = Json::object();
-    for (const auto& v : f.values)
-        std::visit([&](const auto& x) { values[v.name] = x; }, v.value);
+    for (const auto& v : f.values) std::visit([&](const auto& x) { values[v.name] = x; }, v.value);
     Json j{{"rule", f.rule}, {"message", f.message}, {"values", std::move(values)}};
     if (!f.suggestion.empty()) j["suggestion"] = f.suggestion;
     return j;
@@ -64,7 +63,8 @@ std::string str(const Json& j, const std::string& ptr, const char* key) {
 
 std::uint32_t u32(const Json& j, const std::string& ptr, const char* key) {
     const Json& v = at(j, ptr, key);
-    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xFFFFFFFFu) bad(ptr + "/" + key, "expected a ULONG");
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xFFFFFFFFu)
+        bad(ptr + "/" + key, "expected a ULONG");
     return v.get<std::uint32_t>();
 }
 
@@ -81,7 +81,8 @@ proto::Guid guid(const Json& j, const std::string& ptr, const char* key) {
 }
 
 template <typename E>
-E one_of(const Json& j, const std::string& ptr, const char* key, std::initializer_list<std::pair<const char*, E>> map) {
+E one_of(const Json& j, const std::string& ptr, const char* key,
+         std::initializer_list<std::pair<const char*, E>> map) {
     const std::string s = str(j, ptr, key);
     for (const auto& [name, value] : map)
         if (s == name) return value;
@@ -107,24 +108,27 @@ Finding read_finding(const Json& j, const std::string& ptr) {
 std::vector<Finding> read_findings(const Json& j, const std::string& ptr, const char* key) {
     std::vector<Finding> out;
     const Json& a = arr(j, ptr, key);
-    for (std::size_t i = 0; i < a.size(); ++i) out.push_back(read_finding(a[i], fmt::format("{}/{}/{}", ptr, key, i)));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        out.push_back(read_finding(a[i], fmt::format("{}/{}/{}", ptr, key, i)));
     return out;
 }
 
 AllocatorChoice read_allocator(const Json& j, const std::string& ptr) {
     AllocatorChoice a;
     a.kind = one_of<AllocatorKind>(j, ptr, "kind",
-                                   {{"default", AllocatorKind::Default}, {"vendor", AllocatorKind::Vendor},
+                                   {{"default", AllocatorKind::Default},
+                                    {"vendor", AllocatorKind::Vendor},
                                     {"user", AllocatorKind::User}});
     a.name = str(j, ptr, "name");
     a.pin = str(j, ptr, "pin");
-    a.mode = one_of<proto::AllocatorMode>(j, ptr, "mode",
-                                          {{"kernel", proto::AllocatorMode::Kernel}, {"user", proto::AllocatorMode::User}});
+    a.mode = one_of<proto::AllocatorMode>(
+        j, ptr, "mode", {{"kernel", proto::AllocatorMode::Kernel}, {"user", proto::AllocatorMode::User}});
     a.memory_type = guid(j, ptr, "memory_type_guid");
     return a;
 }
 
-std::optional<AllocatorChoice> read_optional_allocator(const Json& j, const std::string& ptr, const char* key) {
+std::optional<AllocatorChoice> read_optional_allocator(const Json& j, const std::string& ptr,
+                                                       const char* key) {
     const Json& v = at(j, ptr, key);
     if (v.is_null()) return std::nullopt;
     return read_allocator(v, ptr + "/" + key);
@@ -132,8 +136,10 @@ std::optional<AllocatorChoice> read_optional_allocator(const Json& j, const std:
 
 Decision read_decision(const Json& j, const std::string& ptr) {
     Decision d;
-    d.mode = one_of<ConnectionMode>(j, ptr, "mode", {{"kernel", ConnectionMode::Kernel}, {"user", ConnectionMode::User}});
-    d.status = one_of<Status>(j, ptr, "status", {{"satisfied", Status::Satisfied}, {"failed", Status::Failed}});
+    d.mode = one_of<ConnectionMode>(j, ptr, "mode",
+                                    {{"kernel", ConnectionMode::Kernel}, {"user", ConnectionMode::User}});
+    d.status =
+        one_of<Status>(j, ptr, "status", {{"satisfied", Status::Satisfied}, {"failed", Status::Failed}});
     d.allocator = read_optional_allocator(j, ptr, "allocator");
     d.copy_allocator = read_optional_allocator(j, ptr, "copy_allocator");
     const Json& f = at(j, ptr, "framing");
@@ -145,8 +151,9 @@ Decision read_decision(const Json& j, const std::string& ptr) {
         const std::string p = ptr + "/create_request";
         proto::AllocatorFraming r;
         r.flags = u32(cr, p, "options_flags");
-        r.pool_type = one_of<proto::PoolType>(cr, p, "pool_type",
-                                              {{"NonPagedPool", proto::PoolType::NonPaged}, {"PagedPool", proto::PoolType::Paged}});
+        r.pool_type = one_of<proto::PoolType>(
+            cr, p, "pool_type",
+            {{"NonPagedPool", proto::PoolType::NonPaged}, {"PagedPool", proto::PoolType::Paged}});
         r.frames = u32(cr, p, "frames");
         r.frame_size = u32(cr, p, "frame_size");
         r.file_alignment = u32(cr, p, "file_alignment");
@@ -212,7 +219,8 @@ Json to_json(const Decision& d, const Names& names) {
 
 Json to_json(const NegotiationResult& r) {
     Json types = Json::array();
-    for (const auto& t : r.memory_types) types.push_back(Json{{"name", t.name}, {"guid", t.guid.to_string()}});
+    for (const auto& t : r.memory_types)
+        types.push_back(Json{{"name", t.name}, {"guid", t.guid.to_string()}});
     Json connections = Json::array();
     for (const auto& c : r.connections) {
         Json j{{"id", c.id}, {"from", c.from}, {"to", c.to}, {"pipe", c.pipe}};
@@ -225,16 +233,20 @@ Json to_json(const NegotiationResult& r) {
         append_decision(j, p.decision, r.memory_types);
         pipes.push_back(std::move(j));
     }
-    return Json{{"format", kJsonFormat},       {"topology", r.topology},
-                {"satisfied", r.all_satisfied()}, {"memory_types", std::move(types)},
-                {"connections", std::move(connections)}, {"pipes", std::move(pipes)}};
+    return Json{{"format", kJsonFormat},
+                {"topology", r.topology},
+                {"satisfied", r.all_satisfied()},
+                {"memory_types", std::move(types)},
+                {"connections", std::move(connections)},
+                {"pipes", std::move(pipes)}};
 }
 
 Result<NegotiationResult> from_json(const Json& j) {
     try {
         const std::string format = str(j, "", "format");
         if (format != kJsonFormat)
-            return fail(Errc::Unsupported, fmt::format("/format: \"{}\" is not supported; expected \"{}\"", format, kJsonFormat));
+            return fail(Errc::Unsupported, fmt::format("/format: \"{}\" is not supported; expected \"{}\"",
+                                                       format, kJsonFormat));
         NegotiationResult r;
         r.topology = str(j, "", "topology");
         const Json& types = arr(j, "", "memory_types");
@@ -254,7 +266,8 @@ Result<NegotiationResult> from_json(const Json& j) {
             const std::string p = fmt::format("/connections/{}", i);
             ConnectionRecord c{str(conns[i], p, "id"), str(conns[i], p, "from"), str(conns[i], p, "to"),
                                str(conns[i], p, "pipe"), 0};
-            auto pipe = std::find_if(r.pipes.begin(), r.pipes.end(), [&](const PipeRecord& x) { return x.id == c.pipe; });
+            auto pipe = std::find_if(r.pipes.begin(), r.pipes.end(),
+                                     [&](const PipeRecord& x) { return x.id == c.pipe; });
             if (pipe == r.pipes.end()) bad(p + "/pipe", fmt::format("unknown pipe \"{}\"", c.pipe));
             c.pipe_index = static_cast<std::size_t>(pipe - r.pipes.begin());
             if (!(read_decision(conns[i], p) == pipe->decision))

@@ -9,7 +9,6 @@
 namespace ksim::negotiation {
 namespace {
 
-
 // A DOT double-quoted string: escape quotes and backslashes; "\n" is written by callers.
 std::string quote(std::string_view s) {
     std::string out = "\"";
@@ -27,8 +26,8 @@ std::string quote(std::string_view s) {
 std::string edge_label(const Decision& d, const NegotiationResult& r) {
     if (d.status == Status::Failed) return fmt::format("FAILED\n{}", d.failure ? d.failure->rule : "");
     std::string label = fmt::format("{} @ {}\n{}\n{} x {} B", d.allocator->name, d.allocator->pin,
-                                    memory_type_label(d.allocator->memory_type, r.memory_types), d.framing.frames,
-                                    d.framing.frame_size);
+                                    memory_type_label(d.allocator->memory_type, r.memory_types),
+                                    d.framing.frames, d.framing.frame_size);
     if (d.copies > 0) label += fmt::format("\n{} copy", d.copies);
     return label;
 }
@@ -42,8 +41,9 @@ std::string render_dot(const NegotiationResult& r) {
     for (std::size_t i = 0; i < r.pipes.size(); ++i) {
         const auto& p = r.pipes[i];
         const auto& d = p.decision;
-        out << fmt::format("  subgraph cluster_{} {{\n    style=rounded;\n    label={};\n", i,
-                           quote(fmt::format("{} ({} mode, {})", p.id, to_string(d.mode), to_string(d.status))));
+        out << fmt::format(
+            "  subgraph cluster_{} {{\n    style=rounded;\n    label={};\n", i,
+            quote(fmt::format("{} ({} mode, {})", p.id, to_string(d.mode), to_string(d.status))));
         for (const auto& pin : p.pins) out << "    " << quote(pin) << ";\n";
         out << "  }\n";
     }
@@ -57,10 +57,11 @@ std::string render_dot(const NegotiationResult& r) {
         for (const auto& cand : p.decision.candidates) {
             if (cand.selected || cand.reasons.empty()) continue;
             const std::string node = fmt::format("rejected_{}", n++);
-            out << fmt::format("  {} [shape=note, style=dashed, label={}];\n", node,
-                               quote(fmt::format("{}\n{}", describe_allocator(cand.allocator), cand.reasons.front().rule)));
-            out << fmt::format("  {} -> {} [style=dashed, arrowhead=none, label={}];\n", node, quote(cand.allocator.pin),
-                               quote("rejected"));
+            out << fmt::format(
+                "  {} [shape=note, style=dashed, label={}];\n", node,
+                quote(fmt::format("{}\n{}", describe_allocator(cand.allocator), cand.reasons.front().rule)));
+            out << fmt::format("  {} -> {} [style=dashed, arrowhead=none, label={}];\n", node,
+                               quote(cand.allocator.pin), quote("rejected"));
         }
     }
     out << "}\n";

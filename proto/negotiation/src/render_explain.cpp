@@ -3,12 +3,11 @@
 
 #include <sstream>
 
-#include "ksim/proto/framing.hpp"
 #include "ksim/negotiation/render.hpp"
+#include "ksim/proto/framing.hpp"
 
 namespace ksim::negotiation {
 namespace {
-
 
 void print_finding(std::ostream& out, const Finding& f, std::string_view indent) {
     out << fmt::format("{}[{}] {}\n", indent, f.rule, f.message);
@@ -26,22 +25,25 @@ void print_decision(std::ostream& out, const Decision& d, const NegotiationResul
             out << fmt::format("  Downstream allocator: {}, {} memory (frames are copied between the two)\n",
                                describe_allocator(*d.copy_allocator),
                                memory_type_label(d.copy_allocator->memory_type, r.memory_types));
-        out << fmt::format("  Framing: {} frame(s) of {} bytes, alignment {} bytes (mask 0x{:X}); copies: {}\n",
-                           d.framing.frames, d.framing.frame_size, std::uint64_t{d.framing.alignment_mask} + 1,
-                           d.framing.alignment_mask, d.copies);
+        out << fmt::format(
+            "  Framing: {} frame(s) of {} bytes, alignment {} bytes (mask 0x{:X}); copies: {}\n",
+            d.framing.frames, d.framing.frame_size, std::uint64_t{d.framing.alignment_mask} + 1,
+            d.framing.alignment_mask, d.copies);
         if (d.create_request) {
             const auto& c = *d.create_request;
             out << fmt::format(
                 "  {} KSALLOCATOR_FRAMING {{OptionsFlags 0x{:X}, PoolType {}, Frames {}, "
                 "FrameSize {}, FileAlignment 0x{:X}}}\n",
-                d.allocator->kind == AllocatorKind::Vendor ? "InitializeAllocator receives" : "Create request:",
-                c.flags, c.pool_type == proto::PoolType::Paged ? "PagedPool" : "NonPagedPool", c.frames, c.frame_size,
-                c.file_alignment);
+                d.allocator->kind == AllocatorKind::Vendor ? "InitializeAllocator receives"
+                                                           : "Create request:",
+                c.flags, c.pool_type == proto::PoolType::Paged ? "PagedPool" : "NonPagedPool", c.frames,
+                c.frame_size, c.file_alignment);
         }
     }
     if (!d.candidates.empty()) out << "  Candidates:\n";
     for (const auto& c : d.candidates) {
-        out << fmt::format("    - {}: {}\n", describe_allocator(c.allocator), c.selected ? "selected" : "not selected");
+        out << fmt::format("    - {}: {}\n", describe_allocator(c.allocator),
+                           c.selected ? "selected" : "not selected");
         for (const auto& reason : c.reasons) print_finding(out, reason, "        ");
     }
     if (!d.notes.empty()) out << "  Notes:\n";
@@ -53,8 +55,8 @@ void print_decision(std::ostream& out, const Decision& d, const NegotiationResul
 std::string render_explain(const NegotiationResult& r) {
     std::ostringstream out;
     for (const auto& c : r.connections) {
-        out << fmt::format("Connection {} -> {} ({}, {} mode): {}\n", c.from, c.to, c.pipe, to_string(r.decision(c).mode),
-                           to_string(r.decision(c).status));
+        out << fmt::format("Connection {} -> {} ({}, {} mode): {}\n", c.from, c.to, c.pipe,
+                           to_string(r.decision(c).mode), to_string(r.decision(c).status));
         print_decision(out, r.decision(c), r);
         out << "\n";
     }
@@ -67,8 +69,8 @@ std::string render_explain(const NegotiationResult& r) {
     }
     std::size_t failed = 0;
     for (const auto& c : r.connections) failed += r.decision(c).status == Status::Failed ? 1 : 0;
-    out << fmt::format("{} connection(s), {} satisfied, {} failed\n", r.connections.size(), r.connections.size() - failed,
-                       failed);
+    out << fmt::format("{} connection(s), {} satisfied, {} failed\n", r.connections.size(),
+                       r.connections.size() - failed, failed);
     return out.str();
 }
 

@@ -108,7 +108,9 @@ struct NegotiationResult {
     std::vector<proto::CustomMemoryType> memory_types;
 
     [[nodiscard]] bool all_satisfied() const;
-    [[nodiscard]] const Decision& decision(const ConnectionRecord& c) const { return pipes.at(c.pipe_index).decision; }
+    [[nodiscard]] const Decision& decision(const ConnectionRecord& c) const {
+        return pipes.at(c.pipe_index).decision;
+    }
     friend bool operator==(const NegotiationResult& a, const NegotiationResult& b);
 };
 

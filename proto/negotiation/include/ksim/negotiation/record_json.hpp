@@ -3,9 +3,8 @@
 // The graph manager commits these records to ksimd; tests compare online and offline with them.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "ksim/negotiation/record.hpp"
 #include "ksim/proto/error.hpp"

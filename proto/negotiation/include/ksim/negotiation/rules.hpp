@@ -8,8 +8,10 @@
 namespace ksim::negotiation::rule {
 
 // Connection mode (who may allocate).
-inline constexpr std::string_view kKernelAllocatorOnUserConnection = "mode.kernel-allocator-on-user-connection";
-inline constexpr std::string_view kUserAllocatorOnKernelConnection = "mode.user-allocator-on-kernel-connection";
+inline constexpr std::string_view kKernelAllocatorOnUserConnection =
+    "mode.kernel-allocator-on-user-connection";
+inline constexpr std::string_view kUserAllocatorOnKernelConnection =
+    "mode.user-allocator-on-kernel-connection";
 inline constexpr std::string_view kUpstreamUserPinAllocates = "mode.upstream-user-pin-allocates";
 // Memory type walk.
 inline constexpr std::string_view kNoCommonMemoryType = "memory.no-common-type";
