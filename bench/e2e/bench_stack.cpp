@@ -1,0 +1,159 @@
+#include "bench_stack.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "graph_manager.hpp"
+
+extern char** environ;
+
+namespace ksim::bench {
+namespace {
+
+std::string pin_name(std::uint32_t size) { return "s" + std::to_string(size); }
+
+nlohmann::json simple_framing(const char* memory, std::uint32_t min, std::uint32_t max) {
+    nlohmann::json simple = nlohmann::json::object();
+    simple["memory_type"] = memory;
+    simple["flags"] = nlohmann::json::array({"PREFERENCES_ONLY"});
+    simple["frames"] = 4;
+    simple["alignment"] = "FILE_BYTE_ALIGNMENT";
+    simple["min_frame_size"] = min;
+    simple["max_frame_size"] = max;
+    nlohmann::json framing = nlohmann::json::object();
+    framing["simple"] = simple;
+    return framing;
+}
+
+std::string topology(const std::vector<std::uint32_t>& sizes) {
+    using nlohmann::json;
+    json filters = json::array(), connections = json::array();
+    for (auto size : sizes) {
+        const std::string n = pin_name(size);
+        json out_pin = json::object();
+        out_pin["id"] = "out";
+        out_pin["direction"] = "out";
+        out_pin["hosting"] = "user";
+        out_pin["framing"] = simple_framing("USER", size, size);
+        json in_pin = json::object();
+        in_pin["id"] = "in";
+        in_pin["direction"] = "in";
+        in_pin["hosting"] = "user";
+        in_pin["framing"] = simple_framing("DONT_CARE", 0, 0xFFFFFFFFu);
+        json src = json::object(), sink = json::object(), conn = json::object();
+        src["id"] = "src_" + n;
+        src["kind"] = "user_source";
+        src["pins"] = json::array({out_pin});
+        sink["id"] = "sink_" + n;
+        sink["kind"] = "user_sink";
+        sink["pins"] = json::array({in_pin});
+        conn["from"] = "src_" + n + ".out";
+        conn["to"] = "sink_" + n + ".in";
+        filters.push_back(src);
+        filters.push_back(sink);
+        connections.push_back(conn);
+    }
+    json top = json::object();
+    top["ksim_topology"] = 1;
+    top["name"] = "e2e-bench";
+    top["filters"] = filters;
+    top["connections"] = connections;
+    return top.dump(2);
+}
+
+}  // namespace
+
+BenchStack::BenchStack(const std::vector<std::uint32_t>& frame_sizes) {
+    if (!start(frame_sizes)) pairs_.clear();
+}
+
+bool BenchStack::start(const std::vector<std::uint32_t>& sizes) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ksim-e2e-bench-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) return error_ = "mkdtemp", false;
+    dir_ = tmpl;
+    const auto config = dir_ / "bench.json";
+    std::ofstream(config) << topology(sizes);
+    const std::string socket = (dir_ / "ksimd.sock").string();
+
+    std::vector<std::string> argv{KSIM_BENCH_KSIMD, "--config", config.string(), "--socket", socket,
+                                  "--runtime-dir", (dir_ / "run").string(), "--log-level", "error"};
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    if (::posix_spawn(&daemon_, args[0], nullptr, nullptr, args.data(), environ) != 0)
+        return error_ = "cannot start ksimd", false;
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, daemon_, 0));
+
+    // Ready when it accepts the graph manager; poll the daemon's pidfd between attempts so a
+    // crash ends the wait at once.
+    client::ConnectOptions co;
+    co.socket_path = socket;
+    graphmgr::ManagerOptions mo;
+    mo.socket_path = socket;
+    mo.name = "e2e-bench-graphmgr";
+    std::unique_ptr<graphmgr::GraphManager> manager;
+    for (int attempt = 0; attempt < 500 && !manager; ++attempt) {
+        auto m = graphmgr::GraphManager::connect(mo);
+        if (m) {
+            manager = std::move(*m);
+            break;
+        }
+        pollfd p{pidfd, POLLIN, 0};
+        if (::poll(&p, 1, 20) > 0) break;
+    }
+    if (pidfd >= 0) ::close(pidfd);
+    if (!manager) return error_ = "ksimd did not become ready", false;
+    auto pass = manager->negotiate_and_commit();
+    if (!pass || pass->committed != sizes.size()) return error_ = "negotiation/commit failed", false;
+    manager.reset();  // a manager is only needed to commit
+
+    auto c = client::Client::connect(co);
+    if (!c) return error_ = c.error().message, false;
+    client_ = std::make_unique<client::Client>(std::move(*c));
+    for (auto size : sizes) {
+        const std::string n = pin_name(size);
+        const proto::PinRef src{"src_" + n, "out"}, sink{"sink_" + n, "in"};
+        Pair pair;
+        pair.frame_size = size;
+        for (const auto& p : {sink, src})
+            if (auto r = client_->set_state(p, proto::PinState::Acquire); !r) return error_ = r.error().message, false;
+        auto consumer = client_->open_stream(sink);
+        auto producer = client_->open_stream(src);
+        if (!consumer || !producer) return error_ = "open_stream failed", false;
+        pair.consumer = std::move(*consumer);
+        pair.producer = std::move(*producer);
+        for (const auto& p : {sink, src})
+            if (auto r = client_->set_state(p, proto::PinState::Run); !r) return error_ = r.error().message, false;
+        pairs_.push_back(std::move(pair));
+    }
+    return true;
+}
+
+Pair* BenchStack::pair(std::uint32_t frame_size) {
+    for (auto& p : pairs_)
+        if (p.frame_size == frame_size) return &p;
+    return nullptr;
+}
+
+BenchStack::~BenchStack() {
+    pairs_.clear();
+    client_.reset();
+    if (daemon_ > 0) {
+        ::kill(daemon_, SIGTERM);
+        int status = 0;
+        ::waitpid(daemon_, &status, 0);
+    }
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+}  // namespace ksim::bench

@@ -1,0 +1,50 @@
+#include "raw_ring.hpp"
+
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <new>
+
+namespace ksim::bench {
+
+RawRing* RawRing::create() {
+    void* mem = ::mmap(nullptr, sizeof(RawRing), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return nullptr;
+    auto* ring = new (mem) RawRing();
+    ring->eventfd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (ring->eventfd_ < 0) {
+        destroy(ring);
+        return nullptr;
+    }
+    return ring;
+}
+
+void RawRing::destroy(RawRing* ring) {
+    if (!ring) return;
+    if (ring->eventfd_ >= 0) ::close(ring->eventfd_);
+    ring->~RawRing();
+    ::munmap(ring, sizeof(RawRing));
+}
+
+bool RawRing::push(const RawEntry& e) {
+    const std::uint32_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail - head_.load(std::memory_order_acquire) >= kCapacity) return false;
+    entries_[tail % kCapacity] = e;
+    tail_.store(tail + 1, std::memory_order_release);
+    const std::uint64_t one = 1;
+    return ::write(eventfd_, &one, sizeof one) == sizeof one;
+}
+
+bool RawRing::pop(RawEntry& out) {
+    const std::uint32_t head = head_.load(std::memory_order_relaxed);
+    while (tail_.load(std::memory_order_acquire) == head) {
+        std::uint64_t count = 0;
+        if (::read(eventfd_, &count, sizeof count) != sizeof count) return false;
+    }
+    out = entries_[head % kCapacity];
+    head_.store(head + 1, std::memory_order_release);
+    return true;
+}
+
+}  // namespace ksim::bench

@@ -1,0 +1,42 @@
+// The baseline: the smallest honest cross-process hand-off — a single-producer/single-consumer
+// ring of 32-byte descriptors in shared memory with an eventfd per direction as the wake-up.
+// No validation, no ledger, no daemon: what ksim's data path is compared against.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace ksim::bench {
+
+struct RawEntry {
+    std::uint32_t region = 0;
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;
+    std::uint32_t data_used = 0;
+    std::uint64_t sequence = 0;
+    std::uint64_t reserved = 0;
+};
+static_assert(sizeof(RawEntry) == 32);
+
+// Lives in MAP_SHARED memory created before fork(); the eventfd is inherited.
+class RawRing {
+public:
+    static constexpr std::uint32_t kCapacity = 64;
+
+    // Maps the ring (anonymous shared memory) and creates its eventfd. nullptr on failure.
+    static RawRing* create();
+    static void destroy(RawRing* ring);
+
+    // Producer side: false when full.
+    bool push(const RawEntry& e);
+    // Consumer side: blocks on the eventfd until an entry is there; false on error.
+    bool pop(RawEntry& out);
+
+private:
+    alignas(64) std::atomic<std::uint32_t> head_{0};  // consumer position
+    alignas(64) std::atomic<std::uint32_t> tail_{0};  // producer position
+    int eventfd_ = -1;
+    RawEntry entries_[kCapacity];
+};
+
+}  // namespace ksim::bench
