@@ -14,3 +14,5 @@ done
 "$ctl" validate "${configs[@]}"
 echo "== negotiating $config"
 "$ctl" negotiate "$config" --explain
+echo "== live: ksimd + ksim-graphmgr + a capture client on $config"
+KSIM_BUILD_DIR="$build_dir" "$root/scripts/run-demo-stack.sh" "$config"
