@@ -84,7 +84,7 @@ TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
     expect_round_trip(SetStateRequest{pin("cam", "capture"), proto::PinState::Run});
     expect_round_trip(SetStateReply{pin("cam", "capture"), proto::PinState::Acquire});
     expect_round_trip(CommitRequest{{{pin("cam", "capture"), pin("sink", "in")}}, d});
-    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 0}},
+    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 0, {0, 4096}}},
                          {RingGrant{RingDirection::ToClient, 1, 8192, 64, 2, 3}}, 4};
     expect_round_trip(open);
     expect_round_trip(ReleaseFrameRequest{FrameRef{7, 3, 12}});
@@ -152,7 +152,7 @@ TEST(WireMessages, SubscribeToARequestName_IsRejected) {
 }
 
 TEST(WireMessages, OpenStreamReplyWithFdIndexOutOfRange_IsRejected) {
-    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 2}}, {}, 2};
+    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 2, {}}}, {}, 2};
     auto r = decode_body<OpenStreamReply>(json(open));
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("fd_index 2"), std::string::npos);
@@ -176,5 +176,13 @@ TEST(WireMessages, BodyThatIsNotAnObject_IsRejectedNotCrashing) {
     }
 }
 
+TEST(WireMessages, FrameOffsetOutsideItsRegion_IsRejected) {
+    json j = OpenStreamReply{pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
+    auto r = decode_body<OpenStreamReply>(j);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("frame_offsets"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace ksim::wire
+

@@ -116,6 +116,11 @@ Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
     rg.region_id = region.id();
     rg.size = region.size();
     rg.access = pin.desc.direction == PinDirection::Out ? shm::Access::ReadWrite : shm::Access::ReadOnly;
+    for (std::uint32_t i = 0; i < g.frames; ++i) {
+        auto layout = pin.pipe->allocator->frame(i);
+        if (!layout) return std::unexpected(layout.error());
+        rg.frame_offsets.push_back(layout->offset);
+    }
     // Aliases the allocator: the region lives as long as the allocator object (until its pipe
     // returns to STOP, which only a later call can do).
     rg.region = std::shared_ptr<const shm::Region>(pin.pipe->allocator, &region);

@@ -78,10 +78,13 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
         if (!r.region) return fail(Errc::Internal, "stream grant for " + key.to_string() + " has no region");
         auto fd = r.region->share(r.access);
         if (!fd) return std::unexpected(fd.error());
-        reply.regions.push_back(wire::RegionGrant{r.region_id, r.size,
-                                                  r.access == shm::Access::ReadWrite ? wire::Access::ReadWrite
-                                                                                     : wire::Access::ReadOnly,
-                                                  static_cast<std::uint32_t>(body.fds.size())});
+        wire::RegionGrant region;
+        region.id = r.region_id;
+        region.size = r.size;
+        region.access = r.access == shm::Access::ReadWrite ? wire::Access::ReadWrite : wire::Access::ReadOnly;
+        region.fd_index = static_cast<std::uint32_t>(body.fds.size());
+        region.frame_offsets = r.frame_offsets;
+        reply.regions.push_back(std::move(region));
         body.fds.push_back(std::move(*fd));
     }
     // Rings only for a pin this client hosts (open_stream may just have made it the host of a

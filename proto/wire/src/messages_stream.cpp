@@ -71,12 +71,20 @@ void from_json(const json& j, CommitRequest& v) {
 
 void to_json(json& j, const RegionGrant& v) {
     j = json{{"id", v.id}, {"size", v.size}, {"access", to_string(v.access)}, {"fd_index", v.fd_index}};
+    if (!v.frame_offsets.empty()) j["frame_offsets"] = v.frame_offsets;
 }
 void from_json(const json& j, RegionGrant& v) {
     v.id = field<std::uint64_t>(j, "id");
     v.size = field<std::uint64_t>(j, "size");
     v.access = field_with<Access>(j, "access", enum_parser<Access>(parse_access, "read_only, read_write"));
     v.fd_index = field<std::uint32_t>(j, "fd_index");
+    if (j.contains("frame_offsets")) {
+        v.frame_offsets = field<std::vector<std::uint64_t>>(j, "frame_offsets");
+        for (auto offset : v.frame_offsets)
+            if (offset >= v.size)
+                throw std::invalid_argument("field 'frame_offsets': offset " + std::to_string(offset) +
+                                            " lies outside the region of " + std::to_string(v.size) + " bytes");
+    }
 }
 
 namespace {

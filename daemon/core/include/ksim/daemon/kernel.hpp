@@ -140,6 +140,9 @@ struct RegionGrant {
     std::uint64_t region_id = 0;
     std::size_t size = 0;
     shm::Access access = shm::Access::ReadOnly;
+    // Byte offset of every frame in the region, by frame index: the client needs the exact
+    // layout (alignment padding, DMA boundary gaps) to find a frame from its descriptor.
+    std::vector<std::uint64_t> frame_offsets;
     std::shared_ptr<const shm::Region> region;  // keeps the region alive while the grant is sent
 };
 struct StreamGrant {

@@ -181,6 +181,7 @@ struct RegionGrant {
     std::uint64_t size = 0;
     Access access = Access::ReadOnly;
     std::uint32_t fd_index = 0;
+    std::vector<std::uint64_t> frame_offsets;  // byte offset of each frame, by index ("frame_offsets")
 };
 // A descriptor ring (shm SPSC ring) and its wake-up eventfds, also passed by fd index.
 enum class RingDirection { ToClient, ToDaemon };  // "to_client": daemon produces frames for the client
