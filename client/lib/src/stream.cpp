@@ -12,10 +12,6 @@ using detail::MappedRegion;
 using detail::RegionFrames;
 using detail::StreamCore;
 
-// The default allocator's layout: each frame starts at a multiple of the frame size rounded up
-// to FILE_QUAD_ALIGNMENT (docs/memory.md), used when the grant carries no explicit offsets.
-constexpr std::uint64_t kMinFrameAlignment = 8;
-
 Result<shm::UniqueFd> take_fd(std::vector<shm::UniqueFd>& fds, std::uint32_t index, std::string_view what) {
     if (index >= fds.size() || !fds[index])
         return fail(Errc::ProtocolError, "open_stream reply names descriptor " + std::to_string(index) + " for " +
@@ -62,16 +58,6 @@ Result<shm::RingShare> ring_share(const wire::RingGrant& grant, std::vector<shm:
     return share;
 }
 
-// Optional layout hints a daemon may add to a region grant ("frame_offsets" or "stride").
-void read_layout(const nlohmann::json& raw_region, RegionFrames& frames, std::uint32_t frame_size) {
-    frames.stride = (std::uint64_t{frame_size} + kMinFrameAlignment - 1) & ~(kMinFrameAlignment - 1);
-    if (auto it = raw_region.find("stride"); it != raw_region.end() && it->is_number_unsigned())
-        frames.stride = it->get<std::uint64_t>();
-    if (auto it = raw_region.find("frame_offsets"); it != raw_region.end() && it->is_array())
-        for (const auto& o : *it)
-            if (o.is_number_unsigned()) frames.offsets.push_back(o.get<std::uint64_t>());
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
@@ -91,14 +77,17 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
     core->frames = grant->frames;
     core->writable = true;
     auto& cache = connection->state_->regions;
-    const auto& raw_regions = reply->body.at("regions");
-    for (std::size_t i = 0; i < grant->regions.size(); ++i) {
-        const auto& g = grant->regions[i];
+    for (const auto& g : grant->regions) {
         auto mapped = map_region(cache, g, reply->fds);
         if (!mapped) return std::unexpected(mapped.error());
         RegionFrames frames;
         frames.mapped = std::move(*mapped);
-        read_layout(raw_regions.at(i), frames, grant->frame_size);
+        if (g.frame_offsets.size() < grant->frames)
+            return fail(Errc::ProtocolError, "open_stream for " + pin.to_string() + ": region " +
+                                                 std::to_string(g.id) + " lists " +
+                                                 std::to_string(g.frame_offsets.size()) + " frame offsets for " +
+                                                 std::to_string(grant->frames) + " frames");
+        frames.offsets = g.frame_offsets;
         core->writable = core->writable && frames.mapped->writable();
         core->regions.emplace(static_cast<std::uint32_t>(g.id), std::move(frames));
     }

@@ -21,8 +21,7 @@ Result<const RegionFrames*> StreamCore::locate(const shm::FrameDescriptor& frame
     if (frame.index >= frames)
         return fail(Errc::ProtocolError, "frame index " + std::to_string(frame.index) + " of " + pin.to_string() +
                                              " is outside 0.." + std::to_string(frames - 1));
-    offset = r.offsets.empty() ? std::uint64_t{frame.index} * r.stride
-                               : (frame.index < r.offsets.size() ? r.offsets[frame.index] : ~std::uint64_t{0});
+    offset = frame.index < r.offsets.size() ? r.offsets[frame.index] : ~std::uint64_t{0};
     return &r;
 }
 

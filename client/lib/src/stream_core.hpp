@@ -16,12 +16,11 @@
 
 namespace ksim::client::detail {
 
-// Where the frames of one region are: explicit offsets when the daemon sent them, else a
-// constant stride from offset 0 (the default allocator's layout).
+// Where the frames of one region are: the byte offset of each frame by index, exactly as the
+// daemon's allocator laid them out (open_stream's RegionGrant::frame_offsets).
 struct RegionFrames {
     std::shared_ptr<MappedRegion> mapped;
     std::vector<std::uint64_t> offsets;
-    std::uint64_t stride = 0;
 };
 
 struct StreamCore {
