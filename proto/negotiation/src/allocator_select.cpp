@@ -53,21 +53,22 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
                 break;
             }
 
-    // Evaluate every vendor allocator; remember the valid ones in pipe order.
-    std::vector<std::size_t> valid;  // indices into out.candidates
+    // Evaluate every vendor allocator; the valid ones are those without reasons, in pipe order.
+    out.candidates.reserve(request.plan_positions.size() + 1);
+    std::optional<std::size_t> first_valid;
     for (std::size_t pos : request.plan_positions) {
         const PinState& pin = g.pins[plan.pins[pos]];
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
-        Candidate cand;
+        Candidate& cand = out.candidates.emplace_back();
         cand.allocator = {AllocatorKind::Vendor, caps.name, pin.id(), caps.mode, caps.memory_type};
         if (auto mode = check_mode(ctx, pos, caps))
             cand.reasons.push_back(std::move(*mode));
         else
             cand.reasons = check_capabilities(ctx, pos, caps);
-        if (cand.reasons.empty()) valid.push_back(out.candidates.size());
-        out.candidates.push_back(std::move(cand));
+        if (cand.reasons.empty() && !first_valid) first_valid = out.candidates.size() - 1;
     }
+    const std::size_t vendors = out.candidates.size();
     Candidate fallback;
     fallback.allocator = fallback_choice(g, plan, request, must_pos);
 
@@ -76,37 +77,41 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
     std::optional<std::size_t> winner;
     if (must_pos) {
         const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
-        for (std::size_t i : valid)
-            if (out.candidates[i].allocator.pin == must_pin) winner = i;
-    } else if (!valid.empty()) {
-        winner = valid.front();
+        for (std::size_t i = 0; i < vendors; ++i)
+            if (out.candidates[i].reasons.empty() && out.candidates[i].allocator.pin == must_pin) winner = i;
+    } else {
+        winner = first_valid;
     }
     const AllocatorChoice& chosen = winner ? out.candidates[*winner].allocator : fallback.allocator;
-    for (std::size_t i : valid) {
-        if (winner && i == *winner) continue;
+    for (std::size_t i = 0; i < vendors; ++i) {
         Candidate& loser = out.candidates[i];
-        if (must_pos)
-            loser.reasons.push_back(
-                make_finding(rule::kMustAllocateFirst,
-                             fmt::format("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
-                                         describe_choice(loser.allocator), g.pins[plan.pins[*must_pos]].id(),
-                                         describe_choice(chosen)),
-                             {{"selected", describe_choice(chosen)},
-                              {"must_allocate_pin", g.pins[plan.pins[*must_pos]].id()}}));
-        else
-            loser.reasons.push_back(
-                make_finding(rule::kUpstreamFirst,
-                             fmt::format("{} could serve the pipe, but {} belongs to a pin further upstream",
-                                         describe_choice(loser.allocator), describe_choice(chosen)),
-                             {{"selected", describe_choice(chosen)}}));
+        if ((winner && i == *winner) || !loser.reasons.empty()) continue;  // only valid losers get a reason
+        std::vector<ComparedValue> values;
+        values.reserve(must_pos ? 2 : 1);
+        values.push_back({"selected", describe_choice(chosen)});
+        if (must_pos) {
+            const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
+            std::string message =
+                fmt::format("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
+                            describe_choice(loser.allocator), must_pin, std::get<std::string>(values[0].value));
+            values.push_back({"must_allocate_pin", must_pin});
+            loser.reasons.push_back(make_finding(rule::kMustAllocateFirst, std::move(message), std::move(values)));
+        } else {
+            std::string message =
+                fmt::format("{} could serve the pipe, but {} belongs to a pin further upstream",
+                            describe_choice(loser.allocator), std::get<std::string>(values[0].value));
+            loser.reasons.push_back(make_finding(rule::kUpstreamFirst, std::move(message), std::move(values)));
+        }
     }
     for (Candidate& c : out.candidates) c.selected = c.reasons.empty();
     if (winner) {
-        fallback.reasons.push_back(make_finding(
-            rule::kVendorOverDefault,
-            fmt::format("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator",
-                        describe_choice(chosen), fallback.allocator.name),
-            {{"selected", describe_choice(chosen)}}));
+        std::string selected = describe_choice(chosen);
+        std::string message =
+            fmt::format("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator", selected,
+                        fallback.allocator.name);
+        std::vector<ComparedValue> values;
+        values.push_back({"selected", std::move(selected)});
+        fallback.reasons.push_back(make_finding(rule::kVendorOverDefault, std::move(message), std::move(values)));
     } else {
         fallback.selected = true;
     }

@@ -30,11 +30,11 @@ bool pin_accepts(const CheckContext& ctx, std::size_t pos, const proto::Guid& ty
 
 std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t pos,
                                          const proto::VendorAllocatorCaps& caps) {
-    const std::string type = memory_label(ctx.g, caps.memory_type);
     if (ctx.plan.mode == ConnectionMode::User) {
         const MemoryClass cls = proto::classify_memory_type(caps.memory_type);
         if (cls == MemoryClass::User || cls == MemoryClass::System || cls == MemoryClass::DontCare)
             return std::nullopt;
+        const std::string type = memory_label(ctx.g, caps.memory_type);
         return make_finding(rule::kCapsMemoryType,
                             fmt::format("{} allocates {} memory, which a client process may not map on a "
                                         "user-mode connection",
@@ -44,6 +44,7 @@ std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t po
     }
     for (std::size_t p : ctx.request.plan_positions) {
         if (pin_accepts(ctx, p, caps.memory_type)) continue;
+        const std::string type = memory_label(ctx.g, caps.memory_type);
         const PinState& pin = ctx.g.pins[ctx.plan.pins[p]];
         std::string listed;
         for (const auto& item : pin.framing().items)
@@ -66,28 +67,36 @@ std::uint64_t round_up(std::uint64_t size, std::uint32_t mask) {
 
 std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_pos,
                                   const proto::VendorAllocatorCaps& caps) {
-    const std::string who = label(ctx, provider_pos, caps);
     if (ctx.plan.mode == ConnectionMode::User && caps.mode == AllocatorMode::Kernel) {
         std::string user_pins;
         for (std::size_t p : ctx.plan.pins)
-            if (!ctx.g.pins[p].kernel()) user_pins += (user_pins.empty() ? "" : ", ") + ctx.g.pins[p].id();
-        return make_finding(
-            rule::kKernelAllocatorOnUserConnection,
-            fmt::format(
-                "{} is a kernel-mode allocator and the connection is user mode ({} is hosted in user mode); "
-                "kernel memory never reaches a user-mode pin, so InitializeAllocator is not called",
-                who, user_pins),
-            {{"connection_mode", std::string("user")},
-             {"allocator_mode", std::string("kernel")},
-             {"user_hosted_pins", user_pins}},
-            fmt::format("host {} in kernel mode to allow the vendor allocator {}", user_pins, caps.name));
+            if (!ctx.g.pins[p].kernel()) {
+                if (!user_pins.empty()) user_pins += ", ";
+                user_pins += ctx.g.pins[p].id();
+            }
+        std::string message = fmt::format(
+            "{} of {} is a kernel-mode allocator and the connection is user mode ({} is hosted in user mode); "
+            "kernel memory never reaches a user-mode pin, so InitializeAllocator is not called",
+            caps.name, ctx.g.pins[ctx.plan.pins[provider_pos]].id(), user_pins);
+        std::string suggestion =
+            fmt::format("host {} in kernel mode to allow the vendor allocator {}", user_pins, caps.name);
+        // Built by moves: an initializer list would copy every string.
+        std::vector<ComparedValue> values;
+        values.reserve(3);
+        values.push_back({"connection_mode", std::string("user")});
+        values.push_back({"allocator_mode", std::string("kernel")});
+        values.push_back({"user_hosted_pins", std::move(user_pins)});
+        return make_finding(rule::kKernelAllocatorOnUserConnection, std::move(message), std::move(values),
+                            std::move(suggestion));
     }
+    // Formatted only when a rule fires: most allocators pass.
+    auto who = [&] { return label(ctx, provider_pos, caps); };
     if (ctx.plan.mode == ConnectionMode::Kernel && caps.mode == AllocatorMode::User)
         return make_finding(
             rule::kUserAllocatorOnKernelConnection,
             fmt::format("{} is a user-mode allocator and every pin of the pipe is kernel-hosted; "
                         "a kernel pipe is served by a kernel-mode allocator",
-                        who),
+                        who()),
             {{"connection_mode", std::string("kernel")}, {"allocator_mode", std::string("user")}},
             fmt::format("declare {} with mode kernel", caps.name));
     const PinState& upstream = ctx.g.pins[ctx.plan.pins.front()];
@@ -97,7 +106,7 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
             fmt::format("{} belongs to a downstream pin, but the upstream pin {} is user-hosted and "
                         "supplies the allocator unconditionally (KsProxy input pins return "
                         "VFW_E_NO_ALLOCATOR)",
-                        who, upstream.id()),
+                        who(), upstream.id()),
             {{"upstream_pin", upstream.id()}, {"upstream_hosting", std::string("user")}},
             fmt::format("offer {} on {} instead", caps.name, upstream.id()));
     return std::nullopt;
@@ -106,13 +115,13 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
 std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos,
                                         const proto::VendorAllocatorCaps& caps) {
     std::vector<Finding> out;
-    const std::string who = label(ctx, pos, caps);
+    auto who = [&] { return label(ctx, pos, caps); };  // formatted only when a rule fires
     const ResultFraming& f = ctx.framing;
     if (auto memory = check_memory_type(ctx, pos, caps)) out.push_back(std::move(*memory));
     if (caps.max_frames != 0 && f.frames > caps.max_frames)
         out.push_back(make_finding(
             rule::kCapsMaxFrames,
-            fmt::format("the pipe needs {} frames and {} can provide at most {}", f.frames, who,
+            fmt::format("the pipe needs {} frames and {} can provide at most {}", f.frames, who(),
                         caps.max_frames),
             {{"required_frames", std::uint64_t{f.frames}}, {"max_frames", std::uint64_t{caps.max_frames}}},
             fmt::format("raise max_frames of {} to >= {}", caps.name, f.frames)));
@@ -120,7 +129,7 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
         out.push_back(
             make_finding(rule::kCapsFrameSize,
                          fmt::format("the pipe needs {}-byte frames and {} allocates {}..{} bytes",
-                                     f.frame_size, who, caps.min_frame_size, caps.max_frame_size),
+                                     f.frame_size, who(), caps.min_frame_size, caps.max_frame_size),
                          {{"frame_size", std::uint64_t{f.frame_size}},
                           {"allocator_min", std::uint64_t{caps.min_frame_size}},
                           {"allocator_max", std::uint64_t{caps.max_frame_size}}},
@@ -132,7 +141,7 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
             rule::kCapsAlignment,
             fmt::format(
                 "the pipe needs {}-byte alignment (mask 0x{:X}) and {} aligns to {} bytes (mask 0x{:X})",
-                std::uint64_t{f.alignment_mask} + 1, f.alignment_mask, who,
+                std::uint64_t{f.alignment_mask} + 1, f.alignment_mask, who(),
                 std::uint64_t{caps.alignment_mask} + 1, caps.alignment_mask),
             {{"required_alignment_mask", std::uint64_t{f.alignment_mask}},
              {"allocator_alignment_mask", std::uint64_t{caps.alignment_mask}}},
@@ -143,14 +152,14 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
         if (!caps.scatter_gather)
             out.push_back(make_finding(
                 rule::kCapsContiguity,
-                fmt::format("{} gives neither physically contiguous frames nor scatter/gather lists", who),
+                fmt::format("{} gives neither physically contiguous frames nor scatter/gather lists", who()),
                 {{"contiguous", std::string("false")}, {"scatter_gather", std::string("false")}},
                 fmt::format("make {} contiguous or scatter_gather", caps.name)));
         else if (needed > caps.max_sg_entries)
             out.push_back(make_finding(
                 rule::kCapsContiguity,
                 fmt::format("a {}-byte frame needs {} scatter/gather entries of <= {} bytes; {} allows {}",
-                            f.frame_size, needed, segment, who, caps.max_sg_entries),
+                            f.frame_size, needed, segment, who(), caps.max_sg_entries),
                 {{"frame_size", std::uint64_t{f.frame_size}},
                  {"sg_entries_needed", needed},
                  {"max_sg_entries", std::uint64_t{caps.max_sg_entries}},
@@ -161,7 +170,7 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
         out.push_back(make_finding(
             rule::kCapsBoundary,
             fmt::format("a {}-byte frame cannot avoid crossing the {}-byte boundary of {}", f.frame_size,
-                        caps.boundary, who),
+                        caps.boundary, who()),
             {{"frame_size", std::uint64_t{f.frame_size}}, {"boundary", std::uint64_t{caps.boundary}}},
             fmt::format("raise boundary of {} to >= {} (or 0)", caps.name, f.frame_size)));
     const std::uint64_t span = caps.physical_limit - caps.physical_base;
@@ -173,7 +182,7 @@ std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t pos
         out.push_back(make_finding(
             rule::kCapsPhysicalWindow,
             fmt::format("{} frames of {} bytes need {} bytes and the physical window of {} holds {}",
-                        f.frames, f.frame_size, needed_bytes, who, window),
+                        f.frames, f.frame_size, needed_bytes, who(), window),
             {{"needed_bytes", needed_bytes}, {"window_bytes", window}},
             fmt::format("widen the physical_window of {} to >= {} bytes", caps.name, needed_bytes)));
     return out;

@@ -16,15 +16,14 @@
 namespace ksim::negotiation::detail {
 
 // A pin with its framing resolved (Ex as answered, legacy converted, or none = don't care).
+// Small (no framing copy) because the engine keeps one per pin of a graph of any size.
 struct PinState {
     const PinInput* input = nullptr;
+    const proto::AllocatorFramingEx* resolved = nullptr;  // *input->framing, or PreparedGraph::converted
     proto::FramingProp prop = proto::FramingProp::Ex;
-    proto::AllocatorFramingEx converted;  // used when prop != Ex
-    bool must_allocate = false;           // some item says REQUIREMENTF_MUST_ALLOCATE
+    bool must_allocate = false;  // some item says REQUIREMENTF_MUST_ALLOCATE
 
-    [[nodiscard]] const proto::AllocatorFramingEx& framing() const {
-        return prop == proto::FramingProp::Ex ? *input->framing : converted;
-    }
+    [[nodiscard]] const proto::AllocatorFramingEx& framing() const { return *resolved; }
     [[nodiscard]] const std::string& id() const { return input->id; }
     [[nodiscard]] bool kernel() const { return input->hosting == proto::PinHosting::Kernel; }
 };
@@ -38,6 +37,9 @@ struct ConnectionState {
 struct PreparedGraph {
     const Graph* graph = nullptr;
     std::vector<PinState> pins;
+    // The framing of pins without ALLOCATORFRAMING_EX (legacy converted, or don't-care). Reserved
+    // before it is filled, so the PinState pointers into it stay valid.
+    std::vector<proto::AllocatorFramingEx> converted;
     std::vector<ConnectionState> connections;
     std::vector<std::optional<std::size_t>> in_place_output;  // per input pin: its in-place output pin
 };
@@ -54,8 +56,25 @@ struct PipePlan {
 };
 
 // Kernel connections chained through in-place filters become one plan; every other connection
-// is a plan of its own. Plans come out in the order of their first connection.
-std::vector<PipePlan> plan_pipes(const PreparedGraph& g);
+// is a plan of its own. Plans come out in the order of their first connection, one at a time
+// into a caller's PipePlan, so a graph of any size plans without an allocation per pipe.
+class PipePlanner {
+public:
+    explicit PipePlanner(const PreparedGraph& g);
+    // Fills `plan` (reusing its buffers) with the next pipe; false once every connection is planned.
+    bool next(PipePlan& plan);
+
+private:
+    [[nodiscard]] std::optional<std::size_t> next_in_pipe(std::size_t c) const;
+    [[nodiscard]] std::optional<std::size_t> previous_in_pipe(std::size_t c) const;
+
+    const PreparedGraph& g_;
+    std::vector<std::optional<std::size_t>> incoming_;        // per pin: connection ending at it
+    std::vector<std::optional<std::size_t>> outgoing_;        // per pin: connection starting at it
+    std::vector<std::optional<std::size_t>> in_place_input_;  // per output pin: its in-place input
+    std::vector<bool> assigned_;
+    std::size_t cursor_ = 0;
+};
 PipePlan single_connection_plan(const PreparedGraph& g, std::size_t connection);
 
 // Whether a framing item may be used on a pin: its bus is don't-care or the pin's medium.
@@ -66,10 +85,10 @@ struct MemoryChoice {
     std::vector<std::size_t> items;     // per plan pin: the framing item that applies
 };
 // Kernel plans: the first memory type, in the first pin's item order, that every pin lists
-// (don't-care matches anything). User plans: USER memory.
-MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes);
-// Each pin's own first usable item, for pins that get separate allocators.
-std::vector<std::size_t> own_items(const PreparedGraph& g, const PipePlan& plan);
+// (don't-care matches anything). User plans: USER memory. Fills `choice`, reusing its buffer.
+void choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes, MemoryChoice& choice);
+// Each pin's own first usable item, for pins that get separate allocators (into `items`).
+void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items);
 
 // Frame size, frames and alignment for the plan, or the failure (an empty hard range).
 struct Combined {

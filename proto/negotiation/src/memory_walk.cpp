@@ -67,15 +67,14 @@ bool bus_compatible(const proto::FramingItem& item, const PinInput& pin) {
     return item.bus_type.is_null() || item.bus_type == pin.medium;
 }
 
-std::vector<std::size_t> own_items(const PreparedGraph& g, const PipePlan& plan) {
-    std::vector<std::size_t> items;
-    items.reserve(plan.pins.size());
+void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items) {
+    items.clear();
     for (std::size_t p : plan.pins) items.push_back(first_usable_item(g.pins[p]));
-    return items;
 }
 
-MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes) {
-    MemoryChoice choice;
+void choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes, MemoryChoice& choice) {
+    choice.common.reset();
+    choice.items.clear();
     note_bus_mismatches(g, plan, notes);
     auto select_items = [&](const Guid& type) {
         choice.common = type;
@@ -90,7 +89,7 @@ MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::ve
         for (std::size_t p : plan.pins)
             choice.items.push_back(
                 item_for(g.pins[p], proto::memory_type::kUser).value_or(first_usable_item(g.pins[p])));
-        return choice;
+        return;
     }
 
     const PinState& first = g.pins[plan.pins.front()];
@@ -99,7 +98,7 @@ MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::ve
         if (!item.memory_type.is_null()) {
             if (every_pin_lists(g, plan, item.memory_type)) {
                 select_items(item.memory_type);
-                return choice;
+                return;
             }
             continue;
         }
@@ -110,17 +109,16 @@ MemoryChoice choose_memory(const PreparedGraph& g, const PipePlan& plan, std::ve
                 if (!bus_compatible(their, *other.input) || their.memory_type.is_null()) continue;
                 if (every_pin_lists(g, plan, their.memory_type)) {
                     select_items(their.memory_type);
-                    return choice;
+                    return;
                 }
             }
         }
         if (every_pin_lists(g, plan, Guid{})) {
             select_items(Guid{});
-            return choice;
+            return;
         }
     }
-    choice.items = own_items(g, plan);
-    return choice;
+    own_items(g, plan, choice.items);
 }
 
 }  // namespace ksim::negotiation::detail

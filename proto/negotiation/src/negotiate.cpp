@@ -20,6 +20,13 @@ struct PipeOutcome {
     std::optional<Finding> split;  // set when a multi-connection plan must be split instead
 };
 
+// Buffers reused from pipe to pipe, so negotiating a pipe allocates only what its records keep.
+struct Scratch {
+    MemoryChoice memory;
+    std::vector<std::size_t> own;  // per plan pin: its own item (pins with separate allocators)
+    std::vector<std::size_t> all;  // 0, 1, ... plan.pins.size() - 1
+};
+
 void note_framing_props(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes) {
     for (std::size_t p : plan.pins) {
         const PinState& pin = g.pins[p];
@@ -28,7 +35,7 @@ void note_framing_props(const PreparedGraph& g, const PipePlan& plan, std::vecto
                 make_finding(rule::kLegacyConverted,
                              fmt::format("{} answers only the legacy ALLOCATORFRAMING; converted to one "
                                          "ALLOCATORFRAMING_EX item ({})",
-                                         pin.id(), memory_label(g, pin.converted.items[0].memory_type)),
+                                         pin.id(), memory_label(g, pin.framing().items[0].memory_type)),
                              {{"pin", pin.id()}}));
         else if (pin.prop == proto::FramingProp::None)
             notes.push_back(make_finding(rule::kNoFraming,
@@ -39,7 +46,10 @@ void note_framing_props(const PreparedGraph& g, const PipePlan& plan, std::vecto
 
 std::string pipe_path(const PreparedGraph& g, const PipePlan& plan) {
     std::string path = g.pins[plan.pins.front()].id();
-    for (std::size_t i = 1; i < plan.pins.size(); i += 2) path += " -> " + g.pins[plan.pins[i]].id();
+    for (std::size_t i = 1; i < plan.pins.size(); i += 2) {
+        path += " -> ";
+        path += g.pins[plan.pins[i]].id();
+    }
     return path;
 }
 
@@ -59,9 +69,10 @@ void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Deci
 }
 
 // Two allocators with a copy between them: each pin keeps its own memory type.
-void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const MemoryChoice& memory,
-                         Decision& d) {
-    const std::vector<std::size_t> items = own_items(g, plan);
+void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, Scratch& scratch, Decision& d) {
+    const MemoryChoice& memory = scratch.memory;
+    own_items(g, plan, scratch.own);
+    const std::vector<std::size_t>& items = scratch.own;
     Combined combined = combine_framing(g, plan, items, d.notes);
     if (combined.failure) {
         d.status = Status::Failed;
@@ -83,7 +94,7 @@ void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, const Mem
     for (auto& c : b.candidates) d.candidates.push_back(std::move(c));
 }
 
-PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
+PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch& scratch) {
     PipeOutcome out;
     Decision& d = out.decision;
     d.mode = plan.mode;
@@ -115,13 +126,14 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
                 return out;
             }
             d.notes.push_back(std::move(f));
-            MemoryChoice memory = choose_memory(g, plan, d.notes);
-            negotiate_with_copy(g, plan, memory, d);
+            choose_memory(g, plan, d.notes, scratch.memory);
+            negotiate_with_copy(g, plan, scratch, d);
             return out;
         }
     }
 
-    MemoryChoice memory = choose_memory(g, plan, d.notes);
+    choose_memory(g, plan, d.notes, scratch.memory);
+    const MemoryChoice& memory = scratch.memory;
     if (!memory.common) {
         Finding f =
             make_finding(rule::kNoCommonMemoryType,
@@ -134,7 +146,7 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
             return out;
         }
         d.notes.push_back(std::move(f));
-        negotiate_with_copy(g, plan, memory, d);
+        negotiate_with_copy(g, plan, scratch, d);
         return out;
     }
     if (memory.common->is_null() && plan.mode == ConnectionMode::Kernel)
@@ -155,10 +167,10 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan) {
         return out;
     }
     d.framing = combined.framing;
-    std::vector<std::size_t> all(plan.pins.size());
-    std::iota(all.begin(), all.end(), std::size_t{0});
+    scratch.all.resize(plan.pins.size());
+    std::iota(scratch.all.begin(), scratch.all.end(), std::size_t{0});
     // The ks.sys default allocator is a child of the sink pin of the first connection.
-    SideResult side = select_allocator(g, plan, {all, memory.items, *memory.common, 1}, d.framing);
+    SideResult side = select_allocator(g, plan, {scratch.all, memory.items, *memory.common, 1}, d.framing);
     d.allocator = std::move(side.chosen);
     d.candidates = std::move(side.candidates);
     return out;
@@ -174,24 +186,29 @@ void finish(const PreparedGraph& g, Decision& d) {
     (void)g;
 }
 
-void emit(const PreparedGraph& g, const PipePlan& plan, Decision decision, NegotiationResult& result) {
+// Appends the pipe's record and fills the records of its connections (built in place: the
+// records are what the caller keeps, so each string is allocated once, at its final size).
+void emit(const PreparedGraph& g, const PipePlan& plan, Decision&& decision, NegotiationResult& result) {
     finish(g, decision);
-    PipeRecord pipe;
-    pipe.id = "pipe" + std::to_string(result.pipes.size());
+    const std::size_t index = result.pipes.size();
+    PipeRecord& pipe = result.pipes.emplace_back();
+    pipe.id = "pipe";
+    pipe.id += std::to_string(index);
     pipe.pins.reserve(plan.pins.size());
     for (std::size_t p : plan.pins) pipe.pins.push_back(g.pins[p].id());
+    pipe.connections.reserve(plan.connections.size());
     for (std::size_t c : plan.connections) {
         const auto& input = g.graph->connections[c];
         ConnectionRecord& rec = result.connections[c];
-        rec.id = input.from + "->" + input.to;
+        rec.id.reserve(input.from.size() + 2 + input.to.size());
+        rec.id.append(input.from).append("->").append(input.to);
         rec.from = input.from;
         rec.to = input.to;
         rec.pipe = pipe.id;
-        rec.pipe_index = result.pipes.size();
+        rec.pipe_index = index;
         pipe.connections.push_back(rec.id);
     }
     pipe.decision = std::move(decision);
-    result.pipes.push_back(std::move(pipe));
 }
 
 }  // namespace
@@ -204,17 +221,20 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
     result.topology = graph.name;
     result.memory_types = graph.memory_types;
     result.connections.resize(graph.connections.size());
-    const std::vector<PipePlan> plans = plan_pipes(g);
-    result.pipes.reserve(plans.size());
-    for (const PipePlan& plan : plans) {
-        PipeOutcome outcome = negotiate_plan(g, plan);
+    // At most one pipe per connection; the exact count is not known before planning.
+    result.pipes.reserve(graph.connections.size());
+    PipePlanner planner(g);
+    PipePlan plan;
+    Scratch scratch;
+    while (planner.next(plan)) {
+        PipeOutcome outcome = negotiate_plan(g, plan, scratch);
         if (!outcome.split) {
             emit(g, plan, std::move(outcome.decision), result);
             continue;
         }
         for (std::size_t c : plan.connections) {
             const PipePlan single = single_connection_plan(g, c);
-            PipeOutcome part = negotiate_plan(g, single);
+            PipeOutcome part = negotiate_plan(g, single, scratch);
             Finding why = *outcome.split;
             why.message = fmt::format("in-place pipe {} split into its connections: {}", pipe_path(g, plan),
                                       why.message);

@@ -1,7 +1,11 @@
 // Stage 1: check that the input is a graph and resolve each pin's framing property.
 #include <fmt/format.h>
 
-#include <unordered_map>
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <string_view>
 
 #include "engine.hpp"
 
@@ -25,6 +29,39 @@ proto::AllocatorFramingEx dont_care_framing() {
     return f;
 }
 
+// Pin id -> pin index, open addressing in one flat array: a node-based map would cost an
+// allocation per pin on every negotiation.
+class PinIndex {
+public:
+    explicit PinIndex(const std::vector<PinInput>& pins)
+        : pins_(pins), slots_(std::bit_ceil(pins.size() * 2 + 1), kEmpty), mask_(slots_.size() - 1) {}
+
+    // Adds pin `i`; false if its id is already there.
+    bool insert(std::size_t i) {
+        std::size_t s = slot_of(pins_[i].id);
+        if (slots_[s] != kEmpty) return false;
+        slots_[s] = i;
+        return true;
+    }
+    [[nodiscard]] std::optional<std::size_t> find(std::string_view id) const {
+        const std::size_t s = slot_of(id);
+        if (slots_[s] == kEmpty) return std::nullopt;
+        return slots_[s];
+    }
+
+private:
+    static constexpr std::size_t kEmpty = SIZE_MAX;
+    // The slot holding `id`, or the empty slot where it would go.
+    [[nodiscard]] std::size_t slot_of(std::string_view id) const {
+        std::size_t s = std::hash<std::string_view>{}(id) & mask_;
+        while (slots_[s] != kEmpty && pins_[slots_[s]].id != id) s = (s + 1) & mask_;
+        return s;
+    }
+    const std::vector<PinInput>& pins_;
+    std::vector<std::size_t> slots_;
+    std::size_t mask_;
+};
+
 // The engine assumes min <= max (the config validator enforces it; protocol input may not).
 Result<void> check_ranges(const PinInput& pin, const proto::AllocatorFramingEx& f) {
     for (std::size_t i = 0; i < f.items.size(); ++i) {
@@ -39,7 +76,8 @@ Result<void> check_ranges(const PinInput& pin, const proto::AllocatorFramingEx& 
     return {};
 }
 
-Result<PinState> resolve_pin(const PinInput& pin) {
+// `converted` has room reserved for every pin without ALLOCATORFRAMING_EX.
+Result<PinState> resolve_pin(const PinInput& pin, std::vector<proto::AllocatorFramingEx>& converted) {
     PinState state;
     state.input = &pin;
     if (pin.framing) {
@@ -47,12 +85,13 @@ Result<PinState> resolve_pin(const PinInput& pin) {
             return fail(Errc::InvalidArgument,
                         fmt::format("pin {}: ALLOCATORFRAMING_EX has no framing items", pin.id));
         state.prop = proto::FramingProp::Ex;
+        state.resolved = &*pin.framing;
     } else if (pin.legacy_framing) {
         state.prop = proto::FramingProp::Old;
-        state.converted = proto::to_framing_ex(*pin.legacy_framing);
+        state.resolved = &converted.emplace_back(proto::to_framing_ex(*pin.legacy_framing));
     } else {
         state.prop = proto::FramingProp::None;
-        state.converted = dont_care_framing();
+        state.resolved = &converted.emplace_back(dont_care_framing());
     }
     if (auto ok = check_ranges(pin, state.framing()); !ok) return std::unexpected(ok.error());
     state.must_allocate = declares_must_allocate(state.framing());
@@ -65,20 +104,20 @@ Result<PreparedGraph> prepare(const Graph& graph) {
     PreparedGraph g;
     g.graph = &graph;
     g.pins.reserve(graph.pins.size());
-    std::unordered_map<std::string_view, std::size_t> index;
-    index.reserve(graph.pins.size() * 2);
+    g.converted.reserve(static_cast<std::size_t>(
+        std::count_if(graph.pins.begin(), graph.pins.end(), [](const PinInput& p) { return !p.framing; })));
+    PinIndex index(graph.pins);
     for (const auto& pin : graph.pins) {
-        if (!index.emplace(pin.id, g.pins.size()).second)
+        if (!index.insert(g.pins.size()))
             return fail(Errc::InvalidArgument, fmt::format("duplicate pin id \"{}\"", pin.id));
-        auto state = resolve_pin(pin);
+        auto state = resolve_pin(pin, g.converted);
         if (!state) return std::unexpected(state.error());
-        g.pins.push_back(std::move(*state));
+        g.pins.push_back(*state);
     }
     auto find = [&](const std::string& id, std::string_view role, std::size_t i) -> Result<std::size_t> {
-        auto it = index.find(id);
-        if (it == index.end())
-            return fail(Errc::InvalidArgument, fmt::format("{} {}: unknown pin \"{}\"", role, i, id));
-        return it->second;
+        auto found = index.find(id);
+        if (!found) return fail(Errc::InvalidArgument, fmt::format("{} {}: unknown pin \"{}\"", role, i, id));
+        return *found;
     };
 
     std::vector<bool> used(g.pins.size(), false);
