@@ -54,6 +54,7 @@ std::optional<SizeSet> intersect(const SizeSet& a, const SizeSet& b) {
     const std::uint64_t lo = std::max(a.min, b.min);
     const std::uint64_t hi = std::min(a.max, b.max);
     if (lo > hi) return std::nullopt;
+    if (a.step == 1 && b.step == 1) return SizeSet{lo, hi, 1};  // the common case, without 128-bit division
     const std::uint64_t lcm = std::lcm(a.step, b.step);
     auto residue = solve_congruences(a.min, a.step, b.min, b.step);
     if (!residue) return std::nullopt;
@@ -76,6 +77,7 @@ std::uint64_t last_member(const SizeSet& s) {
 }
 
 std::uint64_t Scale::apply(std::uint64_t size) const {
+    if (is_identity()) return size;
     const Int128 v = static_cast<Int128>(size) * numerator / denominator + margin;
     return v > static_cast<Int128>(UINT64_MAX) ? UINT64_MAX : static_cast<std::uint64_t>(v);
 }
