@@ -78,7 +78,10 @@ private:
 PipePlan single_connection_plan(const PreparedGraph& g, std::size_t connection);
 
 // Whether a framing item may be used on a pin: its bus is don't-care or the pin's medium.
-bool bus_compatible(const proto::FramingItem& item, const PinInput& pin);
+// Inline: the memory walk asks it for every item of every pin of every pipe.
+inline bool bus_compatible(const proto::FramingItem& item, const PinInput& pin) {
+    return item.bus_type.is_null() || item.bus_type == pin.medium;
+}
 
 struct MemoryChoice {
     std::optional<proto::Guid> common;  // nullopt: no memory type every pin lists

@@ -63,10 +63,6 @@ std::size_t first_usable_item(const PinState& pin) {
 
 }  // namespace
 
-bool bus_compatible(const proto::FramingItem& item, const PinInput& pin) {
-    return item.bus_type.is_null() || item.bus_type == pin.medium;
-}
-
 void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items) {
     items.clear();
     for (std::size_t p : plan.pins) items.push_back(first_usable_item(g.pins[p]));

@@ -30,35 +30,46 @@ proto::AllocatorFramingEx dont_care_framing() {
 }
 
 // Pin id -> pin index, open addressing in one flat array: a node-based map would cost an
-// allocation per pin on every negotiation.
+// allocation per pin on every negotiation. Each slot keeps 32 bits of the id's hash, so a probe
+// reads a pin (a cache miss in a large graph) only when the hash matches.
 class PinIndex {
 public:
+    // At most kMaxPins pins (prepare() checks).
+    static constexpr std::size_t kMaxPins = UINT32_MAX - 1;
+
     explicit PinIndex(const std::vector<PinInput>& pins)
-        : pins_(pins), slots_(std::bit_ceil(pins.size() * 2 + 1), kEmpty), mask_(slots_.size() - 1) {}
+        : pins_(pins), slots_(std::bit_ceil(pins.size() * 2 + 1)), mask_(slots_.size() - 1) {}
 
     // Adds pin `i`; false if its id is already there.
     bool insert(std::size_t i) {
-        std::size_t s = slot_of(pins_[i].id);
-        if (slots_[s] != kEmpty) return false;
-        slots_[s] = i;
+        const std::size_t hash = std::hash<std::string_view>{}(pins_[i].id);
+        Slot& slot = slots_[slot_of(pins_[i].id, hash)];
+        if (slot.pin_plus_one != 0) return false;
+        slot = {static_cast<std::uint32_t>(hash), static_cast<std::uint32_t>(i + 1)};
         return true;
     }
     [[nodiscard]] std::optional<std::size_t> find(std::string_view id) const {
-        const std::size_t s = slot_of(id);
-        if (slots_[s] == kEmpty) return std::nullopt;
-        return slots_[s];
+        const Slot& slot = slots_[slot_of(id, std::hash<std::string_view>{}(id))];
+        if (slot.pin_plus_one == 0) return std::nullopt;
+        return slot.pin_plus_one - 1;
     }
 
 private:
-    static constexpr std::size_t kEmpty = SIZE_MAX;
+    struct Slot {
+        std::uint32_t hash = 0;
+        std::uint32_t pin_plus_one = 0;  // 0: empty
+    };
     // The slot holding `id`, or the empty slot where it would go.
-    [[nodiscard]] std::size_t slot_of(std::string_view id) const {
-        std::size_t s = std::hash<std::string_view>{}(id) & mask_;
-        while (slots_[s] != kEmpty && pins_[slots_[s]].id != id) s = (s + 1) & mask_;
+    [[nodiscard]] std::size_t slot_of(std::string_view id, std::size_t hash) const {
+        const auto tag = static_cast<std::uint32_t>(hash);
+        std::size_t s = hash & mask_;
+        while (slots_[s].pin_plus_one != 0 &&
+               (slots_[s].hash != tag || pins_[slots_[s].pin_plus_one - 1].id != id))
+            s = (s + 1) & mask_;
         return s;
     }
     const std::vector<PinInput>& pins_;
-    std::vector<std::size_t> slots_;
+    std::vector<Slot> slots_;
     std::size_t mask_;
 };
 
@@ -103,6 +114,8 @@ Result<PinState> resolve_pin(const PinInput& pin, std::vector<proto::AllocatorFr
 Result<PreparedGraph> prepare(const Graph& graph) {
     PreparedGraph g;
     g.graph = &graph;
+    if (graph.pins.size() > PinIndex::kMaxPins)
+        return fail(Errc::InvalidArgument, fmt::format("{} pins; at most {}", graph.pins.size(), PinIndex::kMaxPins));
     g.pins.reserve(graph.pins.size());
     g.converted.reserve(static_cast<std::size_t>(
         std::count_if(graph.pins.begin(), graph.pins.end(), [](const PinInput& p) { return !p.framing; })));
