@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "ksim/proto/error.hpp"
+#include "ksim/proto/stream_header.hpp"
 #include "ksim/shm/frame.hpp"
 #include "ksim/shm/mapping.hpp"
 #include "ksim/shm/region.hpp"
@@ -42,6 +43,33 @@ struct RingEntry {
 static_assert(sizeof(RingEntry) == 64, "one ring entry is one cache line");
 static_assert(alignof(RingEntry) == 8);
 static_assert(std::is_trivially_copyable_v<RingEntry>);
+
+// The header fields a ring entry carries, both ways (the one place that maps them).
+inline RingEntry to_ring_entry(const FrameHandle& frame, const proto::StreamHeader& h) {
+    return RingEntry{frame,
+                     h.data_used,
+                     static_cast<std::uint32_t>(h.options_flags),
+                     h.presentation_time.time,
+                     h.duration,
+                     h.picture_number,
+                     h.drop_count,
+                     h.type_specific_flags,
+                     h.status};
+}
+// `frame_extent` is the stream's frame size (constant per stream, so not carried per entry).
+inline proto::StreamHeader to_stream_header(const RingEntry& e, std::uint32_t frame_extent) {
+    proto::StreamHeader h;
+    h.type_specific_flags = e.type_specific_flags;
+    h.presentation_time.time = e.presentation_time;
+    h.duration = e.duration;
+    h.frame_extent = frame_extent;
+    h.data_used = e.data_used;
+    h.options_flags = static_cast<proto::StreamHeaderOptions>(e.options_flags);
+    h.status = e.status;
+    h.picture_number = e.picture_number;
+    h.drop_count = e.drop_count;
+    return h;
+}
 
 // What a peer needs to attach to a ring: the ring memory (read-write: each side moves its own
 // index) and the two eventfds.
