@@ -61,30 +61,6 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd
     return {};
 }
 
-struct Attached {
-    WritableMapping mapping;
-    std::uint32_t capacity;  // read once and validated: the peer may scribble on the header later
-};
-
-Result<Attached> attach_memory(RingShare& share) {
-    if (!share.data_ready || !share.space_ready) return fail(Errc::InvalidArgument, "ring: missing eventfd");
-    auto region = Region::adopt(std::move(share.memory), share.size, Access::ReadWrite,
-                                share.region == kInvalidRegion ? 1 : share.region);
-    if (!region) return std::unexpected(region.error());
-    if (region->size() < detail::kRingSlotsOffset) return fail(Errc::ProtocolError, "ring: region too small");
-    auto mapping = WritableMapping::map(*region);
-    if (!mapping) return std::unexpected(mapping.error());
-    auto* header = reinterpret_cast<RingHeader*>(mapping->bytes().data());
-    const std::uint32_t capacity = header->capacity;
-    if (header->magic != detail::kRingMagic || header->version != detail::kRingVersion ||
-        header->entry_size != sizeof(RingEntry) || !std::has_single_bit(capacity) || capacity < 2 ||
-        capacity > detail::kMaxRingCapacity || detail::ring_bytes(capacity) > mapping->size()) {
-        return fail(Errc::ProtocolError, "ring: region " + std::to_string(share.region) +
-                                             " does not hold a valid ring header (magic/version/capacity)");
-    }
-    return Attached{std::move(*mapping), capacity};
-}
-
 RingEntry* slots_of(const WritableMapping& mapping) {
     return reinterpret_cast<RingEntry*>(mapping.bytes().data() + detail::kRingSlotsOffset);
 }
@@ -133,23 +109,47 @@ Result<RingShare> RingChannel::share() const {
                      region_.id()};
 }
 
-// ---- RingProducer ----
+// ---- RingEndpoint (both ends) ----
 
-RingProducer::RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready,
+namespace detail {
+
+RingEndpoint::RingEndpoint(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready,
                            std::uint32_t capacity)
     : mapping_(std::move(mapping)),
       data_ready_(std::move(data_ready)),
       space_ready_(std::move(space_ready)),
-      capacity_(capacity) {
-    header_ = reinterpret_cast<RingHeader*>(mapping_.bytes().data());
-    slots_ = slots_of(mapping_);
+      header_(reinterpret_cast<RingHeader*>(mapping_.bytes().data())),
+      slots_(slots_of(mapping_)),
+      capacity_(capacity) {}
+
+Result<RingEndpoint> RingEndpoint::attach(RingShare share) {
+    if (!share.data_ready || !share.space_ready) return fail(Errc::InvalidArgument, "ring: missing eventfd");
+    auto region = Region::adopt(std::move(share.memory), share.size, Access::ReadWrite,
+                                share.region == kInvalidRegion ? 1 : share.region);
+    if (!region) return std::unexpected(region.error());
+    if (region->size() < kRingSlotsOffset) return fail(Errc::ProtocolError, "ring: region too small");
+    auto mapping = WritableMapping::map(*region);
+    if (!mapping) return std::unexpected(mapping.error());
+    // Read once and validated: the peer may scribble on the header later.
+    const auto* header = reinterpret_cast<const RingHeader*>(mapping->bytes().data());
+    const std::uint32_t capacity = header->capacity;
+    if (header->magic != kRingMagic || header->version != kRingVersion || header->entry_size != sizeof(RingEntry) ||
+        !std::has_single_bit(capacity) || capacity < 2 || capacity > kMaxRingCapacity ||
+        ring_bytes(capacity) > mapping->size()) {
+        return fail(Errc::ProtocolError, "ring: region " + std::to_string(share.region) +
+                                             " does not hold a valid ring header (magic/version/entry size/capacity)");
+    }
+    return RingEndpoint(std::move(*mapping), std::move(share.data_ready), std::move(share.space_ready), capacity);
 }
 
+}  // namespace detail
+
+// ---- RingProducer ----
+
 Result<RingProducer> RingProducer::attach(RingShare share) {
-    auto attached = attach_memory(share);
-    if (!attached) return std::unexpected(attached.error());
-    return RingProducer(std::move(attached->mapping), std::move(share.data_ready),
-                        std::move(share.space_ready), attached->capacity);
+    auto endpoint = RingEndpoint::attach(std::move(share));
+    if (!endpoint) return std::unexpected(endpoint.error());
+    return RingProducer(std::move(*endpoint));
 }
 
 std::uint32_t RingProducer::size() const {
@@ -195,6 +195,22 @@ void RingProducer::disarm_wait() {
     header_->producer_waiting.store(0, std::memory_order_relaxed);
 }
 
+Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        pollfd pfd{space_ready_.get(), POLLIN, 0};
+        const int rc = ::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc < 0) return detail::fail_errno("ring: poll");
+        if (rc == 0)
+            return fail(Errc::Timeout, "ring: no wake-up within " + std::to_string(timeout.count()) + " ms");
+        std::uint64_t value = 0;
+        [[maybe_unused]] const auto n = ::read(space_ready_.get(), &value, sizeof value);  // drain
+        return {};
+    }
+}
+
 Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
     if (try_push(entry)) return {};
     if (auto ok = wait_for_space(timeout); !ok) return ok;
@@ -204,21 +220,15 @@ Result<void> RingProducer::push(const RingEntry& entry, std::chrono::millisecond
 
 // ---- RingConsumer ----
 
-RingConsumer::RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready,
-                           std::uint32_t capacity)
-    : mapping_(std::move(mapping)),
-      data_ready_(std::move(data_ready)),
-      space_ready_(std::move(space_ready)),
-      capacity_(capacity) {
-    header_ = reinterpret_cast<RingHeader*>(mapping_.bytes().data());
-    slots_ = slots_of(mapping_);
+Result<RingConsumer> RingConsumer::attach(RingShare share) {
+    auto endpoint = RingEndpoint::attach(std::move(share));
+    if (!endpoint) return std::unexpected(endpoint.error());
+    return RingConsumer(std::move(*endpoint));
 }
 
-Result<RingConsumer> RingConsumer::attach(RingShare share) {
-    auto attached = attach_memory(share);
-    if (!attached) return std::unexpected(attached.error());
-    return RingConsumer(std::move(attached->mapping), std::move(share.data_ready),
-                        std::move(share.space_ready), attached->capacity);
+void RingConsumer::notify_producer() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (header_->producer_waiting.load(std::memory_order_relaxed) != 0) signal(space_ready_.get());
 }
 
 std::uint32_t RingConsumer::size() const {

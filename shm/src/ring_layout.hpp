@@ -11,7 +11,7 @@
 namespace ksim::shm::detail {
 
 inline constexpr std::uint64_t kRingMagic = 0x4B53494D52494E47ull;  // "KSIMRING"
-inline constexpr std::uint32_t kRingVersion = 1;
+inline constexpr std::uint32_t kRingVersion = 2;  // 2: 64-byte entries with the frame info
 inline constexpr std::uint32_t kMaxRingCapacity = 65536;
 
 struct RingHeader {

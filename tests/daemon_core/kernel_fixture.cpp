@@ -95,6 +95,30 @@ Topology user_source_to_sink() {
     return t;
 }
 
+Topology user_inplace_user() {
+    Topology t;
+    t.name = "user-inplace-user";
+    FilterDescriptor app;
+    app.id = "app";
+    app.kind = FilterKind::UserSource;
+    app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
+                           make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
+    t.filters.push_back(app);
+    FilterDescriptor overlay;
+    overlay.id = "overlay";
+    overlay.kind = FilterKind::InPlaceTransform;
+    for (auto dir : {PinDirection::In, PinDirection::Out})
+        overlay.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                                   make_simple_framing(memory_type::kDontCare,
+                                                       RequirementFlags::InPlaceModifier | RequirementFlags::PreferencesOnly,
+                                                       2, 0, 0, 0xFFFFFFFFu)));
+    t.filters.push_back(overlay);
+    t.filters.push_back(sink_filter("viewer", FilterKind::UserSink, PinHosting::User));
+    t.connections.push_back(conn("app", "output", "overlay", "input"));
+    t.connections.push_back(conn("overlay", "output", "viewer", "input"));
+    return t;
+}
+
 Topology copy_chain() {
     Topology t;
     t.name = "copy";

@@ -60,6 +60,8 @@ proto::Topology camera_to_sink(bool with_vendor, proto::PinHosting sink_hosting,
 proto::Topology inplace_chain();
 // app (user_source, pin "output") -> checker (kernel_sink)
 proto::Topology user_source_to_sink();
+// app (user_source, "output") -> overlay (inplace_transform) -> viewer (user_sink, "input")
+proto::Topology user_inplace_user();
 // camera (NV12 64x48) -> scaler (copy_transform, NV12 32x24 downstream) -> checker (kernel_sink)
 proto::Topology copy_chain();
 

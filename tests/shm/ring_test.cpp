@@ -202,3 +202,51 @@ TEST(ShmRing, ArmedProducerFd_BecomesReadableWhenASlotIsFreed) {
 
 }  // namespace
 }  // namespace ksim::shm
+
+namespace ksim::shm {
+namespace {
+
+TEST(ShmRing, StreamHeader_SurvivesTheRingWithItsFrameInfo) {
+    auto ends = make_ring(4);
+    proto::StreamHeader h;
+    h.data_used = 1234;
+    h.options_flags = proto::StreamHeaderOptions::TimeValid | proto::StreamHeaderOptions::FrameInfo;
+    h.presentation_time.time = 999;
+    h.duration = 333'333;
+    h.picture_number = 42;
+    h.drop_count = 7;
+    h.type_specific_flags = 0x5;
+    h.status = 0xC0000120u;
+    ASSERT_TRUE(ends.producer.try_push(to_ring_entry(FrameHandle{3, 1, 9, 0}, h)));
+    auto e = ends.consumer.try_pop();
+    ASSERT_TRUE(e);
+    const proto::StreamHeader got = to_stream_header(*e, 4096);
+    EXPECT_EQ(e->frame, (FrameHandle{3, 1, 9, 0}));
+    EXPECT_EQ(got.data_used, 1234u);
+    EXPECT_EQ(got.options_flags, h.options_flags);
+    EXPECT_EQ(got.presentation_time.time, 999);
+    EXPECT_EQ(got.duration, 333'333);
+    EXPECT_EQ(got.picture_number, 42);
+    EXPECT_EQ(got.drop_count, 7);
+    EXPECT_EQ(got.type_specific_flags, 0x5u);
+    EXPECT_EQ(got.status, 0xC0000120u);
+    EXPECT_EQ(got.frame_extent, 4096u);
+}
+
+TEST(ShmRing, NotifyProducer_WakesAnArmedProducerAndCostsNothingOtherwise) {
+    auto ends = make_ring(4);
+    pollfd pfd{ends.producer.space_fd(), POLLIN, 0};
+    ends.consumer.notify_producer();  // nobody waits: no signal
+    EXPECT_EQ(::poll(&pfd, 1, 0), 0);
+    EXPECT_EQ(ends.producer.sleep_until_signalled(20ms).error().code, Errc::Timeout);
+
+    (void)ends.producer.arm_wait();
+    std::thread waker([&] { ends.consumer.notify_producer(); });
+    EXPECT_TRUE(ends.producer.sleep_until_signalled(5s));
+    ends.producer.disarm_wait();
+    waker.join();
+    EXPECT_EQ(::poll(&pfd, 1, 0), 0) << "the sleep drains the wake-up";
+}
+
+}  // namespace
+}  // namespace ksim::shm

@@ -121,10 +121,7 @@ Result<FrameView> Stream::next_frame(Timeout timeout) {
             return std::unexpected(entry.error());
         }
         frame = entry->frame;
-        header.data_used = entry->data_used;
-        header.frame_extent = core_->frame_size;
-        header.options_flags = static_cast<proto::StreamHeaderOptions>(entry->options_flags);
-        header.presentation_time.time = entry->presentation_time;
+        header = shm::to_stream_header(*entry, core_->frame_size);
     } else {
         // Socket fallback: frame_ready events; other events are left for next_event() users.
         for (;;) {
@@ -156,12 +153,9 @@ Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {
         if (!entry) return std::unexpected(entry.error());
         frame = entry->frame;
     } else {
-        auto reply = core_->connection->call(wire::MessageType::AcquireFrame,
-                                             nlohmann::json(wire::AcquireFrameRequest{core_->pin}), timeout);
-        if (!reply) return std::unexpected(reply.error());
-        auto acquired = wire::decode_body<wire::AcquireFrameReply>(*reply);
+        auto acquired = core_->acquire_waiting(timeout);
         if (!acquired) return std::unexpected(acquired.error());
-        frame = detail::to_descriptor(acquired->frame);
+        frame = *acquired;
     }
     auto bytes = core_->writable_bytes(frame);
     if (!bytes) {

@@ -1,5 +1,8 @@
 #include "stream_core.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "ksim/wire/envelope.hpp"
 
 namespace ksim::client::detail {
@@ -55,7 +58,7 @@ Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
     if (outgoing && !writable) {
         std::lock_guard lock(outgoing_mutex);
         // The ring holds at least `frames` entries, so a release never waits in practice.
-        if (outgoing->push(shm::RingEntry{frame, 0, 0, 0}, kDefaultTimeout)) return {};
+        if (outgoing->push(shm::RingEntry{.frame = frame}, kDefaultTimeout)) return {};
     }
     auto reply = connection->call(wire::MessageType::ReleaseFrame,
                                   nlohmann::json(wire::ReleaseFrameRequest{to_frame_ref(frame)}));
@@ -63,10 +66,51 @@ Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
     return {};
 }
 
+Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + timeout;
+    auto ask = [&]() -> Result<shm::FrameDescriptor> {
+        const auto left = std::max(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()),
+                                   std::chrono::milliseconds(1));
+        auto reply = connection->call(wire::MessageType::AcquireFrame, nlohmann::json(wire::AcquireFrameRequest{pin}),
+                                      left);
+        if (!reply) return std::unexpected(reply.error());
+        auto acquired = wire::decode_body<wire::AcquireFrameReply>(*reply);
+        if (!acquired) return std::unexpected(acquired.error());
+        return to_descriptor(acquired->frame);
+    };
+    for (;;) {
+        auto frame = ask();
+        if (frame || frame.error().code != Errc::NoMoreEntries || !outgoing) return frame;
+        // Exhausted. Raise the waiting flag, then ask once more: a frame freed after the
+        // refusal either shows up in that answer or finds the flag raised and rings us.
+        std::unique_lock lock(outgoing_mutex);
+        (void)outgoing->arm_wait();
+        lock.unlock();
+        frame = ask();
+        if (frame || frame.error().code != Errc::NoMoreEntries) {
+            lock.lock();
+            outgoing->disarm_wait();
+            return frame;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        auto woke = left.count() > 0 ? outgoing->sleep_until_signalled(left)
+                                     : Result<void>(fail(Errc::Timeout, "deadline passed"));
+        lock.lock();
+        outgoing->disarm_wait();
+        lock.unlock();
+        if (!woke) {
+            if (woke.error().code != Errc::Timeout) return std::unexpected(woke.error());
+            return fail(Errc::Timeout, "no free frame in the pool of " + pin.to_string() + " (" +
+                                           std::to_string(frames) + " frames, all held downstream) within " +
+                                           std::to_string(timeout.count()) + " ms");
+        }
+    }
+}
+
 Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::StreamHeader& header) {
     if (outgoing) {
-        shm::RingEntry entry{frame, header.data_used, static_cast<std::uint32_t>(header.options_flags),
-                             header.presentation_time.time};
+        const shm::RingEntry entry = shm::to_ring_entry(frame, header);
         std::lock_guard lock(outgoing_mutex);
         return outgoing->push(entry, kDefaultTimeout);
     }

@@ -41,6 +41,10 @@ struct StreamCore {
 
     // Gives a frame back unused (consumer release, or a producer's unsubmitted frame).
     Result<void> give_back(const shm::FrameDescriptor& frame);
+    // A free frame of a producer stream: asks the daemon (acquire_frame on the socket) and, while
+    // the pool is exhausted, sleeps on the to_daemon ring's space wake-up, which the daemon
+    // also rings when a frame goes back to this pin's pool. Errors: Timeout, the daemon's.
+    Result<shm::FrameDescriptor> acquire_waiting(Timeout timeout);
     // Hands a filled frame downstream.
     Result<void> submit(const shm::FrameDescriptor& frame, const proto::StreamHeader& header);
 

@@ -200,6 +200,17 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
         if (to.owner == kDaemon) return drop(to, "no client has opened this user pin");
         if (auto r = pass(ref.handle, from.ledger_id, to.owner); !r) return drop(to, r.error().message);
         held[{ref.handle.region, ref.handle.index}].sent_at = sent_at;
+        if (to.delivery) {
+            // The client's ring, resolved at open_stream: no lookup, no allocation, no unlock.
+            if (!to.delivery->try_deliver(ref.handle, header)) {
+                ++to.dropped;
+                emit({KernelEvent::Type::FrameDropped, to.key, "hand-off to client refused", to.state(), to.owner});
+                give_back(ref, to.owner);
+                return;
+            }
+            ++to.completed;
+            return;
+        }
         ++to.completed;
         outbox.deliveries.push_back(Delivery{to.owner, to.key, ref.handle, header});
         return;
@@ -219,43 +230,15 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
             std::span<std::byte> bytes = frame_bytes(ref);
             invert_in_place(bytes.first(std::min<std::size_t>(bytes.size(), header.data_used)));
             if (!out || !out->peer) return give_back(ref, to.ledger_id);
+            // Same pipe: the frame goes on where it is. Different pipes (negotiation could not
+            // give both connections one allocator, e.g. between two user pins): the frame must
+            // leave in the output pipe's memory, so this is the pipe's one copy.
+            if (out->pipe != ref.pipe) return copy_to_output(to, *out, ref, header, sent_at);
             if (auto r = pass(ref.handle, to.ledger_id, out->ledger_id); !r) return give_back(ref, to.ledger_id);
             ++out->completed;
             return deliver(*out, *out->peer, ref, header, sent_at);
         }
-        case PinRole::CopyIn: {
-            if (!out || !out->peer || !out->pipe || !out->pipe->active()) {
-                ++to.dropped;
-                return give_back(ref, to.ledger_id);
-            }
-            auto dst = out->pipe->allocator->allocate();
-            if (!dst) {
-                ++out->dropped;
-                emit({KernelEvent::Type::FrameDropped, out->key, "no free downstream frame for the copy", out->state(),
-                      kDaemon});
-                return give_back(ref, to.ledger_id);
-            }
-            if (auto r = hold(*dst, out->ledger_id); !r) {
-                (void)out->pipe->allocator->free(*dst);
-                return give_back(ref, to.ledger_id);
-            }
-            const FrameRef dref{*dst, out->pipe};
-            std::span<std::byte> in = frame_bytes(ref).first(std::min<std::size_t>(frame_bytes(ref).size(), header.data_used));
-            std::span<std::byte> outb = frame_bytes(dref);
-            std::uint32_t written = 0;
-            const proto::FilterDescriptor* up = from.kernel_hosted() ? &from.filter.desc : nullptr;
-            if (up && up->video && to.filter.desc.video) written = scale_video(in, *up->video, outb, *to.filter.desc.video);
-            if (written == 0) {
-                written = static_cast<std::uint32_t>(std::min(in.size(), outb.size()));
-                std::memcpy(outb.data(), in.data(), written);
-            }
-            give_back(ref, to.ledger_id);
-            proto::StreamHeader h2 = header;
-            h2.data_used = written;
-            h2.frame_extent = static_cast<std::uint32_t>(outb.size());
-            ++out->completed;
-            return deliver(*out, *out->peer, dref, h2, sent_at);
-        }
+        case PinRole::CopyIn: return copy_to_output(to, out ? *out : to, ref, header, sent_at);
         case PinRole::Sink: {
             // The kernel sink checks what it receives: frame numbers strictly increase, data present,
             // and straight from a video capture pin the counter drawn in the image matches the
@@ -275,6 +258,42 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
     }
 }
 
+void Kernel::Impl::copy_to_output(Pin& in, Pin& out, FrameRef ref, const proto::StreamHeader& header, Ticks sent_at) {
+    if (&out == &in || !out.peer || !out.pipe || !out.pipe->active()) {
+        ++in.dropped;
+        return give_back(ref, in.ledger_id);
+    }
+    auto dst = out.pipe->allocator->allocate();
+    if (!dst) {
+        ++out.dropped;
+        emit({KernelEvent::Type::FrameDropped, out.key, "no free downstream frame for the copy", out.state(), kDaemon});
+        return give_back(ref, in.ledger_id);
+    }
+    if (auto r = hold(*dst, out.ledger_id); !r) {
+        (void)out.pipe->allocator->free(*dst);
+        return give_back(ref, in.ledger_id);
+    }
+    const FrameRef dref{*dst, out.pipe};
+    const std::span<std::byte> src = frame_bytes(ref);
+    const std::span<std::byte> in_bytes = src.first(std::min<std::size_t>(src.size(), header.data_used));
+    const std::span<std::byte> out_bytes = frame_bytes(dref);
+    std::uint32_t written = 0;
+    const Pin* upstream = in.peer;
+    const proto::FilterDescriptor* up = upstream && upstream->kernel_hosted() ? &upstream->filter.desc : nullptr;
+    if (in.role == PinRole::CopyIn && up && up->video && in.filter.desc.video)
+        written = scale_video(in_bytes, *up->video, out_bytes, *in.filter.desc.video);
+    if (written == 0) {
+        written = static_cast<std::uint32_t>(std::min(in_bytes.size(), out_bytes.size()));
+        std::memcpy(out_bytes.data(), in_bytes.data(), written);
+    }
+    give_back(ref, in.ledger_id);
+    proto::StreamHeader h2 = header;
+    h2.data_used = written;
+    h2.frame_extent = static_cast<std::uint32_t>(out_bytes.size());
+    ++out.completed;
+    return deliver(out, *out.peer, dref, h2, sent_at);
+}
+
 void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
     if (auto r = unhold(ref.handle, holder); !r) {
         logger("core.kernel")->error("pipe {}: frame {} not held by {}: {}", ref.pipe->name, ref.handle.index, holder,
@@ -290,8 +309,11 @@ void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
 }
 
 void Kernel::Impl::refill_sources(Pipe& pipe) {
-    for (Pin* p : pipe.pins)
+    for (Pin* p : pipe.pins) {
         if (p->role == PinRole::Capture && p->accepting) refill(*p);
+        // A client source blocked in acquire_frame on an exhausted pool: wake it to ask again.
+        if (p->role == PinRole::UserSource && p->delivery) p->delivery->frame_freed();
+    }
 }
 
 }  // namespace ksim::daemon

@@ -96,6 +96,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
     std::shared_ptr<shm::DmaAllocator> vendor;  // the pin's KSALLOCATOR_DISPATCH (if declared)
+    std::shared_ptr<DeliveryTarget> delivery;   // user pins: the owner's rings (attach_delivery)
     shm::DmaCallCounts vendor_calls_retired{};  // calls of vendor instances already deleted
 
     // Statistics.
@@ -187,6 +188,9 @@ struct Kernel::Impl {
     void process(Pin& capture);    // avshws Process: program S/G for queued frames
     void on_capture_complete(Pin& capture, QueuedFrame&& frame);
     void deliver(Pin& from, Pin& to, FrameRef frame, proto::StreamHeader header, Ticks sent_at);
+    // A transform's input frame into a fresh frame of the output pin's pipe (scaled for a copy
+    // transform), then delivered downstream; the input frame goes back to its pool.
+    void copy_to_output(Pin& in, Pin& out, FrameRef frame, const proto::StreamHeader& header, Ticks sent_at);
     void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
     void refill_sources(Pipe& pipe);
     void run_due_ticks();

@@ -2,6 +2,8 @@
 // clients acquire/submit/release, crash reclaim and the ledger view.
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "kernel_impl.hpp"
 #include "logging.hpp"
 
@@ -128,6 +130,21 @@ Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
     return g;
 }
 
+Result<void> Kernel::attach_delivery(ClientId client, const PinKey& key, std::shared_ptr<DeliveryTarget> target) {
+    std::unique_lock lock(impl_->mu);
+    auto found = impl_->pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    Pin& pin = **found;
+    if (pin.kernel_hosted() || pin.owner != client || client == kDaemon) {
+        return fail(Errc::PermissionDenied,
+                    fmt::format("{} is not a user pin hosted by client {}", key.to_string(), client));
+    }
+    // The old target (if any) is released outside the lock: its destructor unmaps rings.
+    std::shared_ptr<DeliveryTarget> old = std::exchange(pin.delivery, std::move(target));
+    lock.unlock();
+    return {};
+}
+
 Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& frame) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
@@ -219,6 +236,7 @@ void Kernel::client_gone(ClientId client) {
             if (p->owner == client) {
                 (void)k.set_state(*p, PinState::Stop, kDaemon);
                 p->owner = kDaemon;
+                p->delivery.reset();  // only unmaps the rings: fine under the lock
                 ++pins;
             }
     logger("core.kernel")->info("client {} gone: {} frames reclaimed, {} pins stopped", client, frames.size(), pins);

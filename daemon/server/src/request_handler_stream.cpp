@@ -1,5 +1,7 @@
 // Graph building, states, commit and the stream requests (open_stream and the socket slow path
 // for frames).
+#include <algorithm>
+
 #include "ksim/shm/fd_passing.hpp"
 #include "logging.hpp"
 #include "request_handler.hpp"
@@ -93,9 +95,13 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     pin = find_pin(key);
     if (!pin) return std::unexpected(pin.error());
     if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
-        auto shares = rings_.open(session.client_id, key, pin->direction, ring_capacity_, grant->frame_size);
-        if (!shares) return std::unexpected(shares.error());
-        for (auto& s : *shares) {
+        // At least one slot per frame, so a ring never refuses a frame the pool could hand out.
+        const std::uint32_t capacity = std::max(ring_capacity_, grant->frames);
+        auto opened = rings_.open(session.client_id, key, pin->direction, capacity, grant->frame_size);
+        if (!opened) return std::unexpected(opened.error());
+        if (auto r = kernel_.attach_delivery(session.client_id, key, opened->target); !r)
+            return std::unexpected(r.error());
+        for (auto& s : opened->shares) {
             wire::RingGrant ring;
             ring.direction = s.direction;
             ring.size = s.share.size;

@@ -7,98 +7,111 @@
 
 namespace ksim::daemon::server {
 
-struct StreamRings::Stream {
-    ClientId client = 0;
-    PinKey pin;
-    proto::PinDirection direction = proto::PinDirection::In;
-    std::uint32_t frame_size = 0;
+// One stream's rings and the views the daemon uses. The kernel holds it (as the pin's
+// DeliveryTarget) and so does the drain thread, so it lives until both let go.
+class StreamRings::Rings final : public DeliveryTarget {
+public:
     std::optional<shm::RingChannel> to_client_channel;
     std::optional<shm::RingProducer> to_client;
     std::mutex push_mutex;  // streaming threads of several sources may deliver to one pin
     std::optional<shm::RingChannel> to_daemon_channel;
     std::optional<shm::RingConsumer> to_daemon;
-    std::jthread drain;
+
+    bool try_deliver(const shm::FrameDescriptor& frame, const proto::StreamHeader& header) override {
+        if (!to_client) return false;
+        const shm::RingEntry entry = shm::to_ring_entry(frame, header);
+        std::lock_guard lock(push_mutex);
+        return to_client->try_push(entry);
+    }
+    void frame_freed() override {
+        // Only reads the producer's flag and writes an eventfd: safe beside the drain thread.
+        if (to_daemon) to_daemon->notify_producer();
+    }
+};
+
+struct StreamRings::Stream {
+    std::shared_ptr<Rings> rings;
+    std::jthread drain;  // declared last: joined first, while `rings` is still alive
 };
 
 namespace {
 
 // Drains a to_daemon ring: a sink client releases frames, a source client submits them.
-void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pin,
-                proto::PinDirection direction, std::uint32_t frame_size, shm::RingConsumer* ring) {
+void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pin, proto::PinDirection direction,
+                std::uint32_t frame_size, std::shared_ptr<StreamRings::Rings> rings) {
     auto log = logger("stream");
+    shm::RingConsumer& ring = *rings->to_daemon;
     while (!stop.stop_requested()) {
-        auto waited = ring->wait_for_data(std::chrono::milliseconds(50));
+        auto waited = ring.wait_for_data(std::chrono::milliseconds(50));
         if (!waited) {
             if (waited.error().code == Errc::Timeout) continue;
             log->warn("client {} {}: ring to daemon failed: {}", client, pin.to_string(), waited.error().message);
             return;
         }
         std::array<shm::RingEntry, 32> batch{};
-        std::size_t n = ring->try_pop(batch);
-        if (ring->corrupted()) {
+        std::size_t n = ring.try_pop(batch);
+        if (ring.corrupted()) {
             log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", client, pin.to_string());
             return;
         }
         for (std::size_t i = 0; i < n && kernel != nullptr; ++i) {
             const auto& e = batch[i];
             Result<void> r;
-            if (direction == proto::PinDirection::In) {
-                r = kernel->release_frame(client, e.frame);
-            } else {
-                proto::StreamHeader h;
-                h.frame_extent = frame_size;
-                h.data_used = e.data_used;
-                h.options_flags = proto::StreamHeaderOptions{e.options_flags};
-                h.presentation_time.time = e.presentation_time;
-                r = kernel->submit_frame(client, pin, e.frame, h);
-            }
+            if (direction == proto::PinDirection::In) r = kernel->release_frame(client, e.frame);
+            else r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
             if (!r) log->debug("client {} {}: frame {}/{} refused: {}", client, pin.to_string(), e.frame.region,
                                e.frame.index, r.error().message);
         }
     }
 }
 
+struct RingPair {
+    shm::RingChannel channel;
+    shm::RingShare ours;
+    shm::RingShare theirs;
+};
+
+Result<RingPair> make_ring(const std::string& name, std::uint32_t capacity) {
+    auto channel = shm::RingChannel::create(name, capacity);
+    if (!channel) return std::unexpected(channel.error());
+    auto ours = channel->share();
+    if (!ours) return std::unexpected(ours.error());
+    auto theirs = channel->share();
+    if (!theirs) return std::unexpected(theirs.error());
+    return RingPair{std::move(*channel), std::move(*ours), std::move(*theirs)};
+}
+
 }  // namespace
 
 StreamRings::~StreamRings() { close_all(); }
 
-Result<std::vector<StreamRings::Share>> StreamRings::open(ClientId client, const PinKey& pin,
-                                                           proto::PinDirection direction, std::uint32_t capacity,
-                                                           std::uint32_t frame_size) {
-    auto stream = std::make_shared<Stream>();
-    stream->client = client;
-    stream->pin = pin;
-    stream->direction = direction;
-    stream->frame_size = frame_size;
-    std::vector<Share> shares;
-    std::string base = "ksim-c" + std::to_string(client) + "-" + pin.to_string();
+Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin, proto::PinDirection direction,
+                                               std::uint32_t capacity, std::uint32_t frame_size) {
+    auto rings = std::make_shared<Rings>();
+    Opened opened;
+    const std::string base = "ksim-c" + std::to_string(client) + "-" + pin.to_string();
 
     if (direction == proto::PinDirection::In) {
-        auto channel = shm::RingChannel::create(base + "-to-client", capacity);
-        if (!channel) return std::unexpected(channel.error());
-        auto ours = channel->share();
-        auto theirs = channel->share();
-        if (!ours) return std::unexpected(ours.error());
-        if (!theirs) return std::unexpected(theirs.error());
-        auto producer = shm::RingProducer::attach(std::move(*ours));
+        auto ring = make_ring(base + "-to-client", capacity);
+        if (!ring) return std::unexpected(ring.error());
+        auto producer = shm::RingProducer::attach(std::move(ring->ours));
         if (!producer) return std::unexpected(producer.error());
-        stream->to_client.emplace(std::move(*producer));
-        shares.push_back(Share{wire::RingDirection::ToClient, std::move(*theirs), channel->capacity()});
-        stream->to_client_channel.emplace(std::move(*channel));
+        rings->to_client.emplace(std::move(*producer));
+        opened.shares.push_back(Share{wire::RingDirection::ToClient, std::move(ring->theirs), ring->channel.capacity()});
+        rings->to_client_channel.emplace(std::move(ring->channel));
     }
-    auto channel = shm::RingChannel::create(base + "-to-daemon", capacity);
-    if (!channel) return std::unexpected(channel.error());
-    auto ours = channel->share();
-    auto theirs = channel->share();
-    if (!ours) return std::unexpected(ours.error());
-    if (!theirs) return std::unexpected(theirs.error());
-    auto consumer = shm::RingConsumer::attach(std::move(*ours));
+    auto ring = make_ring(base + "-to-daemon", capacity);
+    if (!ring) return std::unexpected(ring.error());
+    auto consumer = shm::RingConsumer::attach(std::move(ring->ours));
     if (!consumer) return std::unexpected(consumer.error());
-    stream->to_daemon.emplace(std::move(*consumer));
-    shares.push_back(Share{wire::RingDirection::ToDaemon, std::move(*theirs), channel->capacity()});
-    stream->to_daemon_channel.emplace(std::move(*channel));
+    rings->to_daemon.emplace(std::move(*consumer));
+    opened.shares.push_back(Share{wire::RingDirection::ToDaemon, std::move(ring->theirs), ring->channel.capacity()});
+    rings->to_daemon_channel.emplace(std::move(ring->channel));
 
-    stream->drain = std::jthread(drain_loop, kernel_, client, pin, direction, frame_size, &*stream->to_daemon);
+    auto stream = std::make_shared<Stream>();
+    stream->rings = rings;
+    stream->drain = std::jthread(drain_loop, kernel_, client, pin, direction, frame_size, rings);
+    opened.target = std::move(rings);
 
     std::shared_ptr<Stream> previous;
     {
@@ -108,22 +121,19 @@ Result<std::vector<StreamRings::Share>> StreamRings::open(ClientId client, const
         slot = std::move(stream);
     }
     // `previous` (if any) joins its drain thread here, outside the lock.
-    return shares;
+    return opened;
 }
 
 StreamRings::Push StreamRings::push(ClientId client, const PinKey& pin, const shm::FrameDescriptor& frame,
                                     const proto::StreamHeader& header) {
-    std::shared_ptr<Stream> stream;
+    std::shared_ptr<Rings> rings;
     {
         std::lock_guard lock(mutex_);
         auto it = streams_.find(Key{client, pin});
-        if (it == streams_.end() || !it->second->to_client) return Push::NoRing;
-        stream = it->second;
+        if (it == streams_.end() || !it->second->rings->to_client) return Push::NoRing;
+        rings = it->second->rings;
     }
-    shm::RingEntry entry{frame, header.data_used, proto::to_underlying(header.options_flags),
-                         header.presentation_time.time};
-    std::lock_guard lock(stream->push_mutex);
-    return stream->to_client->try_push(entry) ? Push::Delivered : Push::Full;
+    return rings->try_deliver(frame, header) ? Push::Delivered : Push::Full;
 }
 
 void StreamRings::client_connected(ClientId client) {
@@ -150,7 +160,9 @@ void StreamRings::close_client(ClientId client) {
             }
         }
     }
-    // Destroying the streams joins their drain threads (jthread requests stop first).
+    // Destroying the streams joins their drain threads (jthread requests stop first). The
+    // kernel may still hold the rings as the pin's target until client_gone; frames pushed
+    // there meanwhile are held by the client and reclaimed with the rest.
 }
 
 void StreamRings::close_all() {

@@ -1,8 +1,10 @@
 // The shared-memory descriptor rings of client-hosted pins' streams (the data path). For a
 // client sink pin: a to_client ring carries completed frames to the client and a to_daemon ring
 // carries them back (release). For a client source pin: a to_daemon ring carries submitted
-// frames (the client acquires free frames over the socket). A to_daemon ring is drained by one
-// thread per stream that calls the Kernel; kernel streaming threads push to to_client rings.
+// frames (the client acquires free frames over the socket, and sleeps on that ring's space
+// wake-up while the pool is exhausted). A to_daemon ring is drained by one thread per stream
+// that calls the Kernel. The rings of a stream are also its DeliveryTarget: the kernel pushes
+// completed frames to it directly (resolved once at open_stream, nothing looked up per frame).
 // Thread-safe; owned by DaemonApp.
 #pragma once
 
@@ -34,13 +36,18 @@ public:
         shm::RingShare share;
         std::uint32_t capacity;
     };
-    // Creates the rings for `pin` hosted by `client` (replacing earlier ones) and returns the
-    // descriptors to grant. `capacity` is rounded up to a power of two by shm.
-    Result<std::vector<Share>> open(ClientId client, const PinKey& pin, proto::PinDirection direction,
-                                    std::uint32_t capacity, std::uint32_t frame_size);
+    struct Opened {
+        std::vector<Share> shares;                // the descriptors to grant
+        std::shared_ptr<DeliveryTarget> target;   // for Kernel::attach_delivery
+    };
+    // Creates the rings for `pin` hosted by `client` (replacing earlier ones). `capacity` is
+    // rounded up to a power of two by shm.
+    Result<Opened> open(ClientId client, const PinKey& pin, proto::PinDirection direction, std::uint32_t capacity,
+                        std::uint32_t frame_size);
 
     enum class Push { Delivered, Full, NoRing };
-    // Kernel -> client hand-off from a streaming thread.
+    // Kernel -> client hand-off by key, for pins the kernel has no DeliveryTarget for (the
+    // keyed lookup copies the key; the attached target is the per-frame path).
     Push push(ClientId client, const PinKey& pin, const shm::FrameDescriptor& frame,
               const proto::StreamHeader& header);
 
@@ -49,6 +56,8 @@ public:
     // Stops the client's drain threads and drops its rings (before Kernel::client_gone).
     void close_client(ClientId client);
     void close_all();
+
+    class Rings;  // one stream's rings (stream_rings.cpp)
 
 private:
     struct Stream;

@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "ksim/proto/error.hpp"
+#include "ksim/proto/stream_header.hpp"
 #include "ksim/shm/frame.hpp"
 #include "ksim/shm/mapping.hpp"
 #include "ksim/shm/region.hpp"
@@ -25,15 +26,50 @@
 
 namespace ksim::shm {
 
-// One hand-off: the frame plus the few KSSTREAM_HEADER fields the data path needs.
+// One hand-off: the frame plus the KSSTREAM_HEADER / KS_FRAME_INFO fields a consumer needs
+// (everything proto::StreamHeader carries except its own size and the KSTIME ratio, which is
+// always 1/1 in ksim). One cache line per entry, so a hand-off touches exactly one line.
 struct RingEntry {
-    FrameHandle frame{};
+    FrameHandle frame{};                 // 16 bytes
     std::uint32_t data_used = 0;         // valid bytes in the frame
     std::uint32_t options_flags = 0;     // KSSTREAM_HEADER_OPTIONSF_*
     std::int64_t presentation_time = 0;  // 100 ns units
+    std::int64_t duration = 0;           // 100 ns units
+    std::int64_t picture_number = 0;     // KS_FRAME_INFO.PictureNumber
+    std::int64_t drop_count = 0;         // KS_FRAME_INFO.DropCount
+    std::uint32_t type_specific_flags = 0;
+    std::uint32_t status = 0;            // completion status (0 = success)
 };
-static_assert(sizeof(RingEntry) == 32);
+static_assert(sizeof(RingEntry) == 64, "one ring entry is one cache line");
+static_assert(alignof(RingEntry) == 8);
 static_assert(std::is_trivially_copyable_v<RingEntry>);
+
+// The header fields a ring entry carries, both ways (the one place that maps them).
+inline RingEntry to_ring_entry(const FrameHandle& frame, const proto::StreamHeader& h) {
+    return RingEntry{frame,
+                     h.data_used,
+                     static_cast<std::uint32_t>(h.options_flags),
+                     h.presentation_time.time,
+                     h.duration,
+                     h.picture_number,
+                     h.drop_count,
+                     h.type_specific_flags,
+                     h.status};
+}
+// `frame_extent` is the stream's frame size (constant per stream, so not carried per entry).
+inline proto::StreamHeader to_stream_header(const RingEntry& e, std::uint32_t frame_extent) {
+    proto::StreamHeader h;
+    h.type_specific_flags = e.type_specific_flags;
+    h.presentation_time.time = e.presentation_time;
+    h.duration = e.duration;
+    h.frame_extent = frame_extent;
+    h.data_used = e.data_used;
+    h.options_flags = static_cast<proto::StreamHeaderOptions>(e.options_flags);
+    h.status = e.status;
+    h.picture_number = e.picture_number;
+    h.drop_count = e.drop_count;
+    return h;
+}
 
 // What a peer needs to attach to a ring: the ring memory (read-write: each side moves its own
 // index) and the two eventfds.
@@ -47,9 +83,27 @@ struct RingShare {
 
 namespace detail {
 struct RingHeader;
-}
 
-class RingProducer {
+// What both ends of a ring hold: the mapping, the two eventfds and the validated capacity.
+// attach() checks the descriptors and the header once; the ends add their half of the protocol.
+class RingEndpoint {
+public:
+    [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+
+protected:
+    static Result<RingEndpoint> attach(RingShare share);
+    RingEndpoint(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity);
+
+    WritableMapping mapping_;
+    UniqueFd data_ready_;
+    UniqueFd space_ready_;
+    RingHeader* header_ = nullptr;
+    RingEntry* slots_ = nullptr;
+    std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+};
+}  // namespace detail
+
+class RingProducer : public detail::RingEndpoint {
 public:
     // Attaches to a ring from descriptors. Errors: InvalidArgument / ProtocolError (bad header).
     static Result<RingProducer> attach(RingShare share);
@@ -70,22 +124,19 @@ public:
     [[nodiscard]] bool arm_wait();
     void disarm_wait();
     [[nodiscard]] int space_fd() const { return space_ready_.get(); }
+    // Sleeps until space_fd() is signalled (a slot freed, or the consumer's notify_producer())
+    // or `timeout` passes, then drains it. Call it after arm_wait() and a re-check of whatever
+    // the caller waits for, so a signal sent in between is not lost. Errors: Timeout, Io.
+    Result<void> sleep_until_signalled(std::chrono::milliseconds timeout);
 
-    [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
     // Entries published and not yet consumed (as seen now).
     [[nodiscard]] std::uint32_t size() const;
 
 private:
-    RingProducer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity);
-    WritableMapping mapping_;
-    UniqueFd data_ready_;
-    UniqueFd space_ready_;
-    detail::RingHeader* header_ = nullptr;
-    RingEntry* slots_ = nullptr;
-    std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+    explicit RingProducer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
 };
 
-class RingConsumer {
+class RingConsumer : public detail::RingEndpoint {
 public:
     static Result<RingConsumer> attach(RingShare share);
 
@@ -104,20 +155,17 @@ public:
     void disarm_wait();
     [[nodiscard]] int data_fd() const { return data_ready_.get(); }
 
-    [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+    // Wakes a producer that armed its wait, for a reason outside the ring (e.g. a frame went
+    // back to the pool it acquires from). No syscall when it is not waiting. Never blocks.
+    void notify_producer();
+
     [[nodiscard]] std::uint32_t size() const;
     // True once the producer published an index that cannot be right (more than capacity ahead
     // or behind): the peer is broken or malicious; stop using the ring.
     [[nodiscard]] bool corrupted() const { return corrupted_; }
 
 private:
-    RingConsumer(WritableMapping mapping, UniqueFd data_ready, UniqueFd space_ready, std::uint32_t capacity);
-    WritableMapping mapping_;
-    UniqueFd data_ready_;
-    UniqueFd space_ready_;
-    detail::RingHeader* header_ = nullptr;
-    RingEntry* slots_ = nullptr;
-    std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+    explicit RingConsumer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
     bool corrupted_ = false;
 };
 

@@ -1,7 +1,8 @@
 // Stream: the data path of one pin for this client. open() asks the daemon for the pin's frame
 // regions and descriptor rings (open_stream), maps each region once per connection — read-only
 // for a consumer, so a stray write faults — and attaches to the rings. From then on frames move
-// as 32-byte ring entries: no frame bytes and no JSON per frame on the socket.
+// as 64-byte ring entries carrying the frame's header (times, flags, KS_FRAME_INFO picture
+// number and drop count): no frame bytes and no JSON per consumed frame on the socket.
 //
 //   consumer (a user-hosted sink):   auto f = stream->next_frame(100ms);  use f->bytes();
 //                                    the frame goes back to its pool when `f` is destroyed.
@@ -104,8 +105,10 @@ public:
     // ring or a descriptor outside the granted regions), InvalidState (not a consumer stream).
     Result<FrameView> next_frame(Timeout timeout);
 
-    // Producer: an empty frame to fill. Errors: Timeout (no free frame in time), InvalidState
-    // (not a writable stream), the daemon's errors.
+    // Producer: an empty frame to fill. While the pool is exhausted (every frame downstream) it
+    // waits for one to come back, up to `timeout`, sleeping on the ring's wake-up (no polling;
+    // the socket fallback without rings fails at once with NoMoreEntries). Errors: Timeout (no
+    // free frame in time), InvalidState (not a writable stream), the daemon's errors.
     Result<WritableFrame> acquire_frame(Timeout timeout);
 
     [[nodiscard]] const proto::PinRef& pin() const;

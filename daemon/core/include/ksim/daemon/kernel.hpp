@@ -82,6 +82,19 @@ public:
                          const proto::StreamHeader&) = 0;
 };
 
+// A client's data path for one user pin (its descriptor rings), resolved once when the client
+// opens the pin's stream and attached with Kernel::attach_delivery, so a hand-off does no lookup
+// and no allocation. Called with the kernel's lock held: must not block, must not call back into
+// the Kernel.
+class DeliveryTarget {
+public:
+    virtual ~DeliveryTarget() = default;
+    // A completed frame for the client's sink pin; false = it cannot take it now (a drop).
+    virtual bool try_deliver(const shm::FrameDescriptor&, const proto::StreamHeader&) = 0;
+    // A frame went back to the pool of the client's source pin (wakes acquire_frame waiters).
+    virtual void frame_freed() = 0;
+};
+
 struct KernelOptions {
     std::string shm_prefix = "ksim";       // names regions "<prefix>-<pipe>"
     std::shared_ptr<Clock> clock;          // null = SteadyClock; tests inject a FakeClock
@@ -180,6 +193,9 @@ public:
     Result<PinKey> create_user_pin(ClientId, const proto::PinDescriptor&, std::string filter_id);
     Result<void> connect(ClientId, const PinKey& from, const PinKey& to);
     Result<StreamGrant> open_stream(ClientId, const PinKey&);
+    // Routes the pin's hand-offs to `target` (null detaches: back to UserPinPort) until the
+    // client goes. Errors: NotFound, PermissionDenied (the pin is not hosted by `client`).
+    Result<void> attach_delivery(ClientId, const PinKey&, std::shared_ptr<DeliveryTarget> target);
     Result<void> release_frame(ClientId, const shm::FrameDescriptor&);   // consumer returns a frame
     Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinKey&); // user source: writable frame
     Result<void> submit_frame(ClientId, const PinKey&, const shm::FrameDescriptor&,

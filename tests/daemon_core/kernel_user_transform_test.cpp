@@ -1,0 +1,179 @@
+// Client-hosted pins around a kernel transform, and the per-stream delivery target: an in-place
+// transform whose two connections landed in different pipes copies into the output pipe's
+// frames; one pipe keeps the frame where it is; an attached target gets the hand-offs directly
+// and hears about frames going back to a client source's pool.
+#include <algorithm>
+
+#include "kernel_fixture.hpp"
+#include "ksim/shm/mapping.hpp"
+
+namespace ksim::daemon::testing {
+namespace {
+
+using proto::PinState;
+
+constexpr ClientId kClient = 7;
+constexpr std::uint32_t kFrameSize = 1024;
+
+class UserTransformTest : public KernelTest {
+protected:
+    const PinKey app{"app", "output"};
+    const PinKey overlay_in{"overlay", "input"};
+    const PinKey overlay_out{"overlay", "output"};
+    const PinKey viewer{"viewer", "input"};
+
+    AllocatorCommit commit_for(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
+        AllocatorCommit c;
+        c.connections = std::move(connections);
+        c.kind = AllocatorCommit::Kind::Default;
+        c.provider = std::move(provider);
+        c.memory_type = proto::memory_type::kUser;
+        c.frame_size = kFrameSize;
+        c.frames = 2;
+        c.alignment_mask = proto::file_alignment::kQuad;
+        return c;
+    }
+    // Commits (one pipe or two), brings every pin to RUN and opens both client streams.
+    void start(bool two_pipes) {
+        make(user_inplace_user());
+        if (two_pipes) {
+            ASSERT_TRUE(kernel->commit(commit_for({{app, overlay_in}}, app)).has_value());
+            ASSERT_TRUE(kernel->commit(commit_for({{overlay_out, viewer}}, viewer)).has_value());
+        } else {
+            auto r = kernel->commit(commit_for({{app, overlay_in}, {overlay_out, viewer}}, viewer));
+            ASSERT_TRUE(r.has_value()) << r.error().message;
+        }
+        set(viewer, PinState::Acquire, kClient);
+        set(app, PinState::Acquire, kClient);
+        auto in = kernel->open_stream(kClient, app);
+        auto out = kernel->open_stream(kClient, viewer);
+        ASSERT_TRUE(in.has_value()) << in.error().message;
+        ASSERT_TRUE(out.has_value()) << out.error().message;
+        source_grant = std::move(*in);
+        sink_grant = std::move(*out);
+        for (const PinKey& k : {viewer, overlay_out, overlay_in}) set(k, PinState::Run);
+        set(app, PinState::Run, kClient);
+    }
+    // The client's view of one granted frame.
+    template <shm::Access A>
+    static auto frame_of(const shm::Mapping<A>& map, const RegionGrant& g, std::uint32_t index) {
+        return map.slice(g.frame_offsets.at(index), kFrameSize);
+    }
+    std::size_t held() { return kernel->ledger().size(); }
+
+    StreamGrant source_grant, sink_grant;
+};
+
+TEST_F(UserTransformTest, InPlaceTransformAcrossTwoPipes_CopiesIntoTheOutputPipesFramesIntact) {
+    start(true);
+    const RegionGrant& src = source_grant.regions.at(0);
+    const RegionGrant& dst = sink_grant.regions.at(0);
+    ASSERT_NE(src.region_id, dst.region_id) << "two commits must give two pools";
+    auto wfd = src.region->share(shm::Access::ReadWrite);
+    auto rfd = dst.region->share(shm::Access::ReadOnly);
+    ASSERT_TRUE(wfd && rfd);
+    auto wmap = shm::WritableMapping::map_fd(wfd->get(), src.size);
+    auto rmap = shm::ReadOnlyMapping::map_fd(rfd->get(), dst.size);
+    ASSERT_TRUE(wmap && rmap);
+
+    for (int i = 1; i <= 5; ++i) {
+        auto f = kernel->acquire_frame(kClient, app);
+        ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
+        auto bytes = frame_of(*wmap, src, f->index);
+        for (std::size_t b = 0; b < bytes.size(); ++b) bytes[b] = static_cast<std::byte>((b + i) & 0xFF);
+        proto::StreamHeader h;
+        h.data_used = 100 + i;
+        h.picture_number = i;
+        ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
+
+        ASSERT_EQ(port.delivered.size(), static_cast<std::size_t>(i));
+        const Delivered d = port.delivered.back();
+        EXPECT_EQ(d.pin, viewer);
+        EXPECT_EQ(d.frame.region, dst.region_id) << "the viewer must get a frame of its own pipe's pool";
+        EXPECT_EQ(d.header.picture_number, i);
+        ASSERT_EQ(d.header.data_used, 100u + i);
+        auto seen = frame_of(*rmap, dst, d.frame.index);
+        for (std::size_t b = 0; b < d.header.data_used; ++b)
+            ASSERT_EQ(seen[b], static_cast<std::byte>(~((b + i) & 0xFF) & 0xFF)) << "frame " << i << " byte " << b;
+        // The source's frame went home at once (the copy is done), the copy is the client's.
+        EXPECT_EQ(held(), 1u);
+        ASSERT_TRUE(kernel->release_frame(kClient, d.frame).has_value());
+        EXPECT_EQ(held(), 0u);
+    }
+    EXPECT_EQ(stats(overlay_out).completed, 5u);
+    EXPECT_EQ(stats(viewer).dropped, 0u);
+    for (const PinKey& k : {app, overlay_in, overlay_out, viewer}) set(k, PinState::Stop, k == app || k == viewer ? kClient : kDaemon);
+    EXPECT_TRUE(kernel->ledger().empty());
+    for (const PinKey& k : {app, viewer}) {
+        auto st = kernel->allocator_status(k);
+        ASSERT_TRUE(st.has_value());
+        EXPECT_EQ(st->allocated_frames, 0u) << k.to_string();
+    }
+}
+
+TEST_F(UserTransformTest, InPlaceTransformInOnePipe_HandsOnTheSameFrameModifiedWhereItIs) {
+    start(false);
+    ASSERT_EQ(source_grant.regions.at(0).region_id, sink_grant.regions.at(0).region_id);
+    auto f = kernel->acquire_frame(kClient, app);
+    ASSERT_TRUE(f.has_value()) << f.error().message;
+    proto::StreamHeader h;
+    h.data_used = 16;
+    ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
+    ASSERT_EQ(port.delivered.size(), 1u);
+    EXPECT_EQ(port.delivered[0].frame.region, f->region);
+    EXPECT_EQ(port.delivered[0].frame.index, f->index);
+    EXPECT_EQ(port.delivered[0].frame.generation, f->generation);
+    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[0].frame).has_value());
+    EXPECT_TRUE(kernel->ledger().empty());
+}
+
+struct FakeTarget : DeliveryTarget {
+    bool try_deliver(const shm::FrameDescriptor& f, const proto::StreamHeader& h) override {
+        if (!accept) return false;
+        frames.push_back(f);
+        headers.push_back(h);
+        return true;
+    }
+    void frame_freed() override { ++freed; }
+    bool accept = true;
+    std::vector<shm::FrameDescriptor> frames;
+    std::vector<proto::StreamHeader> headers;
+    int freed = 0;
+};
+
+TEST_F(UserTransformTest, AttachedTarget_GetsTheHandOffsInsteadOfThePortAndHearsOfFreedSourceFrames) {
+    start(true);
+    auto sink_target = std::make_shared<FakeTarget>();
+    auto source_target = std::make_shared<FakeTarget>();
+    ASSERT_TRUE(kernel->attach_delivery(kClient, viewer, sink_target).has_value());
+    ASSERT_TRUE(kernel->attach_delivery(kClient, app, source_target).has_value());
+    EXPECT_EQ(kernel->attach_delivery(kClient + 1, viewer, sink_target).error().code, Errc::PermissionDenied);
+    EXPECT_EQ(kernel->attach_delivery(kClient, overlay_in, sink_target).error().code, Errc::PermissionDenied);
+
+    auto f = kernel->acquire_frame(kClient, app);
+    ASSERT_TRUE(f.has_value());
+    proto::StreamHeader h;
+    h.data_used = 8;
+    h.picture_number = 41;
+    h.drop_count = 3;
+    ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
+    EXPECT_TRUE(port.delivered.empty()) << "an attached target replaces the port";
+    ASSERT_EQ(sink_target->frames.size(), 1u);
+    EXPECT_EQ(sink_target->headers[0].picture_number, 41);
+    EXPECT_EQ(sink_target->headers[0].drop_count, 3);
+    // The copy freed the source's frame: its client hears of it (acquire_frame waiters wake).
+    EXPECT_GE(source_target->freed, 1);
+
+    // A refused hand-off is a drop and the frame goes back to the viewer's pool.
+    sink_target->accept = false;
+    auto g = kernel->acquire_frame(kClient, app);
+    ASSERT_TRUE(g.has_value());
+    ASSERT_TRUE(kernel->submit_frame(kClient, app, *g, h).has_value());
+    EXPECT_EQ(stats(viewer).dropped, 1u);
+    EXPECT_EQ(held(), 1u);  // only the first, accepted frame
+    kernel->client_gone(kClient);
+    EXPECT_TRUE(kernel->ledger().empty());
+}
+
+}  // namespace
+}  // namespace ksim::daemon::testing
