@@ -140,7 +140,7 @@ TEST(VideoConversion, YuvToRgbKeepsTheSevenFiveBarsColours) {
     for (VideoFormat from : {VideoFormat::Nv12, VideoFormat::Yuy2}) {
         const proto::VideoParams vin{from, 640, 480, 30, 1}, vout{VideoFormat::Rgb24, 640, 480, 30, 1};
         const auto rgb = convert(render(vin, 0), vin, vout);
-        const std::size_t row = std::size_t{479} * 640 * 3;
+        const std::size_t row = std::size_t{240} * 640 * 3;  // mid-picture: below the overlay either way up
         for (std::size_t i = 0; i < 8; ++i) {
             const std::size_t p = row + (i * 80 + 40) * 3;  // B, G, R
             EXPECT_NEAR(byte_at(rgb, p + 2), kBars[i].r, 2) << name_of(vin) << " bar " << i;
@@ -156,7 +156,7 @@ TEST(VideoConversion, RgbToYuvKeepsTheSevenFiveBarsColours) {
     const auto nv12 = convert(bars, rgb, {VideoFormat::Nv12, 640, 480, 30, 1});
     const auto yuy2 = convert(bars, rgb, {VideoFormat::Yuy2, 640, 480, 30, 1});
     for (std::size_t i = 0; i < 8; ++i) {
-        const std::size_t x = i * 80 + 40, y = 479;  // x even: the pixel carries U in YUY2
+        const std::size_t x = i * 80 + 40, y = 240;  // x even: the pixel carries U in YUY2
         const std::size_t uv = std::size_t{640} * 480 + (y / 2) * 640 + x;
         EXPECT_NEAR(byte_at(nv12, y * 640 + x), kBars[i].y, 2) << "NV12 bar " << i;
         EXPECT_NEAR(byte_at(nv12, uv), kBars[i].u, 2) << "NV12 bar " << i;
@@ -165,6 +165,19 @@ TEST(VideoConversion, RgbToYuvKeepsTheSevenFiveBarsColours) {
         EXPECT_NEAR(byte_at(yuy2, p), kBars[i].y, 2) << "YUY2 bar " << i;
         EXPECT_NEAR(byte_at(yuy2, p + 1), kBars[i].u, 2) << "YUY2 bar " << i;
         EXPECT_NEAR(byte_at(yuy2, p + 3), kBars[i].v, 2) << "YUY2 bar " << i;
+    }
+}
+
+// RGB24 is a bottom-up DIB, as libksim's viewer reads it: the overlay at the top of the picture is
+// in the last rows in memory, generated or converted from YUV (where row 0 is the top).
+TEST(VideoConversion, Rgb24IsBottomUpWhetherGeneratedOrConverted) {
+    const proto::VideoParams rgb{VideoFormat::Rgb24, 320, 240, 30, 1}, nv12{VideoFormat::Nv12, 320, 240, 30, 1};
+    // 320x240: font cells of 2 pixels; picture pixel (2, 2) is the top-left cell of the first
+    // digit, a "0" at frame 0: ink (white). Memory row 2 is picture row 237: bar 0, 75 % white.
+    for (const auto& img : {render(rgb, 0), convert(render(nv12, 0), nv12, rgb)}) {
+        const std::size_t stride = 320 * 3, x = 2;
+        EXPECT_GE(byte_at(img, (239 - 2) * stride + x * 3 + 1), 235) << "overlay ink at the top of the picture";
+        EXPECT_NEAR(byte_at(img, 2 * stride + x * 3 + 1), 191, 2) << "bar at the bottom of the picture";
     }
 }
 

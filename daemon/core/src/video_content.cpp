@@ -32,7 +32,8 @@ struct Yuv {
 constexpr std::array<Yuv, 8> kBars{{{180, 128, 128}, {162, 44, 142}, {131, 156, 44}, {112, 72, 58},
                                     {84, 184, 198}, {65, 100, 212}, {35, 212, 114}, {16, 128, 128}}};
 
-// RGB24 as Windows lays it out in memory: B, G, R per pixel; rows padded to 4 bytes.
+// RGB24 as Windows lays it out in memory (a DIB, KS_VIDEOINFOHEADER with a positive biHeight):
+// B, G, R per pixel, rows padded to 4 bytes and stored bottom-up — libksim's viewer reads it so.
 struct Bgr {
     std::uint8_t b, g, r;
 };
@@ -55,6 +56,10 @@ Yuv to_yuv(Bgr p) {
 }
 
 std::uint32_t rgb_stride(std::uint32_t w) { return (w * 3 + 3) & ~3u; }
+// Byte offset of picture pixel (x, y), y counted from the top, in a bottom-up RGB24 image.
+std::size_t rgb_offset(const VideoParams& v, std::uint32_t x, std::uint32_t y) {
+    return std::size_t{v.height - 1 - y} * rgb_stride(v.width) + std::size_t{x} * 3;
+}
 
 // Cell size in pixels of one font pixel: grows with the image so the overlay stays readable.
 int scale_for(const VideoParams& v) { return std::max(1, static_cast<int>(v.height / 120)); }
@@ -69,7 +74,7 @@ void put_luma(std::span<std::byte> img, const VideoParams& v, std::uint32_t x, s
         case VideoFormat::Nv12: img[y * v.width + x] = std::byte{l}; break;
         case VideoFormat::Yuy2: img[(y * v.width + x) * 2] = std::byte{l}; break;
         case VideoFormat::Rgb24: {
-            auto* p = &img[y * rgb_stride(v.width) + x * 3];
+            auto* p = &img[rgb_offset(v, x, y)];
             p[0] = p[1] = p[2] = std::byte{l};
             break;
         }
@@ -80,7 +85,7 @@ std::uint8_t get_luma(std::span<const std::byte> img, const VideoParams& v, std:
     switch (v.format) {
         case VideoFormat::Nv12: return std::to_integer<std::uint8_t>(img[y * v.width + x]);
         case VideoFormat::Yuy2: return std::to_integer<std::uint8_t>(img[(y * v.width + x) * 2]);
-        case VideoFormat::Rgb24: return std::to_integer<std::uint8_t>(img[y * rgb_stride(v.width) + x * 3 + 1]);
+        case VideoFormat::Rgb24: return std::to_integer<std::uint8_t>(img[rgb_offset(v, x, y) + 1]);
     }
     return 0;
 }
@@ -119,7 +124,7 @@ void draw_bars(std::span<std::byte> img, const VideoParams& v, std::uint64_t fra
             for (std::uint32_t row = 0; row < h; ++row)
                 for (std::uint32_t x = 0; x < w; ++x) {
                     const Bgr c = to_bgr(bar_at(x));
-                    std::byte* p = &img[std::size_t{row} * rgb_stride(w) + x * 3];
+                    std::byte* p = &img[rgb_offset(v, x, row)];
                     p[0] = std::byte{c.b};
                     p[1] = std::byte{c.g};
                     p[2] = std::byte{c.r};
@@ -232,7 +237,7 @@ struct Sampler {
                 return {byte((py * w + px) * 2), byte(pair + 1), byte(pair + 3)};
             }
             case VideoFormat::Rgb24: {
-                const std::size_t p = py * rgb_stride(from.width) + px * 3;
+                const std::size_t p = rgb_offset(from, static_cast<std::uint32_t>(px), static_cast<std::uint32_t>(py));
                 return to_yuv({byte(p), byte(p + 1), byte(p + 2)});
             }
         }
@@ -270,8 +275,7 @@ void scale_same_format(const Sampler& src, std::span<std::byte> out, const Video
         case VideoFormat::Rgb24:
             for (std::uint32_t y = 0; y < th; ++y)
                 for (std::uint32_t x = 0; x < tw; ++x)
-                    std::memcpy(&out[std::size_t{y} * rgb_stride(tw) + x * 3],
-                                &in[std::size_t{src.sy(y)} * rgb_stride(fw) + src.sx(x) * 3], 3);
+                    std::memcpy(&out[rgb_offset(to, x, y)], &in[rgb_offset(src.from, src.sx(x), src.sy(y))], 3);
             break;
     }
 }
@@ -317,7 +321,7 @@ void convert(const Sampler& src, std::span<std::byte> out, const VideoParams& to
             for (std::uint32_t y = 0; y < th; ++y)
                 for (std::uint32_t x = 0; x < tw; ++x) {
                     const Bgr p = to_bgr(src.yuv(x, y));
-                    std::byte* o = &out[std::size_t{y} * rgb_stride(tw) + x * 3];
+                    std::byte* o = &out[rgb_offset(to, x, y)];
                     o[0] = std::byte{p.b};
                     o[1] = std::byte{p.g};
                     o[2] = std::byte{p.r};
