@@ -1,0 +1,113 @@
+# ctest driver, run with `cmake -P`: installs the ksim build tree into a fresh temporary prefix,
+# checks what a consumer needs is there (libraries, self-contained headers, CMake package,
+# pkg-config file), builds and runs tests/install/consumer through find_package(ksim) and through
+# `pkg-config --cflags --libs ksim`, and removes the temporary directory whatever happens.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var KSIM_BUILD_DIR KSIM_LIBDIR KSIM_INCLUDEDIR KSIM_BINDIR CONSUMER_DIR CONSUMER_GENERATOR CONSUMER_CXX
+            PKG_CONFIG)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "install_test.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+execute_process(COMMAND mktemp -d --tmpdir ksim-install-test.XXXXXX OUTPUT_VARIABLE tmp
+                OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mktemp failed: ${rc}")
+endif()
+set(prefix "${tmp}/prefix")
+
+# Every failure removes the temporary directory first.
+function(fail what)
+  file(REMOVE_RECURSE "${tmp}")
+  message(FATAL_ERROR "${what}")
+endfunction()
+
+# Runs a command; fails the test with its output when it exits non-zero. OUT receives stdout.
+function(run what out)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+  if(NOT rc EQUAL 0)
+    fail("${what} failed (${rc}):\n  ${ARGN}\n${stdout}\n${stderr}")
+  endif()
+  set(${out} "${stdout}" PARENT_SCOPE)
+endfunction()
+
+# 1. Install.
+run("cmake --install" ignored ${CMAKE_COMMAND} --install "${KSIM_BUILD_DIR}" --prefix "${prefix}")
+foreach(file
+    ${KSIM_LIBDIR}/libksim.a ${KSIM_LIBDIR}/libksim_wire.a ${KSIM_LIBDIR}/libksim_shm.a ${KSIM_LIBDIR}/libksim_proto.a
+    ${KSIM_LIBDIR}/cmake/ksim/ksimConfig.cmake ${KSIM_LIBDIR}/cmake/ksim/ksimConfigVersion.cmake
+    ${KSIM_LIBDIR}/cmake/ksim/ksimTargets.cmake ${KSIM_LIBDIR}/pkgconfig/ksim.pc
+    ${KSIM_INCLUDEDIR}/ksim/client/client.hpp ${KSIM_BINDIR}/ksimd ${KSIM_BINDIR}/ksimctl)
+  if(NOT EXISTS "${prefix}/${file}")
+    fail("not installed: ${file}")
+  endif()
+endforeach()
+
+# 2. Installed headers are self-contained: every ksim header they include is installed too, and
+#    nothing private to the daemon is.
+set(include_root "${prefix}/${KSIM_INCLUDEDIR}")
+if(EXISTS "${include_root}/ksim/daemon")
+  fail("daemon headers were installed: ${include_root}/ksim/daemon")
+endif()
+file(GLOB_RECURSE headers RELATIVE "${include_root}" "${include_root}/*")
+list(LENGTH headers header_count)
+if(header_count LESS 10)
+  fail("only ${header_count} headers installed under ${include_root}: ${headers}")
+endif()
+foreach(header IN LISTS headers)
+  if(NOT header MATCHES "^ksim/(client|proto|wire|shm)/[a-z_]+\\.hpp$")
+    fail("unexpected installed file ${include_root}/${header}")
+  endif()
+  file(STRINGS "${include_root}/${header}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<]ksim/")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^[^\"<]*[\"<]([^\">]+)[\">].*$" "\\1" included "${line}")
+    if(NOT EXISTS "${include_root}/${included}")
+      fail("${header} includes ${included}, which is not installed")
+    endif()
+  endforeach()
+endforeach()
+
+# 3. find_package(ksim) from the prefix, then run the consumer against a socket that does not exist.
+set(socket "${tmp}/no-daemon/ksimd.sock")
+run("configuring the find_package consumer" ignored
+    ${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${tmp}/cmake-consumer" -G "${CONSUMER_GENERATOR}"
+    -DCMAKE_CXX_COMPILER=${CONSUMER_CXX} -DCMAKE_PREFIX_PATH=${prefix}
+    "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
+file(STRINGS "${tmp}/cmake-consumer/CMakeCache.txt" ksim_dir REGEX "^ksim_DIR:")
+if(NOT ksim_dir STREQUAL "ksim_DIR:PATH=${prefix}/${KSIM_LIBDIR}/cmake/ksim")
+  fail("find_package(ksim) found another installation: ${ksim_dir}")
+endif()
+run("building the find_package consumer" ignored ${CMAKE_COMMAND} --build "${tmp}/cmake-consumer")
+run("running the find_package consumer" out "${tmp}/cmake-consumer/ksim_consumer" "${socket}")
+message(STATUS "find_package consumer: ${out}")
+
+# 4. The same program through pkg-config, with the pc file found only in the prefix.
+set(ENV{PKG_CONFIG_PATH} "${prefix}/${KSIM_LIBDIR}/pkgconfig")
+run("pkg-config" pc_flags ${PKG_CONFIG} --cflags --libs ksim)
+string(STRIP "${pc_flags}" pc_flags)
+separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+# The .pc file is relocatable (paths relative to itself): its -I and -L must resolve into the prefix.
+set(resolved "")
+foreach(flag IN LISTS pc_flags)
+  if(flag MATCHES "^-[IL](.+)$")
+    file(REAL_PATH "${CMAKE_MATCH_1}" path)
+    list(APPEND resolved "${path}")
+  endif()
+endforeach()
+file(REAL_PATH "${include_root}" real_include)
+file(REAL_PATH "${prefix}/${KSIM_LIBDIR}" real_libdir)
+if(NOT real_include IN_LIST resolved OR NOT real_libdir IN_LIST resolved)
+  fail("pkg-config's paths (${resolved}) do not point into the prefix ${prefix}: ${pc_flags}")
+endif()
+separate_arguments(extra_flags UNIX_COMMAND "${CONSUMER_FLAGS}")
+run("compiling the consumer with pkg-config's flags" ignored
+    ${CONSUMER_CXX} ${extra_flags} "${CONSUMER_DIR}/main.cpp" -o "${tmp}/pkg-config-consumer" ${pc_flags})
+run("running the pkg-config consumer" out "${tmp}/pkg-config-consumer" "${socket}")
+message(STATUS "pkg-config consumer: ${out}")
+
+file(REMOVE_RECURSE "${tmp}")
+if(EXISTS "${tmp}")
+  fail("could not remove ${tmp}")
+endif()
