@@ -157,7 +157,7 @@ TEST(GraphManagerLifecycle, GraphManager_ConnectionMadeByClient_IsCommittedOnIts
         auto to = app->create_pin(wire::CreatePinRequest{"late_sink", "in", proto::PinDirection::In, std::nullopt});
         ASSERT_TRUE(to) << to.error().message;
 
-        auto mgr = stack.start_graphmgr("manager", {"--rescan-ms", "0", "--log-level", "debug"});
+        auto mgr = stack.start_graphmgr("manager", {"--rescan-ms", "0"});
         ASSERT_TRUE(wait_all_committed(*observer, 1, 20s)) << mgr->stderr_text();
         ASSERT_TRUE(app->connect_pins(*from, *to));
         ASSERT_TRUE(app->wait_until_committed(*to, 20s)) << mgr->stderr_text();

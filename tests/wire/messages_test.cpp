@@ -65,7 +65,7 @@ TEST(WireMessages, EveryPropertyReply_RoundTrips) {
                           ConnectionState{proto::PinState::Pause, pin("sink", "in"), true}, {}, {}};
     expect_round_trip(conn);
     GetPropertyReply stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
-                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt}};
+                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt}, {}};
     expect_round_trip(stats);
     GetPropertyReply vendor_stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
                                   PinStatistics{100, 2, 3, "vendor:dma0", 1500, 9000,

@@ -138,7 +138,7 @@ Result<void> GraphManager::run(const std::atomic<bool>& stop) {
         auto event = client_.connection().next_event(wait);
         if (event) {
             if (graph_changed(event->type)) {
-                gm_log()->debug("{}: {}", wire::to_string(event->type), event->body.dump());
+                gm_log()->info("{} {}: renegotiating", wire::to_string(event->type), event->body.dump());
                 pass = true;
             } else if (event->type == wire::MessageType::StateChanged) {
                 auto ev = wire::decode_body<wire::StateChangedEvent>(event->body);

@@ -27,6 +27,8 @@ struct Broadcast {
 };
 
 struct Response {
+    Response(nlohmann::json m, std::vector<shm::UniqueFd> f = {}, std::vector<Broadcast> e = {})
+        : message(std::move(m)), fds(std::move(f)), events(std::move(e)) {}
     nlohmann::json message;           // the full reply (envelope + body)
     std::vector<shm::UniqueFd> fds;   // SCM_RIGHTS, in fd_index order
     std::vector<Broadcast> events;    // what the request changed that subscribers must hear about
@@ -34,6 +36,8 @@ struct Response {
 
 // A reply body plus descriptors, before the envelope is added.
 struct Body {
+    Body() = default;
+    explicit Body(nlohmann::json j, std::vector<shm::UniqueFd> f = {}) : json(std::move(j)), fds(std::move(f)) {}
     nlohmann::json json = nlohmann::json::object();
     std::vector<shm::UniqueFd> fds;
     std::vector<Broadcast> events;
