@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "ksim/client/stream.hpp"
 #include "ksim/daemon/content.hpp"
@@ -262,6 +265,24 @@ TEST(FrameFlow, VendorAllocatorCallCounts_OverTheWire_FollowTheAllocatorsLife) {
         EXPECT_EQ(stopped->calls.initialize, 1u);
         EXPECT_EQ(stopped->calls.free, stopped->calls.allocate);
         EXPECT_EQ(stopped->calls.remove, 1u);
+
+        // ksimctl shows the same counts (one sample, no rate interval).
+        const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "stats", "--interval", "0"},
+                                  stack.dir(), "ksimctl");
+        ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+        const auto rows = nlohmann::json::parse(ctl.out);
+        const auto row = std::ranges::find_if(rows, [](const auto& r) { return r["pin"] == "camera.capture"; });
+        ASSERT_NE(row, rows.end()) << ctl.out;
+        EXPECT_EQ((*row)["vendor_allocator"]["name"], "vendor_dma") << ctl.out;
+        EXPECT_EQ((*row)["vendor_allocator"]["calls"]["initialize"], 1) << ctl.out;
+        EXPECT_EQ((*row)["vendor_allocator"]["calls"]["free"], stopped->calls.allocate) << ctl.out;
+        const RunResult table = run({ksimctl_path(), "--socket", stack.socket(), "stats", "--interval", "0"},
+                                    stack.dir(), "ksimctl-table");
+        ASSERT_EQ(table.exit_code, 0) << table.err;
+        EXPECT_NE(table.out.find("vendor_dma init 1 alloc " + std::to_string(stopped->calls.allocate) + " free " +
+                                 std::to_string(stopped->calls.free) + " del 1"),
+                  std::string::npos)
+            << table.out;
         EXPECT_EQ(stack.stop_daemon(), 0);
     }
     expect_clean(shm_before);
