@@ -26,7 +26,8 @@ protected:
     }
 };
 
-const wire::PinInfo* find_pin(const wire::ListReply& list, const std::string& filter, const std::string& pin) {
+const wire::PinInfo* find_pin(const wire::ListReply& list, const std::string& filter,
+                              const std::string& pin) {
     for (const auto& f : list.filters)
         if (f.id == filter)
             for (const auto& p : f.pins)
@@ -76,14 +77,14 @@ TEST_F(DaemonOn, LegacyOnlyPin_AnswersAllocatorFramingButNotTheExProperty) {
     ASSERT_NE(audio, nullptr);
     EXPECT_EQ(audio->framing_prop, proto::FramingProp::Old);
 
-    auto ex = c.request(wire::make_request(0, wire::GetPropertyRequest{{"viewer", "audio"},
-                                                                        wire::PropertyId::AllocatorFramingEx}));
+    auto ex = c.request(wire::make_request(
+        0, wire::GetPropertyRequest{{"viewer", "audio"}, wire::PropertyId::AllocatorFramingEx}));
     ASSERT_TRUE(ex.has_value());
     EXPECT_EQ(error_code(*ex), "unsupported") << ex->dump();
     EXPECT_NE((*ex)["error"]["message"].get<std::string>().find("ALLOCATORFRAMING"), std::string::npos);
 
-    auto legacy = c.request(
-        wire::make_request(0, wire::GetPropertyRequest{{"viewer", "audio"}, wire::PropertyId::AllocatorFraming}));
+    auto legacy = c.request(wire::make_request(
+        0, wire::GetPropertyRequest{{"viewer", "audio"}, wire::PropertyId::AllocatorFraming}));
     ASSERT_TRUE(legacy.has_value());
     ASSERT_TRUE((*legacy)["ok"].get<bool>()) << legacy->dump();
     auto decoded = wire::decode_body<wire::GetPropertyReply>(*legacy);
@@ -98,8 +99,8 @@ TEST_F(DaemonOn, LegacyOnlyPin_AnswersAllocatorFramingButNotTheExProperty) {
     auto camera = find_pin(list, "camera", "capture");
     ASSERT_NE(camera, nullptr);
     EXPECT_EQ(camera->framing_prop, proto::FramingProp::Ex);
-    auto not_legacy = c.request(
-        wire::make_request(0, wire::GetPropertyRequest{{"camera", "capture"}, wire::PropertyId::AllocatorFraming}));
+    auto not_legacy = c.request(wire::make_request(
+        0, wire::GetPropertyRequest{{"camera", "capture"}, wire::PropertyId::AllocatorFraming}));
     ASSERT_TRUE(not_legacy.has_value());
     EXPECT_EQ(error_code(*not_legacy), "unsupported") << not_legacy->dump();
 }
@@ -117,20 +118,24 @@ TEST_F(DaemonOn, Connect_IsAnnouncedAsConnectionChanged_AndAVanishedConnectionTo
     start_on("demo-capture-1080p.json");
     auto watcher = connect_with_hello(wire::Role::GraphManager);
     ASSERT_TRUE(
-        watcher.request(json{{"type", "subscribe"}, {"events", {"connection_changed", "client_gone"}}}).has_value());
+        watcher.request(json{{"type", "subscribe"}, {"events", {"connection_changed", "client_gone"}}})
+            .has_value());
     {
         auto app = connect_with_hello();
         for (auto [filter, pin, dir] : {std::tuple{"late_src", "out", proto::PinDirection::Out},
                                         std::tuple{"late_sink", "in", proto::PinDirection::In}}) {
-            auto r = app.request(wire::make_request(0, wire::CreatePinRequest{filter, pin, dir, std::nullopt}));
+            auto r =
+                app.request(wire::make_request(0, wire::CreatePinRequest{filter, pin, dir, std::nullopt}));
             ASSERT_TRUE(r.has_value());
             ASSERT_TRUE((*r)["ok"].get<bool>()) << r->dump();
         }
-        auto r = app.request(wire::make_request(0, wire::ConnectRequest{{"late_src", "out"}, {"late_sink", "in"}}));
+        auto r = app.request(
+            wire::make_request(0, wire::ConnectRequest{{"late_src", "out"}, {"late_sink", "in"}}));
         ASSERT_TRUE(r.has_value());
         ASSERT_TRUE((*r)["ok"].get<bool>()) << r->dump();
 
-        auto connected = wire::decode_body<wire::ConnectionChangedEvent>(next_event_of(watcher, "connection_changed"));
+        auto connected =
+            wire::decode_body<wire::ConnectionChangedEvent>(next_event_of(watcher, "connection_changed"));
         ASSERT_TRUE(connected.has_value()) << connected.error().message;
         EXPECT_EQ(connected->from.to_string(), "late_src.out");
         EXPECT_EQ(connected->to.to_string(), "late_sink.in");
@@ -141,8 +146,9 @@ TEST_F(DaemonOn, Connect_IsAnnouncedAsConnectionChanged_AndAVanishedConnectionTo
     // exactly which connections went with them; it is queued together with client_gone.
     auto conns = wire::decode_body<wire::ConnectionsReply>(*watcher.request(json{{"type", "connections"}}));
     ASSERT_TRUE(conns.has_value());
-    const bool still_there = std::ranges::any_of(
-        conns->connections, [](const wire::ConnectionInfo& c) { return c.from.to_string() == "late_src.out"; });
+    const bool still_there = std::ranges::any_of(conns->connections, [](const wire::ConnectionInfo& c) {
+        return c.from.to_string() == "late_src.out";
+    });
     auto next = watcher.next_event(still_there ? 300ms : 5s);
     if (still_there) {
         EXPECT_FALSE(next.has_value()) << "announced a connection that still exists: " << next->dump();
@@ -179,7 +185,8 @@ TEST_F(DaemonOn, StatisticsOfAVendorAllocatorPin_CountItsCallbacks) {
             ASSERT_TRUE(reply.has_value());
             auto stats = wire::decode_body<wire::GetPropertyReply>(*reply);
             ASSERT_TRUE(stats.has_value()) << stats.error().message;
-            ASSERT_EQ(stats->statistics->vendor_allocator.has_value(), p.vendor_allocator.has_value()) << p.id;
+            ASSERT_EQ(stats->statistics->vendor_allocator.has_value(), p.vendor_allocator.has_value())
+                << p.id;
             if (!p.vendor_allocator) continue;
             ++vendor_pins;
             const auto& v = *stats->statistics->vendor_allocator;

@@ -49,10 +49,14 @@ int main(int argc, char** argv) {
     app.add_option("--rescan-ms", rescan_ms,
                    "safety net: also re-read the connections every N ms (0 = off, the default; "
                    "ksimd announces every change as an event)")
-        ->check(CLI::Range(0, 3600000) & !CLI::Range(1, 9));
+        ->check(CLI::Range(0, 3600000));
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     CLI11_PARSE(app, argc, argv);
+    if (rescan_ms > 0 && rescan_ms < 10) {
+        std::cerr << "ksim-graphmgr: --rescan-ms " << rescan_ms << " is too short; use 0 (off) or at least 10\n";
+        return 2;
+    }
 
     auto logger = spdlog::stderr_color_mt("ksim-graphmgr");
     spdlog::set_default_logger(logger);

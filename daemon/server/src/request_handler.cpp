@@ -111,8 +111,9 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     const auto after = kernel_.connections();
     std::vector<Broadcast> events;
     events.push_back({wire::MessageType::ClientGone, wire::make_event(wire::ClientGoneEvent{session.client_id, reason})});
-    // The client's pins went with it, and so did their connections: say which, so that a graph
-    // manager need not diff the graph to notice.
+    // A connection that went away with the client's pins is announced, so that a graph manager
+    // need not diff the graph to notice. (Today the kernel keeps a departed client's pins, stopped
+    // and unowned, so their connections stay and this finds none.)
     for (const auto& c : before) {
         const bool kept = std::ranges::any_of(after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
         if (!kept)
