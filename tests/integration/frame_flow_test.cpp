@@ -250,7 +250,7 @@ TEST(FrameFlow, VendorAllocatorCallCounts_OverTheWire_FollowTheAllocatorsLife) {
         const auto checker = pin("checker", "input");
         set_state(*app, checker, proto::PinState::Run);
         set_state(*app, camera, proto::PinState::Run);
-        ASSERT_TRUE(wait_completed(*app, camera, 3, 10s));
+        ASSERT_TRUE(wait_completed(*app, camera, 3, 30s)) << "the camera completed fewer than 3 frames";
         auto streaming = vendor_stats(*app, camera);
         ASSERT_TRUE(streaming);
         EXPECT_TRUE(streaming->initialized);
