@@ -50,7 +50,7 @@ int run_graph(const GlobalOptions& global, bool dot) {
     if (dot) {
         print_dot(*filters, *connections);
     } else if (global.json) {
-        print_json({{"filters", nlohmann::json(wire::ListReply{*filters})["filters"]},
+        print_json({{"filters", nlohmann::json(*filters)},
                     {"connections", nlohmann::json(wire::ConnectionsReply{*connections})["connections"]}});
     } else {
         for (const auto& c : *connections)

@@ -13,7 +13,7 @@ int run_list(const GlobalOptions& global, const std::string& filter) {
     auto filters = client->list(filter.empty() ? std::nullopt : std::optional<std::string>(filter));
     if (!filters) return report_error("list", filters.error());
     if (global.json) {
-        print_json(nlohmann::json(wire::ListReply{*filters})["filters"]);
+        print_json(nlohmann::json(*filters));
         return kExitOk;
     }
     Table table({"PIN", "KIND", "DIR", "HOSTING", "STATE", "OWNER", "ALLOCATOR", "CONNECTED TO"});

@@ -1,5 +1,6 @@
 // `ksimctl props PIN`: the properties a pin answers — ALLOCATORFRAMING_EX exactly as the daemon
-// reports it, STREAMALLOCATOR_STATUS, connection state and statistics.
+// reports it (or the legacy ALLOCATORFRAMING of a legacy-only pin), STREAMALLOCATOR_STATUS,
+// connection state and statistics.
 #include <iostream>
 #include <memory>
 
@@ -25,8 +26,9 @@ int run_props(const GlobalOptions& global, const std::string& pin_text) {
     if (!known) return report_error(pin_text, Error{Errc::NotFound, "ksimd has no pin " + pin_text + " (see `ksimctl list`)"});
 
     nlohmann::json out = nlohmann::json::object();
-    for (auto property : {wire::PropertyId::AllocatorFramingEx, wire::PropertyId::StreamAllocatorStatus,
-                          wire::PropertyId::ConnectionState, wire::PropertyId::Statistics}) {
+    for (auto property : {wire::PropertyId::AllocatorFramingEx, wire::PropertyId::AllocatorFraming,
+                          wire::PropertyId::StreamAllocatorStatus, wire::PropertyId::ConnectionState,
+                          wire::PropertyId::Statistics}) {
         const std::string name(wire::to_string(property));
         auto reply = client->get_property(*pin, property);
         if (!reply) {

@@ -1,5 +1,6 @@
 // `ksimctl stats [--watch]`: a live per-pin table like pw-top — frames/s, completed, dropped,
-// in flight, hand-off latency. Rates come from two samples `--interval` seconds apart.
+// in flight, hand-off latency, and for pins with a vendor allocator (KSALLOCATOR_DISPATCH) how
+// often each of its callbacks ran. Rates come from two samples `--interval` seconds apart.
 #include <unistd.h>
 
 #include <chrono>
@@ -51,16 +52,30 @@ nlohmann::json to_json(const Sample& before, const Sample& now, double seconds) 
                         {"latency_avg_us", static_cast<double>(s.latency_avg_ns) / 1000.0},
                         {"latency_max_us", static_cast<double>(s.latency_max_ns) / 1000.0},
                         {"allocator", s.allocator.value_or("")}});
+    for (auto& row : rows) {
+        const auto& s = now.at(row["pin"].get<std::string>());
+        if (s.vendor_allocator) row["vendor_allocator"] = *s.vendor_allocator;
+    }
     return rows;
 }
 
+// "dma0 init 1 alloc 40 free 40 del 0" (+ " *" while an instance exists), "-" without one.
+std::string vendor_cell(const wire::PinStatistics& s) {
+    if (!s.vendor_allocator) return "-";
+    const auto& v = *s.vendor_allocator;
+    return fmt::format("{} init {} alloc {} free {} del {}{}", v.name, v.calls.initialize, v.calls.allocate,
+                       v.calls.free, v.calls.remove, v.initialized ? " *" : "");
+}
+
 void print_table(const Sample& before, const Sample& now, double seconds) {
-    Table table({"PIN", "FPS", "COMPLETED", "DROPPED", "IN FLIGHT", "LAT AVG us", "LAT MAX us", "ALLOCATOR"});
+    Table table({"PIN", "FPS", "COMPLETED", "DROPPED", "IN FLIGHT", "LAT AVG us", "LAT MAX us", "ALLOCATOR",
+                 "VENDOR ALLOCATOR CALLS (* = initialized)"});
     for (const auto& [pin, s] : now)
         table.add({pin, fmt::format("{:.1f}", rate(before, pin, s.completed, seconds)), std::to_string(s.completed),
                    std::to_string(s.dropped), std::to_string(s.in_flight),
                    fmt::format("{:.1f}", static_cast<double>(s.latency_avg_ns) / 1000.0),
-                   fmt::format("{:.1f}", static_cast<double>(s.latency_max_ns) / 1000.0), s.allocator.value_or("-")});
+                   fmt::format("{:.1f}", static_cast<double>(s.latency_max_ns) / 1000.0), s.allocator.value_or("-"),
+                   vendor_cell(s)});
     table.print(std::cout);
 }
 

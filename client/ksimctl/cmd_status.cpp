@@ -9,8 +9,10 @@ namespace {
 int run_status(const GlobalOptions& global) {
     auto client = connect_or_report(global);
     if (!client) return kExitError;
-    auto filters = client->list();
-    if (!filters) return report_error("list", filters.error());
+    auto list = client->call<wire::ListReply>(wire::ListRequest{});
+    if (!list) return report_error("list", list.error());
+    const auto* filters = &list->filters;
+    const std::string topology = list->topology.value_or("?");
     auto connections = client->connections();
     if (!connections) return report_error("connections", connections.error());
 
@@ -28,6 +30,7 @@ int run_status(const GlobalOptions& global) {
         print_json({{"socket", conn.socket_path()},
                     {"daemon_version", conn.daemon_version()},
                     {"client_id", conn.client_id()},
+                    {"topology", topology},
                     {"filters", filters->size()},
                     {"pins", pins},
                     {"running_pins", running},
@@ -36,6 +39,7 @@ int run_status(const GlobalOptions& global) {
     } else {
         std::cout << "ksimd " << conn.daemon_version() << " at " << conn.socket_path() << " (this is client "
                   << conn.client_id() << ")\n"
+                  << "topology '" << topology << "'\n"
                   << filters->size() << " filters, " << pins << " pins (" << running << " running), "
                   << connections->size() << " connections (" << committed << " with a committed allocator)\n";
     }

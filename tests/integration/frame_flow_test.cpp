@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "ksim/client/stream.hpp"
 #include "ksim/daemon/content.hpp"
@@ -185,6 +188,101 @@ TEST(FrameFlow, VendorAllocator_SelectedOnKernelChain_NeverOnUserModeConnection)
         ASSERT_EQ(conns->size(), 1u);
         ASSERT_TRUE(conns->front().decision);
         EXPECT_EQ(conns->front().decision->kind == wire::AllocatorKind::Vendor, kernel_chain) << name;
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    expect_clean(shm_before);
+}
+
+// The vendor allocator's KSALLOCATOR_DISPATCH call counts as a client reads them (STATISTICS of
+// its pin, over the socket).
+std::optional<wire::VendorAllocatorStats> vendor_stats(client::Client& c, const proto::PinRef& p) {
+    auto stats = c.statistics(p);
+    if (!stats) return std::nullopt;
+    return stats->vendor_allocator;
+}
+
+// Waits until the pin completed `frames` frames; re-reads its statistics whenever an event
+// arrives or 50 ms pass (frames themselves raise no event on the socket).
+bool wait_completed(client::Client& c, const proto::PinRef& p, std::uint64_t frames, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto stats = c.statistics(p);
+        if (stats && stats->completed >= frames) return true;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        (void)c.connection().next_event(std::min(left, std::chrono::milliseconds(50)));
+    }
+}
+
+TEST(FrameFlow, VendorAllocatorCallCounts_OverTheWire_FollowTheAllocatorsLife) {
+    const auto shm_before = ksim_dev_shm_entries();
+    const auto camera = pin("camera", "capture");
+    {
+        // User-mode connection: the vendor allocator is rejected, so it is never initialised,
+        // even while the pipe (with its default allocator) is active.
+        Stack stack(configs_dir() / "vendor-rejected-user-mode.json");
+        auto app = stack.connect();
+        ASSERT_TRUE(app);
+        ASSERT_TRUE(app->connection().subscribe());
+        const RunResult mgr = stack.run_graphmgr_once("manager");
+        ASSERT_EQ(mgr.exit_code, 0) << mgr.err;
+        set_state(*app, camera, proto::PinState::Pause);
+        auto active = vendor_stats(*app, camera);
+        ASSERT_TRUE(active) << "the capture pin declares a vendor allocator";
+        EXPECT_EQ(active->name, "vendor_dma");
+        EXPECT_FALSE(active->initialized);
+        EXPECT_EQ(active->calls, (wire::VendorAllocatorCalls{0, 0, 0, 0}));
+        set_state(*app, camera, proto::PinState::Stop);
+        auto after = vendor_stats(*app, camera);
+        ASSERT_TRUE(after);
+        EXPECT_EQ(after->calls.initialize, 0u);
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    {
+        // Kernel chain: selected, initialised once at the pipe's first ACQUIRE, every frame it
+        // allocated freed again by STOP, and the instance deleted.
+        Stack stack(configs_dir() / "kernel-chain-vendor-dma.json");
+        auto app = stack.connect();
+        ASSERT_TRUE(app);
+        ASSERT_TRUE(app->connection().subscribe());
+        const RunResult mgr = stack.run_graphmgr_once("manager");
+        ASSERT_EQ(mgr.exit_code, 0) << mgr.err;
+        const auto checker = pin("checker", "input");
+        set_state(*app, checker, proto::PinState::Run);
+        set_state(*app, camera, proto::PinState::Run);
+        ASSERT_TRUE(wait_completed(*app, camera, 3, 30s)) << "the camera completed fewer than 3 frames";
+        auto streaming = vendor_stats(*app, camera);
+        ASSERT_TRUE(streaming);
+        EXPECT_TRUE(streaming->initialized);
+        EXPECT_EQ(streaming->calls.initialize, 1u);
+        EXPECT_GE(streaming->calls.allocate, 3u);
+
+        set_state(*app, camera, proto::PinState::Stop);
+        set_state(*app, checker, proto::PinState::Stop);
+        auto stopped = vendor_stats(*app, camera);
+        ASSERT_TRUE(stopped);
+        EXPECT_FALSE(stopped->initialized);
+        EXPECT_EQ(stopped->calls.initialize, 1u);
+        EXPECT_EQ(stopped->calls.free, stopped->calls.allocate);
+        EXPECT_EQ(stopped->calls.remove, 1u);
+
+        // ksimctl shows the same counts (one sample, no rate interval).
+        const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "stats", "--interval", "0"},
+                                  stack.dir(), "ksimctl");
+        ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+        const auto rows = nlohmann::json::parse(ctl.out);
+        const auto row = std::ranges::find_if(rows, [](const auto& r) { return r["pin"] == "camera.capture"; });
+        ASSERT_NE(row, rows.end()) << ctl.out;
+        EXPECT_EQ((*row)["vendor_allocator"]["name"], "vendor_dma") << ctl.out;
+        EXPECT_EQ((*row)["vendor_allocator"]["calls"]["initialize"], 1) << ctl.out;
+        EXPECT_EQ((*row)["vendor_allocator"]["calls"]["free"], stopped->calls.allocate) << ctl.out;
+        const RunResult table = run({ksimctl_path(), "--socket", stack.socket(), "stats", "--interval", "0"},
+                                    stack.dir(), "ksimctl-table");
+        ASSERT_EQ(table.exit_code, 0) << table.err;
+        EXPECT_NE(table.out.find("vendor_dma init 1 alloc " + std::to_string(stopped->calls.allocate) + " free " +
+                                 std::to_string(stopped->calls.free) + " del 1"),
+                  std::string::npos)
+            << table.out;
         EXPECT_EQ(stack.stop_daemon(), 0);
     }
     expect_clean(shm_before);

@@ -140,5 +140,58 @@ TEST(GraphManagerLifecycle, GraphManager_ConnectionCreatedLaterByClient_IsNegoti
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
+// No timer: with the safety net off, the manager learns of a client's new connection only from
+// ksimd's connection_changed event, and commits it. The pins exist before the manager starts, so
+// the connect is the only change after its first pass (no framing_changed can trigger the pass).
+TEST(GraphManagerLifecycle, GraphManager_ConnectionMadeByClient_IsCommittedOnItsEventWithoutRescanning) {
+    const auto shm_before = ksim_dev_shm_entries();
+    {
+        Stack stack(config("demo-capture-1080p.json"));
+        auto observer = stack.connect();
+        ASSERT_TRUE(observer);
+        ASSERT_TRUE(observer->connection().subscribe());
+        auto app = stack.connect(wire::Role::Client, "late-client");
+        ASSERT_TRUE(app);
+        auto from = app->create_pin(wire::CreatePinRequest{"late_src", "out", proto::PinDirection::Out, std::nullopt});
+        ASSERT_TRUE(from) << from.error().message;
+        auto to = app->create_pin(wire::CreatePinRequest{"late_sink", "in", proto::PinDirection::In, std::nullopt});
+        ASSERT_TRUE(to) << to.error().message;
+
+        auto mgr = stack.start_graphmgr("manager", {"--rescan-ms", "0"});
+        ASSERT_TRUE(wait_all_committed(*observer, 1, 20s)) << mgr->stderr_text();
+        ASSERT_TRUE(app->connect_pins(*from, *to));
+        ASSERT_TRUE(app->wait_until_committed(*to, 20s)) << mgr->stderr_text();
+
+        mgr->signal(SIGTERM);
+        EXPECT_EQ(mgr->wait(10s), 0) << mgr->stderr_text();
+        const std::string log = mgr->stderr_text();
+        EXPECT_NE(log.find("connection_changed"), std::string::npos) << log;
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    EXPECT_FALSE(has_live_children());
+    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+}
+
+TEST(GraphManagerLifecycle, GraphManager_DriverCatalogFlag_IsAcceptedButIgnoredWithAWarning) {
+    const auto shm_before = ksim_dev_shm_entries();
+    {
+        Stack stack(config("kernel-chain-vendor-dma.json"));
+        const RunResult r = stack.run_graphmgr_once("deprecated", {"--driver-catalog", "/nonexistent/catalog.json"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.err.find("--driver-catalog is deprecated and ignored"), std::string::npos) << r.err;
+        // The vendor allocator was still a candidate and chosen: its caps came from ksimd.
+        auto observer = stack.connect();
+        ASSERT_TRUE(observer);
+        auto conns = observer->connections();
+        ASSERT_TRUE(conns);
+        ASSERT_EQ(conns->size(), 1u);
+        ASSERT_TRUE(conns->front().decision);
+        EXPECT_EQ(conns->front().decision->kind, wire::AllocatorKind::Vendor);
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    EXPECT_FALSE(has_live_children());
+    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+}
+
 }  // namespace
 }  // namespace ksim::itest

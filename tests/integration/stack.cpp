@@ -53,8 +53,8 @@ Stack::~Stack() {
 }
 
 std::vector<std::string> Stack::graphmgr_argv(std::vector<std::string> extra) const {
-    std::vector<std::string> argv{graphmgr_path(), "--socket", socket(), "--driver-catalog", config_.string(),
-                                  "--log-level", "info"};
+    // The socket is all the manager needs: every driver fact comes from ksimd.
+    std::vector<std::string> argv{graphmgr_path(), "--socket", socket(), "--log-level", "info"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
 }

@@ -34,7 +34,7 @@ public:
     [[nodiscard]] const std::filesystem::path& config() const { return config_; }
     [[nodiscard]] Process& daemon() { return *daemon_; }
 
-    // ksim-graphmgr with this stack's socket and driver catalog, plus `extra` arguments.
+    // ksim-graphmgr with this stack's socket (nothing else), plus `extra` arguments.
     std::vector<std::string> graphmgr_argv(std::vector<std::string> extra = {}) const;
     std::unique_ptr<Process> start_graphmgr(const std::string& label, std::vector<std::string> extra = {});
     RunResult run_graphmgr_once(const std::string& label, std::vector<std::string> extra = {});

@@ -30,41 +30,104 @@ proto::AllocatorFramingEx sample_framing() {
                                       proto::file_alignment::kPage, 3110400, 3110400);
 }
 
+proto::VendorAllocatorCaps sample_caps() {
+    proto::VendorAllocatorCaps caps;
+    caps.name = "dma0";
+    caps.memory_type = *proto::Guid::parse("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01");
+    caps.min_frame_size = 4096;
+    caps.max_frame_size = 8u << 20;
+    caps.max_frames = 8;
+    caps.alignment_mask = 0xFFF;
+    caps.boundary = 1u << 20;
+    return caps;
+}
+
 TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
     expect_round_trip(Hello{kProtocolVersion, Role::GraphManager, "graphmgr"});
     expect_round_trip(Welcome{42, kProtocolVersion, "0.1.0"});
     expect_round_trip(ListRequest{"cam"});
     expect_round_trip(ListRequest{});
     PinInfo p{"capture", proto::PinDirection::Out, proto::PinHosting::Kernel, proto::PinState::Run, 0,
-              proto::FramingProp::Ex, "dma0", "sink.in", "vendor:dma0"};
-    expect_round_trip(ListReply{{FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}});
+              proto::FramingProp::Ex, "dma0", "sink.in", "vendor:dma0", proto::bus_type::kPci, sample_caps()};
+    expect_round_trip(ListReply{{FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}, "demo", {}});
+    expect_round_trip(ListReply{{}, std::nullopt, {}});
     expect_round_trip(GetPropertyRequest{pin("cam", "capture"), PropertyId::StreamAllocatorStatus});
 }
 
 TEST(WireMessages, EveryPropertyReply_RoundTrips) {
-    GetPropertyReply framing{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}};
+    GetPropertyReply framing{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}, {}};
     expect_round_trip(framing);
     GetPropertyReply status{pin("cam", "capture"), PropertyId::StreamAllocatorStatus, {},
                             StreamAllocatorStatus{proto::make_create_request(4, 4096, 0xFFF, proto::memory_type::kUser), 3},
-                            {}, {}};
+                            {}, {}, {}};
     expect_round_trip(status);
     GetPropertyReply conn{pin("cam", "capture"), PropertyId::ConnectionState, {}, {},
-                          ConnectionState{proto::PinState::Pause, pin("sink", "in"), true}, {}};
+                          ConnectionState{proto::PinState::Pause, pin("sink", "in"), true}, {}, {}};
     expect_round_trip(conn);
     GetPropertyReply stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
-                           PinStatistics{100, 2, 3, "default", 1500, 9000}};
+                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt}, {}};
     expect_round_trip(stats);
+    GetPropertyReply vendor_stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
+                                  PinStatistics{100, 2, 3, "vendor:dma0", 1500, 9000,
+                                                VendorAllocatorStats{"dma0", true, {1, 40, 38, 0}}},
+                                  {}};
+    expect_round_trip(vendor_stats);
+    GetPropertyReply legacy{pin("viewer", "audio"), PropertyId::AllocatorFraming, {}, {}, {}, {},
+                            proto::make_create_request(8, 0, 0, proto::memory_type::kKernelNonPaged)};
+    expect_round_trip(legacy);
+}
+
+TEST(WireMessages, PinInfoOfAnOlderDaemon_DefaultsToTheStandardMediumAndNoCaps) {
+    json j = PinInfo{"in", proto::PinDirection::In, proto::PinHosting::User, proto::PinState::Stop, 0,
+                     proto::FramingProp::Old, std::nullopt, std::nullopt, std::nullopt, proto::bus_type::kUsb,
+                     std::nullopt};
+    EXPECT_EQ(j["medium"], "USB");
+    EXPECT_EQ(j["framing_prop"], "old");
+    j.erase("medium");
+    auto back = decode_body<PinInfo>(j);
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    EXPECT_EQ(back->medium, proto::medium::kStandard);
+    EXPECT_FALSE(back->vendor_allocator_caps.has_value());
+}
+
+TEST(WireMessages, VendorAllocatorCaps_TravelExactlyInTheConfigForm) {
+    PinInfo p{"capture", proto::PinDirection::Out, proto::PinHosting::Kernel, proto::PinState::Stop, 0,
+              proto::FramingProp::Ex, "dma0", std::nullopt, std::nullopt, proto::medium::kStandard, sample_caps()};
+    json j = p;
+    EXPECT_EQ(j["vendor_allocator_caps"], json(sample_caps()));
+    auto back = decode_body<PinInfo>(json::parse(j.dump()));
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    ASSERT_TRUE(back->vendor_allocator_caps.has_value());
+    EXPECT_EQ(json(*back->vendor_allocator_caps), json(sample_caps()));
+    EXPECT_EQ(back->vendor_allocator_caps->boundary, 1u << 20);
+}
+
+TEST(WireMessages, ListReplyMemoryTypes_UseTheConfigObjectForm) {
+    const auto guid = *proto::Guid::parse("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01");
+    ListReply reply{{}, "kernel-chain", {proto::CustomMemoryType{"VENDOR_DMA", guid, proto::MemoryClass::DeviceSpecific}}};
+    json j = reply;
+    EXPECT_EQ(j["topology"], "kernel-chain");
+    EXPECT_EQ(j["memory_types"], (json{{"VENDOR_DMA", guid.to_string()}}));
+    auto back = decode_body<ListReply>(j);
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    ASSERT_EQ(back->memory_types.size(), 1u);
+    EXPECT_EQ(back->memory_types[0].name, "VENDOR_DMA");
+    EXPECT_EQ(back->memory_types[0].guid, guid);
+    j["memory_types"] = json{{"VENDOR_DMA", "not-a-guid"}};
+    auto bad = decode_body<ListReply>(j);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().message.find("VENDOR_DMA"), std::string::npos) << bad.error().message;
 }
 
 TEST(WireMessages, PropertyReplyWithoutItsValue_IsRejected) {
-    json j = GetPropertyReply{pin("cam", "capture"), PropertyId::Statistics, sample_framing(), {}, {}, {}};
+    json j = GetPropertyReply{pin("cam", "capture"), PropertyId::Statistics, sample_framing(), {}, {}, {}, {}};
     auto r = decode_body<GetPropertyReply>(j);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("STATISTICS"), std::string::npos);
 }
 
 TEST(WireMessages, FramingInAReply_IsExactlyProtoFramingJson) {
-    GetPropertyReply reply{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}};
+    GetPropertyReply reply{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}, {}};
     json j = reply;
     json expected = sample_framing();
     EXPECT_EQ(j["framing"], expected);
@@ -109,6 +172,8 @@ TEST(WireMessages, Events_RoundTrip) {
     expect_round_trip(ClientGoneEvent{5, "disconnected"});
     expect_round_trip(FramingChangedEvent{pin("cam", "capture"), sample_framing(), "format"});
     expect_round_trip(FrameReadyEvent{pin("app", "in0"), FrameRef{1, 2, 3}, proto::StreamHeader{}});
+    expect_round_trip(ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), true, "connected by client 3"});
+    expect_round_trip(ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), false, "client 3 went away"});
 }
 
 TEST(WireMessages, MissingField_IsNamedInTheError) {

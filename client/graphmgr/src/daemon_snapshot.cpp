@@ -12,26 +12,36 @@ const wire::PinInfo* DaemonSnapshot::find_pin(const std::string& id) const {
     return nullptr;
 }
 
+namespace {
+
+// A property the pin cannot answer (any more) is "no framing"; anything else is a failed read.
+bool absent(const Error& e) { return e.code == Errc::NotFound || e.code == Errc::Unsupported; }
+
+}  // namespace
+
 Result<DaemonSnapshot> read_snapshot(client::Client& client) {
     DaemonSnapshot snap;
-    auto filters = client.list();
-    if (!filters) return std::unexpected(filters.error());
-    snap.filters = std::move(*filters);
+    auto list = client.call<wire::ListReply>(wire::ListRequest{});
+    if (!list) return std::unexpected(list.error());
+    snap.filters = std::move(list->filters);
+    if (list->topology) snap.topology = std::move(*list->topology);
+    snap.memory_types = std::move(list->memory_types);
     for (const auto& f : snap.filters) {
         for (const auto& p : f.pins) {
             const proto::PinRef ref{f.id, p.id};
-            if (p.framing_prop == proto::FramingProp::None) {
-                snap.framing[ref.to_string()] = std::nullopt;
+            const std::string id = ref.to_string();
+            snap.framing[id] = std::nullopt;
+            if (p.framing_prop == proto::FramingProp::Old) {
+                // KsProxy reads the legacy property of such a pin and converts it itself.
+                auto legacy = client.get_property(ref, wire::PropertyId::AllocatorFraming);
+                if (!legacy && !absent(legacy.error())) return std::unexpected(legacy.error());
+                if (legacy && legacy->legacy_framing) snap.legacy_framing[id] = *legacy->legacy_framing;
                 continue;
             }
+            if (p.framing_prop != proto::FramingProp::Ex) continue;
             auto framing = client.allocator_framing_ex(ref);
-            if (!framing) {
-                const Errc code = framing.error().code;
-                if (code != Errc::NotFound && code != Errc::Unsupported) return std::unexpected(framing.error());
-                snap.framing[ref.to_string()] = std::nullopt;  // the pin answers no framing
-                continue;
-            }
-            snap.framing[ref.to_string()] = std::move(*framing);
+            if (!framing && !absent(framing.error())) return std::unexpected(framing.error());
+            if (framing) snap.framing[id] = std::move(*framing);
         }
     }
     auto connections = read_connections(client);

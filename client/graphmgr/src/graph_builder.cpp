@@ -11,31 +11,25 @@ bool declares_in_place(const std::optional<proto::AllocatorFramingEx>& f) {
 }
 
 negotiation::PinInput to_pin_input(const std::string& id, const wire::PinInfo& pin, const DaemonSnapshot& snapshot,
-                                   const DriverCatalog& catalog, std::vector<std::string>& warnings) {
+                                   std::vector<std::string>& warnings) {
     negotiation::PinInput in;
     in.id = id;
     in.direction = pin.direction;
     in.hosting = pin.hosting;
-    auto framing = snapshot.framing.find(id);
-    if (framing != snapshot.framing.end()) in.framing = framing->second;
-
-    const CatalogPin* facts = catalog.find(id);
-    if (facts) {
-        in.medium = facts->medium;
-        // A legacy-only pin answers the Ex property with KsProxy's conversion of its
-        // ALLOCATORFRAMING; when that is exactly what the daemon answered, negotiate from the
-        // legacy form so the records say "converted" as they do offline.
-        if (facts->legacy_framing && in.framing && *in.framing == proto::to_framing_ex(*facts->legacy_framing)) {
-            in.legacy_framing = facts->legacy_framing;
-            in.framing.reset();
-        }
+    in.medium = pin.medium;
+    if (auto framing = snapshot.framing.find(id); framing != snapshot.framing.end()) in.framing = framing->second;
+    // A legacy-only pin: the engine converts its ALLOCATORFRAMING the way KsProxy does (and the
+    // records say "converted", as they do offline).
+    if (auto legacy = snapshot.legacy_framing.find(id); legacy != snapshot.legacy_framing.end()) {
+        in.legacy_framing = legacy->second;
+        in.framing.reset();
     }
     if (pin.vendor_allocator) {
-        if (facts && facts->allocator && facts->allocator->name == *pin.vendor_allocator)
-            in.allocator = facts->allocator;
+        if (pin.vendor_allocator_caps && pin.vendor_allocator_caps->name == *pin.vendor_allocator)
+            in.allocator = pin.vendor_allocator_caps;
         else
             warnings.push_back(id + " offers vendor allocator '" + *pin.vendor_allocator +
-                               "' but its capabilities are unknown (start with --driver-catalog); "
+                               "' but ksimd did not report its capabilities (an older ksimd?); "
                                "it is not a candidate");
     }
     return in;
@@ -43,17 +37,17 @@ negotiation::PinInput to_pin_input(const std::string& id, const wire::PinInfo& p
 
 }  // namespace
 
-BuiltGraph build_graph(const DaemonSnapshot& snapshot, const DriverCatalog& catalog) {
+BuiltGraph build_graph(const DaemonSnapshot& snapshot) {
     BuiltGraph out;
     auto& g = out.graph;
-    g.name = catalog.topology_name();
-    g.memory_types = catalog.memory_types();
+    g.name = snapshot.topology;
+    g.memory_types = snapshot.memory_types;
     for (const auto& filter : snapshot.filters) {
         std::string in_place_input, in_place_output;
         std::size_t inputs = 0, outputs = 0;
         for (const auto& pin : filter.pins) {
             const std::string id = filter.id + "." + pin.id;
-            g.pins.push_back(to_pin_input(id, pin, snapshot, catalog, out.warnings));
+            g.pins.push_back(to_pin_input(id, pin, snapshot, out.warnings));
             const bool in_place = declares_in_place(g.pins.back().framing);
             if (pin.direction == proto::PinDirection::In) {
                 ++inputs;

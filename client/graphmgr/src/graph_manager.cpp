@@ -1,5 +1,7 @@
 #include "graph_manager.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon_snapshot.hpp"
@@ -38,7 +40,7 @@ Result<std::unique_ptr<GraphManager>> GraphManager::connect(ManagerOptions optio
 Result<PassReport> GraphManager::negotiate_and_commit() {
     auto snapshot = read_snapshot(client_);
     if (!snapshot) return std::unexpected(snapshot.error());
-    BuiltGraph built = build_graph(*snapshot, options_.catalog);
+    BuiltGraph built = build_graph(*snapshot);
     auto result = negotiation::negotiate(built.graph);
     // The daemon's own graph is always well formed; a failure here means it answered nonsense.
     if (!result) return fail(Errc::ProtocolError, "the daemon's graph is not negotiable: " + result.error().message);
@@ -80,7 +82,7 @@ Result<void> GraphManager::commit_pass_logged() {
     if (!report) {
         if (report.error().code == Errc::Disconnected) return std::unexpected(report.error());
         // The graph changed under us (a client left mid-read) or answered oddly: the next event
-        // or rescan tries again; a long-running manager does not give up on one bad pass.
+        // (or safety-net rescan) tries again; a long-running manager does not give up on one bad pass.
         gm_log()->error("pass failed: {} ({})", report.error().message, ksim::to_string(report.error().code));
         return {};
     }
@@ -103,37 +105,62 @@ Result<void> GraphManager::commit_pass_logged() {
     return {};
 }
 
+namespace {
+
+// Events that can change what the negotiation would decide.
+bool graph_changed(wire::MessageType type) {
+    return type == wire::MessageType::FramingChanged || type == wire::MessageType::ConnectionChanged ||
+           type == wire::MessageType::ClientGone;
+}
+
+}  // namespace
+
 Result<void> GraphManager::run(const std::atomic<bool>& stop) {
+    // Subscribed before the first read, so no change between the read and the first wait is lost.
     if (auto r = client_.connection().subscribe(); !r) return r;
     if (auto r = commit_pass_logged(); !r) return r;
-    auto seen = read_connections(client_);
-    if (!seen) return std::unexpected(seen.error());
+    const bool safety_net = options_.rescan_interval.count() > 0;
+    std::vector<wire::ConnectionInfo> seen;
+    auto next_rescan = std::chrono::steady_clock::now() + options_.rescan_interval;
+    if (safety_net) {
+        auto now = read_connections(client_);
+        if (!now) return std::unexpected(now.error());
+        seen = std::move(*now);
+    }
 
     while (!stop.load(std::memory_order_relaxed)) {
         bool pass = false;
-        auto event = client_.connection().next_event(options_.rescan_interval);
+        auto wait = options_.stop_check_interval;
+        if (safety_net)
+            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next_rescan -
+                                                                                    std::chrono::steady_clock::now()),
+                              std::chrono::milliseconds(0), wait);
+        auto event = client_.connection().next_event(wait);
         if (event) {
-            switch (event->type) {
-                case wire::MessageType::FramingChanged:
-                case wire::MessageType::ClientGone: pass = true; break;
-                case wire::MessageType::StateChanged: {
-                    auto ev = wire::decode_body<wire::StateChangedEvent>(event->body);
-                    pass = waiting_for_stop_ && ev && ev->state == proto::PinState::Stop;
-                    break;
-                }
-                default: break;  // our own commits, drops, frames: nothing to negotiate
-            }
-        } else if (event.error().code == Errc::Timeout) {
+            if (graph_changed(event->type)) {
+                gm_log()->info("{} {}: renegotiating", wire::to_string(event->type), event->body.dump());
+                pass = true;
+            } else if (event->type == wire::MessageType::StateChanged) {
+                auto ev = wire::decode_body<wire::StateChangedEvent>(event->body);
+                pass = waiting_for_stop_ && ev && ev->state == proto::PinState::Stop;
+            }  // our own commits, drops, frames: nothing to negotiate
+        } else if (event.error().code != Errc::Timeout) {
+            return std::unexpected(event.error());
+        }
+        if (!pass && safety_net && std::chrono::steady_clock::now() >= next_rescan) {
+            next_rescan = std::chrono::steady_clock::now() + options_.rescan_interval;
             auto now = read_connections(client_);
             if (!now) return std::unexpected(now.error());
-            pass = !same_connections(*now, *seen);
-        } else {
-            return std::unexpected(event.error());
+            pass = !same_connections(*now, seen);
+            if (pass) gm_log()->info("safety-net rescan: the connections changed since the last pass");
         }
         if (!pass) continue;
         if (auto r = commit_pass_logged(); !r) return r;
-        seen = read_connections(client_);
-        if (!seen) return std::unexpected(seen.error());
+        if (safety_net) {
+            auto now = read_connections(client_);
+            if (!now) return std::unexpected(now.error());
+            seen = std::move(*now);
+        }
     }
     gm_log()->info("stopping");
     return {};

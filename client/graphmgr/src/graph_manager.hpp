@@ -1,8 +1,9 @@
 // GraphManager: the KS proxy's allocator role as a separate process. It connects to ksimd with
-// the graph-manager role (the daemon admits one at a time), reads every pin's framing over the
-// protocol, runs the negotiation engine and commits one decision per pipe. In run() it keeps
-// going: it renegotiates when a pin's framing changes or a client creates pins/connections, and
-// commits decisions that had to wait for a pin to return to STOP.
+// the graph-manager role (the daemon admits one at a time), reads every pin's framing and driver
+// facts over the protocol, runs the negotiation engine and commits one decision per pipe. In
+// run() it keeps going, driven by ksimd's events: it renegotiates when a pin's framing changes,
+// a connection is made or removed, or a client goes away, and commits decisions that had to wait
+// for a pin to return to STOP.
 //
 // Thread: one thread owns a GraphManager (run() blocks on it); the stop flag may be set from a
 // signal handler.
@@ -15,7 +16,6 @@
 #include <vector>
 
 #include "commit_plan.hpp"
-#include "driver_catalog.hpp"
 #include "ksim/client/client.hpp"
 #include "ksim/negotiation/record.hpp"
 
@@ -24,10 +24,13 @@ namespace ksim::graphmgr {
 struct ManagerOptions {
     std::string socket_path;  // empty: the default path (client::default_socket_path)
     std::string name = "ksim-graphmgr";
-    DriverCatalog catalog;
-    // How often run() checks for connections created without an event (a client's `connect`
-    // emits none in protocol v1). Events trigger a pass immediately.
-    std::chrono::milliseconds rescan_interval{100};
+    // Safety net only: every rescan_interval run() also re-reads `connections` and runs a pass
+    // when they differ from the last pass. 0 = off (the default): ksimd announces every change
+    // as an event (connection_changed, framing_changed, client_gone), which triggers a pass at once.
+    std::chrono::milliseconds rescan_interval{0};
+    // How long run() waits for an event before it looks at the stop flag again (a signal does not
+    // interrupt the wait). Not a poll of the daemon: nothing is sent when it expires.
+    std::chrono::milliseconds stop_check_interval{200};
 };
 
 // What one negotiation pass did.

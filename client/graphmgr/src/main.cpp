@@ -1,7 +1,8 @@
 // ksim-graphmgr: parse the command line, connect as the graph manager, negotiate and commit,
-// then keep managing the graph until SIGTERM/SIGINT (or once with --once).
-// Exit codes: 0 done, 1 daemon unreachable or lost, 2 bad arguments or catalog, 3 a pipe is
-// unsatisfied or refused (--once), 4 another graph manager is connected.
+// then keep managing the graph until SIGTERM/SIGINT (or once with --once). Everything it needs
+// comes from ksimd over the protocol; the stable interface is `ksim-graphmgr [--socket PATH]`.
+// Exit codes: 0 done, 1 daemon unreachable or lost, 2 bad arguments, 3 a pipe is unsatisfied or
+// refused (--once), 4 another graph manager is connected.
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -37,18 +38,25 @@ int main(int argc, char** argv) {
     CLI::App app{"ksim-graphmgr: negotiates allocators for ksimd's connections and commits them"};
     std::string socket, catalog_path, log_level = "info";
     bool once = false, json = false;
-    int rescan_ms = 100;
+    int rescan_ms = 0;
     app.add_option("--socket", socket, "ksimd's control socket (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    // Accepted so that old unit files and scripts keep starting; ksimd now reports every fact
+    // the catalog used to supply (docs/graphmgr.md).
     app.add_option("--driver-catalog", catalog_path,
-                   "topology config ksimd runs: vendor allocator caps, media, memory-type names "
-                   "(not carried by protocol v1; framing is always read from the pins)")
-        ->check(CLI::ExistingFile);
+                   "deprecated and ignored: ksimd reports allocator caps, media and memory types itself");
     app.add_flag("--once", once, "negotiate and commit once, then exit");
     app.add_flag("--json", json, "with --once: print the decision records (ksim.negotiation/1) on stdout");
-    app.add_option("--rescan-ms", rescan_ms, "how often to look for new connections")->check(CLI::Range(10, 60000));
+    app.add_option("--rescan-ms", rescan_ms,
+                   "safety net: also re-read the connections every N ms (0 = off, the default; "
+                   "ksimd announces every change as an event)")
+        ->check(CLI::Range(0, 3600000));
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     CLI11_PARSE(app, argc, argv);
+    if (rescan_ms > 0 && rescan_ms < 10) {
+        std::cerr << "ksim-graphmgr: --rescan-ms " << rescan_ms << " is too short; use 0 (off) or at least 10\n";
+        return 2;
+    }
 
     auto logger = spdlog::stderr_color_mt("ksim-graphmgr");
     spdlog::set_default_logger(logger);
@@ -61,14 +69,10 @@ int main(int argc, char** argv) {
     ksim::graphmgr::ManagerOptions options;
     options.socket_path = ksim::client::resolve_socket_path(socket);
     options.rescan_interval = std::chrono::milliseconds(rescan_ms);
-    if (!catalog_path.empty()) {
-        auto catalog = ksim::graphmgr::DriverCatalog::load(catalog_path);
-        if (!catalog) {
-            std::cerr << "ksim-graphmgr: " << catalog.error().message << "\n";
-            return 2;
-        }
-        options.catalog = std::move(*catalog);
-    }
+    if (!catalog_path.empty())
+        spdlog::warn("--driver-catalog is deprecated and ignored ({}): ksimd reports vendor allocator "
+                     "capabilities, media, legacy framing and memory types over the protocol",
+                     catalog_path);
     const std::string socket_path = options.socket_path;
     auto manager = ksim::graphmgr::GraphManager::connect(std::move(options));
     if (!manager) return exit_for(manager.error(), socket_path);

@@ -147,13 +147,25 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
     }
     logger("core.kernel")->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
                                 impl->connections.size(), topology.name);
-    return std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
+    auto kernel = std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
+    kernel->topology_name_ = topology.name;
+    kernel->memory_types_ = topology.memory_types;
+    return kernel;
 }
 
 Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Kernel::~Kernel() { shutdown(); }
 
 namespace {
+// A pin that declared only ALLOCATORFRAMING answers only that property, unless its format edit
+// changed the framing (then the driver reports the edited framing through _EX, as
+// graph_from_topology assumes offline).
+std::optional<proto::AllocatorFraming> legacy_only_framing(const Pin& p) {
+    if (p.desc.framing || !p.desc.legacy_framing || !p.framing) return std::nullopt;
+    if (*p.framing != proto::to_framing_ex(*p.desc.legacy_framing)) return std::nullopt;
+    return p.desc.legacy_framing;
+}
+
 PinInfo info_of(const Pin& p) {
     PinInfo i;
     i.key = p.key;
@@ -162,7 +174,12 @@ PinInfo info_of(const Pin& p) {
     i.state = p.state();
     i.owner = p.owner;
     i.framing = p.framing;
-    if (p.desc.allocator) i.vendor_allocator = p.desc.allocator->name;
+    i.legacy_framing = legacy_only_framing(p);
+    i.medium = p.desc.medium;
+    if (p.desc.allocator) {
+        i.vendor_allocator = p.desc.allocator->name;
+        i.vendor_caps = p.desc.allocator;
+    }
     i.committed = p.pipe != nullptr;
     if (p.pipe) i.allocator = p.pipe->allocator_label();
     return i;
@@ -188,7 +205,23 @@ Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key
         return fail(Errc::Unsupported,
                     fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
     }
+    if (legacy_only_framing(**pin))
+        return fail(Errc::Unsupported, fmt::format("{} answers only the legacy ALLOCATORFRAMING property (read that "
+                                                   "and convert it, as KsProxy does)",
+                                                   key.to_string()));
     return *(*pin)->framing;
+}
+
+Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinKey& key) const {
+    std::lock_guard lock(impl_->mu);
+    auto pin = impl_->pin_or_error(key);
+    if (!pin) return std::unexpected(pin.error());
+    if (auto legacy = legacy_only_framing(**pin)) return *legacy;
+    if ((*pin)->framing)
+        return fail(Errc::Unsupported,
+                    fmt::format("{} answers ALLOCATORFRAMING_EX, not the legacy ALLOCATORFRAMING", key.to_string()));
+    return fail(Errc::Unsupported,
+                fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
 }
 
 Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const {
@@ -228,6 +261,8 @@ Result<PinStats> Kernel::stats(const PinKey& key) const {
         c.free += p.vendor_calls_retired.free;
         c.remove += p.vendor_calls_retired.remove;
         s.vendor_calls = c;
+        s.vendor_name = p.vendor->kind();
+        s.vendor_initialized = p.pipe && p.pipe->active() && p.pipe->dma == p.vendor.get();
     }
     return s;
 }

@@ -1,6 +1,8 @@
 // Dispatch, handshake and the inspection requests (list, get_property, connections, ledger).
 #include "request_handler.hpp"
 
+#include <algorithm>
+
 #include "logging.hpp"
 #include "stream_rings.hpp"
 
@@ -54,7 +56,7 @@ Response RequestHandler::handle(SessionContext& session, const json& message) {
                                   to_string(body.error().code), body.error().message);
         return Response{wire::make_error_reply(env->type, id, body.error()), {}};
     }
-    return Response{wire::make_reply(env->type, id, body->json), std::move(body->fds)};
+    return Response{wire::make_reply(env->type, id, body->json), std::move(body->fds), std::move(body->events)};
 }
 
 Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType type, const json& message) {
@@ -100,12 +102,26 @@ Result<Body> RequestHandler::on_hello(SessionContext& session, const json& messa
     return Body{json(wire::Welcome{session.client_id, wire::kProtocolVersion, daemon_version_}), {}};
 }
 
-std::optional<json> RequestHandler::session_closed(const SessionContext& session, const std::string& reason) {
-    if (!session.role) return std::nullopt;
+std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& session, const std::string& reason) {
+    if (!session.role) return {};
     if (graph_manager_ == session.client_id) graph_manager_.reset();
     rings_.close_client(session.client_id);  // no ring thread touches the kernel for it any more
+    const auto before = kernel_.connections();
     kernel_.client_gone(session.client_id);
-    return wire::make_event(wire::ClientGoneEvent{session.client_id, reason});
+    const auto after = kernel_.connections();
+    std::vector<Broadcast> events;
+    events.push_back({wire::MessageType::ClientGone, wire::make_event(wire::ClientGoneEvent{session.client_id, reason})});
+    // A connection that went away with the client's pins is announced, so that a graph manager
+    // need not diff the graph to notice. (Today the kernel keeps a departed client's pins, stopped
+    // and unowned, so their connections stay and this finds none.)
+    for (const auto& c : before) {
+        const bool kept = std::ranges::any_of(after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
+        if (!kept)
+            events.push_back({wire::MessageType::ConnectionChanged,
+                              wire::make_event(wire::ConnectionChangedEvent{
+                                  to_pin_ref(c.from), to_pin_ref(c.to), false, session.name() + " went away"})});
+    }
+    return events;
 }
 
 Result<PinInfo> RequestHandler::find_pin(const PinKey& key) const {
@@ -145,8 +161,12 @@ Result<Body> RequestHandler::on_list(const json& message) {
             pin.hosting = p.hosting;
             pin.state = p.state;
             pin.owner = p.owner;
-            pin.framing_prop = p.framing ? proto::FramingProp::Ex : proto::FramingProp::None;
+            pin.framing_prop = p.legacy_framing ? proto::FramingProp::Old
+                               : p.framing      ? proto::FramingProp::Ex
+                                                : proto::FramingProp::None;
             pin.vendor_allocator = p.vendor_allocator;
+            pin.vendor_allocator_caps = p.vendor_caps;
+            pin.medium = p.medium;
             if (auto peer = peer_of(connections, p.key)) pin.connected_to = peer->to_string();
             if (!p.allocator.empty()) pin.allocator = p.allocator;
             out.pins.push_back(std::move(pin));
@@ -154,6 +174,8 @@ Result<Body> RequestHandler::on_list(const json& message) {
         reply.filters.push_back(std::move(out));
     }
     if (request->filter && reply.filters.empty()) return fail(Errc::NotFound, "no filter '" + *request->filter + "'");
+    reply.topology = kernel_.topology_name();
+    reply.memory_types = kernel_.memory_types();
     return Body{json(reply), {}};
 }
 
@@ -171,6 +193,12 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
             auto framing = kernel_.allocator_framing_ex(key);
             if (!framing) return std::unexpected(framing.error());
             reply.framing = std::move(*framing);
+            break;
+        }
+        case wire::PropertyId::AllocatorFraming: {
+            auto framing = kernel_.allocator_framing(key);
+            if (!framing) return std::unexpected(framing.error());
+            reply.legacy_framing = *framing;
             break;
         }
         case wire::PropertyId::StreamAllocatorStatus: {
@@ -194,7 +222,14 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
                 stats->in_flight,
                 stats->allocator.empty() ? std::nullopt : std::optional(stats->allocator),
                 static_cast<std::uint64_t>(stats->latency_avg_us * 1000.0),
-                static_cast<std::uint64_t>(stats->latency_max_us * 1000.0)};
+                static_cast<std::uint64_t>(stats->latency_max_us * 1000.0),
+                std::nullopt};
+            if (stats->vendor_calls) {
+                const auto& c = *stats->vendor_calls;
+                reply.statistics->vendor_allocator = wire::VendorAllocatorStats{
+                    stats->vendor_name, stats->vendor_initialized,
+                    wire::VendorAllocatorCalls{c.initialize, c.allocate, c.free, c.remove}};
+            }
             break;
         }
     }

@@ -20,15 +20,27 @@ namespace ksim::daemon::server {
 
 class StreamRings;
 
+// An event the session broadcasts to every subscriber of `type` once the reply is queued.
+struct Broadcast {
+    wire::MessageType type;
+    nlohmann::json event;  // the full event (envelope + body)
+};
+
 struct Response {
+    Response(nlohmann::json m, std::vector<shm::UniqueFd> f = {}, std::vector<Broadcast> e = {})
+        : message(std::move(m)), fds(std::move(f)), events(std::move(e)) {}
     nlohmann::json message;           // the full reply (envelope + body)
     std::vector<shm::UniqueFd> fds;   // SCM_RIGHTS, in fd_index order
+    std::vector<Broadcast> events;    // what the request changed that subscribers must hear about
 };
 
 // A reply body plus descriptors, before the envelope is added.
 struct Body {
+    Body() = default;
+    explicit Body(nlohmann::json j, std::vector<shm::UniqueFd> f = {}) : json(std::move(j)), fds(std::move(f)) {}
     nlohmann::json json = nlohmann::json::object();
     std::vector<shm::UniqueFd> fds;
+    std::vector<Broadcast> events;
 };
 
 class RequestHandler {
@@ -36,9 +48,10 @@ public:
     RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version, std::uint32_t ring_capacity = 64);
 
     Response handle(SessionContext& session, const nlohmann::json& message);
-    // The session ended: reclaim everything the client held. Returns the client_gone event to
-    // broadcast (nullopt for a session that never completed hello).
-    std::optional<nlohmann::json> session_closed(const SessionContext& session, const std::string& reason);
+    // The session ended: reclaim everything the client held. Returns the events to broadcast:
+    // client_gone, then connection_changed for each connection that went with its pins (none
+    // for a session that never completed hello).
+    std::vector<Broadcast> session_closed(const SessionContext& session, const std::string& reason);
 
 private:
     Result<Body> dispatch(SessionContext& session, wire::MessageType type, const nlohmann::json& message);

@@ -31,7 +31,12 @@ Result<Body> RequestHandler::on_connect(const SessionContext& session, const jso
     if (!request) return std::unexpected(request.error());
     if (auto r = kernel_.connect(session.client_id, to_pin_key(request->from), to_pin_key(request->to)); !r)
         return std::unexpected(r.error());
-    return Body{};
+    // The graph manager negotiates new connections when it hears of them, instead of polling.
+    Body body;
+    body.events.push_back({wire::MessageType::ConnectionChanged,
+                           wire::make_event(wire::ConnectionChangedEvent{request->from, request->to, true,
+                                                                         "connected by " + session.name()})});
+    return body;
 }
 
 Result<Body> RequestHandler::on_set_state(const SessionContext& session, const json& message) {

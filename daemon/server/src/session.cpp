@@ -58,6 +58,7 @@ void Session::on_bytes(std::size_t n) {
         if (!*message) break;
         auto response = handler_.handle(context_, **message);
         send(response.message, std::move(response.fds));
+        for (const auto& b : response.events) sessions_.broadcast(b.type, b.event);
     }
     read_more();
 }
@@ -153,8 +154,7 @@ void Session::stop(const std::string& reason) {
     logger("session")->info("{}: closed: {}", context_.name(), reason);
     auto self = shared_from_this();  // the set may hold the last reference
     sessions_.remove(context_.client_id);
-    if (auto event = handler_.session_closed(context_, reason))
-        sessions_.broadcast(wire::MessageType::ClientGone, *event);
+    for (const auto& b : handler_.session_closed(context_, reason)) sessions_.broadcast(b.type, b.event);
 }
 
 }  // namespace ksim::daemon::server

@@ -130,5 +130,7 @@ std::string_view to_string(proto::FramingProp p);
 proto::FramingProp framing_prop_from(const json& v);
 proto::Guid guid_from(const json& v);  // a GUID string or a well-known memory type name
 json memory_type_to_json(const proto::Guid& g);
+proto::Guid medium_from(const json& v);  // a GUID string or a well-known bus type name
+json medium_to_json(const proto::Guid& g);
 
 }  // namespace ksim::wire::detail

@@ -10,7 +10,7 @@ using K = MessageKind;
 using T = MessageType;
 
 // Ordered like MessageType so that info() is an index.
-constexpr std::array<MessageInfo, 20> kTable{{
+constexpr std::array<MessageInfo, 21> kTable{{
     {T::Hello, "hello", K::Request, false, true},
     {T::List, "list", K::Request, false, false},
     {T::GetProperty, "get_property", K::Request, false, false},
@@ -31,6 +31,7 @@ constexpr std::array<MessageInfo, 20> kTable{{
     {T::ClientGone, "client_gone", K::Event, false, false},
     {T::FramingChanged, "framing_changed", K::Event, false, false},
     {T::FrameReady, "frame_ready", K::Event, false, false},
+    {T::ConnectionChanged, "connection_changed", K::Event, false, false},
 }};
 
 constexpr bool table_is_ordered() {

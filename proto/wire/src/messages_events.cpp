@@ -51,6 +51,19 @@ void from_json(const json& j, FramingChangedEvent& v) {
     v.detail = detail_field(j);
 }
 
+void to_json(json& j, const ConnectionChangedEvent& v) {
+    j = json{{"from", pin_ref_to_json(v.from)},
+             {"to", pin_ref_to_json(v.to)},
+             {"connected", v.connected},
+             {"detail", v.detail}};
+}
+void from_json(const json& j, ConnectionChangedEvent& v) {
+    v.from = field_with<proto::PinRef>(j, "from", pin_ref_from_json);
+    v.to = field_with<proto::PinRef>(j, "to", pin_ref_from_json);
+    v.connected = field<bool>(j, "connected");
+    v.detail = detail_field(j);
+}
+
 void to_json(json& j, const FrameReadyEvent& v) {
     j = json{{"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};
 }

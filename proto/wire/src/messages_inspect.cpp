@@ -42,6 +42,8 @@ void to_json(json& j, const PinInfo& v) {
     put_optional(j, "vendor_allocator", v.vendor_allocator);
     put_optional(j, "connected_to", v.connected_to);
     put_optional(j, "allocator", v.allocator);
+    j["medium"] = medium_to_json(v.medium);
+    put_optional(j, "vendor_allocator_caps", v.vendor_allocator_caps);
 }
 void from_json(const json& j, PinInfo& v) {
     v.id = field<std::string>(j, "id");
@@ -53,6 +55,8 @@ void from_json(const json& j, PinInfo& v) {
     v.vendor_allocator = optional_field<std::string>(j, "vendor_allocator");
     v.connected_to = optional_field<std::string>(j, "connected_to");
     v.allocator = optional_field<std::string>(j, "allocator");
+    v.medium = optional_field_with<proto::Guid>(j, "medium", medium_from).value_or(proto::medium::kStandard);
+    v.vendor_allocator_caps = optional_field<proto::VendorAllocatorCaps>(j, "vendor_allocator_caps");
 }
 
 void to_json(json& j, const FilterInfo& v) {
@@ -64,8 +68,39 @@ void from_json(const json& j, FilterInfo& v) {
     v.pins = array_field<PinInfo>(j, "pins");
 }
 
-void to_json(json& j, const ListReply& v) { j = json{{"filters", v.filters}}; }
-void from_json(const json& j, ListReply& v) { v.filters = array_field<FilterInfo>(j, "filters"); }
+namespace {
+
+// {"NAME": "GUID", ...}: the form configs declare device memory types in.
+json memory_types_to_json(const std::vector<proto::CustomMemoryType>& types) {
+    json j = json::object();
+    for (const auto& t : types) j[t.name] = t.guid.to_string();
+    return j;
+}
+
+std::vector<proto::CustomMemoryType> memory_types_from(const json& v) {
+    if (!v.is_object()) throw std::invalid_argument("expected an object {\"NAME\": \"GUID\"}, got " + std::string(v.type_name()));
+    std::vector<proto::CustomMemoryType> out;
+    for (const auto& [name, value] : v.items()) {
+        auto g = value.is_string() ? proto::Guid::parse(value.get<std::string>()) : std::nullopt;
+        if (!g) throw std::invalid_argument("'" + name + "': " + value.dump() + " is not a GUID string");
+        out.push_back(proto::CustomMemoryType{name, *g, proto::MemoryClass::DeviceSpecific});
+    }
+    return out;
+}
+
+}  // namespace
+
+void to_json(json& j, const ListReply& v) {
+    j = json{{"filters", v.filters}};
+    put_optional(j, "topology", v.topology);
+    if (!v.memory_types.empty()) j["memory_types"] = memory_types_to_json(v.memory_types);
+}
+void from_json(const json& j, ListReply& v) {
+    v.filters = array_field<FilterInfo>(j, "filters");
+    v.topology = optional_field<std::string>(j, "topology");
+    v.memory_types = optional_field_with<std::vector<proto::CustomMemoryType>>(j, "memory_types", memory_types_from)
+                         .value_or(std::vector<proto::CustomMemoryType>{});
+}
 
 void to_json(json& j, const GetPropertyRequest& v) {
     j = json{{"pin", pin_ref_to_json(v.pin)}, {"property", to_string(v.property)}};
@@ -75,7 +110,8 @@ void from_json(const json& j, GetPropertyRequest& v) {
     v.property = field_with<PropertyId>(
         j, "property",
         enum_parser<PropertyId>(parse_property_id,
-                                "ALLOCATORFRAMING_EX, STREAMALLOCATOR_STATUS, CONNECTION_STATE, STATISTICS"));
+                                "ALLOCATORFRAMING_EX, STREAMALLOCATOR_STATUS, CONNECTION_STATE, STATISTICS, "
+                                "ALLOCATORFRAMING"));
 }
 
 void to_json(json& j, const StreamAllocatorStatus& v) {
@@ -96,11 +132,31 @@ void from_json(const json& j, ConnectionState& v) {
     v.peer = optional_field_with<proto::PinRef>(j, "peer", pin_ref_from_json);
 }
 
+void to_json(json& j, const VendorAllocatorCalls& v) {
+    j = json{{"initialize", v.initialize}, {"allocate", v.allocate}, {"free", v.free}, {"delete", v.remove}};
+}
+void from_json(const json& j, VendorAllocatorCalls& v) {
+    v.initialize = field<std::uint64_t>(j, "initialize");
+    v.allocate = field<std::uint64_t>(j, "allocate");
+    v.free = field<std::uint64_t>(j, "free");
+    v.remove = field<std::uint64_t>(j, "delete");
+}
+
+void to_json(json& j, const VendorAllocatorStats& v) {
+    j = json{{"name", v.name}, {"initialized", v.initialized}, {"calls", v.calls}};
+}
+void from_json(const json& j, VendorAllocatorStats& v) {
+    v.name = field<std::string>(j, "name");
+    v.initialized = field<bool>(j, "initialized");
+    v.calls = field<VendorAllocatorCalls>(j, "calls");
+}
+
 void to_json(json& j, const PinStatistics& v) {
     j = json{{"completed", v.completed},         {"dropped", v.dropped},
              {"in_flight", v.in_flight},         {"latency_avg_ns", v.latency_avg_ns},
              {"latency_max_ns", v.latency_max_ns}};
     put_optional(j, "allocator", v.allocator);
+    put_optional(j, "vendor_allocator", v.vendor_allocator);
 }
 void from_json(const json& j, PinStatistics& v) {
     v.completed = field<std::uint64_t>(j, "completed");
@@ -109,6 +165,7 @@ void from_json(const json& j, PinStatistics& v) {
     v.latency_avg_ns = field<std::uint64_t>(j, "latency_avg_ns");
     v.latency_max_ns = field<std::uint64_t>(j, "latency_max_ns");
     v.allocator = optional_field<std::string>(j, "allocator");
+    v.vendor_allocator = optional_field<VendorAllocatorStats>(j, "vendor_allocator");
 }
 
 void to_json(json& j, const GetPropertyReply& v) {
@@ -117,6 +174,7 @@ void to_json(json& j, const GetPropertyReply& v) {
     put_optional(j, "status", v.status);
     put_optional(j, "connection", v.connection);
     put_optional(j, "statistics", v.statistics);
+    put_optional(j, "legacy_framing", v.legacy_framing);
 }
 void from_json(const json& j, GetPropertyReply& v) {
     GetPropertyRequest head;
@@ -127,10 +185,12 @@ void from_json(const json& j, GetPropertyReply& v) {
     v.status = optional_field<StreamAllocatorStatus>(j, "status");
     v.connection = optional_field<ConnectionState>(j, "connection");
     v.statistics = optional_field<PinStatistics>(j, "statistics");
+    v.legacy_framing = optional_field<proto::AllocatorFraming>(j, "legacy_framing");
     bool present = (v.property == PropertyId::AllocatorFramingEx && v.framing) ||
                    (v.property == PropertyId::StreamAllocatorStatus && v.status) ||
                    (v.property == PropertyId::ConnectionState && v.connection) ||
-                   (v.property == PropertyId::Statistics && v.statistics);
+                   (v.property == PropertyId::Statistics && v.statistics) ||
+                   (v.property == PropertyId::AllocatorFraming && v.legacy_framing);
     if (!present) throw std::invalid_argument("the value of property " + std::string(to_string(v.property)) +
                                               " is missing");
 }

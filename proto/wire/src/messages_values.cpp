@@ -76,6 +76,20 @@ json memory_type_to_json(const proto::Guid& g) {
     return g.to_string();
 }
 
+proto::Guid medium_from(const json& v) {
+    auto s = text_of(v);
+    for (const auto& b : proto::known_bus_types())
+        if (b.name == s) return b.guid;
+    auto g = proto::Guid::parse(s);
+    if (!g) throw std::invalid_argument(v.dump() + " is neither a GUID nor a known bus type name");
+    return *g;
+}
+
+json medium_to_json(const proto::Guid& g) {
+    if (auto n = proto::bus_type_name(g)) return std::string(*n);
+    return g.to_string();
+}
+
 }  // namespace detail
 
 using detail::field;
@@ -156,13 +170,14 @@ std::string_view to_string(PropertyId p) {
         case PropertyId::StreamAllocatorStatus: return "STREAMALLOCATOR_STATUS";
         case PropertyId::ConnectionState: return "CONNECTION_STATE";
         case PropertyId::Statistics: return "STATISTICS";
+        case PropertyId::AllocatorFraming: return "ALLOCATORFRAMING";
     }
     return "?";
 }
 
 std::optional<PropertyId> parse_property_id(std::string_view name) {
     for (auto p : {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus, PropertyId::ConnectionState,
-                   PropertyId::Statistics})
+                   PropertyId::Statistics, PropertyId::AllocatorFraming})
         if (to_string(p) == name) return p;
     return std::nullopt;
 }

@@ -107,8 +107,15 @@ struct PinInfo {
     proto::PinHosting hosting = proto::PinHosting::Kernel;
     proto::PinState state = proto::PinState::Stop;
     ClientId owner = kDaemon;                      // client hosting a user pin; 0 for kernel pins
-    std::optional<proto::AllocatorFramingEx> framing;  // current (format-edited) framing
+    // Current (format-edited) framing as the engine and commit validation use it; for a pin
+    // that declares only the legacy property this is KsProxy's conversion of it.
+    std::optional<proto::AllocatorFramingEx> framing;
+    // Set when the pin answers only KSPROPERTY_CONNECTION_ALLOCATORFRAMING (FramingProp Old): it
+    // declared no _EX and no format edit applies to it. Such a pin does not answer _EX.
+    std::optional<proto::AllocatorFraming> legacy_framing;
+    proto::Guid medium = proto::medium::kStandard;  // KSPROPERTY_PIN_MEDIUMS: Medium.Set (the bus)
     std::optional<std::string> vendor_allocator;   // name of the pin's KSALLOCATOR_DISPATCH
+    std::optional<proto::VendorAllocatorCaps> vendor_caps;  // its capabilities
     bool committed = false;                        // an allocator decision covers this pin
     std::string allocator;                         // "" or "default"/"vendor:<name>"/"user" once committed
 };
@@ -138,6 +145,8 @@ struct PinStats {
     // Pins declaring a vendor allocator: how often each KSALLOCATOR_DISPATCH callback ran
     // (initialize stays 0 unless the allocator was selected and the pipe reached ACQUIRE).
     std::optional<shm::DmaCallCounts> vendor_calls;
+    std::string vendor_name;          // the vendor allocator's name (when vendor_calls is set)
+    bool vendor_initialized = false;  // an instance of it exists now (its pipe is active)
 };
 
 struct ConnectionInfo {
@@ -182,7 +191,11 @@ public:
     Kernel& operator=(const Kernel&) = delete;
 
     std::vector<FilterInfo> filters() const;
-    Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinKey&) const;  // current framing
+    // KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX: the current framing. Unsupported for a pin that
+    // answers only the legacy property (PinInfo::legacy_framing) or no framing at all.
+    Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinKey&) const;
+    // KSPROPERTY_CONNECTION_ALLOCATORFRAMING (legacy): answered only by legacy-only pins.
+    Result<proto::AllocatorFraming> allocator_framing(const PinKey&) const;
     Result<StreamAllocatorStatus> allocator_status(const PinKey&) const;
     Result<PinStats> stats(const PinKey&) const;
     std::vector<ConnectionInfo> connections() const;
@@ -204,6 +217,10 @@ public:
     std::vector<LedgerEntry> ledger() const;
     void shutdown();  // STOP every pin, free everything; idempotent
 
+    // The driver description the kernel was created from (fixed for its lifetime).
+    [[nodiscard]] const std::string& topology_name() const { return topology_name_; }
+    [[nodiscard]] const std::vector<proto::CustomMemoryType>& memory_types() const { return memory_types_; }
+
     // Deterministic time for tests (KernelOptions::streaming_threads = false): runs every
     // hardware tick whose deadline is <= the clock's now().
     void advance_time();
@@ -213,6 +230,8 @@ public:
 private:
     explicit Kernel(std::unique_ptr<Impl>);
     std::unique_ptr<Impl> impl_;
+    std::string topology_name_;
+    std::vector<proto::CustomMemoryType> memory_types_;
 };
 
 }  // namespace ksim::daemon

@@ -38,6 +38,7 @@ enum class MessageType : std::uint32_t {
     ClientGone,
     FramingChanged,
     FrameReady,  // socket fallback for frame delivery before a stream's rings exist
+    ConnectionChanged,  // a connection was made or removed
 };
 
 // Who is on the other end; chosen in `hello`.

@@ -59,6 +59,12 @@ struct PinInfo {
     std::optional<std::string> vendor_allocator;    // KSPIN_DISPATCH.Allocator name, if any
     std::optional<std::string> connected_to;        // "filter.pin"
     std::optional<std::string> allocator;           // committed allocator: "default", "vendor:NAME", "user"
+    // KSPROPERTY_PIN_MEDIUMS: the pin's Medium.Set (its bus, for memory-type matching). On the
+    // wire a bus type name ("STANDARD", "PCI", ...) or a GUID; absent = STANDARD (older daemons).
+    proto::Guid medium = proto::medium::kStandard;
+    // The capabilities of the pin's KSALLOCATOR_DISPATCH ("vendor_allocator_caps"), in the config
+    // form of ksim/proto/framing_json.hpp; set whenever `vendor_allocator` is.
+    std::optional<proto::VendorAllocatorCaps> vendor_allocator_caps;
 };
 struct FilterInfo {
     std::string id;
@@ -68,11 +74,18 @@ struct FilterInfo {
 struct ListReply {
     static constexpr MessageType kType = MessageType::List;
     std::vector<FilterInfo> filters;
+    // The driver description the daemon runs: its topology name ("topology") and the device
+    // memory types it declares ("memory_types", {"NAME": "GUID"} as in configs). Both absent
+    // from daemons that predate them.
+    std::optional<std::string> topology;
+    std::vector<proto::CustomMemoryType> memory_types;
 };
 
-// KSPROPERTY_CONNECTION_* / ksim extensions a pin answers.
-enum class PropertyId { AllocatorFramingEx, StreamAllocatorStatus, ConnectionState, Statistics };
-std::string_view to_string(PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ...
+// KSPROPERTY_CONNECTION_* / ksim extensions a pin answers. A pin answers exactly one of the two
+// framing properties: ALLOCATORFRAMING_EX (framing_prop "ex") or the legacy ALLOCATORFRAMING
+// (framing_prop "old"); asking for the other one is `unsupported`, as in KS.
+enum class PropertyId { AllocatorFramingEx, StreamAllocatorStatus, ConnectionState, Statistics, AllocatorFraming };
+std::string_view to_string(PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "ALLOCATORFRAMING"
 std::optional<PropertyId> parse_property_id(std::string_view name);
 
 struct GetPropertyRequest {
@@ -90,6 +103,20 @@ struct ConnectionState {
     std::optional<proto::PinRef> peer;
     bool committed = false;  // an allocator decision is committed for the pin's connection
 };
+// How often each KSALLOCATOR_DISPATCH callback of a pin's vendor allocator ran, over the
+// daemon's lifetime (every instance the pin's pipes created). "delete" on the wire.
+struct VendorAllocatorCalls {
+    std::uint64_t initialize = 0;
+    std::uint64_t allocate = 0;
+    std::uint64_t free = 0;
+    std::uint64_t remove = 0;  // DeleteAllocator
+    friend bool operator==(const VendorAllocatorCalls&, const VendorAllocatorCalls&) = default;
+};
+struct VendorAllocatorStats {
+    std::string name;
+    bool initialized = false;  // an instance exists now (selected, pipe at ACQUIRE or above)
+    VendorAllocatorCalls calls;
+};
 struct PinStatistics {
     std::uint64_t completed = 0;
     std::uint64_t dropped = 0;
@@ -97,6 +124,7 @@ struct PinStatistics {
     std::optional<std::string> allocator;  // allocator in use
     std::uint64_t latency_avg_ns = 0;      // hand-off latency
     std::uint64_t latency_max_ns = 0;
+    std::optional<VendorAllocatorStats> vendor_allocator;  // pins that declare a vendor allocator
 };
 // Exactly one of the optionals is set, matching `property`.
 struct GetPropertyReply {
@@ -107,6 +135,7 @@ struct GetPropertyReply {
     std::optional<StreamAllocatorStatus> status;
     std::optional<ConnectionState> connection;
     std::optional<PinStatistics> statistics;
+    std::optional<proto::AllocatorFraming> legacy_framing;  // ALLOCATORFRAMING ("legacy_framing")
 };
 
 enum class AllocatorKind { Default, Vendor, User };  // default kernel pool / vendor / user-mode pool
@@ -273,6 +302,14 @@ struct FramingChangedEvent {
     std::optional<proto::AllocatorFramingEx> framing;
     std::string detail;
 };
+// A connection appeared (`connect`) or disappeared (its user pin's client went away).
+struct ConnectionChangedEvent {
+    static constexpr MessageType kType = MessageType::ConnectionChanged;
+    proto::PinRef from;
+    proto::PinRef to;
+    bool connected = true;  // false: the connection is gone
+    std::string detail;
+};
 struct FrameReadyEvent {
     static constexpr MessageType kType = MessageType::FrameReady;
     proto::PinRef pin;
@@ -294,6 +331,8 @@ KSIM_WIRE_JSON(ListReply)
 KSIM_WIRE_JSON(GetPropertyRequest)
 KSIM_WIRE_JSON(StreamAllocatorStatus)
 KSIM_WIRE_JSON(ConnectionState)
+KSIM_WIRE_JSON(VendorAllocatorCalls)
+KSIM_WIRE_JSON(VendorAllocatorStats)
 KSIM_WIRE_JSON(PinStatistics)
 KSIM_WIRE_JSON(GetPropertyReply)
 KSIM_WIRE_JSON(AllocatorDecision)
@@ -324,6 +363,7 @@ KSIM_WIRE_JSON(FrameDroppedEvent)
 KSIM_WIRE_JSON(AllocatorCommittedEvent)
 KSIM_WIRE_JSON(ClientGoneEvent)
 KSIM_WIRE_JSON(FramingChangedEvent)
+KSIM_WIRE_JSON(ConnectionChangedEvent)
 KSIM_WIRE_JSON(FrameReadyEvent)
 #undef KSIM_WIRE_JSON
 
