@@ -73,10 +73,10 @@ done
 [[ -S $sock ]] || { echo "run-demo-stack: ksimd did not create $sock" >&2; exit 1; }
 
 echo "== ksim-graphmgr: negotiating and committing"
-# The catalog supplies what protocol v1 does not carry (vendor allocator caps, media); framing
-# is read from each pin over the socket (docs/graphmgr.md).
-"$graphmgr" --socket "$sock" --driver-catalog "$config" --once --log-level info 2>&1 | sed 's/^/   /'
-"$graphmgr" --socket "$sock" --driver-catalog "$config" --log-level warn >"$tmp/graphmgr.log" 2>&1 &
+# Everything the manager needs (framing, vendor allocator caps, media, memory types) is read
+# from ksimd over the socket (docs/graphmgr.md).
+"$graphmgr" --socket "$sock" --once --log-level info 2>&1 | sed 's/^/   /'
+"$graphmgr" --socket "$sock" --log-level warn >"$tmp/graphmgr.log" 2>&1 &
 graphmgr_pid=$!
 
 mkdir -p "$out"

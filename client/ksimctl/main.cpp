@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // CLI11's own codes (105, 106, ...) would collide with ours: every usage error is 2.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     return exit_code;
 }

@@ -52,7 +52,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 3600000));
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-    CLI11_PARSE(app, argc, argv);
+    // CLI11's own exit codes (105, 106, ...) would collide with ours: every usage error is 2.
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     if (rescan_ms > 0 && rescan_ms < 10) {
         std::cerr << "ksim-graphmgr: --rescan-ms " << rescan_ms << " is too short; use 0 (off) or at least 10\n";
         return 2;

@@ -24,7 +24,12 @@ int main(int argc, char** argv) {
         std::cout << "ksimd " << ksim::daemon::server::daemon_version() << "\n";
         throw CLI::Success();
     });
-    CLI11_PARSE(app, argc, argv);
+    // CLI11's own exit codes (105, 106, ...) would collide with ours: every usage error is 2.
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
 
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
