@@ -92,6 +92,18 @@ TEST(NegotiationJson, MissingKey_NamesItsPointer) {
     EXPECT_NE(r.error().message.find("/connections/0/framing"), std::string::npos) << r.error().message;
 }
 
+// Findings hold their rule as a view of the static id, so the reader accepts only known ids.
+TEST(NegotiationJson, UnknownRuleId_IsRejectedWithItsPointer) {
+    auto j = to_json(negotiate_file(fs::path(KSIM_CONFIGS_DIR) / "vendor-rejected-user-mode.json"));
+    j["connections"][0]["candidates"][0]["reasons"][0]["rule"] = "caps.made-up";
+    auto r = from_json(j);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+    EXPECT_NE(r.error().message.find("/connections/0/candidates/0/reasons/0/rule"), std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find("caps.made-up"), std::string::npos) << r.error().message;
+}
+
 // The brief's expectations for three shipped configs, stated directly (the goldens pin the rest).
 TEST(NegotiationShipped, FramingMismatch_FailsOnDisjointPhysicalRanges) {
     const auto r = negotiate_file(fs::path(KSIM_CONFIGS_DIR) / "framing-mismatch.json");

@@ -625,11 +625,11 @@ TEST_P(RuleTable, Decides) {
             continue;
         }
         std::string rules;
-        for (const auto& r : cand.reasons) rules += (rules.empty() ? "" : ",") + r.rule;
+        for (const auto& r : cand.reasons) (rules += rules.empty() ? "" : ",") += r.rule;
         rejected.push_back(who(cand.allocator) + ":" + rules);
         for (const auto& r : cand.reasons) EXPECT_FALSE(r.message.empty()) << r.rule;
     }
-    for (const auto& n : d.notes) notes.push_back(n.rule);
+    for (const auto& n : d.notes) notes.emplace_back(n.rule);
     EXPECT_EQ(rejected, e.rejected);
     EXPECT_EQ(notes, e.notes);
     // Exactly one allocator per side is initialized; a failed connection initializes none.

@@ -48,7 +48,8 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
     const negotiation::Decision& d = pipe.decision;
     if (d.status == negotiation::Status::Failed || !d.allocator) {
         plan.action = PipeAction::Unsatisfied;
-        plan.reason = d.failure ? d.failure->rule + ": " + d.failure->message : "no allocator satisfies the pipe";
+        plan.reason = d.failure ? std::string(d.failure->rule) + ": " + d.failure->message
+                                : "no allocator satisfies the pipe";
         return plan;
     }
     plan.request.decision = wire::AllocatorDecision{to_wire(d.allocator->kind), pin_ref(d.allocator->pin),

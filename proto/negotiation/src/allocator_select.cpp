@@ -61,7 +61,7 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate& cand = out.candidates.emplace_back();
-        cand.allocator = {AllocatorKind::Vendor, caps.name, pin.id(), caps.mode, caps.memory_type};
+        cand.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, caps.name, pin.id()};
         if (auto mode = check_mode(ctx, pos, caps))
             cand.reasons.push_back(std::move(*mode));
         else

@@ -60,7 +60,7 @@ void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Deci
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate c;
-        c.allocator = {AllocatorKind::Vendor, caps.name, pin.id(), caps.mode, caps.memory_type};
+        c.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, caps.name, pin.id()};
         c.reasons.push_back(make_finding(
             d.failure->rule, fmt::format("{} of {} is not initialized: the connection fails ({})", caps.name,
                                          pin.id(), d.failure->rule)));
@@ -238,8 +238,8 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
             Finding why = *outcome.split;
             why.message = fmt::format("in-place pipe {} split into its connections: {}", pipe_path(g, plan),
                                       why.message);
-            why.rule = std::string(rule::kPipeSplit);
-            why.values.insert(why.values.begin(), ComparedValue{"cause", outcome.split->rule});
+            why.rule = rule::kPipeSplit;
+            why.values.insert(why.values.begin(), ComparedValue{"cause", std::string(outcome.split->rule)});
             part.decision.notes.insert(part.decision.notes.begin(), std::move(why));
             emit(g, single, std::move(part.decision), result);
         }

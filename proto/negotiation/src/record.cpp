@@ -103,7 +103,7 @@ std::string memory_label(const PreparedGraph& g, const proto::Guid& memory_type)
 
 Finding make_finding(std::string_view rule, std::string message, std::vector<ComparedValue> values,
                      std::string suggestion) {
-    return Finding{std::string(rule), std::move(message), std::move(values), std::move(suggestion)};
+    return Finding{rule, std::move(message), std::move(values), std::move(suggestion)};
 }
 
 }  // namespace detail

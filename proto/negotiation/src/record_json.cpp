@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "ksim/negotiation/rules.hpp"
+
 namespace ksim::negotiation {
 namespace {
 
@@ -89,8 +91,17 @@ E one_of(const Json& j, const std::string& ptr, const char* key,
     bad(ptr + "/" + key, fmt::format("unknown value \"{}\"", s));
 }
 
+// Findings keep their rule id as a view of the static id (record.hpp), so a read id must be a
+// known one.
+std::string_view known_rule(const Json& j, const std::string& ptr) {
+    const std::string s = str(j, ptr, "rule");
+    for (const std::string_view id : rule::all())
+        if (id == s) return id;
+    bad(ptr + "/rule", fmt::format("unknown rule id \"{}\" (docs/negotiation.md lists the rules)", s));
+}
+
 Finding read_finding(const Json& j, const std::string& ptr) {
-    Finding f{str(j, ptr, "rule"), str(j, ptr, "message"), {}, {}};
+    Finding f{known_rule(j, ptr), str(j, ptr, "message"), {}, {}};
     const Json& values = at(j, ptr, "values");
     if (!values.is_object()) bad(ptr + "/values", "expected an object");
     for (const auto& [name, v] : values.items()) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -34,19 +35,22 @@ struct ComparedValue {
 
 // A rule that fired: a rejection, a failure or a note.
 struct Finding {
-    std::string rule;     // stable id, e.g. "caps.max-frames"
+    // Stable id, e.g. "caps.max-frames": always one of rule::all() (static storage), so a
+    // finding never allocates for it and stays valid after the graph and the engine are gone.
+    std::string_view rule;
     std::string message;  // plain language, with the values
     std::vector<ComparedValue> values;
     std::string suggestion;  // the smallest change that would avoid it; may be empty
     friend bool operator==(const Finding&, const Finding&) = default;
 };
 
+// Fields ordered so that the small ones share padding: every pipe keeps several choices.
 struct AllocatorChoice {
     AllocatorKind kind = AllocatorKind::Default;
-    std::string name;  // vendor name, or "default" / "user"
-    std::string pin;   // the pin that provides (allocates) it
     proto::AllocatorMode mode = proto::AllocatorMode::Kernel;
     proto::Guid memory_type{};
+    std::string name;  // vendor name, or "default" / "user"
+    std::string pin;   // the pin that provides (allocates) it
     friend bool operator==(const AllocatorChoice&, const AllocatorChoice&) = default;
 };
 
@@ -65,18 +69,19 @@ struct ResultFraming {
     friend bool operator==(const ResultFraming&, const ResultFraming&) = default;
 };
 
+// The small fields first, so that they pack (one decision per pipe is kept).
 struct Decision {
     ConnectionMode mode = ConnectionMode::Kernel;
     Status status = Status::Satisfied;
-    std::optional<AllocatorChoice> allocator;       // absent when failed
-    std::optional<AllocatorChoice> copy_allocator;  // downstream side when the pins need two allocators
     ResultFraming framing;
     std::uint32_t copies = 0;  // copies a frame needs on this path
     // What InitializeAllocator receives (KSALLOCATOR_FRAMING built as KsCreateAllocatorAndGetHandle does).
     std::optional<proto::AllocatorFraming> create_request;
-    std::vector<Candidate> candidates;  // vendor allocators in pipe pin order, then the fallbacks
-    std::vector<Finding> notes;         // decisions worth knowing (fallbacks, splits, conversions)
-    std::optional<Finding> failure;     // why the connection fails
+    std::optional<AllocatorChoice> allocator;       // absent when failed
+    std::optional<AllocatorChoice> copy_allocator;  // downstream side when the pins need two allocators
+    std::vector<Candidate> candidates;              // vendor allocators in pipe pin order, then the fallbacks
+    std::vector<Finding> notes;      // decisions worth knowing (fallbacks, splits, conversions)
+    std::optional<Finding> failure;  // why the connection fails
     friend bool operator==(const Decision&, const Decision&) = default;
 };
 
