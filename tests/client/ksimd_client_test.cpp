@@ -12,7 +12,7 @@
 #include "ksim/client/client.hpp"
 #include "ksim/client/stream.hpp"
 #include "ksim/proto/memory_types.hpp"
-#include "ksimd_process.hpp"
+#include "ksimd_fixture.hpp"
 
 namespace ksim::client {
 namespace {
@@ -25,31 +25,9 @@ const proto::PinRef kCamera{"camera", "capture"};
 const proto::PinRef kViewer{"viewer", "input"};
 constexpr std::uint32_t kDemoFrameSize = 1920 * 1080 * 3 / 2;
 
-class KsimdClientTest : public ::testing::Test {
+class KsimdClientTest : public test::KsimdFixture {
 protected:
-    void SetUp() override {
-        shm_before_ = test::dev_shm_entries();
-        daemon_ = std::make_unique<KsimdProcess>(kDemoConfig);
-        ASSERT_TRUE(daemon_->ready()) << "ksimd did not start:\n" << daemon_->log();
-    }
-    void TearDown() override {
-        if (!daemon_) return;
-        auto status = daemon_->stop();
-        ASSERT_TRUE(status) << "ksimd did not exit after SIGTERM";
-        EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon_->log();
-        daemon_.reset();
-        EXPECT_EQ(test::dev_shm_entries(), shm_before_) << "something was left in /dev/shm";
-    }
-
-    Client connect(wire::Role role = wire::Role::Client) {
-        ConnectOptions o;
-        o.socket_path = daemon_->socket_path();
-        o.role = role;
-        o.name = "ksimd-client-test";
-        auto c = Client::connect(o);
-        EXPECT_TRUE(c) << c.error().message;
-        return std::move(*c);
-    }
+    void SetUp() override { start(kDemoConfig); }
 
     // What ksim-graphmgr would commit for the demo: a user-mode pool both ends can live with.
     void commit_demo_pipe() {
@@ -75,9 +53,6 @@ protected:
         }
         return std::move(*stream);
     }
-
-    std::unique_ptr<KsimdProcess> daemon_;
-    std::set<std::string> shm_before_;
 };
 
 TEST_F(KsimdClientTest, Connect_HandshakeGivesAClientIdAndTheDaemonVersion) {

@@ -14,7 +14,7 @@
 #include "ksim/client/stream.hpp"
 #include "ksim/daemon/content.hpp"
 #include "ksim/proto/memory_types.hpp"
-#include "ksimd_process.hpp"
+#include "ksimd_fixture.hpp"
 
 namespace ksim::client {
 namespace {
@@ -34,29 +34,10 @@ const proto::PinRef kViewer{"viewer", "input"};
 constexpr std::uint32_t kDemoFrameSize = 1920 * 1080 * 3 / 2;
 constexpr std::uint32_t kSmallFrame = 4096;
 
-class KsimdDatapathTest : public ::testing::Test {
+class KsimdDatapathTest : public test::KsimdFixture {
 protected:
-    void start(const std::string& config) {
-        shm_before_ = test::dev_shm_entries();
-        daemon_ = std::make_unique<KsimdProcess>(config);
-        ASSERT_TRUE(daemon_->ready()) << "ksimd did not start:\n" << daemon_->log();
-    }
-    void TearDown() override {
-        if (!daemon_) return;
-        auto status = daemon_->stop();
-        ASSERT_TRUE(status) << "ksimd did not exit after SIGTERM";
-        EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon_->log();
-        daemon_.reset();
-        EXPECT_EQ(test::dev_shm_entries(), shm_before_) << "something was left in /dev/shm";
-    }
     Client connect(wire::Role role = wire::Role::Client) {
-        ConnectOptions o;
-        o.socket_path = daemon_->socket_path();
-        o.role = role;
-        o.name = "ksimd-datapath-test";
-        auto c = Client::connect(o);
-        EXPECT_TRUE(c) << c.error().message;
-        return std::move(*c);
+        return KsimdFixture::connect(role, "ksimd-datapath-test");
     }
     void commit(std::vector<std::pair<proto::PinRef, proto::PinRef>> connections, proto::PinRef provider,
                 proto::Guid memory, std::uint32_t frame_size, std::uint32_t frames) {
@@ -77,9 +58,6 @@ protected:
         EXPECT_TRUE(entries) << entries.error().message;
         return entries ? entries->size() : 0;
     }
-
-    std::unique_ptr<KsimdProcess> daemon_;
-    std::set<std::string> shm_before_;
 };
 
 TEST_F(KsimdDatapathTest, RingPath_CarriesPictureNumbersMatchingTheContentAndTheDropCount) {

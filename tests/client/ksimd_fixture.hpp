@@ -1,0 +1,49 @@
+// A gtest fixture that runs one real ksimd per test and checks, when the test ends, what every
+// multi-process client test must: ksimd exits 0 on SIGTERM and leaves nothing in /dev/shm.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "ksim/client/client.hpp"
+#include "ksimd_process.hpp"
+
+namespace ksim::client::test {
+
+class KsimdFixture : public ::testing::Test {
+protected:
+    void start(const std::string& config) {
+        shm_before_ = dev_shm_entries();
+        daemon_ = std::make_unique<KsimdProcess>(config);
+        ASSERT_TRUE(daemon_->ready()) << "ksimd did not start:\n" << daemon_->log();
+    }
+    void TearDown() override {
+        if (!daemon_) return;
+        auto status = daemon_->stop();
+        ASSERT_TRUE(status) << "ksimd did not exit after SIGTERM";
+        EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon_->log();
+        daemon_.reset();
+        EXPECT_EQ(dev_shm_entries(), shm_before_) << "something was left in /dev/shm";
+    }
+    Client connect(wire::Role role = wire::Role::Client, std::string name = "ksimd-client-test") {
+        ConnectOptions o;
+        o.socket_path = daemon_->socket_path();
+        o.role = role;
+        o.name = std::move(name);
+        auto c = Client::connect(o);
+        EXPECT_TRUE(c) << c.error().message;
+        return std::move(*c);
+    }
+
+    std::unique_ptr<KsimdProcess> daemon_;
+
+private:
+    std::set<std::string> shm_before_;
+};
+
+}  // namespace ksim::client::test
