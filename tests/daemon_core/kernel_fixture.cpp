@@ -62,10 +62,10 @@ Topology camera_to_sink(bool with_vendor, PinHosting sink_hosting, std::uint32_t
     return t;
 }
 
-Topology inplace_chain() {
-    Topology t;
-    t.name = "inplace";
-    t.filters.push_back(camera_filter(false, 3));
+namespace {
+
+// An in-place kernel transform "overlay" (input, output) that wants `frames` frames.
+FilterDescriptor inplace_overlay(std::uint32_t frames) {
     FilterDescriptor overlay;
     overlay.id = "overlay";
     overlay.kind = FilterKind::InPlaceTransform;
@@ -73,8 +73,17 @@ Topology inplace_chain() {
         overlay.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
                                    make_simple_framing(memory_type::kDontCare,
                                                        RequirementFlags::InPlaceModifier | RequirementFlags::PreferencesOnly,
-                                                       3, 0, 0, 0xFFFFFFFFu)));
-    t.filters.push_back(overlay);
+                                                       frames, 0, 0, 0xFFFFFFFFu)));
+    return overlay;
+}
+
+}  // namespace
+
+Topology inplace_chain() {
+    Topology t;
+    t.name = "inplace";
+    t.filters.push_back(camera_filter(false, 3));
+    t.filters.push_back(inplace_overlay(3));
     t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
     t.connections.push_back(conn("camera", "capture", "overlay", "input"));
     t.connections.push_back(conn("overlay", "output", "checker", "input"));
@@ -104,15 +113,7 @@ Topology user_inplace_user() {
     app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
                            make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
     t.filters.push_back(app);
-    FilterDescriptor overlay;
-    overlay.id = "overlay";
-    overlay.kind = FilterKind::InPlaceTransform;
-    for (auto dir : {PinDirection::In, PinDirection::Out})
-        overlay.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
-                                   make_simple_framing(memory_type::kDontCare,
-                                                       RequirementFlags::InPlaceModifier | RequirementFlags::PreferencesOnly,
-                                                       2, 0, 0, 0xFFFFFFFFu)));
-    t.filters.push_back(overlay);
+    t.filters.push_back(inplace_overlay(2));
     t.filters.push_back(sink_filter("viewer", FilterKind::UserSink, PinHosting::User));
     t.connections.push_back(conn("app", "output", "overlay", "input"));
     t.connections.push_back(conn("overlay", "output", "viewer", "input"));
