@@ -77,6 +77,16 @@ FilterDescriptor inplace_overlay(std::uint32_t frames) {
     return overlay;
 }
 
+// A client-hosted source "app" (output) offering 2 user-memory frames of 256..4096 bytes.
+FilterDescriptor user_app_source() {
+    FilterDescriptor app;
+    app.id = "app";
+    app.kind = FilterKind::UserSource;
+    app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
+                           make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
+    return app;
+}
+
 }  // namespace
 
 Topology inplace_chain() {
@@ -93,12 +103,7 @@ Topology inplace_chain() {
 Topology user_source_to_sink() {
     Topology t;
     t.name = "user-source";
-    FilterDescriptor app;
-    app.id = "app";
-    app.kind = FilterKind::UserSource;
-    app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
-                           make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
-    t.filters.push_back(app);
+    t.filters.push_back(user_app_source());
     t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
     t.connections.push_back(conn("app", "output", "checker", "input"));
     return t;
@@ -107,12 +112,7 @@ Topology user_source_to_sink() {
 Topology user_inplace_user() {
     Topology t;
     t.name = "user-inplace-user";
-    FilterDescriptor app;
-    app.id = "app";
-    app.kind = FilterKind::UserSource;
-    app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
-                           make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
-    t.filters.push_back(app);
+    t.filters.push_back(user_app_source());
     t.filters.push_back(inplace_overlay(2));
     t.filters.push_back(sink_filter("viewer", FilterKind::UserSink, PinHosting::User));
     t.connections.push_back(conn("app", "output", "overlay", "input"));
