@@ -134,6 +134,53 @@ TEST(HardwareSimulation_Dma, FramesNotReturnedLeadToDropsCountedPerPeriod) {
     EXPECT_EQ(f.content.infos.back().skipped, 0u);  // the overlay's drop count at the last fill
 }
 
+TEST(HardwareSimulation_Overload, WithinToleranceNothingIsDroppedAndTheBacklogStillCatchesUp) {
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(64));
+    f.hw.start(0);
+    // Next deadline 100, now 300: 200 overdue, not more than the tolerance of 200.
+    EXPECT_EQ(f.hw.drop_overdue(300, 200), 0u);
+    EXPECT_EQ(f.hw.advance_to(300), 3u);
+    EXPECT_EQ(f.hw.frames_filled(), 1u);
+    EXPECT_EQ(f.hw.frames_skipped(), 2u);
+}
+
+TEST(HardwareSimulation_Overload, FarBehindEveryDuePeriodIsSkippedWithoutRenderingOrInterrupts) {
+    HwFixture f(64);
+    ASSERT_TRUE(f.program(64));
+    f.hw.start(1000);
+    EXPECT_EQ(f.hw.advance_to(1100), 1u);  // one normal tick: fills the one queued frame
+    // The owner wakes at 101'050, a thousand periods late: ticks 1200 .. 101'000 are dropped.
+    EXPECT_EQ(f.hw.drop_overdue(101'050, 200), 999u);
+    EXPECT_EQ(f.hw.frames_skipped(), 999u);
+    EXPECT_EQ(f.hw.frames_filled(), 1u);
+    EXPECT_EQ(f.content.infos.size(), 1u);  // nothing rendered for the dropped periods
+    EXPECT_EQ(f.irq.count, 1);
+    // The schedule keeps its absolute grid: the present resumes normally, without drift.
+    EXPECT_EQ(f.hw.current_tick_time(), 101'000);
+    EXPECT_EQ(f.hw.next_deadline(), 101'100);
+    EXPECT_EQ(f.hw.advance_to(101'050), 0u);
+    ASSERT_TRUE(f.program(64));
+    EXPECT_EQ(f.hw.advance_to(101'100), 1u);
+    EXPECT_EQ(f.hw.frames_filled(), 2u);
+    EXPECT_EQ(f.content.infos.back().skipped, 999u);  // the overlay shows the loss
+}
+
+TEST(HardwareSimulation_Overload, WhilePausedDroppedPeriodsAreNotCountedAsSkippedFrames) {
+    HwFixture f(64);
+    f.hw.start(0);
+    f.hw.pause();
+    EXPECT_EQ(f.hw.drop_overdue(10'000, 200), 100u);
+    EXPECT_EQ(f.hw.frames_skipped(), 0u);
+    EXPECT_EQ(f.hw.next_deadline(), 10'100);
+}
+
+TEST(HardwareSimulation_Overload, AStoppedDeviceDropsNothing) {
+    HwFixture f(64);
+    EXPECT_EQ(f.hw.drop_overdue(1'000'000, 0), 0u);
+    EXPECT_EQ(f.hw.frames_skipped(), 0u);
+}
+
 TEST(HardwareSimulation_State, PauseKeepsInterruptingWithoutFillingOrCountingDrops) {
     HwFixture f(64);
     ASSERT_TRUE(f.program(64));

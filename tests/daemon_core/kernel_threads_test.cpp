@@ -102,5 +102,51 @@ TEST(KernelThreads, Kernel_StateChangesWhileStreaming_NeitherDeadlockNorLeakFram
     kernel.shutdown();
 }
 
+// Events a test can wait for (the streaming thread reports from its own thread).
+struct WaitingEvents : EventSink {
+    void on_event(const KernelEvent& e) override {
+        std::lock_guard lock(mutex);
+        if (e.type == KernelEvent::Type::FrameDropped) ++dropped_events;
+        cv.notify_all();
+    }
+    bool wait_for_drop(std::chrono::seconds timeout) {
+        std::unique_lock lock(mutex);
+        return cv.wait_for(lock, timeout, [&] { return dropped_events > 0; });
+    }
+    std::mutex mutex;
+    std::condition_variable cv;
+    int dropped_events = 0;
+};
+
+TEST(KernelThreads, Kernel_HostFallsFarBehindTheFrameClock_MissedPeriodsAreDroppedNotRenderedInABurst) {
+    // The streaming thread runs on a fake clock that stands still, then jumps a thousand periods
+    // at once, as if the host had stalled. Rendering that backlog tick by tick under the kernel
+    // lock starved every request (ksimd stopped answering on an overloaded CI machine); the
+    // thread must count the periods as dropped and resume at the present instead.
+    const auto t = camera_to_sink(false, PinHosting::Kernel, 2);
+    auto clock = std::make_shared<FakeClock>(1'000'000);
+    WaitingEvents events;
+    WaitingPort port;
+    KernelOptions o;
+    o.clock = clock;  // streaming threads on
+    auto k = Kernel::create(t, o, events, port);
+    ASSERT_TRUE(k.has_value());
+    Kernel& kernel = **k;
+    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    ASSERT_TRUE(kernel.commit(default_commit(t, 2)).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Run, kDaemon).has_value());
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    clock->advance(1000 * kPeriod);
+    ASSERT_TRUE(events.wait_for_drop(std::chrono::seconds(10))) << "the streaming thread reported no drop";
+    auto stats = kernel.stats(camera);
+    ASSERT_TRUE(stats.has_value());
+    EXPECT_EQ(stats->dropped, 1000u);
+    EXPECT_EQ(stats->completed, 0u);  // nothing rendered for the missed periods
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Stop, kDaemon).has_value());
+    EXPECT_TRUE(kernel.ledger().empty());
+    kernel.shutdown();
+}
+
 }  // namespace
 }  // namespace ksim::daemon::testing

@@ -59,6 +59,17 @@ std::size_t HardwareSimulation::advance_to(Ticks now) {
     return ran;
 }
 
+std::uint64_t HardwareSimulation::drop_overdue(Ticks now, Ticks tolerance) {
+    if (!started_ || now - *next_deadline() <= tolerance) return 0;
+    // Ticks due by `now` in total: deadlines start + period * n for n = 1.. (now - start) / period.
+    const auto due = static_cast<std::uint64_t>((now - start_) / period_);
+    const std::uint64_t dropped = due - ticks_;
+    ticks_ = due;
+    tick_time_ = start_ + period_ * static_cast<Ticks>(due);
+    if (filling_) frames_skipped_ += dropped;
+    return dropped;
+}
+
 void HardwareSimulation::tick() {
     if (filling_) {
         if (queued_bytes_ >= content_.image_size()) {

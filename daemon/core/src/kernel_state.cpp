@@ -16,10 +16,11 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
     Kernel::Impl& k = kernel;
     if (from == PinState::Stop && to == PinState::Acquire) {
         if (!pipe) {
-            return fail(Errc::NotCommitted,
-                        fmt::format("{}: no allocator decision is committed for this pin, so it cannot leave STOP; "
-                                    "the graph manager must commit one for its connection first",
-                                    key.to_string()));
+            return fail(
+                Errc::NotCommitted,
+                fmt::format("{}: no allocator decision is committed for this pin, so it cannot leave STOP; "
+                            "the graph manager must commit one for its connection first",
+                            key.to_string()));
         }
         if (auto r = k.activate(*pipe); !r) return r;
         if (device) device->reset();
@@ -64,14 +65,15 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
 Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, ClientId requester) {
     if (shut_down && target != PinState::Stop) return fail(Errc::InvalidState, "the kernel is shutting down");
     if (!pin.kernel_hosted() && requester != kDaemon && pin.owner != kDaemon && pin.owner != requester) {
-        return fail(Errc::PermissionDenied, fmt::format("{} is hosted by client {}; client {} may not change its state",
-                                                        pin.key.to_string(), pin.owner, requester));
+        return fail(Errc::PermissionDenied,
+                    fmt::format("{} is hosted by client {}; client {} may not change its state",
+                                pin.key.to_string(), pin.owner, requester));
     }
     auto log = logger("core.pin");
     return pin.sm->set_state(target, [&](PinState from, PinState to) {
         log->info("{}: {} -> {}", pin.name, proto::to_string(from), proto::to_string(to));
-        emit({KernelEvent::Type::StateChanged, pin.key, fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)),
-              to, requester});
+        emit({KernelEvent::Type::StateChanged, pin.key,
+              fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)), to, requester});
         if (to == PinState::Stop && pin.pipe) deactivate_if_idle(*pin.pipe);
     });
 }
@@ -83,7 +85,8 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     shm::DmaAllocator* dma = nullptr;
     if (c.kind == AllocatorCommit::Kind::Vendor) {
         Pin* provider = find_pin(c.provider);
-        if (!provider || !provider->vendor) return fail(Errc::Internal, "vendor pipe without a vendor allocator");
+        if (!provider || !provider->vendor)
+            return fail(Errc::Internal, "vendor pipe without a vendor allocator");
         allocator = provider->vendor;
         dma = provider->vendor.get();
     } else {
@@ -111,8 +114,9 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     pipe.dma = dma;
     pipe.mapping = std::move(*mapping);
     pipe_by_region[region] = &pipe;
-    logger("core.kernel")->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name,
-                                pipe.allocator_label(), region, c.frames, c.frame_size);
+    logger("core.kernel")
+        ->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name, pipe.allocator_label(),
+               region, c.frames, c.frame_size);
     return {};
 }
 
@@ -124,7 +128,8 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
     const auto still_held = ledger.remove_pool(region);
     auto log = logger("core.kernel");
     if (!still_held.empty())
-        log->warn("pipe {}: {} frames still held by clients when the allocator was deleted", pipe.name, still_held.size());
+        log->warn("pipe {}: {} frames still held by clients when the allocator was deleted", pipe.name,
+                  still_held.size());
     pipe_by_region.erase(region);
     std::erase_if(held, [&](const auto& entry) { return entry.first.first == region; });
     pipe.mapping.reset();
@@ -144,17 +149,41 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
     log->info("pipe {}: allocator deleted (every pin in STOP)", pipe.name);
 }
 
+namespace {
+// How far a streaming thread may fall behind its frame clock before it drops periods instead of
+// catching up: two periods, but never less than 50 ms, so ordinary scheduling jitter (and fast
+// test cameras) still catch up without loss.
+constexpr Ticks kLagPeriods = 2;
+constexpr Ticks kLagFloor = kTicksPerSecond / 20;
+}  // namespace
+
 void Kernel::Impl::start_streaming(Pin& pin) {
     if (!options.streaming_threads || !pin.device || pin.streaming) return;
     StreamingThread st;
     st.thread = std::thread([this, &pin, stop = st.stop] {
         std::unique_lock lock(mu);
+        bool warned = false;
         while (!stop->load()) {
             const auto deadline = pin.device->hw.next_deadline();
             const Ticks wait = deadline ? *deadline - clock->now() : kTicksPerSecond;
             if (wait > 0) {
                 tick_cv.wait_for(lock, std::chrono::microseconds(wait / 10 + 1));
                 continue;  // re-check stop and the deadline
+            }
+            // A host too slow for the frame rate (a sanitizer build, an overloaded machine) would
+            // otherwise render the backlog tick after tick while holding `mu`, and requests
+            // waiting for the kernel would starve. Far enough behind, the missed periods are
+            // dropped (counted, as a real camera loses frames) and the thread waits again.
+            const Ticks period = pin.device->hw.period();
+            const Ticks tolerance = std::max(kLagPeriods * period, kLagFloor);
+            if (const auto dropped = pin.device->hw.drop_overdue(clock->now(), tolerance); dropped > 0) {
+                // Warn once per RUN; a sustained overload would otherwise flood the log.
+                logger("core.pin")
+                    ->log(warned ? spdlog::level::debug : spdlog::level::warn,
+                          "{}: {} frame period(s) dropped: the daemon fell more than {} ms behind "
+                          "the frame clock (host overloaded?)",
+                          pin.name, dropped, tolerance / (kTicksPerSecond / 1000));
+                warned = true;
             }
             run_ticks(pin);
             flush(lock);

@@ -67,6 +67,11 @@ public:
 
     // Runs every tick whose deadline is <= now. Returns the number of ticks run.
     std::size_t advance_to(Ticks now);
+    // For a host that cannot keep up: when the next tick is more than `tolerance` overdue at
+    // `now`, every period due by `now` passes without a transfer and counts as skipped (no
+    // render, no interrupt), so a late owner resumes at the present instead of rendering the
+    // backlog in one burst. Returns the periods dropped (0 within tolerance or when stopped).
+    std::uint64_t drop_overdue(Ticks now, Ticks tolerance);
 
     [[nodiscard]] bool started() const { return started_; }
     [[nodiscard]] std::optional<Ticks> next_deadline() const;
