@@ -1,12 +1,12 @@
 // Video test pattern: moving 75% colour bars and a dark box with three rows of digits
-// (frame number, timestamp in milliseconds, skipped frames), black and white (neutral chroma), and
-// the copy transform's scaling and format conversion (NV12, YUY2, RGB24; BT.601 limited range).
+// (frame number, timestamp in milliseconds, skipped frames), black and white (neutral chroma),
+// and the reader of that overlay. The copy transform's scaling lives in video_scale.cpp.
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <initializer_list>
 
 #include "ksim/daemon/content.hpp"
+#include "video_pixels.hpp"
 
 namespace ksim::daemon {
 
@@ -14,65 +14,56 @@ namespace {
 
 using proto::VideoFormat;
 using proto::VideoParams;
+using namespace pixels;
 
 // 3x5 digit glyphs, one row per 3 bits (MSB = left column).
 constexpr std::array<std::array<std::uint8_t, 5>, 10> kGlyphs{{
-    {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
-    {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
+    {7, 5, 5, 5, 7},
+    {2, 6, 2, 2, 7},
+    {7, 1, 7, 4, 7},
+    {7, 1, 7, 1, 7},
+    {5, 5, 7, 1, 1},
+    {7, 4, 7, 1, 7},
+    {7, 4, 7, 5, 7},
+    {7, 1, 1, 1, 1},
+    {7, 5, 7, 5, 7},
+    {7, 5, 7, 1, 7},
 }};
-constexpr int kDigits = 8;     // digits per overlay row
-constexpr int kRows = 3;       // frame number, timestamp (ms), skipped
+constexpr int kDigits = 8;  // digits per overlay row
+constexpr int kRows = 3;    // frame number, timestamp (ms), skipped
 constexpr std::uint8_t kInk = 235;
 constexpr std::uint8_t kPaper = 16;
 
-struct Yuv {
-    std::uint8_t y, u, v;
-};
 // 75% bars: white, yellow, cyan, green, magenta, red, blue, black (BT.601 studio range).
-constexpr std::array<Yuv, 8> kBars{{{180, 128, 128}, {162, 44, 142}, {131, 156, 44}, {112, 72, 58},
-                                    {84, 184, 198}, {65, 100, 212}, {35, 212, 114}, {16, 128, 128}}};
-
-// RGB24 as Windows lays it out in memory (a DIB, KS_VIDEOINFOHEADER with a positive biHeight):
-// B, G, R per pixel, rows padded to 4 bytes and stored bottom-up — libksim's viewer reads it so.
-struct Bgr {
-    std::uint8_t b, g, r;
-};
-
-std::uint8_t clamp_byte(int x) { return static_cast<std::uint8_t>(std::clamp(x, 0, 255)); }
-
-// BT.601 limited range (Y 16..235, U/V 16..240 around 128) <-> full-range RGB, in the usual 8-bit
-// fixed-point coefficients (the same as libksim's image.cpp, so a viewer shows what we convert).
-Bgr to_bgr(Yuv c) {
-    const int C = c.y - 16, D = c.u - 128, E = c.v - 128;
-    return {clamp_byte((298 * C + 516 * D + 128) >> 8), clamp_byte((298 * C - 100 * D - 208 * E + 128) >> 8),
-            clamp_byte((298 * C + 409 * E + 128) >> 8)};
-}
-
-Yuv to_yuv(Bgr p) {
-    const int r = p.r, g = p.g, b = p.b;
-    return {clamp_byte(((66 * r + 129 * g + 25 * b + 128) >> 8) + 16),
-            clamp_byte(((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128),
-            clamp_byte(((112 * r - 94 * g - 18 * b + 128) >> 8) + 128)};
-}
-
-std::uint32_t rgb_stride(std::uint32_t w) { return (w * 3 + 3) & ~3u; }
-// Byte offset of picture pixel (x, y), y counted from the top, in a bottom-up RGB24 image.
-std::size_t rgb_offset(const VideoParams& v, std::uint32_t x, std::uint32_t y) {
-    return std::size_t{v.height - 1 - y} * rgb_stride(v.width) + std::size_t{x} * 3;
-}
+constexpr std::array<Yuv, 8> kBars{{{180, 128, 128},
+                                    {162, 44, 142},
+                                    {131, 156, 44},
+                                    {112, 72, 58},
+                                    {84, 184, 198},
+                                    {65, 100, 212},
+                                    {35, 212, 114},
+                                    {16, 128, 128}}};
 
 // Cell size in pixels of one font pixel: grows with the image so the overlay stays readable.
-int scale_for(const VideoParams& v) { return std::max(1, static_cast<int>(v.height / 120)); }
+int scale_for(const VideoParams& v) {
+    return std::max(1, static_cast<int>(v.height / 120));
+}
 
 bool overlay_fits(const VideoParams& v) {
     const int s = scale_for(v);
-    return static_cast<int>(v.width) >= (2 + kDigits * 4) * s && static_cast<int>(v.height) >= (2 + kRows * 6) * s;
+    return static_cast<int>(v.width) >= (2 + kDigits * 4) * s &&
+           static_cast<int>(v.height) >= (2 + kRows * 6) * s;
 }
 
-void put_luma(std::span<std::byte> img, const VideoParams& v, std::uint32_t x, std::uint32_t y, std::uint8_t l) {
+void put_luma(std::span<std::byte> img, const VideoParams& v, std::uint32_t x, std::uint32_t y,
+              std::uint8_t l) {
     switch (v.format) {
-        case VideoFormat::Nv12: img[y * v.width + x] = std::byte{l}; break;
-        case VideoFormat::Yuy2: img[(y * v.width + x) * 2] = std::byte{l}; break;
+        case VideoFormat::Nv12:
+            img[y * v.width + x] = std::byte{l};
+            break;
+        case VideoFormat::Yuy2:
+            img[(y * v.width + x) * 2] = std::byte{l};
+            break;
         case VideoFormat::Rgb24: {
             auto* p = &img[rgb_offset(v, x, y)];
             p[0] = p[1] = p[2] = std::byte{l};
@@ -81,11 +72,15 @@ void put_luma(std::span<std::byte> img, const VideoParams& v, std::uint32_t x, s
     }
 }
 
-std::uint8_t get_luma(std::span<const std::byte> img, const VideoParams& v, std::uint32_t x, std::uint32_t y) {
+std::uint8_t get_luma(std::span<const std::byte> img, const VideoParams& v, std::uint32_t x,
+                      std::uint32_t y) {
     switch (v.format) {
-        case VideoFormat::Nv12: return std::to_integer<std::uint8_t>(img[y * v.width + x]);
-        case VideoFormat::Yuy2: return std::to_integer<std::uint8_t>(img[(y * v.width + x) * 2]);
-        case VideoFormat::Rgb24: return std::to_integer<std::uint8_t>(img[rgb_offset(v, x, y) + 1]);
+        case VideoFormat::Nv12:
+            return std::to_integer<std::uint8_t>(img[y * v.width + x]);
+        case VideoFormat::Yuy2:
+            return std::to_integer<std::uint8_t>(img[(y * v.width + x) * 2]);
+        case VideoFormat::Rgb24:
+            return std::to_integer<std::uint8_t>(img[rgb_offset(v, x, y) + 1]);
     }
     return 0;
 }
@@ -136,15 +131,16 @@ void draw_bars(std::span<std::byte> img, const VideoParams& v, std::uint64_t fra
 // The overlay box is black and white: its chroma samples are set to neutral (128), so the digits
 // keep their contrast through a conversion to RGB, whatever bar scrolls under them. A chroma sample
 // shared with a bar pixel at the box's edge goes neutral too (one pixel of grey fringe at most).
-void neutral_chroma(std::span<std::byte> img, const VideoParams& v, std::uint32_t x0, std::uint32_t y0, std::uint32_t w,
-                    std::uint32_t h) {
+void neutral_chroma(std::span<std::byte> img, const VideoParams& v, std::uint32_t x0, std::uint32_t y0,
+                    std::uint32_t w, std::uint32_t h) {
     const std::uint32_t x1 = std::min(x0 + w, v.width), y1 = std::min(y0 + h, v.height);
     switch (v.format) {
         case VideoFormat::Nv12: {
             std::byte* uv = img.data() + std::size_t{v.width} * v.height;
             for (std::uint32_t cy = y0 / 2; cy < (y1 + 1) / 2 && cy < v.height / 2; ++cy)
                 for (std::uint32_t x = x0 & ~1u; x + 1 < v.width && x < x1; x += 2)
-                    uv[std::size_t{cy} * v.width + x] = uv[std::size_t{cy} * v.width + x + 1] = std::byte{128};
+                    uv[std::size_t{cy} * v.width + x] = uv[std::size_t{cy} * v.width + x + 1] =
+                        std::byte{128};
             break;
         }
         case VideoFormat::Yuy2:
@@ -154,7 +150,8 @@ void neutral_chroma(std::span<std::byte> img, const VideoParams& v, std::uint32_
                     p[1] = p[3] = std::byte{128};
                 }
             break;
-        case VideoFormat::Rgb24: break;  // put_luma already writes grey
+        case VideoFormat::Rgb24:
+            break;  // put_luma already writes grey
     }
 }
 
@@ -195,148 +192,14 @@ private:
     std::uint32_t size_;
 };
 
-// --- copy transform: nearest-neighbour scaling, format conversion ------------------------------
-
-// Sizes the formats can describe: non-zero, and even where chroma is shared by pixel pairs
-// (YUY2: horizontally; NV12: 2x2 blocks).
-bool geometry_ok(const VideoParams& v) {
-    if (v.width == 0 || v.height == 0) return false;
-    switch (v.format) {
-        case VideoFormat::Nv12: return v.width % 2 == 0 && v.height % 2 == 0;
-        case VideoFormat::Yuy2: return v.width % 2 == 0;
-        case VideoFormat::Rgb24: return true;
-    }
-    return false;
-}
-
-// The source image seen from the destination's pixel grid: (x, y) of the output maps to the
-// nearest source pixel.
-struct Sampler {
-    std::span<const std::byte> in;
-    const VideoParams& from;
-    const VideoParams& to;
-
-    [[nodiscard]] std::uint32_t sx(std::uint32_t x) const {
-        return static_cast<std::uint32_t>(std::uint64_t{x} * from.width / to.width);
-    }
-    [[nodiscard]] std::uint32_t sy(std::uint32_t y) const {
-        return static_cast<std::uint32_t>(std::uint64_t{y} * from.height / to.height);
-    }
-    [[nodiscard]] std::uint8_t byte(std::size_t i) const { return std::to_integer<std::uint8_t>(in[i]); }
-
-    // The source pixel nearest to output pixel (x, y), in YUV (converted when the source is RGB).
-    [[nodiscard]] Yuv yuv(std::uint32_t x, std::uint32_t y) const {
-        const std::size_t w = from.width, px = sx(x), py = sy(y);
-        switch (from.format) {
-            case VideoFormat::Nv12: {
-                const std::size_t uv = w * from.height + (py / 2) * w + (px & ~std::size_t{1});
-                return {byte(py * w + px), byte(uv), byte(uv + 1)};
-            }
-            case VideoFormat::Yuy2: {
-                const std::size_t pair = (py * w + (px & ~std::size_t{1})) * 2;
-                return {byte((py * w + px) * 2), byte(pair + 1), byte(pair + 3)};
-            }
-            case VideoFormat::Rgb24: {
-                const std::size_t p = rgb_offset(from, static_cast<std::uint32_t>(px), static_cast<std::uint32_t>(py));
-                return to_yuv({byte(p), byte(p + 1), byte(p + 2)});
-            }
-        }
-        return {16, 128, 128};
-    }
-};
-
-// Same format: bytes are copied from the nearest source pixel (chroma from its pair or block), so
-// an unscaled copy is bit-exact.
-void scale_same_format(const Sampler& src, std::span<std::byte> out, const VideoParams& to) {
-    const std::span<const std::byte> in = src.in;
-    const std::uint32_t fw = src.from.width, fh = src.from.height, tw = to.width, th = to.height;
-    switch (to.format) {
-        case VideoFormat::Nv12:
-            for (std::uint32_t y = 0; y < th; ++y)
-                for (std::uint32_t x = 0; x < tw; ++x) out[std::size_t{y} * tw + x] = in[std::size_t{src.sy(y)} * fw + src.sx(x)];
-            for (std::uint32_t y = 0; y < th / 2; ++y)
-                for (std::uint32_t x = 0; x + 1 < tw; x += 2) {
-                    const std::size_t from_uv = std::size_t{fw} * fh + std::size_t{src.sy(y * 2) / 2} * fw + (src.sx(x) & ~1u);
-                    const std::size_t to_uv = std::size_t{tw} * th + std::size_t{y} * tw + x;
-                    out[to_uv] = in[from_uv];
-                    out[to_uv + 1] = in[from_uv + 1];
-                }
-            break;
-        case VideoFormat::Yuy2:
-            for (std::uint32_t y = 0; y < th; ++y)
-                for (std::uint32_t x = 0; x < tw; ++x) {
-                    const std::size_t row = std::size_t{src.sy(y)} * fw;
-                    const std::size_t dst = (std::size_t{y} * tw + x) * 2;
-                    out[dst] = in[(row + src.sx(x)) * 2];
-                    // Even output pixels carry U, odd ones V: take it from the source pixel's pair.
-                    out[dst + 1] = in[(row + (src.sx(x) & ~1u)) * 2 + 1 + 2 * (x & 1)];
-                }
-            break;
-        case VideoFormat::Rgb24:
-            for (std::uint32_t y = 0; y < th; ++y)
-                for (std::uint32_t x = 0; x < tw; ++x)
-                    std::memcpy(&out[rgb_offset(to, x, y)], &in[rgb_offset(src.from, src.sx(x), src.sy(y))], 3);
-            break;
-    }
-}
-
-std::byte average(std::initializer_list<std::uint8_t> samples) {
-    unsigned sum = 0;
-    for (std::uint8_t s : samples) sum += s;
-    return std::byte{static_cast<std::uint8_t>((sum + samples.size() / 2) / samples.size())};
-}
-
-// Different formats: every output pixel is its nearest source pixel in YUV (BT.601 limited range,
-// converted from RGB when needed), written as RGB or subsampled: the chroma of a YUY2 pair or an
-// NV12 2x2 block is the rounded mean of its pixels' chroma.
-void convert(const Sampler& src, std::span<std::byte> out, const VideoParams& to) {
-    const std::uint32_t tw = to.width, th = to.height;
-    switch (to.format) {
-        case VideoFormat::Nv12: {
-            std::byte* uv = out.data() + std::size_t{tw} * th;
-            for (std::uint32_t y = 0; y < th; y += 2)
-                for (std::uint32_t x = 0; x < tw; x += 2) {
-                    const Yuv a = src.yuv(x, y), b = src.yuv(x + 1, y), c = src.yuv(x, y + 1), d = src.yuv(x + 1, y + 1);
-                    out[std::size_t{y} * tw + x] = std::byte{a.y};
-                    out[std::size_t{y} * tw + x + 1] = std::byte{b.y};
-                    out[std::size_t{y + 1} * tw + x] = std::byte{c.y};
-                    out[std::size_t{y + 1} * tw + x + 1] = std::byte{d.y};
-                    uv[std::size_t{y / 2} * tw + x] = average({a.u, b.u, c.u, d.u});
-                    uv[std::size_t{y / 2} * tw + x + 1] = average({a.v, b.v, c.v, d.v});
-                }
-            break;
-        }
-        case VideoFormat::Yuy2:
-            for (std::uint32_t y = 0; y < th; ++y)
-                for (std::uint32_t x = 0; x < tw; x += 2) {
-                    const Yuv a = src.yuv(x, y), b = src.yuv(x + 1, y);
-                    std::byte* p = &out[(std::size_t{y} * tw + x) * 2];
-                    p[0] = std::byte{a.y};
-                    p[1] = average({a.u, b.u});
-                    p[2] = std::byte{b.y};
-                    p[3] = average({a.v, b.v});
-                }
-            break;
-        case VideoFormat::Rgb24:
-            for (std::uint32_t y = 0; y < th; ++y)
-                for (std::uint32_t x = 0; x < tw; ++x) {
-                    const Bgr p = to_bgr(src.yuv(x, y));
-                    std::byte* o = &out[rgb_offset(to, x, y)];
-                    o[0] = std::byte{p.b};
-                    o[1] = std::byte{p.g};
-                    o[2] = std::byte{p.r};
-                }
-            break;
-    }
-}
-
 }  // namespace
 
 std::unique_ptr<ContentGenerator> make_video_content(const proto::VideoParams& video) {
     return std::make_unique<VideoContent>(video);
 }
 
-std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image, const proto::VideoParams& v) {
+std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image,
+                                                const proto::VideoParams& v) {
     if (image.size() < proto::image_size(v) || !overlay_fits(v)) return std::nullopt;
     const int s = scale_for(v);
     std::uint64_t value = 0;
@@ -345,8 +208,10 @@ std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image
         for (int gy = 0; gy < 5; ++gy)
             for (int gx = 0; gx < 3; ++gx) {
                 const std::uint8_t l = get_luma(image, v, s + d * 4 * s + gx * s + s / 2, s + gy * s + s / 2);
-                if (l > 200) seen[gy] |= static_cast<std::uint8_t>(1u << (2 - gx));
-                else if (l > 40) return std::nullopt;  // neither ink nor paper: not our overlay
+                if (l > 200)
+                    seen[gy] |= static_cast<std::uint8_t>(1u << (2 - gx));
+                else if (l > 40)
+                    return std::nullopt;  // neither ink nor paper: not our overlay
             }
         const auto it = std::ranges::find(kGlyphs, seen);
         if (it == kGlyphs.end()) return std::nullopt;
@@ -357,20 +222,6 @@ std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image
 
 void invert_in_place(std::span<std::byte> frame) {
     for (std::byte& b : frame) b = ~b;
-}
-
-std::uint32_t scale_video(std::span<const std::byte> in, const proto::VideoParams& from, std::span<std::byte> out,
-                          const proto::VideoParams& to) {
-    if (!geometry_ok(from) || !geometry_ok(to) || in.size() < proto::image_size(from) ||
-        out.size() < proto::image_size(to))
-        return 0;
-    const Sampler src{in, from, to};
-    if (from.format == to.format) {
-        scale_same_format(src, out, to);
-    } else {
-        convert(src, out, to);
-    }
-    return proto::image_size(to);
 }
 
 }  // namespace ksim::daemon
