@@ -3,7 +3,6 @@
 // and the reader of that overlay. The copy transform's scaling lives in video_scale.cpp.
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "ksim/daemon/content.hpp"
 #include "video_pixels.hpp"
