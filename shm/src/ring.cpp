@@ -171,6 +171,19 @@ std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
     return n;
 }
 
+std::uint64_t RingProducer::next_position() const { return header_->head.load(std::memory_order_relaxed); }
+
+RingProducer::Retracted RingProducer::retract() {
+    const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+    std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+    for (;;) {
+        if (head - tail > capacity_ || tail == head) return Retracted{head, 0};  // corrupt or empty
+        // Moving the consumer's index to head claims the rest, exactly like a pop would.
+        if (header_->tail.compare_exchange_strong(tail, head, std::memory_order_acq_rel, std::memory_order_acquire))
+            return Retracted{tail, static_cast<std::uint32_t>(head - tail)};
+    }
+}
+
 Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
     const auto cap = capacity_;
     bool corrupt = false;
@@ -238,16 +251,23 @@ std::uint32_t RingConsumer::size() const {
 
 std::size_t RingConsumer::try_pop(std::span<RingEntry> out) {
     const std::uint32_t cap = capacity_;
-    const std::uint64_t tail = header_->tail.load(std::memory_order_relaxed);
-    const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
-    if (available > cap) {
-        corrupted_ = true;
-        return 0;
+    std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+    std::size_t n = 0;
+    for (;;) {
+        const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
+        if (available > cap) {
+            corrupted_ = true;
+            return 0;
+        }
+        n = std::min<std::size_t>(out.size(), available);
+        if (n == 0) return 0;
+        for (std::size_t i = 0; i < n; ++i) out[i] = slots_[(tail + i) & (cap - 1)];
+        // The claim: fails only if the producer retracted meanwhile (then the copies above may
+        // be stale and are discarded; `tail` is reloaded).
+        if (header_->tail.compare_exchange_strong(tail, tail + n, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire))
+            break;
     }
-    const std::size_t n = std::min<std::size_t>(out.size(), available);
-    if (n == 0) return 0;
-    for (std::size_t i = 0; i < n; ++i) out[i] = slots_[(tail + i) & (cap - 1)];
-    header_->tail.store(tail + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (header_->producer_waiting.load(std::memory_order_relaxed) != 0) signal(space_ready_.get());
     return n;
