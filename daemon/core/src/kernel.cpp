@@ -289,7 +289,11 @@ Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, Client
     std::unique_lock lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
+    // A user source's free-frame ring empties before STOP, so the pool is deleted with every
+    // frame back home; any other outcome refills it (a no-op for other pins and in STOP).
+    if (target == proto::PinState::Stop) impl_->retract_free_frames(**pin);
     auto r = impl_->set_state(**pin, target, requester);
+    impl_->post_free_frames(**pin);
     impl_->flush(lock);
     return r;
 }
