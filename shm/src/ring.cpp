@@ -32,11 +32,28 @@ void signal(int fd) {
 }
 
 // Waits until `ready()` or the deadline, sleeping on `fd` with `waiting` raised.
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+// Waits until `ready()` or the deadline: first checks for up to `spin` without sleeping, then
+// sleeps on `fd` with `waiting` raised.
 template <typename Ready>
 Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd,
-                        std::chrono::milliseconds timeout, const char* what) {
+                        std::chrono::milliseconds timeout, const char* what,
+                        std::chrono::nanoseconds spin = std::chrono::nanoseconds(0)) {
     if (ready()) return {};
-    const auto deadline = Clock::now() + timeout;
+    const auto start = Clock::now();
+    if (spin.count() > 0) {
+        const auto until = start + std::min<std::chrono::nanoseconds>(spin, timeout);
+        do {
+            for (int i = 0; i < 16; ++i) cpu_relax();
+            if (ready()) return {};
+        } while (Clock::now() < until);
+    }
+    const auto deadline = start + timeout;
     waiting.store(1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     for (;;) {
@@ -193,7 +210,7 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
         corrupt = used > cap;
         return corrupt || used < cap;
     };
-    auto ok = wait_until(ready, header_->producer_waiting, space_ready_.get(), timeout, "free slot");
+    auto ok = wait_until(ready, header_->producer_waiting, space_ready_.get(), timeout, "free slot", spin_);
     if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return ok;
 }
@@ -287,7 +304,7 @@ Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
         corrupt = available > capacity_;
         return available != 0;
     };
-    auto ok = wait_until(ready, header_->consumer_waiting, data_ready_.get(), timeout, "data");
+    auto ok = wait_until(ready, header_->consumer_waiting, data_ready_.get(), timeout, "data", spin_);
     if (ok && corrupt) {
         corrupted_ = true;
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");

@@ -102,6 +102,7 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
         } else if (r.direction == wire::RingDirection::ToClient) {
             auto consumer = shm::RingConsumer::attach(std::move(*share));
             if (!consumer) return std::unexpected(consumer.error());
+            consumer->set_spin_budget(detail::kConsumerSpin);
             core->incoming.emplace(std::move(*consumer));
         } else {
             auto producer = shm::RingProducer::attach(std::move(*share));

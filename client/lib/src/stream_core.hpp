@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +18,12 @@
 #include "region_cache.hpp"
 
 namespace ksim::client::detail {
+
+// How long next_frame checks its ring before it sleeps: a frame that the daemon hands on within
+// this budget is seen without a wake-up (an eventfd write in ksimd and a sleep + wake here, a
+// few microseconds each on a 2-CPU VM). Only with a second CPU to run the daemon meanwhile.
+inline const std::chrono::nanoseconds kConsumerSpin =
+    std::thread::hardware_concurrency() > 1 ? std::chrono::microseconds(20) : std::chrono::microseconds(0);
 
 // Where the frames of one region are: the byte offset of each frame by index, exactly as the
 // daemon's allocator laid them out (open_stream's RegionGrant::frame_offsets).

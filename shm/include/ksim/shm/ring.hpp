@@ -89,6 +89,11 @@ struct RingHeader;
 class RingEndpoint {
 public:
     [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+    // How long a wait (wait_for_data / wait_for_space) checks the ring before it raises its flag
+    // and sleeps (default 0: sleep at once). A peer that answers within the budget then costs
+    // neither side a syscall; worth it only where a hand-off is expected within microseconds and
+    // another CPU runs the peer (see docs/memory.md).
+    void set_spin_budget(std::chrono::nanoseconds budget) { spin_ = budget; }
 
 protected:
     static Result<RingEndpoint> attach(RingShare share);
@@ -100,6 +105,7 @@ protected:
     RingHeader* header_ = nullptr;
     RingEntry* slots_ = nullptr;
     std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+    std::chrono::nanoseconds spin_{0};
 };
 }  // namespace detail
 
