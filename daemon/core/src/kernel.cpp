@@ -308,7 +308,10 @@ void Kernel::shutdown() {
     std::unique_lock lock(impl_->mu);
     if (impl_->shut_down) return;
     for (const auto& f : impl_->filters)
-        for (const auto& p : f->pins) (void)impl_->set_state(*p, proto::PinState::Stop, kDaemon);
+        for (const auto& p : f->pins) {
+            impl_->retract_free_frames(*p);  // posted free frames go home before their pool goes
+            (void)impl_->set_state(*p, proto::PinState::Stop, kDaemon);
+        }
     impl_->shut_down = true;
     // Events of the final STOPs still go out; user hand-offs cannot happen any more.
     impl_->flush(lock);
