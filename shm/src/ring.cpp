@@ -32,11 +32,28 @@ void signal(int fd) {
 }
 
 // Waits until `ready()` or the deadline, sleeping on `fd` with `waiting` raised.
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+// Waits until `ready()` or the deadline: first checks for up to `spin` without sleeping, then
+// sleeps on `fd` with `waiting` raised.
 template <typename Ready>
 Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd,
-                        std::chrono::milliseconds timeout, const char* what) {
+                        std::chrono::milliseconds timeout, const char* what,
+                        std::chrono::nanoseconds spin = std::chrono::nanoseconds(0)) {
     if (ready()) return {};
-    const auto deadline = Clock::now() + timeout;
+    const auto start = Clock::now();
+    if (spin.count() > 0) {
+        const auto until = start + std::min<std::chrono::nanoseconds>(spin, timeout);
+        do {
+            for (int i = 0; i < 16; ++i) cpu_relax();
+            if (ready()) return {};
+        } while (Clock::now() < until);
+    }
+    const auto deadline = start + timeout;
     waiting.store(1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     for (;;) {
@@ -171,6 +188,19 @@ std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
     return n;
 }
 
+std::uint64_t RingProducer::next_position() const { return header_->head.load(std::memory_order_relaxed); }
+
+RingProducer::Retracted RingProducer::retract() {
+    const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+    std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+    for (;;) {
+        if (head - tail > capacity_ || tail == head) return Retracted{head, 0};  // corrupt or empty
+        // Moving the consumer's index to head claims the rest, exactly like a pop would.
+        if (header_->tail.compare_exchange_strong(tail, head, std::memory_order_acq_rel, std::memory_order_acquire))
+            return Retracted{tail, static_cast<std::uint32_t>(head - tail)};
+    }
+}
+
 Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
     const auto cap = capacity_;
     bool corrupt = false;
@@ -180,7 +210,7 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
         corrupt = used > cap;
         return corrupt || used < cap;
     };
-    auto ok = wait_until(ready, header_->producer_waiting, space_ready_.get(), timeout, "free slot");
+    auto ok = wait_until(ready, header_->producer_waiting, space_ready_.get(), timeout, "free slot", spin_);
     if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return ok;
 }
@@ -238,16 +268,23 @@ std::uint32_t RingConsumer::size() const {
 
 std::size_t RingConsumer::try_pop(std::span<RingEntry> out) {
     const std::uint32_t cap = capacity_;
-    const std::uint64_t tail = header_->tail.load(std::memory_order_relaxed);
-    const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
-    if (available > cap) {
-        corrupted_ = true;
-        return 0;
+    std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
+    std::size_t n = 0;
+    for (;;) {
+        const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
+        if (available > cap) {
+            corrupted_ = true;
+            return 0;
+        }
+        n = std::min<std::size_t>(out.size(), available);
+        if (n == 0) return 0;
+        for (std::size_t i = 0; i < n; ++i) out[i] = slots_[(tail + i) & (cap - 1)];
+        // The claim: fails only if the producer retracted meanwhile (then the copies above may
+        // be stale and are discarded; `tail` is reloaded).
+        if (header_->tail.compare_exchange_strong(tail, tail + n, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire))
+            break;
     }
-    const std::size_t n = std::min<std::size_t>(out.size(), available);
-    if (n == 0) return 0;
-    for (std::size_t i = 0; i < n; ++i) out[i] = slots_[(tail + i) & (cap - 1)];
-    header_->tail.store(tail + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (header_->producer_waiting.load(std::memory_order_relaxed) != 0) signal(space_ready_.get());
     return n;
@@ -267,7 +304,7 @@ Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
         corrupt = available > capacity_;
         return available != 0;
     };
-    auto ok = wait_until(ready, header_->consumer_waiting, data_ready_.get(), timeout, "data");
+    auto ok = wait_until(ready, header_->consumer_waiting, data_ready_.get(), timeout, "data", spin_);
     if (ok && corrupt) {
         corrupted_ = true;
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -246,6 +247,54 @@ TEST(ShmRing, NotifyProducer_WakesAnArmedProducerAndCostsNothingOtherwise) {
     ends.producer.disarm_wait();
     waker.join();
     EXPECT_EQ(::poll(&pfd, 1, 0), 0) << "the sleep drains the wake-up";
+}
+
+TEST(ShmRing, Retract_TakesBackOnlyTheEntriesTheConsumerHasNotTaken) {
+    auto ring = make_ring(8);
+    const std::uint64_t first = ring.producer.next_position();
+    for (std::uint32_t i = 0; i < 5; ++i) ASSERT_TRUE(ring.producer.try_push(entry(i)));
+    ASSERT_TRUE(ring.consumer.try_pop());
+    ASSERT_TRUE(ring.consumer.try_pop());
+    const auto back = ring.producer.retract();
+    EXPECT_EQ(back.first, first + 2);
+    EXPECT_EQ(back.count, 3u);
+    EXPECT_FALSE(ring.consumer.try_pop());
+    EXPECT_EQ(ring.producer.retract().count, 0u);
+    // The ring keeps working after a retraction.
+    ASSERT_TRUE(ring.producer.try_push(entry(7)));
+    auto got = ring.consumer.try_pop();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->frame.index, 7u);
+}
+
+TEST(ShmRing, Retract_RacingAConsumer_HandsEveryEntryToExactlyOneSide) {
+    auto ring = make_ring(4);
+    constexpr std::uint32_t kEntries = 20000;
+    std::atomic<bool> done{false};
+    std::vector<std::uint32_t> taken;
+    std::thread consumer([&] {
+        while (!done.load() || ring.consumer.size() != 0)
+            if (auto e = ring.consumer.try_pop()) taken.push_back(e->frame.index);
+    });
+    std::vector<std::uint32_t> retracted;
+    std::vector<std::uint32_t> by_position(4);
+    for (std::uint32_t i = 0; i < kEntries; ++i) {
+        const std::uint64_t pos = ring.producer.next_position();
+        by_position[pos & 3] = i;
+        while (!ring.producer.try_push(entry(i))) {
+        }
+        if (i % 3 == 0) {
+            const auto back = ring.producer.retract();
+            for (std::uint32_t k = 0; k < back.count; ++k) retracted.push_back(by_position[(back.first + k) & 3]);
+        }
+    }
+    done = true;
+    consumer.join();
+    std::vector<std::uint32_t> all = taken;
+    all.insert(all.end(), retracted.begin(), retracted.end());
+    std::ranges::sort(all);
+    ASSERT_EQ(all.size(), kEntries);
+    for (std::uint32_t i = 0; i < kEntries; ++i) ASSERT_EQ(all[i], i);
 }
 
 }  // namespace

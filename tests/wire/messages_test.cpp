@@ -176,6 +176,18 @@ TEST(WireMessages, Events_RoundTrip) {
     expect_round_trip(ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), false, "client 3 went away"});
 }
 
+TEST(WireMessages, FreeFramesRing_RoundTripsAndOlderRequestsMeanNoFreeFramesRing) {
+    OpenStreamReply open{pin("app", "out0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadWrite, 0, {0, 4096}}},
+                         {RingGrant{RingDirection::FreeFrames, 1, 8192, 4, 2, 3, 3}}, 4};
+    expect_round_trip(open);
+    expect_round_trip(OpenStreamRequest{pin("app", "out0"), true});
+    auto old = decode_body<OpenStreamRequest>(json{{"pin", "app.out0"}});
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_FALSE(old->free_frames);
+    // An older daemon (or client) never sees the new field unless it was asked for.
+    EXPECT_FALSE(json(OpenStreamRequest{pin("app", "out0"), false}).contains("free_frames"));
+}
+
 TEST(WireMessages, MissingField_IsNamedInTheError) {
     auto r = decode_body<SetStateRequest>(json{{"type", "set_state"}, {"pin", "cam.capture"}});
     ASSERT_FALSE(r.has_value());

@@ -48,6 +48,7 @@ Result<Reply> Connection::request(wire::MessageType type, nlohmann::json body, T
         if (!s.open) return std::unexpected(s.reason);
         id = s.next_id++;
         s.pending.emplace(id, std::nullopt);
+        ++s.sent[type];
     }
     body["type"] = wire::to_string(type);
     body["id"] = id;
@@ -73,6 +74,12 @@ Result<Reply> Connection::request(wire::MessageType type, nlohmann::json body, T
     Result<Reply> reply = std::move(*slot->second);
     s.pending.erase(slot);
     return reply;
+}
+
+std::uint64_t Connection::requests_sent(wire::MessageType type) const {
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->sent.find(type);
+    return it == state_->sent.end() ? 0 : it->second;
 }
 
 Result<nlohmann::json> Connection::call(wire::MessageType type, nlohmann::json body, Timeout timeout) {

@@ -63,7 +63,7 @@ Result<shm::RingShare> ring_share(const wire::RingGrant& grant, std::vector<shm:
 Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
                                              Timeout timeout) {
     auto reply = connection->request(wire::MessageType::OpenStream,
-                                     nlohmann::json(wire::OpenStreamRequest{pin}), timeout);
+                                     nlohmann::json(wire::OpenStreamRequest{pin, true}), timeout);
     if (!reply) return std::unexpected(reply.error());
     auto grant = wire::decode_body<wire::OpenStreamReply>(reply->body);
     if (!grant) return std::unexpected(grant.error());
@@ -94,9 +94,15 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
     for (const auto& r : grant->rings) {
         auto share = ring_share(r, reply->fds);
         if (!share) return std::unexpected(share.error());
-        if (r.direction == wire::RingDirection::ToClient) {
+        if (r.direction == wire::RingDirection::FreeFrames) {
             auto consumer = shm::RingConsumer::attach(std::move(*share));
             if (!consumer) return std::unexpected(consumer.error());
+            core->free_frames.emplace(std::move(*consumer));
+            core->free_depth = std::max<std::uint32_t>(r.depth.value_or(1), 1);
+        } else if (r.direction == wire::RingDirection::ToClient) {
+            auto consumer = shm::RingConsumer::attach(std::move(*share));
+            if (!consumer) return std::unexpected(consumer.error());
+            consumer->set_spin_budget(detail::kConsumerSpin);
             core->incoming.emplace(std::move(*consumer));
         } else {
             auto producer = shm::RingProducer::attach(std::move(*share));
@@ -146,17 +152,9 @@ Result<FrameView> Stream::next_frame(Timeout timeout) {
 
 Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {
     if (!core_->writable) return fail(Errc::InvalidState, core_->pin.to_string() + " is a read-only stream");
-    shm::FrameDescriptor frame;
-    if (core_->incoming) {
-        // The daemon feeds free frames of a producer stream through its to_client ring.
-        auto entry = core_->incoming->pop(timeout);
-        if (!entry) return std::unexpected(entry.error());
-        frame = entry->frame;
-    } else {
-        auto acquired = core_->acquire_waiting(timeout);
-        if (!acquired) return std::unexpected(acquired.error());
-        frame = *acquired;
-    }
+    auto acquired = core_->acquire_waiting(timeout);
+    if (!acquired) return std::unexpected(acquired.error());
+    const shm::FrameDescriptor frame = *acquired;
     auto bytes = core_->writable_bytes(frame);
     if (!bytes) {
         (void)core_->give_back(frame);
@@ -170,5 +168,6 @@ std::uint32_t Stream::frame_size() const { return core_->frame_size; }
 std::uint32_t Stream::frames() const { return core_->frames; }
 bool Stream::writable() const { return core_->writable; }
 bool Stream::uses_rings() const { return core_->incoming.has_value() || core_->outgoing.has_value(); }
+bool Stream::uses_free_frame_ring() const { return core_->free_frames.has_value(); }
 
 }  // namespace ksim::client

@@ -54,6 +54,7 @@ Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescript
 }
 
 Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
+    if (writable && outstanding.load() > 0) --outstanding;  // a producer's unsubmitted frame
     // A producer's to_daemon ring carries submissions only: an unused frame goes back on the socket.
     if (outgoing && !writable) {
         std::lock_guard lock(outgoing_mutex);
@@ -66,19 +67,59 @@ Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
     return {};
 }
 
-Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
+Result<shm::FrameDescriptor> StreamCore::ask_daemon(std::chrono::milliseconds timeout) {
+    auto reply = connection->call(wire::MessageType::AcquireFrame, nlohmann::json(wire::AcquireFrameRequest{pin}),
+                                  std::max(timeout, std::chrono::milliseconds(1)));
+    if (!reply) return std::unexpected(reply.error());
+    auto acquired = wire::decode_body<wire::AcquireFrameReply>(*reply);
+    if (!acquired) return std::unexpected(acquired.error());
+    return to_descriptor(acquired->frame);
+}
+
+Result<shm::FrameDescriptor> StreamCore::acquire_from_ring(Timeout timeout) {
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + timeout;
-    auto ask = [&]() -> Result<shm::FrameDescriptor> {
-        const auto left = std::max(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()),
-                                   std::chrono::milliseconds(1));
-        auto reply = connection->call(wire::MessageType::AcquireFrame, nlohmann::json(wire::AcquireFrameRequest{pin}),
-                                      left);
-        if (!reply) return std::unexpected(reply.error());
-        auto acquired = wire::decode_body<wire::AcquireFrameReply>(*reply);
-        if (!acquired) return std::unexpected(acquired.error());
-        return to_descriptor(acquired->frame);
-    };
+    std::lock_guard lock(free_mutex);
+    for (;;) {
+        if (auto entry = free_frames->try_pop()) {
+            ++outstanding;
+            return entry->frame;
+        }
+        if (free_frames->corrupted())
+            return fail(Errc::ProtocolError, "the free-frame ring of " + pin.to_string() + " is corrupt");
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        if (outstanding.load() >= free_depth) {
+            // We hold at least as many frames as the ring ever holds, so an empty ring says
+            // nothing about the pool: ask. NoMoreEntries means the pool is exhausted, and its
+            // next free frame is posted to the (empty) ring, so waiting there is right.
+            auto frame = ask_daemon(left);
+            if (frame) {
+                ++outstanding;
+                return frame;
+            }
+            if (frame.error().code != Errc::NoMoreEntries) return frame;
+            left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        }
+        // Fewer in hand than the depth: every frame we took since the ring was last topped up and
+        // no longer hold went back (submitted or returned), and that makes the daemon top it up;
+        // if the pool was exhausted then, its next free frame comes here.
+        auto waited = left.count() > 0 ? free_frames->wait_for_data(left)
+                                       : Result<void>(fail(Errc::Timeout, "deadline passed"));
+        if (!waited) {
+            if (waited.error().code != Errc::Timeout) return std::unexpected(waited.error());
+            return fail(Errc::Timeout, "no free frame in the pool of " + pin.to_string() + " (" +
+                                           std::to_string(frames) + " frames, " + std::to_string(outstanding.load()) +
+                                           " held by this client, the rest downstream) within " +
+                                           std::to_string(timeout.count()) + " ms");
+        }
+    }
+}
+
+Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
+    if (free_frames) return acquire_from_ring(timeout);
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + timeout;
+    auto ask = [&]() { return ask_daemon(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now())); };
     for (;;) {
         auto frame = ask();
         if (frame || frame.error().code != Errc::NoMoreEntries || !outgoing) return frame;
@@ -109,6 +150,7 @@ Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
 }
 
 Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::StreamHeader& header) {
+    if (outstanding.load() > 0) --outstanding;
     if (outgoing) {
         const shm::RingEntry entry = shm::to_ring_entry(frame, header);
         std::lock_guard lock(outgoing_mutex);

@@ -3,6 +3,9 @@
 // mappings outlive the Stream object while a view still points into them. Private to libksim.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +18,12 @@
 #include "region_cache.hpp"
 
 namespace ksim::client::detail {
+
+// How long next_frame checks its ring before it sleeps: a frame that the daemon hands on within
+// this budget is seen without a wake-up (an eventfd write in ksimd and a sleep + wake here, a
+// few microseconds each on a 2-CPU VM). Only with a second CPU to run the daemon meanwhile.
+inline const std::chrono::nanoseconds kConsumerSpin =
+    std::thread::hardware_concurrency() > 1 ? std::chrono::microseconds(20) : std::chrono::microseconds(0);
 
 // Where the frames of one region are: the byte offset of each frame by index, exactly as the
 // daemon's allocator laid them out (open_stream's RegionGrant::frame_offsets).
@@ -35,13 +44,22 @@ struct StreamCore {
     std::optional<shm::RingProducer> outgoing;  // to_daemon: released / submitted frames
     std::mutex outgoing_mutex;                  // views may be released from any thread
 
+    // Source streams whose daemon granted a free_frames ring: free frames, pre-acquired for us.
+    std::optional<shm::RingConsumer> free_frames;
+    std::uint32_t free_depth = 0;                // at most this many sit in the ring at once
+    std::mutex free_mutex;                       // one acquirer pops at a time
+    std::atomic<std::uint32_t> outstanding{0};   // frames acquired and not yet submitted/returned
+
     // Bytes of `frame` (at most frame_size); ProtocolError for a descriptor outside the grant.
     Result<std::span<const std::byte>> readable(const shm::FrameDescriptor& frame) const;
     Result<std::span<std::byte>> writable_bytes(const shm::FrameDescriptor& frame) const;
 
     // Gives a frame back unused (consumer release, or a producer's unsubmitted frame).
     Result<void> give_back(const shm::FrameDescriptor& frame);
-    // A free frame of a producer stream: asks the daemon (acquire_frame on the socket) and, while
+    // A free frame of a producer stream. With a free_frames ring: pops it, waiting on the ring's
+    // wake-up up to `timeout`; only a client already holding `free_depth` frames or more asks
+    // the daemon (the ring is topped up when frames come back, and those it holds are out).
+    // Without one: asks the daemon (acquire_frame on the socket) and, while
     // the pool is exhausted, sleeps on the to_daemon ring's space wake-up, which the daemon
     // also rings when a frame goes back to this pin's pool. Errors: Timeout, the daemon's.
     Result<shm::FrameDescriptor> acquire_waiting(Timeout timeout);
@@ -55,6 +73,8 @@ struct StreamCore {
                                        std::span<std::byte> bytes);
 
 private:
+    Result<shm::FrameDescriptor> acquire_from_ring(Timeout timeout);
+    Result<shm::FrameDescriptor> ask_daemon(std::chrono::milliseconds timeout);
     Result<const RegionFrames*> locate(const shm::FrameDescriptor& frame, std::uint64_t& offset) const;
 };
 

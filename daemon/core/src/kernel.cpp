@@ -289,7 +289,11 @@ Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, Client
     std::unique_lock lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
+    // A user source's free-frame ring empties before STOP, so the pool is deleted with every
+    // frame back home; any other outcome refills it (a no-op for other pins and in STOP).
+    if (target == proto::PinState::Stop) impl_->retract_free_frames(**pin);
     auto r = impl_->set_state(**pin, target, requester);
+    impl_->post_free_frames(**pin);
     impl_->flush(lock);
     return r;
 }
@@ -304,7 +308,10 @@ void Kernel::shutdown() {
     std::unique_lock lock(impl_->mu);
     if (impl_->shut_down) return;
     for (const auto& f : impl_->filters)
-        for (const auto& p : f->pins) (void)impl_->set_state(*p, proto::PinState::Stop, kDaemon);
+        for (const auto& p : f->pins) {
+            impl_->retract_free_frames(*p);  // posted free frames go home before their pool goes
+            (void)impl_->set_state(*p, proto::PinState::Stop, kDaemon);
+        }
     impl_->shut_down = true;
     // Events of the final STOPs still go out; user hand-offs cannot happen any more.
     impl_->flush(lock);

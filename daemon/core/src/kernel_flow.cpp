@@ -311,8 +311,12 @@ void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
 void Kernel::Impl::refill_sources(Pipe& pipe) {
     for (Pin* p : pipe.pins) {
         if (p->role == PinRole::Capture && p->accepting) refill(*p);
-        // A client source blocked in acquire_frame on an exhausted pool: wake it to ask again.
-        if (p->role == PinRole::UserSource && p->delivery) p->delivery->frame_freed();
+        if (p->role == PinRole::UserSource && p->delivery) {
+            // The freed frame goes straight into the source's free-frame ring when it has one
+            // (that push wakes the client); a client acquiring over the socket is woken to ask again.
+            post_free_frames(*p);
+            p->delivery->frame_freed();
+        }
     }
 }
 

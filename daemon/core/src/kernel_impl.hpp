@@ -193,6 +193,10 @@ struct Kernel::Impl {
     void copy_to_output(Pin& in, Pin& out, FrameRef frame, const proto::StreamHeader& header, Ticks sent_at);
     void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
     void refill_sources(Pipe& pipe);
+    // User source pins with a free-frame ring (kernel_user.cpp): fill it from the pipe's pool
+    // (nothing in STOP), or take back and free what the client has not popped.
+    void post_free_frames(Pin& source);
+    void retract_free_frames(Pin& source);
     void run_due_ticks();
     void run_ticks(Pin& capture);  // hardware ticks due now, drops, timeouts, Process
     void sync_drops(Pin& capture);

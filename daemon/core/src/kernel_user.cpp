@@ -139,10 +139,44 @@ Result<void> Kernel::attach_delivery(ClientId client, const PinKey& key, std::sh
         return fail(Errc::PermissionDenied,
                     fmt::format("{} is not a user pin hosted by client {}", key.to_string(), client));
     }
+    // Frames still posted in the old target's free-frame ring go home first (a re-open).
+    impl_->retract_free_frames(pin);
     // The old target (if any) is released outside the lock: its destructor unmaps rings.
     std::shared_ptr<DeliveryTarget> old = std::exchange(pin.delivery, std::move(target));
+    impl_->post_free_frames(pin);
     lock.unlock();
     return {};
+}
+
+void Kernel::Impl::post_free_frames(Pin& source) {
+    if (source.role != PinRole::UserSource || !source.delivery || source.owner == kDaemon || !source.pipe ||
+        !source.pipe->active() || source.state() == PinState::Stop)
+        return;
+    Pipe& pipe = *source.pipe;
+    for (std::uint32_t room = source.delivery->free_frame_room(); room > 0; --room) {
+        auto h = pipe.allocator->allocate();
+        if (!h) return;  // pool exhausted: the next free into it posts again
+        if (auto r = hold(*h, source.owner); !r) {
+            (void)pipe.allocator->free(*h);
+            return;
+        }
+        if (!source.delivery->post_free_frame(*h)) {
+            (void)unhold(*h, source.owner);
+            (void)pipe.allocator->free(*h);
+            return;
+        }
+    }
+}
+
+void Kernel::Impl::retract_free_frames(Pin& source) {
+    if (source.role != PinRole::UserSource || !source.delivery) return;
+    for (const shm::FrameDescriptor& h : source.delivery->retract_free_frames()) {
+        // The ledger decides: a frame the client does not hold (a scribbled ring) is not freed.
+        Pipe* pipe = pipe_of(h);
+        if (!pipe || !unhold(h, source.owner)) continue;
+        // Straight to the allocator, not give_back: that would post it to this ring again.
+        (void)pipe->allocator->free(h);
+    }
 }
 
 Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& frame) {
@@ -214,6 +248,8 @@ Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm:
     } else {
         k.deliver(pin, *pin.peer, FrameRef{frame, pipe}, h, k.clock->now());
     }
+    // The client popped this frame from its free-frame ring (if it has one): top the ring up.
+    k.post_free_frames(pin);
     k.flush(lock);
     return {};
 }
@@ -222,6 +258,12 @@ void Kernel::client_gone(ClientId client) {
     if (client == kDaemon) return;
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
+    // Detach the client's rings first, so frames freed below are not posted to its free-frame
+    // rings again. Frames still sitting in them are held by the client and reclaimed here.
+    std::vector<std::shared_ptr<DeliveryTarget>> detached;  // only unmap rings: fine under the lock
+    for (const auto& f : k.filters)
+        for (const auto& p : f->pins)
+            if (p->owner == client && p->delivery) detached.push_back(std::move(p->delivery));
     const auto frames = k.ledger.reclaim(client);  // exactly once: a second call returns nothing
     for (const shm::FrameHandle& h : frames) {
         k.held.erase({h.region, h.index});
@@ -236,7 +278,6 @@ void Kernel::client_gone(ClientId client) {
             if (p->owner == client) {
                 (void)k.set_state(*p, PinState::Stop, kDaemon);
                 p->owner = kDaemon;
-                p->delivery.reset();  // only unmaps the rings: fine under the lock
                 ++pins;
             }
     logger("core.kernel")->info("client {} gone: {} frames reclaimed, {} pins stopped", client, frames.size(), pins);

@@ -11,6 +11,14 @@ namespace ksim::daemon::server {
 
 using nlohmann::json;
 
+namespace {
+// How many free frames sit pre-acquired in a source's free_frames ring: enough that a producer
+// never waits on the daemon in steady state, few enough that the pool always keeps at least one
+// frame that is not pre-acquired (frames - 1), and never more than 4 (a producer that wants more
+// in hand at once asks with acquire_frame).
+std::uint32_t free_frame_depth(std::uint32_t frames) { return frames <= 2 ? 1 : std::min<std::uint32_t>(frames - 1, 4); }
+}  // namespace
+
 Result<Body> RequestHandler::on_create_pin(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::CreatePinRequest>(message);
     if (!request) return std::unexpected(request.error());
@@ -102,7 +110,9 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
         // At least one slot per frame, so a ring never refuses a frame the pool could hand out.
         const std::uint32_t capacity = std::max(ring_capacity_, grant->frames);
-        auto opened = rings_.open(session.client_id, key, pin->direction, capacity, grant->frame_size);
+        const std::uint32_t free_depth =
+            request->free_frames && pin->direction == proto::PinDirection::Out ? free_frame_depth(grant->frames) : 0;
+        auto opened = rings_.open(session.client_id, key, pin->direction, capacity, grant->frame_size, free_depth);
         if (!opened) return std::unexpected(opened.error());
         if (auto r = kernel_.attach_delivery(session.client_id, key, opened->target); !r)
             return std::unexpected(r.error());
@@ -119,6 +129,7 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
             body.fds.push_back(std::move(s.share.data_ready));
             ring.peer_wake_fd_index = static_cast<std::uint32_t>(body.fds.size());
             body.fds.push_back(std::move(s.share.space_ready));
+            if (s.direction == wire::RingDirection::FreeFrames) ring.depth = free_depth;
             reply.rings.push_back(ring);
         }
     }

@@ -1,5 +1,6 @@
 #include "stream_rings.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -26,6 +27,33 @@ public:
     void frame_freed() override {
         // Only reads the producer's flag and writes an eventfd: safe beside the drain thread.
         if (to_daemon) to_daemon->notify_producer();
+    }
+
+    // The free_frames ring. Only the kernel touches it, always under its lock. `posted` is our
+    // own record of what went in, by ring position: a retraction trusts it, not the shared slots.
+    std::optional<shm::RingChannel> free_channel;
+    std::optional<shm::RingProducer> free_frames;
+    std::vector<shm::FrameHandle> posted;  // capacity entries, indexed by position & (capacity - 1)
+    std::uint32_t free_depth = 0;
+
+    std::uint32_t free_frame_room() override {
+        if (!free_frames) return 0;
+        const std::uint32_t in_ring = std::min(free_frames->size(), free_depth);  // the client may scribble
+        return free_depth - in_ring;
+    }
+    bool post_free_frame(const shm::FrameDescriptor& frame) override {
+        if (!free_frames) return false;
+        const std::uint64_t position = free_frames->next_position();
+        posted[position & (posted.size() - 1)] = frame;
+        return free_frames->try_push(shm::RingEntry{.frame = frame});
+    }
+    std::vector<shm::FrameDescriptor> retract_free_frames() override {
+        std::vector<shm::FrameDescriptor> back;
+        if (!free_frames) return back;
+        const auto retracted = free_frames->retract();
+        for (std::uint32_t i = 0; i < retracted.count; ++i)
+            back.push_back(posted[(retracted.first + i) & (posted.size() - 1)]);
+        return back;
     }
 };
 
@@ -86,7 +114,8 @@ Result<RingPair> make_ring(const std::string& name, std::uint32_t capacity) {
 StreamRings::~StreamRings() { close_all(); }
 
 Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin, proto::PinDirection direction,
-                                               std::uint32_t capacity, std::uint32_t frame_size) {
+                                               std::uint32_t capacity, std::uint32_t frame_size,
+                                               std::uint32_t free_depth) {
     auto rings = std::make_shared<Rings>();
     Opened opened;
     const std::string base = "ksim-c" + std::to_string(client) + "-" + pin.to_string();
@@ -99,6 +128,18 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin
         rings->to_client.emplace(std::move(*producer));
         opened.shares.push_back(Share{wire::RingDirection::ToClient, std::move(ring->theirs), ring->channel.capacity()});
         rings->to_client_channel.emplace(std::move(ring->channel));
+    }
+    if (direction == proto::PinDirection::Out && free_depth > 0) {
+        auto ring = make_ring(base + "-free", free_depth);
+        if (!ring) return std::unexpected(ring.error());
+        auto producer = shm::RingProducer::attach(std::move(ring->ours));
+        if (!producer) return std::unexpected(producer.error());
+        rings->free_frames.emplace(std::move(*producer));
+        rings->posted.resize(ring->channel.capacity());
+        rings->free_depth = free_depth;
+        opened.shares.push_back(
+            Share{wire::RingDirection::FreeFrames, std::move(ring->theirs), ring->channel.capacity()});
+        rings->free_channel.emplace(std::move(ring->channel));
     }
     auto ring = make_ring(base + "-to-daemon", capacity);
     if (!ring) return std::unexpected(ring.error());

@@ -1,8 +1,10 @@
 // The shared-memory descriptor rings of client-hosted pins' streams (the data path). For a
 // client sink pin: a to_client ring carries completed frames to the client and a to_daemon ring
 // carries them back (release). For a client source pin: a to_daemon ring carries submitted
-// frames (the client acquires free frames over the socket, and sleeps on that ring's space
-// wake-up while the pool is exhausted). A to_daemon ring is drained by one thread per stream
+// frames, and, when the client asked for it, a free_frames ring on which the kernel posts free
+// frames of the pool (at most `free_depth` at once; see docs/memory.md). Without it the client
+// acquires free frames over the socket and sleeps on the to_daemon ring's space wake-up while
+// the pool is exhausted. A to_daemon ring is drained by one thread per stream
 // that calls the Kernel. The rings of a stream are also its DeliveryTarget: the kernel pushes
 // completed frames to it directly (resolved once at open_stream, nothing looked up per frame).
 // Thread-safe; owned by DaemonApp.
@@ -41,9 +43,10 @@ public:
         std::shared_ptr<DeliveryTarget> target;   // for Kernel::attach_delivery
     };
     // Creates the rings for `pin` hosted by `client` (replacing earlier ones). `capacity` is
-    // rounded up to a power of two by shm.
+    // rounded up to a power of two by shm. `free_depth` > 0 (source pins only) adds a
+    // free_frames ring holding at most that many frames.
     Result<Opened> open(ClientId client, const PinKey& pin, proto::PinDirection direction, std::uint32_t capacity,
-                        std::uint32_t frame_size);
+                        std::uint32_t frame_size, std::uint32_t free_depth = 0);
 
     enum class Push { Delivered, Full, NoRing };
     // Kernel -> client hand-off by key, for pins the kernel has no DeliveryTarget for (the

@@ -88,10 +88,18 @@ void from_json(const json& j, RegionGrant& v) {
 }
 
 namespace {
-std::string_view to_string(RingDirection d) { return d == RingDirection::ToClient ? "to_client" : "to_daemon"; }
+std::string_view to_string(RingDirection d) {
+    switch (d) {
+        case RingDirection::ToClient: return "to_client";
+        case RingDirection::ToDaemon: return "to_daemon";
+        case RingDirection::FreeFrames: return "free_frames";
+    }
+    return "to_client";
+}
 std::optional<RingDirection> parse_ring_direction(std::string_view s) {
     if (s == "to_client") return RingDirection::ToClient;
     if (s == "to_daemon") return RingDirection::ToDaemon;
+    if (s == "free_frames") return RingDirection::FreeFrames;
     return std::nullopt;
 }
 }  // namespace
@@ -103,19 +111,27 @@ void to_json(json& j, const RingGrant& v) {
              {"capacity", v.capacity}};
     put_optional(j, "wake_fd_index", v.wake_fd_index);
     put_optional(j, "peer_wake_fd_index", v.peer_wake_fd_index);
+    put_optional(j, "depth", v.depth);
 }
 void from_json(const json& j, RingGrant& v) {
     v.direction = field_with<RingDirection>(
-        j, "direction", enum_parser<RingDirection>(parse_ring_direction, "to_client, to_daemon"));
+        j, "direction", enum_parser<RingDirection>(parse_ring_direction, "to_client, to_daemon, free_frames"));
     v.fd_index = field<std::uint32_t>(j, "fd_index");
     v.size = field<std::uint64_t>(j, "size");
     v.capacity = field<std::uint32_t>(j, "capacity");
     v.wake_fd_index = optional_field<std::uint32_t>(j, "wake_fd_index");
     v.peer_wake_fd_index = optional_field<std::uint32_t>(j, "peer_wake_fd_index");
+    v.depth = optional_field<std::uint32_t>(j, "depth");
 }
 
-void to_json(json& j, const OpenStreamRequest& v) { j = json{{"pin", pin_ref_to_json(v.pin)}}; }
-void from_json(const json& j, OpenStreamRequest& v) { v.pin = pin_field(j, "pin"); }
+void to_json(json& j, const OpenStreamRequest& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}};
+    if (v.free_frames) j["free_frames"] = true;  // omitted when false: what older daemons expect
+}
+void from_json(const json& j, OpenStreamRequest& v) {
+    v.pin = pin_field(j, "pin");
+    v.free_frames = optional_field<bool>(j, "free_frames").value_or(false);
+}
 
 void to_json(json& j, const OpenStreamReply& v) {
     j = json{{"pin", pin_ref_to_json(v.pin)}, {"frame_size", v.frame_size}, {"frames", v.frames},

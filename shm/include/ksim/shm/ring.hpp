@@ -89,6 +89,11 @@ struct RingHeader;
 class RingEndpoint {
 public:
     [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
+    // How long a wait (wait_for_data / wait_for_space) checks the ring before it raises its flag
+    // and sleeps (default 0: sleep at once). A peer that answers within the budget then costs
+    // neither side a syscall; worth it only where a hand-off is expected within microseconds and
+    // another CPU runs the peer (see docs/memory.md).
+    void set_spin_budget(std::chrono::nanoseconds budget) { spin_ = budget; }
 
 protected:
     static Result<RingEndpoint> attach(RingShare share);
@@ -100,6 +105,7 @@ protected:
     RingHeader* header_ = nullptr;
     RingEntry* slots_ = nullptr;
     std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+    std::chrono::nanoseconds spin_{0};
 };
 }  // namespace detail
 
@@ -131,6 +137,19 @@ public:
 
     // Entries published and not yet consumed (as seen now).
     [[nodiscard]] std::uint32_t size() const;
+    // Ring position the next published entry takes (slot = position & (capacity - 1)); lets an
+    // owner keep its own record of what it published, which it trusts more than shared slots.
+    [[nodiscard]] std::uint64_t next_position() const;
+
+    // Takes back every published entry the consumer has not taken yet: positions
+    // [first, first + count). The consumer claims entries with a compare-and-swap on its index,
+    // so an entry is either taken by the consumer or retracted here, never both. count is 0 when
+    // nothing was waiting, or when the consumer's index is corrupt.
+    struct Retracted {
+        std::uint64_t first = 0;
+        std::uint32_t count = 0;
+    };
+    Retracted retract();
 
 private:
     explicit RingProducer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
@@ -140,8 +159,8 @@ class RingConsumer : public detail::RingEndpoint {
 public:
     static Result<RingConsumer> attach(RingShare share);
 
-    // Takes up to out.size() entries, frees their slots with one index store and at most one
-    // wake-up. Returns how many were taken (0 when empty, or when the producer's index is
+    // Takes up to out.size() entries, claims them with one compare-and-swap on the index (so
+    // the producer may retract what is not taken yet) and wakes a waiting producer at most once. Returns how many were taken (0 when empty, or when the producer's index is
     // corrupt: then corrupted() is true).
     std::size_t try_pop(std::span<RingEntry> out);
     std::optional<RingEntry> try_pop();

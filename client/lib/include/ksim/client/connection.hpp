@@ -95,6 +95,9 @@ public:
     [[nodiscard]] bool connected() const;
     // Why the session ended (meaningful once connected() is false).
     [[nodiscard]] Error disconnect_reason() const;
+    // How many requests of `type` this connection has sent (diagnostics: e.g. that a producer's
+    // frames travel on rings, not as acquire_frame requests).
+    [[nodiscard]] std::uint64_t requests_sent(wire::MessageType type) const;
 
     // Closes the socket; pending requests fail with Disconnected. Idempotent; the destructor
     // calls it.

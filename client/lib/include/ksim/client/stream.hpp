@@ -118,6 +118,9 @@ public:
     [[nodiscard]] bool writable() const;
     // True when frames travel through shared-memory rings (false: socket fallback).
     [[nodiscard]] bool uses_rings() const;
+    // True when a producer stream pops free frames from a ring the daemon keeps topped up
+    // (false: each acquire_frame is a request on the socket, as with an older daemon).
+    [[nodiscard]] bool uses_free_frame_ring() const;
 
 private:
     explicit Stream(std::shared_ptr<detail::StreamCore> core) : core_(std::move(core)) {}

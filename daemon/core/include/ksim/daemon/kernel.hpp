@@ -93,6 +93,16 @@ public:
     virtual bool try_deliver(const shm::FrameDescriptor&, const proto::StreamHeader&) = 0;
     // A frame went back to the pool of the client's source pin (wakes acquire_frame waiters).
     virtual void frame_freed() = 0;
+
+    // Source pins whose client asked for a free-frame ring: the kernel keeps up to a bounded
+    // number of free frames of the pin's pool posted there, each recorded in the ledger as held
+    // by the client (as acquire_frame does). All three are called with the kernel lock held.
+    // How many more free frames the ring takes now (0: full, or no free-frame ring).
+    virtual std::uint32_t free_frame_room() { return 0; }
+    // Posts one free frame; false if it could not be posted (the kernel takes it back).
+    virtual bool post_free_frame(const shm::FrameDescriptor&) { return false; }
+    // Takes back the posted frames the client has not popped yet (STOP, re-open).
+    virtual std::vector<shm::FrameDescriptor> retract_free_frames() { return {}; }
 };
 
 struct KernelOptions {

@@ -213,7 +213,10 @@ struct RegionGrant {
     std::vector<std::uint64_t> frame_offsets;  // byte offset of each frame, by index ("frame_offsets")
 };
 // A descriptor ring (shm SPSC ring) and its wake-up eventfds, also passed by fd index.
-enum class RingDirection { ToClient, ToDaemon };  // "to_client": daemon produces frames for the client
+// "to_client": the daemon produces completed frames for a sink client; "to_daemon": the client
+// produces (releases or submissions); "free_frames": the daemon posts free frames of the pool
+// to a source client (only when its open_stream asked for it with free_frames = true).
+enum class RingDirection { ToClient, ToDaemon, FreeFrames };
 struct RingGrant {
     RingDirection direction = RingDirection::ToClient;
     std::uint32_t fd_index = 0;  // ring memory
@@ -221,10 +224,16 @@ struct RingGrant {
     std::uint32_t capacity = 0;  // descriptors
     std::optional<std::uint32_t> wake_fd_index;  // eventfd(s) the ring protocol uses, if any
     std::optional<std::uint32_t> peer_wake_fd_index;
+    // free_frames rings: at most this many frames sit in the ring at once (pre-acquired for the
+    // client); a client holding this many or more asks with acquire_frame instead of waiting.
+    std::optional<std::uint32_t> depth = std::nullopt;
 };
 struct OpenStreamRequest {
     static constexpr MessageType kType = MessageType::OpenStream;
     proto::PinRef pin;
+    // Source streams: the client pops free frames from a free_frames ring (absent = false, the
+    // behaviour of older clients: acquire_frame on the socket).
+    bool free_frames = false;
 };
 struct OpenStreamReply {
     static constexpr MessageType kType = MessageType::OpenStream;
