@@ -91,7 +91,8 @@ TEST(NegotiationStorage_Arena, HandsOutAlignedDisjointBlocksAcrossChunks) {
     }
     for (std::size_t i = 0; i < blocks.size(); ++i)
         for (std::size_t k = 0; k < blocks[i].second; ++k)
-            ASSERT_EQ(blocks[i].first[k], static_cast<unsigned char>(i & 0xFF)) << "block " << i << " overwritten";
+            ASSERT_EQ(blocks[i].first[k], static_cast<unsigned char>(i & 0xFF))
+                << "block " << i << " overwritten";
     EXPECT_GE(arena.allocated_bytes(), 400u);
 }
 

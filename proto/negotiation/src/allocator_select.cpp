@@ -61,7 +61,8 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate& cand = out.candidates.emplace_back();
-        cand.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, RecordString(caps.name), RecordString(pin.id())};
+        cand.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, RecordString(caps.name),
+                          RecordString(pin.id())};
         if (auto mode = check_mode(ctx, pos, caps))
             cand.reasons.push_back(std::move(*mode));
         else
@@ -78,7 +79,9 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
     if (must_pos) {
         const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
         for (std::size_t i = 0; i < vendors; ++i)
-            if (out.candidates[i].reasons.empty() && std::string_view(out.candidates[i].allocator.pin) == must_pin) winner = i;
+            if (out.candidates[i].reasons.empty() &&
+                std::string_view(out.candidates[i].allocator.pin) == must_pin)
+                winner = i;
     } else {
         winner = first_valid;
     }
@@ -91,15 +94,15 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
         values.push_back({"selected", describe_choice(chosen)});
         if (must_pos) {
             const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
-            RecordString message =
-                format_record("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
-                            describe_choice(loser.allocator), must_pin, std::get<RecordString>(values[0].value));
+            RecordString message = format_record(
+                "{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
+                describe_choice(loser.allocator), must_pin, std::get<RecordString>(values[0].value));
             values.push_back({"must_allocate_pin", must_pin});
             loser.reasons.push_back(make_finding(rule::kMustAllocateFirst, std::move(message), std::move(values)));
         } else {
             RecordString message =
                 format_record("{} could serve the pipe, but {} belongs to a pin further upstream",
-                            describe_choice(loser.allocator), std::get<RecordString>(values[0].value));
+                              describe_choice(loser.allocator), std::get<RecordString>(values[0].value));
             loser.reasons.push_back(make_finding(rule::kUpstreamFirst, std::move(message), std::move(values)));
         }
     }
@@ -107,8 +110,8 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
     if (winner) {
         std::string selected = describe_choice(chosen);
         RecordString message =
-            format_record("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator", selected,
-                        fallback.allocator.name);
+            format_record("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator",
+                          selected, fallback.allocator.name);
         RecordVector<ComparedValue> values;
         values.push_back({"selected", selected});
         fallback.reasons.push_back(make_finding(rule::kVendorOverDefault, std::move(message), std::move(values)));

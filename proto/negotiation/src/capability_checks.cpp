@@ -37,8 +37,8 @@ std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t po
         const std::string type = memory_label(ctx.g, caps.memory_type);
         return make_finding(rule::kCapsMemoryType,
                             format_record("{} allocates {} memory, which a client process may not map on a "
-                                        "user-mode connection",
-                                        label(ctx, pos, caps), type),
+                                          "user-mode connection",
+                                          label(ctx, pos, caps), type),
                             {{"allocator_memory_type", type}, {"required", std::string("USER")}},
                             format_record("declare memory_type USER for {}", caps.name));
     }
@@ -52,7 +52,7 @@ std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t po
         return make_finding(
             rule::kCapsMemoryType,
             format_record("{} allocates {} memory, but {} lists only {} and does not say PREFERENCES_ONLY",
-                        label(ctx, pos, caps), type, pin.id(), listed),
+                          label(ctx, pos, caps), type, pin.id(), listed),
             {{"allocator_memory_type", type}, {"pin", pin.id()}, {"pin_memory_types", listed}},
             format_record("add a {} framing item to {} or set PREFERENCES_ONLY on it", type, pin.id()));
     }
@@ -75,7 +75,8 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
                 user_pins += ctx.g.pins[p].id();
             }
         RecordString message = format_record(
-            "{} of {} is a kernel-mode allocator and the connection is user mode ({} is hosted in user mode); "
+            "{} of {} is a kernel-mode allocator and the connection is user mode ({} is hosted in user "
+            "mode); "
             "kernel memory never reaches a user-mode pin, so InitializeAllocator is not called",
             caps.name, ctx.g.pins[ctx.plan.pins[provider_pos]].id(), user_pins);
         RecordString suggestion =
@@ -95,8 +96,8 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
         return make_finding(
             rule::kUserAllocatorOnKernelConnection,
             format_record("{} is a user-mode allocator and every pin of the pipe is kernel-hosted; "
-                        "a kernel pipe is served by a kernel-mode allocator",
-                        who()),
+                          "a kernel pipe is served by a kernel-mode allocator",
+                          who()),
             {{"connection_mode", std::string("kernel")}, {"allocator_mode", std::string("user")}},
             format_record("declare {} with mode kernel", caps.name));
     const PinState& upstream = ctx.g.pins[ctx.plan.pins.front()];
@@ -104,9 +105,9 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
         return make_finding(
             rule::kUpstreamUserPinAllocates,
             format_record("{} belongs to a downstream pin, but the upstream pin {} is user-hosted and "
-                        "supplies the allocator unconditionally (KsProxy input pins return "
-                        "VFW_E_NO_ALLOCATOR)",
-                        who(), upstream.id()),
+                          "supplies the allocator unconditionally (KsProxy input pins return "
+                          "VFW_E_NO_ALLOCATOR)",
+                          who(), upstream.id()),
             {{"upstream_pin", upstream.id()}, {"upstream_hosting", std::string("user")}},
             format_record("offer {} on {} instead", caps.name, upstream.id()));
     return std::nullopt;
@@ -122,20 +123,20 @@ RecordVector<Finding> check_capabilities(const CheckContext& ctx, std::size_t po
         out.push_back(make_finding(
             rule::kCapsMaxFrames,
             format_record("the pipe needs {} frames and {} can provide at most {}", f.frames, who(),
-                        caps.max_frames),
+                          caps.max_frames),
             {{"required_frames", std::uint64_t{f.frames}}, {"max_frames", std::uint64_t{caps.max_frames}}},
             format_record("raise max_frames of {} to >= {}", caps.name, f.frames)));
     if (f.frame_size < caps.min_frame_size || f.frame_size > caps.max_frame_size)
-        out.push_back(
-            make_finding(rule::kCapsFrameSize,
-                         format_record("the pipe needs {}-byte frames and {} allocates {}..{} bytes",
-                                     f.frame_size, who(), caps.min_frame_size, caps.max_frame_size),
-                         {{"frame_size", std::uint64_t{f.frame_size}},
-                          {"allocator_min", std::uint64_t{caps.min_frame_size}},
-                          {"allocator_max", std::uint64_t{caps.max_frame_size}}},
-                         f.frame_size > caps.max_frame_size
-                             ? format_record("raise max_frame_size of {} to >= {}", caps.name, f.frame_size)
-                             : format_record("lower min_frame_size of {} to <= {}", caps.name, f.frame_size)));
+        out.push_back(make_finding(
+            rule::kCapsFrameSize,
+            format_record("the pipe needs {}-byte frames and {} allocates {}..{} bytes", f.frame_size, who(),
+                          caps.min_frame_size, caps.max_frame_size),
+            {{"frame_size", std::uint64_t{f.frame_size}},
+             {"allocator_min", std::uint64_t{caps.min_frame_size}},
+             {"allocator_max", std::uint64_t{caps.max_frame_size}}},
+            f.frame_size > caps.max_frame_size
+                ? format_record("raise max_frame_size of {} to >= {}", caps.name, f.frame_size)
+                : format_record("lower min_frame_size of {} to <= {}", caps.name, f.frame_size)));
     if ((f.alignment_mask & ~caps.alignment_mask) != 0)
         out.push_back(make_finding(
             rule::kCapsAlignment,
@@ -152,14 +153,15 @@ RecordVector<Finding> check_capabilities(const CheckContext& ctx, std::size_t po
         if (!caps.scatter_gather)
             out.push_back(make_finding(
                 rule::kCapsContiguity,
-                format_record("{} gives neither physically contiguous frames nor scatter/gather lists", who()),
+                format_record("{} gives neither physically contiguous frames nor scatter/gather lists",
+                              who()),
                 {{"contiguous", std::string("false")}, {"scatter_gather", std::string("false")}},
                 format_record("make {} contiguous or scatter_gather", caps.name)));
         else if (needed > caps.max_sg_entries)
             out.push_back(make_finding(
                 rule::kCapsContiguity,
                 format_record("a {}-byte frame needs {} scatter/gather entries of <= {} bytes; {} allows {}",
-                            f.frame_size, needed, segment, who(), caps.max_sg_entries),
+                              f.frame_size, needed, segment, who(), caps.max_sg_entries),
                 {{"frame_size", std::uint64_t{f.frame_size}},
                  {"sg_entries_needed", needed},
                  {"max_sg_entries", std::uint64_t{caps.max_sg_entries}},
@@ -170,7 +172,7 @@ RecordVector<Finding> check_capabilities(const CheckContext& ctx, std::size_t po
         out.push_back(make_finding(
             rule::kCapsBoundary,
             format_record("a {}-byte frame cannot avoid crossing the {}-byte boundary of {}", f.frame_size,
-                        caps.boundary, who()),
+                          caps.boundary, who()),
             {{"frame_size", std::uint64_t{f.frame_size}}, {"boundary", std::uint64_t{caps.boundary}}},
             format_record("raise boundary of {} to >= {} (or 0)", caps.name, f.frame_size)));
     const std::uint64_t span = caps.physical_limit - caps.physical_base;
@@ -182,7 +184,7 @@ RecordVector<Finding> check_capabilities(const CheckContext& ctx, std::size_t po
         out.push_back(make_finding(
             rule::kCapsPhysicalWindow,
             format_record("{} frames of {} bytes need {} bytes and the physical window of {} holds {}",
-                        f.frames, f.frame_size, needed_bytes, who(), window),
+                          f.frames, f.frame_size, needed_bytes, who(), window),
             {{"needed_bytes", needed_bytes}, {"window_bytes", window}},
             format_record("widen the physical_window of {} to >= {} bytes", caps.name, needed_bytes)));
     return out;

@@ -38,12 +38,12 @@ Finding physical_failure(const PreparedGraph& g, const PipePlan& plan, const Acc
         describe(range), plan.pins.size() == 2 ? g.pins[plan.pins[1 - pos]].id() : "the rest of the pipe",
         describe(acc.set));
     RecordVector<ComparedValue> values{{"pin", pin},
-                                      {"pin_min", range.min},
-                                      {"pin_max", range.max},
-                                      {"pin_stepping", range.step},
-                                      {"other_min", acc.set.min},
-                                      {"other_max", acc.set.max},
-                                      {"other_stepping", acc.set.step}};
+                                       {"pin_min", range.min},
+                                       {"pin_max", range.max},
+                                       {"pin_stepping", range.step},
+                                       {"other_min", acc.set.min},
+                                       {"other_max", acc.set.max},
+                                       {"other_stepping", acc.set.step}};
     RecordString suggestion;
     if (range.min > acc.set.max)  // this pin is above everything else
         suggestion = format_record(
@@ -127,7 +127,7 @@ Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span
         notes.push_back(
             make_finding(rule::kCompression,
                          format_record("OutputCompression along the pipe: {} bytes at {} need {}-byte frames",
-                                     first_size, g.pins[plan.pins.front()].id(), largest),
+                                       first_size, g.pins[plan.pins.front()].id(), largest),
                          {{"first_pin_size", first_size}, {"frame_size", largest}}));
     if (frames == 0) {
         frames = kDefaultFrames;

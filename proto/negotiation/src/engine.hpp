@@ -2,13 +2,13 @@
 // pipes, walk memory types, combine framing, select an allocator. Each stage is a pure function.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ksim/negotiation/graph.hpp"
 #include "ksim/negotiation/record.hpp"
@@ -91,7 +91,8 @@ struct MemoryChoice {
 };
 // Kernel plans: the first memory type, in the first pin's item order, that every pin lists
 // (don't-care matches anything). User plans: USER memory. Fills `choice`, reusing its buffer.
-void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes, MemoryChoice& choice);
+void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes,
+                   MemoryChoice& choice);
 // Each pin's own first usable item, for pins that get separate allocators (into `items`).
 void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items);
 

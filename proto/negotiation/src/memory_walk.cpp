@@ -68,7 +68,8 @@ void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::si
     for (std::size_t p : plan.pins) items.push_back(first_usable_item(g.pins[p]));
 }
 
-void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes, MemoryChoice& choice) {
+void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes,
+                   MemoryChoice& choice) {
     choice.common.reset();
     choice.items.clear();
     note_bus_mismatches(g, plan, notes);

@@ -34,8 +34,8 @@ void note_framing_props(const PreparedGraph& g, const PipePlan& plan, RecordVect
             notes.push_back(
                 make_finding(rule::kLegacyConverted,
                              format_record("{} answers only the legacy ALLOCATORFRAMING; converted to one "
-                                         "ALLOCATORFRAMING_EX item ({})",
-                                         pin.id(), memory_label(g, pin.framing().items[0].memory_type)),
+                                           "ALLOCATORFRAMING_EX item ({})",
+                                           pin.id(), memory_label(g, pin.framing().items[0].memory_type)),
                              {{"pin", pin.id()}}));
         else if (pin.prop == proto::FramingProp::None)
             notes.push_back(make_finding(rule::kNoFraming,
@@ -60,10 +60,11 @@ void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Deci
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate c;
-        c.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, RecordString(caps.name), RecordString(pin.id())};
+        c.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, RecordString(caps.name),
+                       RecordString(pin.id())};
         c.reasons.push_back(make_finding(
-            d.failure->rule, format_record("{} of {} is not initialized: the connection fails ({})", caps.name,
-                                         pin.id(), d.failure->rule)));
+            d.failure->rule, format_record("{} of {} is not initialized: the connection fails ({})",
+                                           caps.name, pin.id(), d.failure->rule)));
         d.candidates.push_back(std::move(c));
     }
 }
@@ -104,8 +105,8 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
         d.notes.push_back(
             make_finding(rule::kInPlacePipe,
                          format_record("{} share one allocator and one set of frames: the filters in "
-                                     "between modify frames in place",
-                                     pipe_path(g, plan)),
+                                       "between modify frames in place",
+                                       pipe_path(g, plan)),
                          {{"connections", std::uint64_t{plan.connections.size()}}}));
 
     if (plan.mode == ConnectionMode::Kernel) {
@@ -138,8 +139,8 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
         Finding f =
             make_finding(rule::kNoCommonMemoryType,
                          format_record("no memory type is listed by every pin of {}; each side gets its own "
-                                     "allocator and frames are copied between them",
-                                     pipe_path(g, plan)),
+                                       "allocator and frames are copied between them",
+                                       pipe_path(g, plan)),
                          {{"pins", std::uint64_t{plan.pins.size()}}});
         if (multi) {
             out.split = std::move(f);
@@ -241,7 +242,7 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
             PipeOutcome part = negotiate_plan(g, single, scratch);
             Finding why = *outcome.split;
             why.message = format_record("in-place pipe {} split into its connections: {}", pipe_path(g, plan),
-                                      why.message);
+                                        why.message);
             why.rule = rule::kPipeSplit;
             why.values.insert(why.values.begin(), ComparedValue{"cause", std::string(outcome.split->rule)});
             part.decision.notes.insert(part.decision.notes.begin(), std::move(why));

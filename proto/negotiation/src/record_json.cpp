@@ -15,7 +15,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Names = std::vector<proto::CustomMemoryType>;
 
-std::string_view sv(const RecordString& s) { return s; }
+std::string_view sv(const RecordString& s) {
+    return s;
+}
 
 Json strings_json(const RecordVector<RecordString>& strings) {
     Json out = Json::array();
@@ -258,7 +260,8 @@ Json to_json(const NegotiationResult& r) {
     }
     Json pipes = Json::array();
     for (const auto& p : r.pipes) {
-        Json j{{"id", sv(p.id)}, {"pins", strings_json(p.pins)}, {"connections", strings_json(p.connections)}};
+        Json j{
+            {"id", sv(p.id)}, {"pins", strings_json(p.pins)}, {"connections", strings_json(p.connections)}};
         append_decision(j, p.decision, r.memory_types);
         pipes.push_back(std::move(j));
     }

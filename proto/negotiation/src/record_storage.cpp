@@ -11,7 +11,7 @@
 namespace ksim::negotiation {
 namespace {
 
-constexpr std::size_t kFirstChunk = std::size_t{64} << 10;  // a small graph's whole result
+constexpr std::size_t kFirstChunk = std::size_t{64} << 10;    // a small graph's whole result
 constexpr std::size_t kLargestGrowth = std::size_t{4} << 20;  // chunk sizes double up to this
 constexpr unsigned kClasses = 40;                             // size classes 2^0 .. 2^39
 
@@ -30,7 +30,7 @@ public:
                 return p;
             }
         }
-        return static_cast<std::byte*>(::operator new(size, std::align_val_t{alignof(std::max_align_t)}));
+        return static_cast<std::byte*>(::operator new (size, std::align_val_t{alignof(std::max_align_t)}));
     }
 
     void give(std::byte* p, std::size_t size) noexcept {
@@ -46,7 +46,7 @@ public:
                 }
             }
         }
-        ::operator delete(p, std::align_val_t{alignof(std::max_align_t)});
+        ::operator delete (p, std::align_val_t{alignof(std::max_align_t)});
     }
 
 private:
@@ -74,7 +74,8 @@ RecordArena::~RecordArena() {
 void* RecordArena::allocate_slow(std::size_t bytes, std::size_t alignment) {
     // Doubling keeps the chunk count logarithmic; rounding to a power of two lets the cache
     // match a released chunk to the next request of the same class.
-    const std::size_t grown = chunks_.empty() ? kFirstChunk : std::min(chunks_.back().size * 2, kLargestGrowth);
+    const std::size_t grown =
+        chunks_.empty() ? kFirstChunk : std::min(chunks_.back().size * 2, kLargestGrowth);
     const std::size_t size = std::bit_ceil(std::max(grown, bytes + alignment));
     chunks_.reserve(chunks_.size() + 1);
     std::byte* data = cache().take(size);
@@ -86,10 +87,16 @@ void* RecordArena::allocate_slow(std::size_t bytes, std::size_t alignment) {
     return allocate(bytes, alignment);
 }
 
-RecordArena::Scope::Scope(RecordArena* arena) : previous_(current_arena) { current_arena = arena; }
+RecordArena::Scope::Scope(RecordArena* arena) : previous_(current_arena) {
+    current_arena = arena;
+}
 
-RecordArena::Scope::~Scope() { current_arena = previous_; }
+RecordArena::Scope::~Scope() {
+    current_arena = previous_;
+}
 
-RecordArena* RecordArena::current() noexcept { return current_arena; }
+RecordArena* RecordArena::current() noexcept {
+    return current_arena;
+}
 
 }  // namespace ksim::negotiation

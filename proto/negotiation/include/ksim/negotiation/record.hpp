@@ -85,8 +85,8 @@ struct Decision {
     std::optional<proto::AllocatorFraming> create_request;
     std::optional<AllocatorChoice> allocator;       // absent when failed
     std::optional<AllocatorChoice> copy_allocator;  // downstream side when the pins need two allocators
-    RecordVector<Candidate> candidates;              // vendor allocators in pipe pin order, then the fallbacks
-    RecordVector<Finding> notes;      // decisions worth knowing (fallbacks, splits, conversions)
+    RecordVector<Candidate> candidates;             // vendor allocators in pipe pin order, then the fallbacks
+    RecordVector<Finding> notes;     // decisions worth knowing (fallbacks, splits, conversions)
     std::optional<Finding> failure;  // why the connection fails
     friend bool operator==(const Decision&, const Decision&) = default;
 };
@@ -97,7 +97,7 @@ struct ConnectionRecord {
     RecordString id;  // "from->to"
     RecordString from;
     RecordString to;
-    RecordString pipe;            // id of the pipe it belongs to
+    RecordString pipe;           // id of the pipe it belongs to
     std::size_t pipe_index = 0;  // index into NegotiationResult::pipes
     friend bool operator==(const ConnectionRecord&, const ConnectionRecord&) = default;
 };

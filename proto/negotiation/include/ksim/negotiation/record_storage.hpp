@@ -68,7 +68,7 @@ private:
     std::byte* base_ = nullptr;
     std::size_t used_ = 0;
     std::size_t capacity_ = 0;
-    std::size_t total_ = 0;     // bytes handed out from the chunks before the current one
+    std::size_t total_ = 0;      // bytes handed out from the chunks before the current one
     std::vector<Chunk> chunks_;  // every chunk, the current one last
 };
 
