@@ -33,7 +33,8 @@ public:
     RecordArena& operator=(const RecordArena&) = delete;
     ~RecordArena();  // returns the chunks to the cache
 
-    // Never fails but by std::bad_alloc; the memory lives until the arena dies.
+    // Never fails but by std::bad_alloc; the memory lives until the arena dies. `alignment` is a
+    // power of two up to alignof(std::max_align_t), the alignment of every chunk.
     void* allocate(std::size_t bytes, std::size_t alignment) {
         const std::size_t at = (used_ + alignment - 1) & ~(alignment - 1);
         if (at + bytes > capacity_) return allocate_slow(bytes, alignment);
@@ -78,6 +79,8 @@ private:
 // result keeps its storage; copy assignment keeps the target's own storage.
 template <class T>
 class RecordAllocator {
+    static_assert(alignof(T) <= alignof(std::max_align_t), "arena chunks are max_align_t-aligned");
+
 public:
     using value_type = T;
     using propagate_on_container_copy_assignment = std::false_type;
