@@ -5,10 +5,12 @@
 //   BM_NegotiateToJson    engine + the JSON text the graph manager would commit
 //   *_KeptHeap            the same after mallopt(M_TRIM_THRESHOLD) keeps freed heap mapped (as a
 //                         process that stays at its high-water mark). With glibc's default, freeing
-//                         ~15 MB of records each iteration returns the top of the heap to the
-//                         kernel, and the next iteration page-faults it back in (about 15 us per
-//                         4 KiB page on this VM): that cost belongs to the allocator, not the engine.
-//                         These rows run last because the setting is process-wide.
+//                         many MB of heap each iteration returns the top of the heap to the kernel,
+//                         and the next iteration page-faults it back in (about 15 us per 4 KiB page
+//                         on this VM). The records live in a result arena whose chunks are cached
+//                         (record_storage.hpp), so BM_Negotiate no longer pays that; the JSON rows
+//                         (nlohmann trees on the heap) still do. These rows run last because the
+//                         setting is process-wide.
 // Report connections/s of BM_Negotiate and its ratio to BM_Baseline from the same run:
 //   ksim_negotiation_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>

@@ -48,7 +48,7 @@ TEST_P(OnlineNegotiation, GraphManager_CommitsExactlyWhatOfflineNegotiationPredi
         for (const auto& conn : *committed) {
             const std::string id = conn.from.to_string() + "->" + conn.to.to_string();
             const auto pipe = std::ranges::find_if(records->pipes, [&](const auto& p) {
-                return std::ranges::find(p.connections, id) != p.connections.end();
+                return std::find(p.connections.begin(), p.connections.end(), id) != p.connections.end();
             });
             ASSERT_NE(pipe, records->pipes.end()) << id;
             const auto& d = pipe->decision;

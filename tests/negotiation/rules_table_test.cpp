@@ -40,7 +40,7 @@ struct Case {
 };
 
 std::string who(const AllocatorChoice& a) {
-    return a.name + "@" + a.pin;
+    return std::string(a.name) + "@" + std::string(a.pin);
 }
 
 // Reused pins: an avshws-like kernel output at 4096 bytes and a don't-care kernel input.

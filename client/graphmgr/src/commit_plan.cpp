@@ -16,9 +16,9 @@ wire::AllocatorKind to_wire(negotiation::AllocatorKind k) {
     return wire::AllocatorKind::Default;
 }
 
-proto::PinRef pin_ref(const std::string& id) {
+proto::PinRef pin_ref(std::string_view id) {
     auto ref = wire::parse_pin_ref(id);
-    return ref ? *ref : proto::PinRef{id, ""};  // engine ids come from the daemon: always "f.p"
+    return ref ? *ref : proto::PinRef{std::string(id), ""};  // engine ids come from the daemon: always "f.p"
 }
 
 bool same(const wire::AllocatorDecision& a, const wire::AllocatorDecision& b) {
@@ -32,7 +32,7 @@ const wire::ConnectionInfo* find_connection(const DaemonSnapshot& s, const proto
     return nullptr;
 }
 
-const negotiation::ConnectionRecord* find_record(const negotiation::NegotiationResult& r, const std::string& id) {
+const negotiation::ConnectionRecord* find_record(const negotiation::NegotiationResult& r, std::string_view id) {
     for (const auto& c : r.connections)
         if (c.id == id) return &c;
     return nullptr;
@@ -48,7 +48,7 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
     const negotiation::Decision& d = pipe.decision;
     if (d.status == negotiation::Status::Failed || !d.allocator) {
         plan.action = PipeAction::Unsatisfied;
-        plan.reason = d.failure ? std::string(d.failure->rule) + ": " + d.failure->message
+        plan.reason = d.failure ? fmt::format("{}: {}", d.failure->rule, d.failure->message)
                                 : "no allocator satisfies the pipe";
         return plan;
     }
@@ -65,7 +65,7 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
         return plan;
     }
     for (const auto& pin_id : pipe.pins) {
-        const wire::PinInfo* pin = snapshot.find_pin(pin_id);
+        const wire::PinInfo* pin = snapshot.find_pin(std::string(pin_id));
         if (pin && pin->state != proto::PinState::Stop) {
             plan.action = PipeAction::WaitForStop;
             plan.reason = fmt::format("{} is in {}; the decision is committed once it is back in STOP", pin_id,

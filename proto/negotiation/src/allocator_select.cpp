@@ -26,14 +26,14 @@ AllocatorChoice fallback_choice(const PreparedGraph& g, const PipePlan& plan, co
         // allocator unconditionally; a kernel output pin gets the proxy's user-mode allocator).
         c.kind = AllocatorKind::User;
         c.name = "user";
-        c.pin = g.pins[plan.pins[request.plan_positions.front()]].id();
+        c.pin.assign(g.pins[plan.pins[request.plan_positions.front()]].id());
         c.mode = proto::AllocatorMode::User;
         c.memory_type = proto::memory_type::kUser;
         return c;
     }
     c.kind = AllocatorKind::Default;
     c.name = "default";
-    c.pin = g.pins[plan.pins[must_pos.value_or(request.default_provider)]].id();
+    c.pin.assign(g.pins[plan.pins[must_pos.value_or(request.default_provider)]].id());
     c.mode = proto::AllocatorMode::Kernel;
     c.memory_type = request.memory_type.is_null() ? proto::memory_type::kKernelNonPaged : request.memory_type;
     return c;
@@ -61,7 +61,8 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate& cand = out.candidates.emplace_back();
-        cand.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, caps.name, pin.id()};
+        cand.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, RecordString(caps.name),
+                          RecordString(pin.id())};
         if (auto mode = check_mode(ctx, pos, caps))
             cand.reasons.push_back(std::move(*mode));
         else
@@ -78,7 +79,9 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
     if (must_pos) {
         const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
         for (std::size_t i = 0; i < vendors; ++i)
-            if (out.candidates[i].reasons.empty() && out.candidates[i].allocator.pin == must_pin) winner = i;
+            if (out.candidates[i].reasons.empty() &&
+                std::string_view(out.candidates[i].allocator.pin) == must_pin)
+                winner = i;
     } else {
         winner = first_valid;
     }
@@ -86,31 +89,31 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
     for (std::size_t i = 0; i < vendors; ++i) {
         Candidate& loser = out.candidates[i];
         if ((winner && i == *winner) || !loser.reasons.empty()) continue;  // only valid losers get a reason
-        std::vector<ComparedValue> values;
+        RecordVector<ComparedValue> values;
         values.reserve(must_pos ? 2 : 1);
         values.push_back({"selected", describe_choice(chosen)});
         if (must_pos) {
             const std::string& must_pin = g.pins[plan.pins[*must_pos]].id();
-            std::string message =
-                fmt::format("{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
-                            describe_choice(loser.allocator), must_pin, std::get<std::string>(values[0].value));
+            RecordString message = format_record(
+                "{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
+                describe_choice(loser.allocator), must_pin, std::get<RecordString>(values[0].value));
             values.push_back({"must_allocate_pin", must_pin});
             loser.reasons.push_back(make_finding(rule::kMustAllocateFirst, std::move(message), std::move(values)));
         } else {
-            std::string message =
-                fmt::format("{} could serve the pipe, but {} belongs to a pin further upstream",
-                            describe_choice(loser.allocator), std::get<std::string>(values[0].value));
+            RecordString message =
+                format_record("{} could serve the pipe, but {} belongs to a pin further upstream",
+                              describe_choice(loser.allocator), std::get<RecordString>(values[0].value));
             loser.reasons.push_back(make_finding(rule::kUpstreamFirst, std::move(message), std::move(values)));
         }
     }
     for (Candidate& c : out.candidates) c.selected = c.reasons.empty();
     if (winner) {
         std::string selected = describe_choice(chosen);
-        std::string message =
-            fmt::format("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator", selected,
-                        fallback.allocator.name);
-        std::vector<ComparedValue> values;
-        values.push_back({"selected", std::move(selected)});
+        RecordString message =
+            format_record("{} can serve the pipe, and a vendor allocator is preferred to the {} allocator",
+                          selected, fallback.allocator.name);
+        RecordVector<ComparedValue> values;
+        values.push_back({"selected", selected});
         fallback.reasons.push_back(make_finding(rule::kVendorOverDefault, std::move(message), std::move(values)));
     } else {
         fallback.selected = true;

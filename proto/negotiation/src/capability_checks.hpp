@@ -23,7 +23,7 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
 
 // Every capability that falls short: memory type, frames, frame size, alignment, contiguity,
 // boundary, physical window. Empty when the allocator can serve the framing.
-std::vector<Finding> check_capabilities(const CheckContext& ctx, std::size_t provider_pos,
-                                        const proto::VendorAllocatorCaps& caps);
+RecordVector<Finding> check_capabilities(const CheckContext& ctx, std::size_t provider_pos,
+                                         const proto::VendorAllocatorCaps& caps);
 
 }  // namespace ksim::negotiation::detail

@@ -33,31 +33,31 @@ Finding physical_failure(const PreparedGraph& g, const PipePlan& plan, const Acc
     const std::string& pin = g.pins[plan.pins[pos]].id();
     const std::string& low_pin = g.pins[plan.pins[acc.max_owner]].id();
     const std::string& high_pin = g.pins[plan.pins[acc.min_owner]].id();
-    std::string message = fmt::format(
+    RecordString message = format_record(
         "no frame size is inside every hard PhysicalRange: {} allows {}, but {} allows {}", pin,
         describe(range), plan.pins.size() == 2 ? g.pins[plan.pins[1 - pos]].id() : "the rest of the pipe",
         describe(acc.set));
-    std::vector<ComparedValue> values{{"pin", pin},
-                                      {"pin_min", range.min},
-                                      {"pin_max", range.max},
-                                      {"pin_stepping", range.step},
-                                      {"other_min", acc.set.min},
-                                      {"other_max", acc.set.max},
-                                      {"other_stepping", acc.set.step}};
-    std::string suggestion;
+    RecordVector<ComparedValue> values{{"pin", pin},
+                                       {"pin_min", range.min},
+                                       {"pin_max", range.max},
+                                       {"pin_stepping", range.step},
+                                       {"other_min", acc.set.min},
+                                       {"other_max", acc.set.max},
+                                       {"other_stepping", acc.set.step}};
+    RecordString suggestion;
     if (range.min > acc.set.max)  // this pin is above everything else
-        suggestion = fmt::format(
+        suggestion = format_record(
             "raise PhysicalRange.MaxFrameSize of {} to >= {} (or lower PhysicalRange.MinFrameSize of {} to "
             "<= {})",
             low_pin, range.min, pin, acc.set.max);
     else if (range.max < acc.set.min)
-        suggestion = fmt::format(
+        suggestion = format_record(
             "raise PhysicalRange.MaxFrameSize of {} to >= {} (or lower PhysicalRange.MinFrameSize of {} to "
             "<= {})",
             pin, acc.set.min, high_pin, range.max);
     else
         suggestion =
-            fmt::format("set PhysicalRange.Stepping of {} to 1 (the steppings leave no common size)", pin);
+            format_record("set PhysicalRange.Stepping of {} to 1 (the steppings leave no common size)", pin);
     return make_finding(rule::kPhysicalEmpty, std::move(message), std::move(values), std::move(suggestion));
 }
 
@@ -74,7 +74,7 @@ std::uint64_t pick_size(const SizeSet& s, bool& defaulted) {
 }  // namespace
 
 Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span<const std::size_t> items,
-                         std::vector<Finding>& notes) {
+                         RecordVector<Finding>& notes) {
     Combined out;
     Accumulated hard{{0, kUnbounded, 1}, 0, 0};
     std::uint32_t frames = 0, alignment = 0;
@@ -102,7 +102,7 @@ Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span
         if (!next) {
             notes.push_back(make_finding(
                 rule::kOptimalEmptyFallback,
-                fmt::format(
+                format_record(
                     "the optimal FramingRange of {} ({}) leaves no size inside {}; using the hard range",
                     g.pins[plan.pins[pos]].id(), describe_range(item.framing_range.range), describe(chosen)),
                 {{"pin", g.pins[plan.pins[pos]].id()},
@@ -119,20 +119,20 @@ Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span
     if (defaulted)
         notes.push_back(make_finding(
             rule::kDefaultFrameSize,
-            fmt::format("no pin bounds the frame size ({}); using {} bytes", describe(chosen), first_size),
+            format_record("no pin bounds the frame size ({}); using {} bytes", describe(chosen), first_size),
             {{"range_min", chosen.min}, {"range_max", chosen.max}, {"frame_size", first_size}}));
     std::uint64_t largest = first_size;
     for (const Scale& s : plan.scales) largest = std::max(largest, s.apply(first_size));
     if (largest != first_size)
         notes.push_back(
             make_finding(rule::kCompression,
-                         fmt::format("OutputCompression along the pipe: {} bytes at {} need {}-byte frames",
-                                     first_size, g.pins[plan.pins.front()].id(), largest),
+                         format_record("OutputCompression along the pipe: {} bytes at {} need {}-byte frames",
+                                       first_size, g.pins[plan.pins.front()].id(), largest),
                          {{"first_pin_size", first_size}, {"frame_size", largest}}));
     if (frames == 0) {
         frames = kDefaultFrames;
         notes.push_back(make_finding(rule::kDefaultFrames,
-                                     fmt::format("no pin asks for a frame count; using {}", kDefaultFrames),
+                                     format_record("no pin asks for a frame count; using {}", kDefaultFrames),
                                      {{"frames", std::uint64_t{kDefaultFrames}}}));
     }
     out.framing = {static_cast<std::uint32_t>(std::min(largest, kUnbounded)), frames, alignment};

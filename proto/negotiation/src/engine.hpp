@@ -2,6 +2,8 @@
 // pipes, walk memory types, combine framing, select an allocator. Each stage is a pure function.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -89,7 +91,8 @@ struct MemoryChoice {
 };
 // Kernel plans: the first memory type, in the first pin's item order, that every pin lists
 // (don't-care matches anything). User plans: USER memory. Fills `choice`, reusing its buffer.
-void choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes, MemoryChoice& choice);
+void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes,
+                   MemoryChoice& choice);
 // Each pin's own first usable item, for pins that get separate allocators (into `items`).
 void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items);
 
@@ -99,7 +102,7 @@ struct Combined {
     std::optional<Finding> failure;
 };
 Combined combine_framing(const PreparedGraph& g, const PipePlan& plan, std::span<const std::size_t> items,
-                         std::vector<Finding>& notes);
+                         RecordVector<Finding>& notes);
 
 // One allocator for some pins of a plan (all of them, or one side of a copy).
 struct SideRequest {
@@ -110,15 +113,21 @@ struct SideRequest {
 };
 struct SideResult {
     AllocatorChoice chosen;
-    std::vector<Candidate> candidates;
+    RecordVector<Candidate> candidates;
 };
 SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
                             const ResultFraming& framing);
 
-// Text helpers shared by the stages.
+// Text helpers shared by the stages. Record text is formatted straight into record storage
+// (through fmt's stack buffer): no heap string per message.
 std::string describe_range(const proto::FramingRange& r);
 std::string memory_label(const PreparedGraph& g, const proto::Guid& memory_type);
-Finding make_finding(std::string_view rule, std::string message, std::vector<ComparedValue> values = {},
-                     std::string suggestion = {});
+RecordString vformat_record(fmt::string_view format, fmt::format_args args);
+template <class... Args>
+RecordString format_record(fmt::format_string<Args...> format, Args&&... args) {
+    return vformat_record(format, fmt::make_format_args(args...));
+}
+Finding make_finding(std::string_view rule, RecordString message, RecordVector<ComparedValue> values = {},
+                     RecordString suggestion = {});
 
 }  // namespace ksim::negotiation::detail

@@ -35,7 +35,7 @@ bool every_pin_lists(const PreparedGraph& g, const PipePlan& plan, const Guid& t
     return true;
 }
 
-void note_bus_mismatches(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes) {
+void note_bus_mismatches(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes) {
     for (std::size_t p : plan.pins) {
         const PinState& pin = g.pins[p];
         std::string skipped;
@@ -49,7 +49,7 @@ void note_bus_mismatches(const PreparedGraph& g, const PipePlan& plan, std::vect
         const std::string medium = bus_label(pin.input->medium);
         notes.push_back(make_finding(
             rule::kBusMismatch,
-            fmt::format("{}: {} not used: the pin's bus (Medium.Set) is {}", pin.id(), skipped, medium),
+            format_record("{}: {} not used: the pin's bus (Medium.Set) is {}", pin.id(), skipped, medium),
             {{"pin", pin.id()}, {"medium", medium}}));
     }
 }
@@ -68,7 +68,8 @@ void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::si
     for (std::size_t p : plan.pins) items.push_back(first_usable_item(g.pins[p]));
 }
 
-void choose_memory(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes, MemoryChoice& choice) {
+void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes,
+                   MemoryChoice& choice) {
     choice.common.reset();
     choice.items.clear();
     note_bus_mismatches(g, plan, notes);

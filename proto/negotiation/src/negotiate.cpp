@@ -27,19 +27,19 @@ struct Scratch {
     std::vector<std::size_t> all;  // 0, 1, ... plan.pins.size() - 1
 };
 
-void note_framing_props(const PreparedGraph& g, const PipePlan& plan, std::vector<Finding>& notes) {
+void note_framing_props(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes) {
     for (std::size_t p : plan.pins) {
         const PinState& pin = g.pins[p];
         if (pin.prop == proto::FramingProp::Old)
             notes.push_back(
                 make_finding(rule::kLegacyConverted,
-                             fmt::format("{} answers only the legacy ALLOCATORFRAMING; converted to one "
-                                         "ALLOCATORFRAMING_EX item ({})",
-                                         pin.id(), memory_label(g, pin.framing().items[0].memory_type)),
+                             format_record("{} answers only the legacy ALLOCATORFRAMING; converted to one "
+                                           "ALLOCATORFRAMING_EX item ({})",
+                                           pin.id(), memory_label(g, pin.framing().items[0].memory_type)),
                              {{"pin", pin.id()}}));
         else if (pin.prop == proto::FramingProp::None)
             notes.push_back(make_finding(rule::kNoFraming,
-                                         fmt::format("{} has no framing; treated as don't-care", pin.id()),
+                                         format_record("{} has no framing; treated as don't-care", pin.id()),
                                          {{"pin", pin.id()}}));
     }
 }
@@ -60,10 +60,11 @@ void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Deci
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate c;
-        c.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, caps.name, pin.id()};
+        c.allocator = {AllocatorKind::Vendor, caps.mode, caps.memory_type, RecordString(caps.name),
+                       RecordString(pin.id())};
         c.reasons.push_back(make_finding(
-            d.failure->rule, fmt::format("{} of {} is not initialized: the connection fails ({})", caps.name,
-                                         pin.id(), d.failure->rule)));
+            d.failure->rule, format_record("{} of {} is not initialized: the connection fails ({})",
+                                           caps.name, pin.id(), d.failure->rule)));
         d.candidates.push_back(std::move(c));
     }
 }
@@ -103,9 +104,9 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
     if (multi)
         d.notes.push_back(
             make_finding(rule::kInPlacePipe,
-                         fmt::format("{} share one allocator and one set of frames: the filters in "
-                                     "between modify frames in place",
-                                     pipe_path(g, plan)),
+                         format_record("{} share one allocator and one set of frames: the filters in "
+                                       "between modify frames in place",
+                                       pipe_path(g, plan)),
                          {{"connections", std::uint64_t{plan.connections.size()}}}));
 
     if (plan.mode == ConnectionMode::Kernel) {
@@ -119,7 +120,7 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
         if (must_count > 1) {
             Finding f = make_finding(
                 rule::kTwoMustAllocate,
-                fmt::format("{} all say MUST_ALLOCATE; two allocating pins cannot share a pipe", must),
+                format_record("{} all say MUST_ALLOCATE; two allocating pins cannot share a pipe", must),
                 {{"must_allocate_pins", must}});
             if (multi) {
                 out.split = std::move(f);
@@ -137,9 +138,9 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
     if (!memory.common) {
         Finding f =
             make_finding(rule::kNoCommonMemoryType,
-                         fmt::format("no memory type is listed by every pin of {}; each side gets its own "
-                                     "allocator and frames are copied between them",
-                                     pipe_path(g, plan)),
+                         format_record("no memory type is listed by every pin of {}; each side gets its own "
+                                       "allocator and frames are copied between them",
+                                       pipe_path(g, plan)),
                          {{"pins", std::uint64_t{plan.pins.size()}}});
         if (multi) {
             out.split = std::move(f);
@@ -195,15 +196,15 @@ void emit(const PreparedGraph& g, const PipePlan& plan, Decision&& decision, Neg
     pipe.id = "pipe";
     pipe.id += std::to_string(index);
     pipe.pins.reserve(plan.pins.size());
-    for (std::size_t p : plan.pins) pipe.pins.push_back(g.pins[p].id());
+    for (std::size_t p : plan.pins) pipe.pins.emplace_back(g.pins[p].id());
     pipe.connections.reserve(plan.connections.size());
     for (std::size_t c : plan.connections) {
         const auto& input = g.graph->connections[c];
         ConnectionRecord& rec = result.connections[c];
         rec.id.reserve(input.from.size() + 2 + input.to.size());
         rec.id.append(input.from).append("->").append(input.to);
-        rec.from = input.from;
-        rec.to = input.to;
+        rec.from.assign(input.from);
+        rec.to.assign(input.to);
         rec.pipe = pipe.id;
         rec.pipe_index = index;
         pipe.connections.push_back(rec.id);
@@ -217,7 +218,11 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
     auto prepared = prepare(graph);
     if (!prepared) return std::unexpected(prepared.error());
     const PreparedGraph& g = *prepared;
+    // Every record string and vector built from here on lives in the result's arena.
+    auto storage = std::make_shared<RecordArena>();
+    const RecordArena::Scope scope(storage.get());
     NegotiationResult result;
+    result.storage = std::move(storage);
     result.topology = graph.name;
     result.memory_types = graph.memory_types;
     result.connections.resize(graph.connections.size());
@@ -236,8 +241,8 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
             const PipePlan single = single_connection_plan(g, c);
             PipeOutcome part = negotiate_plan(g, single, scratch);
             Finding why = *outcome.split;
-            why.message = fmt::format("in-place pipe {} split into its connections: {}", pipe_path(g, plan),
-                                      why.message);
+            why.message = format_record("in-place pipe {} split into its connections: {}", pipe_path(g, plan),
+                                        why.message);
             why.rule = rule::kPipeSplit;
             why.values.insert(why.values.begin(), ComparedValue{"cause", std::string(outcome.split->rule)});
             part.decision.notes.insert(part.decision.notes.begin(), std::move(why));

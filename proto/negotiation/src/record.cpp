@@ -11,6 +11,23 @@
 
 namespace ksim::negotiation {
 
+NegotiationResult::NegotiationResult(const NegotiationResult& other)
+    : topology(other.topology),
+      connections(other.connections),
+      pipes(other.pipes),
+      memory_types(other.memory_types) {}
+
+NegotiationResult& NegotiationResult::operator=(NegotiationResult other) noexcept {
+    // The allocators propagate on swap, so each vector moves together with its storage; the old
+    // records are destroyed with `other`, before the arena they live in (declared first).
+    storage.swap(other.storage);
+    topology.swap(other.topology);
+    connections.swap(other.connections);
+    pipes.swap(other.pipes);
+    memory_types.swap(other.memory_types);
+    return *this;
+}
+
 bool NegotiationResult::all_satisfied() const {
     for (const auto& p : pipes)
         if (p.decision.status != Status::Satisfied) return false;
@@ -101,8 +118,14 @@ std::string memory_label(const PreparedGraph& g, const proto::Guid& memory_type)
     return memory_type_label(memory_type, g.graph->memory_types);
 }
 
-Finding make_finding(std::string_view rule, std::string message, std::vector<ComparedValue> values,
-                     std::string suggestion) {
+RecordString vformat_record(fmt::string_view format, fmt::format_args args) {
+    fmt::memory_buffer buffer;
+    fmt::vformat_to(std::back_inserter(buffer), format, args);
+    return RecordString(buffer.data(), buffer.size());
+}
+
+Finding make_finding(std::string_view rule, RecordString message, RecordVector<ComparedValue> values,
+                     RecordString suggestion) {
     return Finding{rule, std::move(message), std::move(values), std::move(suggestion)};
 }
 

@@ -15,18 +15,34 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Names = std::vector<proto::CustomMemoryType>;
 
+std::string_view sv(const RecordString& s) {
+    return s;
+}
+
+Json strings_json(const RecordVector<RecordString>& strings) {
+    Json out = Json::array();
+    for (const auto& s : strings) out.push_back(sv(s));
+    return out;
+}
+
 Json finding_json(const Finding& f) {
     Json values = Json::object();
-    for (const auto& v : f.values) std::visit([&](const auto& x) { values[v.name] = x; }, v.value);
-    Json j{{"rule", f.rule}, {"message", f.message}, {"values", std::move(values)}};
-    if (!f.suggestion.empty()) j["suggestion"] = f.suggestion;
+    for (const auto& v : f.values) {
+        Json& slot = values[std::string(v.name)];
+        if (const auto* n = std::get_if<std::uint64_t>(&v.value))
+            slot = *n;
+        else
+            slot = sv(std::get<RecordString>(v.value));
+    }
+    Json j{{"rule", f.rule}, {"message", sv(f.message)}, {"values", std::move(values)}};
+    if (!f.suggestion.empty()) j["suggestion"] = sv(f.suggestion);
     return j;
 }
 
 Json allocator_json(const AllocatorChoice& a, const Names& names) {
     return Json{{"kind", to_string(a.kind)},
-                {"name", a.name},
-                {"pin", a.pin},
+                {"name", sv(a.name)},
+                {"pin", sv(a.pin)},
                 {"mode", a.mode == proto::AllocatorMode::Kernel ? "kernel" : "user"},
                 {"memory_type", memory_type_label(a.memory_type, names)},
                 {"memory_type_guid", a.memory_type.to_string()}};
@@ -61,6 +77,10 @@ std::string str(const Json& j, const std::string& ptr, const char* key) {
     const Json& v = at(j, ptr, key);
     if (!v.is_string()) bad(ptr + "/" + key, "expected a string");
     return v.get<std::string>();
+}
+
+RecordString rstr(const Json& j, const std::string& ptr, const char* key) {
+    return RecordString(str(j, ptr, key));
 }
 
 std::uint32_t u32(const Json& j, const std::string& ptr, const char* key) {
@@ -101,23 +121,23 @@ std::string_view known_rule(const Json& j, const std::string& ptr) {
 }
 
 Finding read_finding(const Json& j, const std::string& ptr) {
-    Finding f{known_rule(j, ptr), str(j, ptr, "message"), {}, {}};
+    Finding f{known_rule(j, ptr), rstr(j, ptr, "message"), {}, {}};
     const Json& values = at(j, ptr, "values");
     if (!values.is_object()) bad(ptr + "/values", "expected an object");
     for (const auto& [name, v] : values.items()) {
         if (v.is_number_unsigned())
             f.values.push_back({name, v.get<std::uint64_t>()});
         else if (v.is_string())
-            f.values.push_back({name, v.get<std::string>()});
+            f.values.push_back({name, std::string_view(v.get_ref<const std::string&>())});
         else
             bad(ptr + "/values/" + name, "expected an unsigned number or a string");
     }
-    if (j.contains("suggestion")) f.suggestion = str(j, ptr, "suggestion");
+    if (j.contains("suggestion")) f.suggestion = rstr(j, ptr, "suggestion");
     return f;
 }
 
-std::vector<Finding> read_findings(const Json& j, const std::string& ptr, const char* key) {
-    std::vector<Finding> out;
+RecordVector<Finding> read_findings(const Json& j, const std::string& ptr, const char* key) {
+    RecordVector<Finding> out;
     const Json& a = arr(j, ptr, key);
     for (std::size_t i = 0; i < a.size(); ++i)
         out.push_back(read_finding(a[i], fmt::format("{}/{}/{}", ptr, key, i)));
@@ -130,8 +150,8 @@ AllocatorChoice read_allocator(const Json& j, const std::string& ptr) {
                                    {{"default", AllocatorKind::Default},
                                     {"vendor", AllocatorKind::Vendor},
                                     {"user", AllocatorKind::User}});
-    a.name = str(j, ptr, "name");
-    a.pin = str(j, ptr, "pin");
+    a.name = rstr(j, ptr, "name");
+    a.pin = rstr(j, ptr, "pin");
     a.mode = one_of<proto::AllocatorMode>(
         j, ptr, "mode", {{"kernel", proto::AllocatorMode::Kernel}, {"user", proto::AllocatorMode::User}});
     a.memory_type = guid(j, ptr, "memory_type_guid");
@@ -185,12 +205,12 @@ Decision read_decision(const Json& j, const std::string& ptr) {
     return d;
 }
 
-std::vector<std::string> read_strings(const Json& j, const std::string& ptr, const char* key) {
-    std::vector<std::string> out;
+RecordVector<RecordString> read_strings(const Json& j, const std::string& ptr, const char* key) {
+    RecordVector<RecordString> out;
     const Json& a = arr(j, ptr, key);
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (!a[i].is_string()) bad(fmt::format("{}/{}/{}", ptr, key, i), "expected a string");
-        out.push_back(a[i].get<std::string>());
+        out.emplace_back(a[i].get_ref<const std::string&>());
     }
     return out;
 }
@@ -234,13 +254,14 @@ Json to_json(const NegotiationResult& r) {
         types.push_back(Json{{"name", t.name}, {"guid", t.guid.to_string()}});
     Json connections = Json::array();
     for (const auto& c : r.connections) {
-        Json j{{"id", c.id}, {"from", c.from}, {"to", c.to}, {"pipe", c.pipe}};
+        Json j{{"id", sv(c.id)}, {"from", sv(c.from)}, {"to", sv(c.to)}, {"pipe", sv(c.pipe)}};
         append_decision(j, r.decision(c), r.memory_types);
         connections.push_back(std::move(j));
     }
     Json pipes = Json::array();
     for (const auto& p : r.pipes) {
-        Json j{{"id", p.id}, {"pins", p.pins}, {"connections", p.connections}};
+        Json j{
+            {"id", sv(p.id)}, {"pins", strings_json(p.pins)}, {"connections", strings_json(p.connections)}};
         append_decision(j, p.decision, r.memory_types);
         pipes.push_back(std::move(j));
     }
@@ -268,15 +289,15 @@ Result<NegotiationResult> from_json(const Json& j) {
         const Json& pipes = arr(j, "", "pipes");
         for (std::size_t i = 0; i < pipes.size(); ++i) {
             const std::string p = fmt::format("/pipes/{}", i);
-            r.pipes.push_back({str(pipes[i], p, "id"), read_strings(pipes[i], p, "pins"),
+            r.pipes.push_back({rstr(pipes[i], p, "id"), read_strings(pipes[i], p, "pins"),
                                read_strings(pipes[i], p, "connections"), read_decision(pipes[i], p)});
         }
         // A connection's decision fields repeat its pipe's; they must agree.
         const Json& conns = arr(j, "", "connections");
         for (std::size_t i = 0; i < conns.size(); ++i) {
             const std::string p = fmt::format("/connections/{}", i);
-            ConnectionRecord c{str(conns[i], p, "id"), str(conns[i], p, "from"), str(conns[i], p, "to"),
-                               str(conns[i], p, "pipe"), 0};
+            ConnectionRecord c{rstr(conns[i], p, "id"), rstr(conns[i], p, "from"), rstr(conns[i], p, "to"),
+                               rstr(conns[i], p, "pipe"), 0};
             auto pipe = std::find_if(r.pipes.begin(), r.pipes.end(),
                                      [&](const PipeRecord& x) { return x.id == c.pipe; });
             if (pipe == r.pipes.end()) bad(p + "/pipe", fmt::format("unknown pipe \"{}\"", c.pipe));

@@ -16,7 +16,7 @@ std::string describe_allocator(const AllocatorChoice& a) {
         case AllocatorKind::User:
             return fmt::format("user-mode allocator of {}", a.pin);
     }
-    return a.name;
+    return std::string(a.name);
 }
 
 std::string render_table(const NegotiationResult& r) {

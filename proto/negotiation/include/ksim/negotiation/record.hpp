@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "ksim/negotiation/record_storage.hpp"
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/topology.hpp"
 
@@ -28,8 +30,12 @@ enum class Status { Satisfied, Failed };
 
 // One value a rule compared, e.g. {"required_frames", 4}.
 struct ComparedValue {
-    std::string name;
-    std::variant<std::uint64_t, std::string> value;
+    RecordString name;
+    std::variant<std::uint64_t, RecordString> value;
+
+    ComparedValue() = default;
+    ComparedValue(std::string_view n, std::uint64_t number) : name(n), value(number) {}
+    ComparedValue(std::string_view n, std::string_view text) : name(n), value(RecordString(text)) {}
     friend bool operator==(const ComparedValue&, const ComparedValue&) = default;
 };
 
@@ -38,9 +44,9 @@ struct Finding {
     // Stable id, e.g. "caps.max-frames": always one of rule::all() (static storage), so a
     // finding never allocates for it and stays valid after the graph and the engine are gone.
     std::string_view rule;
-    std::string message;  // plain language, with the values
-    std::vector<ComparedValue> values;
-    std::string suggestion;  // the smallest change that would avoid it; may be empty
+    RecordString message;  // plain language, with the values
+    RecordVector<ComparedValue> values;
+    RecordString suggestion;  // the smallest change that would avoid it; may be empty
     friend bool operator==(const Finding&, const Finding&) = default;
 };
 
@@ -49,8 +55,8 @@ struct AllocatorChoice {
     AllocatorKind kind = AllocatorKind::Default;
     proto::AllocatorMode mode = proto::AllocatorMode::Kernel;
     proto::Guid memory_type{};
-    std::string name;  // vendor name, or "default" / "user"
-    std::string pin;   // the pin that provides (allocates) it
+    RecordString name;  // vendor name, or "default" / "user"
+    RecordString pin;   // the pin that provides (allocates) it
     friend bool operator==(const AllocatorChoice&, const AllocatorChoice&) = default;
 };
 
@@ -58,7 +64,7 @@ struct AllocatorChoice {
 struct Candidate {
     AllocatorChoice allocator;
     bool selected = false;
-    std::vector<Finding> reasons;  // why not selected, first = the deciding rule; empty if selected
+    RecordVector<Finding> reasons;  // why not selected, first = the deciding rule; empty if selected
     friend bool operator==(const Candidate&, const Candidate&) = default;
 };
 
@@ -79,8 +85,8 @@ struct Decision {
     std::optional<proto::AllocatorFraming> create_request;
     std::optional<AllocatorChoice> allocator;       // absent when failed
     std::optional<AllocatorChoice> copy_allocator;  // downstream side when the pins need two allocators
-    std::vector<Candidate> candidates;              // vendor allocators in pipe pin order, then the fallbacks
-    std::vector<Finding> notes;      // decisions worth knowing (fallbacks, splits, conversions)
+    RecordVector<Candidate> candidates;             // vendor allocators in pipe pin order, then the fallbacks
+    RecordVector<Finding> notes;     // decisions worth knowing (fallbacks, splits, conversions)
     std::optional<Finding> failure;  // why the connection fails
     friend bool operator==(const Decision&, const Decision&) = default;
 };
@@ -88,29 +94,40 @@ struct Decision {
 // A connection's decision is its pipe's decision (NegotiationResult::decision): a connection
 // always belongs to exactly one pipe, so the decision is stored once.
 struct ConnectionRecord {
-    std::string id;  // "from->to"
-    std::string from;
-    std::string to;
-    std::string pipe;            // id of the pipe it belongs to
+    RecordString id;  // "from->to"
+    RecordString from;
+    RecordString to;
+    RecordString pipe;           // id of the pipe it belongs to
     std::size_t pipe_index = 0;  // index into NegotiationResult::pipes
     friend bool operator==(const ConnectionRecord&, const ConnectionRecord&) = default;
 };
 
 // A chain of pins sharing one allocator and one set of frames.
 struct PipeRecord {
-    std::string id;                        // "pipe0", "pipe1", ... in connection order
-    std::vector<std::string> pins;         // upstream to downstream
-    std::vector<std::string> connections;  // connection ids
+    RecordString id;                         // "pipe0", "pipe1", ... in connection order
+    RecordVector<RecordString> pins;         // upstream to downstream
+    RecordVector<RecordString> connections;  // connection ids
     Decision decision;
     friend bool operator==(const PipeRecord&, const PipeRecord&) = default;
 };
 
+// The records' strings and vectors live in `storage` (record_storage.hpp has the lifetime rules).
 struct NegotiationResult {
+    // Owns the arena the records were built in (null for a result built on the heap). Declared
+    // first so that it is destroyed last, after the records that live in it.
+    std::shared_ptr<RecordArena> storage;
     std::string topology;
-    std::vector<ConnectionRecord> connections;  // in input order
-    std::vector<PipeRecord> pipes;
+    RecordVector<ConnectionRecord> connections;  // in input order
+    RecordVector<PipeRecord> pipes;
     // Names of custom memory types, so the records print "VENDOR_DMA" rather than a GUID.
     std::vector<proto::CustomMemoryType> memory_types;
+
+    NegotiationResult() = default;
+    NegotiationResult(const NegotiationResult& other);  // copies the records to the heap
+    NegotiationResult(NegotiationResult&&) noexcept = default;
+    // Copy-and-swap: the records and the arena they live in always change owner together.
+    NegotiationResult& operator=(NegotiationResult other) noexcept;
+    ~NegotiationResult() = default;
 
     [[nodiscard]] bool all_satisfied() const;
     [[nodiscard]] const Decision& decision(const ConnectionRecord& c) const {
