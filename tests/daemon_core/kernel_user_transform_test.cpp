@@ -94,7 +94,8 @@ TEST_F(UserTransformTest, InPlaceTransformAcrossTwoPipes_CopiesIntoTheOutputPipe
         ASSERT_EQ(d.header.data_used, 100u + i);
         auto seen = frame_of(*rmap, dst, d.frame.index);
         for (std::size_t b = 0; b < d.header.data_used; ++b)
-            ASSERT_EQ(seen[b], static_cast<std::byte>(~((b + i) & 0xFF) & 0xFF)) << "frame " << i << " byte " << b;
+            ASSERT_EQ(seen[b], static_cast<std::byte>(~((b + i) & 0xFF) & 0xFF))
+                << "frame " << i << " byte " << b;
         // The source's frame went home at once (the copy is done), the copy is the client's.
         EXPECT_EQ(held(), 1u);
         ASSERT_TRUE(kernel->release_frame(kClient, d.frame).has_value());
@@ -102,13 +103,55 @@ TEST_F(UserTransformTest, InPlaceTransformAcrossTwoPipes_CopiesIntoTheOutputPipe
     }
     EXPECT_EQ(stats(overlay_out).completed, 5u);
     EXPECT_EQ(stats(viewer).dropped, 0u);
-    for (const PinKey& k : {app, overlay_in, overlay_out, viewer}) set(k, PinState::Stop, k == app || k == viewer ? kClient : kDaemon);
+    for (const PinKey& k : {app, overlay_in, overlay_out, viewer})
+        set(k, PinState::Stop, k == app || k == viewer ? kClient : kDaemon);
     EXPECT_TRUE(kernel->ledger().empty());
     for (const PinKey& k : {app, viewer}) {
         auto st = kernel->allocator_status(k);
         ASSERT_TRUE(st.has_value());
         EXPECT_EQ(st->allocated_frames, 0u) << k.to_string();
     }
+}
+
+TEST_F(UserTransformTest, CopyWithTheOutputPoolExhausted_InputFrameWaitsAndIsCopiedWhenAFrameReturns) {
+    // Two pools of two frames; the viewer keeps what it gets. The third frame cannot be copied
+    // at once: it waits in the transform (not dropped) and goes on when the viewer releases one.
+    start(true);
+    auto submit = [&](int i) {
+        auto f = kernel->acquire_frame(kClient, app);
+        ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
+        proto::StreamHeader h;
+        h.data_used = 100 + i;
+        h.picture_number = i;
+        ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
+    };
+    submit(1);
+    submit(2);
+    ASSERT_EQ(port.delivered.size(), 2u);
+    submit(3);
+    EXPECT_EQ(port.delivered.size(), 2u) << "no output frame is free: the copy must wait";
+    EXPECT_EQ(stats(overlay_out).dropped, 0u);
+    EXPECT_EQ(held(), 3u);  // two copies with the viewer, the waiting input frame in the transform
+
+    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.front().frame).has_value());
+    ASSERT_EQ(port.delivered.size(), 3u) << "the released frame must carry the waiting copy";
+    EXPECT_EQ(port.delivered.back().header.picture_number, 3);
+    EXPECT_EQ(port.delivered.back().header.data_used, 103u);
+    EXPECT_EQ(stats(overlay_out).dropped, 0u);
+    EXPECT_EQ(stats(overlay_in).dropped, 0u);
+
+    // A frame still waiting when the transform stops is given back (and counted) at once.
+    submit(4);
+    EXPECT_EQ(port.delivered.size(), 3u);
+    set(overlay_in, PinState::Stop);
+    EXPECT_EQ(stats(overlay_in).dropped, 1u);
+    EXPECT_FALSE(events.of(KernelEvent::Type::FrameDropped).empty());
+    EXPECT_EQ(held(), 2u);  // only the viewer's two copies
+    for (std::size_t i = 1; i < port.delivered.size(); ++i)
+        ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[i].frame).has_value());
+    for (const PinKey& k : {app, overlay_out, viewer})
+        set(k, PinState::Stop, k == overlay_out ? kDaemon : kClient);
+    EXPECT_TRUE(kernel->ledger().empty());
 }
 
 TEST_F(UserTransformTest, InPlaceTransformInOnePipe_HandsOnTheSameFrameModifiedWhereItIs) {

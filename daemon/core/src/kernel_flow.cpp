@@ -2,9 +2,10 @@
 // frames from its pipe's allocator, avshws's Process (program the S/G list of each queued frame,
 // one clone per frame) and CompleteMappings (ISR side), and hand-offs along connections:
 // kernel sink, in-place and copy transforms in-process, user pins through UserPinPort.
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
+#include <utility>
 
 #include "kernel_impl.hpp"
 #include "logging.hpp"
@@ -15,9 +16,12 @@ using proto::PinState;
 using proto::StreamHeaderOptions;
 
 namespace {
-std::uint64_t token_of(const shm::FrameHandle& h) { return (std::uint64_t{h.region} << 32) | h.index; }
+std::uint64_t token_of(const shm::FrameHandle& h) {
+    return (std::uint64_t{h.region} << 32) | h.index;
+}
 shm::FrameHandle handle_of(const QueuedFrame& f) {
-    return shm::FrameHandle{static_cast<shm::RegionId>(f.token >> 32), static_cast<std::uint32_t>(f.token), f.cookie, 0};
+    return shm::FrameHandle{static_cast<shm::RegionId>(f.token >> 32), static_cast<std::uint32_t>(f.token),
+                            f.cookie, 0};
 }
 }  // namespace
 
@@ -73,8 +77,8 @@ std::vector<SgMapping> Kernel::Impl::frame_mappings(const FrameRef& f) {
     } else {
         // Pool memory: one segment at a made-up "physical" address (region id : offset).
         const auto layout = f.pipe->allocator->frame(f.handle.index);
-        out.push_back(SgMapping{(std::uint64_t{f.handle.region} << 32) | (layout ? layout->offset : 0), bytes.data(),
-                                static_cast<std::uint32_t>(bytes.size()), 0});
+        out.push_back(SgMapping{(std::uint64_t{f.handle.region} << 32) | (layout ? layout->offset : 0),
+                                bytes.data(), static_cast<std::uint32_t>(bytes.size()), 0});
     }
     return out;
 }
@@ -163,7 +167,8 @@ void Kernel::Impl::sync_drops(Pin& pin) {
     const std::uint64_t newly = skipped - pin.skipped_seen;
     pin.skipped_seen = skipped;
     pin.dropped += newly;
-    emit({KernelEvent::Type::FrameDropped, pin.key, fmt::format("{} frame period(s) without a buffer", newly),
+    emit({KernelEvent::Type::FrameDropped, pin.key,
+          fmt::format("{} frame period(s) without a buffer (or missed by an overloaded host)", newly),
           pin.state(), kDaemon});
 }
 
@@ -177,8 +182,9 @@ void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
         return;
     }
     ++pin.completed;
-    logger("core.pin")->trace("{}: frame {} completed ({} B)", pin.name, frame.header.picture_number,
-                              frame.header.data_used);
+    logger("core.pin")
+        ->trace("{}: frame {} completed ({} B)", pin.name, frame.header.picture_number,
+                frame.header.data_used);
     if (!pin.peer) {
         give_back(ref, pin.ledger_id);
         return;
@@ -204,7 +210,8 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
             // The client's ring, resolved at open_stream: no lookup, no allocation, no unlock.
             if (!to.delivery->try_deliver(ref.handle, header)) {
                 ++to.dropped;
-                emit({KernelEvent::Type::FrameDropped, to.key, "hand-off to client refused", to.state(), to.owner});
+                emit({KernelEvent::Type::FrameDropped, to.key, "hand-off to client refused", to.state(),
+                      to.owner});
                 give_back(ref, to.owner);
                 return;
             }
@@ -216,7 +223,8 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
         return;
     }
     if (auto r = pass(ref.handle, from.ledger_id, to.ledger_id); !r) {
-        logger("core.pin")->error("{}: ledger refused hand-off from {}: {}", to.name, from.name, r.error().message);
+        logger("core.pin")
+            ->error("{}: ledger refused hand-off from {}: {}", to.name, from.name, r.error().message);
         return;
     }
     ++to.completed;
@@ -234,18 +242,21 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
             // give both connections one allocator, e.g. between two user pins): the frame must
             // leave in the output pipe's memory, so this is the pipe's one copy.
             if (out->pipe != ref.pipe) return copy_to_output(to, *out, ref, header, sent_at);
-            if (auto r = pass(ref.handle, to.ledger_id, out->ledger_id); !r) return give_back(ref, to.ledger_id);
+            if (auto r = pass(ref.handle, to.ledger_id, out->ledger_id); !r)
+                return give_back(ref, to.ledger_id);
             ++out->completed;
             return deliver(*out, *out->peer, ref, header, sent_at);
         }
-        case PinRole::CopyIn: return copy_to_output(to, out ? *out : to, ref, header, sent_at);
+        case PinRole::CopyIn:
+            return copy_to_output(to, out ? *out : to, ref, header, sent_at);
         case PinRole::Sink: {
             // The kernel sink checks what it receives: frame numbers strictly increase, data present,
             // and straight from a video capture pin the counter drawn in the image matches the
             // header's frame number (the pattern counts from 0, PictureNumber from 1).
             bool ok = header.picture_number > to.last_picture && header.data_used > 0;
             const proto::FilterDescriptor& up = from.filter.desc;
-            if (ok && from.role == PinRole::Capture && up.kind == proto::FilterKind::VideoCapture && up.video) {
+            if (ok && from.role == PinRole::Capture && up.kind == proto::FilterKind::VideoCapture &&
+                up.video) {
                 const auto counter = read_frame_counter(frame_bytes(ref), *up.video);
                 if (counter) ok = *counter + 1 == static_cast<std::uint64_t>(header.picture_number);
             }
@@ -258,54 +269,101 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
     }
 }
 
-void Kernel::Impl::copy_to_output(Pin& in, Pin& out, FrameRef ref, const proto::StreamHeader& header, Ticks sent_at) {
+void Kernel::Impl::copy_to_output(Pin& in, Pin& out, FrameRef ref, const proto::StreamHeader& header,
+                                  Ticks sent_at) {
     if (&out == &in || !out.peer || !out.pipe || !out.pipe->active()) {
         ++in.dropped;
         return give_back(ref, in.ledger_id);
     }
+    // No free output frame: the input frame waits (frames keep their order) until the output
+    // pool frees one, instead of being dropped; the input pool's limit is the back-pressure.
+    const PendingCopy job{ref, header, sent_at};
+    if (!in.pending_copies.empty() || !try_copy(in, out, job)) in.pending_copies.push_back(job);
+}
+
+bool Kernel::Impl::try_copy(Pin& in, Pin& out, const PendingCopy& job) {
+    if (!out.pipe || !out.pipe->active()) return false;
     auto dst = out.pipe->allocator->allocate();
-    if (!dst) {
-        ++out.dropped;
-        emit({KernelEvent::Type::FrameDropped, out.key, "no free downstream frame for the copy", out.state(), kDaemon});
-        return give_back(ref, in.ledger_id);
-    }
+    if (!dst) return false;
     if (auto r = hold(*dst, out.ledger_id); !r) {
         (void)out.pipe->allocator->free(*dst);
-        return give_back(ref, in.ledger_id);
+        ++out.dropped;
+        give_back(job.ref, in.ledger_id);
+        return true;  // consumed: dropped
     }
     const FrameRef dref{*dst, out.pipe};
-    const std::span<std::byte> src = frame_bytes(ref);
-    const std::span<std::byte> in_bytes = src.first(std::min<std::size_t>(src.size(), header.data_used));
+    const std::span<std::byte> src = frame_bytes(job.ref);
+    const std::span<std::byte> in_bytes = src.first(std::min<std::size_t>(src.size(), job.header.data_used));
     const std::span<std::byte> out_bytes = frame_bytes(dref);
     std::uint32_t written = 0;
     const Pin* upstream = in.peer;
-    const proto::FilterDescriptor* up = upstream && upstream->kernel_hosted() ? &upstream->filter.desc : nullptr;
+    const proto::FilterDescriptor* up =
+        upstream && upstream->kernel_hosted() ? &upstream->filter.desc : nullptr;
     if (in.role == PinRole::CopyIn && up && up->video && in.filter.desc.video)
         written = scale_video(in_bytes, *up->video, out_bytes, *in.filter.desc.video);
     if (written == 0) {
         written = static_cast<std::uint32_t>(std::min(in_bytes.size(), out_bytes.size()));
         std::memcpy(out_bytes.data(), in_bytes.data(), written);
     }
-    give_back(ref, in.ledger_id);
-    proto::StreamHeader h2 = header;
+    give_back(job.ref, in.ledger_id);
+    proto::StreamHeader h2 = job.header;
     h2.data_used = written;
     h2.frame_extent = static_cast<std::uint32_t>(out_bytes.size());
     ++out.completed;
-    return deliver(out, *out.peer, dref, h2, sent_at);
+    if (out.peer)
+        deliver(out, *out.peer, dref, h2, job.sent_at);
+    else
+        give_back(dref, out.ledger_id);
+    return true;
+}
+
+void Kernel::Impl::resume_copies(Pipe& pipe) {
+    for (Pin* out : pipe.pins) {
+        if (out->desc.direction != proto::PinDirection::Out || !out->kernel_hosted()) continue;
+        for (const auto& candidate : out->filter.pins) {
+            Pin& in = *candidate;
+            if (in.pending_copies.empty()) continue;
+            if (!out->peer || !out->pipe || !out->pipe->active()) {
+                drop_pending_copies(in, "the copy's output side is gone");
+                continue;
+            }
+            while (!in.pending_copies.empty()) {
+                // Taken off first: the copy's hand-off may free frames and resume copies again.
+                const PendingCopy job = in.pending_copies.front();
+                in.pending_copies.pop_front();
+                if (!try_copy(in, *out, job)) {
+                    in.pending_copies.push_front(job);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+void Kernel::Impl::drop_pending_copies(Pin& in, std::string_view why) {
+    if (in.pending_copies.empty()) return;
+    const auto jobs = std::exchange(in.pending_copies, {});
+    in.dropped += jobs.size();
+    emit({KernelEvent::Type::FrameDropped, in.key,
+          fmt::format("{} waiting frame(s) dropped: {}", jobs.size(), why), in.state(), kDaemon});
+    for (const PendingCopy& job : jobs) give_back(job.ref, in.ledger_id);
 }
 
 void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
     if (auto r = unhold(ref.handle, holder); !r) {
-        logger("core.kernel")->error("pipe {}: frame {} not held by {}: {}", ref.pipe->name, ref.handle.index, holder,
-                                     r.error().message);
+        logger("core.kernel")
+            ->error("pipe {}: frame {} not held by {}: {}", ref.pipe->name, ref.handle.index, holder,
+                    r.error().message);
         return;
     }
     if (auto r = ref.pipe->allocator->free(ref.handle); !r) {
-        logger("core.kernel")->error("pipe {}: free of frame {} failed: {}", ref.pipe->name, ref.handle.index,
-                                     r.error().message);
+        logger("core.kernel")
+            ->error("pipe {}: free of frame {} failed: {}", ref.pipe->name, ref.handle.index,
+                    r.error().message);
         return;
     }
     refill_sources(*ref.pipe);
+    resume_copies(*ref.pipe);
 }
 
 void Kernel::Impl::refill_sources(Pipe& pipe) {

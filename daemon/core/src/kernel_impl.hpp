@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,9 +69,17 @@ struct CaptureDevice final : InterruptSink {
     std::unique_ptr<ContentGenerator> content;
     HardwareSimulation hw;
     MappingsCompletedSink& pin;
-    std::uint64_t seen = 0;          // mappings completed already reported
-    std::int64_t frame_number = 0;   // KS_FRAME_INFO.PictureNumber of the last completed frame
+    std::uint64_t seen = 0;         // mappings completed already reported
+    std::int64_t frame_number = 0;  // KS_FRAME_INFO.PictureNumber of the last completed frame
     Ticks started_at = 0;
+};
+
+// An input frame a copy waits with until the output pipe frees a frame (AVStream processes a
+// transform only when every pin has a frame; the input frame stays in the input queue).
+struct PendingCopy {
+    FrameRef ref;
+    proto::StreamHeader header;
+    Ticks sent_at = 0;
 };
 
 struct StreamingThread {
@@ -90,8 +99,8 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     bool dynamic = false;         // created by create_user_pin
     std::optional<proto::AllocatorFramingEx> framing;
     std::unique_ptr<PinStateMachine> sm;
-    Pin* peer = nullptr;     // the connected pin
-    Pipe* pipe = nullptr;    // committed decision covering this pin
+    Pin* peer = nullptr;                    // the connected pin
+    Pipe* pipe = nullptr;                   // committed decision covering this pin
     std::unique_ptr<StreamQueue> queue;     // capture pins
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
@@ -105,10 +114,11 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::uint64_t latency_samples = 0;
     double latency_sum_us = 0;
     double latency_max_us = 0;
-    std::uint64_t skipped_seen = 0;  // capture: hardware skip count already added to `dropped`
-    bool accepting = false;  // capture: the requestor queues frames (PAUSE/RUN)
-    bool running = false;    // capture: RUN (frames are programmed as they arrive)
-    std::int64_t last_picture = -1;  // sinks: frame-number check
+    std::uint64_t skipped_seen = 0;          // capture: hardware skip count already added to `dropped`
+    bool accepting = false;                  // capture: the requestor queues frames (PAUSE/RUN)
+    bool running = false;                    // capture: RUN (frames are programmed as they arrive)
+    std::deque<PendingCopy> pending_copies;  // copy inputs: frames waiting for an output frame
+    std::int64_t last_picture = -1;          // sinks: frame-number check
     std::uint64_t check_failures = 0;
 
     Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d);
@@ -184,13 +194,19 @@ struct Kernel::Impl {
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 
     // --- data flow (kernel_flow.cpp) ---
-    void refill(Pin& capture);     // allocate frames into the capture queue (the requestor)
-    void process(Pin& capture);    // avshws Process: program S/G for queued frames
+    void refill(Pin& capture);   // allocate frames into the capture queue (the requestor)
+    void process(Pin& capture);  // avshws Process: program S/G for queued frames
     void on_capture_complete(Pin& capture, QueuedFrame&& frame);
     void deliver(Pin& from, Pin& to, FrameRef frame, proto::StreamHeader header, Ticks sent_at);
     // A transform's input frame into a fresh frame of the output pin's pipe (scaled for a copy
     // transform), then delivered downstream; the input frame goes back to its pool.
     void copy_to_output(Pin& in, Pin& out, FrameRef frame, const proto::StreamHeader& header, Ticks sent_at);
+    // One copy into a fresh output frame; false (nothing done) when the output pool is exhausted.
+    bool try_copy(Pin& in, Pin& out, const PendingCopy& job);
+    // Runs the copies waiting for `pipe`'s frames (called when a frame returns to its pool).
+    void resume_copies(Pipe& pipe);
+    // Gives every waiting input frame of `in` back (STOP, or the output side went away).
+    void drop_pending_copies(Pin& in, std::string_view why);
     void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
     void refill_sources(Pipe& pipe);
     // User source pins with a free-frame ring (kernel_user.cpp): fill it from the pipe's pool
@@ -204,9 +220,9 @@ struct Kernel::Impl {
     std::vector<SgMapping> frame_mappings(const FrameRef& f);
     Pipe* pipe_of(const shm::FrameHandle& h) const;
     void note_latency(Pin& pin, Ticks sent_at);
-    Result<void> hold(const shm::FrameHandle& h, std::uint64_t owner);                     // ledger.record
-    Result<void> pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to);    // ledger.transfer
-    Result<void> unhold(const shm::FrameHandle& h, std::uint64_t owner);                   // ledger.release
+    Result<void> hold(const shm::FrameHandle& h, std::uint64_t owner);                   // ledger.record
+    Result<void> pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to);  // ledger.transfer
+    Result<void> unhold(const shm::FrameHandle& h, std::uint64_t owner);                 // ledger.release
     Pin* holder_pin(std::uint64_t ledger_id) const;
 
     // Delivers the outbox after the lock is gone (events, user hand-offs, thread joins).
