@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "graph_manager.hpp"
@@ -19,7 +18,9 @@ extern char** environ;
 namespace ksim::bench {
 namespace {
 
-std::string pin_name(std::uint32_t size) { return "s" + std::to_string(size); }
+std::string pin_name(std::uint32_t size) {
+    return "s" + std::to_string(size);
+}
 
 nlohmann::json simple_framing(const char* memory, std::uint32_t min, std::uint32_t max) {
     nlohmann::json simple = nlohmann::json::object();
@@ -84,8 +85,9 @@ bool BenchStack::start(const std::vector<std::uint32_t>& sizes) {
     std::ofstream(config) << topology(sizes);
     const std::string socket = (dir_ / "ksimd.sock").string();
 
-    std::vector<std::string> argv{KSIM_BENCH_KSIMD, "--config", config.string(), "--socket", socket,
-                                  "--runtime-dir", (dir_ / "run").string(), "--log-level", "error"};
+    std::vector<std::string> argv{KSIM_BENCH_KSIMD, "--config",      config.string(),         "--socket",
+                                  socket,           "--runtime-dir", (dir_ / "run").string(), "--log-level",
+                                  "error"};
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -125,14 +127,16 @@ bool BenchStack::start(const std::vector<std::uint32_t>& sizes) {
         Pair pair;
         pair.frame_size = size;
         for (const auto& p : {sink, src})
-            if (auto r = client_->set_state(p, proto::PinState::Acquire); !r) return error_ = r.error().message, false;
+            if (auto r = client_->set_state(p, proto::PinState::Acquire); !r)
+                return error_ = r.error().message, false;
         auto consumer = client_->open_stream(sink);
         auto producer = client_->open_stream(src);
         if (!consumer || !producer) return error_ = "open_stream failed", false;
         pair.consumer = std::move(*consumer);
         pair.producer = std::move(*producer);
         for (const auto& p : {sink, src})
-            if (auto r = client_->set_state(p, proto::PinState::Run); !r) return error_ = r.error().message, false;
+            if (auto r = client_->set_state(p, proto::PinState::Run); !r)
+                return error_ = r.error().message, false;
         pairs_.push_back(std::move(pair));
     }
     return true;

@@ -36,8 +36,16 @@ bool RawRing::push(const RawEntry& e) {
     return ::write(eventfd_, &one, sizeof one) == sizeof one;
 }
 
-bool RawRing::pop(RawEntry& out) {
+bool RawRing::pop(RawEntry& out, std::chrono::nanoseconds spin) {
     const std::uint32_t head = head_.load(std::memory_order_relaxed);
+    if (spin.count() > 0 && tail_.load(std::memory_order_acquire) == head) {
+        const auto until = std::chrono::steady_clock::now() + spin;
+        while (tail_.load(std::memory_order_acquire) == head && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    }
     while (tail_.load(std::memory_order_acquire) == head) {
         std::uint64_t count = 0;
         if (::read(eventfd_, &count, sizeof count) != sizeof count) return false;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace ksim::bench {
@@ -29,8 +30,9 @@ public:
 
     // Producer side: false when full.
     bool push(const RawEntry& e);
-    // Consumer side: blocks on the eventfd until an entry is there; false on error.
-    bool pop(RawEntry& out);
+    // Consumer side: blocks on the eventfd until an entry is there; false on error. With a
+    // `spin` budget it first checks the ring that long without sleeping (as libksim's consumers do).
+    bool pop(RawEntry& out, std::chrono::nanoseconds spin = std::chrono::nanoseconds(0));
 
 private:
     alignas(64) std::atomic<std::uint32_t> head_{0};  // consumer position
