@@ -3,6 +3,7 @@
 // Expectations are reasoned from the rules in docs/negotiation.md, not copied from output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -441,11 +442,13 @@ std::vector<Case> cases() {
          [] {
              return in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), app_in());
          },
-         // f.out's own framing is open-ended and nothing upstream reaches it: a separate pipe.
+         // f.out's own framing is open-ended and nothing upstream reaches it: a separate pipe,
+         // into whose frames the filter copies (it cannot work in place across two pipes).
          {.allocator = "user@f.out",
           .memory = "USER",
           .framing = k4096x2,
-          .notes = {R(kDefaultFrameSize)},
+          .notes = {R(kDefaultFrameSize), R(kTransformCopy)},
+          .copies = 1,
           .pipe = "pipe1",
           .connection = 1}},
         {"TwoMustAllocatePinsInAPipe_SplitThePipe",
@@ -485,7 +488,8 @@ std::vector<Case> cases() {
          {.allocator = "default@sink.in",
           .memory = kNonPaged,
           .framing = {8192, 2, 0},
-          .notes = {R(kPipeSplit)},
+          .notes = {R(kPipeSplit), R(kTransformCopy)},
+          .copies = 1,
           .pipe = "pipe1",
           .connection = 1}},
 
@@ -632,12 +636,34 @@ TEST_P(RuleTable, Decides) {
     for (const auto& n : d.notes) notes.emplace_back(n.rule);
     EXPECT_EQ(rejected, e.rejected);
     EXPECT_EQ(notes, e.notes);
-    // Exactly one allocator per side is initialized; a failed connection initializes none.
-    EXPECT_EQ(selected, e.status == Status::Failed ? 0u : (e.copies == 1 ? 2u : 1u));
+    // Exactly one allocator per side is initialized (two when the pipe copies between its own two
+    // allocators; a copy made by a transform into this pipe adds none); a failed connection none.
+    EXPECT_EQ(selected, e.status == Status::Failed ? 0u : (e.copy_allocator.empty() ? 1u : 2u));
 }
 
 INSTANTIATE_TEST_SUITE_P(Negotiation, RuleTable, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+TEST(NegotiationTransformCopy, OutputPipeWithSmallerFrames_CountsTheCopyAndFlagsTheTruncation) {
+    // 614,400-byte frames into the in-place filter; its output faces a user pin and gets a pipe of
+    // its own whose open-ended framing defaults to 4,096 bytes: the filter's copy cannot fit.
+    const Graph g =
+        in_place_chain(kout("src.out", {simple(mt::kKernelNonPaged, 2, 614400, 614400)}), app_in());
+    auto r = negotiate(g);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    ASSERT_EQ(r->pipes.size(), 2u);
+    EXPECT_EQ(r->pipes[0].decision.copies, 0u);
+    const Decision& d = r->pipes[1].decision;
+    EXPECT_EQ(d.copies, 1u);
+    const auto note = std::find_if(d.notes.begin(), d.notes.end(),
+                                   [](const Finding& f) { return f.rule == rule::kTransformCopy; });
+    ASSERT_NE(note, d.notes.end());
+    EXPECT_NE(std::string_view(note->message).find("truncated"), std::string_view::npos) << note->message;
+    std::vector<std::string> names;
+    for (const auto& v : note->values) names.emplace_back(v.name);
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"from_pipe", "to_pipe", "input_frame_size", "output_frame_size"}));
+}
 
 TEST(NegotiationTable, CoversAtLeastFortyCasesAndEveryRejectionRule) {
     const auto all = cases();

@@ -212,6 +212,45 @@ void emit(const PreparedGraph& g, const PipePlan& plan, Decision&& decision, Neg
     pipe.decision = std::move(decision);
 }
 
+// An in-place filter whose input and output connections ended up in different pipes (split, or
+// facing a user pin) cannot work in place: each frame is copied into the output pipe's memory,
+// which is what ksimd does. The output pipe's record counts that copy and says so.
+void note_transform_copies(const PreparedGraph& g, NegotiationResult& result) {
+    std::vector<std::optional<std::size_t>> outgoing(g.pins.size());
+    for (std::size_t c = 0; c < g.connections.size(); ++c) outgoing[g.connections[c].from] = c;
+    for (std::size_t c = 0; c < g.connections.size(); ++c) {
+        const std::size_t in_pin = g.connections[c].to;
+        const auto out_pin = g.in_place_output[in_pin];
+        if (!out_pin || !outgoing[*out_pin]) continue;
+        const ConnectionRecord& up = result.connections[c];
+        const ConnectionRecord& down = result.connections[*outgoing[*out_pin]];
+        if (up.pipe_index == down.pipe_index) continue;
+        const Decision& from = result.pipes[up.pipe_index].decision;
+        Decision& to = result.pipes[down.pipe_index].decision;
+        ++to.copies;
+        const bool sized = from.status == Status::Satisfied && to.status == Status::Satisfied;
+        const std::uint64_t in_size = sized ? from.framing.frame_size : 0,
+                            out_size = sized ? to.framing.frame_size : 0;
+        RecordString message = format_record(
+            "{} -> {} modifies frames in place only within one pipe; its input is in {} and its output in "
+            "{}, "
+            "so each frame is copied into {}'s frames",
+            g.pins[in_pin].id(), g.pins[*out_pin].id(), up.pipe, down.pipe, down.pipe);
+        if (sized && out_size < in_size)
+            message +=
+                format_record(" ({} bytes, smaller than the {} bytes of {}'s frames: the copy is truncated)",
+                              out_size, in_size, up.pipe);
+        RecordVector<ComparedValue> values;
+        values.emplace_back("from_pipe", std::string_view(up.pipe));
+        values.emplace_back("to_pipe", std::string_view(down.pipe));
+        if (sized) {
+            values.emplace_back("input_frame_size", in_size);
+            values.emplace_back("output_frame_size", out_size);
+        }
+        to.notes.push_back(make_finding(rule::kTransformCopy, std::move(message), std::move(values)));
+    }
+}
+
 }  // namespace
 
 Result<NegotiationResult> negotiate(const Graph& graph) {
@@ -249,6 +288,7 @@ Result<NegotiationResult> negotiate(const Graph& graph) {
             emit(g, single, std::move(part.decision), result);
         }
     }
+    note_transform_copies(g, result);
     return result;
 }
 

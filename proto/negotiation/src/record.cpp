@@ -95,6 +95,7 @@ constexpr std::array kAll{
     kInPlacePipe,
     kTwoMustAllocate,
     kPipeSplit,
+    kTransformCopy,
     kMustAllocateFirst,
     kUpstreamFirst,
     kVendorOverDefault,

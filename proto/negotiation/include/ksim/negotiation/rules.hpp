@@ -35,6 +35,7 @@ inline constexpr std::string_view kCapsPhysicalWindow = "caps.physical-window";
 inline constexpr std::string_view kInPlacePipe = "pipe.in-place";
 inline constexpr std::string_view kTwoMustAllocate = "pipe.two-must-allocate";
 inline constexpr std::string_view kPipeSplit = "pipe.split";
+inline constexpr std::string_view kTransformCopy = "pipe.transform-copy";
 // Preference among valid candidates.
 inline constexpr std::string_view kMustAllocateFirst = "preference.must-allocate-first";
 inline constexpr std::string_view kUpstreamFirst = "preference.upstream-first";
