@@ -27,9 +27,10 @@ void RawRing::destroy(RawRing* ring) {
     ::munmap(ring, sizeof(RawRing));
 }
 
-bool RawRing::push(const RawEntry& e) {
+bool RawRing::push(RawEntry e) {
     const std::uint32_t tail = tail_.load(std::memory_order_relaxed);
     if (tail - head_.load(std::memory_order_acquire) >= kCapacity) return false;
+    e.pushed_ns = std::chrono::steady_clock::now().time_since_epoch().count();
     entries_[tail % kCapacity] = e;
     tail_.store(tail + 1, std::memory_order_release);
     const std::uint64_t one = 1;

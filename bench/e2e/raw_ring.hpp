@@ -15,7 +15,7 @@ struct RawEntry {
     std::uint32_t generation = 0;
     std::uint32_t data_used = 0;
     std::uint64_t sequence = 0;
-    std::uint64_t reserved = 0;
+    std::int64_t pushed_ns = 0;  // steady_clock at push (set by push()), like a ksim ring's publish time
 };
 static_assert(sizeof(RawEntry) == 32);
 
@@ -28,8 +28,8 @@ public:
     static RawRing* create();
     static void destroy(RawRing* ring);
 
-    // Producer side: false when full.
-    bool push(const RawEntry& e);
+    // Producer side: stamps the entry's pushed_ns and publishes it; false when full.
+    bool push(RawEntry e);
     // Consumer side: blocks on the eventfd until an entry is there; false on error. With a
     // `spin` budget it first checks the ring that long without sleeping (as libksim's consumers do).
     bool pop(RawEntry& out, std::chrono::nanoseconds spin = std::chrono::nanoseconds(0));

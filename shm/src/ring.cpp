@@ -25,13 +25,14 @@ namespace {
 
 using detail::RingHeader;
 using Clock = std::chrono::steady_clock;
+// The publish times in shared memory are steady_clock ticks: nanoseconds (see ring_layout.hpp).
+static_assert(std::is_same_v<Clock::duration, std::chrono::nanoseconds>);
 
 void signal(int fd) {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto n = ::write(fd, &one, sizeof one);  // EAGAIN only at 2^64-2 pending
 }
 
-// Waits until `ready()` or the deadline, sleeping on `fd` with `waiting` raised.
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -80,6 +81,10 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, int fd
 
 RingEntry* slots_of(const WritableMapping& mapping) {
     return reinterpret_cast<RingEntry*>(mapping.bytes().data() + detail::kRingSlotsOffset);
+}
+
+std::int64_t* stamps_of(const WritableMapping& mapping, std::uint32_t capacity) {
+    return reinterpret_cast<std::int64_t*>(mapping.bytes().data() + detail::ring_stamps_offset(capacity));
 }
 
 }  // namespace
@@ -137,6 +142,7 @@ RingEndpoint::RingEndpoint(WritableMapping mapping, UniqueFd data_ready, UniqueF
       space_ready_(std::move(space_ready)),
       header_(reinterpret_cast<RingHeader*>(mapping_.bytes().data())),
       slots_(slots_of(mapping_)),
+      stamps_(stamps_of(mapping_, capacity)),
       capacity_(capacity) {}
 
 Result<RingEndpoint> RingEndpoint::attach(RingShare share) {
@@ -181,7 +187,11 @@ std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
     if (used > cap) return 0;  // the consumer's index is corrupt: publish nothing
     const std::size_t n = std::min<std::size_t>(entries.size(), cap - used);
     if (n == 0) return 0;
-    for (std::size_t i = 0; i < n; ++i) slots_[(head + i) & (cap - 1)] = entries[i];
+    const std::int64_t now = Clock::now().time_since_epoch().count();
+    for (std::size_t i = 0; i < n; ++i) {
+        slots_[(head + i) & (cap - 1)] = entries[i];
+        stamps_[(head + i) & (cap - 1)] = now;
+    }
     header_->head.store(head + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (header_->consumer_waiting.load(std::memory_order_relaxed) != 0) signal(data_ready_.get());
@@ -266,7 +276,7 @@ std::uint32_t RingConsumer::size() const {
                                       header_->tail.load(std::memory_order_relaxed));
 }
 
-std::size_t RingConsumer::try_pop(std::span<RingEntry> out) {
+std::size_t RingConsumer::try_pop(std::span<RingEntry> out, std::span<PublishTime> published) {
     const std::uint32_t cap = capacity_;
     std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
     std::size_t n = 0;
@@ -279,6 +289,8 @@ std::size_t RingConsumer::try_pop(std::span<RingEntry> out) {
         n = std::min<std::size_t>(out.size(), available);
         if (n == 0) return 0;
         for (std::size_t i = 0; i < n; ++i) out[i] = slots_[(tail + i) & (cap - 1)];
+        for (std::size_t i = 0; i < std::min(n, published.size()); ++i)
+            published[i] = PublishTime(Clock::duration(stamps_[(tail + i) & (cap - 1)]));
         // The claim: fails only if the producer retracted meanwhile (then the copies above may
         // be stale and are discarded; `tail` is reloaded).
         if (header_->tail.compare_exchange_strong(tail, tail + n, std::memory_order_acq_rel,
@@ -322,10 +334,12 @@ void RingConsumer::disarm_wait() {
     header_->consumer_waiting.store(0, std::memory_order_relaxed);
 }
 
-Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout) {
-    if (auto entry = try_pop()) return *entry;
+Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout, PublishTime* published) {
+    RingEntry entry;
+    auto take = [&] { return try_pop(std::span(&entry, 1), std::span(published, published ? 1 : 0)) == 1; };
+    if (take()) return entry;
     if (auto ok = wait_for_data(timeout); !ok) return std::unexpected(ok.error());
-    if (auto entry = try_pop()) return *entry;
+    if (take()) return entry;
     return fail(corrupted_ ? Errc::ProtocolError : Errc::Internal, "ring: data reported but the pop failed");
 }
 

@@ -1,5 +1,7 @@
 // The ring's shared-memory layout: plain data at fixed offsets, readable by both processes.
-// Each index has one writer; its "waiting" flag shares the writer's cache line.
+// Each index has one writer; its "waiting" flag shares the writer's cache line. After the
+// header: `capacity` entries, then `capacity` publish times (steady_clock nanoseconds), kept
+// apart so an entry stays one cache line and a consumer that ignores the times never reads them.
 #pragma once
 
 #include <atomic>
@@ -11,7 +13,8 @@
 namespace ksim::shm::detail {
 
 inline constexpr std::uint64_t kRingMagic = 0x4B53494D52494E47ull;  // "KSIMRING"
-inline constexpr std::uint32_t kRingVersion = 2;  // 2: 64-byte entries with the frame info
+// 2: 64-byte entries with the frame info; 3: a publish time per entry.
+inline constexpr std::uint32_t kRingVersion = 3;
 inline constexpr std::uint32_t kMaxRingCapacity = 65536;
 
 struct RingHeader {
@@ -34,8 +37,12 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "ring indices must be lock-free to be shared between processes");
 
-inline std::size_t ring_bytes(std::uint32_t capacity) {
+inline std::size_t ring_stamps_offset(std::uint32_t capacity) {
     return kRingSlotsOffset + std::size_t{capacity} * sizeof(RingEntry);
+}
+
+inline std::size_t ring_bytes(std::uint32_t capacity) {
+    return ring_stamps_offset(capacity) + std::size_t{capacity} * sizeof(std::int64_t);
 }
 
 }  // namespace ksim::shm::detail

@@ -143,11 +143,16 @@ TEST_F(KsimdDatapathTest, InPlaceTransformBetweenTwoUserPins_DeliversIntactConte
         const std::uint32_t used = 1000 + i;
         for (std::uint32_t b = 0; b < used; ++b) w->bytes()[b] = static_cast<std::byte>((b * 7 + i) & 0xFF);
         w->header().picture_number = i;
+        const auto submitted_at = std::chrono::steady_clock::now();
         ASSERT_TRUE(w->submit(used));
 
         auto f = (*sink)->next_frame(5s);
+        const auto received_at = std::chrono::steady_clock::now();
         ASSERT_TRUE(f) << f.error().message << "\n" << daemon_->log();
         EXPECT_EQ(f->header().picture_number, i);
+        // ksimd stamped the hand-off on its clock, which is ours: after the submission, before now.
+        EXPECT_GE(f->delivered_at(), submitted_at) << "frame " << i;
+        EXPECT_LE(f->delivered_at(), received_at) << "frame " << i;
         ASSERT_EQ(f->bytes().size(), used);
         for (std::uint32_t b = 0; b < used; ++b)
             ASSERT_EQ(f->bytes()[b], static_cast<std::byte>(~(b * 7 + i) & 0xFF)) << "frame " << i << " byte " << b;

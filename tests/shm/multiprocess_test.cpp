@@ -200,8 +200,10 @@ TEST_F(ShmMultiProcess, RingHandOff_DeliversFramesToAnotherProcessAndBack) {
         auto mapping = ReadOnlyMapping::map(*region);
         if (!mapping) return 12;
         for (std::uint32_t n = 0; n < kHandOffs; ++n) {
-            auto e = in->pop(10s);
+            PublishTime published{};
+            auto e = in->pop(10s, &published);
             if (!e) return 13;
+            if (published > std::chrono::steady_clock::now()) return 18;  // one clock for both
             if (e->frame.region != a.region || e->data_used != kFrameSize) return 14;
             auto bytes = mapping->slice(e->frame.index * a.stride, e->data_used);
             const auto expected = static_cast<std::byte>(n & 0xFF);
@@ -221,10 +223,19 @@ TEST_F(ShmMultiProcess, RingHandOff_DeliversFramesToAnotherProcessAndBack) {
                        return_share->space_ready.get()};
     ASSERT_TRUE(send_fds(sockets.parent.get(), as_payload(announce), fds));
 
+    // The child's publish time of each return lies between our push of that frame and our pop
+    // of the return: both processes read one clock, so a hand-off latency can be measured.
+    std::vector<PublishTime> pushed_at(kHandOffs);
     std::uint32_t returned = 0;
     auto take_return = [&](std::chrono::milliseconds timeout) {
-        auto back = returns->pop(timeout);
+        PublishTime published{};
+        auto back = returns->pop(timeout, &published);
+        const auto popped_at = std::chrono::steady_clock::now();
         ASSERT_TRUE(back) << back.error().message;
+        const auto n = static_cast<std::uint32_t>(back->presentation_time);
+        ASSERT_LT(n, kHandOffs);
+        EXPECT_GE(published, pushed_at[n]) << "return of hand-off " << n;
+        EXPECT_LE(published, popped_at) << "return of hand-off " << n;
         ASSERT_TRUE(allocator.free(back->frame));
         ++returned;
     };
@@ -240,6 +251,7 @@ TEST_F(ShmMultiProcess, RingHandOff_DeliversFramesToAnotherProcessAndBack) {
         ASSERT_TRUE(layout);
         auto bytes = frames->slice(layout->offset, layout->size);
         bytes.front() = bytes.back() = static_cast<std::byte>(n & 0xFF);
+        pushed_at[n] = std::chrono::steady_clock::now();
         ASSERT_TRUE(producer->push(RingEntry{*frame, kFrameSize, 0, static_cast<std::int64_t>(n)}, 10s));
     }
     while (returned < kHandOffs) {

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -61,6 +62,43 @@ TEST(ShmRing, Entries_ArriveInOrderWithTheirContents) {
         EXPECT_EQ(e->presentation_time, static_cast<std::int64_t>(i) * 333333);
     }
     EXPECT_FALSE(ends.consumer.try_pop());
+}
+
+TEST(ShmRing, PublishTime_IsTheProducersClockAtThePushForEveryEntryOfTheBatch) {
+    auto ends = make_ring(8);
+    const auto before = std::chrono::steady_clock::now();
+    const std::vector<RingEntry> batch{entry(1), entry(2), entry(3)};
+    ASSERT_EQ(ends.producer.try_push(batch), 3u);
+    const auto after = std::chrono::steady_clock::now();
+    ASSERT_TRUE(ends.producer.try_push(entry(4)));  // a later push: a later (or equal) time
+
+    std::array<RingEntry, 4> out{};
+    std::array<PublishTime, 4> published{};
+    ASSERT_EQ(ends.consumer.try_pop(out, published), 4u);
+    EXPECT_GE(published[0], before);
+    EXPECT_LE(published[0], after);
+    EXPECT_EQ(published[1], published[0]);  // one clock read per batch
+    EXPECT_EQ(published[2], published[0]);
+    EXPECT_GE(published[3], after);
+    EXPECT_EQ(out[3].frame, entry(4).frame);
+}
+
+TEST(ShmRing, PublishTime_FillsOnlyAsManyTimesAsTheCallerAskedFor) {
+    auto ends = make_ring(8);
+    ASSERT_EQ(ends.producer.try_push(std::vector<RingEntry>{entry(1), entry(2)}), 2u);
+    std::array<RingEntry, 2> out{};
+    const PublishTime untouched{};
+    std::array<PublishTime, 1> published{untouched};
+    ASSERT_EQ(ends.consumer.try_pop(out, published), 2u);  // more entries than times: no overrun
+    EXPECT_NE(published[0], untouched);
+
+    ASSERT_TRUE(ends.producer.try_push(entry(3)));
+    PublishTime one{};
+    auto e = ends.consumer.pop(1s, &one);
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_EQ(e->frame, entry(3).frame);
+    EXPECT_GE(one, published[0]);
+    EXPECT_LE(one, std::chrono::steady_clock::now());
 }
 
 TEST(ShmRing, Push_StopsWhenFullAndResumesAfterAPop) {

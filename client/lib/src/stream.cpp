@@ -119,8 +119,9 @@ Result<FrameView> Stream::next_frame(Timeout timeout) {
     if (core_->writable) return fail(Errc::InvalidState, core_->pin.to_string() + " is a producer stream");
     shm::FrameDescriptor frame;
     proto::StreamHeader header;
+    shm::PublishTime delivered_at{};
     if (core_->incoming) {
-        auto entry = core_->incoming->pop(timeout);
+        auto entry = core_->incoming->pop(timeout, &delivered_at);
         if (!entry) {
             if (entry.error().code == Errc::Timeout && !core_->connection->connected())
                 return std::unexpected(core_->connection->disconnect_reason());
@@ -139,6 +140,7 @@ Result<FrameView> Stream::next_frame(Timeout timeout) {
             if (!(ready->pin == core_->pin)) continue;
             frame = detail::to_descriptor(ready->frame);
             header = ready->header;
+            delivered_at = std::chrono::steady_clock::now();
             break;
         }
     }
@@ -147,7 +149,7 @@ Result<FrameView> Stream::next_frame(Timeout timeout) {
         (void)core_->give_back(frame);  // never hold a frame we cannot show
         return std::unexpected(bytes.error());
     }
-    return StreamCore::make_view(core_, frame, *bytes, header);
+    return StreamCore::make_view(core_, frame, *bytes, header, delivered_at);
 }
 
 Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {

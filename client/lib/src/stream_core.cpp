@@ -163,11 +163,13 @@ Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::
 }
 
 FrameView StreamCore::make_view(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
-                                std::span<const std::byte> bytes, const proto::StreamHeader& header) {
+                                std::span<const std::byte> bytes, const proto::StreamHeader& header,
+                                std::chrono::steady_clock::time_point delivered_at) {
     FrameView view;
     view.core_ = std::move(core);
     view.descriptor_ = frame;
     view.header_ = header;
+    view.delivered_at_ = delivered_at;
     view.bytes_ = bytes.first(std::min<std::size_t>(header.data_used, bytes.size()));
     return view;
 }
@@ -187,7 +189,11 @@ WritableFrame StreamCore::make_writable(std::shared_ptr<StreamCore> core, const 
 namespace ksim::client {
 
 FrameView::FrameView(FrameView&& other) noexcept
-    : core_(std::move(other.core_)), bytes_(other.bytes_), header_(other.header_), descriptor_(other.descriptor_) {}
+    : core_(std::move(other.core_)),
+      bytes_(other.bytes_),
+      header_(other.header_),
+      descriptor_(other.descriptor_),
+      delivered_at_(other.delivered_at_) {}
 
 FrameView& FrameView::operator=(FrameView&& other) noexcept {
     if (this != &other) {
@@ -196,6 +202,7 @@ FrameView& FrameView::operator=(FrameView&& other) noexcept {
         bytes_ = other.bytes_;
         header_ = other.header_;
         descriptor_ = other.descriptor_;
+        delivered_at_ = other.delivered_at_;
     }
     return *this;
 }

@@ -68,7 +68,8 @@ struct StreamCore {
 
     // Fills a view (friend access) — used by Stream.
     static FrameView make_view(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
-                               std::span<const std::byte> bytes, const proto::StreamHeader& header);
+                               std::span<const std::byte> bytes, const proto::StreamHeader& header,
+                               std::chrono::steady_clock::time_point delivered_at);
     static WritableFrame make_writable(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
                                        std::span<std::byte> bytes);
 

@@ -1,7 +1,8 @@
 // Descriptor rings: a single-producer/single-consumer queue of RingEntry in its own shared
 // region, plain data with indices (no pointers), head and tail on separate cache lines.
 // Wake-ups use two eventfds and are sent only when the peer has said it is waiting, so a
-// running peer costs no syscall; batches publish once and wake once. There is no lock at all,
+// running peer costs no syscall; batches publish once and wake once. Every entry carries the
+// time its producer published it, so a consumer can tell how long a hand-off took. There is no lock at all,
 // so a peer that dies mid-operation cannot leave anything held: the survivor just stops
 // seeing progress (waits time out; the control socket reports the death).
 //
@@ -71,6 +72,11 @@ inline proto::StreamHeader to_stream_header(const RingEntry& e, std::uint32_t fr
     return h;
 }
 
+// When a producer published an entry, on steady_clock: CLOCK_MONOTONIC on Linux, one clock for
+// every process of the host, so a consumer's `now() - published` is the hand-off latency. The
+// producer writes it; a consumer must not trust it for anything but measurement.
+using PublishTime = std::chrono::steady_clock::time_point;
+
 // What a peer needs to attach to a ring: the ring memory (read-write: each side moves its own
 // index) and the two eventfds.
 struct RingShare {
@@ -104,6 +110,7 @@ protected:
     UniqueFd space_ready_;
     RingHeader* header_ = nullptr;
     RingEntry* slots_ = nullptr;
+    std::int64_t* stamps_ = nullptr;  // publish time per slot (PublishTime ticks)
     std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
     std::chrono::nanoseconds spin_{0};
 };
@@ -114,8 +121,9 @@ public:
     // Attaches to a ring from descriptors. Errors: InvalidArgument / ProtocolError (bad header).
     static Result<RingProducer> attach(RingShare share);
 
-    // Publishes as many entries as fit (all or a prefix) with one index store and at most one
-    // wake-up. Returns how many were published. Never blocks, never allocates.
+    // Publishes as many entries as fit (all or a prefix) with one index store, one clock read
+    // (their PublishTime) and at most one wake-up. Returns how many were published. Never
+    // blocks, never allocates.
     std::size_t try_push(std::span<const RingEntry> entries);
     bool try_push(const RingEntry& entry) { return try_push(std::span(&entry, 1)) == 1; }
     // Waits until at least one slot is free. Errors: Timeout, ProtocolError (corrupt indices).
@@ -160,14 +168,17 @@ public:
     static Result<RingConsumer> attach(RingShare share);
 
     // Takes up to out.size() entries, claims them with one compare-and-swap on the index (so
-    // the producer may retract what is not taken yet) and wakes a waiting producer at most once. Returns how many were taken (0 when empty, or when the producer's index is
-    // corrupt: then corrupted() is true).
-    std::size_t try_pop(std::span<RingEntry> out);
+    // the producer may retract what is not taken yet) and wakes a waiting producer at most once.
+    // Returns how many were taken (0 when empty, or when the producer's index is corrupt: then
+    // corrupted() is true). `published`, when given, receives the publish time of the first
+    // min(taken, published.size()) entries.
+    std::size_t try_pop(std::span<RingEntry> out, std::span<PublishTime> published = {});
     std::optional<RingEntry> try_pop();
     // Waits until at least one entry is available. Errors: Timeout, ProtocolError.
     Result<void> wait_for_data(std::chrono::milliseconds timeout);
-    // try_pop of one entry, waiting up to `timeout`.
-    Result<RingEntry> pop(std::chrono::milliseconds timeout);
+    // try_pop of one entry, waiting up to `timeout`; `published` (optional) receives its
+    // publish time.
+    Result<RingEntry> pop(std::chrono::milliseconds timeout, PublishTime* published = nullptr);
 
     // For event loops: as RingProducer::arm_wait, with data_fd() readable when data arrives.
     [[nodiscard]] bool arm_wait();

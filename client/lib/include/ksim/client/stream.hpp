@@ -17,6 +17,7 @@
 // thread, and may outlive the Stream object (the mappings stay until the last view is gone).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -47,6 +48,10 @@ public:
     [[nodiscard]] const proto::StreamHeader& header() const { return header_; }
     [[nodiscard]] const shm::FrameDescriptor& descriptor() const { return descriptor_; }
     [[nodiscard]] bool valid() const { return core_ != nullptr; }
+    // When ksimd handed the frame to this stream (put it on its ring), on steady_clock, which on
+    // Linux is one clock for all processes: `steady_clock::now() - delivered_at()` is how long
+    // the frame took to reach the caller. Without rings: when the frame_ready event was read.
+    [[nodiscard]] std::chrono::steady_clock::time_point delivered_at() const { return delivered_at_; }
 
     // Returns the frame now (the destructor does it otherwise, ignoring errors).
     Result<void> release();
@@ -57,6 +62,7 @@ private:
     std::span<const std::byte> bytes_;
     proto::StreamHeader header_{};
     shm::FrameDescriptor descriptor_{};
+    std::chrono::steady_clock::time_point delivered_at_{};
 };
 
 // A writable frame of a user-hosted source. Move-only; fill bytes(), set header fields, submit().
