@@ -22,6 +22,21 @@ std::string pin_name(std::uint32_t size) {
     return "s" + std::to_string(size);
 }
 
+proto::PinRef camera_pin(std::uint32_t size) { return {"cam_" + pin_name(size), "capture"}; }
+proto::PinRef camera_sink_pin(std::uint32_t size) { return {"view_" + pin_name(size), "in"}; }
+
+// A video format whose image is exactly `size` bytes (see kFrameSizes).
+nlohmann::json video_of(std::uint32_t size) {
+    nlohmann::json v = nlohmann::json::object();
+    const bool nv12 = size == k1080pNv12;
+    const std::uint32_t width = nv12 ? 1920 : size == k4KiB ? 64 : size == k1MiB ? 1024 : 2048;
+    v["format"] = nv12 ? "NV12" : "YUY2";
+    v["width"] = width;
+    v["height"] = nv12 ? 1080 : size / (width * 2);
+    v["fps"] = nlohmann::json::array({kCameraFps, 1});
+    return v;
+}
+
 nlohmann::json simple_framing(const char* memory, std::uint32_t min, std::uint32_t max) {
     nlohmann::json simple = nlohmann::json::object();
     simple["memory_type"] = memory;
@@ -62,6 +77,26 @@ std::string topology(const std::vector<std::uint32_t>& sizes) {
         filters.push_back(src);
         filters.push_back(sink);
         connections.push_back(conn);
+
+        // The capture pair: shaped like the demo (avshws: kernel memory, image-sized frames).
+        json cam_pin = json::object();
+        cam_pin["id"] = "capture";
+        cam_pin["direction"] = "out";
+        cam_pin["hosting"] = "kernel";
+        cam_pin["framing"] = simple_framing("KERNEL_NONPAGED", size, size);
+        json cam = json::object(), view = json::object(), cam_conn = json::object();
+        cam["id"] = camera_pin(size).filter;
+        cam["kind"] = "video_capture";
+        cam["video"] = video_of(size);
+        cam["pins"] = json::array({cam_pin});
+        view["id"] = camera_sink_pin(size).filter;
+        view["kind"] = "user_sink";
+        view["pins"] = json::array({in_pin});
+        cam_conn["from"] = camera_pin(size).to_string();
+        cam_conn["to"] = camera_sink_pin(size).to_string();
+        filters.push_back(cam);
+        filters.push_back(view);
+        connections.push_back(cam_conn);
     }
     json top = json::object();
     top["ksim_topology"] = 1;
@@ -73,11 +108,12 @@ std::string topology(const std::vector<std::uint32_t>& sizes) {
 
 }  // namespace
 
-BenchStack::BenchStack(const std::vector<std::uint32_t>& frame_sizes) {
-    if (!start(frame_sizes)) pairs_.clear();
+BenchStack::BenchStack() {
+    if (!start()) pairs_.clear();
 }
 
-bool BenchStack::start(const std::vector<std::uint32_t>& sizes) {
+bool BenchStack::start() {
+    const std::vector<std::uint32_t>& sizes = kFrameSizes;
     std::string tmpl = (std::filesystem::temp_directory_path() / "ksim-e2e-bench-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) return error_ = "mkdtemp", false;
     dir_ = tmpl;
@@ -115,7 +151,7 @@ bool BenchStack::start(const std::vector<std::uint32_t>& sizes) {
     if (pidfd >= 0) ::close(pidfd);
     if (!manager) return error_ = "ksimd did not become ready", false;
     auto pass = manager->negotiate_and_commit();
-    if (!pass || pass->committed != sizes.size()) return error_ = "negotiation/commit failed", false;
+    if (!pass || pass->committed != 2 * sizes.size()) return error_ = "negotiation/commit failed", false;
     manager.reset();  // a manager is only needed to commit
 
     auto c = client::Client::connect(co);
@@ -142,6 +178,26 @@ bool BenchStack::start(const std::vector<std::uint32_t>& sizes) {
     return true;
 }
 
+client::Stream* BenchStack::start_capture(std::uint32_t frame_size) {
+    if (!client_) return nullptr;
+    const proto::PinRef cam = camera_pin(frame_size), sink = camera_sink_pin(frame_size);
+    for (const auto& p : {sink, cam})
+        if (auto r = client_->set_state(p, proto::PinState::Acquire); !r) return error_ = r.error().message, nullptr;
+    auto consumer = client_->open_stream(sink);
+    if (!consumer) return error_ = consumer.error().message, nullptr;
+    capture_ = std::move(*consumer);
+    for (const auto& p : {sink, cam})
+        if (auto r = client_->set_state(p, proto::PinState::Run); !r) return error_ = r.error().message, nullptr;
+    return capture_.get();
+}
+
+void BenchStack::stop_capture(std::uint32_t frame_size) {
+    if (!client_) return;
+    for (const auto& p : {camera_pin(frame_size), camera_sink_pin(frame_size)})
+        (void)client_->set_state(p, proto::PinState::Stop);
+    capture_.reset();
+}
+
 Pair* BenchStack::pair(std::uint32_t frame_size) {
     for (auto& p : pairs_)
         if (p.frame_size == frame_size) return &p;
@@ -149,6 +205,7 @@ Pair* BenchStack::pair(std::uint32_t frame_size) {
 }
 
 BenchStack::~BenchStack() {
+    capture_.reset();
     pairs_.clear();
     client_.reset();
     if (daemon_ > 0) {
