@@ -116,6 +116,10 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     pipe.allocator = std::move(allocator);
     pipe.dma = dma;
     pipe.mapping = std::move(*mapping);
+    pipe.held.assign(c.frames, HeldFrame{});
+    pipe.sg_lists.clear();
+    for (std::uint32_t i = 0; i < c.frames; ++i)
+        pipe.sg_lists.push_back(frame_mappings(FrameRef{shm::FrameHandle{region, i, 0, 0}, &pipe}));
     pipe_by_region[region] = &pipe;
     logger("core.kernel")
         ->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name, pipe.allocator_label(),
@@ -134,7 +138,8 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
         log->warn("pipe {}: {} frames still held by clients when the allocator was deleted", pipe.name,
                   still_held.size());
     pipe_by_region.erase(region);
-    std::erase_if(held, [&](const auto& entry) { return entry.first.first == region; });
+    pipe.held.clear();
+    pipe.sg_lists.clear();
     pipe.mapping.reset();
     pipe.allocator->remove();
     if (pipe.dma) {

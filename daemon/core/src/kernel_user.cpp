@@ -185,10 +185,9 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     Pipe* pipe = k.pipe_of(frame);
     if (!pipe) return fail(Errc::NotFound, fmt::format("frame {}:{} names no live region", frame.region, frame.index));
     if (auto r = k.ledger.validate(frame, client); !r) return r;
-    auto it = k.held.find({frame.region, frame.index});
-    if (it != k.held.end()) {
+    if (const HeldFrame* slot = k.held_frame(frame); slot && slot->held) {
         for (Pin* p : pipe->pins)
-            if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, it->second.sent_at);
+            if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, slot->sent_at);
     }
     k.give_back(FrameRef{frame, pipe}, client);
     k.flush(lock);
@@ -266,7 +265,7 @@ void Kernel::client_gone(ClientId client) {
             if (p->owner == client && p->delivery) detached.push_back(std::move(p->delivery));
     const auto frames = k.ledger.reclaim(client);  // exactly once: a second call returns nothing
     for (const shm::FrameHandle& h : frames) {
-        k.held.erase({h.region, h.index});
+        if (HeldFrame* slot = k.held_frame(h)) slot->held = false;
         if (Pipe* pipe = k.pipe_of(h)) {
             (void)pipe->allocator->free(h);
             k.refill_sources(*pipe);
@@ -289,21 +288,23 @@ void Kernel::client_gone(ClientId client) {
 std::vector<LedgerEntry> Kernel::ledger() const {
     std::lock_guard lock(impl_->mu);
     std::vector<LedgerEntry> out;
-    for (const auto& [where, held] : impl_->held) {
-        LedgerEntry e;
-        e.frame = held.handle;
-        Pipe* pipe = impl_->pipe_of(held.handle);
-        e.pipe = pipe ? pipe->name : "";
-        if (Pin* p = impl_->holder_pin(held.owner)) {
-            e.owner = kDaemon;
-            e.holder = p->key;
-        } else {
-            e.owner = held.owner;
-            if (pipe)
+    // Ordered by region id, then frame index (pipe_by_region is ordered by region).
+    for (const auto& [region, pipe] : impl_->pipe_by_region) {
+        for (const HeldFrame& held : pipe->held) {
+            if (!held.held) continue;
+            LedgerEntry e;
+            e.frame = held.handle;
+            e.pipe = pipe->name;
+            if (Pin* p = impl_->holder_pin(held.owner)) {
+                e.owner = kDaemon;
+                e.holder = p->key;
+            } else {
+                e.owner = held.owner;
                 for (Pin* p2 : pipe->pins)
                     if (p2->owner == held.owner) e.holder = p2->key;
+            }
+            out.push_back(std::move(e));
         }
-        out.push_back(std::move(e));
     }
     return out;
 }
