@@ -179,9 +179,10 @@ TEST_F(FramePathAllocTest, CaptureToUserSinkWithDeliveryAndRelease_AllocatesNoth
 
 class UserSourceCopyAllocTest : public FramePathAllocTest {
 protected:
-    // app (user source) -> overlay -> viewer (user sink) with one pipe per connection, so the
-    // overlay copies each frame into the viewer's pool; both client streams attached.
-    void start() {
+    // app (user source) -> overlay -> viewer (user sink); with one pipe per connection the
+    // overlay copies each frame into the viewer's pool, with one pipe it modifies it in place.
+    // Both client streams attached.
+    void start(bool two_pipes = true) {
         make(user_inplace_user());
         auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
             AllocatorCommit c;
@@ -195,8 +196,12 @@ protected:
             auto r = kernel->commit(c);
             ASSERT_TRUE(r.has_value()) << r.error().message;
         };
-        commit({{app, overlay_in}}, app);
-        commit({{overlay_out, viewer}}, viewer);
+        if (two_pipes) {
+            commit({{app, overlay_in}}, app);
+            commit({{overlay_out, viewer}}, viewer);
+        } else {
+            commit({{app, overlay_in}, {overlay_out, viewer}}, viewer);
+        }
         set(viewer, PinState::Acquire, kClient);
         set(app, PinState::Acquire, kClient);
         ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
@@ -244,6 +249,24 @@ TEST_F(UserSourceCopyAllocTest, FreeFrameRingSubmitCopyDeliverRelease_AllocatesN
     EXPECT_EQ(two_n, n) << "allocations over " << kFrames << " frames: " << n << ", over " << 2 * kFrames
                         << ": " << two_n;
     EXPECT_GE(source_ring->freed, static_cast<std::uint64_t>(kWarmUp + 3 * kFrames));
+}
+
+// One pool for the whole route and a free-frame ring as deep as the pool: after each submit every
+// frame is out (in the ring or at the sink), so topping the ring up finds the pool empty.
+TEST_F(UserSourceCopyAllocTest, FreeFrameRingWithEveryFrameOut_AllocatesNothingPerFrame) {
+    auto source_ring = std::make_shared<SourceRing>();
+    start(false);
+    ASSERT_TRUE(kernel->attach_delivery(kClient, app, source_ring).has_value());
+    const auto [n, two_n] = count_allocations([&] {
+        shm::FrameDescriptor f;
+        ASSERT_TRUE(source_ring->ring.pop(f)) << "the kernel keeps the free-frame ring topped up";
+        submit(f);
+        ASSERT_EQ(source_ring->ring.count, 3u) << "the frame at the sink cannot be posted";
+        release_all(*sink_ring);
+    });
+    EXPECT_EQ(stats(viewer).completed, static_cast<std::uint64_t>(kWarmUp + 3 * kFrames));
+    EXPECT_EQ(two_n, n) << "allocations over " << kFrames << " frames: " << n << ", over " << 2 * kFrames
+                        << ": " << two_n;
 }
 
 }  // namespace

@@ -366,6 +366,10 @@ void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
                     r.error().message);
         return;
     }
+    return_to_pool(ref);
+}
+
+void Kernel::Impl::return_to_pool(FrameRef ref) {
     if (auto r = ref.pipe->allocator->free(ref.handle); !r) {
         logger("core.kernel")
             ->error("pipe {}: free of frame {} failed: {}", ref.pipe->name, ref.handle.index,

@@ -213,7 +213,8 @@ struct Kernel::Impl {
     void resume_copies(Pipe& pipe);
     // Gives every waiting input frame of `in` back (STOP, or the output side went away).
     void drop_pending_copies(Pin& in, std::string_view why);
-    void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
+    void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + return_to_pool
+    void return_to_pool(FrameRef frame);  // allocator free (frame no longer in the ledger), refills
     void refill_sources(Pipe& pipe);
     // User source pins with a free-frame ring (kernel_user.cpp): fill it from the pipe's pool
     // (nothing in STOP), or take back and free what the client has not popped.

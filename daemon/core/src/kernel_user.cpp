@@ -154,6 +154,9 @@ void Kernel::Impl::post_free_frames(Pin& source) {
         return;
     Pipe& pipe = *source.pipe;
     for (std::uint32_t room = source.delivery->free_frame_room(); room > 0; --room) {
+        // Ask only while the pool has frames left: with every frame out (the usual state of a
+        // busy stream) allocate() would fail, and its error message costs an allocation per call.
+        if (pipe.allocator->status().outstanding >= pipe.commit.frames) return;
         auto h = pipe.allocator->allocate();
         if (!h) return;  // pool exhausted: the next free into it posts again
         if (auto r = hold(*h, source.owner); !r) {
@@ -184,12 +187,13 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     Impl& k = *impl_;
     Pipe* pipe = k.pipe_of(frame);
     if (!pipe) return fail(Errc::NotFound, fmt::format("frame {}:{} names no live region", frame.region, frame.index));
-    if (auto r = k.ledger.validate(frame, client); !r) return r;
-    if (const HeldFrame* slot = k.held_frame(frame); slot && slot->held) {
+    // unhold checks the descriptor (the ledger's release validates it) and leaves sent_at in the slot.
+    if (auto r = k.unhold(frame, client); !r) return r;
+    if (const HeldFrame* slot = k.held_frame(frame)) {
         for (Pin* p : pipe->pins)
             if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, slot->sent_at);
     }
-    k.give_back(FrameRef{frame, pipe}, client);
+    k.return_to_pool(FrameRef{frame, pipe});
     k.flush(lock);
     return {};
 }
@@ -235,7 +239,7 @@ Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm:
         return fail(Errc::NotFound, fmt::format("frame {}:{} is not a frame of {}'s pool", frame.region, frame.index,
                                                 key.to_string()));
     }
-    if (auto r = k.ledger.validate(frame, client); !r) return r;
+    // pass validates the descriptor (the ledger's transfer checks region, index, generation, holder).
     if (auto r = k.pass(frame, client, pin.ledger_id); !r) return r;
     proto::StreamHeader h = header;
     const auto extent = pipe->commit.frame_size;
