@@ -137,10 +137,6 @@ protected:
             ASSERT_TRUE(r.has_value()) << r.error().message;
         }
     }
-    const PinKey app{"app", "output"};
-    const PinKey overlay_in{"overlay", "input"};
-    const PinKey overlay_out{"overlay", "output"};
-    const PinKey viewer{"viewer", "input"};
 };
 
 TEST_F(FramePathAllocTest, CaptureToKernelSink_AllocatesNothingPerFrame) {

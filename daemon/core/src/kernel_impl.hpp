@@ -197,6 +197,10 @@ struct Kernel::Impl {
     void deactivate_if_idle(Pipe& pipe);
     void start_streaming(Pin& pin);
     void stop_streaming(Pin& pin);
+    // The body of a capture pin's streaming thread (the timer of the simulated hardware): sleeps
+    // until the next tick is due, runs it, delivers what it produced; returns once `stop` is set.
+    void streaming_loop(Pin& pin, std::shared_ptr<std::atomic<bool>> stop);
+    void drop_if_overloaded(Pin& pin, bool& warned);  // skips periods when far behind the clock
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 
     // --- data flow (kernel_flow.cpp) ---
