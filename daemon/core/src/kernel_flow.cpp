@@ -192,9 +192,10 @@ void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
         return;
     }
     ++pin.completed;
-    logger("core.pin")
-        ->trace("{}: frame {} completed ({} B)", pin.name, frame.header.picture_number,
-                frame.header.data_used);
+    // Compiled out below SPDLOG_ACTIVE_LEVEL (info by default), logger lookup included: a
+    // per-frame line must cost nothing in a normal build.
+    SPDLOG_LOGGER_TRACE(logger("core.pin"), "{}: frame {} completed ({} B)", pin.name,
+                        frame.header.picture_number, frame.header.data_used);
     if (!pin.peer) {
         give_back(ref, pin.ledger_id);
         return;
