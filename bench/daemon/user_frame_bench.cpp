@@ -55,7 +55,9 @@ struct NullPort : UserPinPort {
 
 // The sink client's to-client ring.
 struct SinkTarget : DeliveryTarget {
-    bool try_deliver(const shm::FrameDescriptor& f, const proto::StreamHeader&) override { return ring.push(f); }
+    bool try_deliver(const shm::FrameDescriptor& f, const proto::StreamHeader&) override {
+        return ring.push(f);
+    }
     void frame_freed() override {}
     DescriptorRing<kFrames> ring;
 };
@@ -75,8 +77,9 @@ struct SourceTarget : DeliveryTarget {
 };
 
 proto::Topology user_to_user() {
-    const auto framing = proto::make_simple_framing(proto::memory_type::kUser, proto::RequirementFlags::PreferencesOnly,
-                                                    kFrames, 0, kFrameSize, kFrameSize);
+    const auto framing =
+        proto::make_simple_framing(proto::memory_type::kUser, proto::RequirementFlags::PreferencesOnly,
+                                   kFrames, 0, kFrameSize, kFrameSize);
     proto::Topology t;
     t.name = "user-to-user";
     proto::FilterDescriptor app;
@@ -150,7 +153,8 @@ void BM_Kernel_UserSourceSubmitToUserSinkRelease(benchmark::State& state) {
     bool ok = kernel->commit(c).has_value();
     ok = ok && kernel->set_state(viewer, proto::PinState::Acquire, kClient).has_value();
     ok = ok && kernel->set_state(app, proto::PinState::Acquire, kClient).has_value();
-    ok = ok && kernel->open_stream(kClient, app).has_value() && kernel->open_stream(kClient, viewer).has_value();
+    ok = ok && kernel->open_stream(kClient, app).has_value() &&
+         kernel->open_stream(kClient, viewer).has_value();
     ok = ok && kernel->attach_delivery(kClient, viewer, sink).has_value();
     ok = ok && kernel->attach_delivery(kClient, app, source).has_value();
     ok = ok && kernel->set_state(viewer, proto::PinState::Run, kClient).has_value();

@@ -1,12 +1,13 @@
 // The drain threads of StreamRings (daemon/server/src/stream_rings.cpp): they sleep until their
 // to_daemon ring has data or they are stopped, so they still drain what a client publishes, and a
 // stream close or a shutdown joins them at once instead of after a polling period.
+#include "stream_rings.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 
 #include "ksim/shm/ring.hpp"
-#include "stream_rings.hpp"
 
 namespace ksim::daemon::server {
 namespace {
@@ -36,7 +37,8 @@ shm::RingProducer client_side_of_to_daemon(StreamRings::Opened& opened) {
 // i.e. it is running its loop (and goes back to sleep on the empty ring right after).
 void pass_a_ringful(shm::RingProducer& client) {
     for (std::uint32_t i = 0; i <= client.capacity(); ++i) {
-        auto pushed = client.push(shm::RingEntry{.frame = shm::FrameDescriptor{1, i % 4, 0, 0}}, milliseconds(5000));
+        auto pushed =
+            client.push(shm::RingEntry{.frame = shm::FrameDescriptor{1, i % 4, 0, 0}}, milliseconds(5000));
         ASSERT_TRUE(pushed.has_value()) << "entry " << i << ": " << pushed.error().message;
     }
 }
