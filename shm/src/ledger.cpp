@@ -105,7 +105,7 @@ Result<void> Ledger::release(FrameHandle frame, OwnerId owner) {
     if (!entry) return std::unexpected(entry.error());
     if (auto ok = check(**entry, frame, owner); !ok) return ok;
     (*entry)->owner = kNoOwner;
-    if (--held_[owner] == 0) held_.erase(owner);
+    --held_[owner];  // kept at 0, not erased: see transfer
     return {};
 }
 
@@ -116,7 +116,9 @@ Result<void> Ledger::transfer(FrameHandle frame, OwnerId from, OwnerId to) {
     if (!entry) return std::unexpected(entry.error());
     if (auto ok = check(**entry, frame, from); !ok) return ok;
     (*entry)->owner = to;
-    if (--held_[from] == 0) held_.erase(from);
+    // Counts stay in the map at 0 (reclaim forgets an owner): a pin that passes every frame on
+    // goes 0 -> 1 -> 0 per frame, and erasing would free and reallocate a node each time.
+    --held_[from];
     ++held_[to];
     return {};
 }

@@ -102,6 +102,11 @@ protected:
     std::unique_ptr<Kernel> kernel;
     const PinKey camera{"camera", "capture"};
     const PinKey sink{"sink", "input"};
+    // The pins of user_source_to_sink() and user_inplace_user().
+    const PinKey app{"app", "output"};
+    const PinKey overlay_in{"overlay", "input"};
+    const PinKey overlay_out{"overlay", "output"};
+    const PinKey viewer{"viewer", "input"};
 };
 
 }  // namespace ksim::daemon::testing

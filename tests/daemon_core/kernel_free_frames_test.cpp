@@ -40,11 +40,6 @@ struct FakeFreeRing : DeliveryTarget {
 
 class FreeFramesTest : public KernelTest {
 protected:
-    const PinKey app{"app", "output"};
-    const PinKey overlay_in{"overlay", "input"};
-    const PinKey overlay_out{"overlay", "output"};
-    const PinKey viewer{"viewer", "input"};
-
     // app -> overlay (in place, one pipe of `frames`) -> viewer (its own pipe), all in RUN.
     void start(std::uint32_t frames) {
         make(user_inplace_user());

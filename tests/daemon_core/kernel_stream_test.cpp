@@ -244,7 +244,7 @@ TEST_F(KernelStreamTest, Kernel_UserSource_SubmitsFramesToAKernelSink) {
     c.frame_size = 1024;
     c.provider = PinKey{"app", "output"};
     ASSERT_TRUE(kernel->commit(c).has_value());
-    const PinKey app{"app", "output"}, checker{"checker", "input"};
+    const PinKey checker{"checker", "input"};
     set(checker, PinState::Run);
     set(app, PinState::Acquire, kClient);
     auto grant = kernel->open_stream(kClient, app);
@@ -273,7 +273,6 @@ TEST_F(KernelStreamTest, Kernel_UserSource_ExhaustingThePool_ReturnsNoMoreEntrie
     auto c = default_commit(t);
     c.frame_size = 1024;
     ASSERT_TRUE(kernel->commit(c).has_value());
-    const PinKey app{"app", "output"};
     set(app, PinState::Acquire, kClient);
     ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
     ASSERT_TRUE(kernel->acquire_frame(kClient, app).has_value());

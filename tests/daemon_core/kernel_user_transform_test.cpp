@@ -17,11 +17,6 @@ constexpr std::uint32_t kFrameSize = 1024;
 
 class UserTransformTest : public KernelTest {
 protected:
-    const PinKey app{"app", "output"};
-    const PinKey overlay_in{"overlay", "input"};
-    const PinKey overlay_out{"overlay", "output"};
-    const PinKey viewer{"viewer", "input"};
-
     AllocatorCommit commit_for(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
         AllocatorCommit c;
         c.connections = std::move(connections);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <list>
 #include <vector>
 
 namespace ksim::daemon {
@@ -17,8 +18,10 @@ struct QueueFixture {
         QueuedFrame f;
         f.token = token;
         f.data = storage.back();
+        std::vector<SgMapping>& sg = sg_storage.emplace_back();
         for (std::uint32_t i = 0; i < mappings; ++i)
-            f.mappings.push_back(SgMapping{0x1000u * (i + 1), nullptr, size / std::max(mappings, 1u), 0});
+            sg.push_back(SgMapping{0x1000u * (i + 1), nullptr, size / std::max(mappings, 1u), 0});
+        f.mappings = sg;
         f.header.data_used = size;
         f.header.frame_extent = size;
         queue.add_frame(std::move(f));
@@ -31,6 +34,7 @@ struct QueueFixture {
 
     FakeClock clock;
     std::list<std::vector<std::byte>> storage;
+    std::list<std::vector<SgMapping>> sg_storage;  // QueuedFrame::mappings is a view
     std::vector<QueuedFrame> completed;
     StreamQueue queue;
 };

@@ -27,21 +27,31 @@ shm::FrameHandle handle_of(const QueuedFrame& f) {
 
 // --- ledger wrappers ---------------------------------------------------------------------------
 
+// The ledger accepts a handle only for a tracked pool and an index in range, and every tracked
+// pool has its pipe (activate adds both, deactivate_if_idle removes both), so after a ledger call
+// succeeds the frame's slot exists.
+
+HeldFrame* Kernel::Impl::held_frame(const shm::FrameHandle& h) const {
+    Pipe* pipe = pipe_of(h);
+    if (!pipe || h.index >= pipe->held.size()) return nullptr;
+    return &pipe->held[h.index];
+}
+
 Result<void> Kernel::Impl::hold(const shm::FrameHandle& h, std::uint64_t owner) {
     if (auto r = ledger.record(h, owner); !r) return r;
-    held[{h.region, h.index}] = Held{h, owner, clock->now()};
+    if (HeldFrame* slot = held_frame(h)) *slot = HeldFrame{true, h, owner, clock->now()};
     return {};
 }
 
 Result<void> Kernel::Impl::pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to) {
     if (auto r = ledger.transfer(h, from, to); !r) return r;
-    held[{h.region, h.index}].owner = to;
+    if (HeldFrame* slot = held_frame(h)) slot->owner = to;
     return {};
 }
 
 Result<void> Kernel::Impl::unhold(const shm::FrameHandle& h, std::uint64_t owner) {
     if (auto r = ledger.release(h, owner); !r) return r;
-    held.erase({h.region, h.index});
+    if (HeldFrame* slot = held_frame(h)) slot->held = false;
     return {};
 }
 
@@ -110,7 +120,7 @@ void Kernel::Impl::refill(Pin& pin) {
         f.token = token_of(*h);
         f.cookie = h->generation;
         f.data = frame_bytes(ref);
-        f.mappings = frame_mappings(ref);
+        f.mappings = pipe.sg_lists[h->index];
         f.header.frame_extent = static_cast<std::uint32_t>(f.data.size());
         pin.queue->add_frame(std::move(f));
     }
@@ -182,9 +192,10 @@ void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
         return;
     }
     ++pin.completed;
-    logger("core.pin")
-        ->trace("{}: frame {} completed ({} B)", pin.name, frame.header.picture_number,
-                frame.header.data_used);
+    // Compiled out below SPDLOG_ACTIVE_LEVEL (info by default), logger lookup included: a
+    // per-frame line must cost nothing in a normal build.
+    SPDLOG_LOGGER_TRACE(logger("core.pin"), "{}: frame {} completed ({} B)", pin.name,
+                        frame.header.picture_number, frame.header.data_used);
     if (!pin.peer) {
         give_back(ref, pin.ledger_id);
         return;
@@ -205,7 +216,7 @@ void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader
     if (!to.kernel_hosted()) {
         if (to.owner == kDaemon) return drop(to, "no client has opened this user pin");
         if (auto r = pass(ref.handle, from.ledger_id, to.owner); !r) return drop(to, r.error().message);
-        held[{ref.handle.region, ref.handle.index}].sent_at = sent_at;
+        if (HeldFrame* slot = held_frame(ref.handle)) slot->sent_at = sent_at;
         if (to.delivery) {
             // The client's ring, resolved at open_stream: no lookup, no allocation, no unlock.
             if (!to.delivery->try_deliver(ref.handle, header)) {
@@ -356,6 +367,10 @@ void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
                     r.error().message);
         return;
     }
+    return_to_pool(ref);
+}
+
+void Kernel::Impl::return_to_pool(FrameRef ref) {
     if (auto r = ref.pipe->allocator->free(ref.handle); !r) {
         logger("core.kernel")
             ->error("pipe {}: free of frame {} failed: {}", ref.pipe->name, ref.handle.index,

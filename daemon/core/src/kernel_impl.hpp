@@ -32,6 +32,15 @@ struct FilterRuntime;
 // What a pin does with frames, from its filter kind, direction and hosting.
 enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, Sink, UserSource, UserSink };
 
+// Who holds one frame of a pool, and when it left its source (hand-off latency): the per-frame
+// view of the ledger (shm::Ledger answers per pool and owner).
+struct HeldFrame {
+    bool held = false;
+    shm::FrameHandle handle{};
+    std::uint64_t owner = 0;
+    Ticks sent_at = 0;
+};
+
 // One committed allocator decision and, between ACQUIRE and STOP, its allocator instance.
 struct Pipe {
     std::string name;  // "camera.capture->checker.input[,...]"
@@ -40,6 +49,11 @@ struct Pipe {
     std::shared_ptr<shm::FrameAllocator> allocator;  // null while every pin is in STOP
     shm::DmaAllocator* dma = nullptr;                // == allocator.get() for vendor pipes
     std::optional<shm::WritableMapping> mapping;     // the daemon's view (DMA writes, transforms)
+    // Per frame index, built with the allocator and dropped with it. A pool's size is fixed for
+    // its lifetime, so taking, passing and returning a frame only writes a slot: no allocation
+    // per frame (a map keyed by frame would allocate a node per frame taken).
+    std::vector<HeldFrame> held;
+    std::vector<std::vector<SgMapping>> sg_lists;  // each frame's S/G list (QueuedFrame::mappings views it)
 
     [[nodiscard]] bool active() const { return allocator != nullptr; }
     [[nodiscard]] std::string allocator_label() const;
@@ -162,15 +176,7 @@ struct Kernel::Impl {
     std::vector<std::pair<Pin*, Pin*>> connections;
     std::vector<std::unique_ptr<Pipe>> pipes;
     std::map<shm::RegionId, Pipe*> pipe_by_region;
-    shm::Ledger ledger;
-    // Per-frame view of the ledger (shm::Ledger answers per pool/owner): who holds which frame,
-    // and when it left its source (hand-off latency).
-    struct Held {
-        shm::FrameHandle handle;
-        std::uint64_t owner;
-        Ticks sent_at;
-    };
-    std::map<std::pair<shm::RegionId, std::uint32_t>, Held> held;
+    shm::Ledger ledger;  // who holds which frame; Pipe::held mirrors it per frame
     Outbox outbox;
     std::uint64_t next_pin_ledger_id = (1ull << 62);
     bool shut_down = false;
@@ -191,6 +197,10 @@ struct Kernel::Impl {
     void deactivate_if_idle(Pipe& pipe);
     void start_streaming(Pin& pin);
     void stop_streaming(Pin& pin);
+    // The body of a capture pin's streaming thread (the timer of the simulated hardware): sleeps
+    // until the next tick is due, runs it, delivers what it produced; returns once `stop` is set.
+    void streaming_loop(Pin& pin, std::shared_ptr<std::atomic<bool>> stop);
+    void drop_if_overloaded(Pin& pin, bool& warned);  // skips periods when far behind the clock
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 
     // --- data flow (kernel_flow.cpp) ---
@@ -207,7 +217,8 @@ struct Kernel::Impl {
     void resume_copies(Pipe& pipe);
     // Gives every waiting input frame of `in` back (STOP, or the output side went away).
     void drop_pending_copies(Pin& in, std::string_view why);
-    void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + allocator free
+    void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + return_to_pool
+    void return_to_pool(FrameRef frame);  // allocator free (frame no longer in the ledger), refills
     void refill_sources(Pipe& pipe);
     // User source pins with a free-frame ring (kernel_user.cpp): fill it from the pipe's pool
     // (nothing in STOP), or take back and free what the client has not popped.
@@ -217,12 +228,13 @@ struct Kernel::Impl {
     void run_ticks(Pin& capture);  // hardware ticks due now, drops, timeouts, Process
     void sync_drops(Pin& capture);
     std::span<std::byte> frame_bytes(const FrameRef& f);
-    std::vector<SgMapping> frame_mappings(const FrameRef& f);
+    std::vector<SgMapping> frame_mappings(const FrameRef& f);  // built once per frame at activate
     Pipe* pipe_of(const shm::FrameHandle& h) const;
     void note_latency(Pin& pin, Ticks sent_at);
     Result<void> hold(const shm::FrameHandle& h, std::uint64_t owner);                   // ledger.record
     Result<void> pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to);  // ledger.transfer
     Result<void> unhold(const shm::FrameHandle& h, std::uint64_t owner);                 // ledger.release
+    HeldFrame* held_frame(const shm::FrameHandle& h) const;  // its slot, or null (no such pool/index)
     Pin* holder_pin(std::uint64_t ledger_id) const;
 
     // Delivers the outbox after the lock is gone (events, user hand-offs, thread joins).

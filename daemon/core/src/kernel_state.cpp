@@ -5,6 +5,9 @@
 // simulation like avshws's SetState.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "kernel_impl.hpp"
 #include "logging.hpp"
 
@@ -116,6 +119,10 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     pipe.allocator = std::move(allocator);
     pipe.dma = dma;
     pipe.mapping = std::move(*mapping);
+    pipe.held.assign(c.frames, HeldFrame{});
+    pipe.sg_lists.clear();
+    for (std::uint32_t i = 0; i < c.frames; ++i)
+        pipe.sg_lists.push_back(frame_mappings(FrameRef{shm::FrameHandle{region, i, 0, 0}, &pipe}));
     pipe_by_region[region] = &pipe;
     logger("core.kernel")
         ->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name, pipe.allocator_label(),
@@ -134,7 +141,8 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
         log->warn("pipe {}: {} frames still held by clients when the allocator was deleted", pipe.name,
                   still_held.size());
     pipe_by_region.erase(region);
-    std::erase_if(held, [&](const auto& entry) { return entry.first.first == region; });
+    pipe.held.clear();
+    pipe.sg_lists.clear();
     pipe.mapping.reset();
     pipe.allocator->remove();
     if (pipe.dma) {
@@ -163,37 +171,49 @@ constexpr Ticks kLagFloor = kTicksPerSecond / 20;
 void Kernel::Impl::start_streaming(Pin& pin) {
     if (!options.streaming_threads || !pin.device || pin.streaming) return;
     StreamingThread st;
-    st.thread = std::thread([this, &pin, stop = st.stop] {
-        std::unique_lock lock(mu);
-        bool warned = false;
-        while (!stop->load()) {
-            const auto deadline = pin.device->hw.next_deadline();
-            const Ticks wait = deadline ? *deadline - clock->now() : kTicksPerSecond;
-            if (wait > 0) {
-                tick_cv.wait_for(lock, std::chrono::microseconds(wait / 10 + 1));
-                continue;  // re-check stop and the deadline
-            }
-            // A host too slow for the frame rate (a sanitizer build, an overloaded machine) would
-            // otherwise render the backlog tick after tick while holding `mu`, and requests
-            // waiting for the kernel would starve. Far enough behind, the missed periods are
-            // dropped (counted, as a real camera loses frames) and the thread waits again.
-            const Ticks period = pin.device->hw.period();
-            const Ticks tolerance = std::max(kLagPeriods * period, kLagFloor);
-            if (const auto dropped = pin.device->hw.drop_overdue(clock->now(), tolerance); dropped > 0) {
-                // Warn once per RUN; a sustained overload would otherwise flood the log.
-                logger("core.pin")
-                    ->log(warned ? spdlog::level::debug : spdlog::level::warn,
-                          "{}: {} frame period(s) dropped: the daemon fell more than {} ms behind "
-                          "the frame clock (host overloaded?)",
-                          pin.name, dropped, tolerance / (kTicksPerSecond / 1000));
-                warned = true;
-            }
-            run_ticks(pin);
-            flush(lock);
-        }
-    });
+    st.thread = std::thread(&Kernel::Impl::streaming_loop, this, std::ref(pin), st.stop);
     pin.streaming = std::move(st);
     logger("core.pin")->debug("{}: streaming thread started", pin.name);
+}
+
+void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<std::atomic<bool>> stop) {
+    // The thread holds its own reference to the stop flag: stop_streaming sets it, then drops the
+    // pin's StreamingThread (the std::thread moves to the outbox, joined after unlocking).
+    std::unique_lock lock(mu);
+    bool warned = false;  // one warning per RUN about overload drops
+    while (!stop->load()) {
+        // Sleep until the hardware's next tick is due. tick_cv wakes us early for stop (and for
+        // a state change that reschedules the hardware); either way we loop and look again.
+        const auto deadline = pin.device->hw.next_deadline();
+        const Ticks wait = deadline ? *deadline - clock->now() : kTicksPerSecond;
+        if (wait > 0) {
+            tick_cv.wait_for(lock, std::chrono::microseconds(wait / 10 + 1));
+            continue;
+        }
+        drop_if_overloaded(pin, warned);
+        // Ticks due now: simulated DMA, interrupts, drop accounting, timeouts, Process.
+        run_ticks(pin);
+        // Events and hand-offs to user pins go out with the lock released.
+        flush(lock);
+    }
+}
+
+void Kernel::Impl::drop_if_overloaded(Pin& pin, bool& warned) {
+    // A host too slow for the frame rate (a sanitizer build, an overloaded machine) would
+    // otherwise render the backlog tick after tick while holding `mu`, and requests waiting for
+    // the kernel would starve. Far enough behind, the missed periods are dropped (counted, as a
+    // real camera loses frames) and the thread waits again.
+    const Ticks period = pin.device->hw.period();
+    const Ticks tolerance = std::max(kLagPeriods * period, kLagFloor);
+    const auto dropped = pin.device->hw.drop_overdue(clock->now(), tolerance);
+    if (dropped == 0) return;
+    // Warn once per RUN; a sustained overload would otherwise flood the log.
+    logger("core.pin")
+        ->log(warned ? spdlog::level::debug : spdlog::level::warn,
+              "{}: {} frame period(s) dropped: the daemon fell more than {} ms behind the frame clock "
+              "(host overloaded?)",
+              pin.name, dropped, tolerance / (kTicksPerSecond / 1000));
+    warned = true;
 }
 
 void Kernel::Impl::stop_streaming(Pin& pin) {

@@ -154,6 +154,9 @@ void Kernel::Impl::post_free_frames(Pin& source) {
         return;
     Pipe& pipe = *source.pipe;
     for (std::uint32_t room = source.delivery->free_frame_room(); room > 0; --room) {
+        // Ask only while the pool has frames left: with every frame out (the usual state of a
+        // busy stream) allocate() would fail, and its error message costs an allocation per call.
+        if (pipe.allocator->status().outstanding >= pipe.commit.frames) return;
         auto h = pipe.allocator->allocate();
         if (!h) return;  // pool exhausted: the next free into it posts again
         if (auto r = hold(*h, source.owner); !r) {
@@ -184,13 +187,13 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     Impl& k = *impl_;
     Pipe* pipe = k.pipe_of(frame);
     if (!pipe) return fail(Errc::NotFound, fmt::format("frame {}:{} names no live region", frame.region, frame.index));
-    if (auto r = k.ledger.validate(frame, client); !r) return r;
-    auto it = k.held.find({frame.region, frame.index});
-    if (it != k.held.end()) {
+    // unhold checks the descriptor (the ledger's release validates it) and leaves sent_at in the slot.
+    if (auto r = k.unhold(frame, client); !r) return r;
+    if (const HeldFrame* slot = k.held_frame(frame)) {
         for (Pin* p : pipe->pins)
-            if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, it->second.sent_at);
+            if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, slot->sent_at);
     }
-    k.give_back(FrameRef{frame, pipe}, client);
+    k.return_to_pool(FrameRef{frame, pipe});
     k.flush(lock);
     return {};
 }
@@ -236,7 +239,7 @@ Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm:
         return fail(Errc::NotFound, fmt::format("frame {}:{} is not a frame of {}'s pool", frame.region, frame.index,
                                                 key.to_string()));
     }
-    if (auto r = k.ledger.validate(frame, client); !r) return r;
+    // pass validates the descriptor (the ledger's transfer checks region, index, generation, holder).
     if (auto r = k.pass(frame, client, pin.ledger_id); !r) return r;
     proto::StreamHeader h = header;
     const auto extent = pipe->commit.frame_size;
@@ -266,7 +269,7 @@ void Kernel::client_gone(ClientId client) {
             if (p->owner == client && p->delivery) detached.push_back(std::move(p->delivery));
     const auto frames = k.ledger.reclaim(client);  // exactly once: a second call returns nothing
     for (const shm::FrameHandle& h : frames) {
-        k.held.erase({h.region, h.index});
+        if (HeldFrame* slot = k.held_frame(h)) slot->held = false;
         if (Pipe* pipe = k.pipe_of(h)) {
             (void)pipe->allocator->free(h);
             k.refill_sources(*pipe);
@@ -289,21 +292,23 @@ void Kernel::client_gone(ClientId client) {
 std::vector<LedgerEntry> Kernel::ledger() const {
     std::lock_guard lock(impl_->mu);
     std::vector<LedgerEntry> out;
-    for (const auto& [where, held] : impl_->held) {
-        LedgerEntry e;
-        e.frame = held.handle;
-        Pipe* pipe = impl_->pipe_of(held.handle);
-        e.pipe = pipe ? pipe->name : "";
-        if (Pin* p = impl_->holder_pin(held.owner)) {
-            e.owner = kDaemon;
-            e.holder = p->key;
-        } else {
-            e.owner = held.owner;
-            if (pipe)
+    // Ordered by region id, then frame index (pipe_by_region is ordered by region).
+    for (const auto& [region, pipe] : impl_->pipe_by_region) {
+        for (const HeldFrame& held : pipe->held) {
+            if (!held.held) continue;
+            LedgerEntry e;
+            e.frame = held.handle;
+            e.pipe = pipe->name;
+            if (Pin* p = impl_->holder_pin(held.owner)) {
+                e.owner = kDaemon;
+                e.holder = p->key;
+            } else {
+                e.owner = held.owner;
                 for (Pin* p2 : pipe->pins)
                     if (p2->owner == held.owner) e.holder = p2->key;
+            }
+            out.push_back(std::move(e));
         }
-        out.push_back(std::move(e));
     }
     return out;
 }

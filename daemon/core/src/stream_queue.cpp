@@ -21,7 +21,12 @@ StreamQueue::StreamQueue(Options options, const Clock& clock, Completion on_comp
 }
 
 void StreamQueue::add_frame(QueuedFrame frame) {
-    frames_.push_back(FrameSlot{.frame = std::move(frame)});
+    if (spare_frames_.empty()) {
+        frames_.push_back(FrameSlot{.frame = std::move(frame)});
+    } else {
+        frames_.splice(frames_.end(), spare_frames_, spare_frames_.begin());
+        frames_.back() = FrameSlot{.frame = std::move(frame)};
+    }
     const Iter it = std::prev(frames_.end());
     if (!leading_.has_frame_) place(leading_, it);
     if (options_.distinct_trailing_edge && !trailing_.has_frame_) place(trailing_, it);
@@ -83,7 +88,16 @@ Result<StreamPointer*> StreamQueue::clone(StreamPointer& source, std::size_t con
     if (!source.has_frame_) {
         return fail(Errc::InvalidState, "stream pointer clone: the source points past the queue end (no frame)");
     }
-    StreamPointer& c = clones_.emplace_back();
+    if (spare_clones_.empty()) {
+        clones_.emplace_back();
+    } else {
+        clones_.splice(clones_.end(), spare_clones_, spare_clones_.begin());
+    }
+    StreamPointer& c = clones_.back();
+    // A recycled node: every field is set below or here; context_ keeps its capacity.
+    c.has_frame_ = false;
+    c.deadline_.reset();
+    c.on_timeout_ = nullptr;
     c.clone_ = true;
     c.id_ = next_id_++;
     c.flow_in_ = source.flow_in_;
@@ -110,7 +124,7 @@ void StreamQueue::delete_clone(StreamPointer& clone) {
     const bool had = it->has_frame_;
     const Iter pos = it->pos_;
     if (had) --pos->clone_refs;
-    clones_.erase(it);
+    spare_clones_.splice(spare_clones_.end(), clones_, it);
     if (had) try_complete(pos);
 }
 
@@ -159,7 +173,7 @@ std::size_t StreamQueue::fire_timeouts() {
 
 void StreamQueue::flush() {
     for (StreamPointer& c : clones_) c.has_frame_ = false;
-    clones_.clear();
+    spare_clones_.splice(spare_clones_.end(), clones_);
     for (StreamPointer* edge : {&leading_, &trailing_}) {
         edge->has_frame_ = false;
         edge->lock_ = PointerLock::Unlocked;
@@ -173,6 +187,7 @@ void StreamQueue::flush() {
         slot.frame.header.status = static_cast<std::uint32_t>(NtStatus::Cancelled);
         on_complete_(std::move(slot.frame));
     }
+    spare_frames_.splice(spare_frames_.end(), cancelled);
 }
 
 void StreamQueue::reset_offsets(StreamPointer& sp) {
@@ -225,7 +240,7 @@ void StreamQueue::try_complete(Iter it) {
         frame.header.data_used = it->bytes_used;
     }
     frame.header.status = static_cast<std::uint32_t>(it->status);
-    frames_.erase(it);
+    spare_frames_.splice(spare_frames_.end(), frames_, it);
     on_complete_(std::move(frame));
 }
 

@@ -66,7 +66,8 @@ private:
 
     mutable std::mutex mutex_;
     std::unordered_map<RegionId, std::vector<Entry>> pools_;
-    std::unordered_map<OwnerId, std::uint32_t> held_;  // owner -> frames held (fast held_by)
+    // owner -> frames held (fast held_by); an owner stays listed at 0 until reclaim.
+    std::unordered_map<OwnerId, std::uint32_t> held_;
 };
 
 }  // namespace ksim::shm

@@ -8,10 +8,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
+
+#include <boost/circular_buffer.hpp>
 
 #include "ksim/daemon/clock.hpp"
 #include "ksim/daemon/stream_queue.hpp"
@@ -94,7 +95,9 @@ private:
     ContentGenerator& content_;
     Ticks period_;
     InterruptSink& interrupt_;
-    std::deque<Entry> table_;
+    // Fixed capacity (kMaxMappings, like the hardware's table): programming and completing frames
+    // never allocates, where a deque would allocate and free blocks as entries cycle through it.
+    boost::circular_buffer<Entry> table_{kMaxMappings};
     std::uint64_t queued_bytes_ = 0;
     std::vector<std::byte> scratch_;
     bool started_ = false;

@@ -46,7 +46,9 @@ struct QueuedFrame {
     std::uint64_t token = 0;
     std::uint32_t cookie = 0;  // a second word for the owner (ksim: the frame handle's generation)
     std::span<std::byte> data;
-    std::vector<SgMapping> mappings;  // the frame's scatter/gather list (GENERATE_MAPPINGS)
+    // The frame's scatter/gather list (GENERATE_MAPPINGS). A view: the owner keeps the list alive
+    // while the frame is queued (the kernel builds each frame's list once, with its pool).
+    std::span<const SgMapping> mappings;
     proto::StreamHeader header{};
 };
 
@@ -177,6 +179,11 @@ private:
     StreamPointer leading_;
     StreamPointer trailing_;
     std::list<StreamPointer> clones_;
+    // Nodes of completed frames and deleted clones, spliced back into frames_/clones_ when the
+    // next one arrives: a queue cycling frames in steady state allocates nothing (splice moves
+    // list nodes without allocating, and keeps every other iterator valid).
+    std::list<FrameSlot> spare_frames_;
+    std::list<StreamPointer> spare_clones_;
     std::uint64_t next_id_ = 3;  // 1 = leading, 2 = trailing
 };
 

@@ -1,0 +1,92 @@
+// The drain threads of StreamRings (daemon/server/src/stream_rings.cpp): they sleep until their
+// to_daemon ring has data or they are stopped, so they still drain what a client publishes, and a
+// stream close or a shutdown joins them at once instead of after a polling period.
+#include "stream_rings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "ksim/shm/ring.hpp"
+
+namespace ksim::daemon::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr ClientId kClient = 7;
+constexpr int kStreams = 10;
+// A drain thread that polled its stop token every 50 ms would need ~50 ms per close of a fresh
+// stream; one woken by the stop request needs well under a millisecond. The bound leaves room
+// for a sanitizer build on a loaded machine and still fails the polling design by far.
+constexpr auto kPromptForAll = milliseconds(100);
+
+shm::RingProducer client_side_of_to_daemon(StreamRings::Opened& opened) {
+    for (auto& s : opened.shares)
+        if (s.direction == wire::RingDirection::ToDaemon) {
+            auto producer = shm::RingProducer::attach(std::move(s.share));
+            EXPECT_TRUE(producer.has_value());
+            return std::move(*producer);
+        }
+    ADD_FAILURE() << "no to_daemon ring granted";
+    std::abort();
+}
+
+// Pushes one entry more than the ring holds: returns once the drain thread has taken entries,
+// i.e. it is running its loop (and goes back to sleep on the empty ring right after).
+void pass_a_ringful(shm::RingProducer& client) {
+    for (std::uint32_t i = 0; i <= client.capacity(); ++i) {
+        auto pushed =
+            client.push(shm::RingEntry{.frame = shm::FrameDescriptor{1, i % 4, 0, 0}}, milliseconds(5000));
+        ASSERT_TRUE(pushed.has_value()) << "entry " << i << ": " << pushed.error().message;
+    }
+}
+
+TEST(StreamRings, ClosingAStreamWhoseDrainThreadSleeps_JoinsItPromptly) {
+    StreamRings rings;  // no kernel: the drain threads pop and drop what they get
+    rings.client_connected(kClient);
+    Clock::duration closing{};
+    for (int i = 0; i < kStreams; ++i) {
+        auto opened = rings.open(kClient, PinKey{"viewer", "input"}, proto::PinDirection::In, 8, 1024);
+        ASSERT_TRUE(opened.has_value()) << opened.error().message;
+        shm::RingProducer client = client_side_of_to_daemon(*opened);
+        pass_a_ringful(client);
+        // Until the drain thread took the last entry too (its pop signals our armed wait): it is
+        // then back asleep on the empty ring, or about to be.
+        (void)client.arm_wait();
+        while (client.size() > 0) ASSERT_TRUE(client.sleep_until_signalled(milliseconds(5000)).has_value());
+        client.disarm_wait();
+        const auto start = Clock::now();
+        rings.close_client(kClient);  // joins the stream's drain thread
+        closing += Clock::now() - start;
+        rings.client_connected(kClient);
+    }
+    EXPECT_LT(closing, kPromptForAll) << "closing " << kStreams << " streams took "
+                                      << std::chrono::duration_cast<milliseconds>(closing).count() << " ms";
+}
+
+TEST(StreamRings, CloseAll_JoinsEveryDrainThreadPromptly) {
+    StreamRings rings;
+    for (int i = 0; i < kStreams; ++i) {
+        auto opened = rings.open(kClient + i, PinKey{"app", "output"}, proto::PinDirection::Out, 8, 1024);
+        ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    }
+    const auto start = Clock::now();
+    rings.close_all();
+    EXPECT_LT(Clock::now() - start, kPromptForAll);
+}
+
+TEST(StreamRings, ADrainThreadAsleepOnAnEmptyRing_WakesForWhatTheClientPublishes) {
+    StreamRings rings;
+    auto opened = rings.open(kClient, PinKey{"app", "output"}, proto::PinDirection::Out, 8, 1024);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    shm::RingProducer client = client_side_of_to_daemon(*opened);
+    // Three rounds: each push beyond capacity only succeeds once the drain thread woke up (on
+    // the ring's data eventfd) and took the entries.
+    for (int round = 0; round < 3; ++round) pass_a_ringful(client);
+    rings.close_all();
+}
+
+}  // namespace
+}  // namespace ksim::daemon::server
