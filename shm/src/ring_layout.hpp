@@ -13,7 +13,7 @@
 namespace ksim::shm::detail {
 
 inline constexpr std::uint64_t kRingMagic = 0x4B53494D52494E47ull;  // "KSIMRING"
-// 2: 64-byte entries with the frame info; 3: a publish time per entry.
+// 2: 64-byte entries with the frame info; 3: a publish time per entry, futex waits.
 inline constexpr std::uint32_t kRingVersion = 3;
 inline constexpr std::uint32_t kMaxRingCapacity = 65536;
 
@@ -30,6 +30,12 @@ struct RingHeader {
     alignas(64) std::atomic<std::uint64_t> tail;
     std::atomic<std::uint32_t> consumer_waiting;
 };
+
+// What a *_waiting flag holds: how the waiting side sleeps, so the other side wakes it the same
+// way — a blocking wait (wait_for_data / wait_for_space) on the futex of the index it waits on,
+// an event loop (arm_wait) on the eventfd.
+inline constexpr std::uint32_t kWaitingOnEventfd = 1;
+inline constexpr std::uint32_t kWaitingOnFutex = 2;
 
 inline constexpr std::size_t kRingSlotsOffset = 192;
 static_assert(sizeof(RingHeader) <= kRingSlotsOffset);

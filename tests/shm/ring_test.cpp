@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -156,6 +157,34 @@ TEST(ShmRing, Pop_IsWokenByAPushFromAnotherThread) {
         EXPECT_EQ(e->frame.index, i);
     }
     producer.join();
+}
+
+TEST(ShmRing, BlockingWaits_SleepOnTheIndexFutex_NotOnTheEventfds) {
+    // Each side gets eventfds of its own that the other never signals: a blocking wait that
+    // slept on an eventfd would never wake (and time out); one on the index futex does.
+    // Capacity 2 and 500 hand-offs: both sides block over and over (full ring, empty ring).
+    auto channel = RingChannel::create("futex-waits", 2);
+    ASSERT_TRUE(channel);
+    auto p = channel->share();
+    auto c = channel->share();
+    ASSERT_TRUE(p && c);
+    for (RingShare* share : {&*p, &*c}) {
+        share->data_ready = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        share->space_ready = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        ASSERT_TRUE(share->data_ready && share->space_ready);
+    }
+    auto producer = RingProducer::attach(std::move(*p));
+    auto consumer = RingConsumer::attach(std::move(*c));
+    ASSERT_TRUE(producer && consumer);
+    std::thread feeder([&] {
+        for (std::uint32_t i = 0; i < 500; ++i) ASSERT_TRUE(producer->push(entry(i), 5s)) << "push " << i;
+    });
+    for (std::uint32_t i = 0; i < 500; ++i) {
+        auto e = consumer->pop(5s);
+        ASSERT_TRUE(e) << "pop " << i << ": " << e.error().message;
+        ASSERT_EQ(e->frame.index, i);
+    }
+    feeder.join();
 }
 
 TEST(ShmRing, NoWakeUpIsSent_WhileTheConsumerIsNotWaiting) {

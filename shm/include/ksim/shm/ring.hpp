@@ -1,7 +1,8 @@
 // Descriptor rings: a single-producer/single-consumer queue of RingEntry in its own shared
 // region, plain data with indices (no pointers), head and tail on separate cache lines.
-// Wake-ups use two eventfds and are sent only when the peer has said it is waiting, so a
-// running peer costs no syscall; batches publish once and wake once. Every entry carries the
+// Wake-ups are sent only when the peer has said it is waiting, so a running peer costs no
+// syscall; batches publish once and wake once. A blocking wait sleeps on a futex on the index it
+// waits for; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio. Every entry carries the
 // time its producer published it, so a consumer can tell how long a hand-off took. There is no lock at all,
 // so a peer that dies mid-operation cannot leave anything held: the survivor just stops
 // seeing progress (waits time out; the control socket reports the death).
