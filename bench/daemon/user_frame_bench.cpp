@@ -11,6 +11,8 @@
 // push/pop pairs; the ratio Kernel / baseline is what the kernel's bookkeeping costs on top.
 #include <benchmark/benchmark.h>
 
+#include <boost/circular_buffer.hpp>
+
 #include <array>
 #include <mutex>
 
@@ -25,24 +27,20 @@ constexpr ClientId kClient = 7;
 constexpr std::uint32_t kFrames = 4;
 constexpr std::uint32_t kFrameSize = 4096;
 
-// A single-producer ring of descriptors in plain memory (what a shared-memory ring holds).
-template <std::size_t Capacity>
-struct DescriptorRing {
-    bool push(const shm::FrameDescriptor& f) {
-        if (count == Capacity) return false;
-        slots[(head + count++) % Capacity] = f;
-        return true;
-    }
-    bool pop(shm::FrameDescriptor& f) {
-        if (count == 0) return false;
-        f = slots[head];
-        head = (head + 1) % Capacity;
-        --count;
-        return true;
-    }
-    std::array<shm::FrameDescriptor, Capacity> slots{};
-    std::size_t head = 0, count = 0;
-};
+// A client's descriptor ring, in plain memory: a fixed-capacity boost::circular_buffer, which
+// never allocates after construction (push refuses when full, as a shared-memory ring does).
+using DescriptorRing = boost::circular_buffer<shm::FrameDescriptor>;
+bool push(DescriptorRing& ring, const shm::FrameDescriptor& f) {
+    if (ring.full()) return false;
+    ring.push_back(f);
+    return true;
+}
+bool pop(DescriptorRing& ring, shm::FrameDescriptor& f) {
+    if (ring.empty()) return false;
+    f = ring.front();
+    ring.pop_front();
+    return true;
+}
 
 struct NullEvents : EventSink {
     void on_event(const KernelEvent&) override {}
@@ -56,24 +54,24 @@ struct NullPort : UserPinPort {
 // The sink client's to-client ring.
 struct SinkTarget : DeliveryTarget {
     bool try_deliver(const shm::FrameDescriptor& f, const proto::StreamHeader&) override {
-        return ring.push(f);
+        return push(ring, f);
     }
     void frame_freed() override {}
-    DescriptorRing<kFrames> ring;
+    DescriptorRing ring{kFrames};
 };
 
 // The source client's free-frame ring, kept topped up by the kernel (as ksimd's stream rings).
 struct SourceTarget : DeliveryTarget {
     bool try_deliver(const shm::FrameDescriptor&, const proto::StreamHeader&) override { return false; }
     void frame_freed() override {}
-    std::uint32_t free_frame_room() override { return static_cast<std::uint32_t>(kFrames - ring.count); }
-    bool post_free_frame(const shm::FrameDescriptor& f) override { return ring.push(f); }
+    std::uint32_t free_frame_room() override { return static_cast<std::uint32_t>(kFrames - ring.size()); }
+    bool post_free_frame(const shm::FrameDescriptor& f) override { return push(ring, f); }
     std::vector<shm::FrameDescriptor> retract_free_frames() override {
         std::vector<shm::FrameDescriptor> back;
-        for (shm::FrameDescriptor f; ring.pop(f);) back.push_back(f);
+        for (shm::FrameDescriptor f; pop(ring, f);) back.push_back(f);
         return back;
     }
-    DescriptorRing<kFrames> ring;
+    DescriptorRing ring{kFrames};
 };
 
 proto::Topology user_to_user() {
@@ -106,25 +104,25 @@ proto::Topology user_to_user() {
 void BM_Baseline_TwoLockedDescriptorHandOffs(benchmark::State& state) {
     std::mutex mu;
     std::array<std::uint64_t, kFrames> holder{};  // who holds each frame (0 = free)
-    DescriptorRing<kFrames> free_ring, sink_ring;
-    for (std::uint32_t i = 0; i < kFrames; ++i) (void)free_ring.push(shm::FrameDescriptor{1, i, 1, 0});
+    DescriptorRing free_ring{kFrames}, sink_ring{kFrames};
+    for (std::uint32_t i = 0; i < kFrames; ++i) (void)push(free_ring, shm::FrameDescriptor{1, i, 1, 0});
     holder.fill(kClient);
     std::uint64_t frames = 0;
     for (auto _ : state) {
         shm::FrameDescriptor f;
-        (void)free_ring.pop(f);
+        (void)pop(free_ring, f);
         {  // submit: validate, hand to the sink's ring
             std::lock_guard lock(mu);
             if (f.index >= kFrames || holder[f.index] != kClient) state.SkipWithError("bad descriptor");
             holder[f.index] = kClient + 1;
-            (void)sink_ring.push(f);
+            (void)push(sink_ring, f);
         }
-        (void)sink_ring.pop(f);
+        (void)pop(sink_ring, f);
         {  // release: validate, back into the source's free-frame ring
             std::lock_guard lock(mu);
             if (f.index >= kFrames || holder[f.index] != kClient + 1) state.SkipWithError("bad descriptor");
             holder[f.index] = kClient;
-            (void)free_ring.push(f);
+            (void)push(free_ring, f);
         }
         benchmark::DoNotOptimize(f);
         ++frames;
@@ -168,13 +166,13 @@ void BM_Kernel_UserSourceSubmitToUserSinkRelease(benchmark::State& state) {
     std::uint64_t frames = 0;
     for (auto _ : state) {
         shm::FrameDescriptor f;
-        if (!source->ring.pop(f)) {
+        if (!pop(source->ring, f)) {
             state.SkipWithError("the free-frame ring ran dry");
             break;
         }
         ++header.picture_number;
         if (!kernel->submit_frame(kClient, app, f, header)) state.SkipWithError("submit refused");
-        if (!sink->ring.pop(f)) {
+        if (!pop(sink->ring, f)) {
             state.SkipWithError("nothing delivered to the sink");
             break;
         }

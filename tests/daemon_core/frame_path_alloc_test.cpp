@@ -8,6 +8,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <optional>
+#include <vector>
+
+#include <boost/circular_buffer.hpp>
 
 #include "kernel_fixture.hpp"
 
@@ -73,47 +77,45 @@ constexpr ClientId kClient = 7;
 constexpr int kWarmUp = 64;
 constexpr int kFrames = 200;  // N; the second run is 2N
 
-// A client's rings without storage that grows: fixed arrays, so the fake itself never allocates
-// while frames flow (a std::vector here would be counted against the kernel).
-template <std::size_t Capacity>
-struct FixedRing {
-    bool push(const shm::FrameDescriptor& f) {
-        if (count == Capacity) return false;
-        slots[(head + count++) % Capacity] = f;
-        return true;
-    }
-    bool pop(shm::FrameDescriptor& f) {
-        if (count == 0) return false;
-        f = slots[head];
-        head = (head + 1) % Capacity;
-        --count;
-        return true;
-    }
-    std::array<shm::FrameDescriptor, Capacity> slots{};
-    std::size_t head = 0, count = 0;
-};
+// A client's rings without storage that grows: fixed-capacity boost::circular_buffers (no
+// allocation after construction), so the fakes themselves never allocate while frames flow
+// (a std::vector here would be counted against the kernel). Full rings refuse, as shm rings do.
+using FixedRing = boost::circular_buffer<shm::FrameDescriptor>;
+
+std::optional<shm::FrameDescriptor> take(FixedRing& ring) {
+    if (ring.empty()) return std::nullopt;
+    const shm::FrameDescriptor f = ring.front();
+    ring.pop_front();
+    return f;
+}
 
 // The sink side of a client stream: frames delivered to its ring, popped and released by the test.
 struct SinkRing : DeliveryTarget {
     bool try_deliver(const shm::FrameDescriptor& f, const proto::StreamHeader&) override {
-        return ring.push(f);
+        if (ring.full()) return false;
+        ring.push_back(f);
+        return true;
     }
     void frame_freed() override {}
-    FixedRing<16> ring;
+    FixedRing ring{16};
 };
 
 // The source side: a free-frame ring the kernel keeps topped up (as ksimd's stream rings do).
 struct SourceRing : DeliveryTarget {
     bool try_deliver(const shm::FrameDescriptor&, const proto::StreamHeader&) override { return false; }
     void frame_freed() override { ++freed; }
-    std::uint32_t free_frame_room() override { return static_cast<std::uint32_t>(4 - ring.count); }
-    bool post_free_frame(const shm::FrameDescriptor& f) override { return ring.push(f); }
+    std::uint32_t free_frame_room() override { return static_cast<std::uint32_t>(ring.reserve()); }
+    bool post_free_frame(const shm::FrameDescriptor& f) override {
+        if (ring.full()) return false;
+        ring.push_back(f);
+        return true;
+    }
     std::vector<shm::FrameDescriptor> retract_free_frames() override {
-        std::vector<shm::FrameDescriptor> back;
-        for (shm::FrameDescriptor f; ring.pop(f);) back.push_back(f);
+        std::vector<shm::FrameDescriptor> back(ring.begin(), ring.end());
+        ring.clear();
         return back;
     }
-    FixedRing<4> ring;
+    FixedRing ring{4};
     std::uint64_t freed = 0;
 };
 
@@ -132,8 +134,8 @@ protected:
     }
     // Pops every frame the sink's ring holds and releases it, as a client's consumer does.
     void release_all(SinkRing& sink_ring) {
-        for (shm::FrameDescriptor f; sink_ring.ring.pop(f);) {
-            auto r = kernel->release_frame(kClient, f);
+        while (auto f = take(sink_ring.ring)) {
+            auto r = kernel->release_frame(kClient, *f);
             ASSERT_TRUE(r.has_value()) << r.error().message;
         }
     }
@@ -181,15 +183,7 @@ protected:
     void start(bool two_pipes = true) {
         make(user_inplace_user());
         auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
-            AllocatorCommit c;
-            c.connections = std::move(connections);
-            c.kind = AllocatorCommit::Kind::Default;
-            c.provider = std::move(provider);
-            c.memory_type = proto::memory_type::kUser;
-            c.frame_size = 1024;
-            c.frames = 4;
-            c.alignment_mask = proto::file_alignment::kQuad;
-            auto r = kernel->commit(c);
+            auto r = kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, 4));
             ASSERT_TRUE(r.has_value()) << r.error().message;
         };
         if (two_pipes) {
@@ -236,9 +230,9 @@ TEST_F(UserSourceCopyAllocTest, FreeFrameRingSubmitCopyDeliverRelease_AllocatesN
     start();
     ASSERT_TRUE(kernel->attach_delivery(kClient, app, source_ring).has_value());
     const auto [n, two_n] = count_allocations([&] {
-        shm::FrameDescriptor f;
-        ASSERT_TRUE(source_ring->ring.pop(f)) << "the kernel keeps the free-frame ring topped up";
-        submit(f);
+        const auto f = take(source_ring->ring);
+        ASSERT_TRUE(f) << "the kernel keeps the free-frame ring topped up";
+        submit(*f);
         release_all(*sink_ring);
     });
     EXPECT_EQ(stats(viewer).completed, static_cast<std::uint64_t>(kWarmUp + 3 * kFrames));
@@ -254,10 +248,10 @@ TEST_F(UserSourceCopyAllocTest, FreeFrameRingWithEveryFrameOut_AllocatesNothingP
     start(false);
     ASSERT_TRUE(kernel->attach_delivery(kClient, app, source_ring).has_value());
     const auto [n, two_n] = count_allocations([&] {
-        shm::FrameDescriptor f;
-        ASSERT_TRUE(source_ring->ring.pop(f)) << "the kernel keeps the free-frame ring topped up";
-        submit(f);
-        ASSERT_EQ(source_ring->ring.count, 3u) << "the frame at the sink cannot be posted";
+        const auto f = take(source_ring->ring);
+        ASSERT_TRUE(f) << "the kernel keeps the free-frame ring topped up";
+        submit(*f);
+        ASSERT_EQ(source_ring->ring.size(), 3u) << "the frame at the sink cannot be posted";
         release_all(*sink_ring);
     });
     EXPECT_EQ(stats(viewer).completed, static_cast<std::uint64_t>(kWarmUp + 3 * kFrames));

@@ -152,4 +152,17 @@ AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid mem
     return c;
 }
 
+AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider,
+                                 std::uint32_t frame_size, std::uint32_t frames) {
+    AllocatorCommit c;
+    c.connections = std::move(connections);
+    c.kind = AllocatorCommit::Kind::Default;
+    c.provider = std::move(provider);
+    c.memory_type = memory_type::kUser;
+    c.frame_size = frame_size;
+    c.frames = frames;
+    c.alignment_mask = file_alignment::kQuad;
+    return c;
+}
+
 }  // namespace ksim::daemon::testing

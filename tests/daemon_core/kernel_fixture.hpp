@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "ksim/daemon/kernel.hpp"
@@ -67,6 +68,9 @@ proto::Topology copy_chain();
 
 AllocatorCommit default_commit(const proto::Topology& t, std::uint32_t frames = 2,
                                proto::Guid memory = proto::memory_type::kUser);
+// A default-allocator pipe in user memory over `connections`, its pool owned by `provider`.
+AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider,
+                                 std::uint32_t frame_size, std::uint32_t frames);
 
 class KernelTest : public ::testing::Test {
 protected:

@@ -44,15 +44,7 @@ protected:
     void start(std::uint32_t frames) {
         make(user_inplace_user());
         auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
-            AllocatorCommit c;
-            c.connections = std::move(connections);
-            c.kind = AllocatorCommit::Kind::Default;
-            c.provider = std::move(provider);
-            c.memory_type = proto::memory_type::kUser;
-            c.frame_size = 1024;
-            c.frames = frames;
-            c.alignment_mask = proto::file_alignment::kQuad;
-            auto r = kernel->commit(c);
+            auto r = kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, frames));
             ASSERT_TRUE(r.has_value()) << r.error().message;
         };
         commit({{app, overlay_in}}, app);

@@ -18,15 +18,7 @@ constexpr std::uint32_t kFrameSize = 1024;
 class UserTransformTest : public KernelTest {
 protected:
     AllocatorCommit commit_for(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
-        AllocatorCommit c;
-        c.connections = std::move(connections);
-        c.kind = AllocatorCommit::Kind::Default;
-        c.provider = std::move(provider);
-        c.memory_type = proto::memory_type::kUser;
-        c.frame_size = kFrameSize;
-        c.frames = 2;
-        c.alignment_mask = proto::file_alignment::kQuad;
-        return c;
+        return user_pipe_commit(std::move(connections), std::move(provider), kFrameSize, 2);
     }
     // Commits (one pipe or two), brings every pin to RUN and opens both client streams.
     void start(bool two_pipes) {
