@@ -1,7 +1,7 @@
 // SPSC descriptor ring: index arithmetic, publication order and the wake-up protocol.
 //
 // Wake-up protocol (both directions alike): the waiter sets its flag, issues a full fence and
-// re-checks the ring before sleeping — on the futex of the index it waits for (blocking waits)
+// re-checks the ring before sleeping — on a futex on its flag (blocking waits; the waker clears the flag)
 // or on its eventfd (event loops, arm_wait); the flag says which. The other side publishes its
 // index, issues a full fence and, only if the flag is set, wakes the futex or writes the
 // eventfd. One of the two always sees the other's store, so no wake-up is lost, and a running
@@ -45,35 +45,39 @@ void cpu_relax() {
 #endif
 }
 
-// The 32 bits of a 64-bit ring index a futex waits on: its low half, which changes whenever the
-// index moves (an index never advances by 2^32 at once; capacity <= 65536).
-std::uint32_t* futex_word(const std::atomic<std::uint64_t>& index) {
-    static_assert(sizeof(std::atomic<std::uint64_t>) == 8);
-    auto* bytes = reinterpret_cast<char*>(const_cast<std::atomic<std::uint64_t>*>(&index));
-    return reinterpret_cast<std::uint32_t*>(bytes + (std::endian::native == std::endian::little ? 0 : 4));
+// A blocking wait sleeps on a futex on its own `*_waiting` flag, which holds kWaitingOnFutex
+// while it sleeps; whoever wakes it first clears the flag, so a wait that has not reached
+// FUTEX_WAIT yet finds the value changed and returns at once: no wake-up is lost, whether it
+// comes from the peer (data or space) or from interrupt(). Shared futexes (not FUTEX_PRIVATE):
+// the flag lives in a region both processes map.
+std::uint32_t* futex_word(std::atomic<std::uint32_t>& flag) {
+    static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+    return reinterpret_cast<std::uint32_t*>(&flag);
 }
 
-// Shared (not FUTEX_PRIVATE) futexes: the word lives in a region both processes map.
-void futex_wake(const std::atomic<std::uint64_t>& index) {
-    ::syscall(SYS_futex, futex_word(index), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+void futex_wake(std::atomic<std::uint32_t>& flag) {
+    std::uint32_t expected = detail::kWaitingOnFutex;
+    if (flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst))
+        ::syscall(SYS_futex, futex_word(flag), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
-// Wakes the peer that raised `waiting`, the way it sleeps: on the futex of `index` (a blocking
-// wait) or on `fd` (an event loop, see arm_wait). Any other value a peer may have scribbled
-// there is taken as "eventfd": a wake-up more never hurts, a lost one would.
-void wake_peer(std::uint32_t waiting, const std::atomic<std::uint64_t>& index, int fd) {
-    if (waiting == detail::kWaitingOnFutex) futex_wake(index);
-    else if (waiting != 0) signal(fd);
+// Wakes the peer that raised `waiting`, the way it sleeps: its futex (a blocking wait) or `fd`
+// (an event loop, see arm_wait). Any other value a peer may have scribbled there is taken as
+// "eventfd": a wake-up more never hurts, a lost one would.
+void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
+    const std::uint32_t w = waiting.load(std::memory_order_relaxed);
+    if (w == detail::kWaitingOnFutex) futex_wake(waiting);
+    else if (w != 0) signal(fd);
 }
 
-// Waits until `ready()` or the deadline: first checks for up to `spin` without sleeping, then
-// sleeps on the futex of `index` (the peer's index, which moves when what we wait for happens)
-// with `waiting` raised. A futex, not the eventfd: one syscall to sleep and none to re-arm, and
-// on a 2-CPU VM a sleeping consumer wakes ~10 us sooner than from poll() + read() (docs/memory.md).
+// Waits until `ready()`, `*interrupted` or the deadline: first checks for up to `spin` without
+// sleeping, then sleeps on the futex of `waiting` (see futex_wake). A futex, not the eventfd:
+// one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us
+// sooner than from poll() + read() (docs/memory.md).
 template <typename Ready>
-Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, const std::atomic<std::uint64_t>& index,
-                        std::chrono::milliseconds timeout, const char* what,
-                        std::chrono::nanoseconds spin = std::chrono::nanoseconds(0)) {
+Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::chrono::milliseconds timeout,
+                        const char* what, std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
+                        std::atomic<bool>* interrupted = nullptr) {
     if (ready()) return {};
     const auto start = Clock::now();
     if (spin.count() > 0) {
@@ -84,14 +88,12 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, const 
         } while (Clock::now() < until);
     }
     const auto deadline = start + timeout;
-    waiting.store(detail::kWaitingOnFutex, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
     for (;;) {
-        // The value the futex compares is read before the re-check: a peer that moves the index
-        // after this load makes FUTEX_WAIT return at once (EAGAIN), one that moved it before is
-        // seen by ready(); a peer that reads our flag after the fence wakes the futex.
-        const auto seen = static_cast<std::uint32_t>(index.load(std::memory_order_acquire));
+        // (Re-)raise the flag, then look: a peer that publishes after the fence sees the flag.
+        waiting.store(detail::kWaitingOnFutex, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
         if (ready()) break;
+        if (interrupted && interrupted->exchange(false)) break;
         const auto left = deadline - Clock::now();
         if (left <= Clock::duration::zero()) {
             waiting.store(0, std::memory_order_relaxed);
@@ -101,7 +103,8 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, const 
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
         const timespec relative{static_cast<time_t>(secs.count()),
                                 static_cast<long>(std::chrono::nanoseconds(left - secs).count())};
-        if (::syscall(SYS_futex, futex_word(index), FUTEX_WAIT, seen, &relative, nullptr, 0) != 0 &&
+        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, detail::kWaitingOnFutex, &relative, nullptr, 0) !=
+                0 &&
             errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
             waiting.store(0, std::memory_order_relaxed);
             return detail::fail_errno("ring: futex wait");
@@ -226,7 +229,7 @@ std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
     }
     header_->head.store(head + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->consumer_waiting.load(std::memory_order_relaxed), header_->head, data_ready_.get());
+    wake_peer(header_->consumer_waiting, data_ready_.get());
     return n;
 }
 
@@ -252,7 +255,7 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
         corrupt = used > cap;
         return corrupt || used < cap;
     };
-    auto ok = wait_until(ready, header_->producer_waiting, header_->tail, timeout, "free slot", spin_);
+    auto ok = wait_until(ready, header_->producer_waiting, timeout, "free slot", spin_);
     if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return ok;
 }
@@ -298,9 +301,14 @@ Result<RingConsumer> RingConsumer::attach(RingShare share) {
     return RingConsumer(std::move(*endpoint));
 }
 
+void RingConsumer::interrupt() {
+    interrupted_->store(true);
+    futex_wake(header_->consumer_waiting);
+}
+
 void RingConsumer::notify_producer() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->producer_waiting.load(std::memory_order_relaxed), header_->tail, space_ready_.get());
+    wake_peer(header_->producer_waiting, space_ready_.get());
 }
 
 std::uint32_t RingConsumer::size() const {
@@ -330,7 +338,7 @@ std::size_t RingConsumer::try_pop(std::span<RingEntry> out, std::span<PublishTim
             break;
     }
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->producer_waiting.load(std::memory_order_relaxed), header_->tail, space_ready_.get());
+    wake_peer(header_->producer_waiting, space_ready_.get());
     return n;
 }
 
@@ -348,7 +356,7 @@ Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
         corrupt = available > capacity_;
         return available != 0;
     };
-    auto ok = wait_until(ready, header_->consumer_waiting, header_->head, timeout, "data", spin_);
+    auto ok = wait_until(ready, header_->consumer_waiting, timeout, "data", spin_, interrupted_.get());
     if (ok && corrupt) {
         corrupted_ = true;
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");

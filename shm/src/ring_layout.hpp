@@ -32,8 +32,8 @@ struct RingHeader {
 };
 
 // What a *_waiting flag holds: how the waiting side sleeps, so the other side wakes it the same
-// way — a blocking wait (wait_for_data / wait_for_space) on the futex of the index it waits on,
-// an event loop (arm_wait) on the eventfd.
+// way — a blocking wait (wait_for_data / wait_for_space) on a futex on the flag itself (the
+// waker clears it), an event loop (arm_wait) on the eventfd.
 inline constexpr std::uint32_t kWaitingOnEventfd = 1;
 inline constexpr std::uint32_t kWaitingOnFutex = 2;
 

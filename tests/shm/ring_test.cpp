@@ -159,7 +159,7 @@ TEST(ShmRing, Pop_IsWokenByAPushFromAnotherThread) {
     producer.join();
 }
 
-TEST(ShmRing, BlockingWaits_SleepOnTheIndexFutex_NotOnTheEventfds) {
+TEST(ShmRing, BlockingWaits_SleepOnAFutex_NotOnTheEventfds) {
     // Each side gets eventfds of its own that the other never signals: a blocking wait that
     // slept on an eventfd would never wake (and time out); one on the index futex does.
     // Capacity 2 and 500 hand-offs: both sides block over and over (full ring, empty ring).
@@ -185,6 +185,21 @@ TEST(ShmRing, BlockingWaits_SleepOnTheIndexFutex_NotOnTheEventfds) {
         ASSERT_EQ(e->frame.index, i);
     }
     feeder.join();
+}
+
+TEST(ShmRing, Interrupt_EndsABlockedWaitForDataWithoutData) {
+    auto ends = make_ring(4);
+    // Whether the waiter is already asleep or not yet waiting when interrupt() comes, it
+    // returns successfully long before its 10 s timeout, with the ring still empty.
+    std::thread waiter([&] {
+        auto waited = ends.consumer.wait_for_data(10s);
+        EXPECT_TRUE(waited) << waited.error().message;
+    });
+    ends.consumer.interrupt();
+    waiter.join();
+    EXPECT_EQ(ends.consumer.size(), 0u);
+    // The interruption was consumed: the next wait sleeps again until the timeout.
+    EXPECT_EQ(ends.consumer.wait_for_data(20ms).error().code, Errc::Timeout);
 }
 
 TEST(ShmRing, NoWakeUpIsSent_WhileTheConsumerIsNotWaiting) {

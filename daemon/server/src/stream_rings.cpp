@@ -1,16 +1,10 @@
 #include "stream_rings.hpp"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
+#include <chrono>
 #include <stop_token>
 
-#include "ksim/shm/unique_fd.hpp"
 #include "logging.hpp"
 
 namespace ksim::daemon::server {
@@ -32,7 +26,7 @@ public:
         return to_client->try_push(entry);
     }
     void frame_freed() override {
-        // Only reads the producer's flag and writes an eventfd: safe beside the drain thread.
+        // Only reads the producer's flag and wakes it (futex or eventfd): safe beside the drain thread.
         if (to_daemon) to_daemon->notify_producer();
     }
 
@@ -71,43 +65,25 @@ struct StreamRings::Stream {
 
 namespace {
 
-// Sleeps until the ring has data or stop is requested; false when the wait itself failed.
-// The ring's event-loop API (arm_wait / data_fd) lets the thread poll the ring's eventfd beside
-// `stop_fd`, which a stop_callback signals, so an idle stream costs no wake-ups at all and a
-// close joins at once (a timed wait would wake every period just to look at the stop token).
-bool wait_for_data_or_stop(shm::RingConsumer& ring, int stop_fd) {
-    if (!ring.arm_wait()) {  // data already there (arm_wait re-checks after publishing the flag)
-        ring.disarm_wait();
-        return true;
-    }
-    std::array<pollfd, 2> fds{pollfd{ring.data_fd(), POLLIN, 0}, pollfd{stop_fd, POLLIN, 0}};
-    const int rc = ::poll(fds.data(), fds.size(), -1);
-    ring.disarm_wait();
-    if (rc < 0) return errno == EINTR;
-    std::uint64_t count = 0;
-    if (fds[0].revents & POLLIN) (void)!::read(ring.data_fd(), &count, sizeof count);  // re-arm the eventfd
-    return true;
-}
+// How long one wait lasts before the loop looks again; only a bound, never the way stop is
+// noticed (interrupt() does that at once).
+constexpr std::chrono::hours kIdleWait{1};
 
-// Drains a to_daemon ring: a sink client releases frames, a source client submits them.
+// Drains a to_daemon ring: a sink client releases frames, a source client submits them. The
+// thread sleeps in the ring's blocking wait (a futex: the cheapest wake-up, which is this leg of
+// every user-mode frame's trip) until the client publishes or stop is requested: the
+// stop_callback interrupts the wait, so an idle stream costs no wake-ups and a close joins at once.
 void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pin, proto::PinDirection direction,
                 std::uint32_t frame_size, std::shared_ptr<StreamRings::Rings> rings) {
     auto log = logger("stream");
     shm::RingConsumer& ring = *rings->to_daemon;
-    const shm::UniqueFd stop_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!stop_fd) {
-        log->error("client {} {}: no eventfd for the drain thread: {}", client, pin.to_string(), std::strerror(errno));
-        return;
-    }
-    // Runs in the thread that requests stop (jthread's destructor): one eventfd write.
-    const std::stop_callback wake(stop, [fd = stop_fd.get()] {
-        const std::uint64_t one = 1;
-        (void)!::write(fd, &one, sizeof one);
-    });
+    // Runs in the thread that requests stop (jthread's destructor): a flag and a futex wake.
+    const std::stop_callback wake(stop, [&ring] { ring.interrupt(); });
     while (!stop.stop_requested()) {
-        if (!wait_for_data_or_stop(ring, stop_fd.get())) {
+        if (auto waited = ring.wait_for_data(kIdleWait); !waited) {
+            if (waited.error().code == Errc::Timeout) continue;
             log->warn("client {} {}: waiting on the ring to daemon failed: {}", client, pin.to_string(),
-                      std::strerror(errno));
+                      waited.error().message);
             return;
         }
         std::array<shm::RingEntry, 32> batch{};

@@ -1,8 +1,8 @@
 // Descriptor rings: a single-producer/single-consumer queue of RingEntry in its own shared
 // region, plain data with indices (no pointers), head and tail on separate cache lines.
 // Wake-ups are sent only when the peer has said it is waiting, so a running peer costs no
-// syscall; batches publish once and wake once. A blocking wait sleeps on a futex on the index it
-// waits for; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio. Every entry carries the
+// syscall; batches publish once and wake once. A blocking wait sleeps on a futex on its waiting
+// flag; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio. Every entry carries the
 // time its producer published it, so a consumer can tell how long a hand-off took. There is no lock at all,
 // so a peer that dies mid-operation cannot leave anything held: the survivor just stops
 // seeing progress (waits time out; the control socket reports the death).
@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -175,8 +177,13 @@ public:
     // min(taken, published.size()) entries.
     std::size_t try_pop(std::span<RingEntry> out, std::span<PublishTime> published = {});
     std::optional<RingEntry> try_pop();
-    // Waits until at least one entry is available. Errors: Timeout, ProtocolError.
+    // Waits until at least one entry is available, or interrupt() is called. Errors: Timeout,
+    // ProtocolError.
     Result<void> wait_for_data(std::chrono::milliseconds timeout);
+    // Makes a wait_for_data (or pop) blocked in another thread of this process return now,
+    // successfully but possibly without data (e.g. to stop a thread that drains the ring); the
+    // next wait returns at once if none was blocked. Never blocks; thread-safe.
+    void interrupt();
     // try_pop of one entry, waiting up to `timeout`; `published` (optional) receives its
     // publish time.
     Result<RingEntry> pop(std::chrono::milliseconds timeout, PublishTime* published = nullptr);
@@ -198,6 +205,8 @@ public:
 private:
     explicit RingConsumer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
     bool corrupted_ = false;
+    // Set by interrupt(); on the heap so that the consumer stays movable.
+    std::unique_ptr<std::atomic<bool>> interrupted_ = std::make_unique<std::atomic<bool>>(false);
 };
 
 // The owner of a ring: its region and eventfds. Created by the daemon per data path.
