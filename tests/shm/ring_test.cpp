@@ -161,7 +161,7 @@ TEST(ShmRing, Pop_IsWokenByAPushFromAnotherThread) {
 
 TEST(ShmRing, BlockingWaits_SleepOnAFutex_NotOnTheEventfds) {
     // Each side gets eventfds of its own that the other never signals: a blocking wait that
-    // slept on an eventfd would never wake (and time out); one on the index futex does.
+    // slept on an eventfd would never wake (and time out); one on its flag's futex does.
     // Capacity 2 and 500 hand-offs: both sides block over and over (full ring, empty ring).
     auto channel = RingChannel::create("futex-waits", 2);
     ASSERT_TRUE(channel);

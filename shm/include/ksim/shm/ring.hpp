@@ -2,19 +2,19 @@
 // region, plain data with indices (no pointers), head and tail on separate cache lines.
 // Wake-ups are sent only when the peer has said it is waiting, so a running peer costs no
 // syscall; batches publish once and wake once. A blocking wait sleeps on a futex on its waiting
-// flag; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio. Every entry carries the
-// time its producer published it, so a consumer can tell how long a hand-off took. There is no lock at all,
-// so a peer that dies mid-operation cannot leave anything held: the survivor just stops
-// seeing progress (waits time out; the control socket reports the death).
+// flag; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio. Every
+// entry carries the time its producer published it, so a consumer can tell how long a hand-off
+// took. There is no lock at all, so a peer that dies mid-operation cannot leave anything held:
+// the survivor just stops seeing progress (waits time out; the control socket reports the death).
 //
 // RingChannel (daemon) owns the region and eventfds; RingProducer / RingConsumer are the two
 // views, each usable in a different process from a RingShare (descriptors sent over
 // SCM_RIGHTS). Each view is used by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <span>
