@@ -5,7 +5,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -23,6 +22,7 @@
 #include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/ledger.hpp"
 #include "ksim/shm/mapping.hpp"
+#include "wakeup.hpp"
 
 namespace ksim::daemon {
 
@@ -96,8 +96,15 @@ struct PendingCopy {
     Ticks sent_at = 0;
 };
 
+// What a streaming thread shares with the kernel. Shared: the thread keeps its own reference,
+// because stop_streaming drops the pin's StreamingThread before the thread has seen the flag.
+struct StreamingControl {
+    std::atomic<bool> stop{false};
+    Wakeup wake;  // ends the thread's sleep between ticks early (stop)
+};
+
 struct StreamingThread {
-    std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<StreamingControl> control = std::make_shared<StreamingControl>();
     std::thread thread;
 };
 
@@ -171,7 +178,6 @@ struct Kernel::Impl {
     UserPinPort& port;
 
     mutable std::mutex mu;
-    std::condition_variable tick_cv;  // streaming threads wait on it (stop / rescheduling)
     std::vector<std::unique_ptr<FilterRuntime>> filters;
     std::vector<std::pair<Pin*, Pin*>> connections;
     std::vector<std::unique_ptr<Pipe>> pipes;
@@ -199,7 +205,7 @@ struct Kernel::Impl {
     void stop_streaming(Pin& pin);
     // The body of a capture pin's streaming thread (the timer of the simulated hardware): sleeps
     // until the next tick is due, runs it, delivers what it produced; returns once `stop` is set.
-    void streaming_loop(Pin& pin, std::shared_ptr<std::atomic<bool>> stop);
+    void streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control);
     void drop_if_overloaded(Pin& pin, bool& warned);  // skips periods when far behind the clock
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 

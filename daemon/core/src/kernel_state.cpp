@@ -171,23 +171,24 @@ constexpr Ticks kLagFloor = kTicksPerSecond / 20;
 void Kernel::Impl::start_streaming(Pin& pin) {
     if (!options.streaming_threads || !pin.device || pin.streaming) return;
     StreamingThread st;
-    st.thread = std::thread(&Kernel::Impl::streaming_loop, this, std::ref(pin), st.stop);
+    st.thread = std::thread(&Kernel::Impl::streaming_loop, this, std::ref(pin), st.control);
     pin.streaming = std::move(st);
     logger("core.pin")->debug("{}: streaming thread started", pin.name);
 }
 
-void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<std::atomic<bool>> stop) {
-    // The thread holds its own reference to the stop flag: stop_streaming sets it, then drops the
-    // pin's StreamingThread (the std::thread moves to the outbox, joined after unlocking).
+void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control) {
     std::unique_lock lock(mu);
     bool warned = false;  // one warning per RUN about overload drops
-    while (!stop->load()) {
-        // Sleep until the hardware's next tick is due. tick_cv wakes us early for stop (and for
-        // a state change that reschedules the hardware); either way we loop and look again.
+    while (!control->stop.load()) {
+        // Sleep until the hardware's next tick is due, without the kernel lock. stop_streaming
+        // sets the flag under the lock before it posts, so a post that lands before we sleep
+        // ends the sleep at once: no stop is missed. Any early wake-up just loops and looks again.
         const auto deadline = pin.device->hw.next_deadline();
         const Ticks wait = deadline ? *deadline - clock->now() : kTicksPerSecond;
         if (wait > 0) {
-            tick_cv.wait_for(lock, std::chrono::microseconds(wait / 10 + 1));
+            lock.unlock();
+            control->wake.wait_for(std::chrono::duration<Ticks, std::ratio<1, kTicksPerSecond>>(wait));
+            lock.lock();
             continue;
         }
         drop_if_overloaded(pin, warned);
@@ -218,8 +219,8 @@ void Kernel::Impl::drop_if_overloaded(Pin& pin, bool& warned) {
 
 void Kernel::Impl::stop_streaming(Pin& pin) {
     if (!pin.streaming) return;
-    pin.streaming->stop->store(true);
-    tick_cv.notify_all();
+    pin.streaming->control->stop.store(true);
+    pin.streaming->control->wake.post();
     outbox.joins.push_back(std::move(pin.streaming->thread));
     pin.streaming.reset();
     logger("core.pin")->debug("{}: streaming thread stopping", pin.name);
