@@ -307,6 +307,58 @@ TEST(StreamQueue_Timeout, ACallbackMayDeleteItsClone) {
     EXPECT_EQ(q.completed_tokens(), std::vector<std::uint64_t>{1});
 }
 
+// fire_timeouts skips all work while nothing is armed, so the count must follow every way a
+// timeout ends; a count stuck at 0 would silently lose timeouts, one stuck above 0 costs only time.
+TEST(StreamQueue_Timeout, ArmedCount_FollowsScheduleFireCancelDeleteAndFlush) {
+    QueueFixture q;
+    q.add(2);
+    StreamPointer* sp = q.queue.leading_edge(PointerLock::Locked);
+    StreamPointer* a = *q.queue.clone(*sp, 0);
+    StreamPointer* b = *q.queue.clone(*sp, 0);
+    int fired = 0;
+    auto count = [&](StreamPointer&) { ++fired; };
+    q.queue.schedule_timeout(*a, count, 10);
+    q.queue.schedule_timeout(*a, count, 20);  // rescheduling replaces: still one
+    q.queue.schedule_timeout(*b, count, 10);
+    q.queue.schedule_timeout(*sp, count, 10);
+    EXPECT_EQ(q.queue.armed_timeouts(), 3u);
+    q.queue.delete_clone(*b);  // its timeout goes with it
+    q.queue.cancel_timeout(*sp);
+    EXPECT_EQ(q.queue.armed_timeouts(), 1u);
+    q.clock.advance(20);
+    EXPECT_EQ(q.queue.fire_timeouts(), 1u);
+    EXPECT_EQ(fired, 1);
+    EXPECT_EQ(q.queue.armed_timeouts(), 0u);
+
+    // A recycled clone node starts disarmed, and a callback may re-arm its own pointer.
+    StreamPointer* c = *q.queue.clone(*sp, 0);
+    EXPECT_EQ(q.queue.armed_timeouts(), 0u);
+    q.queue.schedule_timeout(*c, [&](StreamPointer& self) { q.queue.schedule_timeout(self, count, 5); }, 1);
+    q.clock.advance(1);
+    EXPECT_EQ(q.queue.fire_timeouts(), 1u);
+    EXPECT_EQ(q.queue.armed_timeouts(), 1u);
+    q.clock.advance(5);
+    EXPECT_EQ(q.queue.fire_timeouts(), 1u);
+    EXPECT_EQ(fired, 2);
+
+    q.queue.schedule_timeout(*c, count, 5);
+    q.queue.schedule_timeout(*sp, count, 5);
+    q.queue.flush();  // drops the clones and resets the edges
+    EXPECT_EQ(q.queue.armed_timeouts(), 0u);
+    q.clock.advance(100);
+    EXPECT_EQ(q.queue.fire_timeouts(), 0u);
+    EXPECT_EQ(fired, 2);
+
+    // After all that, a new timeout still fires (the count did not go stale at 0).
+    q.add(1);
+    StreamPointer* edge = q.queue.leading_edge(PointerLock::Locked);
+    ASSERT_NE(edge, nullptr);
+    q.queue.schedule_timeout(*edge, count, 1);
+    q.clock.advance(1);
+    EXPECT_EQ(q.queue.fire_timeouts(), 1u);
+    EXPECT_EQ(fired, 3);
+}
+
 TEST(StreamQueue_Flush, CompletesEveryFrameWithDataUsedZeroAndDropsClones) {
     QueueFixture q;
     q.add(1);

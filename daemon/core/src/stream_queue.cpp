@@ -96,8 +96,7 @@ Result<StreamPointer*> StreamQueue::clone(StreamPointer& source, std::size_t con
     StreamPointer& c = clones_.back();
     // A recycled node: every field is set below or here; context_ keeps its capacity.
     c.has_frame_ = false;
-    c.deadline_.reset();
-    c.on_timeout_ = nullptr;
+    disarm(c);
     c.clone_ = true;
     c.id_ = next_id_++;
     c.flow_in_ = source.flow_in_;
@@ -124,6 +123,7 @@ void StreamQueue::delete_clone(StreamPointer& clone) {
     const bool had = it->has_frame_;
     const Iter pos = it->pos_;
     if (had) --pos->clone_refs;
+    disarm(*it);
     spare_clones_.splice(spare_clones_.end(), clones_, it);
     if (had) try_complete(pos);
 }
@@ -133,11 +133,15 @@ void StreamQueue::set_status_code(StreamPointer& sp, NtStatus status) {
 }
 
 void StreamQueue::schedule_timeout(StreamPointer& sp, TimeoutCallback callback, Ticks interval) {
+    if (!sp.deadline_) ++armed_timeouts_;
     sp.deadline_ = clock_.now() + interval;
     sp.on_timeout_ = std::move(callback);
 }
 
-void StreamQueue::cancel_timeout(StreamPointer& sp) {
+void StreamQueue::cancel_timeout(StreamPointer& sp) { disarm(sp); }
+
+void StreamQueue::disarm(StreamPointer& sp) {
+    if (sp.deadline_) --armed_timeouts_;
     sp.deadline_.reset();
     sp.on_timeout_ = nullptr;
 }
@@ -150,6 +154,9 @@ StreamPointer* StreamQueue::find_clone(std::uint64_t id) {
 }
 
 std::size_t StreamQueue::fire_timeouts() {
+    // Called on every hardware tick, right after a frame may have gone to a client: with nothing
+    // armed (the usual case) it touches neither the clock nor the clone list.
+    if (armed_timeouts_ == 0) return 0;
     const Ticks now = clock_.now();
     std::vector<std::uint64_t> due;
     auto collect = [&](const StreamPointer& sp) {
@@ -163,8 +170,7 @@ std::size_t StreamQueue::fire_timeouts() {
         StreamPointer* sp = find_clone(id);  // a callback may have deleted a later clone
         if (!sp || !sp->deadline_ || *sp->deadline_ > now) continue;
         auto callback = std::move(sp->on_timeout_);
-        sp->deadline_.reset();
-        sp->on_timeout_ = nullptr;
+        disarm(*sp);
         ++fired;
         if (callback) callback(*sp);
     }
@@ -172,7 +178,10 @@ std::size_t StreamQueue::fire_timeouts() {
 }
 
 void StreamQueue::flush() {
-    for (StreamPointer& c : clones_) c.has_frame_ = false;
+    for (StreamPointer& c : clones_) {
+        c.has_frame_ = false;
+        disarm(c);
+    }
     spare_clones_.splice(spare_clones_.end(), clones_);
     for (StreamPointer* edge : {&leading_, &trailing_}) {
         edge->has_frame_ = false;
