@@ -5,7 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
 
 #include "ksim/shm/ring.hpp"
 
@@ -85,6 +91,40 @@ TEST(StreamRings, ADrainThreadAsleepOnAnEmptyRing_WakesForWhatTheClientPublishes
     // Three rounds: each push beyond capacity only succeeds once the drain thread woke up (on
     // the ring's data eventfd) and took the entries.
     for (int round = 0; round < 3; ++round) pass_a_ringful(client);
+    rings.close_all();
+}
+
+// The scheduling policy of each of this process's threads, by thread name.
+std::multimap<std::string, int> policies_by_thread_name() {
+    std::multimap<std::string, int> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        if (!std::getline(comm, name)) continue;  // the thread ended meanwhile
+        const pid_t tid = std::stoi(task.path().filename().string());
+        out.emplace(name, ::sched_getscheduler(tid));
+    }
+    return out;
+}
+
+// Releases from a sink client must not preempt it (SCHED_BATCH); submissions from a source
+// client are on their way downstream and keep the normal policy. The names make both visible.
+TEST(StreamRings, DrainThreads_AreNamedForTheirJob_AndOnlyTheReleaseThreadIsBatch) {
+    StreamRings rings;
+    auto sink = rings.open(kClient, PinKey{"viewer", "input"}, proto::PinDirection::In, 8, 1024);
+    auto source = rings.open(kClient, PinKey{"app", "output"}, proto::PinDirection::Out, 8, 1024);
+    ASSERT_TRUE(sink.has_value()) << sink.error().message;
+    ASSERT_TRUE(source.has_value()) << source.error().message;
+    shm::RingProducer releases = client_side_of_to_daemon(*sink);
+    shm::RingProducer submissions = client_side_of_to_daemon(*source);
+    pass_a_ringful(releases);  // each drain thread is now in its loop: named and scheduled
+    pass_a_ringful(submissions);
+
+    const auto threads = policies_by_thread_name();
+    ASSERT_EQ(threads.count(kReleaseThreadName), 1u);
+    ASSERT_EQ(threads.count(kSubmitThreadName), 1u);
+    EXPECT_EQ(threads.find(kReleaseThreadName)->second, SCHED_BATCH);
+    EXPECT_EQ(threads.find(kSubmitThreadName)->second, SCHED_OTHER);
     rings.close_all();
 }
 

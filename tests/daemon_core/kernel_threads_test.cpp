@@ -1,6 +1,9 @@
 // The Kernel with its real streaming threads and the steady clock: frames arrive at the
 // configured rate through UserPinPort, waited for on a condition variable (no sleeps).
+#include <pthread.h>
+
 #include <condition_variable>
+#include <string>
 
 #include "kernel_fixture.hpp"
 
@@ -13,6 +16,9 @@ using proto::PinState;
 struct WaitingPort : UserPinPort {
     bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor& f, const proto::StreamHeader& h) override {
         std::lock_guard lock(mutex);
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        delivered_by = name;
         frames.push_back(f);
         headers.push_back(h);
         cv.notify_all();
@@ -26,6 +32,7 @@ struct WaitingPort : UserPinPort {
     std::condition_variable cv;
     std::vector<shm::FrameDescriptor> frames;
     std::vector<proto::StreamHeader> headers;
+    std::string delivered_by;  // name of the thread that delivered the last frame
 };
 
 TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsCleanly) {
@@ -56,6 +63,7 @@ TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsC
     }
     ASSERT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());  // joins the thread
     std::lock_guard lock(port.mutex);
+    EXPECT_EQ(port.delivered_by, "ksim-capture");  // named, so top and perf tell it apart
     for (std::size_t i = 1; i < port.headers.size(); ++i) {
         EXPECT_GT(port.headers[i].picture_number, port.headers[i - 1].picture_number);
         // PTS follow the absolute schedule: whole multiples of the frame period.

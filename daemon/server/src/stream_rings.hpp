@@ -24,6 +24,11 @@
 
 namespace ksim::daemon::server {
 
+// Names of the drain threads (at most 15 characters): a sink stream's thread takes released
+// frames back (and runs SCHED_BATCH, see stream_rings.cpp), a source stream's takes submitted ones.
+inline constexpr const char* kReleaseThreadName = "ksim-release";
+inline constexpr const char* kSubmitThreadName = "ksim-submit";
+
 class StreamRings {
 public:
     StreamRings() = default;
