@@ -38,8 +38,13 @@ using namespace std::chrono_literals;
 using ksim::bench::Clock;
 using ksim::bench::micros;
 
-constexpr int kRounds = 6;
-constexpr std::uint32_t kFramesPerRound = 50;  // per side: 6 x (1 + 50) x 2 frames = 20.4 s at 30 fps
+// Many short rounds rather than a few long ones: a burst tends to keep one level from its first
+// frame to its last (measured at 4 KiB: within a burst of 50 the middle half of the hops spans
+// about 10 us, while the bursts' p50s ranged over 25-57 us, on both sides), so the number of
+// bursts per side, not of frames, sets how well the two sides are compared.
+// 20 x (1 + 15) x 2 frames = 21.3 s at 30 fps.
+constexpr int kRounds = 20;
+constexpr std::uint32_t kFramesPerRound = 15;  // per side
 constexpr std::uint32_t kSettleFrames = 1;     // taken after each switch, not counted
 constexpr auto kConsumerSpin = 20us;           // libksim's next_frame spin budget on 2+ CPUs
 
