@@ -57,8 +57,10 @@ std::string measure_raw(ksim::bench::PeriodicProducer& producer, std::uint64_t& 
         if (!producer.next(got, kConsumerSpin)) return "raw periodic ring failed";
         const auto end = Clock::now();
         if (got.sequence != ++sequence)
-            return "raw periodic hand-off " + std::to_string(sequence) + " lost: got " + std::to_string(got.sequence);
-        if (i >= kSettleFrames) hops.push_back(micros(end - Clock::time_point(Clock::duration(got.pushed_ns))));
+            return "raw periodic hand-off " + std::to_string(sequence) + " lost: got " +
+                   std::to_string(got.sequence);
+        if (i >= kSettleFrames)
+            hops.push_back(micros(end - Clock::time_point(Clock::duration(got.pushed_ns))));
     }
     return {};
 }
@@ -69,8 +71,9 @@ std::string check_capture(const ksim::Result<ksim::client::FrameView>& in, std::
                           std::int64_t& last_picture) {
     if (!in) return "capture: " + in.error().message;
     if (in->bytes().size() != size || in->header().picture_number <= last_picture)
-        return "capture frame short or out of order: " + std::to_string(in->bytes().size()) + " bytes, picture " +
-               std::to_string(in->header().picture_number) + " after " + std::to_string(last_picture);
+        return "capture frame short or out of order: " + std::to_string(in->bytes().size()) +
+               " bytes, picture " + std::to_string(in->header().picture_number) + " after " +
+               std::to_string(last_picture);
     last_picture = in->header().picture_number;
     return {};
 }
@@ -124,7 +127,8 @@ void BM_KsimCaptureInterleaved(benchmark::State& state) {
         }
         raw_all.insert(raw_all.end(), raw.begin(), raw.end());
         ksim_all.insert(ksim_all.end(), ksim.begin(), ksim.end());
-        const double ksim_mean_us = std::accumulate(ksim.begin(), ksim.end(), 0.0) / static_cast<double>(ksim.size());
+        const double ksim_mean_us =
+            std::accumulate(ksim.begin(), ksim.end(), 0.0) / static_cast<double>(ksim.size());
         state.SetIterationTime(ksim_mean_us / 1e6);
         const double x = ksim::bench::percentiles(ksim).p50 / ksim::bench::percentiles(raw).p50;
         round_x_p50.push_back(x);

@@ -11,7 +11,9 @@ namespace ksim::bench {
 
 using Clock = std::chrono::steady_clock;
 
-inline double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+inline double micros(Clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count();
+}
 
 struct Percentiles {
     double p50 = 0, p99 = 0;

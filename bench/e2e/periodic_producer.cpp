@@ -1,11 +1,10 @@
 #include "periodic_producer.hpp"
 
+#include <benchmark/benchmark.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <benchmark/benchmark.h>
 
 #include <cstring>
 #include <thread>
