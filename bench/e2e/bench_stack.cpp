@@ -178,7 +178,7 @@ bool BenchStack::start() {
     return true;
 }
 
-client::Stream* BenchStack::start_capture(std::uint32_t frame_size) {
+client::Stream* BenchStack::open_capture(std::uint32_t frame_size) {
     if (!client_) return nullptr;
     const proto::PinRef cam = camera_pin(frame_size), sink = camera_sink_pin(frame_size);
     for (const auto& p : {sink, cam})
@@ -186,12 +186,26 @@ client::Stream* BenchStack::start_capture(std::uint32_t frame_size) {
     auto consumer = client_->open_stream(sink);
     if (!consumer) return error_ = consumer.error().message, nullptr;
     capture_ = std::move(*consumer);
-    for (const auto& p : {sink, cam})
-        if (auto r = client_->set_state(p, proto::PinState::Run); !r) return error_ = r.error().message, nullptr;
+    if (auto r = client_->set_state(sink, proto::PinState::Run); !r) return error_ = r.error().message, nullptr;
+    if (auto r = client_->set_state(cam, proto::PinState::Pause); !r) return error_ = r.error().message, nullptr;
     return capture_.get();
 }
 
-void BenchStack::stop_capture(std::uint32_t frame_size) {
+bool BenchStack::resume_capture(std::uint32_t frame_size) {
+    if (!client_) return false;
+    if (auto r = client_->set_state(camera_pin(frame_size), proto::PinState::Run); !r)
+        return error_ = r.error().message, false;
+    return true;
+}
+
+bool BenchStack::pause_capture(std::uint32_t frame_size) {
+    if (!client_) return false;
+    if (auto r = client_->set_state(camera_pin(frame_size), proto::PinState::Pause); !r)
+        return error_ = r.error().message, false;
+    return true;
+}
+
+void BenchStack::close_capture(std::uint32_t frame_size) {
     if (!client_) return;
     for (const auto& p : {camera_pin(frame_size), camera_sink_pin(frame_size)})
         (void)client_->set_state(p, proto::PinState::Stop);
@@ -203,6 +217,17 @@ Pair* BenchStack::pair(std::uint32_t frame_size) {
         if (p.frame_size == frame_size) return &p;
     return nullptr;
 }
+
+namespace {
+std::unique_ptr<BenchStack> g_shared_stack;
+}
+
+BenchStack& shared_stack() {
+    if (!g_shared_stack) g_shared_stack = std::make_unique<BenchStack>();
+    return *g_shared_stack;
+}
+
+void stop_shared_stack() { g_shared_stack.reset(); }
 
 BenchStack::~BenchStack() {
     capture_.reset();

@@ -2,8 +2,8 @@
 // generated topology with, per frame size, a user-source -> user-sink pair and a simulated
 // camera (kernel-hosted video capture at 30 fps, a format whose image is exactly that size) ->
 // user-sink pair; the graph manager's logic (ksim_graphmgr, in-process) negotiates and commits;
-// one libksim client then hosts every user pin. Cameras stay stopped until start_capture, so
-// only the one being measured renders frames.
+// one libksim client then hosts every user pin. Cameras stay stopped until open_capture and
+// paused until resume_capture, so only the one being measured renders frames.
 #pragma once
 
 #include <sys/types.h>
@@ -42,10 +42,16 @@ public:
     [[nodiscard]] const std::string& error() const { return error_; }
     Pair* pair(std::uint32_t frame_size);
 
-    // Runs the camera of `frame_size` and returns the stream of its user sink (nullptr and
-    // error() on failure); stop_capture stops both pins again.
-    client::Stream* start_capture(std::uint32_t frame_size);
-    void stop_capture(std::uint32_t frame_size);
+    // Opens the capture pair of `frame_size` with the viewer (user sink) in RUN and the camera
+    // in PAUSE, and returns the viewer's stream (nullptr and error() on failure). The camera
+    // renders nothing until resume_capture; close_capture stops both pins again.
+    client::Stream* open_capture(std::uint32_t frame_size);
+    void close_capture(std::uint32_t frame_size);
+    // PAUSE <-> RUN of the camera. RUN -> PAUSE ends ksimd's streaming thread of that pin (joined
+    // before the reply), so a paused camera neither ticks nor publishes: the other side of an
+    // interleaved measurement runs on a quiet daemon. False and error() on failure.
+    bool resume_capture(std::uint32_t frame_size);
+    bool pause_capture(std::uint32_t frame_size);
 
 private:
     bool start();
@@ -57,5 +63,10 @@ private:
     std::vector<Pair> pairs_;
     std::string error_;
 };
+
+// The process's one BenchStack (one ksimd for every row), started on first use; its error()
+// says whether that worked. stop_shared_stack() stops ksimd; call it before main returns.
+BenchStack& shared_stack();
+void stop_shared_stack();
 
 }  // namespace ksim::bench

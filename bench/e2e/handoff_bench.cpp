@@ -15,49 +15,33 @@
 // size and x_spin_* against the raw ring whose consumer spins 20 us before sleeping, as libksim's
 // next_frame does (like for like).
 //
-// The capture rows measure the same daemon -> client hop where it matters most: ksimd's
-// simulated camera completes a frame every 1/30 s and a viewer, asleep in next_frame, receives it;
-// the baseline is a producer process that writes a frame and pushes it on a raw ring at the same
-// rate to a consumer that spins and sleeps as libksim's does. hop_x_* compares the two.
+// The capture case (the same hop from ksimd's simulated camera to a viewer asleep in
+// next_frame, measured in interleaved rounds) is in capture_bench.cpp.
 #include <benchmark/benchmark.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <map>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bench_stack.hpp"
+#include "latency_stats.hpp"
 #include "raw_ring.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using ksim::bench::Clock;
+using ksim::bench::micros;
+using ksim::bench::Percentiles;
+using ksim::bench::percentiles;
 using ksim::bench::RawEntry;
 using ksim::bench::RawRing;
 
-using ksim::bench::kCameraFps;
 using ksim::bench::kFrameSizes;
-
-struct Percentiles {
-    double p50 = 0, p99 = 0;
-};
-Percentiles percentiles(std::vector<double>& us) {
-    Percentiles p;
-    if (us.empty()) return p;
-    std::ranges::sort(us);
-    p.p50 = us[(us.size() - 1) / 2];
-    p.p99 = us[static_cast<std::size_t>(0.99 * static_cast<double>(us.size() - 1))];
-    return p;
-}
 
 // Samples of one row, in microseconds.
 struct Samples {
@@ -75,10 +59,6 @@ struct Row {
 };
 std::map<std::uint32_t, Row> g_raw;       // filled by the baseline rows, read by the ksim rows
 std::map<std::uint32_t, Row> g_raw_spin;  // the same with libksim's consumer spin
-std::map<std::uint32_t, Row> g_raw_periodic;  // one hop at the camera's rate (consumer asleep)
-std::unique_ptr<ksim::bench::BenchStack> g_stack;
-
-double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 Row report(benchmark::State& state, Samples& samples) {
     const Row row{percentiles(samples.round_trip), percentiles(samples.hop)};
@@ -151,9 +131,9 @@ void BM_RawEventfdRing(benchmark::State& state) {
 
 void BM_KsimClientToClient(benchmark::State& state) {
     const auto size = static_cast<std::uint32_t>(state.range(0));
-    if (!g_stack) g_stack = std::make_unique<ksim::bench::BenchStack>();
-    ksim::bench::Pair* pair = g_stack->pair(size);
-    if (!pair) return state.SkipWithError(("ksim stack: " + g_stack->error()).c_str());
+    ksim::bench::BenchStack& stack = ksim::bench::shared_stack();
+    ksim::bench::Pair* pair = stack.pair(size);
+    if (!pair) return state.SkipWithError(("ksim stack: " + stack.error()).c_str());
     Samples samples(static_cast<std::size_t>(state.max_iterations));
     std::uint64_t n = 0;
     for (auto _ : state) {
@@ -184,85 +164,6 @@ void BM_KsimClientToClient(benchmark::State& state) {
     ratios(state, row, g_raw_spin, "_spin");  // like for like: the consumer spins as libksim's does
 }
 
-// The capture case, one hop: a producer child pushes one frame per camera period (so the
-// consumer is asleep when it arrives, as a viewer of a real camera is) and the parent pops it
-// with libksim's spin; hop = pop - push.
-void BM_RawPeriodicRing(benchmark::State& state) {
-    const auto size = static_cast<std::size_t>(state.range(0));
-    void* frame = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    RawRing* ring = RawRing::create();
-    if (frame == MAP_FAILED || !ring) return state.SkipWithError("setup");
-    auto* first = static_cast<volatile std::uint8_t*>(frame);
-    const auto count = static_cast<std::uint64_t>(state.max_iterations);
-    const pid_t producer = ::fork();
-    if (producer == 0) {
-        const auto period = std::chrono::nanoseconds(1'000'000'000 / kCameraFps);
-        const auto start = Clock::now();
-        for (std::uint64_t n = 1; n <= count; ++n) {
-            std::this_thread::sleep_until(start + n * period);  // the camera's clock, not a sync
-            // The frame is written before it is handed over, as ksimd's camera renders it (its
-            // "DMA"): what that does to the caches is part of both sides' hand-off.
-            std::memset(frame, static_cast<int>(n & 0xFF), size);
-            (void)ring->push(RawEntry{1, 0, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(size), n, 0});
-        }
-        ::_exit(0);
-    }
-    Samples samples(count);
-    std::uint64_t n = 0;
-    for (auto _ : state) {
-        ++n;
-        RawEntry got;
-        if (!ring->pop(got, std::chrono::microseconds(20))) {
-            state.SkipWithError("raw periodic ring failed");
-            break;
-        }
-        if (got.sequence != n) {
-            state.SkipWithError(("raw periodic hand-off " + std::to_string(n) + " lost: got " +
-                                 std::to_string(got.sequence)).c_str());
-            break;
-        }
-        // Read the frame as a viewer would (no equality check: a consumer more than a period
-        // late under load may already see the next frame's byte).
-        benchmark::DoNotOptimize(*first);
-        const auto hop = Clock::now() - Clock::time_point(Clock::duration(got.pushed_ns));
-        state.SetIterationTime(std::chrono::duration<double>(hop).count());
-        samples.hop.push_back(micros(hop));
-    }
-    if (n < count) ::kill(producer, SIGKILL);
-    int status = 0;
-    ::waitpid(producer, &status, 0);
-    RawRing::destroy(ring);
-    ::munmap(frame, size);
-    const Row row = report(state, samples);
-    if (samples.hop.size() == count) g_raw_periodic[static_cast<std::uint32_t>(size)] = row;
-}
-
-// The capture case through ksimd: its simulated camera completes a frame per period and ksimd
-// publishes it on the viewer's ring; hop = next_frame's return - FrameView::delivered_at().
-void BM_KsimCaptureToClient(benchmark::State& state) {
-    const auto size = static_cast<std::uint32_t>(state.range(0));
-    if (!g_stack) g_stack = std::make_unique<ksim::bench::BenchStack>();
-    ksim::client::Stream* stream = g_stack->start_capture(size);
-    if (!stream) return state.SkipWithError(("ksim capture: " + g_stack->error()).c_str());
-    Samples samples(static_cast<std::size_t>(state.max_iterations));
-    std::int64_t last_picture = -1;
-    for (auto _ : state) {
-        auto in = stream->next_frame(5s);
-        const auto end = Clock::now();
-        if (!in || in->bytes().size() != size || in->header().picture_number <= last_picture) {
-            state.SkipWithError(in ? "capture frame short or out of order" : in.error().message.c_str());
-            break;
-        }
-        last_picture = in->header().picture_number;
-        const auto hop = end - in->delivered_at();
-        state.SetIterationTime(std::chrono::duration<double>(hop).count());
-        samples.hop.push_back(micros(hop));
-    }
-    g_stack->stop_capture(size);
-    const Row row = report(state, samples);
-    ratios(state, row, g_raw_periodic, "");
-}
-
 void sizes(benchmark::internal::Benchmark* b) {
     for (auto s : kFrameSizes) b->Arg(s);
     b->UseManualTime()->Iterations(5000)->Unit(benchmark::kMicrosecond);
@@ -274,17 +175,9 @@ void raw_sizes(benchmark::internal::Benchmark* b) {
     b->ArgNames({"size", "spin_us"})->UseManualTime()->Iterations(5000)->Unit(benchmark::kMicrosecond);
 }
 
-// One frame per camera period: 10 s per row at 30 fps.
-void capture_sizes(benchmark::internal::Benchmark* b) {
-    for (auto s : kFrameSizes) b->Arg(s);
-    b->UseManualTime()->Iterations(10 * kCameraFps)->Unit(benchmark::kMicrosecond);
-}
-
 // Baselines first: the ksim rows divide by them.
 BENCHMARK(BM_RawEventfdRing)->Apply(raw_sizes);
 BENCHMARK(BM_KsimClientToClient)->Apply(sizes);
-BENCHMARK(BM_RawPeriodicRing)->Apply(capture_sizes);
-BENCHMARK(BM_KsimCaptureToClient)->Apply(capture_sizes);
 
 }  // namespace
 
@@ -292,7 +185,7 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
-    g_stack.reset();  // stops ksimd
+    ksim::bench::stop_shared_stack();  // stops ksimd
     benchmark::Shutdown();
     return 0;
 }
