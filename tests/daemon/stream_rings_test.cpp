@@ -4,7 +4,6 @@
 #include "stream_rings.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sched.h>
 
 #include <chrono>

@@ -11,7 +11,9 @@ Wakeup::Wakeup() {
     ::sem_init(&sem_, /*pshared=*/0, 0);
 }
 
-Wakeup::~Wakeup() { ::sem_destroy(&sem_); }
+Wakeup::~Wakeup() {
+    ::sem_destroy(&sem_);
+}
 
 void Wakeup::post() noexcept {
     // EOVERFLOW would need 2^31 posts nobody consumed; the waiter is awake then anyway.

@@ -6,7 +6,7 @@
 // unlock - the one on the way back to sleep, right after a tick published its frame - made a
 // futex syscall that woke nobody. On a 2-CPU VM a viewer woken by that frame usually runs on the
 // streaming thread's CPU and waits until that thread sleeps, so the wasted syscall (about 1 µs
-// there) came straight out of every frame's hand-off. A POSIX semaphore posts without a syscall
+// there) was added to every frame's hand-off. A POSIX semaphore posts without a syscall
 // when nobody sleeps, and waiting on it touches no mutex.
 #pragma once
 

@@ -155,7 +155,8 @@ public:
     // Fires every timeout whose deadline <= clock.now(), clones in creation order after the
     // edges; returns how many fired. Callbacks may delete the clone they get.
     std::size_t fire_timeouts();
-    // Timeouts scheduled and neither fired nor cancelled (deleting or flushing a clone cancels its own).
+    // Timeouts scheduled and neither fired nor cancelled (deleting or flushing a clone cancels
+    // its own).
     [[nodiscard]] std::size_t armed_timeouts() const { return armed_timeouts_; }
 
     // Reset on STOP: deletes every clone, completes every frame with DataUsed = 0 and
@@ -173,7 +174,8 @@ private:
     NtStatus move_next(StreamPointer& sp);     // pointer-kind aware; returns DeviceNotReady at end
     void try_complete(Iter it);
     StreamPointer* find_clone(std::uint64_t id);
-    void disarm(StreamPointer& sp);            // cancels sp's timeout, keeping armed_timeouts_ true
+    // Cancels sp's timeout, keeping armed_timeouts_ exact.
+    void disarm(StreamPointer& sp);
 
     Options options_;
     const Clock& clock_;
@@ -188,7 +190,8 @@ private:
     std::list<FrameSlot> spare_frames_;
     std::list<StreamPointer> spare_clones_;
     std::uint64_t next_id_ = 3;  // 1 = leading, 2 = trailing
-    std::size_t armed_timeouts_ = 0;  // pointers with a deadline: fire_timeouts returns at once at 0
+    // Pointers with a deadline: at 0, fire_timeouts returns at once.
+    std::size_t armed_timeouts_ = 0;
 };
 
 }  // namespace ksim::daemon
