@@ -70,6 +70,12 @@ void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
     else if (w != 0) signal(fd);
 }
 
+// Out of line: the waits below are on the frame hand-off's hot path.
+[[gnu::cold]] std::unexpected<Error> timed_out(const char* what, std::chrono::milliseconds timeout) {
+    return fail(Errc::Timeout,
+                std::string("ring: no ") + what + " within " + std::to_string(timeout.count()) + " ms");
+}
+
 // Waits until `ready()`, `*interrupted` or the deadline: first checks for up to `spin` without
 // sleeping, then sleeps on the futex of `waiting` (see futex_wake). A futex, not the eventfd:
 // one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us
@@ -97,8 +103,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::c
         const auto left = deadline - Clock::now();
         if (left <= Clock::duration::zero()) {
             waiting.store(0, std::memory_order_relaxed);
-            return fail(Errc::Timeout, std::string("ring: no ") + what + " within " +
-                                           std::to_string(timeout.count()) + " ms");
+            return timed_out(what, timeout);
         }
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
         const timespec relative{static_cast<time_t>(secs.count()),
@@ -215,7 +220,9 @@ std::uint32_t RingProducer::size() const {
                                       header_->tail.load(std::memory_order_acquire));
 }
 
-std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
+// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
+// hand-off's code (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
     const std::uint32_t cap = capacity_;
     const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
     const std::uint64_t used = head - header_->tail.load(std::memory_order_acquire);
@@ -286,7 +293,7 @@ Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeo
     }
 }
 
-Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
+[[gnu::hot]] Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
     if (try_push(entry)) return {};
     if (auto ok = wait_for_space(timeout); !ok) return ok;
     if (!try_push(entry)) return fail(Errc::Internal, "ring: space reported but the push failed");
@@ -316,7 +323,7 @@ std::uint32_t RingConsumer::size() const {
                                       header_->tail.load(std::memory_order_relaxed));
 }
 
-std::size_t RingConsumer::try_pop(std::span<RingEntry> out, std::span<PublishTime> published) {
+[[gnu::hot]] std::size_t RingConsumer::try_pop(std::span<RingEntry> out, std::span<PublishTime> published) {
     const std::uint32_t cap = capacity_;
     std::uint64_t tail = header_->tail.load(std::memory_order_acquire);
     std::size_t n = 0;
@@ -348,7 +355,7 @@ std::optional<RingEntry> RingConsumer::try_pop() {
     return entry;
 }
 
-Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
+[[gnu::hot]] Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
     bool corrupt = false;
     auto ready = [&] {
         const std::uint64_t available =
@@ -374,7 +381,7 @@ void RingConsumer::disarm_wait() {
     header_->consumer_waiting.store(0, std::memory_order_relaxed);
 }
 
-Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout, PublishTime* published) {
+[[gnu::hot]] Result<RingEntry> RingConsumer::pop(std::chrono::milliseconds timeout, PublishTime* published) {
     RingEntry entry;
     auto take = [&] { return try_pop(std::span(&entry, 1), std::span(published, published ? 1 : 0)) == 1; };
     if (take()) return entry;

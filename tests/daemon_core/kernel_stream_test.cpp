@@ -1,8 +1,8 @@
 // Frames through the in-process Kernel: capture -> kernel sink / in-place chain / user pins,
 // STOP returning frames, drop accounting, stream headers, client reclaim, descriptor checks.
 #include "kernel_fixture.hpp"
-
 #include "ksim/daemon/content.hpp"
+#include "ksim/daemon/hwsim.hpp"
 #include "ksim/shm/mapping.hpp"
 
 namespace ksim::daemon::testing {
@@ -73,6 +73,21 @@ TEST_F(KernelStreamTest, Kernel_UserSinkThatNeverReturnsFrames_GetsThePoolThenDr
     EXPECT_EQ(stats(camera).dropped, 8u);
     EXPECT_FALSE(events.of(KernelEvent::Type::FrameDropped).empty());
     EXPECT_EQ(held_by(kClient), 2u);
+}
+
+TEST_F(KernelStreamTest, Kernel_FramesBeyondAFullScatterGatherTable_PendUntilAnInterruptFreesRoom) {
+    // The default allocator maps a frame as one S/G entry, so 130 frames overfill the 128-entry
+    // table: Process programs 128 and pends. The client keeps every frame, so no arrival runs
+    // Process again; only the interrupts that complete frames may (avshws: KsPinAttemptProcessing
+    // from CompleteMappings when I/O pended). Without that, the last two periods would be drops.
+    constexpr std::uint32_t kFrames = HardwareSimulation::kMaxMappings + 2;
+    start_user_sink(kFrames);
+    run_periods(static_cast<int>(kFrames));
+    EXPECT_EQ(stats(camera).completed, kFrames);
+    EXPECT_EQ(stats(camera).dropped, 0u);
+    EXPECT_EQ(held_by(kClient), kFrames);
+    run_periods(1);  // and then the pool is empty: a drop, not a partial fill
+    EXPECT_EQ(stats(camera).dropped, 1u);
 }
 
 TEST_F(KernelStreamTest, Kernel_StreamHeaders_CarryTimeDurationFrameNumberAndFlags) {

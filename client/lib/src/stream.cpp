@@ -58,6 +58,44 @@ Result<shm::RingShare> ring_share(const wire::RingGrant& grant, std::vector<shm:
     return share;
 }
 
+// Resolves each frame's offset to its address in the mapping, once; an offset whose frame would
+// overrun the region gets none, and handing that frame out fails (ProtocolError).
+RegionFrames frame_table(std::uint32_t id, std::shared_ptr<MappedRegion> mapped,
+                         const std::vector<std::uint64_t>& offsets, std::uint32_t frames,
+                         std::uint32_t frame_size) {
+    RegionFrames table;
+    table.id = id;
+    table.offsets.assign(offsets.begin(), offsets.begin() + frames);
+    table.starts.reserve(frames);
+    for (const std::uint64_t offset : table.offsets) {
+        const auto bytes = mapped->read_slice(offset, frame_size);
+        table.starts.push_back(bytes.empty() ? nullptr : bytes.data());
+    }
+    table.mapped = std::move(mapped);
+    return table;
+}
+
+// next_frame off its fast path: a producer stream (an error), or a stream without rings, whose
+// frames arrive as frame_ready events on the socket; other events are left for next_event().
+[[gnu::cold]] Result<FrameView> next_frame_slow(const std::shared_ptr<StreamCore>& core, Timeout timeout) {
+    if (core->writable) return fail(Errc::InvalidState, core->pin.to_string() + " is a producer stream");
+    for (;;) {
+        auto event = core->connection->next_event(timeout);
+        if (!event) return std::unexpected(event.error());
+        if (event->type != wire::MessageType::FrameReady) continue;
+        auto ready = wire::decode_body<wire::FrameReadyEvent>(event->body);
+        if (!ready) return std::unexpected(ready.error());
+        if (!(ready->pin == core->pin)) continue;
+        const shm::FrameDescriptor frame = detail::to_descriptor(ready->frame);
+        auto bytes = core->readable(frame);
+        if (!bytes) {
+            (void)core->give_back(frame);  // never hold a frame we cannot show
+            return std::unexpected(bytes.error());
+        }
+        return StreamCore::make_view(core, frame, *bytes, ready->header, std::chrono::steady_clock::now());
+    }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
@@ -80,16 +118,14 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
     for (const auto& g : grant->regions) {
         auto mapped = map_region(cache, g, reply->fds);
         if (!mapped) return std::unexpected(mapped.error());
-        RegionFrames frames;
-        frames.mapped = std::move(*mapped);
         if (g.frame_offsets.size() < grant->frames)
             return fail(Errc::ProtocolError, "open_stream for " + pin.to_string() + ": region " +
                                                  std::to_string(g.id) + " lists " +
                                                  std::to_string(g.frame_offsets.size()) + " frame offsets for " +
                                                  std::to_string(grant->frames) + " frames");
-        frames.offsets = g.frame_offsets;
-        core->writable = core->writable && frames.mapped->writable();
-        core->regions.emplace(static_cast<std::uint32_t>(g.id), std::move(frames));
+        core->regions.push_back(frame_table(static_cast<std::uint32_t>(g.id), std::move(*mapped),
+                                            g.frame_offsets, grant->frames, grant->frame_size));
+        core->writable = core->writable && core->regions.back().mapped->writable();
     }
     for (const auto& r : grant->rings) {
         auto share = ring_share(r, reply->fds);
@@ -115,41 +151,26 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
 
 Stream::~Stream() = default;
 
-Result<FrameView> Stream::next_frame(Timeout timeout) {
-    if (core_->writable) return fail(Errc::InvalidState, core_->pin.to_string() + " is a producer stream");
-    shm::FrameDescriptor frame;
-    proto::StreamHeader header;
+// The hand-off's hot path: after a sleep of a frame period the caches are cold, so everything
+// that is not the usual case (errors, the socket fallback) lives out of line, and these
+// functions sit together in .text.hot (see docs/memory.md, "Code on the hot path").
+[[gnu::hot]] Result<FrameView> Stream::next_frame(Timeout timeout) {
+    if (!core_->incoming || core_->writable) [[unlikely]]
+        return next_frame_slow(core_, timeout);
     shm::PublishTime delivered_at{};
-    if (core_->incoming) {
-        auto entry = core_->incoming->pop(timeout, &delivered_at);
-        if (!entry) {
-            if (entry.error().code == Errc::Timeout && !core_->connection->connected())
-                return std::unexpected(core_->connection->disconnect_reason());
-            return std::unexpected(entry.error());
-        }
-        frame = entry->frame;
-        header = shm::to_stream_header(*entry, core_->frame_size);
-    } else {
-        // Socket fallback: frame_ready events; other events are left for next_event() users.
-        for (;;) {
-            auto event = core_->connection->next_event(timeout);
-            if (!event) return std::unexpected(event.error());
-            if (event->type != wire::MessageType::FrameReady) continue;
-            auto ready = wire::decode_body<wire::FrameReadyEvent>(event->body);
-            if (!ready) return std::unexpected(ready.error());
-            if (!(ready->pin == core_->pin)) continue;
-            frame = detail::to_descriptor(ready->frame);
-            header = ready->header;
-            delivered_at = std::chrono::steady_clock::now();
-            break;
-        }
+    auto entry = core_->incoming->pop(timeout, &delivered_at);
+    if (!entry) [[unlikely]] {
+        if (entry.error().code == Errc::Timeout && !core_->connection->connected())
+            return std::unexpected(core_->connection->disconnect_reason());
+        return std::unexpected(entry.error());
     }
-    auto bytes = core_->readable(frame);
-    if (!bytes) {
-        (void)core_->give_back(frame);  // never hold a frame we cannot show
+    auto bytes = core_->readable(entry->frame);
+    if (!bytes) [[unlikely]] {
+        (void)core_->give_back(entry->frame);  // never hold a frame we cannot show
         return std::unexpected(bytes.error());
     }
-    return StreamCore::make_view(core_, frame, *bytes, header, delivered_at);
+    return StreamCore::make_view(core_, entry->frame, *bytes,
+                                 shm::to_stream_header(*entry, core_->frame_size), delivered_at);
 }
 
 Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {

@@ -15,45 +15,54 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
     return wire::FrameRef{frame.region, frame.index, frame.generation};
 }
 
-Result<const RegionFrames*> StreamCore::locate(const shm::FrameDescriptor& frame, std::uint64_t& offset) const {
-    auto it = regions.find(frame.region);
-    if (it == regions.end())
+Result<const RegionFrames*> StreamCore::locate(const shm::FrameDescriptor& frame) const {
+    const auto r = std::ranges::find(regions, frame.region, &RegionFrames::id);
+    if (r == regions.end())
         return fail(Errc::ProtocolError, "frame in region " + std::to_string(frame.region) +
                                              ", which was not granted to stream " + pin.to_string());
-    const RegionFrames& r = it->second;
+    // open_stream checked that every region lists an offset (and a start) for each of `frames`.
     if (frame.index >= frames)
         return fail(Errc::ProtocolError, "frame index " + std::to_string(frame.index) + " of " + pin.to_string() +
                                              " is outside 0.." + std::to_string(frames - 1));
-    offset = frame.index < r.offsets.size() ? r.offsets[frame.index] : ~std::uint64_t{0};
-    return &r;
+    return &*r;
 }
 
-Result<std::span<const std::byte>> StreamCore::readable(const shm::FrameDescriptor& frame) const {
-    std::uint64_t offset = 0;
-    auto r = locate(frame, offset);
+// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
+// hand-off's code (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] Result<std::span<const std::byte>> StreamCore::readable(
+    const shm::FrameDescriptor& frame) const {
+    for (const RegionFrames& r : regions) {
+        if (r.id != frame.region) continue;
+        if (frame.index < frames) [[likely]] {
+            if (const std::byte* start = r.starts[frame.index]) [[likely]]
+                return std::span(start, frame_size);
+        }
+        break;
+    }
+    return unreadable(frame);
+}
+
+Result<std::span<const std::byte>> StreamCore::unreadable(const shm::FrameDescriptor& frame) const {
+    auto r = locate(frame);
     if (!r) return std::unexpected(r.error());
-    auto bytes = (*r)->mapped->read_slice(offset, frame_size);
-    if (bytes.empty())
-        return fail(Errc::ProtocolError, "frame " + std::to_string(frame.index) + " at offset " +
-                                             std::to_string(offset) + " lies outside region " +
-                                             std::to_string(frame.region));
-    return bytes;
+    return fail(Errc::ProtocolError, "frame " + std::to_string(frame.index) + " at offset " +
+                                         std::to_string((*r)->offsets[frame.index]) +
+                                         " lies outside region " + std::to_string(frame.region));
 }
 
 Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescriptor& frame) const {
-    std::uint64_t offset = 0;
-    auto r = locate(frame, offset);
+    auto r = locate(frame);
     if (!r) return std::unexpected(r.error());
     if (!(*r)->mapped->writable())
         return fail(Errc::PermissionDenied, "region " + std::to_string(frame.region) + " is mapped read-only");
-    auto bytes = (*r)->mapped->write_slice(offset, frame_size);
+    auto bytes = (*r)->mapped->write_slice((*r)->offsets[frame.index], frame_size);
     if (bytes.empty())
         return fail(Errc::ProtocolError, "frame " + std::to_string(frame.index) + " lies outside region " +
                                              std::to_string(frame.region));
     return bytes;
 }
 
-Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
+[[gnu::hot]] Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
     if (writable && outstanding.load() > 0) --outstanding;  // a producer's unsubmitted frame
     // A producer's to_daemon ring carries submissions only: an unused frame goes back on the socket.
     if (outgoing && !writable) {
@@ -162,9 +171,11 @@ Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::
     return {};
 }
 
-FrameView StreamCore::make_view(std::shared_ptr<StreamCore> core, const shm::FrameDescriptor& frame,
-                                std::span<const std::byte> bytes, const proto::StreamHeader& header,
-                                std::chrono::steady_clock::time_point delivered_at) {
+[[gnu::hot]] FrameView StreamCore::make_view(std::shared_ptr<StreamCore> core,
+                                             const shm::FrameDescriptor& frame,
+                                             std::span<const std::byte> bytes,
+                                             const proto::StreamHeader& header,
+                                             std::chrono::steady_clock::time_point delivered_at) {
     FrameView view;
     view.core_ = std::move(core);
     view.descriptor_ = frame;
@@ -188,7 +199,7 @@ WritableFrame StreamCore::make_writable(std::shared_ptr<StreamCore> core, const 
 
 namespace ksim::client {
 
-FrameView::FrameView(FrameView&& other) noexcept
+[[gnu::hot]] FrameView::FrameView(FrameView&& other) noexcept
     : core_(std::move(other.core_)),
       bytes_(other.bytes_),
       header_(other.header_),
@@ -207,9 +218,11 @@ FrameView& FrameView::operator=(FrameView&& other) noexcept {
     return *this;
 }
 
-FrameView::~FrameView() { (void)release(); }
+[[gnu::hot]] FrameView::~FrameView() {
+    (void)release();
+}
 
-Result<void> FrameView::release() {
+[[gnu::hot]] Result<void> FrameView::release() {
     if (!core_) return {};
     auto core = std::move(core_);
     core_.reset();

@@ -5,11 +5,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "ksim/client/stream.hpp"
@@ -25,11 +24,16 @@ namespace ksim::client::detail {
 inline const std::chrono::nanoseconds kConsumerSpin =
     std::thread::hardware_concurrency() > 1 ? std::chrono::microseconds(20) : std::chrono::microseconds(0);
 
-// Where the frames of one region are: the byte offset of each frame by index, exactly as the
-// daemon's allocator laid them out (open_stream's RegionGrant::frame_offsets).
+// Where the frames of one granted region are: the byte offset of each frame by index, exactly as
+// the daemon's allocator laid them out (open_stream's RegionGrant::frame_offsets), and the
+// address each resolves to, worked out once at open_stream. Handing a frame out then reads one
+// table entry: a viewer woken after 33 ms of sleep finds its caches cold, and every pointer
+// chased between the wake-up and the frame costs it a miss.
 struct RegionFrames {
-    std::shared_ptr<MappedRegion> mapped;
-    std::vector<std::uint64_t> offsets;
+    std::uint32_t id = 0;                  // the daemon's region id
+    std::shared_ptr<MappedRegion> mapped;  // keeps the mapping alive
+    std::vector<std::uint64_t> offsets;    // by frame index
+    std::vector<const std::byte*> starts;  // by frame index; nullptr: the frame overruns the region
 };
 
 struct StreamCore {
@@ -38,7 +42,7 @@ struct StreamCore {
     std::uint32_t frame_size = 0;
     std::uint32_t frames = 0;
     bool writable = false;
-    std::map<std::uint32_t, RegionFrames> regions;  // by daemon region id
+    std::vector<RegionFrames> regions;  // as granted (a stream's frames come from one pool: one region)
 
     std::optional<shm::RingConsumer> incoming;  // to_client: completed (or free) frames
     std::optional<shm::RingProducer> outgoing;  // to_daemon: released / submitted frames
@@ -76,7 +80,10 @@ struct StreamCore {
 private:
     Result<shm::FrameDescriptor> acquire_from_ring(Timeout timeout);
     Result<shm::FrameDescriptor> ask_daemon(std::chrono::milliseconds timeout);
-    Result<const RegionFrames*> locate(const shm::FrameDescriptor& frame, std::uint64_t& offset) const;
+    // The region of a granted frame, its index checked; ProtocolError otherwise.
+    Result<const RegionFrames*> locate(const shm::FrameDescriptor& frame) const;
+    // Why readable() refused `frame` (kept out of its hot path).
+    [[gnu::cold]] Result<std::span<const std::byte>> unreadable(const shm::FrameDescriptor& frame) const;
 };
 
 shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);

@@ -40,13 +40,15 @@ bool HardwareSimulation::program_frame(std::span<const SgMapping> mappings) {
     return true;
 }
 
-std::optional<Ticks> HardwareSimulation::next_deadline() const {
+// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
+// hand-off's code (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] std::optional<Ticks> HardwareSimulation::next_deadline() const {
     if (!started_) return std::nullopt;
     // Absolute schedule: the n-th tick is due at start + period * (n + 1), however late we run.
     return start_ + period_ * static_cast<Ticks>(ticks_ + 1);
 }
 
-std::size_t HardwareSimulation::advance_to(Ticks now) {
+[[gnu::hot]] std::size_t HardwareSimulation::advance_to(Ticks now) {
     std::size_t ran = 0;
     while (started_) {
         const Ticks due = *next_deadline();
@@ -70,7 +72,7 @@ std::uint64_t HardwareSimulation::drop_overdue(Ticks now, Ticks tolerance) {
     return dropped;
 }
 
-void HardwareSimulation::tick() {
+[[gnu::hot]] void HardwareSimulation::tick() {
     if (filling_) {
         if (queued_bytes_ >= content_.image_size()) {
             fill();
@@ -81,7 +83,7 @@ void HardwareSimulation::tick() {
     interrupt_.on_interrupt();  // avshws interrupts on every tick, even while paused
 }
 
-void HardwareSimulation::fill() {
+[[gnu::hot]] void HardwareSimulation::fill() {
     const std::uint32_t size = content_.image_size();
     scratch_.resize(size);
     content_.render(scratch_, RenderInfo{frames_filled_, tick_time_ - start_, frames_skipped_});

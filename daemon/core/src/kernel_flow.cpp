@@ -129,19 +129,27 @@ void Kernel::Impl::refill(Pin& pin) {
 
 void Kernel::Impl::process(Pin& pin) {
     // avshws Process: one clone per frame keeps it alive while the "DMA" owns it.
+    pin.pend_io = false;
     while (StreamPointer* sp = pin.queue->leading_edge(PointerLock::Locked)) {
         auto clone = pin.queue->clone(*sp, 0);
-        if (!clone) break;
+        if (!clone) {
+            // avshws's clone fails only without memory; ksim retries on the next interrupt.
+            pin.pend_io = true;
+            break;
+        }
         if (!pin.device->hw.program_frame(sp->frame()->mappings)) {
             pin.queue->delete_clone(**clone);  // S/G table full: pend until an interrupt frees room
             pin.queue->unlock(*sp, false);
+            pin.pend_io = true;
             break;
         }
         if (pin.queue->advance(*sp) != NtStatus::Success) break;  // end of queue
     }
 }
 
-void Pin::complete_mappings(std::uint64_t count) {
+// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
+// hand-off's code (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] void Pin::complete_mappings(std::uint64_t count) {
     // avshws CompleteMappings: walk the clones in order; a clone whose remaining mappings are all
     // done completes its frame, a partly done one advances its offsets.
     const auto image = device->content->image_size();
@@ -168,7 +176,7 @@ void Pin::complete_mappings(std::uint64_t count) {
     }
 }
 
-void Kernel::Impl::sync_drops(Pin& pin) {
+[[gnu::hot]] void Kernel::Impl::sync_drops(Pin& pin) {
     // The hardware counts skipped periods; the pin's statistics and events follow it. The
     // counter restarts when the hardware stops, so only growth since the last look counts.
     const std::uint64_t skipped = pin.device->hw.frames_skipped();
@@ -182,7 +190,7 @@ void Kernel::Impl::sync_drops(Pin& pin) {
           pin.state(), kDaemon});
 }
 
-void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
+[[gnu::hot]] void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
     if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
@@ -205,7 +213,8 @@ void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
 
 // --- hand-offs ---------------------------------------------------------------------------------
 
-void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader header, Ticks sent_at) {
+[[gnu::hot]] void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader header,
+                                        Ticks sent_at) {
     auto drop = [&](Pin& at, std::string_view why) {
         ++at.dropped;
         emit({KernelEvent::Type::FrameDropped, at.key, std::string(why), at.state(), kDaemon});

@@ -69,7 +69,7 @@ struct FrameRef {
 struct CaptureDevice final : InterruptSink {
     CaptureDevice(std::unique_ptr<ContentGenerator> content, Ticks period, MappingsCompletedSink& pin)
         : content(std::move(content)), hw(*this->content, period, *this), pin(pin) {}
-    void on_interrupt() override {
+    [[gnu::hot]] void on_interrupt() override {
         const std::uint64_t done = hw.mappings_completed();
         const std::uint64_t delta = done - seen;
         seen = done;
@@ -138,6 +138,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::uint64_t skipped_seen = 0;          // capture: hardware skip count already added to `dropped`
     bool accepting = false;                  // capture: the requestor queues frames (PAUSE/RUN)
     bool running = false;                    // capture: RUN (frames are programmed as they arrive)
+    bool pend_io = false;                    // capture: Process stopped on a full S/G table (avshws PendIo)
     std::deque<PendingCopy> pending_copies;  // copy inputs: frames waiting for an output frame
     std::int64_t last_picture = -1;          // sinks: frame-number check
     std::uint64_t check_failures = 0;

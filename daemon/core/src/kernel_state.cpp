@@ -177,7 +177,9 @@ void Kernel::Impl::start_streaming(Pin& pin) {
     logger("core.pin")->debug("{}: streaming thread started", pin.name);
 }
 
-void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control) {
+// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
+// hand-off's code (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control) {
     ::pthread_setname_np(::pthread_self(), "ksim-capture");  // top, perf and gdb tell it apart
     std::unique_lock lock(mu);
     bool warned = false;  // one warning per RUN about overload drops
@@ -196,8 +198,8 @@ void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> co
         drop_if_overloaded(pin, warned);
         // Ticks due now: simulated DMA, interrupts, drop accounting, timeouts, Process.
         run_ticks(pin);
-        // Events and hand-offs to user pins go out with the lock released.
-        flush(lock);
+        // Events and hand-offs to user pins go out with the lock released (a tick rarely has any).
+        if (!outbox.empty()) flush(lock);
     }
 }
 
@@ -235,11 +237,14 @@ void Kernel::Impl::run_due_ticks() {
         }
 }
 
-void Kernel::Impl::run_ticks(Pin& pin) {
+[[gnu::hot]] void Kernel::Impl::run_ticks(Pin& pin) {
     pin.device->hw.advance_to(clock->now());
     sync_drops(pin);
     pin.queue->fire_timeouts();
-    if (pin.running) process(pin);
+    // Process runs when frames arrive (refill); an interrupt re-runs it only for a pin that
+    // pended on a full S/G table, as avshws's CompleteMappings calls KsPinAttemptProcessing. So
+    // the tick that has just handed a frame on goes back to sleep sooner.
+    if (pin.running && pin.pend_io) process(pin);
 }
 
 }  // namespace ksim::daemon

@@ -116,7 +116,9 @@ StreamPointer* StreamQueue::next_clone(const StreamPointer& clone) {
     return &*it;
 }
 
-void StreamQueue::delete_clone(StreamPointer& clone) {
+// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
+// hand-off's code (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] void StreamQueue::delete_clone(StreamPointer& clone) {
     assert(clone.clone_ && "edges cannot be deleted");
     auto it = std::ranges::find_if(clones_, [&](const StreamPointer& c) { return &c == &clone; });
     if (it == clones_.end()) return;
@@ -153,7 +155,7 @@ StreamPointer* StreamQueue::find_clone(std::uint64_t id) {
     return it == clones_.end() ? nullptr : &*it;
 }
 
-std::size_t StreamQueue::fire_timeouts() {
+[[gnu::hot]] std::size_t StreamQueue::fire_timeouts() {
     // Called on every hardware tick, right after a frame may have gone to a client: with nothing
     // armed (the usual case) it touches neither the clock nor the clone list.
     if (armed_timeouts_ == 0) return 0;
@@ -240,7 +242,7 @@ NtStatus StreamQueue::move_next(StreamPointer& sp) {
     return sp.has_frame_ ? NtStatus::Success : NtStatus::DeviceNotReady;
 }
 
-void StreamQueue::try_complete(Iter it) {
+[[gnu::hot]] void StreamQueue::try_complete(Iter it) {
     if (!it->passed_leading || it->clone_refs != 0) return;
     if (options_.distinct_trailing_edge && !it->passed_trailing) return;
     if ((leading_.has_frame_ && leading_.pos_ == it) || (trailing_.has_frame_ && trailing_.pos_ == it)) return;

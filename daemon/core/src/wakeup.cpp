@@ -20,7 +20,8 @@ void Wakeup::post() noexcept {
     (void)::sem_post(&sem_);
 }
 
-void Wakeup::wait_for(std::chrono::nanoseconds timeout) noexcept {
+// Hot: a streaming thread sleeps here after every frame (docs/memory.md, "Code on the hot path").
+[[gnu::hot]] void Wakeup::wait_for(std::chrono::nanoseconds timeout) noexcept {
     timeout = std::max(timeout, std::chrono::nanoseconds(0));
     timespec deadline{};
     ::clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -23,7 +23,9 @@ public:
     std::optional<shm::RingChannel> to_daemon_channel;
     std::optional<shm::RingConsumer> to_daemon;
 
-    bool try_deliver(const shm::FrameDescriptor& frame, const proto::StreamHeader& header) override {
+    // Every frame to a client passes here (hot: docs/memory.md, "Code on the hot path").
+    [[gnu::hot]] bool try_deliver(const shm::FrameDescriptor& frame,
+                                  const proto::StreamHeader& header) override {
         if (!to_client) return false;
         const shm::RingEntry entry = shm::to_ring_entry(frame, header);
         std::lock_guard lock(push_mutex);
