@@ -14,9 +14,11 @@ struct StampContent : ContentGenerator {
     void render(std::span<std::byte> out, const RenderInfo& info) override {
         for (std::byte& b : out) b = static_cast<std::byte>(info.frame_number + 1);
         infos.push_back(info);
+        targets.push_back(out.data());
     }
     std::uint32_t size;
     std::vector<RenderInfo> infos;
+    std::vector<const std::byte*> targets;  // where each image was rendered
 };
 
 struct CountingInterrupt : InterruptSink {
@@ -101,6 +103,23 @@ TEST(HardwareSimulation_Dma, WritesTheImageAcrossTheScatterGatherListOfEachFrame
     for (std::byte b : *it) EXPECT_EQ(b, std::byte{2});
     ASSERT_EQ(f.content.infos.size(), 2u);
     EXPECT_EQ(f.content.infos[1].timestamp, 200);
+}
+
+TEST(HardwareSimulation_Dma, AFrameInOneMappingIsRenderedInPlace_AScatteredOneThroughTheScratchImage) {
+    HwFixture f(90);
+    ASSERT_TRUE(f.program(120, 1));  // one mapping larger than the image
+    ASSERT_TRUE(f.program(90, 3));
+    f.hw.start(0);
+    f.hw.advance_to(200);
+    ASSERT_EQ(f.content.targets.size(), 2u);
+    auto it = f.buffers.begin();
+    EXPECT_EQ(f.content.targets[0], it->data());  // the frame's own bytes, nothing copied
+    for (std::size_t i = 0; i < 90; ++i) EXPECT_EQ((*it)[i], std::byte{1});
+    for (std::size_t i = 90; i < 120; ++i) EXPECT_EQ((*it)[i], std::byte{0});  // beyond the image: untouched
+    ++it;
+    EXPECT_NE(f.content.targets[1], it->data());  // rendered elsewhere, then copied across 3 mappings
+    for (std::byte b : *it) EXPECT_EQ(b, std::byte{2});
+    EXPECT_EQ(f.hw.mappings_completed(), 4u);
 }
 
 TEST(HardwareSimulation_Dma, ALargerFrameIsConsumedWholeSoTheNextImageStartsOnAFrameBoundary) {
