@@ -3,6 +3,7 @@
 // and the reader of that overlay. The copy transform's scaling lives in video_scale.cpp.
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "ksim/daemon/content.hpp"
 #include "video_pixels.hpp"
@@ -86,44 +87,54 @@ std::uint8_t get_luma(std::span<const std::byte> img, const VideoParams& v, std:
 
 void draw_bars(std::span<std::byte> img, const VideoParams& v, std::uint64_t frame) {
     const std::uint32_t w = v.width, h = v.height;
-    const std::uint32_t shift = static_cast<std::uint32_t>((frame * 4) % std::max<std::uint32_t>(w, 1));
+    if (w == 0 || h == 0) return;
+    const std::uint32_t shift = static_cast<std::uint32_t>((frame * 4) % w);
     auto bar_at = [&](std::uint32_t x) { return kBars[((x + shift) % w) * 8 / w]; };
+    // Every row of a plane is the same: work one out, then copy it down the plane in memory order.
+    // (Drawn column by column, a 1080p NV12 frame took several times longer.)
+    auto repeat_row = [&](std::byte* first, std::size_t stride, std::size_t bytes, std::uint32_t rows) {
+        for (std::uint32_t row = 1; row < rows; ++row) std::memcpy(first + row * stride, first, bytes);
+    };
     switch (v.format) {
         case VideoFormat::Nv12: {
-            for (std::uint32_t x = 0; x < w; ++x) {
-                const std::uint8_t y = bar_at(x).y;
-                for (std::uint32_t row = 0; row < h; ++row) img[row * w + x] = std::byte{y};
-            }
+            std::byte* luma = img.data();
+            for (std::uint32_t x = 0; x < w; ++x) luma[x] = std::byte{bar_at(x).y};
+            repeat_row(luma, w, w, h);
+            if (h / 2 == 0) break;
             std::byte* uv = img.data() + std::size_t{w} * h;
-            for (std::uint32_t row = 0; row < h / 2; ++row)
-                for (std::uint32_t x = 0; x + 1 < w; x += 2) {
-                    const Yuv c = bar_at(x);
-                    uv[row * w + x] = std::byte{c.u};
-                    uv[row * w + x + 1] = std::byte{c.v};
-                }
+            for (std::uint32_t x = 0; x + 1 < w; x += 2) {
+                const Yuv c = bar_at(x);
+                uv[x] = std::byte{c.u};
+                uv[x + 1] = std::byte{c.v};
+            }
+            repeat_row(uv, w, w, h / 2);
             break;
         }
-        case VideoFormat::Yuy2:
-            for (std::uint32_t row = 0; row < h; ++row)
-                for (std::uint32_t x = 0; x + 1 < w; x += 2) {
-                    const Yuv c = bar_at(x);
-                    std::byte* p = &img[(std::size_t{row} * w + x) * 2];
-                    p[0] = std::byte{c.y};
-                    p[1] = std::byte{c.u};
-                    p[2] = std::byte{bar_at(x + 1).y};
-                    p[3] = std::byte{c.v};
-                }
+        case VideoFormat::Yuy2: {
+            for (std::uint32_t x = 0; x + 1 < w; x += 2) {
+                const Yuv c = bar_at(x);
+                std::byte* p = &img[std::size_t{x} * 2];
+                p[0] = std::byte{c.y};
+                p[1] = std::byte{c.u};
+                p[2] = std::byte{bar_at(x + 1).y};
+                p[3] = std::byte{c.v};
+            }
+            repeat_row(img.data(), std::size_t{w} * 2, std::size_t{w} * 2, h);
             break;
-        case VideoFormat::Rgb24:
-            for (std::uint32_t row = 0; row < h; ++row)
-                for (std::uint32_t x = 0; x < w; ++x) {
-                    const Bgr c = to_bgr(bar_at(x));
-                    std::byte* p = &img[rgb_offset(v, x, row)];
-                    p[0] = std::byte{c.b};
-                    p[1] = std::byte{c.g};
-                    p[2] = std::byte{c.r};
-                }
+        }
+        case VideoFormat::Rgb24: {
+            // Bottom-up rows, each padded to 4 bytes: the top row is the last in memory.
+            std::byte* top = &img[rgb_offset(v, 0, 0)];
+            for (std::uint32_t x = 0; x < w; ++x) {
+                const Bgr c = to_bgr(bar_at(x));
+                top[std::size_t{x} * 3 + 0] = std::byte{c.b};
+                top[std::size_t{x} * 3 + 1] = std::byte{c.g};
+                top[std::size_t{x} * 3 + 2] = std::byte{c.r};
+            }
+            for (std::uint32_t row = 1; row < h; ++row)
+                std::memcpy(&img[rgb_offset(v, 0, row)], top, std::size_t{w} * 3);
             break;
+        }
     }
 }
 
