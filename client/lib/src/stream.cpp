@@ -75,6 +75,20 @@ RegionFrames frame_table(std::uint32_t id, std::shared_ptr<MappedRegion> mapped,
     return table;
 }
 
+// The view of a frame handed to this consumer, or why it cannot be shown (the frame then goes
+// straight back: a client never holds a frame it cannot show).
+[[gnu::hot]] Result<FrameView> view_or_give_back(const std::shared_ptr<StreamCore>& core,
+                                                 const shm::FrameDescriptor& frame,
+                                                 const proto::StreamHeader& header,
+                                                 shm::PublishTime delivered_at) {
+    auto bytes = core->readable(frame);
+    if (!bytes) [[unlikely]] {
+        (void)core->give_back(frame);
+        return std::unexpected(bytes.error());
+    }
+    return StreamCore::make_view(core, frame, *bytes, header, delivered_at);
+}
+
 // next_frame off its fast path: a producer stream (an error), or a stream without rings, whose
 // frames arrive as frame_ready events on the socket; other events are left for next_event().
 [[gnu::cold]] Result<FrameView> next_frame_slow(const std::shared_ptr<StreamCore>& core, Timeout timeout) {
@@ -86,13 +100,8 @@ RegionFrames frame_table(std::uint32_t id, std::shared_ptr<MappedRegion> mapped,
         auto ready = wire::decode_body<wire::FrameReadyEvent>(event->body);
         if (!ready) return std::unexpected(ready.error());
         if (!(ready->pin == core->pin)) continue;
-        const shm::FrameDescriptor frame = detail::to_descriptor(ready->frame);
-        auto bytes = core->readable(frame);
-        if (!bytes) {
-            (void)core->give_back(frame);  // never hold a frame we cannot show
-            return std::unexpected(bytes.error());
-        }
-        return StreamCore::make_view(core, frame, *bytes, ready->header, std::chrono::steady_clock::now());
+        return view_or_give_back(core, detail::to_descriptor(ready->frame), ready->header,
+                                 std::chrono::steady_clock::now());
     }
 }
 
@@ -164,13 +173,8 @@ Stream::~Stream() = default;
             return std::unexpected(core_->connection->disconnect_reason());
         return std::unexpected(entry.error());
     }
-    auto bytes = core_->readable(entry->frame);
-    if (!bytes) [[unlikely]] {
-        (void)core_->give_back(entry->frame);  // never hold a frame we cannot show
-        return std::unexpected(bytes.error());
-    }
-    return StreamCore::make_view(core_, entry->frame, *bytes,
-                                 shm::to_stream_header(*entry, core_->frame_size), delivered_at);
+    return view_or_give_back(core_, entry->frame, shm::to_stream_header(*entry, core_->frame_size),
+                             delivered_at);
 }
 
 Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {
