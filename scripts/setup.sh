@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ksim needs, if any is missing. Idempotent; needs root or sudo
 # only when something has to be installed.
+#   scripts/setup.sh            what the build, the demo and the tests need
+#   scripts/setup.sh --format   + clang-format-14 (scripts/check-format.sh)
+#   scripts/setup.sh --fuzz     + clang-14 with libFuzzer (scripts/fuzz.sh)
+# Options combine.
 set -euo pipefail
 
 packages=(
@@ -9,6 +13,13 @@ packages=(
   libgtest-dev libbenchmark-dev libsystemd-dev
   python3-jsonschema graphviz
 )
+for option in "$@"; do
+  case $option in
+    --format) packages+=(clang-format-14) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "setup: unknown option '$option' (valid: --format, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

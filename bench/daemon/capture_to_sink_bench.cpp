@@ -19,7 +19,9 @@ struct NullEvents : EventSink {
     void on_event(const KernelEvent&) override {}
 };
 struct NullPort : UserPinPort {
-    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor&, const proto::StreamHeader&) override { return false; }
+    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor&, const proto::StreamHeader&) override {
+        return false;
+    }
 };
 
 proto::Topology topology(std::uint32_t w, std::uint32_t h) {
@@ -31,8 +33,8 @@ proto::Topology topology(std::uint32_t w, std::uint32_t h) {
     proto::PinDescriptor out;
     out.id = "capture";
     out.direction = proto::PinDirection::Out;
-    out.framing = proto::make_simple_framing(proto::memory_type::kKernelNonPaged, proto::RequirementFlags::SystemMemory, 4,
-                                             0, 4096, 4096);
+    out.framing = proto::make_simple_framing(proto::memory_type::kKernelNonPaged,
+                                             proto::RequirementFlags::SystemMemory, 4, 0, 4096, 4096);
     cam.pins.push_back(out);
     proto::FilterDescriptor sink;
     sink.id = "sink";
@@ -40,8 +42,8 @@ proto::Topology topology(std::uint32_t w, std::uint32_t h) {
     proto::PinDescriptor in;
     in.id = "input";
     in.direction = proto::PinDirection::In;
-    in.framing = proto::make_simple_framing(proto::memory_type::kDontCare, proto::RequirementFlags::PreferencesOnly, 2, 0, 0,
-                                            0xFFFFFFFFu);
+    in.framing = proto::make_simple_framing(proto::memory_type::kDontCare,
+                                            proto::RequirementFlags::PreferencesOnly, 2, 0, 0, 0xFFFFFFFFu);
     sink.pins.push_back(in);
     t.filters = {cam, sink};
     t.connections.push_back(proto::Connection{{"camera", "capture"}, {"sink", "input"}, ""});
@@ -89,7 +91,8 @@ void BM_Kernel_CaptureToKernelSink(benchmark::State& state) {
     }
     const auto s = kernel->stats(PinKey{"sink", "input"}).value();
     state.SetItemsProcessed(static_cast<std::int64_t>(s.completed));
-    state.counters["dropped"] = static_cast<double>(kernel->stats(PinKey{"camera", "capture"}).value().dropped);
+    state.counters["dropped"] =
+        static_cast<double>(kernel->stats(PinKey{"camera", "capture"}).value().dropped);
     kernel->shutdown();
 }
 

@@ -11,9 +11,8 @@
 // push/pop pairs; the ratio Kernel / baseline is what the kernel's bookkeeping costs on top.
 #include <benchmark/benchmark.h>
 
-#include <boost/circular_buffer.hpp>
-
 #include <array>
+#include <boost/circular_buffer.hpp>
 #include <mutex>
 
 #include "ksim/daemon/kernel.hpp"

@@ -22,8 +22,12 @@ std::string pin_name(std::uint32_t size) {
     return "s" + std::to_string(size);
 }
 
-proto::PinRef camera_pin(std::uint32_t size) { return {"cam_" + pin_name(size), "capture"}; }
-proto::PinRef camera_sink_pin(std::uint32_t size) { return {"view_" + pin_name(size), "in"}; }
+proto::PinRef camera_pin(std::uint32_t size) {
+    return {"cam_" + pin_name(size), "capture"};
+}
+proto::PinRef camera_sink_pin(std::uint32_t size) {
+    return {"view_" + pin_name(size), "in"};
+}
 
 // A video format whose image is exactly `size` bytes (see kFrameSizes).
 nlohmann::json video_of(std::uint32_t size) {
@@ -182,12 +186,15 @@ client::Stream* BenchStack::open_capture(std::uint32_t frame_size) {
     if (!client_) return nullptr;
     const proto::PinRef cam = camera_pin(frame_size), sink = camera_sink_pin(frame_size);
     for (const auto& p : {sink, cam})
-        if (auto r = client_->set_state(p, proto::PinState::Acquire); !r) return error_ = r.error().message, nullptr;
+        if (auto r = client_->set_state(p, proto::PinState::Acquire); !r)
+            return error_ = r.error().message, nullptr;
     auto consumer = client_->open_stream(sink);
     if (!consumer) return error_ = consumer.error().message, nullptr;
     capture_ = std::move(*consumer);
-    if (auto r = client_->set_state(sink, proto::PinState::Run); !r) return error_ = r.error().message, nullptr;
-    if (auto r = client_->set_state(cam, proto::PinState::Pause); !r) return error_ = r.error().message, nullptr;
+    if (auto r = client_->set_state(sink, proto::PinState::Run); !r)
+        return error_ = r.error().message, nullptr;
+    if (auto r = client_->set_state(cam, proto::PinState::Pause); !r)
+        return error_ = r.error().message, nullptr;
     return capture_.get();
 }
 
@@ -227,7 +234,9 @@ BenchStack& shared_stack() {
     return *g_shared_stack;
 }
 
-void stop_shared_stack() { g_shared_stack.reset(); }
+void stop_shared_stack() {
+    g_shared_stack.reset();
+}
 
 BenchStack::~BenchStack() {
     capture_.reset();

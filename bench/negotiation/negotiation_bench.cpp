@@ -124,7 +124,6 @@ const Graph& graph() {
     return g;
 }
 
-
 // The floor: index pins by id, then per connection find both pins and combine the first item's
 // frames, alignment and optimal size.
 void BM_Baseline(benchmark::State& state) {

@@ -46,16 +46,18 @@ int main(int argc, char** argv) {
         if (!frame) return examples::fail_with(kProgram, what, frame.error());
         auto video = client::guess_video_params(frame->bytes().size());
         if (!video)
-            return examples::fail_with(kProgram, what,
-                                       Error{Errc::Unsupported, std::to_string(frame->bytes().size()) +
-                                                                    "-byte frames are not a video format this viewer knows"});
+            return examples::fail_with(
+                kProgram, what,
+                Error{Errc::Unsupported, std::to_string(frame->bytes().size()) +
+                                             "-byte frames are not a video format this viewer knows"});
         auto image = client::to_rgb(frame->bytes(), *video);
         if (!image) return examples::fail_with(kProgram, "convert", image.error());
         const auto path = std::filesystem::path(out_dir) / ("frame-" + std::to_string(n) + ".ppm");
-        if (auto w = client::write_ppm(path, *image); !w) return examples::fail_with(kProgram, "write", w.error());
-        std::cout << std::filesystem::absolute(path).string() << "  (" << proto::to_string(video->format) << " "
-                  << video->width << "x" << video->height << ", t=" << frame->header().presentation_time.time
-                  << ")\n";
+        if (auto w = client::write_ppm(path, *image); !w)
+            return examples::fail_with(kProgram, "write", w.error());
+        std::cout << std::filesystem::absolute(path).string() << "  (" << proto::to_string(video->format)
+                  << " " << video->width << "x" << video->height
+                  << ", t=" << frame->header().presentation_time.time << ")\n";
     }
     return 0;  // the session stops both pins
 }

@@ -25,9 +25,9 @@ namespace ksim::examples {
 
 // The options that say where the daemon and the pin are.
 struct PinOptions {
-    std::string socket;          // empty: the default socket (client/socket_path.hpp)
-    std::string pin;             // FILTER.PIN
-    double wait_seconds = 10;    // for the graph manager's commit
+    std::string socket;        // empty: the default socket (client/socket_path.hpp)
+    std::string pin;           // FILTER.PIN
+    double wait_seconds = 10;  // for the graph manager's commit
 };
 
 inline void add_pin_options(CLI::App& app, PinOptions& options, const std::string& pin_help) {
@@ -46,13 +46,15 @@ inline int fail_with(const std::string& program, const std::string& what, const 
 class PinSession {
 public:
     // Steps 1-5 above. The error names the step that failed ("acquire: ...").
-    static Result<std::unique_ptr<PinSession>> start(const PinOptions& options, const std::string& client_name) {
+    static Result<std::unique_ptr<PinSession>> start(const PinOptions& options,
+                                                     const std::string& client_name) {
         auto failed = [](const std::string& step, Error e) {
             e.message = step + ": " + e.message;
             return std::unexpected(std::move(e));
         };
         auto pin = wire::parse_pin_ref(options.pin);
-        if (!pin) return failed("--pin", Error{Errc::InvalidArgument, "expected FILTER.PIN, got " + options.pin});
+        if (!pin)
+            return failed("--pin", Error{Errc::InvalidArgument, "expected FILTER.PIN, got " + options.pin});
 
         client::ConnectOptions connect;
         connect.socket_path = client::resolve_socket_path(options.socket);
@@ -73,7 +75,8 @@ public:
 
         if (auto state = c.connection_state(*pin); state && state->peer) session->peer_ = state->peer;
         for (const auto& p : {session->peer_.value_or(*pin), *pin})  // 5
-            if (auto run = c.set_state(p, proto::PinState::Run); !run) return failed("run " + p.to_string(), run.error());
+            if (auto run = c.set_state(p, proto::PinState::Run); !run)
+                return failed("run " + p.to_string(), run.error());
         return session;
     }
 

@@ -20,7 +20,8 @@ using namespace ksim;
 const std::string kProgram = "ksim-user-source";
 
 void paint(std::span<std::byte> frame, std::uint64_t number) {
-    for (std::size_t i = 0; i < frame.size(); ++i) frame[i] = static_cast<std::byte>((i / 3 + number * 4) & 0xFF);
+    for (std::size_t i = 0; i < frame.size(); ++i)
+        frame[i] = static_cast<std::byte>((i / 3 + number * 4) & 0xFF);
     std::memcpy(frame.data(), &number, std::min(sizeof number, frame.size()));
 }
 
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
     if (!session) return examples::fail_with(kProgram, "pin " + options.pin, session.error());
     client::Stream& stream = (*session)->stream();
 
-    const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / fps));
+    const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(1.0 / fps));
     auto next = std::chrono::steady_clock::now();
     unsigned submitted = 0, busy = 0;
     for (std::uint64_t n = 0; submitted < frames; ++n) {
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
         auto frame = stream.acquire_frame(std::chrono::seconds(1));
         if (!frame) {
             // NoMoreEntries: every frame is downstream; skip this period like hardware would.
-            if (frame.error().code != Errc::NoMoreEntries) return examples::fail_with(kProgram, "acquire frame", frame.error());
+            if (frame.error().code != Errc::NoMoreEntries)
+                return examples::fail_with(kProgram, "acquire frame", frame.error());
             ++busy;
         } else {
             paint(frame->bytes(), n);
@@ -63,8 +66,8 @@ int main(int argc, char** argv) {
     }
     if (const auto& downstream = (*session)->peer())
         if (auto stats = (*session)->client().statistics(*downstream))
-            std::cout << downstream->to_string() << ": " << stats->completed << " frames completed, " << stats->dropped
-                      << " dropped\n";
+            std::cout << downstream->to_string() << ": " << stats->completed << " frames completed, "
+                      << stats->dropped << " dropped\n";
     std::cout << "submitted " << submitted << " frames (" << busy << " periods without a free frame)\n";
     return 0;  // the session stops both pins
 }

@@ -1,15 +1,14 @@
 // `ksimctl capture PIN --count N --out DIR`: receives N frames of a pin through the shared-memory
 // data path and writes each one as a PPM image (video) or raw bytes (anything else), with a
 // progress bar on a terminal. Pins it had to start are stopped again afterwards.
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <algorithm>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "ksim/client/image.hpp"
 #include "ksim/client/stream.hpp"
@@ -40,7 +39,8 @@ Result<std::optional<proto::VideoParams>> video_params(const CaptureOptions& o) 
     if (o.format.empty() && o.size.empty()) return std::optional<proto::VideoParams>{};  // guess per frame
     proto::VideoParams v;
     auto format = client::parse_video_format(o.format.empty() ? "NV12" : o.format);
-    if (!format) return fail(Errc::InvalidArgument, "--format '" + o.format + "': expected NV12, YUY2 or RGB24");
+    if (!format)
+        return fail(Errc::InvalidArgument, "--format '" + o.format + "': expected NV12, YUY2 or RGB24");
     v.format = *format;
     if (std::sscanf(o.size.c_str(), "%ux%u", &v.width, &v.height) != 2 || v.width == 0 || v.height == 0)
         return fail(Errc::InvalidArgument, "--size '" + o.size + "': expected WIDTHxHEIGHT, e.g. 1920x1080");
@@ -60,7 +60,8 @@ Result<std::filesystem::path> write_frame(const client::FrameView& frame, const 
     }
     auto path = dir / fmt::format("frame-{:04}.raw", n);
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file.write(reinterpret_cast<const char*>(frame.bytes().data()), static_cast<std::streamsize>(frame.bytes().size()));
+    file.write(reinterpret_cast<const char*>(frame.bytes().data()),
+               static_cast<std::streamsize>(frame.bytes().size()));
     if (!file.flush()) return fail(Errc::Io, "cannot write " + path.string());
     return path;
 }
@@ -72,7 +73,8 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     if (!video) return report_error("capture", video.error());
     std::error_code ec;
     std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) return report_error("capture", Error{Errc::Io, "cannot create " + o.out_dir + ": " + ec.message()});
+    if (ec)
+        return report_error("capture", Error{Errc::Io, "cannot create " + o.out_dir + ": " + ec.message()});
     auto client = connect_or_report(global);
     if (!client) return kExitError;
 
@@ -83,7 +85,8 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     std::optional<proto::PinRef> peer;
     for (const auto& f : *filters)
         for (const auto& p : f.pins)
-            if (f.id == pin->filter && p.id == pin->pin && p.connected_to) peer = wire::parse_pin_ref(*p.connected_to);
+            if (f.id == pin->filter && p.id == pin->pin && p.connected_to)
+                peer = wire::parse_pin_ref(*p.connected_to);
     std::vector<proto::PinRef> started;
     auto start = [&](const proto::PinRef& r, proto::PinState target) -> Result<void> {
         auto state = client->connection_state(r);
@@ -94,9 +97,11 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
         return {};
     };
     auto stop_started = [&] {
-        for (auto it = started.rbegin(); it != started.rend(); ++it) (void)client->set_state(*it, proto::PinState::Stop);
+        for (auto it = started.rbegin(); it != started.rend(); ++it)
+            (void)client->set_state(*it, proto::PinState::Stop);
     };
-    if (auto s = start(*pin, proto::PinState::Acquire); !s) return report_error("acquire " + o.pin, s.error());
+    if (auto s = start(*pin, proto::PinState::Acquire); !s)
+        return report_error("acquire " + o.pin, s.error());
     auto stream = client->open_stream(*pin);
     if (!stream) {
         stop_started();
@@ -124,7 +129,8 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
             exit_code = report_error("capture", path.error());
             break;
         }
-        written.push_back({{"path", path->string()}, {"bytes", frame->bytes().size()},
+        written.push_back({{"path", path->string()},
+                           {"bytes", frame->bytes().size()},
                            {"presentation_time", frame->header().presentation_time.time}});
     }
     if (tty) {

@@ -18,15 +18,21 @@ std::string memory_name(const proto::Guid& g) {
 std::string describe(const std::optional<wire::AllocatorDecision>& d) {
     if (!d) return "not committed";
     return std::string(wire::to_string(d->kind)) + " allocator of " + d->provider.to_string() + ", " +
-           std::to_string(d->frames) + " x " + std::to_string(d->frame_size) + " B, " + memory_name(d->memory_type);
+           std::to_string(d->frames) + " x " + std::to_string(d->frame_size) + " B, " +
+           memory_name(d->memory_type);
 }
 
-std::string dot_id(const std::string& text) { return nlohmann::json(text).dump(); }  // quoted, escaped
+std::string dot_id(const std::string& text) {
+    return nlohmann::json(text).dump();
+}  // quoted, escaped
 
-void print_dot(const std::vector<wire::FilterInfo>& filters, const std::vector<wire::ConnectionInfo>& connections) {
+void print_dot(const std::vector<wire::FilterInfo>& filters,
+               const std::vector<wire::ConnectionInfo>& connections) {
     std::cout << "digraph ksim {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
     for (const auto& f : filters) {
-        std::cout << "  subgraph " << dot_id("cluster_" + f.id) << " {\n    label=" << dot_id(f.id + " (" + std::string(proto::to_string(f.kind)) + ")") << ";\n";
+        std::cout << "  subgraph " << dot_id("cluster_" + f.id)
+                  << " {\n    label=" << dot_id(f.id + " (" + std::string(proto::to_string(f.kind)) + ")")
+                  << ";\n";
         for (const auto& p : f.pins)
             std::cout << "    " << dot_id(f.id + "." + p.id) << " [label="
                       << dot_id(p.id + "\n" + std::string(proto::to_string(p.hosting)) + ", " +
@@ -35,8 +41,9 @@ void print_dot(const std::vector<wire::FilterInfo>& filters, const std::vector<w
         std::cout << "  }\n";
     }
     for (const auto& c : connections)
-        std::cout << "  " << dot_id(c.from.to_string()) << " -> " << dot_id(c.to.to_string()) << " [label="
-                  << dot_id(describe(c.decision)) << (c.decision ? "" : ", style=dashed") << "];\n";
+        std::cout << "  " << dot_id(c.from.to_string()) << " -> " << dot_id(c.to.to_string())
+                  << " [label=" << dot_id(describe(c.decision)) << (c.decision ? "" : ", style=dashed")
+                  << "];\n";
     std::cout << "}\n";
 }
 
@@ -54,7 +61,8 @@ int run_graph(const GlobalOptions& global, bool dot) {
                     {"connections", nlohmann::json(wire::ConnectionsReply{*connections})["connections"]}});
     } else {
         for (const auto& c : *connections)
-            std::cout << c.from.to_string() << " -> " << c.to.to_string() << "  [" << describe(c.decision) << "]\n";
+            std::cout << c.from.to_string() << " -> " << c.to.to_string() << "  [" << describe(c.decision)
+                      << "]\n";
         if (connections->empty()) std::cout << "(no connections)\n";
     }
     return kExitOk;
@@ -63,7 +71,8 @@ int run_graph(const GlobalOptions& global, bool dot) {
 }  // namespace
 
 void add_graph_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-    auto* cmd = app.add_subcommand("graph", "The live graph with the allocator decisions committed per connection");
+    auto* cmd =
+        app.add_subcommand("graph", "The live graph with the allocator decisions committed per connection");
     auto dot = std::make_shared<bool>(false);
     cmd->add_flag("--dot", *dot, "Graphviz DOT output (render with `dot -Tsvg`)");
     cmd->callback([&global, &exit_code, dot] { exit_code = run_graph(global, *dot); });

@@ -22,8 +22,8 @@ int run_ledger(const GlobalOptions& global) {
     Table table({"POOL", "REGION", "INDEX", "GENERATION", "OWNER", "HOLDER"});
     for (const auto& e : *entries)
         table.add({e.pool, std::to_string(e.frame.region), std::to_string(e.frame.index),
-                   std::to_string(e.frame.generation), e.owner == 0 ? "ksimd" : "client " + std::to_string(e.owner),
-                   e.holder});
+                   std::to_string(e.frame.generation),
+                   e.owner == 0 ? "ksimd" : "client " + std::to_string(e.owner), e.holder});
     table.print(std::cout);
     return kExitOk;
 }

@@ -19,8 +19,9 @@ int run_list(const GlobalOptions& global, const std::string& filter) {
     Table table({"PIN", "KIND", "DIR", "HOSTING", "STATE", "OWNER", "ALLOCATOR", "CONNECTED TO"});
     for (const auto& f : *filters)
         for (const auto& p : f.pins)
-            table.add({f.id + "." + p.id, std::string(proto::to_string(f.kind)), std::string(proto::to_string(p.direction)),
-                       std::string(proto::to_string(p.hosting)), std::string(proto::to_string(p.state)),
+            table.add({f.id + "." + p.id, std::string(proto::to_string(f.kind)),
+                       std::string(proto::to_string(p.direction)), std::string(proto::to_string(p.hosting)),
+                       std::string(proto::to_string(p.state)),
                        p.owner == 0 ? "ksimd" : "client " + std::to_string(p.owner),
                        p.allocator.value_or("-"), p.connected_to.value_or("-")});
     table.print(std::cout);
@@ -30,7 +31,8 @@ int run_list(const GlobalOptions& global, const std::string& filter) {
 }  // namespace
 
 void add_list_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-    auto* cmd = app.add_subcommand("list", "Filters and pins of the running ksimd: states, hosting, allocators");
+    auto* cmd =
+        app.add_subcommand("list", "Filters and pins of the running ksimd: states, hosting, allocators");
     auto filter = std::make_shared<std::string>();
     cmd->add_option("filter", *filter, "Only this filter");
     cmd->callback([&global, &exit_code, filter] { exit_code = run_list(global, *filter); });

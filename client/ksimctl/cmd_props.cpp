@@ -23,7 +23,9 @@ int run_props(const GlobalOptions& global, const std::string& pin_text) {
     bool known = false;
     for (const auto& f : *filters)
         for (const auto& p : f.pins) known = known || (f.id == pin->filter && p.id == pin->pin);
-    if (!known) return report_error(pin_text, Error{Errc::NotFound, "ksimd has no pin " + pin_text + " (see `ksimctl list`)"});
+    if (!known)
+        return report_error(pin_text,
+                            Error{Errc::NotFound, "ksimd has no pin " + pin_text + " (see `ksimctl list`)"});
 
     nlohmann::json out = nlohmann::json::object();
     for (auto property : {wire::PropertyId::AllocatorFramingEx, wire::PropertyId::AllocatorFraming,
@@ -32,7 +34,8 @@ int run_props(const GlobalOptions& global, const std::string& pin_text) {
         const std::string name(wire::to_string(property));
         auto reply = client->get_property(*pin, property);
         if (!reply) {
-            out[name] = {{"error", {{"code", to_string(reply.error().code)}, {"message", reply.error().message}}}};
+            out[name] = {
+                {"error", {{"code", to_string(reply.error().code)}, {"message", reply.error().message}}}};
             continue;
         }
         nlohmann::json body = *reply;
@@ -44,7 +47,8 @@ int run_props(const GlobalOptions& global, const std::string& pin_text) {
         print_json(out);
     } else {
         std::cout << pin_text << "\n";
-        for (const auto& [name, value] : out.items()) std::cout << "  " << name << ": " << value.dump(2) << "\n";
+        for (const auto& [name, value] : out.items())
+            std::cout << "  " << name << ": " << value.dump(2) << "\n";
     }
     return kExitOk;
 }
@@ -52,7 +56,8 @@ int run_props(const GlobalOptions& global, const std::string& pin_text) {
 }  // namespace
 
 void add_props_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-    auto* cmd = app.add_subcommand("props", "Properties of a pin (ALLOCATORFRAMING_EX, STREAMALLOCATOR_STATUS, ...)");
+    auto* cmd =
+        app.add_subcommand("props", "Properties of a pin (ALLOCATORFRAMING_EX, STREAMALLOCATOR_STATUS, ...)");
     auto pin = std::make_shared<std::string>();
     cmd->add_option("pin", *pin, "FILTER.PIN")->required();
     cmd->callback([&global, &exit_code, pin] { exit_code = run_props(global, *pin); });

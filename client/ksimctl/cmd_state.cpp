@@ -13,7 +13,8 @@ int run_state(const GlobalOptions& global, const std::string& pin_text, const st
     if (!pin) return kExitError;
     auto target = proto::parse_pin_state(state_text);
     if (!target) {
-        std::cerr << "ksimctl: '" << state_text << "' is not a pin state; expected STOP, ACQUIRE, PAUSE or RUN\n";
+        std::cerr << "ksimctl: '" << state_text
+                  << "' is not a pin state; expected STOP, ACQUIRE, PAUSE or RUN\n";
         return kExitError;
     }
     auto client = connect_or_report(global);

@@ -1,6 +1,7 @@
 // `ksimctl stats [--watch]`: a live per-pin table like pw-top — frames/s, completed, dropped,
 // in flight, hand-off latency, and for pins with a vendor allocator (KSALLOCATOR_DISPATCH) how
 // often each of its callbacks ran. Rates come from two samples `--interval` seconds apart.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,8 +10,6 @@
 #include <map>
 #include <memory>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "online.hpp"
 
@@ -32,8 +31,10 @@ Result<Sample> sample(client::Client& client) {
     for (const auto& f : *filters)
         for (const auto& p : f.pins) {
             auto stats = client.statistics(proto::PinRef{f.id, p.id});
-            if (stats) out.emplace(f.id + "." + p.id, *stats);
-            else if (stats.error().code == Errc::Disconnected) return std::unexpected(stats.error());
+            if (stats)
+                out.emplace(f.id + "." + p.id, *stats);
+            else if (stats.error().code == Errc::Disconnected)
+                return std::unexpected(stats.error());
         }
     return out;
 }
@@ -47,8 +48,11 @@ double rate(const Sample& before, const std::string& pin, std::uint64_t now, dou
 nlohmann::json to_json(const Sample& before, const Sample& now, double seconds) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& [pin, s] : now)
-        rows.push_back({{"pin", pin}, {"frames_per_second", rate(before, pin, s.completed, seconds)},
-                        {"completed", s.completed}, {"dropped", s.dropped}, {"in_flight", s.in_flight},
+        rows.push_back({{"pin", pin},
+                        {"frames_per_second", rate(before, pin, s.completed, seconds)},
+                        {"completed", s.completed},
+                        {"dropped", s.dropped},
+                        {"in_flight", s.in_flight},
                         {"latency_avg_us", static_cast<double>(s.latency_avg_ns) / 1000.0},
                         {"latency_max_us", static_cast<double>(s.latency_max_ns) / 1000.0},
                         {"allocator", s.allocator.value_or("")}});
@@ -71,11 +75,11 @@ void print_table(const Sample& before, const Sample& now, double seconds) {
     Table table({"PIN", "FPS", "COMPLETED", "DROPPED", "IN FLIGHT", "LAT AVG us", "LAT MAX us", "ALLOCATOR",
                  "VENDOR ALLOCATOR CALLS (* = initialized)"});
     for (const auto& [pin, s] : now)
-        table.add({pin, fmt::format("{:.1f}", rate(before, pin, s.completed, seconds)), std::to_string(s.completed),
-                   std::to_string(s.dropped), std::to_string(s.in_flight),
+        table.add({pin, fmt::format("{:.1f}", rate(before, pin, s.completed, seconds)),
+                   std::to_string(s.completed), std::to_string(s.dropped), std::to_string(s.in_flight),
                    fmt::format("{:.1f}", static_cast<double>(s.latency_avg_ns) / 1000.0),
-                   fmt::format("{:.1f}", static_cast<double>(s.latency_max_ns) / 1000.0), s.allocator.value_or("-"),
-                   vendor_cell(s)});
+                   fmt::format("{:.1f}", static_cast<double>(s.latency_max_ns) / 1000.0),
+                   s.allocator.value_or("-"), vendor_cell(s)});
     table.print(std::cout);
 }
 
@@ -114,7 +118,8 @@ void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
     auto* cmd = app.add_subcommand("stats", "Per-pin frames/s, dropped, in flight and latency (like pw-top)");
     auto options = std::make_shared<StatsOptions>();
     cmd->add_flag("--watch,-w", options->watch, "Keep refreshing until interrupted");
-    cmd->add_option("--interval,-i", options->interval_s, "Seconds between samples (default 1)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--interval,-i", options->interval_s, "Seconds between samples (default 1)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--iterations,-n", options->iterations, "With --watch: stop after N refreshes");
     cmd->callback([&global, &exit_code, options] { exit_code = run_stats(global, *options); });
 }

@@ -1,9 +1,8 @@
 // `ksimctl validate FILE... [--json]`: offline validation of topology configs.
 #include <iostream>
 #include <memory>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "commands.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -21,8 +20,13 @@ int run_validate(const std::vector<std::string>& files, bool json) {
         for (const auto& d : loaded.error()) {
             ++errors;
             if (json) {
-                all.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"pointer", d.pointer},
-                               {"rule", d.rule}, {"message", d.message}, {"hint", d.hint}});
+                all.push_back({{"file", d.file},
+                               {"line", d.line},
+                               {"column", d.column},
+                               {"pointer", d.pointer},
+                               {"rule", d.rule},
+                               {"message", d.message},
+                               {"hint", d.hint}});
             } else {
                 std::cerr << d.to_string() << " [" << d.rule << "]\n";
             }
@@ -31,7 +35,8 @@ int run_validate(const std::vector<std::string>& files, bool json) {
     if (json) {
         std::cout << all.dump(2) << "\n";
     } else {
-        std::cerr << files.size() << " file(s) checked, " << invalid << " invalid, " << errors << " error(s)\n";
+        std::cerr << files.size() << " file(s) checked, " << invalid << " invalid, " << errors
+                  << " error(s)\n";
     }
     return invalid == 0 ? kExitOk : kExitInvalid;
 }

@@ -9,9 +9,9 @@ namespace ksim::ctl {
 
 // Exit codes users and CI scripts rely on.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;          // runtime failure (daemon unreachable, I/O)
-inline constexpr int kExitInvalid = 2;        // invalid config
-inline constexpr int kExitUnsatisfied = 3;    // negotiate: some connection fails
+inline constexpr int kExitError = 1;        // runtime failure (daemon unreachable, I/O)
+inline constexpr int kExitInvalid = 2;      // invalid config
+inline constexpr int kExitUnsatisfied = 3;  // negotiate: some connection fails
 
 struct GlobalOptions {
     std::string socket;  // empty = default socket path

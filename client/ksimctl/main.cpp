@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
     app.fallthrough();  // global options may follow the subcommand: `ksimctl validate f.json --json`
 
     ksim::ctl::GlobalOptions global;
-    app.add_option("--socket", global.socket, "ksimd control socket (default: $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    app.add_option("--socket", global.socket,
+                   "ksimd control socket (default: $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
     app.add_flag("--json", global.json, "Machine-readable output");
 
     int exit_code = ksim::ctl::kExitOk;

@@ -26,11 +26,14 @@ int report_error(const std::string& what, const Error& error) {
 
 std::optional<proto::PinRef> parse_pin_or_report(const std::string& text) {
     auto pin = wire::parse_pin_ref(text);
-    if (!pin) std::cerr << "ksimctl: '" << text << "' is not a pin; expected FILTER.PIN, e.g. camera.capture\n";
+    if (!pin)
+        std::cerr << "ksimctl: '" << text << "' is not a pin; expected FILTER.PIN, e.g. camera.capture\n";
     return pin;
 }
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }
+void print_json(const nlohmann::json& value) {
+    std::cout << value.dump(2) << "\n";
+}
 
 void Table::print(std::ostream& out) const {
     std::vector<std::size_t> widths;

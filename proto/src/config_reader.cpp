@@ -1,7 +1,8 @@
 #include "config_reader.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <vector>
 
 #include "ksim/proto/framing.hpp"
@@ -54,7 +55,8 @@ constexpr std::string_view kOptionPrefix = "KSALLOCATOR_OPTIONF_";
 // Parsed non-negative numbers are unsigned; values built in C++ may be signed.
 std::optional<std::uint64_t> as_u64(const json& v) {
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-    if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
+        return static_cast<std::uint64_t>(v.get<std::int64_t>());
     return std::nullopt;
 }
 
@@ -66,7 +68,8 @@ std::optional<std::uint32_t> as_u32(const json& v) {
 
 }  // namespace
 
-std::optional<std::string_view> closest_name(std::string_view word, std::initializer_list<std::string_view> candidates) {
+std::optional<std::string_view> closest_name(std::string_view word,
+                                             std::initializer_list<std::string_view> candidates) {
     auto best = closest_in(word, candidates);
     if (!best) return std::nullopt;
     for (auto c : candidates)
@@ -90,7 +93,8 @@ void ConfigReader::report(std::string_view pointer, std::string rule, std::strin
                               std::move(message), std::move(hint)});
 }
 
-bool ConfigReader::object(const json& v, const std::string& ptr, std::initializer_list<std::string_view> allowed,
+bool ConfigReader::object(const json& v, const std::string& ptr,
+                          std::initializer_list<std::string_view> allowed,
                           std::initializer_list<std::string_view> required) {
     if (!v.is_object()) {
         report(ptr, "type.mismatch", fmt::format("expected an object, found {}", type_word(v)),
@@ -101,7 +105,8 @@ bool ConfigReader::object(const json& v, const std::string& ptr, std::initialize
         if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
         auto guess = closest_name(key, allowed);
         report(child(ptr, key), "key.unknown", fmt::format("unknown key \"{}\"", key),
-               guess ? fmt::format("did you mean \"{}\"?", *guess) : fmt::format("valid keys: {}", join(allowed)),
+               guess ? fmt::format("did you mean \"{}\"?", *guess)
+                     : fmt::format("valid keys: {}", join(allowed)),
                true);
     }
     for (auto key : required) {
@@ -118,7 +123,8 @@ bool ConfigReader::array(const json& v, const std::string& ptr) {
     return false;
 }
 
-std::optional<std::uint32_t> ConfigReader::u32(const json& obj, const std::string& ptr, std::string_view key) {
+std::optional<std::uint32_t> ConfigReader::u32(const json& obj, const std::string& ptr,
+                                               std::string_view key) {
     auto it = obj.find(key);
     if (it == obj.end()) return std::nullopt;
     std::string p = child(ptr, key);
@@ -133,7 +139,8 @@ std::optional<std::uint32_t> ConfigReader::u32(const json& obj, const std::strin
     return std::nullopt;
 }
 
-std::optional<std::uint64_t> ConfigReader::u64(const json& obj, const std::string& ptr, std::string_view key) {
+std::optional<std::uint64_t> ConfigReader::u64(const json& obj, const std::string& ptr,
+                                               std::string_view key) {
     auto it = obj.find(key);
     if (it == obj.end()) return std::nullopt;
     std::string p = child(ptr, key);
@@ -158,11 +165,13 @@ std::optional<bool> ConfigReader::boolean(const json& obj, const std::string& pt
     return std::nullopt;
 }
 
-std::optional<std::string> ConfigReader::string(const json& obj, const std::string& ptr, std::string_view key) {
+std::optional<std::string> ConfigReader::string(const json& obj, const std::string& ptr,
+                                                std::string_view key) {
     auto it = obj.find(key);
     if (it == obj.end()) return std::nullopt;
     if (it->is_string()) return it->get<std::string>();
-    report(child(ptr, key), "type.mismatch", fmt::format("expected a string, found {}", type_word(*it)), "a string");
+    report(child(ptr, key), "type.mismatch", fmt::format("expected a string, found {}", type_word(*it)),
+           "a string");
     return std::nullopt;
 }
 
@@ -181,11 +190,15 @@ std::optional<Guid> ConfigReader::memory_type(const json& v, const std::string& 
         for (const auto& m : known_memory_types()) names.emplace_back(m.name);
         auto guess = closest_name(name, names);
         report(ptr, "memory-type.unknown", fmt::format("unknown memory type \"{}\"", s),
-               guess ? fmt::format("did you mean \"{}\"? (or a name declared in /memory_types, or a GUID string)", *guess)
-                     : "a KSMEMORY_TYPE_ name (SYSTEM, USER, KERNEL_PAGED, KERNEL_NONPAGED, DONT_CARE), a name declared in /memory_types, or a GUID string");
+               guess ? fmt::format(
+                           "did you mean \"{}\"? (or a name declared in /memory_types, or a GUID string)",
+                           *guess)
+                     : "a KSMEMORY_TYPE_ name (SYSTEM, USER, KERNEL_PAGED, KERNEL_NONPAGED, DONT_CARE), a "
+                       "name declared in /memory_types, or a GUID string");
         return std::nullopt;
     }
-    report(ptr, "type.mismatch", fmt::format("expected a memory type name or GUID string, found {}", type_word(v)),
+    report(ptr, "type.mismatch",
+           fmt::format("expected a memory type name or GUID string, found {}", type_word(v)),
            "e.g. \"KERNEL_NONPAGED\" or \"4A6D5FC4-7895-11D1-B069-00A0C9062802\"");
     return std::nullopt;
 }
@@ -202,13 +215,15 @@ std::optional<Guid> ConfigReader::bus_type(const json& v, const std::string& ptr
                "DONT_CARE, PCI, USB, 1394, STANDARD or a GUID string");
         return std::nullopt;
     }
-    report(ptr, "type.mismatch", fmt::format("expected a bus type name or GUID string, found {}", type_word(v)),
+    report(ptr, "type.mismatch",
+           fmt::format("expected a bus type name or GUID string, found {}", type_word(v)),
            "e.g. \"DONT_CARE\"");
     return std::nullopt;
 }
 
 std::optional<std::uint32_t> ConfigReader::alignment(const json& v, const std::string& ptr) {
-    constexpr std::string_view kHint = "a FILE_*_ALIGNMENT name, a mask of the form 2^n-1 (e.g. 63), or {\"bytes\": 64}";
+    constexpr std::string_view kHint =
+        "a FILE_*_ALIGNMENT name, a mask of the form 2^n-1 (e.g. 63), or {\"bytes\": 64}";
     if (v.is_string()) {
         std::string s = v.get<std::string>();
         for (const auto& a : file_alignment_names())
@@ -233,22 +248,29 @@ std::optional<std::uint32_t> ConfigReader::alignment(const json& v, const std::s
         if (!bytes) return std::nullopt;
         if (*bytes == 0 || (*bytes & (*bytes - 1)) != 0) {
             report(child(ptr, "bytes"), "alignment.not-mask",
-                   fmt::format("alignment of {} bytes is not a power of two", *bytes), "1, 2, 4, 8, ... bytes");
+                   fmt::format("alignment of {} bytes is not a power of two", *bytes),
+                   "1, 2, 4, 8, ... bytes");
             return std::nullopt;
         }
         return *bytes - 1;
     }
-    report(ptr, "type.mismatch", fmt::format("expected an alignment, found {}", v.dump()), std::string(kHint));
+    report(ptr, "type.mismatch", fmt::format("expected an alignment, found {}", v.dump()),
+           std::string(kHint));
     return std::nullopt;
 }
 
-std::optional<std::uint32_t> ConfigReader::item_flags(const json& v, const std::string& ptr) { return flags(v, ptr, false); }
-std::optional<std::uint32_t> ConfigReader::legacy_flags(const json& v, const std::string& ptr) { return flags(v, ptr, true); }
+std::optional<std::uint32_t> ConfigReader::item_flags(const json& v, const std::string& ptr) {
+    return flags(v, ptr, false);
+}
+std::optional<std::uint32_t> ConfigReader::legacy_flags(const json& v, const std::string& ptr) {
+    return flags(v, ptr, true);
+}
 
 std::optional<std::uint32_t> ConfigReader::flags(const json& v, const std::string& ptr, bool legacy) {
     if (auto x = as_u32(v)) return x;
     if (!v.is_array()) {
-        report(ptr, "type.mismatch", fmt::format("expected an array of flag names or a number, found {}", type_word(v)),
+        report(ptr, "type.mismatch",
+               fmt::format("expected an array of flag names or a number, found {}", type_word(v)),
                "e.g. [\"SYSTEM_MEMORY\", \"PREFERENCES_ONLY\"] or 2147483650");
         return std::nullopt;
     }
@@ -262,7 +284,8 @@ std::optional<std::uint32_t> ConfigReader::flags(const json& v, const std::strin
             continue;
         }
         if (!e.is_string()) {
-            report(p, "type.mismatch", fmt::format("expected a flag name, found {}", type_word(e)), "a flag name or number");
+            report(p, "type.mismatch", fmt::format("expected a flag name, found {}", type_word(e)),
+                   "a flag name or number");
             ok = false;
             continue;
         }
@@ -272,10 +295,10 @@ std::optional<std::uint32_t> ConfigReader::flags(const json& v, const std::strin
         std::vector<std::string> names;
         bool req_prefix = name.starts_with(kRequirementPrefix), pipe_prefix = name.starts_with(kPipePrefix),
              opt_prefix = name.starts_with(kOptionPrefix);
-        std::string_view bare = req_prefix ? name.substr(kRequirementPrefix.size())
+        std::string_view bare = req_prefix    ? name.substr(kRequirementPrefix.size())
                                 : pipe_prefix ? name.substr(kPipePrefix.size())
-                                : opt_prefix ? name.substr(kOptionPrefix.size())
-                                             : name;
+                                : opt_prefix  ? name.substr(kOptionPrefix.size())
+                                              : name;
         bool any_prefix = req_prefix || pipe_prefix || opt_prefix;
         for (const auto& f : requirement_flag_names()) {
             names.emplace_back(f.name);
@@ -299,8 +322,9 @@ std::optional<std::uint32_t> ConfigReader::flags(const json& v, const std::strin
         auto guess = closest_name(bare, names);
         report(p, "flags.unknown-name", fmt::format("unknown flag \"{}\"", s),
                guess ? fmt::format("did you mean \"{}\"?", *guess)
-                     : std::string(legacy ? "a KSALLOCATOR_REQUIREMENTF_ or KSALLOCATOR_OPTIONF_ name, or a number"
-                                          : "a KSALLOCATOR_REQUIREMENTF_ or KSALLOCATOR_FLAG_ name, or a number"));
+                     : std::string(
+                           legacy ? "a KSALLOCATOR_REQUIREMENTF_ or KSALLOCATOR_OPTIONF_ name, or a number"
+                                  : "a KSALLOCATOR_REQUIREMENTF_ or KSALLOCATOR_FLAG_ name, or a number"));
         ok = false;
     }
     if (!ok) return std::nullopt;

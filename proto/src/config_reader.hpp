@@ -5,11 +5,10 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "json_positions.hpp"
 #include "ksim/proto/guid.hpp"
@@ -20,7 +19,8 @@ namespace ksim::proto::detail {
 using nlohmann::json;
 
 // The closest candidate within a small edit distance, for "did you mean" hints.
-std::optional<std::string_view> closest_name(std::string_view word, std::initializer_list<std::string_view> candidates);
+std::optional<std::string_view> closest_name(std::string_view word,
+                                             std::initializer_list<std::string_view> candidates);
 std::optional<std::string> closest_name(std::string_view word, const std::vector<std::string>& candidates);
 
 // Owns the diagnostics of one config load; single-threaded.
@@ -41,7 +41,8 @@ public:
 
     // Member readers: nullopt when absent (no diagnostic) or wrong (diagnostic recorded).
     std::optional<std::uint32_t> u32(const json& obj, const std::string& ptr, std::string_view key);
-    std::optional<std::uint64_t> u64(const json& obj, const std::string& ptr, std::string_view key);  // number or "0x..." string
+    std::optional<std::uint64_t> u64(const json& obj, const std::string& ptr,
+                                     std::string_view key);  // number or "0x..." string
     std::optional<bool> boolean(const json& obj, const std::string& ptr, std::string_view key);
     std::optional<std::string> string(const json& obj, const std::string& ptr, std::string_view key);
 
@@ -67,7 +68,9 @@ private:
 inline std::string child(const std::string& ptr, std::string_view key) {
     return ptr + "/" + escape_pointer_token(key);
 }
-inline std::string child(const std::string& ptr, std::size_t index) { return ptr + "/" + std::to_string(index); }
+inline std::string child(const std::string& ptr, std::size_t index) {
+    return ptr + "/" + std::to_string(index);
+}
 
 // json::type_name() as users read it.
 std::string_view type_word(const json& v);

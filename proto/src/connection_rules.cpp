@@ -1,5 +1,6 @@
 // Connection rules: references resolve, direction runs out -> in, each pin is used once.
 #include <fmt/format.h>
+
 #include <map>
 
 #include "topology_reader.hpp"
@@ -7,11 +8,13 @@
 namespace ksim::proto::detail {
 namespace {
 
-std::optional<PinRef> parse_ref(ConfigReader& r, const json& conn, const std::string& ptr, std::string_view key) {
+std::optional<PinRef> parse_ref(ConfigReader& r, const json& conn, const std::string& ptr,
+                                std::string_view key) {
     auto s = r.string(conn, ptr, key);
     if (!s) return std::nullopt;
     auto dot = s->find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == s->size() || s->find('.', dot + 1) != std::string::npos) {
+    if (dot == std::string::npos || dot == 0 || dot + 1 == s->size() ||
+        s->find('.', dot + 1) != std::string::npos) {
         r.report(child(ptr, key), "connection.malformed-ref", fmt::format("\"{}\" is not \"filter.pin\"", *s),
                  "\"<filter id>.<pin id>\", e.g. \"camera.capture\"");
         return std::nullopt;
@@ -26,7 +29,8 @@ const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& r
         for (const auto& x : t.filters) ids.push_back(x.id);
         auto guess = closest_name(ref.filter, ids);
         r.report(ptr, "connection.unknown-pin", fmt::format("no filter \"{}\"", ref.filter),
-                 guess ? fmt::format("did you mean \"{}.{}\"?", *guess, ref.pin) : "a filter id declared in /filters");
+                 guess ? fmt::format("did you mean \"{}.{}\"?", *guess, ref.pin)
+                       : "a filter id declared in /filters");
         return nullptr;
     }
     const PinDescriptor* p = f->find_pin(ref.pin);
@@ -38,8 +42,10 @@ const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& r
             all += (all.empty() ? "" : ", ") + f->id + "." + x.id;
         }
         auto guess = closest_name(ref.pin, ids);
-        r.report(ptr, "connection.unknown-pin", fmt::format("filter \"{}\" has no pin \"{}\"", ref.filter, ref.pin),
-                 guess ? fmt::format("did you mean \"{}.{}\"?", ref.filter, *guess) : fmt::format("one of: {}", all));
+        r.report(ptr, "connection.unknown-pin",
+                 fmt::format("filter \"{}\" has no pin \"{}\"", ref.filter, ref.pin),
+                 guess ? fmt::format("did you mean \"{}.{}\"?", ref.filter, *guess)
+                       : fmt::format("one of: {}", all));
     }
     return p;
 }
@@ -60,9 +66,10 @@ void read_connections(ConfigReader& r, const json& doc, Topology& t) {
         const PinDescriptor* out = from ? resolve(r, t, *from, child(ptr, "from")) : nullptr;
         const PinDescriptor* in = to ? resolve(r, t, *to, child(ptr, "to")) : nullptr;
         if (out && out->direction != PinDirection::Out)
-            r.report(child(ptr, "from"), "connection.direction",
-                     fmt::format("\"{}\" is an input pin but is used as a connection source", from->to_string()),
-                     "\"from\" names an output pin (\"direction\": \"out\")");
+            r.report(
+                child(ptr, "from"), "connection.direction",
+                fmt::format("\"{}\" is an input pin but is used as a connection source", from->to_string()),
+                "\"from\" names an output pin (\"direction\": \"out\")");
         if (in && in->direction != PinDirection::In)
             r.report(child(ptr, "to"), "connection.direction",
                      fmt::format("\"{}\" is an output pin but is used as a connection sink", to->to_string()),
@@ -78,8 +85,7 @@ void read_connections(ConfigReader& r, const json& doc, Topology& t) {
                          "a KS pin instance has one connection; declare another pin");
             }
         }
-        if (from && to && out && in && !reused)
-            t.connections.push_back(Connection{*from, *to, ptr});
+        if (from && to && out && in && !reused) t.connections.push_back(Connection{*from, *to, ptr});
     }
 }
 

@@ -5,7 +5,7 @@
 namespace ksim {
 namespace {
 
-constexpr std::array<std::string_view, 19> kNames{
+constexpr std::array<std::string_view, static_cast<std::size_t>(Errc::kCount)> kNames{
     "ok",
     "invalid_argument",
     "invalid_config",
@@ -25,6 +25,7 @@ constexpr std::array<std::string_view, 19> kNames{
     "negotiation_failed",
     "disconnected",
     "internal",
+    "too_large",
 };
 
 class Category final : public std::error_category {

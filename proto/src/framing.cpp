@@ -56,14 +56,22 @@ constexpr std::array kAlignmentNames{
 
 }  // namespace
 
-std::span<const FlagName<RequirementFlags>> requirement_flag_names() { return kRequirementNames; }
-std::span<const FlagName<OptionFlags>> option_flag_names() { return kOptionNames; }
-std::span<const FlagName<PipeFlags>> pipe_flag_names() { return kPipeNames; }
-std::span<const FlagName<std::uint32_t>> file_alignment_names() { return kAlignmentNames; }
+std::span<const FlagName<RequirementFlags>> requirement_flag_names() {
+    return kRequirementNames;
+}
+std::span<const FlagName<OptionFlags>> option_flag_names() {
+    return kOptionNames;
+}
+std::span<const FlagName<PipeFlags>> pipe_flag_names() {
+    return kPipeNames;
+}
+std::span<const FlagName<std::uint32_t>> file_alignment_names() {
+    return kAlignmentNames;
+}
 
-AllocatorFramingEx make_simple_framing(const Guid& memory_type, RequirementFlags flags,
-                                       std::uint32_t frames, std::uint32_t alignment_mask,
-                                       std::uint32_t min_frame_size, std::uint32_t max_frame_size) {
+AllocatorFramingEx make_simple_framing(const Guid& memory_type, RequirementFlags flags, std::uint32_t frames,
+                                       std::uint32_t alignment_mask, std::uint32_t min_frame_size,
+                                       std::uint32_t max_frame_size) {
     FramingItem item;
     item.memory_type = memory_type;
     item.requirement_flags = flags;
@@ -81,8 +89,8 @@ AllocatorFramingEx to_framing_ex(const AllocatorFraming& legacy) {
     // and ksim records the memory type KS uses for "did not specify".
     Guid memory = memory_type::kDeviceUnknown;
     if (has_all(req, RequirementFlags::SystemMemory))
-        memory = legacy.pool_type == PoolType::Paged ? memory_type::kKernelPaged
-                                                     : memory_type::kKernelNonPaged;
+        memory =
+            legacy.pool_type == PoolType::Paged ? memory_type::kKernelPaged : memory_type::kKernelNonPaged;
     FramingItem item;
     item.memory_type = memory;
     item.requirement_flags = req;

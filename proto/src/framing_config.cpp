@@ -63,9 +63,11 @@ std::optional<FramingRange> read_range(ConfigReader& r, const json& v, const std
     return out;
 }
 
-std::optional<FramingRangeWeighted> read_weighted_range(ConfigReader& r, const json& v, const std::string& ptr) {
+std::optional<FramingRangeWeighted> read_weighted_range(ConfigReader& r, const json& v,
+                                                        const std::string& ptr) {
     std::size_t before = r.error_count();
-    if (!r.object(v, ptr, {"min", "max", "stepping", "in_place_weight", "not_in_place_weight"})) return std::nullopt;
+    if (!r.object(v, ptr, {"min", "max", "stepping", "in_place_weight", "not_in_place_weight"}))
+        return std::nullopt;
     json plain = json::object();
     for (auto key : {"min", "max", "stepping"})
         if (v.contains(key)) plain[key] = v[key];
@@ -96,8 +98,9 @@ std::optional<Compression> read_compression(ConfigReader& r, const json& v, cons
 
 std::optional<FramingItem> read_framing_item(ConfigReader& r, const json& v, const std::string& ptr) {
     std::size_t before = r.error_count();
-    if (!r.object(v, ptr, {"memory_type", "bus_type", "memory_flags", "bus_flags", "flags", "frames", "alignment",
-                           "memory_type_weight", "physical_range", "framing_range"}))
+    if (!r.object(v, ptr,
+                  {"memory_type", "bus_type", "memory_flags", "bus_flags", "flags", "frames", "alignment",
+                   "memory_type_weight", "physical_range", "framing_range"}))
         return std::nullopt;
     FramingItem item;
     if (v.contains("memory_type"))
@@ -105,7 +108,8 @@ std::optional<FramingItem> read_framing_item(ConfigReader& r, const json& v, con
     if (v.contains("bus_type"))
         if (auto g = r.bus_type(v["bus_type"], child(ptr, "bus_type"))) item.bus_type = *g;
     if (v.contains("memory_flags"))
-        if (auto f = r.item_flags(v["memory_flags"], child(ptr, "memory_flags"))) item.memory_flags = RequirementFlags{*f};
+        if (auto f = r.item_flags(v["memory_flags"], child(ptr, "memory_flags")))
+            item.memory_flags = RequirementFlags{*f};
     if (auto x = r.u32(v, ptr, "bus_flags")) item.bus_flags = *x;
     if (v.contains("flags"))
         if (auto f = r.item_flags(v["flags"], child(ptr, "flags")))
@@ -116,16 +120,19 @@ std::optional<FramingItem> read_framing_item(ConfigReader& r, const json& v, con
         if (auto a = r.alignment(v["alignment"], child(ptr, "alignment"))) item.file_alignment = *a;
     if (auto x = r.u32(v, ptr, "memory_type_weight")) item.memory_type_weight = *x;
     if (v.contains("physical_range"))
-        if (auto x = read_range(r, v["physical_range"], child(ptr, "physical_range"))) item.physical_range = *x;
+        if (auto x = read_range(r, v["physical_range"], child(ptr, "physical_range")))
+            item.physical_range = *x;
     if (v.contains("framing_range"))
-        if (auto x = read_weighted_range(r, v["framing_range"], child(ptr, "framing_range"))) item.framing_range = *x;
+        if (auto x = read_weighted_range(r, v["framing_range"], child(ptr, "framing_range")))
+            item.framing_range = *x;
     if (r.error_count() != before) return std::nullopt;
     return item;
 }
 
 std::optional<AllocatorFramingEx> read_framing(ConfigReader& r, const json& v, const std::string& ptr) {
     std::size_t before = r.error_count();
-    if (!r.object(v, ptr, {"simple", "items", "output_compression", "pin_flags", "pin_weight"})) return std::nullopt;
+    if (!r.object(v, ptr, {"simple", "items", "output_compression", "pin_flags", "pin_weight"}))
+        return std::nullopt;
     if (v.contains("simple") == v.contains("items")) {
         r.report(ptr, "framing.shape", "framing needs exactly one of \"simple\" or \"items\"",
                  "{\"simple\": {...}} for one item, or {\"items\": [...]}");
@@ -135,7 +142,8 @@ std::optional<AllocatorFramingEx> read_framing(ConfigReader& r, const json& v, c
     if (v.contains("simple")) {
         const json& s = v["simple"];
         std::string sp = child(ptr, "simple");
-        if (!r.object(s, sp, {"memory_type", "flags", "frames", "alignment", "min_frame_size", "max_frame_size"},
+        if (!r.object(s, sp,
+                      {"memory_type", "flags", "frames", "alignment", "min_frame_size", "max_frame_size"},
                       {"memory_type", "frames"}))
             return std::nullopt;
         Guid memory{};
@@ -183,11 +191,13 @@ std::optional<AllocatorFraming> read_legacy_framing(ConfigReader& r, const json&
     if (v.contains("flags"))
         if (auto f = r.legacy_flags(v["flags"], child(ptr, "flags"))) out.flags = *f;
     if (auto pool = r.string(v, ptr, "pool_type")) {
-        if (*pool == "NonPagedPool") out.pool_type = PoolType::NonPaged;
-        else if (*pool == "PagedPool") out.pool_type = PoolType::Paged;
+        if (*pool == "NonPagedPool")
+            out.pool_type = PoolType::NonPaged;
+        else if (*pool == "PagedPool")
+            out.pool_type = PoolType::Paged;
         else
-            r.report(child(ptr, "pool_type"), "value.unknown-name", fmt::format("unknown pool type \"{}\"", *pool),
-                     "\"NonPagedPool\" or \"PagedPool\"");
+            r.report(child(ptr, "pool_type"), "value.unknown-name",
+                     fmt::format("unknown pool type \"{}\"", *pool), "\"NonPagedPool\" or \"PagedPool\"");
     }
     if (auto x = r.u32(v, ptr, "frames"))
         if (check_frames(r, child(ptr, "frames"), *x, true)) out.frames = *x;
@@ -200,19 +210,22 @@ std::optional<AllocatorFraming> read_legacy_framing(ConfigReader& r, const json&
 
 std::optional<VendorAllocatorCaps> read_allocator(ConfigReader& r, const json& v, const std::string& ptr) {
     std::size_t before = r.error_count();
-    if (!r.object(v, ptr, {"name", "mode", "memory_type", "min_frame_size", "max_frame_size", "max_frames", "alignment",
-                           "contiguous", "scatter_gather", "max_sg_entries", "max_segment_bytes", "physical_window",
-                           "boundary"},
+    if (!r.object(v, ptr,
+                  {"name", "mode", "memory_type", "min_frame_size", "max_frame_size", "max_frames",
+                   "alignment", "contiguous", "scatter_gather", "max_sg_entries", "max_segment_bytes",
+                   "physical_window", "boundary"},
                   {"name", "max_frames"}))
         return std::nullopt;
     VendorAllocatorCaps a;
     if (auto x = r.string(v, ptr, "name")) a.name = *x;
     if (auto mode = r.string(v, ptr, "mode")) {
-        if (*mode == "kernel") a.mode = AllocatorMode::Kernel;
-        else if (*mode == "user") a.mode = AllocatorMode::User;
+        if (*mode == "kernel")
+            a.mode = AllocatorMode::Kernel;
+        else if (*mode == "user")
+            a.mode = AllocatorMode::User;
         else
-            r.report(child(ptr, "mode"), "value.unknown-name", fmt::format("unknown allocator mode \"{}\"", *mode),
-                     "\"kernel\" or \"user\"");
+            r.report(child(ptr, "mode"), "value.unknown-name",
+                     fmt::format("unknown allocator mode \"{}\"", *mode), "\"kernel\" or \"user\"");
     }
     if (v.contains("memory_type"))
         if (auto g = r.memory_type(v["memory_type"], child(ptr, "memory_type"))) a.memory_type = *g;
@@ -231,7 +244,8 @@ std::optional<VendorAllocatorCaps> read_allocator(ConfigReader& r, const json& v
     if (auto x = r.u32(v, ptr, "boundary")) {
         a.boundary = *x;
         if ((*x & (*x - 1)) != 0)
-            r.report(child(ptr, "boundary"), "allocator.boundary", fmt::format("boundary {} is not a power of two", *x),
+            r.report(child(ptr, "boundary"), "allocator.boundary",
+                     fmt::format("boundary {} is not a power of two", *x),
                      "0 (none) or a power of two such as 65536");
     }
     if (v.contains("physical_window")) {
@@ -248,22 +262,29 @@ std::optional<VendorAllocatorCaps> read_allocator(ConfigReader& r, const json& v
             ConfigReader inner("", none, scratch);
             auto lo = inner.u64(pair, "", "low");
             auto hi = inner.u64(pair, "", "high");
-            if (!lo) r.report(child(wp, 0), "type.mismatch", "window low address is not an address", "e.g. \"0x100000000\"");
-            if (!hi) r.report(child(wp, 1), "type.mismatch", "window high address is not an address", "e.g. \"0x1FFFFFFFF\"");
+            if (!lo)
+                r.report(child(wp, 0), "type.mismatch", "window low address is not an address",
+                         "e.g. \"0x100000000\"");
+            if (!hi)
+                r.report(child(wp, 1), "type.mismatch", "window high address is not an address",
+                         "e.g. \"0x1FFFFFFFF\"");
             if (lo && hi) {
                 if (*lo > *hi)
                     r.report(child(wp, 0), "range.min-gt-max",
-                             fmt::format("physical window low {:#x} is above high {:#x}", *lo, *hi), "low <= high");
+                             fmt::format("physical window low {:#x} is above high {:#x}", *lo, *hi),
+                             "low <= high");
                 a.physical_base = *lo;
                 a.physical_limit = *hi;
             }
         }
     }
     if ((min_read || !v.contains("min_frame_size")) && (max_read || !v.contains("max_frame_size")))
-        check_span(r, ptr, a.min_frame_size, a.max_frame_size, std::nullopt, "min_frame_size", "max_frame_size");
+        check_span(r, ptr, a.min_frame_size, a.max_frame_size, std::nullopt, "min_frame_size",
+                   "max_frame_size");
     if (a.scatter_gather && a.max_sg_entries == 0)
         r.report(child(ptr, "max_sg_entries"), "allocator.sg-entries-zero",
-                 "a scatter-gather allocator with 0 entries cannot describe any frame", "max_sg_entries >= 1");
+                 "a scatter-gather allocator with 0 entries cannot describe any frame",
+                 "max_sg_entries >= 1");
     if (r.error_count() != before) return std::nullopt;
     return a;
 }

@@ -15,7 +15,8 @@ namespace ksim::proto::detail {
 inline constexpr std::uint32_t kMaxSaneFrames = 4096;  // above this a frame count is a typo
 
 std::optional<FramingRange> read_range(ConfigReader& r, const json& v, const std::string& ptr);
-std::optional<FramingRangeWeighted> read_weighted_range(ConfigReader& r, const json& v, const std::string& ptr);
+std::optional<FramingRangeWeighted> read_weighted_range(ConfigReader& r, const json& v,
+                                                        const std::string& ptr);
 std::optional<Compression> read_compression(ConfigReader& r, const json& v, const std::string& ptr);
 std::optional<FramingItem> read_framing_item(ConfigReader& r, const json& v, const std::string& ptr);
 // {"simple": {...}} or {"items": [...], "output_compression": ..., "pin_flags": 0, "pin_weight": 0}.

@@ -1,6 +1,7 @@
 #include "ksim/proto/framing_json.hpp"
 
 #include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "config_reader.hpp"
@@ -20,8 +21,8 @@ T strict(const nlohmann::json& j, ReadFn read) {
     std::optional<T> value = read(reader, j, std::string());
     if (!diags.empty()) {
         const Diagnostic& d = diags.front();
-        throw std::invalid_argument(fmt::format("{}: {} [{}]; {}", d.pointer.empty() ? "/" : d.pointer, d.message,
-                                                d.rule, d.hint));
+        throw std::invalid_argument(
+            fmt::format("{}: {} [{}]; {}", d.pointer.empty() ? "/" : d.pointer, d.message, d.rule, d.hint));
     }
     if (!value) throw std::invalid_argument("invalid value");
     return *value;
@@ -45,7 +46,9 @@ nlohmann::json memory_type_to_json(const Guid& g) {
 
 }  // namespace
 
-void to_json(nlohmann::json& j, const Guid& g) { j = g.to_string(); }
+void to_json(nlohmann::json& j, const Guid& g) {
+    j = g.to_string();
+}
 void from_json(const nlohmann::json& j, Guid& g) {
     auto parsed = j.is_string() ? Guid::parse(j.get<std::string>()) : std::nullopt;
     if (!parsed) throw std::invalid_argument(fmt::format("{} is not a GUID string", j.dump()));
@@ -69,7 +72,9 @@ nlohmann::json item_flags_to_json(std::uint32_t raw) {
     return out;
 }
 
-nlohmann::json legacy_flags_to_json(std::uint32_t flags) { return requirement_flags_to_json(RequirementFlags{flags}); }
+nlohmann::json legacy_flags_to_json(std::uint32_t flags) {
+    return requirement_flags_to_json(RequirementFlags{flags});
+}
 
 nlohmann::json alignment_to_json(std::uint32_t mask) {
     for (const auto& a : file_alignment_names())
@@ -80,7 +85,9 @@ nlohmann::json alignment_to_json(std::uint32_t mask) {
 void to_json(nlohmann::json& j, const FramingRange& r) {
     j = {{"min", r.min_frame_size}, {"max", r.max_frame_size}, {"stepping", r.stepping}};
 }
-void from_json(const nlohmann::json& j, FramingRange& r) { r = strict<FramingRange>(j, detail::read_range); }
+void from_json(const nlohmann::json& j, FramingRange& r) {
+    r = strict<FramingRange>(j, detail::read_range);
+}
 
 void to_json(nlohmann::json& j, const FramingRangeWeighted& r) {
     to_json(j, r.range);
@@ -92,14 +99,18 @@ void from_json(const nlohmann::json& j, FramingRangeWeighted& r) {
 }
 
 void to_json(nlohmann::json& j, const Compression& c) {
-    j = {{"numerator", c.ratio_numerator}, {"denominator", c.ratio_denominator},
+    j = {{"numerator", c.ratio_numerator},
+         {"denominator", c.ratio_denominator},
          {"constant_margin", c.ratio_constant_margin}};
 }
-void from_json(const nlohmann::json& j, Compression& c) { c = strict<Compression>(j, detail::read_compression); }
+void from_json(const nlohmann::json& j, Compression& c) {
+    c = strict<Compression>(j, detail::read_compression);
+}
 
 void to_json(nlohmann::json& j, const FramingItem& item) {
-    nlohmann::json bus = bus_type_name(item.bus_type) ? nlohmann::json(std::string(*bus_type_name(item.bus_type)))
-                                                      : nlohmann::json(item.bus_type.to_string());
+    nlohmann::json bus = bus_type_name(item.bus_type)
+                             ? nlohmann::json(std::string(*bus_type_name(item.bus_type)))
+                             : nlohmann::json(item.bus_type.to_string());
     j = {{"memory_type", memory_type_to_json(item.memory_type)},
          {"bus_type", bus},
          {"memory_flags", item_flags_to_json(to_underlying(item.memory_flags))},
@@ -111,13 +122,19 @@ void to_json(nlohmann::json& j, const FramingItem& item) {
          {"physical_range", item.physical_range},
          {"framing_range", item.framing_range}};
 }
-void from_json(const nlohmann::json& j, FramingItem& item) { item = strict<FramingItem>(j, detail::read_framing_item); }
+void from_json(const nlohmann::json& j, FramingItem& item) {
+    item = strict<FramingItem>(j, detail::read_framing_item);
+}
 
 void to_json(nlohmann::json& j, const AllocatorFramingEx& f) {
-    j = {{"pin_flags", f.pin_flags}, {"output_compression", f.output_compression}, {"pin_weight", f.pin_weight},
+    j = {{"pin_flags", f.pin_flags},
+         {"output_compression", f.output_compression},
+         {"pin_weight", f.pin_weight},
          {"items", f.items}};
 }
-void from_json(const nlohmann::json& j, AllocatorFramingEx& f) { f = strict<AllocatorFramingEx>(j, detail::read_framing); }
+void from_json(const nlohmann::json& j, AllocatorFramingEx& f) {
+    f = strict<AllocatorFramingEx>(j, detail::read_framing);
+}
 
 void to_json(nlohmann::json& j, const AllocatorFraming& f) {
     j = {{"flags", legacy_flags_to_json(f.flags)},

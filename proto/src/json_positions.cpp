@@ -20,9 +20,12 @@ TextPosition position_of_offset(std::string_view text, std::size_t offset) {
 std::string escape_pointer_token(std::string_view token) {
     std::string out;
     for (char c : token) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
     }
     return out;
 }
@@ -84,13 +87,27 @@ private:
                 char e = peek();
                 if (out) {
                     switch (e) {
-                        case 'n': *out += '\n'; break;
-                        case 't': *out += '\t'; break;
-                        case 'r': *out += '\r'; break;
-                        case 'b': *out += '\b'; break;
-                        case 'f': *out += '\f'; break;
-                        case 'u': *out += "\\u"; break;  // rare in keys; kept verbatim
-                        default: *out += e; break;
+                        case 'n':
+                            *out += '\n';
+                            break;
+                        case 't':
+                            *out += '\t';
+                            break;
+                        case 'r':
+                            *out += '\r';
+                            break;
+                        case 'b':
+                            *out += '\b';
+                            break;
+                        case 'f':
+                            *out += '\f';
+                            break;
+                        case 'u':
+                            *out += "\\u";
+                            break;  // rare in keys; kept verbatim
+                        default:
+                            *out += e;
+                            break;
                     }
                 }
             } else if (out) {
@@ -171,7 +188,9 @@ private:
 
 }  // namespace
 
-PositionIndex::PositionIndex(std::string_view text) { Scanner(text, values_, keys_).run(); }
+PositionIndex::PositionIndex(std::string_view text) {
+    Scanner(text, values_, keys_).run();
+}
 
 TextPosition PositionIndex::value(std::string_view pointer) const {
     std::string p(pointer);

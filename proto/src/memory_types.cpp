@@ -30,11 +30,19 @@ std::optional<std::string_view> find_name(std::span<const NamedGuid> table, cons
 
 }  // namespace
 
-std::span<const NamedGuid> known_memory_types() { return kMemoryTypes; }
-std::span<const NamedGuid> known_bus_types() { return kBusTypes; }
+std::span<const NamedGuid> known_memory_types() {
+    return kMemoryTypes;
+}
+std::span<const NamedGuid> known_bus_types() {
+    return kBusTypes;
+}
 
-std::optional<std::string_view> memory_type_name(const Guid& g) { return find_name(kMemoryTypes, g); }
-std::optional<std::string_view> bus_type_name(const Guid& g) { return find_name(kBusTypes, g); }
+std::optional<std::string_view> memory_type_name(const Guid& g) {
+    return find_name(kMemoryTypes, g);
+}
+std::optional<std::string_view> bus_type_name(const Guid& g) {
+    return find_name(kBusTypes, g);
+}
 
 MemoryClass classify_memory_type(const Guid& g) {
     if (g == memory_type::kDontCare) return MemoryClass::DontCare;

@@ -8,10 +8,14 @@ namespace ksim::proto {
 
 std::string_view to_string(PinState s) {
     switch (s) {
-        case PinState::Stop: return "STOP";
-        case PinState::Acquire: return "ACQUIRE";
-        case PinState::Pause: return "PAUSE";
-        case PinState::Run: return "RUN";
+        case PinState::Stop:
+            return "STOP";
+        case PinState::Acquire:
+            return "ACQUIRE";
+        case PinState::Pause:
+            return "PAUSE";
+        case PinState::Run:
+            return "RUN";
     }
     return "?";
 }

@@ -23,9 +23,15 @@ std::uint32_t image_size(const VideoParams& v) {
     const std::uint64_t w = v.width, h = v.height;
     std::uint64_t bytes = 0;
     switch (v.format) {
-        case VideoFormat::Nv12: bytes = w * h * 3 / 2; break;
-        case VideoFormat::Yuy2: bytes = w * 2 * h; break;
-        case VideoFormat::Rgb24: bytes = ((w * 3 + 3) & ~std::uint64_t{3}) * h; break;  // DIB rows
+        case VideoFormat::Nv12:
+            bytes = w * h * 3 / 2;
+            break;
+        case VideoFormat::Yuy2:
+            bytes = w * 2 * h;
+            break;
+        case VideoFormat::Rgb24:
+            bytes = ((w * 3 + 3) & ~std::uint64_t{3}) * h;
+            break;  // DIB rows
     }
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, 0xFFFFFFFFu));
 }
@@ -59,27 +65,41 @@ std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filt
     return framing;
 }
 
-std::string_view to_string(PinDirection d) { return d == PinDirection::In ? "in" : "out"; }
-std::string_view to_string(PinHosting h) { return h == PinHosting::Kernel ? "kernel" : "user"; }
+std::string_view to_string(PinDirection d) {
+    return d == PinDirection::In ? "in" : "out";
+}
+std::string_view to_string(PinHosting h) {
+    return h == PinHosting::Kernel ? "kernel" : "user";
+}
 
 std::string_view to_string(FilterKind k) {
     switch (k) {
-        case FilterKind::VideoCapture: return "video_capture";
-        case FilterKind::AudioCapture: return "audio_capture";
-        case FilterKind::InPlaceTransform: return "inplace_transform";
-        case FilterKind::CopyTransform: return "copy_transform";
-        case FilterKind::KernelSink: return "kernel_sink";
-        case FilterKind::UserSource: return "user_source";
-        case FilterKind::UserSink: return "user_sink";
+        case FilterKind::VideoCapture:
+            return "video_capture";
+        case FilterKind::AudioCapture:
+            return "audio_capture";
+        case FilterKind::InPlaceTransform:
+            return "inplace_transform";
+        case FilterKind::CopyTransform:
+            return "copy_transform";
+        case FilterKind::KernelSink:
+            return "kernel_sink";
+        case FilterKind::UserSource:
+            return "user_source";
+        case FilterKind::UserSink:
+            return "user_sink";
     }
     return "?";
 }
 
 std::string_view to_string(VideoFormat f) {
     switch (f) {
-        case VideoFormat::Nv12: return "NV12";
-        case VideoFormat::Yuy2: return "YUY2";
-        case VideoFormat::Rgb24: return "RGB24";
+        case VideoFormat::Nv12:
+            return "NV12";
+        case VideoFormat::Yuy2:
+            return "YUY2";
+        case VideoFormat::Rgb24:
+            return "RGB24";
     }
     return "?";
 }

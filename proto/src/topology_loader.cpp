@@ -1,6 +1,7 @@
 #include "ksim/proto/topology_loader.hpp"
 
 #include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -10,7 +11,8 @@
 namespace ksim::proto {
 
 std::string Diagnostic::to_string() const {
-    return fmt::format("{}:{}:{}: {}: {}; {}", file, line, column, pointer.empty() ? "/" : pointer, message, hint);
+    return fmt::format("{}:{}:{}: {}: {}; {}", file, line, column, pointer.empty() ? "/" : pointer, message,
+                       hint);
 }
 
 std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, std::string_view file_name) {
@@ -26,7 +28,8 @@ std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, s
         std::string what = e.what();
         if (auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
         diags.push_back(Diagnostic{std::string(file_name), pos.line, pos.column, "", "json.syntax",
-                                   fmt::format("JSON syntax error: {}", what), "well-formed JSON (RFC 8259)"});
+                                   fmt::format("JSON syntax error: {}", what),
+                                   "well-formed JSON (RFC 8259)"});
         return std::unexpected(std::move(diags));
     }
     detail::PositionIndex index(text);
@@ -40,8 +43,9 @@ std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, s
 std::expected<Topology, Diagnostics> load_topology_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return std::unexpected(Diagnostics{Diagnostic{path.string(), 0, 0, "", "file.unreadable",
-                                                      "cannot open the file", "a readable topology JSON file"}});
+        return std::unexpected(
+            Diagnostics{Diagnostic{path.string(), 0, 0, "", "file.unreadable", "cannot open the file",
+                                   "a readable topology JSON file"}});
     }
     std::ostringstream text;
     text << in.rdbuf();

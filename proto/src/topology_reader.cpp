@@ -1,6 +1,7 @@
 #include "topology_reader.hpp"
 
 #include <fmt/format.h>
+
 #include <set>
 
 #include "framing_config.hpp"
@@ -33,15 +34,17 @@ std::optional<E> read_choice(ConfigReader& r, const json& obj, const std::string
     return std::nullopt;
 }
 
-constexpr Choice<FilterKind> kKinds[] = {
-    {"video_capture", FilterKind::VideoCapture},     {"audio_capture", FilterKind::AudioCapture},
-    {"inplace_transform", FilterKind::InPlaceTransform}, {"copy_transform", FilterKind::CopyTransform},
-    {"kernel_sink", FilterKind::KernelSink},         {"user_source", FilterKind::UserSource},
-    {"user_sink", FilterKind::UserSink}};
+constexpr Choice<FilterKind> kKinds[] = {{"video_capture", FilterKind::VideoCapture},
+                                         {"audio_capture", FilterKind::AudioCapture},
+                                         {"inplace_transform", FilterKind::InPlaceTransform},
+                                         {"copy_transform", FilterKind::CopyTransform},
+                                         {"kernel_sink", FilterKind::KernelSink},
+                                         {"user_source", FilterKind::UserSource},
+                                         {"user_sink", FilterKind::UserSink}};
 constexpr Choice<PinDirection> kDirections[] = {{"in", PinDirection::In}, {"out", PinDirection::Out}};
 constexpr Choice<PinHosting> kHostings[] = {{"kernel", PinHosting::Kernel}, {"user", PinHosting::User}};
-constexpr Choice<VideoFormat> kFormats[] = {{"NV12", VideoFormat::Nv12}, {"YUY2", VideoFormat::Yuy2},
-                                            {"RGB24", VideoFormat::Rgb24}};
+constexpr Choice<VideoFormat> kFormats[] = {
+    {"NV12", VideoFormat::Nv12}, {"YUY2", VideoFormat::Yuy2}, {"RGB24", VideoFormat::Rgb24}};
 
 // An id is referenced as "filter.pin", so it must be non-empty and free of dots.
 bool check_id(ConfigReader& r, const std::string& ptr, const std::string& id) {
@@ -53,11 +56,13 @@ bool check_id(ConfigReader& r, const std::string& ptr, const std::string& id) {
 
 void positive(ConfigReader& r, const std::string& ptr, std::string_view key, std::uint32_t value) {
     if (value == 0)
-        r.report(child(ptr, key), "value.out-of-range", fmt::format("{} is 0", key), fmt::format("{} >= 1", key));
+        r.report(child(ptr, key), "value.out-of-range", fmt::format("{} is 0", key),
+                 fmt::format("{} >= 1", key));
 }
 
 std::optional<VideoParams> read_video(ConfigReader& r, const json& v, const std::string& ptr) {
-    if (!r.object(v, ptr, {"format", "width", "height", "fps"}, {"format", "width", "height"})) return std::nullopt;
+    if (!r.object(v, ptr, {"format", "width", "height", "fps"}, {"format", "width", "height"}))
+        return std::nullopt;
     VideoParams p;
     if (auto f = read_choice(r, v, ptr, "format", kFormats, "video format")) p.format = *f;
     if (auto x = r.u32(v, ptr, "width")) positive(r, ptr, "width", p.width = *x);
@@ -66,11 +71,13 @@ std::optional<VideoParams> read_video(ConfigReader& r, const json& v, const std:
         std::string fp = child(ptr, "fps");
         const json& f = v["fps"];
         if (!f.is_array() || f.size() != 2 || !f[0].is_number_integer() || !f[1].is_number_integer()) {
-            r.report(fp, "type.mismatch", fmt::format("fps must be [numerator, denominator], found {}", f.dump()),
+            r.report(fp, "type.mismatch",
+                     fmt::format("fps must be [numerator, denominator], found {}", f.dump()),
                      "e.g. [30, 1] or [30000, 1001]");
         } else if (f[0].get<std::int64_t>() <= 0 || f[1].get<std::int64_t>() <= 0 ||
                    f[0].get<std::int64_t>() > 0xFFFFFFFFll || f[1].get<std::int64_t>() > 0xFFFFFFFFll) {
-            r.report(fp, "value.out-of-range", fmt::format("frame rate {} has a zero or oversized term", f.dump()),
+            r.report(fp, "value.out-of-range",
+                     fmt::format("frame rate {} has a zero or oversized term", f.dump()),
                      "both terms between 1 and 4294967295");
         } else {
             p.fps_numerator = f[0].get<std::uint32_t>();
@@ -81,7 +88,8 @@ std::optional<VideoParams> read_video(ConfigReader& r, const json& v, const std:
 }
 
 std::optional<AudioParams> read_audio(ConfigReader& r, const json& v, const std::string& ptr) {
-    if (!r.object(v, ptr, {"sample_rate", "channels", "bits_per_sample", "frames_per_period"})) return std::nullopt;
+    if (!r.object(v, ptr, {"sample_rate", "channels", "bits_per_sample", "frames_per_period"}))
+        return std::nullopt;
     AudioParams p;
     if (auto x = r.u32(v, ptr, "sample_rate")) positive(r, ptr, "sample_rate", p.sample_rate = *x);
     if (auto x = r.u32(v, ptr, "channels")) positive(r, ptr, "channels", p.channels = *x);
@@ -91,15 +99,18 @@ std::optional<AudioParams> read_audio(ConfigReader& r, const json& v, const std:
             r.report(child(ptr, "bits_per_sample"), "value.out-of-range",
                      fmt::format("{} bits per sample is not a PCM container size", *x), "8, 16, 24 or 32");
     }
-    if (auto x = r.u32(v, ptr, "frames_per_period")) positive(r, ptr, "frames_per_period", p.frames_per_period = *x);
+    if (auto x = r.u32(v, ptr, "frames_per_period"))
+        positive(r, ptr, "frames_per_period", p.frames_per_period = *x);
     return p;
 }
 
 PinDescriptor read_pin(ConfigReader& r, const json& v, const std::string& ptr, FilterKind kind) {
     PinDescriptor pin;
     pin.pointer = ptr;
-    if (!r.object(v, ptr, {"id", "direction", "hosting", "medium", "framing", "legacy_framing", "allocator", "comment"},
-                  {"id", "direction"}))
+    if (!r.object(
+            v, ptr,
+            {"id", "direction", "hosting", "medium", "framing", "legacy_framing", "allocator", "comment"},
+            {"id", "direction"}))
         return pin;
     if (auto id = r.string(v, ptr, "id")) {
         pin.id = *id;
@@ -109,7 +120,8 @@ PinDescriptor read_pin(ConfigReader& r, const json& v, const std::string& ptr, F
     if (auto h = read_choice(r, v, ptr, "hosting", kHostings, "hosting")) pin.hosting = *h;
     bool user_kind = kind == FilterKind::UserSink || kind == FilterKind::UserSource;
     if (v.contains("hosting") && pin.hosting == PinHosting::Kernel && user_kind)
-        r.report(child(ptr, "hosting"), "pin.hosting-kind", "a pin of a user-mode client filter cannot be kernel-hosted",
+        r.report(child(ptr, "hosting"), "pin.hosting-kind",
+                 "a pin of a user-mode client filter cannot be kernel-hosted",
                  "\"hosting\": \"user\" (or make the filter a kernel kind)");
     if (!v.contains("hosting") && user_kind) pin.hosting = PinHosting::User;
     if (v.contains("medium"))
@@ -125,10 +137,11 @@ PinDescriptor read_pin(ConfigReader& r, const json& v, const std::string& ptr, F
         std::string ap = child(ptr, "allocator");
         pin.allocator = read_allocator(r, v["allocator"], ap);
         if (pin.allocator && pin.hosting == PinHosting::User && pin.allocator->mode == AllocatorMode::Kernel)
-            r.report(ap, "allocator.kernel-on-user-pin",
-                     fmt::format("user-hosted pin declares kernel-mode allocator \"{}\"", pin.allocator->name),
-                     "a KSALLOCATOR_DISPATCH allocator lives in the kernel: host the pin in the kernel, or use "
-                     "\"mode\": \"user\"");
+            r.report(
+                ap, "allocator.kernel-on-user-pin",
+                fmt::format("user-hosted pin declares kernel-mode allocator \"{}\"", pin.allocator->name),
+                "a KSALLOCATOR_DISPATCH allocator lives in the kernel: host the pin in the kernel, or use "
+                "\"mode\": \"user\"");
     }
     return pin;
 }
@@ -136,7 +149,8 @@ PinDescriptor read_pin(ConfigReader& r, const json& v, const std::string& ptr, F
 FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& ptr) {
     FilterDescriptor f;
     f.pointer = ptr;
-    if (!r.object(v, ptr, {"id", "kind", "video", "audio", "pins", "comment"}, {"id", "kind", "pins"})) return f;
+    if (!r.object(v, ptr, {"id", "kind", "video", "audio", "pins", "comment"}, {"id", "kind", "pins"}))
+        return f;
     if (auto id = r.string(v, ptr, "id")) {
         f.id = *id;
         check_id(r, child(ptr, "id"), *id);
@@ -159,7 +173,8 @@ FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& 
         std::string p = child(pp, i);
         PinDescriptor pin = read_pin(r, v["pins"][i], p, f.kind);
         if (!pin.id.empty() && !seen.insert(pin.id).second)
-            r.report(child(p, "id"), "id.duplicate", fmt::format("pin id \"{}\" is used twice in filter \"{}\"", pin.id, f.id),
+            r.report(child(p, "id"), "id.duplicate",
+                     fmt::format("pin id \"{}\" is used twice in filter \"{}\"", pin.id, f.id),
                      "unique pin ids within a filter");
         f.pins.push_back(std::move(pin));
     }
@@ -199,8 +214,8 @@ Topology read_topology(ConfigReader& r, const json& doc) {
                   {"ksim_topology", "filters"}))
         return t;
     if (auto version = r.u32(doc, "", "ksim_topology"); version && *version != 1)
-        r.report("/ksim_topology", "version.unsupported", fmt::format("config format version {} is not supported", *version),
-                 "\"ksim_topology\": 1");
+        r.report("/ksim_topology", "version.unsupported",
+                 fmt::format("config format version {} is not supported", *version), "\"ksim_topology\": 1");
     if (auto x = r.string(doc, "", "name")) t.name = *x;
     if (auto x = r.string(doc, "", "comment")) t.comment = *x;
     if (doc.contains("memory_types")) read_memory_types(r, doc["memory_types"], "/memory_types", t);

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
-#include <ctime>
 #include <bit>
+#include <climits>
 #include <cstring>
+#include <ctime>
 #include <new>
 #include <string>
 
@@ -66,8 +66,10 @@ void futex_wake(std::atomic<std::uint32_t>& flag) {
 // "eventfd": a wake-up more never hurts, a lost one would.
 void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
     const std::uint32_t w = waiting.load(std::memory_order_relaxed);
-    if (w == detail::kWaitingOnFutex) futex_wake(waiting);
-    else if (w != 0) signal(fd);
+    if (w == detail::kWaitingOnFutex)
+        futex_wake(waiting);
+    else if (w != 0)
+        signal(fd);
 }
 
 // Out of line: the waits below are on the frame hand-off's hot path.
@@ -108,8 +110,8 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::c
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
         const timespec relative{static_cast<time_t>(secs.count()),
                                 static_cast<long>(std::chrono::nanoseconds(left - secs).count())};
-        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, detail::kWaitingOnFutex, &relative, nullptr, 0) !=
-                0 &&
+        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, detail::kWaitingOnFutex, &relative, nullptr,
+                      0) != 0 &&
             errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
             waiting.store(0, std::memory_order_relaxed);
             return detail::fail_errno("ring: futex wait");
@@ -196,13 +198,15 @@ Result<RingEndpoint> RingEndpoint::attach(RingShare share) {
     // Read once and validated: the peer may scribble on the header later.
     const auto* header = reinterpret_cast<const RingHeader*>(mapping->bytes().data());
     const std::uint32_t capacity = header->capacity;
-    if (header->magic != kRingMagic || header->version != kRingVersion || header->entry_size != sizeof(RingEntry) ||
-        !std::has_single_bit(capacity) || capacity < 2 || capacity > kMaxRingCapacity ||
-        ring_bytes(capacity) > mapping->size()) {
-        return fail(Errc::ProtocolError, "ring: region " + std::to_string(share.region) +
-                                             " does not hold a valid ring header (magic/version/entry size/capacity)");
+    if (header->magic != kRingMagic || header->version != kRingVersion ||
+        header->entry_size != sizeof(RingEntry) || !std::has_single_bit(capacity) || capacity < 2 ||
+        capacity > kMaxRingCapacity || ring_bytes(capacity) > mapping->size()) {
+        return fail(Errc::ProtocolError,
+                    "ring: region " + std::to_string(share.region) +
+                        " does not hold a valid ring header (magic/version/entry size/capacity)");
     }
-    return RingEndpoint(std::move(*mapping), std::move(share.data_ready), std::move(share.space_ready), capacity);
+    return RingEndpoint(std::move(*mapping), std::move(share.data_ready), std::move(share.space_ready),
+                        capacity);
 }
 
 }  // namespace detail
@@ -240,7 +244,9 @@ std::uint32_t RingProducer::size() const {
     return n;
 }
 
-std::uint64_t RingProducer::next_position() const { return header_->head.load(std::memory_order_relaxed); }
+std::uint64_t RingProducer::next_position() const {
+    return header_->head.load(std::memory_order_relaxed);
+}
 
 RingProducer::Retracted RingProducer::retract() {
     const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
@@ -248,7 +254,8 @@ RingProducer::Retracted RingProducer::retract() {
     for (;;) {
         if (head - tail > capacity_ || tail == head) return Retracted{head, 0};  // corrupt or empty
         // Moving the consumer's index to head claims the rest, exactly like a pop would.
-        if (header_->tail.compare_exchange_strong(tail, head, std::memory_order_acq_rel, std::memory_order_acquire))
+        if (header_->tail.compare_exchange_strong(tail, head, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire))
             return Retracted{tail, static_cast<std::uint32_t>(head - tail)};
     }
 }

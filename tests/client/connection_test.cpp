@@ -1,15 +1,15 @@
 // Connection against a scripted fake daemon: handshake fields, replies matched by id even out of
 // order, error replies as Errc, descriptors handed to the right reply, events, timeouts and a
 // daemon that goes away mid-request.
-#include <gtest/gtest.h>
+#include "ksim/client/connection.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <future>
 
 #include "fake_daemon.hpp"
-#include "ksim/client/connection.hpp"
 
 namespace ksim::client {
 namespace {
@@ -52,7 +52,9 @@ TEST(Connection_Handshake, SendsVersionRoleAndNameAndKeepsTheWelcome) {
 TEST(Connection_Handshake, RefusedHelloReportsTheDaemonsCode) {
     FakeDaemon daemon([](FakePeer& peer) {
         auto hello = peer.read();
-        peer.send({{"type", "hello"}, {"id", hello["id"]}, {"ok", false},
+        peer.send({{"type", "hello"},
+                   {"id", hello["id"]},
+                   {"ok", false},
                    {"error", {{"code", "protocol_error"}, {"message", "version 9 not supported"}}}});
         drain_until_eof(peer);
     });
@@ -86,8 +88,12 @@ TEST(Connection_Requests, ConcurrentCallersEachGetTheirOwnReplyEvenOutOfOrder) {
     });
     auto c = Connection::connect(options_for(daemon));
     ASSERT_TRUE(c);
-    auto a = std::async(std::launch::async, [&] { return (*c)->call(wire::MessageType::List, {{"filter", "a"}}); });
-    auto b = std::async(std::launch::async, [&] { return (*c)->call(wire::MessageType::List, {{"filter", "b"}}); });
+    auto a = std::async(std::launch::async, [&] {
+        return (*c)->call(wire::MessageType::List, {{"filter", "a"}});
+    });
+    auto b = std::async(std::launch::async, [&] {
+        return (*c)->call(wire::MessageType::List, {{"filter", "b"}});
+    });
     auto ra = a.get();
     auto rb = b.get();
     ASSERT_TRUE(ra && rb);
@@ -100,8 +106,11 @@ TEST(Connection_Requests, ErrorReplyBecomesItsErrcAndMessage) {
     FakeDaemon daemon([](FakePeer& peer) {
         peer.accept_hello();
         auto r = peer.read();
-        peer.send({{"type", "commit"}, {"id", r["id"]}, {"ok", false},
-                   {"error", {{"code", "permission_denied"}, {"message", "commit needs the graph-manager role"}}}});
+        peer.send(
+            {{"type", "commit"},
+             {"id", r["id"]},
+             {"ok", false},
+             {"error", {{"code", "permission_denied"}, {"message", "commit needs the graph-manager role"}}}});
         drain_until_eof(peer);
     });
     auto c = Connection::connect(options_for(daemon));

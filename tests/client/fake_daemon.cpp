@@ -50,12 +50,18 @@ void FakePeer::send(const nlohmann::json& message, std::span<const int> fds) {
 
 nlohmann::json FakePeer::accept_hello(std::uint64_t client_id) {
     auto hello = read();
-    send({{"type", "hello"}, {"id", hello.value("id", 0)}, {"ok", true}, {"client_id", client_id},
-          {"protocol_version", wire::kProtocolVersion}, {"daemon_version", "fake-1"}});
+    send({{"type", "hello"},
+          {"id", hello.value("id", 0)},
+          {"ok", true},
+          {"client_id", client_id},
+          {"protocol_version", wire::kProtocolVersion},
+          {"daemon_version", "fake-1"}});
     return hello;
 }
 
-void FakePeer::close() { ::shutdown(fd_, SHUT_RDWR); }
+void FakePeer::close() {
+    ::shutdown(fd_, SHUT_RDWR);
+}
 
 FakeDaemon::FakeDaemon(Script script) : dir_(make_temp_dir("ksim-client-fake")) {
     path_ = (dir_ / "ksimd.sock").string();

@@ -5,11 +5,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/codec.hpp"

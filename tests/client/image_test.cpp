@@ -1,13 +1,13 @@
 // Frame-to-image conversion: known colours survive NV12/YUY2/RGB24 → RGB, layouts are honoured
 // (NV12 chroma subsampling, YUY2 pairs, bottom-up BGR DIB rows), bad input gives specific errors.
+#include "ksim/client/image.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <vector>
-
-#include "ksim/client/image.hpp"
 
 namespace ksim::client {
 namespace {
@@ -80,7 +80,8 @@ TEST(Image_Ppm, HeaderThenPixelsAndFileRoundTrip) {
     const std::string ppm = encode_ppm(img);
     EXPECT_EQ(ppm, std::string("P6\n2 1\n255\n") + std::string("\x01\x02\x03\x04\x05\x06", 6));
 
-    auto path = std::filesystem::temp_directory_path() / ("ksim-image-test-" + std::to_string(::getpid()) + ".ppm");
+    auto path =
+        std::filesystem::temp_directory_path() / ("ksim-image-test-" + std::to_string(::getpid()) + ".ppm");
     ASSERT_TRUE(write_ppm(path, img));
     std::ifstream in(path, std::ios::binary);
     std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -1,13 +1,11 @@
 // ksimctl's online commands as a user runs them: against no daemon (clear message, exit 1) and
 // against a real ksimd (JSON list, capture writing PPM images).
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "fake_daemon.hpp"
 #include "ksim/client/client.hpp"
@@ -53,7 +51,8 @@ TEST(Ksimctl_NoDaemon, EveryOnlineCommandExitsOneSayingItCannotConnect) {
         args.insert(args.end(), {"--socket", socket});
         auto r = ksimctl(dir, args);
         EXPECT_EQ(r.exit_code, 1) << cmd[0] << ": " << r.output;
-        EXPECT_NE(r.output.find("cannot connect to ksimd at " + socket), std::string::npos) << cmd[0] << ": " << r.output;
+        EXPECT_NE(r.output.find("cannot connect to ksimd at " + socket), std::string::npos)
+            << cmd[0] << ": " << r.output;
     }
     std::filesystem::remove_all(dir);
 }
@@ -61,7 +60,8 @@ TEST(Ksimctl_NoDaemon, EveryOnlineCommandExitsOneSayingItCannotConnect) {
 class KsimctlDaemonTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        daemon_ = std::make_unique<test::KsimdProcess>(std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json");
+        daemon_ =
+            std::make_unique<test::KsimdProcess>(std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json");
         ASSERT_TRUE(daemon_->ready()) << daemon_->log();
     }
     void TearDown() override {
@@ -105,7 +105,8 @@ TEST_F(KsimctlDaemonTest, Capture_WritesPpmImagesOfTheDemoCamera) {
         ASSERT_TRUE(gm) << gm.error().message;
         wire::CommitRequest commit;
         commit.connections = {{{"camera", "capture"}, {"viewer", "input"}}};
-        commit.decision = {wire::AllocatorKind::User, {"viewer", "input"}, proto::memory_type::kUser, 3110400, 2, 0};
+        commit.decision = {
+            wire::AllocatorKind::User, {"viewer", "input"}, proto::memory_type::kUser, 3110400, 2, 0};
         ASSERT_TRUE(gm->commit(commit));
     }
     const auto out = daemon_->dir() / "frames";

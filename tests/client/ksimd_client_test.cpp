@@ -2,7 +2,6 @@
 // properties, specific errors, and the data path — frames as RAII views that go back to the
 // pool when destroyed, over a mapping the OS keeps read-only.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +33,8 @@ protected:
         Client gm = connect(wire::Role::GraphManager);
         wire::CommitRequest commit;
         commit.connections = {{kCamera, kViewer}};
-        commit.decision = {wire::AllocatorKind::User, kViewer, proto::memory_type::kUser, kDemoFrameSize, 2, 0};
+        commit.decision = {
+            wire::AllocatorKind::User, kViewer, proto::memory_type::kUser, kDemoFrameSize, 2, 0};
         auto r = gm.commit(commit);
         ASSERT_TRUE(r) << r.error().message;
     }
@@ -192,7 +192,8 @@ TEST(KsimdClient_Absent, ConnectFailsWithCannotConnectAndThePath) {
 // The user-source example's topology: a client-hosted source feeding a kernel sink.
 TEST(KsimdUserSource, SubmittedFramesReachTheKernelSink) {
     const auto before = test::dev_shm_entries();
-    auto daemon = std::make_unique<test::KsimdProcess>(std::string(KSIM_EXAMPLES_DIR) + "/user-source-demo.json");
+    auto daemon =
+        std::make_unique<test::KsimdProcess>(std::string(KSIM_EXAMPLES_DIR) + "/user-source-demo.json");
     ASSERT_TRUE(daemon->ready()) << daemon->log();
     const proto::PinRef source{"app", "output"}, sink{"sink", "input"};
     constexpr std::uint32_t kFrameSize = 320 * 240 * 3;

@@ -3,7 +3,6 @@
 // client source and a client sink (two pools) delivers intact content and returns every frame to
 // its own pool; acquire_frame waits for a frame to come back instead of failing.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <chrono>
@@ -86,7 +85,8 @@ TEST_F(KsimdDatapathTest, RingPath_CarriesPictureNumbersMatchingTheContentAndThe
         EXPECT_EQ(h.frame_extent, kDemoFrameSize);
         auto counter = daemon::read_frame_counter(f.bytes(), video);
         ASSERT_TRUE(counter.has_value()) << "frame counter unreadable";
-        EXPECT_EQ(static_cast<std::int64_t>(*counter) + 1, h.picture_number) << "the header must name the frame drawn";
+        EXPECT_EQ(static_cast<std::int64_t>(*counter) + 1, h.picture_number)
+            << "the header must name the frame drawn";
     };
     for (int i = 0; i < 3; ++i) {
         auto f = (*stream)->next_frame(5s);
@@ -118,7 +118,8 @@ TEST_F(KsimdDatapathTest, RingPath_CarriesPictureNumbersMatchingTheContentAndThe
     auto f = (*stream)->next_frame(5s);
     ASSERT_TRUE(f) << f.error().message;
     check(*f);
-    EXPECT_GT(f->header().drop_count, drops_before) << "the skipped periods must show in KS_FRAME_INFO.DropCount";
+    EXPECT_GT(f->header().drop_count, drops_before)
+        << "the skipped periods must show in KS_FRAME_INFO.DropCount";
 }
 
 TEST_F(KsimdDatapathTest, InPlaceTransformBetweenTwoUserPins_DeliversIntactContentAndBalancesTheLedger) {
@@ -155,7 +156,8 @@ TEST_F(KsimdDatapathTest, InPlaceTransformBetweenTwoUserPins_DeliversIntactConte
         EXPECT_LE(f->delivered_at(), received_at) << "frame " << i;
         ASSERT_EQ(f->bytes().size(), used);
         for (std::uint32_t b = 0; b < used; ++b)
-            ASSERT_EQ(f->bytes()[b], static_cast<std::byte>(~(b * 7 + i) & 0xFF)) << "frame " << i << " byte " << b;
+            ASSERT_EQ(f->bytes()[b], static_cast<std::byte>(~(b * 7 + i) & 0xFF))
+                << "frame " << i << " byte " << b;
         // The release travels on the ring; wait until the ledger shows both pools whole again,
         // so the transform always finds a free output frame (otherwise it drops, as KS would).
         // Whole but for the one frame (pool of 2 -> depth 1) the daemon keeps posted in the

@@ -27,7 +27,9 @@ constexpr std::uint32_t kFrame = 4096;
 
 class KsimdFreeFramesTest : public test::KsimdFixture {
 protected:
-    Client connect(wire::Role role = wire::Role::Client) { return KsimdFixture::connect(role, "ksimd-free-frames"); }
+    Client connect(wire::Role role = wire::Role::Client) {
+        return KsimdFixture::connect(role, "ksimd-free-frames");
+    }
     void commit_pool(std::uint32_t frames) {
         Client gm = connect(wire::Role::GraphManager);
         wire::CommitRequest c;

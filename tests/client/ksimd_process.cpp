@@ -70,7 +70,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     return *this;
 }
 
-ChildProcess::~ChildProcess() { kill_and_reap(); }
+ChildProcess::~ChildProcess() {
+    kill_and_reap();
+}
 
 void ChildProcess::kill_and_reap() noexcept {
     if (pid_ > 0) {

@@ -47,7 +47,8 @@ class KsimdProcess {
 public:
     // Starts ksimd on `config` and waits until it accepts connections (or fails the test's
     // expectations: check ready()).
-    explicit KsimdProcess(const std::string& config, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    explicit KsimdProcess(const std::string& config,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(20));
     ~KsimdProcess();
 
     [[nodiscard]] bool ready() const { return ready_; }

@@ -23,11 +23,13 @@ TEST_F(DaemonInspection, List_ReturnsEveryFilterAndPinOfTheTopology) {
     auto topology = load_config("demo-capture-1080p.json");
     ASSERT_EQ(list->filters.size(), topology.filters.size());
     for (const auto& f : topology.filters) {
-        auto it = std::find_if(list->filters.begin(), list->filters.end(), [&](const auto& x) { return x.id == f.id; });
+        auto it = std::find_if(list->filters.begin(), list->filters.end(),
+                               [&](const auto& x) { return x.id == f.id; });
         ASSERT_NE(it, list->filters.end()) << f.id;
         EXPECT_EQ(it->kind, f.kind);
         for (const auto& p : f.pins) {
-            auto pin = std::find_if(it->pins.begin(), it->pins.end(), [&](const auto& x) { return x.id == p.id; });
+            auto pin =
+                std::find_if(it->pins.begin(), it->pins.end(), [&](const auto& x) { return x.id == p.id; });
             ASSERT_NE(pin, it->pins.end()) << f.id << "." << p.id;
             EXPECT_EQ(pin->direction, p.direction);
             EXPECT_EQ(pin->hosting, p.hosting);
@@ -67,8 +69,8 @@ TEST_F(DaemonInspection, AllocatorFramingEx_IsThePinsFormatEditedFraming) {
 
 TEST_F(DaemonInspection, ConnectionStateAndStatistics_DescribeAStoppedUncommittedPin) {
     auto c = connect_with_hello();
-    auto state = c.request(
-        wire::make_request(0, wire::GetPropertyRequest{{"camera", "capture"}, wire::PropertyId::ConnectionState}));
+    auto state = c.request(wire::make_request(
+        0, wire::GetPropertyRequest{{"camera", "capture"}, wire::PropertyId::ConnectionState}));
     ASSERT_TRUE(state.has_value());
     ASSERT_TRUE((*state)["ok"].get<bool>()) << state->dump();
     EXPECT_EQ((*state)["connection"]["state"], "STOP");
@@ -84,8 +86,8 @@ TEST_F(DaemonInspection, ConnectionStateAndStatistics_DescribeAStoppedUncommitte
 
 TEST_F(DaemonInspection, PropertyOfAnUnknownPin_IsNotFoundNamingIt) {
     auto c = connect_with_hello();
-    auto reply = c.request(
-        wire::make_request(0, wire::GetPropertyRequest{{"camera", "nosuchpin"}, wire::PropertyId::AllocatorFramingEx}));
+    auto reply = c.request(wire::make_request(
+        0, wire::GetPropertyRequest{{"camera", "nosuchpin"}, wire::PropertyId::AllocatorFramingEx}));
     ASSERT_TRUE(reply.has_value());
     EXPECT_EQ(error_code(*reply), "not_found");
     EXPECT_NE((*reply)["error"]["message"].get<std::string>().find("nosuchpin"), std::string::npos);
@@ -105,18 +107,21 @@ TEST_F(DaemonInspection, Connections_ListTheTopologyWithoutDecisionsBeforeACommi
 
 TEST_F(DaemonInspection, LeavingStopWithoutACommit_IsNotCommitted) {
     auto c = connect_with_hello();
-    auto reply = c.request(wire::make_request(0, wire::SetStateRequest{{"camera", "capture"}, proto::PinState::Run}));
+    auto reply =
+        c.request(wire::make_request(0, wire::SetStateRequest{{"camera", "capture"}, proto::PinState::Run}));
     ASSERT_TRUE(reply.has_value());
     EXPECT_EQ(error_code(*reply), "not_committed");
 }
 
 TEST_F(DaemonInspection, CommitFromTheGraphManager_IsReportedInConnectionsAndAnnounced) {
     auto watcher = connect_with_hello();
-    ASSERT_TRUE(watcher.request(json{{"type", "subscribe"}, {"events", {"allocator_committed"}}}).has_value());
+    ASSERT_TRUE(
+        watcher.request(json{{"type", "subscribe"}, {"events", {"allocator_committed"}}}).has_value());
     auto gm = connect_with_hello(wire::Role::GraphManager);
-    wire::CommitRequest commit{{{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
-                               wire::AllocatorDecision{wire::AllocatorKind::User, {"camera", "capture"},
-                                                       proto::memory_type::kUser, 3110400, 2, 0}};
+    wire::CommitRequest commit{
+        {{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
+        wire::AllocatorDecision{
+            wire::AllocatorKind::User, {"camera", "capture"}, proto::memory_type::kUser, 3110400, 2, 0}};
     auto reply = gm.request(wire::make_request(0, commit));
     ASSERT_TRUE(reply.has_value());
     ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump();
@@ -132,12 +137,14 @@ TEST_F(DaemonInspection, CommitFromTheGraphManager_IsReportedInConnectionsAndAnn
 
 TEST_F(DaemonInspection, CommitThatBreaksAPinsFraming_IsRejectedByTheDaemon) {
     auto gm = connect_with_hello(wire::Role::GraphManager);
-    wire::CommitRequest commit{{{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
-                               wire::AllocatorDecision{wire::AllocatorKind::User, {"camera", "capture"},
-                                                       proto::memory_type::kUser, 4096, 2, 0}};
+    wire::CommitRequest commit{
+        {{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
+        wire::AllocatorDecision{
+            wire::AllocatorKind::User, {"camera", "capture"}, proto::memory_type::kUser, 4096, 2, 0}};
     auto reply = gm.request(wire::make_request(0, commit));
     ASSERT_TRUE(reply.has_value());
-    EXPECT_FALSE((*reply)["ok"].get<bool>()) << "a frame size below the capture pin's minimum must be refused";
+    EXPECT_FALSE((*reply)["ok"].get<bool>())
+        << "a frame size below the capture pin's minimum must be refused";
 }
 
 TEST_F(DaemonInspection, Ledger_IsEmptyWhileNothingStreams) {

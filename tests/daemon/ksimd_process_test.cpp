@@ -223,8 +223,8 @@ TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
         if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
         auto c = TestClient::connect(socket_, 2s);
         if (!c) ::_exit(11);  // could not even connect: the test would prove nothing
-        (void)c->send_raw(*wire::encode_frame(json{{"type", "hello"}, {"id", 1}, {"protocol_version", 1},
-                                                   {"role", "client"}}));
+        (void)c->send_raw(*wire::encode_frame(
+            json{{"type", "hello"}, {"id", 1}, {"protocol_version", 1}, {"role", "client"}}));
         auto reply = c->next_message(5s);
         if (reply) ::_exit(1);  // served: wrong
         ::_exit(reply.error().code == Errc::Disconnected ? 0 : 12);
@@ -238,7 +238,8 @@ TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
     ASSERT_TRUE(dstatus && WIFEXITED(*dstatus));
     EXPECT_EQ(WEXITSTATUS(*dstatus), 0);
     std::string log = read_file(log_);
-    EXPECT_NE(log.find("refused connection from pid " + std::to_string(pid) + " uid 65534"), std::string::npos)
+    EXPECT_NE(log.find("refused connection from pid " + std::to_string(pid) + " uid 65534"),
+              std::string::npos)
         << log;
 }
 

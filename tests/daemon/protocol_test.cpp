@@ -69,9 +69,9 @@ TEST_F(DaemonProtocol, SecondHello_IsAnInvalidState) {
 
 TEST_F(DaemonProtocol, CommitFromAClient_IsPermissionDenied) {
     auto c = connect_with_hello(wire::Role::Client);
-    wire::CommitRequest commit{{{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
-                               wire::AllocatorDecision{wire::AllocatorKind::Default, {"camera", "capture"}, {},
-                                                       3110400, 2, 0}};
+    wire::CommitRequest commit{
+        {{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
+        wire::AllocatorDecision{wire::AllocatorKind::Default, {"camera", "capture"}, {}, 3110400, 2, 0}};
     auto reply = c.request(wire::make_request(0, commit));
     ASSERT_TRUE(reply.has_value());
     EXPECT_EQ(error_code(*reply), "permission_denied");
@@ -198,7 +198,8 @@ TEST_F(DaemonSlowClient, ClientThatNeverReads_IsDisconnectedWithoutBlockingOther
     auto slow = connect_with_hello();
     auto fast = connect_with_hello();
     std::string burst;
-    for (int i = 0; i < 200; ++i) burst += *wire::encode_frame(json{{"type", "connections"}, {"id", 1000 + i}});
+    for (int i = 0; i < 200; ++i)
+        burst += *wire::encode_frame(json{{"type", "connections"}, {"id", 1000 + i}});
     bool disconnected = false;
     for (int round = 0; round < 2000 && !disconnected; ++round) {
         if (!slow.send_raw(burst)) disconnected = true;

@@ -22,14 +22,15 @@ protected:
     // Commits a user-mode pool for camera.capture -> viewer.input and puts the camera in ACQUIRE.
     void commit_and_acquire() {
         auto gm = connect_with_hello(wire::Role::GraphManager);
-        wire::CommitRequest commit{{{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
-                                   wire::AllocatorDecision{wire::AllocatorKind::User, {"camera", "capture"},
-                                                           proto::memory_type::kUser, kImage, 4, 0}};
+        wire::CommitRequest commit{
+            {{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
+            wire::AllocatorDecision{
+                wire::AllocatorKind::User, {"camera", "capture"}, proto::memory_type::kUser, kImage, 4, 0}};
         auto reply = gm.request(wire::make_request(0, commit));
         ASSERT_TRUE(reply.has_value());
         ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump();
-        auto acquire =
-            gm.request(wire::make_request(0, wire::SetStateRequest{{"camera", "capture"}, proto::PinState::Acquire}));
+        auto acquire = gm.request(
+            wire::make_request(0, wire::SetStateRequest{{"camera", "capture"}, proto::PinState::Acquire}));
         ASSERT_TRUE(acquire.has_value());
         ASSERT_TRUE((*acquire)["ok"].get<bool>()) << acquire->dump();
     }
@@ -59,8 +60,8 @@ TEST_F(DaemonStreaming, UserSink_ReceivesCameraFramesThroughTheRingAndReturnsThe
     EXPECT_EQ(grant->regions[0].access, wire::Access::ReadOnly) << "a consumer maps frames read-only";
     ASSERT_EQ(grant->rings.size(), 2u);
 
-    auto region = shm::Region::adopt(std::move(client.fds.at(grant->regions[0].fd_index)), grant->regions[0].size,
-                                     shm::Access::ReadOnly, grant->regions[0].id);
+    auto region = shm::Region::adopt(std::move(client.fds.at(grant->regions[0].fd_index)),
+                                     grant->regions[0].size, shm::Access::ReadOnly, grant->regions[0].id);
     ASSERT_TRUE(region.has_value()) << region.error().message;
     auto mapping = shm::ReadOnlyMapping::map(*region);
     ASSERT_TRUE(mapping.has_value()) << mapping.error().message;
@@ -95,7 +96,8 @@ TEST_F(DaemonStreaming, UserSink_ReceivesCameraFramesThroughTheRingAndReturnsThe
         EXPECT_EQ(entry->data_used, kImage);
         EXPECT_GT(entry->presentation_time, last_pts) << "presentation times increase";
         last_pts = entry->presentation_time;
-        ASSERT_TRUE(outgoing->push(shm::RingEntry{entry->frame, 0, 0, 0}, std::chrono::seconds(1)).has_value());
+        ASSERT_TRUE(
+            outgoing->push(shm::RingEntry{entry->frame, 0, 0, 0}, std::chrono::seconds(1)).has_value());
     }
 
     auto stats = client.request(

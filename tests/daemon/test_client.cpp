@@ -15,7 +15,8 @@ namespace ksim::test {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-Result<TestClient> TestClient::connect(const std::filesystem::path& socket, std::chrono::milliseconds timeout) {
+Result<TestClient> TestClient::connect(const std::filesystem::path& socket,
+                                       std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
     for (;;) {
         shm::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -37,7 +38,8 @@ Result<void> TestClient::send_raw(std::string_view bytes) {
         ssize_t n = ::send(socket_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return fail(errno == EPIPE || errno == ECONNRESET ? Errc::Disconnected : Errc::Io, std::strerror(errno));
+            return fail(errno == EPIPE || errno == ECONNRESET ? Errc::Disconnected : Errc::Io,
+                        std::strerror(errno));
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }

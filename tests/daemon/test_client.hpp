@@ -5,11 +5,10 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/proto/error.hpp"
 #include "ksim/shm/unique_fd.hpp"
@@ -22,7 +21,8 @@ using namespace std::chrono_literals;
 
 class TestClient {
 public:
-    static Result<TestClient> connect(const std::filesystem::path& socket, std::chrono::milliseconds timeout = 5s);
+    static Result<TestClient> connect(const std::filesystem::path& socket,
+                                      std::chrono::milliseconds timeout = 5s);
 
     // Sends bytes as they are (for malformed-input tests).
     Result<void> send_raw(std::string_view bytes);

@@ -21,7 +21,8 @@ TEST_P(VideoContentTest, TheFrameCounterDrawnIsReadBackAndAdvances) {
     std::vector<std::byte> img(gen->image_size());
     for (std::uint64_t n : {0ull, 1ull, 9ull, 12345ull, 99999999ull}) {
         gen->render(img, RenderInfo{n, static_cast<Ticks>(n) * 333'333, 3});
-        EXPECT_EQ(read_frame_counter(img, v), n) << proto::to_string(v.format) << " " << v.width << "x" << v.height;
+        EXPECT_EQ(read_frame_counter(img, v), n)
+            << proto::to_string(v.format) << " " << v.width << "x" << v.height;
     }
 }
 
@@ -33,7 +34,8 @@ TEST_P(VideoContentTest, BarsMoveBetweenFrames) {
     gen->render(b, RenderInfo{2, 0, 0});
     // Compare the last row (below the overlay): moving bars change it.
     const std::size_t row = a.size() / v.height;
-    EXPECT_FALSE(std::equal(a.end() - static_cast<std::ptrdiff_t>(row), a.end(), b.end() - static_cast<std::ptrdiff_t>(row)));
+    EXPECT_FALSE(std::equal(a.end() - static_cast<std::ptrdiff_t>(row), a.end(),
+                            b.end() - static_cast<std::ptrdiff_t>(row)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, VideoContentTest,
@@ -43,8 +45,8 @@ INSTANTIATE_TEST_SUITE_P(Formats, VideoContentTest,
                                            proto::VideoParams{VideoFormat::Nv12, 1920, 1080, 60, 1}),
                          [](const auto& info) {
                              const proto::VideoParams& v = info.param;
-                             return std::string(proto::to_string(v.format)) + "_" + std::to_string(v.width) + "x" +
-                                    std::to_string(v.height);
+                             return std::string(proto::to_string(v.format)) + "_" + std::to_string(v.width) +
+                                    "x" + std::to_string(v.height);
                          });
 
 TEST(VideoContent, AnInvertedFrameNoLongerReadsAsACounter) {
@@ -84,7 +86,8 @@ TEST(VideoContent, ScalingKeepsTheOverlayReadableAtHalfSize) {
 constexpr VideoFormat kFormats[] = {VideoFormat::Nv12, VideoFormat::Yuy2, VideoFormat::Rgb24};
 
 std::string name_of(const proto::VideoParams& v) {
-    return std::string(proto::to_string(v.format)) + " " + std::to_string(v.width) + "x" + std::to_string(v.height);
+    return std::string(proto::to_string(v.format)) + " " + std::to_string(v.width) + "x" +
+           std::to_string(v.height);
 }
 
 std::vector<std::byte> render(const proto::VideoParams& v, std::uint64_t frame) {
@@ -93,13 +96,17 @@ std::vector<std::byte> render(const proto::VideoParams& v, std::uint64_t frame) 
     return img;
 }
 
-std::vector<std::byte> convert(std::span<const std::byte> in, const proto::VideoParams& from, const proto::VideoParams& to) {
+std::vector<std::byte> convert(std::span<const std::byte> in, const proto::VideoParams& from,
+                               const proto::VideoParams& to) {
     std::vector<std::byte> out(proto::image_size(to));
-    EXPECT_EQ(scale_video(in, from, out, to), proto::image_size(to)) << name_of(from) << " -> " << name_of(to);
+    EXPECT_EQ(scale_video(in, from, out, to), proto::image_size(to))
+        << name_of(from) << " -> " << name_of(to);
     return out;
 }
 
-int byte_at(std::span<const std::byte> img, std::size_t i) { return std::to_integer<int>(img[i]); }
+int byte_at(std::span<const std::byte> img, std::size_t i) {
+    return std::to_integer<int>(img[i]);
+}
 
 // At 320x240 every bar edge and every overlay cell falls on even pixels, so no chroma pair or
 // block straddles two colours: A -> B -> A loses only what quantisation loses. NV12 <-> YUY2 moves
@@ -121,8 +128,9 @@ TEST(VideoConversion, ARoundTripThroughAnotherFormatLosesOnlyQuantisation) {
                     worst = d;
                     worst_at = i;
                 }
-            EXPECT_LE(worst, tolerance) << name_of(va) << " -> " << name_of(vb) << " -> back: byte " << worst_at << " was "
-                                << byte_at(original, worst_at) << ", came back " << byte_at(back, worst_at);
+            EXPECT_LE(worst, tolerance)
+                << name_of(va) << " -> " << name_of(vb) << " -> back: byte " << worst_at << " was "
+                << byte_at(original, worst_at) << ", came back " << byte_at(back, worst_at);
         }
 }
 
@@ -132,8 +140,9 @@ struct Bar {
     int r, g, b;  // 75 % of 255 = 191
     int y, u, v;
 };
-constexpr Bar kBars[] = {{191, 191, 191, 180, 128, 128}, {191, 191, 0, 162, 44, 142}, {0, 191, 191, 131, 156, 44},
-                         {0, 191, 0, 112, 72, 58},       {191, 0, 191, 84, 184, 198}, {191, 0, 0, 65, 100, 212},
+constexpr Bar kBars[] = {{191, 191, 191, 180, 128, 128}, {191, 191, 0, 162, 44, 142},
+                         {0, 191, 191, 131, 156, 44},    {0, 191, 0, 112, 72, 58},
+                         {191, 0, 191, 84, 184, 198},    {191, 0, 0, 65, 100, 212},
                          {0, 0, 191, 35, 212, 114},      {0, 0, 0, 16, 128, 128}};
 
 TEST(VideoConversion, YuvToRgbKeepsTheSevenFiveBarsColours) {
@@ -171,12 +180,14 @@ TEST(VideoConversion, RgbToYuvKeepsTheSevenFiveBarsColours) {
 // RGB24 is a bottom-up DIB, as libksim's viewer reads it: the overlay at the top of the picture is
 // in the last rows in memory, generated or converted from YUV (where row 0 is the top).
 TEST(VideoConversion, Rgb24IsBottomUpWhetherGeneratedOrConverted) {
-    const proto::VideoParams rgb{VideoFormat::Rgb24, 320, 240, 30, 1}, nv12{VideoFormat::Nv12, 320, 240, 30, 1};
+    const proto::VideoParams rgb{VideoFormat::Rgb24, 320, 240, 30, 1},
+        nv12{VideoFormat::Nv12, 320, 240, 30, 1};
     // 320x240: font cells of 2 pixels; picture pixel (2, 2) is the top-left cell of the first
     // digit, a "0" at frame 0: ink (white). Memory row 2 is picture row 237: bar 0, 75 % white.
     for (const auto& img : {render(rgb, 0), convert(render(nv12, 0), nv12, rgb)}) {
         const std::size_t stride = 320 * 3, x = 2;
-        EXPECT_GE(byte_at(img, (239 - 2) * stride + x * 3 + 1), 235) << "overlay ink at the top of the picture";
+        EXPECT_GE(byte_at(img, (239 - 2) * stride + x * 3 + 1), 235)
+            << "overlay ink at the top of the picture";
         EXPECT_NEAR(byte_at(img, 2 * stride + x * 3 + 1), 191, 2) << "bar at the bottom of the picture";
     }
 }
@@ -188,7 +199,8 @@ TEST(VideoConversion, TheFrameCounterSurvivesEveryConversionAndIntegerRescaling)
         std::uint32_t in_w, in_h, out_w, out_h;
         std::vector<std::uint64_t> frames;
     };
-    const Case kCases[] = {{320, 240, 320, 240, {7, 40312, 99999999}}, {1280, 720, 640, 360, {86420}},
+    const Case kCases[] = {{320, 240, 320, 240, {7, 40312, 99999999}},
+                           {1280, 720, 640, 360, {86420}},
                            {640, 480, 1280, 960, {13579}}};
     for (const Case& c : kCases)
         for (VideoFormat a : kFormats)
@@ -197,15 +209,17 @@ TEST(VideoConversion, TheFrameCounterSurvivesEveryConversionAndIntegerRescaling)
                 const auto in = render(va, n);
                 for (VideoFormat b : kFormats) {
                     const proto::VideoParams vb{b, c.out_w, c.out_h, 30, 1};
-                    EXPECT_EQ(read_frame_counter(convert(in, va, vb), vb), n) << name_of(va) << " -> " << name_of(vb);
+                    EXPECT_EQ(read_frame_counter(convert(in, va, vb), vb), n)
+                        << name_of(va) << " -> " << name_of(vb);
                 }
             }
 }
 
 TEST(VideoConversion, ASameFormatCopyAtTheSameSizeIsBitExact) {
-    for (const proto::VideoParams& v : {proto::VideoParams{VideoFormat::Nv12, 320, 240, 30, 1},
-                                        proto::VideoParams{VideoFormat::Yuy2, 320, 240, 30, 1},
-                                        proto::VideoParams{VideoFormat::Rgb24, 322, 200, 30, 1}}) {  // padded rows
+    for (const proto::VideoParams& v :
+         {proto::VideoParams{VideoFormat::Nv12, 320, 240, 30, 1},
+          proto::VideoParams{VideoFormat::Yuy2, 320, 240, 30, 1},
+          proto::VideoParams{VideoFormat::Rgb24, 322, 200, 30, 1}}) {  // padded rows
         const auto in = render(v, 5);
         EXPECT_EQ(convert(in, v, v), in) << name_of(v);
     }
@@ -215,13 +229,18 @@ TEST(VideoConversion, GeometriesAFormatCannotDescribeAreRefused) {
     const proto::VideoParams rgb{VideoFormat::Rgb24, 321, 241, 30, 1};
     const auto in = render(rgb, 1);
     std::vector<std::byte> out(1 << 20);
-    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Nv12, 320, 241, 30, 1}), 0u) << "NV12 needs an even height";
-    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Nv12, 321, 240, 30, 1}), 0u) << "NV12 needs an even width";
-    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Yuy2, 321, 240, 30, 1}), 0u) << "YUY2 needs an even width";
-    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Yuy2, 320, 241, 30, 1}), proto::image_size({VideoFormat::Yuy2, 320, 241, 30, 1}))
+    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Nv12, 320, 241, 30, 1}), 0u)
+        << "NV12 needs an even height";
+    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Nv12, 321, 240, 30, 1}), 0u)
+        << "NV12 needs an even width";
+    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Yuy2, 321, 240, 30, 1}), 0u)
+        << "YUY2 needs an even width";
+    EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Yuy2, 320, 241, 30, 1}),
+              proto::image_size({VideoFormat::Yuy2, 320, 241, 30, 1}))
         << "YUY2 shares chroma only horizontally";
     EXPECT_EQ(scale_video(in, rgb, out, {VideoFormat::Rgb24, 0, 240, 30, 1}), 0u);
-    EXPECT_EQ(scale_video(in, rgb, std::span<std::byte>(out).first(100), {VideoFormat::Nv12, 320, 240, 30, 1}), 0u)
+    EXPECT_EQ(
+        scale_video(in, rgb, std::span<std::byte>(out).first(100), {VideoFormat::Nv12, 320, 240, 30, 1}), 0u)
         << "output buffer too small";
 }
 

@@ -6,12 +6,11 @@
 // second count larger.
 #include <array>
 #include <atomic>
+#include <boost/circular_buffer.hpp>
 #include <cstdlib>
 #include <new>
 #include <optional>
 #include <vector>
-
-#include <boost/circular_buffer.hpp>
 
 #include "kernel_fixture.hpp"
 

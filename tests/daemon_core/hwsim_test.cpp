@@ -27,13 +27,15 @@ struct CountingInterrupt : InterruptSink {
 };
 
 struct HwFixture {
-    explicit HwFixture(std::uint32_t image = 64, Ticks period = 100) : content(image), hw(content, period, irq) {}
+    explicit HwFixture(std::uint32_t image = 64, Ticks period = 100)
+        : content(image), hw(content, period, irq) {}
     // One frame of `parts` equal mappings over a fresh buffer.
     bool program(std::uint32_t bytes, std::uint32_t parts = 1) {
         buffers.emplace_back(bytes);
         std::vector<SgMapping> m;
         for (std::uint32_t i = 0; i < parts; ++i)
-            m.push_back(SgMapping{0x1000u * i, buffers.back().data() + i * (bytes / parts), bytes / parts, 0});
+            m.push_back(
+                SgMapping{0x1000u * i, buffers.back().data() + i * (bytes / parts), bytes / parts, 0});
         return hw.program_frame(m);
     }
     StampContent content;

@@ -100,8 +100,8 @@ TEST_F(KernelTest, Kernel_Commit_VendorCapsExceeded_AreRejectedWithTheCapName) {
 TEST_F(KernelTest, Kernel_Commit_KernelMemoryOnAPipeWithAUserPin_IsRejected) {
     const auto t = camera_to_sink(false, PinHosting::User);
     make(t);
-    expect_error(kernel->commit(default_commit(t, 2, proto::memory_type::kKernelNonPaged)), Errc::NegotiationFailed,
-                 "never maps");
+    expect_error(kernel->commit(default_commit(t, 2, proto::memory_type::kKernelNonPaged)),
+                 Errc::NegotiationFailed, "never maps");
 }
 
 TEST_F(KernelTest, Kernel_Commit_WhileAPinIsAboveStop_IsInvalidState) {

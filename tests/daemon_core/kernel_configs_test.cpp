@@ -1,7 +1,6 @@
 // The shipped topologies run in the in-process Kernel with the decisions negotiation makes for
 // them (written out here; docs/negotiation.md explains them).
 #include "kernel_fixture.hpp"
-
 #include "ksim/proto/topology_loader.hpp"
 #include "ksim/shm/mapping.hpp"
 

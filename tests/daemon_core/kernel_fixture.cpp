@@ -32,8 +32,8 @@ FilterDescriptor camera_filter(bool with_vendor, std::uint32_t frames) {
     f.video = VideoParams{VideoFormat::Nv12, kWidth, kHeight, 30, 1};
     auto p = pin("capture", PinDirection::Out, PinHosting::Kernel,
                  make_simple_framing(memory_type::kKernelNonPaged,
-                                     RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly, frames, 0,
-                                     2 * kPageSize, 2 * kPageSize));
+                                     RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly,
+                                     frames, 0, 2 * kPageSize, 2 * kPageSize));
     if (with_vendor) p.allocator = vendor_caps();
     f.pins.push_back(p);
     return f;
@@ -56,8 +56,9 @@ Topology camera_to_sink(bool with_vendor, PinHosting sink_hosting, std::uint32_t
     Topology t;
     t.name = "test";
     t.filters.push_back(camera_filter(with_vendor, frames));
-    t.filters.push_back(sink_filter("sink", sink_hosting == PinHosting::Kernel ? FilterKind::KernelSink : FilterKind::UserSink,
-                                    sink_hosting));
+    t.filters.push_back(sink_filter(
+        "sink", sink_hosting == PinHosting::Kernel ? FilterKind::KernelSink : FilterKind::UserSink,
+        sink_hosting));
     t.connections.push_back(conn("camera", "capture", "sink", "input"));
     return t;
 }
@@ -70,10 +71,11 @@ FilterDescriptor inplace_overlay(std::uint32_t frames) {
     overlay.id = "overlay";
     overlay.kind = FilterKind::InPlaceTransform;
     for (auto dir : {PinDirection::In, PinDirection::Out})
-        overlay.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
-                                   make_simple_framing(memory_type::kDontCare,
-                                                       RequirementFlags::InPlaceModifier | RequirementFlags::PreferencesOnly,
-                                                       frames, 0, 0, 0xFFFFFFFFu)));
+        overlay.pins.push_back(
+            pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                make_simple_framing(memory_type::kDontCare,
+                                    RequirementFlags::InPlaceModifier | RequirementFlags::PreferencesOnly,
+                                    frames, 0, 0, 0xFFFFFFFFu)));
     return overlay;
 }
 
@@ -82,8 +84,9 @@ FilterDescriptor user_app_source() {
     FilterDescriptor app;
     app.id = "app";
     app.kind = FilterKind::UserSource;
-    app.pins.push_back(pin("output", PinDirection::Out, PinHosting::User,
-                           make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
+    app.pins.push_back(
+        pin("output", PinDirection::Out, PinHosting::User,
+            make_simple_framing(memory_type::kUser, RequirementFlags::PreferencesOnly, 2, 0, 256, 4096)));
     return app;
 }
 
@@ -129,9 +132,10 @@ Topology copy_chain() {
     scaler.kind = FilterKind::CopyTransform;
     scaler.video = VideoParams{VideoFormat::Nv12, kWidth / 2, kHeight / 2, 30, 1};
     for (auto dir : {PinDirection::In, PinDirection::Out})
-        scaler.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
-                                  make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2, 0, 0,
-                                                      0xFFFFFFFFu)));
+        scaler.pins.push_back(
+            pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2, 0, 0,
+                                    0xFFFFFFFFu)));
     t.filters.push_back(scaler);
     t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
     t.connections.push_back(conn("camera", "capture", "scaler", "input"));

@@ -37,7 +37,8 @@ struct Delivered {
 };
 
 struct RecordingPort : UserPinPort {
-    bool deliver(ClientId owner, const PinKey& pin, const shm::FrameDescriptor& f, const proto::StreamHeader& h) override {
+    bool deliver(ClientId owner, const PinKey& pin, const shm::FrameDescriptor& f,
+                 const proto::StreamHeader& h) override {
         std::lock_guard lock(mutex);
         if (!accept) return false;
         delivered.push_back(Delivered{owner, pin, f, h});

@@ -44,7 +44,8 @@ protected:
     void start(std::uint32_t frames) {
         make(user_inplace_user());
         auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
-            auto r = kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, frames));
+            auto r =
+                kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, frames));
             ASSERT_TRUE(r.has_value()) << r.error().message;
         };
         commit({{app, overlay_in}}, app);

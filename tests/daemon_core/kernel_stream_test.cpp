@@ -101,7 +101,8 @@ TEST_F(KernelStreamTest, Kernel_StreamHeaders_CarryTimeDurationFrameNumberAndFla
         EXPECT_EQ(h.duration, kPeriod);
         EXPECT_EQ(h.data_used, kImage);
         EXPECT_EQ(h.drop_count, 0);
-        EXPECT_TRUE(proto::has_all(h.options_flags, StreamHeaderOptions::TimeValid | StreamHeaderOptions::DurationValid |
+        EXPECT_TRUE(proto::has_all(h.options_flags, StreamHeaderOptions::TimeValid |
+                                                        StreamHeaderOptions::DurationValid |
                                                         StreamHeaderOptions::FrameInfo));
         EXPECT_EQ(port.delivered[i].owner, kClient);
         EXPECT_EQ(port.delivered[i].pin, sink);
@@ -308,7 +309,8 @@ TEST_F(KernelStreamTest, Kernel_CreateUserPinAndConnect_BuildAClientHostedSink) 
     EXPECT_EQ(key->to_string(), "viewer.in");
     EXPECT_EQ(kernel->create_user_pin(kClient, d, "viewer").error().code, Errc::AlreadyExists);
     EXPECT_EQ(kernel->create_user_pin(kClient + 1, d, "viewer").error().code, Errc::PermissionDenied);
-    EXPECT_EQ(kernel->connect(kClient, camera, *key).error().code, Errc::AlreadyExists);  // camera is connected
+    EXPECT_EQ(kernel->connect(kClient, camera, *key).error().code,
+              Errc::AlreadyExists);  // camera is connected
     d.id = "in2";
     auto bad = kernel->connect(kClient, *key, camera);
     EXPECT_EQ(bad.error().code, Errc::InvalidArgument);

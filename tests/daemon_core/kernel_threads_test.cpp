@@ -14,7 +14,8 @@ using proto::PinHosting;
 using proto::PinState;
 
 struct WaitingPort : UserPinPort {
-    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor& f, const proto::StreamHeader& h) override {
+    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor& f,
+                 const proto::StreamHeader& h) override {
         std::lock_guard lock(mutex);
         char name[16] = {};
         ::pthread_getname_np(::pthread_self(), name, sizeof name);
@@ -99,7 +100,8 @@ TEST(KernelThreads, Kernel_StateChangesWhileStreaming_NeitherDeadlockNorLeakFram
             ASSERT_TRUE(kernel.release_frame(9, f).has_value());
             ++released;
         }
-        ASSERT_TRUE(kernel.set_state(camera, round % 2 ? PinState::Stop : PinState::Pause, kDaemon).has_value());
+        ASSERT_TRUE(
+            kernel.set_state(camera, round % 2 ? PinState::Stop : PinState::Pause, kDaemon).has_value());
     }
     ASSERT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());
     kernel.client_gone(9);  // frames delivered but not released come back here

@@ -23,7 +23,9 @@ struct RecordingHandler : TransitionHandler {
 };
 
 // Drives a fresh machine to `s` through legal steps.
-void drive_to(PinStateMachine& m, PinState s) { ASSERT_TRUE(m.set_state(s).has_value()); }
+void drive_to(PinStateMachine& m, PinState s) {
+    ASSERT_TRUE(m.set_state(s).has_value());
+}
 
 TEST(PinStateMachine_Step, EveryAdjacentTransitionIsLegalInBothDirections) {
     for (PinState from : kAll)
@@ -80,8 +82,9 @@ TEST(PinStateMachine_SetState, StopToRunWalksThroughAcquireAndPauseObservingEach
     PinStateMachine m("f/p", h);
     std::vector<std::pair<PinState, PinState>> observed;
     ASSERT_TRUE(m.set_state(PinState::Run, [&](PinState a, PinState b) { observed.emplace_back(a, b); }));
-    const std::vector<std::pair<PinState, PinState>> expected{
-        {PinState::Stop, PinState::Acquire}, {PinState::Acquire, PinState::Pause}, {PinState::Pause, PinState::Run}};
+    const std::vector<std::pair<PinState, PinState>> expected{{PinState::Stop, PinState::Acquire},
+                                                              {PinState::Acquire, PinState::Pause},
+                                                              {PinState::Pause, PinState::Run}};
     EXPECT_EQ(observed, expected);
     EXPECT_EQ(h.steps, expected);
 }
@@ -92,8 +95,9 @@ TEST(PinStateMachine_SetState, RunToStopWalksDownThroughPauseAndAcquire) {
     drive_to(m, PinState::Run);
     h.steps.clear();
     ASSERT_TRUE(m.set_state(PinState::Stop));
-    const std::vector<std::pair<PinState, PinState>> expected{
-        {PinState::Run, PinState::Pause}, {PinState::Pause, PinState::Acquire}, {PinState::Acquire, PinState::Stop}};
+    const std::vector<std::pair<PinState, PinState>> expected{{PinState::Run, PinState::Pause},
+                                                              {PinState::Pause, PinState::Acquire},
+                                                              {PinState::Acquire, PinState::Stop}};
     EXPECT_EQ(h.steps, expected);
     EXPECT_EQ(m.state(), PinState::Stop);
 }

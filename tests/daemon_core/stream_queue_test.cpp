@@ -266,7 +266,8 @@ TEST(StreamQueue_Timeout, FiresOnlyOnceTheIntervalIn100nsHasElapsed) {
     StreamPointer* sp = q.queue.leading_edge(PointerLock::Locked);
     StreamPointer* clone = *q.queue.clone(*sp, 0);
     int fired = 0;
-    q.queue.schedule_timeout(*clone, [&](StreamPointer&) { ++fired; }, 5000);
+    q.queue.schedule_timeout(
+        *clone, [&](StreamPointer&) { ++fired; }, 5000);
     q.clock.advance(4999);
     EXPECT_EQ(q.queue.fire_timeouts(), 0u);
     q.clock.advance(1);
@@ -280,15 +281,18 @@ TEST(StreamQueue_Timeout, ReschedulingReplacesAndCancelPrevents) {
     q.add(1);
     StreamPointer* sp = q.queue.leading_edge(PointerLock::Locked);
     int first = 0, second = 0;
-    q.queue.schedule_timeout(*sp, [&](StreamPointer&) { ++first; }, 10);
-    q.queue.schedule_timeout(*sp, [&](StreamPointer&) { ++second; }, 100);
+    q.queue.schedule_timeout(
+        *sp, [&](StreamPointer&) { ++first; }, 10);
+    q.queue.schedule_timeout(
+        *sp, [&](StreamPointer&) { ++second; }, 100);
     q.clock.advance(50);
     EXPECT_EQ(q.queue.fire_timeouts(), 0u);
     q.clock.advance(50);
     EXPECT_EQ(q.queue.fire_timeouts(), 1u);
     EXPECT_EQ(first, 0);
     EXPECT_EQ(second, 1);
-    q.queue.schedule_timeout(*sp, [&](StreamPointer&) { ++second; }, 10);
+    q.queue.schedule_timeout(
+        *sp, [&](StreamPointer&) { ++second; }, 10);
     q.queue.cancel_timeout(*sp);
     q.clock.advance(1000);
     EXPECT_EQ(q.queue.fire_timeouts(), 0u);
@@ -300,7 +304,8 @@ TEST(StreamQueue_Timeout, ACallbackMayDeleteItsClone) {
     StreamPointer* sp = q.queue.leading_edge(PointerLock::Locked);
     StreamPointer* clone = *q.queue.clone(*sp, 0);
     (void)q.queue.advance(*sp);
-    q.queue.schedule_timeout(*clone, [&](StreamPointer& c) { q.queue.delete_clone(c); }, 1);
+    q.queue.schedule_timeout(
+        *clone, [&](StreamPointer& c) { q.queue.delete_clone(c); }, 1);
     q.clock.advance(1);
     EXPECT_EQ(q.queue.fire_timeouts(), 1u);
     EXPECT_EQ(q.queue.clone_count(), 0u);
@@ -333,7 +338,8 @@ TEST(StreamQueue_Timeout, ArmedCount_FollowsScheduleFireCancelDeleteAndFlush) {
     // A recycled clone node starts disarmed, and a callback may re-arm its own pointer.
     StreamPointer* c = *q.queue.clone(*sp, 0);
     EXPECT_EQ(q.queue.armed_timeouts(), 0u);
-    q.queue.schedule_timeout(*c, [&](StreamPointer& self) { q.queue.schedule_timeout(self, count, 5); }, 1);
+    q.queue.schedule_timeout(
+        *c, [&](StreamPointer& self) { q.queue.schedule_timeout(self, count, 5); }, 1);
     q.clock.advance(1);
     EXPECT_EQ(q.queue.fire_timeouts(), 1u);
     EXPECT_EQ(q.queue.armed_timeouts(), 1u);

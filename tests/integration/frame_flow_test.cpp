@@ -1,14 +1,12 @@
 // Frames end to end: ksimd + ksim-graphmgr + a libksim client in this test process. Content is
 // checked, not just counted: the capture's overlay carries the frame number, and a user-mode
 // source's bytes arrive intact at a user-mode sink after a kernel copy transform.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "ksim/client/stream.hpp"
@@ -18,7 +16,9 @@
 namespace ksim::itest {
 namespace {
 
-proto::PinRef pin(const char* filter, const char* name) { return proto::PinRef{filter, name}; }
+proto::PinRef pin(const char* filter, const char* name) {
+    return proto::PinRef{filter, name};
+}
 
 void expect_clean(const std::vector<std::string>& shm_before) {
     EXPECT_FALSE(has_live_children());
@@ -136,7 +136,8 @@ TEST(FrameFlow, UserSource_ThroughKernelCopyTransform_ReachesUserSinkIntact) {
             auto out = (*producer)->acquire_frame(5s);
             ASSERT_TRUE(out) << "acquire " << i << ": " << out.error().message;
             const std::uint32_t used = 4096 + i * 16;
-            for (std::uint32_t b = 0; b < used; ++b) out->bytes()[b] = static_cast<std::byte>((b * 7 + i) & 0xff);
+            for (std::uint32_t b = 0; b < used; ++b)
+                out->bytes()[b] = static_cast<std::byte>((b * 7 + i) & 0xff);
             out->header().presentation_time.time = 1000 + i;
             ASSERT_TRUE(out->submit(used));
 
@@ -181,7 +182,8 @@ TEST(FrameFlow, VendorAllocator_SelectedOnKernelChain_NeverOnUserModeConnection)
         ASSERT_EQ(capture.id, camera.pin);
         ASSERT_TRUE(capture.vendor_allocator.has_value()) << name << " declares a vendor allocator";
         ASSERT_TRUE(capture.allocator.has_value()) << name << ": nothing committed";
-        EXPECT_EQ(capture.allocator->starts_with("vendor"), kernel_chain) << name << ": " << *capture.allocator;
+        EXPECT_EQ(capture.allocator->starts_with("vendor"), kernel_chain)
+            << name << ": " << *capture.allocator;
 
         auto conns = app->connections();
         ASSERT_TRUE(conns);
@@ -203,12 +205,14 @@ std::optional<wire::VendorAllocatorStats> vendor_stats(client::Client& c, const 
 
 // Waits until the pin completed `frames` frames; re-reads its statistics whenever an event
 // arrives or 50 ms pass (frames themselves raise no event on the socket).
-bool wait_completed(client::Client& c, const proto::PinRef& p, std::uint64_t frames, std::chrono::milliseconds timeout) {
+bool wait_completed(client::Client& c, const proto::PinRef& p, std::uint64_t frames,
+                    std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         auto stats = c.statistics(p);
         if (stats && stats->completed >= frames) return true;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         (void)c.connection().next_event(std::min(left, std::chrono::milliseconds(50)));
     }
@@ -267,11 +271,13 @@ TEST(FrameFlow, VendorAllocatorCallCounts_OverTheWire_FollowTheAllocatorsLife) {
         EXPECT_EQ(stopped->calls.remove, 1u);
 
         // ksimctl shows the same counts (one sample, no rate interval).
-        const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "stats", "--interval", "0"},
-                                  stack.dir(), "ksimctl");
+        const RunResult ctl =
+            run({ksimctl_path(), "--socket", stack.socket(), "--json", "stats", "--interval", "0"},
+                stack.dir(), "ksimctl");
         ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
         const auto rows = nlohmann::json::parse(ctl.out);
-        const auto row = std::ranges::find_if(rows, [](const auto& r) { return r["pin"] == "camera.capture"; });
+        const auto row =
+            std::ranges::find_if(rows, [](const auto& r) { return r["pin"] == "camera.capture"; });
         ASSERT_NE(row, rows.end()) << ctl.out;
         EXPECT_EQ((*row)["vendor_allocator"]["name"], "vendor_dma") << ctl.out;
         EXPECT_EQ((*row)["vendor_allocator"]["calls"]["initialize"], 1) << ctl.out;
@@ -279,8 +285,8 @@ TEST(FrameFlow, VendorAllocatorCallCounts_OverTheWire_FollowTheAllocatorsLife) {
         const RunResult table = run({ksimctl_path(), "--socket", stack.socket(), "stats", "--interval", "0"},
                                     stack.dir(), "ksimctl-table");
         ASSERT_EQ(table.exit_code, 0) << table.err;
-        EXPECT_NE(table.out.find("vendor_dma init 1 alloc " + std::to_string(stopped->calls.allocate) + " free " +
-                                 std::to_string(stopped->calls.free) + " del 1"),
+        EXPECT_NE(table.out.find("vendor_dma init 1 alloc " + std::to_string(stopped->calls.allocate) +
+                                 " free " + std::to_string(stopped->calls.free) + " del 1"),
                   std::string::npos)
             << table.out;
         EXPECT_EQ(stack.stop_daemon(), 0);

@@ -1,9 +1,8 @@
 // The graph manager as a process: one at a time, SIGTERM exits 0, restarts resume from the
 // daemon's committed state, a kill at any moment leaves no half-committed pipe, and connections
 // a client creates later are negotiated by the running manager.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <map>
 
@@ -12,11 +11,15 @@
 namespace ksim::itest {
 namespace {
 
-std::filesystem::path config(const char* name) { return configs_dir() / name; }
+std::filesystem::path config(const char* name) {
+    return configs_dir() / name;
+}
 
 std::size_t count_commits(const std::string& log) {
     std::size_t n = 0;
-    for (std::size_t at = log.find("commit: pipe"); at != std::string::npos; at = log.find("commit: pipe", at + 1)) ++n;
+    for (std::size_t at = log.find("commit: pipe"); at != std::string::npos;
+         at = log.find("commit: pipe", at + 1))
+        ++n;
     return n;
 }
 
@@ -51,7 +54,8 @@ TEST(GraphManagerLifecycle, GraphManager_SecondInstance_IsRefusedAndFirstExitsZe
 
         const RunResult second = stack.run_graphmgr_once("second");
         EXPECT_EQ(second.exit_code, 4) << second.err;
-        EXPECT_NE(second.err.find("another graph manager is already connected"), std::string::npos) << second.err;
+        EXPECT_NE(second.err.find("another graph manager is already connected"), std::string::npos)
+            << second.err;
         EXPECT_TRUE(first->running());
 
         first->signal(SIGTERM);
@@ -152,9 +156,11 @@ TEST(GraphManagerLifecycle, GraphManager_ConnectionMadeByClient_IsCommittedOnIts
         ASSERT_TRUE(observer->connection().subscribe());
         auto app = stack.connect(wire::Role::Client, "late-client");
         ASSERT_TRUE(app);
-        auto from = app->create_pin(wire::CreatePinRequest{"late_src", "out", proto::PinDirection::Out, std::nullopt});
+        auto from = app->create_pin(
+            wire::CreatePinRequest{"late_src", "out", proto::PinDirection::Out, std::nullopt});
         ASSERT_TRUE(from) << from.error().message;
-        auto to = app->create_pin(wire::CreatePinRequest{"late_sink", "in", proto::PinDirection::In, std::nullopt});
+        auto to =
+            app->create_pin(wire::CreatePinRequest{"late_sink", "in", proto::PinDirection::In, std::nullopt});
         ASSERT_TRUE(to) << to.error().message;
 
         auto mgr = stack.start_graphmgr("manager", {"--rescan-ms", "0"});
@@ -176,7 +182,8 @@ TEST(GraphManagerLifecycle, GraphManager_DriverCatalogFlag_IsAcceptedButIgnoredW
     const auto shm_before = ksim_dev_shm_entries();
     {
         Stack stack(config("kernel-chain-vendor-dma.json"));
-        const RunResult r = stack.run_graphmgr_once("deprecated", {"--driver-catalog", "/nonexistent/catalog.json"});
+        const RunResult r =
+            stack.run_graphmgr_once("deprecated", {"--driver-catalog", "/nonexistent/catalog.json"});
         EXPECT_EQ(r.exit_code, 0) << r.err;
         EXPECT_NE(r.err.find("--driver-catalog is deprecated and ignored"), std::string::npos) << r.err;
         // The vendor allocator was still a candidate and chosen: its caps came from ksimd.

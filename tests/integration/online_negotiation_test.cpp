@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "ksim/negotiation/record_json.hpp"
@@ -17,9 +16,12 @@ class OnlineNegotiation : public ::testing::TestWithParam<std::filesystem::path>
 
 wire::AllocatorKind wire_kind(negotiation::AllocatorKind k) {
     switch (k) {
-        case negotiation::AllocatorKind::Vendor: return wire::AllocatorKind::Vendor;
-        case negotiation::AllocatorKind::User: return wire::AllocatorKind::User;
-        case negotiation::AllocatorKind::Default: break;
+        case negotiation::AllocatorKind::Vendor:
+            return wire::AllocatorKind::Vendor;
+        case negotiation::AllocatorKind::User:
+            return wire::AllocatorKind::User;
+        case negotiation::AllocatorKind::Default:
+            break;
     }
     return wire::AllocatorKind::Default;
 }
@@ -29,7 +31,8 @@ TEST_P(OnlineNegotiation, GraphManager_CommitsExactlyWhatOfflineNegotiationPredi
     const auto shm_before = ksim_dev_shm_entries();
     {
         Stack stack(config);
-        const RunResult offline = run({ksimctl_path(), "--json", "negotiate", config.string()}, stack.dir(), "offline");
+        const RunResult offline =
+            run({ksimctl_path(), "--json", "negotiate", config.string()}, stack.dir(), "offline");
         ASSERT_TRUE(offline.exit_code == 0 || offline.exit_code == 3) << offline.err;
         const RunResult online = stack.run_graphmgr_once("online", {"--json"});
         ASSERT_EQ(online.exit_code, offline.exit_code) << online.err;

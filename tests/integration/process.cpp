@@ -28,7 +28,8 @@ std::string slurp(const std::filesystem::path& p) {
 
 }  // namespace
 
-Process::Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label)
+Process::Process(std::vector<std::string> argv, const std::filesystem::path& log_dir,
+                 const std::string& label)
     : out_(log_dir / (label + ".out")), err_(log_dir / (label + ".err")) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -84,8 +85,12 @@ void Process::kill_and_reap() {
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::string Process::stdout_text() const { return slurp(out_); }
-std::string Process::stderr_text() const { return slurp(err_); }
+std::string Process::stdout_text() const {
+    return slurp(out_);
+}
+std::string Process::stderr_text() const {
+    return slurp(err_);
+}
 
 RunResult run(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label,
               std::chrono::milliseconds timeout) {
@@ -109,8 +114,8 @@ bool has_live_children() {
     siginfo_t info{};
     // WNOWAIT: look without reaping; ECHILD means no children at all.
     const int rc = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
-    if (rc < 0) return false;   // ECHILD
-    return info.si_pid == 0;    // children exist and none has exited: live ones
+    if (rc < 0) return false;  // ECHILD
+    return info.si_pid == 0;   // children exist and none has exited: live ones
 }
 
 }  // namespace ksim::itest

@@ -9,15 +9,24 @@
 
 namespace ksim::itest {
 
-std::string ksimd_path() { return KSIM_ITEST_KSIMD; }
-std::string graphmgr_path() { return KSIM_ITEST_GRAPHMGR; }
-std::string ksimctl_path() { return KSIM_ITEST_KSIMCTL; }
-std::filesystem::path configs_dir() { return KSIM_ITEST_CONFIGS; }
+std::string ksimd_path() {
+    return KSIM_ITEST_KSIMD;
+}
+std::string graphmgr_path() {
+    return KSIM_ITEST_GRAPHMGR;
+}
+std::string ksimctl_path() {
+    return KSIM_ITEST_KSIMCTL;
+}
+std::filesystem::path configs_dir() {
+    return KSIM_ITEST_CONFIGS;
+}
 
 std::vector<std::filesystem::path> shipped_configs() {
     std::vector<std::filesystem::path> out;
     for (const auto& e : std::filesystem::directory_iterator(configs_dir()))
-        if (e.path().extension() == ".json" && e.path().filename() != "topology.schema.json") out.push_back(e.path());
+        if (e.path().extension() == ".json" && e.path().filename() != "topology.schema.json")
+            out.push_back(e.path());
     std::ranges::sort(out);
     return out;
 }
@@ -26,10 +35,10 @@ Stack::Stack(const std::filesystem::path& config, std::chrono::milliseconds read
     std::string tmpl = (std::filesystem::temp_directory_path() / "ksim-itest-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
-    daemon_ = std::make_unique<Process>(std::vector<std::string>{ksimd_path(), "--config", config.string(), "--socket",
-                                                                 socket(), "--runtime-dir", (dir_ / "run").string(),
-                                                                 "--log-level", "warn"},
-                                        dir_, "ksimd");
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{ksimd_path(), "--config", config.string(), "--socket", socket(),
+                                 "--runtime-dir", (dir_ / "run").string(), "--log-level", "warn"},
+        dir_, "ksimd");
     const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
     while (true) {
         auto c = connect(wire::Role::Client, "itest-ready");
@@ -91,7 +100,8 @@ bool wait_all_committed(client::Client& observer, std::size_t expected, std::chr
         if (conns && conns->size() >= expected &&
             std::ranges::all_of(*conns, [](const auto& c) { return c.decision.has_value(); }))
             return true;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         // Any event (a commit, a state change) is a reason to look again; time out otherwise.
         (void)observer.connection().next_event(std::min(left, std::chrono::milliseconds(200)));

@@ -39,7 +39,8 @@ public:
     std::unique_ptr<Process> start_graphmgr(const std::string& label, std::vector<std::string> extra = {});
     RunResult run_graphmgr_once(const std::string& label, std::vector<std::string> extra = {});
 
-    Result<client::Client> connect(wire::Role role = wire::Role::Client, const std::string& name = "itest") const;
+    Result<client::Client> connect(wire::Role role = wire::Role::Client,
+                                   const std::string& name = "itest") const;
 
     // Stops ksimd with SIGTERM and returns its exit code (nullopt when it had to be killed).
     std::optional<int> stop_daemon(std::chrono::milliseconds timeout = 10s);
@@ -52,6 +53,7 @@ private:
 
 // Waits until every connection of the daemon has a committed decision (the manager's pass is
 // done), using the AllocatorCommitted events of a subscribed client and re-reading on each.
-bool wait_all_committed(client::Client& observer, std::size_t expected_connections, std::chrono::milliseconds timeout);
+bool wait_all_committed(client::Client& observer, std::size_t expected_connections,
+                        std::chrono::milliseconds timeout);
 
 }  // namespace ksim::itest

@@ -29,7 +29,8 @@ Graph replicate(const Graph& base) {
     g.name = base.name;
     g.memory_types = base.memory_types;
     for (std::size_t k = 0; k < kCopies; ++k)
-        for (const auto& c : base.connections) g.connections.push_back({prefix(k) + c.from, prefix(k) + c.to});
+        for (const auto& c : base.connections)
+            g.connections.push_back({prefix(k) + c.from, prefix(k) + c.to});
     for (const auto& p : base.pins)
         for (std::size_t k = 0; k < kCopies; ++k) {
             PinInput copy = p;
@@ -37,19 +38,22 @@ Graph replicate(const Graph& base) {
             g.pins.push_back(std::move(copy));
         }
     for (std::size_t k = 0; k < kCopies; ++k)
-        for (const auto& ip : base.in_place) g.in_place.push_back({prefix(k) + ip.input, prefix(k) + ip.output});
+        for (const auto& ip : base.in_place)
+            g.in_place.push_back({prefix(k) + ip.input, prefix(k) + ip.output});
     return g;
 }
 
 std::string without(std::string text, const std::string& what) {
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at)) text.erase(at, what.size());
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at))
+        text.erase(at, what.size());
     return text;
 }
 
 TEST(NegotiationLargeGraph, EveryCopyOfAShippedConfig_DecidesAsTheConfigAlone) {
     std::size_t configs = 0;
     for (const auto& e : fs::directory_iterator(KSIM_CONFIGS_DIR)) {
-        if (e.path().extension() != ".json" || e.path().filename().string().ends_with(".schema.json")) continue;
+        if (e.path().extension() != ".json" || e.path().filename().string().ends_with(".schema.json"))
+            continue;
         auto topology = proto::load_topology_file(e.path());
         ASSERT_TRUE(topology) << e.path();
         const Graph base = graph_from_topology(*topology);

@@ -40,7 +40,8 @@ TEST(ConfigPositions, UnknownKey_PointsAtKey) {
     ASSERT_NE(key, nullptr);
     EXPECT_EQ(key->line, 8);
     EXPECT_EQ(key->column, 3);
-    EXPECT_EQ(key->to_string(), "p.json:8:3: /conections: unknown key \"conections\"; did you mean \"connections\"?");
+    EXPECT_EQ(key->to_string(),
+              "p.json:8:3: /conections: unknown key \"conections\"; did you mean \"connections\"?");
 }
 
 TEST(ConfigPositions, EscapedKeys_MapToRfc6901Pointers) {

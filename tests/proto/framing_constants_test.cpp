@@ -56,15 +56,15 @@ TEST(FramingConstants, GuidParseAcceptsBracesAndLowercase) {
 }
 
 TEST(FramingConstants, FramingExSizeIs24Plus88PerItem) {
-    AllocatorFramingEx ex = make_simple_framing(memory_type::kKernelNonPaged,
-                                                RequirementFlags::SystemMemory, 2, 0, 8192, 8192);
+    AllocatorFramingEx ex =
+        make_simple_framing(memory_type::kKernelNonPaged, RequirementFlags::SystemMemory, 2, 0, 8192, 8192);
     EXPECT_EQ(ex.ks_size(), 24u + 88u);
 }
 
 TEST(FramingConstants, SimpleFramingMatchesDeclareSimpleFramingEx) {
     auto ex = make_simple_framing(memory_type::kKernelNonPaged,
-                                  RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly,
-                                  2, file_alignment::kLong, 100, 200);
+                                  RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly, 2,
+                                  file_alignment::kLong, 100, 200);
     ASSERT_EQ(ex.items.size(), 1u);
     const FramingItem& item = ex.items[0];
     EXPECT_EQ(ex.output_compression, (Compression{1, 1, 0}));

@@ -1,10 +1,11 @@
 // JSON round trips of every framing type, and the accepted spellings of flags, alignment and
 // memory types mapping to the real ks.h values.
+#include "ksim/proto/framing_json.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "ksim/proto/framing_json.hpp"
 #include "ksim/proto/memory_types.hpp"
 
 using namespace ksim::proto;
@@ -101,8 +102,9 @@ TEST(FramingJson, Guid_RoundTrips) {
 }
 
 TEST(FramingJson, FlagNames_MapToKsValues) {
-    json j = {{"flags", {"KSALLOCATOR_REQUIREMENTF_SYSTEM_MEMORY", "PREFERENCES_ONLY", "KSALLOCATOR_FLAG_CAN_ALLOCATE",
-                         "INSIST_ON_FRAMESIZE_RATIO", 0x4}}};
+    json j = {{"flags",
+               {"KSALLOCATOR_REQUIREMENTF_SYSTEM_MEMORY", "PREFERENCES_ONLY", "KSALLOCATOR_FLAG_CAN_ALLOCATE",
+                "INSIST_ON_FRAMESIZE_RATIO", 0x4}}};
     FramingItem item = j.get<FramingItem>();
     EXPECT_EQ(item.raw_flags(), 0x2u | 0x80000000u | 0x40u | 0x80u | 0x4u);
     EXPECT_EQ(to_underlying(item.requirement_flags), 0x80000006u);
@@ -124,14 +126,16 @@ TEST(FramingJson, AlignmentSpellings_AllGiveMask) {
 TEST(FramingJson, MemoryTypeSpellings_GiveKsGuids) {
     EXPECT_EQ(json({{"memory_type", "KSMEMORY_TYPE_KERNEL_PAGED"}}).get<FramingItem>().memory_type,
               memory_type::kKernelPaged);
-    EXPECT_EQ(json({{"memory_type", "{4a6d5fc4-7895-11d1-b069-00a0c9062802}"}}).get<FramingItem>().memory_type,
-              memory_type::kKernelNonPaged);
+    EXPECT_EQ(
+        json({{"memory_type", "{4a6d5fc4-7895-11d1-b069-00a0c9062802}"}}).get<FramingItem>().memory_type,
+        memory_type::kKernelNonPaged);
     EXPECT_EQ(json({{"memory_type", "WILDCARD"}}).get<FramingItem>().memory_type, memory_type::kDontCare);
 }
 
 TEST(FramingJson, InvalidInput_ThrowsWithPointerAndRule) {
     try {
-        (void)json({{"output_compression", {{"denominator", 0}}}, {"items", {json::object()}}}).get<AllocatorFramingEx>();
+        (void)json({{"output_compression", {{"denominator", 0}}}, {"items", {json::object()}}})
+            .get<AllocatorFramingEx>();
         FAIL() << "no exception";
     } catch (const std::invalid_argument& e) {
         std::string what = e.what();
@@ -143,9 +147,11 @@ TEST(FramingJson, InvalidInput_ThrowsWithPointerAndRule) {
 TEST(FramingJson, SimpleHelper_MatchesDeclareSimpleFramingEx) {
     AllocatorFramingEx f = json::parse(R"({"simple": {"memory_type": "KERNEL_NONPAGED",
         "flags": ["SYSTEM_MEMORY", "PREFERENCES_ONLY"], "frames": 2, "alignment": 0,
-        "min_frame_size": 8192, "max_frame_size": 8192}})").get<AllocatorFramingEx>();
+        "min_frame_size": 8192, "max_frame_size": 8192}})")
+                               .get<AllocatorFramingEx>();
     EXPECT_EQ(f, make_simple_framing(memory_type::kKernelNonPaged,
-                                     RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly, 2, 0, 8192, 8192));
+                                     RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly, 2, 0,
+                                     8192, 8192));
     ASSERT_EQ(f.items.size(), 1u);
     EXPECT_TRUE(f.items[0].bus_type.is_null());
     EXPECT_EQ(f.items[0].physical_range.max_frame_size, 0xFFFFFFFFu);  // full physical range

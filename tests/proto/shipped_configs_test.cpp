@@ -22,7 +22,9 @@ std::vector<fs::path> shipped_configs() {
 }
 }  // namespace
 
-TEST(ShippedConfigs, AtLeastSevenExist) { EXPECT_GE(shipped_configs().size(), 7u); }
+TEST(ShippedConfigs, AtLeastSevenExist) {
+    EXPECT_GE(shipped_configs().size(), 7u);
+}
 
 TEST(ShippedConfigs, EveryConfig_LoadsAndHasComment) {
     for (const auto& path : shipped_configs()) {
@@ -49,7 +51,8 @@ TEST(ShippedConfigs, DefaultDemo_IsAvshwsShaped1080pNv12) {
     EXPECT_EQ(framing->items[0].memory_type, memory_type::kKernelNonPaged);
     EXPECT_EQ(framing->items[0].physical_range.min_frame_size, 3110400u);
     EXPECT_EQ(framing->items[0].physical_range.max_frame_size, 3110400u);
-    EXPECT_EQ(framing->items[0].requirement_flags, RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly);
+    EXPECT_EQ(framing->items[0].requirement_flags,
+              RequirementFlags::SystemMemory | RequirementFlags::PreferencesOnly);
     EXPECT_EQ(r->find_pin(PinRef{"viewer", "input"})->hosting, PinHosting::User);
 }
 

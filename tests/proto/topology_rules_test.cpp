@@ -8,9 +8,15 @@ using nlohmann::json;
 
 namespace {
 constexpr const char* kSimple = "/filters/0/pins/0/framing/simple";
-json& simple(json& c) { return c["filters"][0]["pins"][0]["framing"]["simple"]; }
-json& capture_pin(json& c) { return c["filters"][0]["pins"][0]; }
-json& viewer_pin(json& c) { return c["filters"][1]["pins"][0]; }
+json& simple(json& c) {
+    return c["filters"][0]["pins"][0]["framing"]["simple"];
+}
+json& capture_pin(json& c) {
+    return c["filters"][0]["pins"][0];
+}
+json& viewer_pin(json& c) {
+    return c["filters"][1]["pins"][0];
+}
 json items_framing() {
     return json::parse(R"({"items": [{"memory_type": "KERNEL_NONPAGED", "frames": 2,
         "physical_range": {"min": 0, "max": 4096, "stepping": 1},
@@ -18,7 +24,9 @@ json items_framing() {
 }
 }  // namespace
 
-TEST(TopologyRules, MinimalConfig_Validates) { EXPECT_TRUE(diagnostics_of(minimal_config()).empty()); }
+TEST(TopologyRules, MinimalConfig_Validates) {
+    EXPECT_TRUE(diagnostics_of(minimal_config()).empty());
+}
 
 TEST(TopologyRules, UnknownKey_ReportedWithDidYouMean) {
     json c = minimal_config();
@@ -104,8 +112,8 @@ TEST(TopologyRules, CompressionDenominatorZero_Reported) {
     json f = items_framing();
     f["output_compression"] = {{"numerator", 1}, {"denominator", 0}};
     capture_pin(c)["framing"] = f;
-    expect_single(c, "compression.denominator-zero", "/filters/0/pins/0/framing/output_compression/denominator",
-                  "denominator is 0");
+    expect_single(c, "compression.denominator-zero",
+                  "/filters/0/pins/0/framing/output_compression/denominator", "denominator is 0");
 }
 
 TEST(TopologyRules, UnknownFlagName_Reported) {
@@ -186,13 +194,15 @@ TEST(TopologyRules, PinConnectedTwice_Reported) {
     json c = minimal_config();
     c["filters"][1]["pins"].push_back({{"id", "second"}, {"direction", "in"}, {"hosting", "user"}});
     c["connections"].push_back({{"from", "camera.capture"}, {"to", "viewer.second"}});
-    expect_single(c, "connection.pin-reused", "/connections/1/from", "already connected at /connections/0/from");
+    expect_single(c, "connection.pin-reused", "/connections/1/from",
+                  "already connected at /connections/0/from");
 }
 
 TEST(TopologyRules, KernelAllocatorOnUserPin_Reported) {
     json c = minimal_config();
     viewer_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 4}};
-    expect_single(c, "allocator.kernel-on-user-pin", "/filters/1/pins/0/allocator", "kernel-mode allocator \"dma\"");
+    expect_single(c, "allocator.kernel-on-user-pin", "/filters/1/pins/0/allocator",
+                  "kernel-mode allocator \"dma\"");
 }
 
 TEST(TopologyRules, UserModeAllocatorOnUserPin_Accepted) {
@@ -203,7 +213,8 @@ TEST(TopologyRules, UserModeAllocatorOnUserPin_Accepted) {
 
 TEST(TopologyRules, AllocatorWindowInverted_Reported) {
     json c = minimal_config();
-    capture_pin(c)["allocator"] = {{"name", "dma"}, {"max_frames", 4}, {"physical_window", {"0x2000", "0x1000"}}};
+    capture_pin(c)["allocator"] = {
+        {"name", "dma"}, {"max_frames", 4}, {"physical_window", {"0x2000", "0x1000"}}};
     expect_single(c, "range.min-gt-max", "/filters/0/pins/0/allocator/physical_window/0", "is above high");
 }
 
@@ -287,7 +298,8 @@ TEST(TopologyRules, SeveralProblems_AllReportedInOnePass) {
     std::vector<std::string> rules;
     for (const auto& x : d) rules.push_back(x.rule);
     std::sort(rules.begin(), rules.end());
-    EXPECT_EQ(rules, (std::vector<std::string>{"alignment.not-mask", "connection.unknown-pin", "frames.zero", "key.unknown"}));
+    EXPECT_EQ(rules, (std::vector<std::string>{"alignment.not-mask", "connection.unknown-pin", "frames.zero",
+                                               "key.unknown"}));
 }
 
 TEST(TopologyRules, UnknownBusType_Reported) {
@@ -308,5 +320,6 @@ TEST(TopologyRules, DeclaredMemoryType_UsableByName) {
     simple(c)["memory_type"] = "VENDOR_VRAM";
     auto r = load_topology_text(c.dump(), "t.json");
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->filters[0].pins[0].framing->items[0].memory_type, make_guid("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01"));
+    EXPECT_EQ(r->filters[0].pins[0].framing->items[0].memory_type,
+              make_guid("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01"));
 }

@@ -367,7 +367,8 @@ TEST(ShmRing, Retract_RacingAConsumer_HandsEveryEntryToExactlyOneSide) {
         }
         if (i % 3 == 0) {
             const auto back = ring.producer.retract();
-            for (std::uint32_t k = 0; k < back.count; ++k) retracted.push_back(by_position[(back.first + k) & 3]);
+            for (std::uint32_t k = 0; k < back.count; ++k)
+                retracted.push_back(by_position[(back.first + k) & 3]);
         }
     }
     done = true;

@@ -1,10 +1,10 @@
 // Length-prefix codec: round trips, incremental feeding, and malformed input that must be
 // refused with ProtocolError without crashing.
+#include "ksim/wire/codec.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
-
-#include "ksim/wire/codec.hpp"
 
 namespace ksim::wire {
 namespace {

@@ -1,8 +1,8 @@
 // The envelope: requests, replies (ok and error) and events are told apart, and malformed
 // envelopes are refused with stable codes.
-#include <gtest/gtest.h>
-
 #include "ksim/wire/envelope.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ksim::wire {
 namespace {
@@ -63,15 +63,16 @@ TEST(WireEnvelope, MalformedEnvelopes_AreRefusedWithStableCodes) {
         auto env = read_envelope(j);
         return env ? Errc::Ok : env.error().code;
     };
-    EXPECT_EQ(code(json{{"id", 1}}), Errc::ProtocolError);                              // no type
-    EXPECT_EQ(code(json{{"type", 5}, {"id", 1}}), Errc::ProtocolError);                 // type not a string
-    EXPECT_EQ(code(json{{"type", "reboot"}, {"id", 1}}), Errc::ProtocolError);          // unknown type
-    EXPECT_EQ(code(json{{"type", "list"}}), Errc::InvalidArgument);                     // no id
-    EXPECT_EQ(code(json{{"type", "list"}, {"id", -3}}), Errc::InvalidArgument);         // negative id
-    EXPECT_EQ(code(json{{"type", "client_gone"}, {"id", 1}}), Errc::ProtocolError);     // event as request
-    EXPECT_EQ(code(json{{"type", "list"}, {"event", true}}), Errc::ProtocolError);      // request as event
+    EXPECT_EQ(code(json{{"id", 1}}), Errc::ProtocolError);                           // no type
+    EXPECT_EQ(code(json{{"type", 5}, {"id", 1}}), Errc::ProtocolError);              // type not a string
+    EXPECT_EQ(code(json{{"type", "reboot"}, {"id", 1}}), Errc::ProtocolError);       // unknown type
+    EXPECT_EQ(code(json{{"type", "list"}}), Errc::InvalidArgument);                  // no id
+    EXPECT_EQ(code(json{{"type", "list"}, {"id", -3}}), Errc::InvalidArgument);      // negative id
+    EXPECT_EQ(code(json{{"type", "client_gone"}, {"id", 1}}), Errc::ProtocolError);  // event as request
+    EXPECT_EQ(code(json{{"type", "list"}, {"event", true}}), Errc::ProtocolError);   // request as event
     EXPECT_EQ(code(json{{"type", "list"}, {"id", 1}, {"ok", "yes"}}), Errc::InvalidArgument);
-    EXPECT_EQ(code(json{{"type", "list"}, {"id", 1}, {"ok", false}}), Errc::ProtocolError);  // no error object
+    EXPECT_EQ(code(json{{"type", "list"}, {"id", 1}, {"ok", false}}),
+              Errc::ProtocolError);  // no error object
     EXPECT_EQ(code(json{{"type", "list"}, {"id", 1}, {"ok", false}, {"error", {{"code", "nope"}}}}),
               Errc::ProtocolError);
     EXPECT_EQ(code(json::array()), Errc::ProtocolError);

@@ -1,9 +1,9 @@
 // The one message table: names are unique, look-ups round-trip, roles are enforced by data.
+#include "ksim/wire/message_table.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "ksim/wire/message_table.hpp"
 
 namespace ksim::wire {
 namespace {
@@ -30,8 +30,8 @@ TEST(WireMessageTable, OnlyHello_IsAllowedBeforeTheHandshake) {
 }
 
 TEST(WireMessageTable, EventsNamedByTheIssue_AreEvents) {
-    for (auto name : {"state_changed", "frame_dropped", "allocator_committed", "client_gone", "framing_changed",
-                      "connection_changed"}) {
+    for (auto name : {"state_changed", "frame_dropped", "allocator_committed", "client_gone",
+                      "framing_changed", "connection_changed"}) {
         auto t = parse_message_type(name);
         ASSERT_TRUE(t.has_value()) << name;
         EXPECT_EQ(info(*t).kind, MessageKind::Event) << name;

@@ -1,11 +1,12 @@
 // Typed bodies: every message round-trips through JSON text unchanged, and bad fields are
 // rejected with a message naming the field.
+#include "ksim/wire/messages.hpp"
+
 #include <gtest/gtest.h>
 
 #include "ksim/proto/framing_json.hpp"
 #include "ksim/proto/memory_types.hpp"
 #include "ksim/wire/envelope.hpp"
-#include "ksim/wire/messages.hpp"
 
 namespace ksim::wire {
 namespace {
@@ -23,11 +24,14 @@ void expect_round_trip(const T& value) {
     EXPECT_EQ(first, second);
 }
 
-proto::PinRef pin(std::string f, std::string p) { return proto::PinRef{std::move(f), std::move(p)}; }
+proto::PinRef pin(std::string f, std::string p) {
+    return proto::PinRef{std::move(f), std::move(p)};
+}
 
 proto::AllocatorFramingEx sample_framing() {
-    return proto::make_simple_framing(proto::memory_type::kKernelNonPaged, proto::RequirementFlags::SystemMemory, 4,
-                                      proto::file_alignment::kPage, 3110400, 3110400);
+    return proto::make_simple_framing(proto::memory_type::kKernelNonPaged,
+                                      proto::RequirementFlags::SystemMemory, 4, proto::file_alignment::kPage,
+                                      3110400, 3110400);
 }
 
 proto::VendorAllocatorCaps sample_caps() {
@@ -47,39 +51,81 @@ TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
     expect_round_trip(Welcome{42, kProtocolVersion, "0.1.0"});
     expect_round_trip(ListRequest{"cam"});
     expect_round_trip(ListRequest{});
-    PinInfo p{"capture", proto::PinDirection::Out, proto::PinHosting::Kernel, proto::PinState::Run, 0,
-              proto::FramingProp::Ex, "dma0", "sink.in", "vendor:dma0", proto::bus_type::kPci, sample_caps()};
+    PinInfo p{"capture",
+              proto::PinDirection::Out,
+              proto::PinHosting::Kernel,
+              proto::PinState::Run,
+              0,
+              proto::FramingProp::Ex,
+              "dma0",
+              "sink.in",
+              "vendor:dma0",
+              proto::bus_type::kPci,
+              sample_caps()};
     expect_round_trip(ListReply{{FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}, "demo", {}});
     expect_round_trip(ListReply{{}, std::nullopt, {}});
     expect_round_trip(GetPropertyRequest{pin("cam", "capture"), PropertyId::StreamAllocatorStatus});
 }
 
 TEST(WireMessages, EveryPropertyReply_RoundTrips) {
-    GetPropertyReply framing{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}, {}};
+    GetPropertyReply framing{
+        pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}, {}};
     expect_round_trip(framing);
-    GetPropertyReply status{pin("cam", "capture"), PropertyId::StreamAllocatorStatus, {},
-                            StreamAllocatorStatus{proto::make_create_request(4, 4096, 0xFFF, proto::memory_type::kUser), 3},
-                            {}, {}, {}};
+    GetPropertyReply status{
+        pin("cam", "capture"),
+        PropertyId::StreamAllocatorStatus,
+        {},
+        StreamAllocatorStatus{proto::make_create_request(4, 4096, 0xFFF, proto::memory_type::kUser), 3},
+        {},
+        {},
+        {}};
     expect_round_trip(status);
-    GetPropertyReply conn{pin("cam", "capture"), PropertyId::ConnectionState, {}, {},
-                          ConnectionState{proto::PinState::Pause, pin("sink", "in"), true}, {}, {}};
+    GetPropertyReply conn{pin("cam", "capture"),
+                          PropertyId::ConnectionState,
+                          {},
+                          {},
+                          ConnectionState{proto::PinState::Pause, pin("sink", "in"), true},
+                          {},
+                          {}};
     expect_round_trip(conn);
-    GetPropertyReply stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
-                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt}, {}};
+    GetPropertyReply stats{pin("cam", "capture"),
+                           PropertyId::Statistics,
+                           {},
+                           {},
+                           {},
+                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt},
+                           {}};
     expect_round_trip(stats);
-    GetPropertyReply vendor_stats{pin("cam", "capture"), PropertyId::Statistics, {}, {}, {},
+    GetPropertyReply vendor_stats{pin("cam", "capture"),
+                                  PropertyId::Statistics,
+                                  {},
+                                  {},
+                                  {},
                                   PinStatistics{100, 2, 3, "vendor:dma0", 1500, 9000,
                                                 VendorAllocatorStats{"dma0", true, {1, 40, 38, 0}}},
                                   {}};
     expect_round_trip(vendor_stats);
-    GetPropertyReply legacy{pin("viewer", "audio"), PropertyId::AllocatorFraming, {}, {}, {}, {},
+    GetPropertyReply legacy{pin("viewer", "audio"),
+                            PropertyId::AllocatorFraming,
+                            {},
+                            {},
+                            {},
+                            {},
                             proto::make_create_request(8, 0, 0, proto::memory_type::kKernelNonPaged)};
     expect_round_trip(legacy);
 }
 
 TEST(WireMessages, PinInfoOfAnOlderDaemon_DefaultsToTheStandardMediumAndNoCaps) {
-    json j = PinInfo{"in", proto::PinDirection::In, proto::PinHosting::User, proto::PinState::Stop, 0,
-                     proto::FramingProp::Old, std::nullopt, std::nullopt, std::nullopt, proto::bus_type::kUsb,
+    json j = PinInfo{"in",
+                     proto::PinDirection::In,
+                     proto::PinHosting::User,
+                     proto::PinState::Stop,
+                     0,
+                     proto::FramingProp::Old,
+                     std::nullopt,
+                     std::nullopt,
+                     std::nullopt,
+                     proto::bus_type::kUsb,
                      std::nullopt};
     EXPECT_EQ(j["medium"], "USB");
     EXPECT_EQ(j["framing_prop"], "old");
@@ -91,8 +137,17 @@ TEST(WireMessages, PinInfoOfAnOlderDaemon_DefaultsToTheStandardMediumAndNoCaps) 
 }
 
 TEST(WireMessages, VendorAllocatorCaps_TravelExactlyInTheConfigForm) {
-    PinInfo p{"capture", proto::PinDirection::Out, proto::PinHosting::Kernel, proto::PinState::Stop, 0,
-              proto::FramingProp::Ex, "dma0", std::nullopt, std::nullopt, proto::medium::kStandard, sample_caps()};
+    PinInfo p{"capture",
+              proto::PinDirection::Out,
+              proto::PinHosting::Kernel,
+              proto::PinState::Stop,
+              0,
+              proto::FramingProp::Ex,
+              "dma0",
+              std::nullopt,
+              std::nullopt,
+              proto::medium::kStandard,
+              sample_caps()};
     json j = p;
     EXPECT_EQ(j["vendor_allocator_caps"], json(sample_caps()));
     auto back = decode_body<PinInfo>(json::parse(j.dump()));
@@ -104,7 +159,9 @@ TEST(WireMessages, VendorAllocatorCaps_TravelExactlyInTheConfigForm) {
 
 TEST(WireMessages, ListReplyMemoryTypes_UseTheConfigObjectForm) {
     const auto guid = *proto::Guid::parse("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01");
-    ListReply reply{{}, "kernel-chain", {proto::CustomMemoryType{"VENDOR_DMA", guid, proto::MemoryClass::DeviceSpecific}}};
+    ListReply reply{{},
+                    "kernel-chain",
+                    {proto::CustomMemoryType{"VENDOR_DMA", guid, proto::MemoryClass::DeviceSpecific}}};
     json j = reply;
     EXPECT_EQ(j["topology"], "kernel-chain");
     EXPECT_EQ(j["memory_types"], (json{{"VENDOR_DMA", guid.to_string()}}));
@@ -120,14 +177,16 @@ TEST(WireMessages, ListReplyMemoryTypes_UseTheConfigObjectForm) {
 }
 
 TEST(WireMessages, PropertyReplyWithoutItsValue_IsRejected) {
-    json j = GetPropertyReply{pin("cam", "capture"), PropertyId::Statistics, sample_framing(), {}, {}, {}, {}};
+    json j =
+        GetPropertyReply{pin("cam", "capture"), PropertyId::Statistics, sample_framing(), {}, {}, {}, {}};
     auto r = decode_body<GetPropertyReply>(j);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("STATISTICS"), std::string::npos);
 }
 
 TEST(WireMessages, FramingInAReply_IsExactlyProtoFramingJson) {
-    GetPropertyReply reply{pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}, {}};
+    GetPropertyReply reply{
+        pin("cam", "capture"), PropertyId::AllocatorFramingEx, sample_framing(), {}, {}, {}, {}};
     json j = reply;
     json expected = sample_framing();
     EXPECT_EQ(j["framing"], expected);
@@ -137,8 +196,8 @@ TEST(WireMessages, FramingInAReply_IsExactlyProtoFramingJson) {
 }
 
 TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
-    AllocatorDecision d{AllocatorKind::Vendor, pin("cam", "capture"), proto::memory_type::kKernelNonPaged, 4096, 8,
-                        0xFFF};
+    AllocatorDecision d{
+        AllocatorKind::Vendor, pin("cam", "capture"), proto::memory_type::kKernelNonPaged, 4096, 8, 0xFFF};
     expect_round_trip(ConnectionsReply{{ConnectionInfo{pin("cam", "capture"), pin("sink", "in"), d},
                                         ConnectionInfo{pin("a", "out"), pin("b", "in"), std::nullopt}}});
     expect_round_trip(CreatePinRequest{"app", "in0", proto::PinDirection::In, sample_framing()});
@@ -147,8 +206,12 @@ TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
     expect_round_trip(SetStateRequest{pin("cam", "capture"), proto::PinState::Run});
     expect_round_trip(SetStateReply{pin("cam", "capture"), proto::PinState::Acquire});
     expect_round_trip(CommitRequest{{{pin("cam", "capture"), pin("sink", "in")}}, d});
-    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 0, {0, 4096}}},
-                         {RingGrant{RingDirection::ToClient, 1, 8192, 64, 2, 3}}, 4};
+    OpenStreamReply open{pin("app", "in0"),
+                         4096,
+                         8,
+                         {RegionGrant{7, 65536, Access::ReadOnly, 0, {0, 4096}}},
+                         {RingGrant{RingDirection::ToClient, 1, 8192, 64, 2, 3}},
+                         4};
     expect_round_trip(open);
     expect_round_trip(ReleaseFrameRequest{FrameRef{7, 3, 12}});
     expect_round_trip(AcquireFrameReply{FrameRef{7, 1, 2}});
@@ -172,13 +235,19 @@ TEST(WireMessages, Events_RoundTrip) {
     expect_round_trip(ClientGoneEvent{5, "disconnected"});
     expect_round_trip(FramingChangedEvent{pin("cam", "capture"), sample_framing(), "format"});
     expect_round_trip(FrameReadyEvent{pin("app", "in0"), FrameRef{1, 2, 3}, proto::StreamHeader{}});
-    expect_round_trip(ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), true, "connected by client 3"});
-    expect_round_trip(ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), false, "client 3 went away"});
+    expect_round_trip(
+        ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), true, "connected by client 3"});
+    expect_round_trip(
+        ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), false, "client 3 went away"});
 }
 
 TEST(WireMessages, FreeFramesRing_RoundTripsAndOlderRequestsMeanNoFreeFramesRing) {
-    OpenStreamReply open{pin("app", "out0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadWrite, 0, {0, 4096}}},
-                         {RingGrant{RingDirection::FreeFrames, 1, 8192, 4, 2, 3, 3}}, 4};
+    OpenStreamReply open{pin("app", "out0"),
+                         4096,
+                         8,
+                         {RegionGrant{7, 65536, Access::ReadWrite, 0, {0, 4096}}},
+                         {RingGrant{RingDirection::FreeFrames, 1, 8192, 4, 2, 3, 3}},
+                         4};
     expect_round_trip(open);
     expect_round_trip(OpenStreamRequest{pin("app", "out0"), true});
     auto old = decode_body<OpenStreamRequest>(json{{"pin", "app.out0"}});
@@ -196,7 +265,8 @@ TEST(WireMessages, MissingField_IsNamedInTheError) {
 }
 
 TEST(WireMessages, NegativeNumber_IsNotWrappedIntoAnUnsigned) {
-    auto r = decode_body<ReleaseFrameRequest>(json{{"frame", {{"region", 1}, {"index", -1}, {"generation", 0}}}});
+    auto r =
+        decode_body<ReleaseFrameRequest>(json{{"frame", {{"region", 1}, {"index", -1}, {"generation", 0}}}});
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("'index'"), std::string::npos) << r.error().message;
 }
@@ -254,7 +324,8 @@ TEST(WireMessages, BodyThatIsNotAnObject_IsRejectedNotCrashing) {
 }
 
 TEST(WireMessages, FrameOffsetOutsideItsRegion_IsRejected) {
-    json j = OpenStreamReply{pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
+    json j = OpenStreamReply{
+        pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
     auto r = decode_body<OpenStreamReply>(j);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("frame_offsets"), std::string::npos) << r.error().message;
@@ -262,4 +333,3 @@ TEST(WireMessages, FrameOffsetOutsideItsRegion_IsRejected) {
 
 }  // namespace
 }  // namespace ksim::wire
-

@@ -1,17 +1,20 @@
 #include "commit_plan.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace ksim::graphmgr {
 namespace {
 
 wire::AllocatorKind to_wire(negotiation::AllocatorKind k) {
     switch (k) {
-        case negotiation::AllocatorKind::Vendor: return wire::AllocatorKind::Vendor;
-        case negotiation::AllocatorKind::User: return wire::AllocatorKind::User;
-        case negotiation::AllocatorKind::Default: break;
+        case negotiation::AllocatorKind::Vendor:
+            return wire::AllocatorKind::Vendor;
+        case negotiation::AllocatorKind::User:
+            return wire::AllocatorKind::User;
+        case negotiation::AllocatorKind::Default:
+            break;
     }
     return wire::AllocatorKind::Default;
 }
@@ -26,13 +29,15 @@ bool same(const wire::AllocatorDecision& a, const wire::AllocatorDecision& b) {
            a.frame_size == b.frame_size && a.frames == b.frames && a.alignment_mask == b.alignment_mask;
 }
 
-const wire::ConnectionInfo* find_connection(const DaemonSnapshot& s, const proto::PinRef& from, const proto::PinRef& to) {
+const wire::ConnectionInfo* find_connection(const DaemonSnapshot& s, const proto::PinRef& from,
+                                            const proto::PinRef& to) {
     for (const auto& c : s.connections)
         if (c.from == from && c.to == to) return &c;
     return nullptr;
 }
 
-const negotiation::ConnectionRecord* find_record(const negotiation::NegotiationResult& r, std::string_view id) {
+const negotiation::ConnectionRecord* find_record(const negotiation::NegotiationResult& r,
+                                                 std::string_view id) {
     for (const auto& c : r.connections)
         if (c.id == id) return &c;
     return nullptr;
@@ -43,7 +48,8 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
     PipePlan plan;
     plan.pipe = pipe.id;
     for (const auto& id : pipe.connections)
-        if (const auto* rec = find_record(result, id)) plan.request.connections.emplace_back(pin_ref(rec->from), pin_ref(rec->to));
+        if (const auto* rec = find_record(result, id))
+            plan.request.connections.emplace_back(pin_ref(rec->from), pin_ref(rec->to));
 
     const negotiation::Decision& d = pipe.decision;
     if (d.status == negotiation::Status::Failed || !d.allocator) {
@@ -53,8 +59,8 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
         return plan;
     }
     plan.request.decision = wire::AllocatorDecision{to_wire(d.allocator->kind), pin_ref(d.allocator->pin),
-                                                    d.allocator->memory_type, d.framing.frame_size, d.framing.frames,
-                                                    d.framing.alignment_mask};
+                                                    d.allocator->memory_type,   d.framing.frame_size,
+                                                    d.framing.frames,           d.framing.alignment_mask};
 
     const bool committed = std::ranges::all_of(plan.request.connections, [&](const auto& c) {
         const auto* info = find_connection(snapshot, c.first, c.second);
@@ -68,8 +74,8 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
         const wire::PinInfo* pin = snapshot.find_pin(std::string(pin_id));
         if (pin && pin->state != proto::PinState::Stop) {
             plan.action = PipeAction::WaitForStop;
-            plan.reason = fmt::format("{} is in {}; the decision is committed once it is back in STOP", pin_id,
-                                      proto::to_string(pin->state));
+            plan.reason = fmt::format("{} is in {}; the decision is committed once it is back in STOP",
+                                      pin_id, proto::to_string(pin->state));
             return plan;
         }
     }
@@ -79,7 +85,8 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
 
 }  // namespace
 
-std::vector<PipePlan> plan_commits(const negotiation::NegotiationResult& result, const DaemonSnapshot& snapshot) {
+std::vector<PipePlan> plan_commits(const negotiation::NegotiationResult& result,
+                                   const DaemonSnapshot& snapshot) {
     std::vector<PipePlan> plans;
     plans.reserve(result.pipes.size());
     for (const auto& pipe : result.pipes) plans.push_back(plan_pipe(result, pipe, snapshot));
@@ -90,19 +97,24 @@ std::string describe(const PipePlan& plan) {
     std::string conns;
     for (const auto& [from, to] : plan.request.connections)
         conns += (conns.empty() ? "" : ", ") + from.to_string() + "->" + to.to_string();
-    if (plan.action == PipeAction::Unsatisfied) return fmt::format("{} ({}): unsatisfied: {}", plan.pipe, conns, plan.reason);
+    if (plan.action == PipeAction::Unsatisfied)
+        return fmt::format("{} ({}): unsatisfied: {}", plan.pipe, conns, plan.reason);
     const auto& d = plan.request.decision;
     return fmt::format("{} ({}): {} allocator from {}, {} x {} B, align {:#x}, memory {}", plan.pipe, conns,
-                       wire::to_string(d.kind), d.provider.to_string(), d.frames, d.frame_size, d.alignment_mask,
-                       d.memory_type.to_string());
+                       wire::to_string(d.kind), d.provider.to_string(), d.frames, d.frame_size,
+                       d.alignment_mask, d.memory_type.to_string());
 }
 
 std::string_view to_string(PipeAction a) {
     switch (a) {
-        case PipeAction::Commit: return "commit";
-        case PipeAction::AlreadyCommitted: return "already-committed";
-        case PipeAction::WaitForStop: return "wait-for-stop";
-        case PipeAction::Unsatisfied: return "unsatisfied";
+        case PipeAction::Commit:
+            return "commit";
+        case PipeAction::AlreadyCommitted:
+            return "already-committed";
+        case PipeAction::WaitForStop:
+            return "wait-for-stop";
+        case PipeAction::Unsatisfied:
+            return "unsatisfied";
     }
     return "?";
 }

@@ -27,7 +27,8 @@ struct PipePlan {
     std::string reason;           // Unsatisfied: rule and message; WaitForStop: which pin
 };
 
-std::vector<PipePlan> plan_commits(const negotiation::NegotiationResult& result, const DaemonSnapshot& snapshot);
+std::vector<PipePlan> plan_commits(const negotiation::NegotiationResult& result,
+                                   const DaemonSnapshot& snapshot);
 
 // "pipe0 (cam.out->sink.in): vendor:dma from cam.out, 4 x 3110400 B, align 0x3f".
 std::string describe(const PipePlan& plan);

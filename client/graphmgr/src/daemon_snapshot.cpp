@@ -15,7 +15,9 @@ const wire::PinInfo* DaemonSnapshot::find_pin(const std::string& id) const {
 namespace {
 
 // A property the pin cannot answer (any more) is "no framing"; anything else is a failed read.
-bool absent(const Error& e) { return e.code == Errc::NotFound || e.code == Errc::Unsupported; }
+bool absent(const Error& e) {
+    return e.code == Errc::NotFound || e.code == Errc::Unsupported;
+}
 
 }  // namespace
 
@@ -50,11 +52,14 @@ Result<DaemonSnapshot> read_snapshot(client::Client& client) {
     return snap;
 }
 
-Result<std::vector<wire::ConnectionInfo>> read_connections(client::Client& client) { return client.connections(); }
+Result<std::vector<wire::ConnectionInfo>> read_connections(client::Client& client) {
+    return client.connections();
+}
 
 namespace {
 
-bool same_decision(const std::optional<wire::AllocatorDecision>& a, const std::optional<wire::AllocatorDecision>& b) {
+bool same_decision(const std::optional<wire::AllocatorDecision>& a,
+                   const std::optional<wire::AllocatorDecision>& b) {
     if (a.has_value() != b.has_value()) return false;
     if (!a) return true;
     return a->kind == b->kind && a->provider == b->provider && a->memory_type == b->memory_type &&
@@ -63,7 +68,8 @@ bool same_decision(const std::optional<wire::AllocatorDecision>& a, const std::o
 
 }  // namespace
 
-bool same_connections(const std::vector<wire::ConnectionInfo>& a, const std::vector<wire::ConnectionInfo>& b) {
+bool same_connections(const std::vector<wire::ConnectionInfo>& a,
+                      const std::vector<wire::ConnectionInfo>& b) {
     return std::ranges::equal(a, b, [](const wire::ConnectionInfo& x, const wire::ConnectionInfo& y) {
         return x.from == y.from && x.to == y.to && same_decision(x.decision, y.decision);
     });

@@ -10,14 +10,15 @@ bool declares_in_place(const std::optional<proto::AllocatorFramingEx>& f) {
     return false;
 }
 
-negotiation::PinInput to_pin_input(const std::string& id, const wire::PinInfo& pin, const DaemonSnapshot& snapshot,
-                                   std::vector<std::string>& warnings) {
+negotiation::PinInput to_pin_input(const std::string& id, const wire::PinInfo& pin,
+                                   const DaemonSnapshot& snapshot, std::vector<std::string>& warnings) {
     negotiation::PinInput in;
     in.id = id;
     in.direction = pin.direction;
     in.hosting = pin.hosting;
     in.medium = pin.medium;
-    if (auto framing = snapshot.framing.find(id); framing != snapshot.framing.end()) in.framing = framing->second;
+    if (auto framing = snapshot.framing.find(id); framing != snapshot.framing.end())
+        in.framing = framing->second;
     // A legacy-only pin: the engine converts its ALLOCATORFRAMING the way KsProxy does (and the
     // records say "converted", as they do offline).
     if (auto legacy = snapshot.legacy_framing.find(id); legacy != snapshot.legacy_framing.end()) {
@@ -60,7 +61,8 @@ BuiltGraph build_graph(const DaemonSnapshot& snapshot) {
         if (inputs == 1 && outputs == 1 && !in_place_input.empty() && !in_place_output.empty())
             g.in_place.push_back({in_place_input, in_place_output});
     }
-    for (const auto& c : snapshot.connections) g.connections.push_back({c.from.to_string(), c.to.to_string()});
+    for (const auto& c : snapshot.connections)
+        g.connections.push_back({c.from.to_string(), c.to.to_string()});
     return out;
 }
 

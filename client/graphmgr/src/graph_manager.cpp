@@ -1,8 +1,8 @@
 #include "graph_manager.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "daemon_snapshot.hpp"
 #include "graph_builder.hpp"
@@ -43,7 +43,8 @@ Result<PassReport> GraphManager::negotiate_and_commit() {
     BuiltGraph built = build_graph(*snapshot);
     auto result = negotiation::negotiate(built.graph);
     // The daemon's own graph is always well formed; a failure here means it answered nonsense.
-    if (!result) return fail(Errc::ProtocolError, "the daemon's graph is not negotiable: " + result.error().message);
+    if (!result)
+        return fail(Errc::ProtocolError, "the daemon's graph is not negotiable: " + result.error().message);
 
     PassReport report;
     report.warnings = std::move(built.warnings);
@@ -51,9 +52,15 @@ Result<PassReport> GraphManager::negotiate_and_commit() {
     report.result = std::move(*result);
     for (auto& plan : report.plans) {
         switch (plan.action) {
-            case PipeAction::AlreadyCommitted: ++report.unchanged; break;
-            case PipeAction::WaitForStop: ++report.waiting; break;
-            case PipeAction::Unsatisfied: ++report.unsatisfied; break;
+            case PipeAction::AlreadyCommitted:
+                ++report.unchanged;
+                break;
+            case PipeAction::WaitForStop:
+                ++report.waiting;
+                break;
+            case PipeAction::Unsatisfied:
+                ++report.unsatisfied;
+                break;
             case PipeAction::Commit: {
                 auto r = client_.commit(plan.request);
                 if (r) {
@@ -95,13 +102,20 @@ Result<void> GraphManager::commit_pass_logged() {
                 else
                     gm_log()->error("daemon refused {}: {}", describe(plan), plan.reason);
                 break;
-            case PipeAction::AlreadyCommitted: gm_log()->debug("unchanged {}", describe(plan)); break;
-            case PipeAction::WaitForStop: gm_log()->info("deferred {}: {}", describe(plan), plan.reason); break;
-            case PipeAction::Unsatisfied: gm_log()->warn("{}", describe(plan)); break;
+            case PipeAction::AlreadyCommitted:
+                gm_log()->debug("unchanged {}", describe(plan));
+                break;
+            case PipeAction::WaitForStop:
+                gm_log()->info("deferred {}: {}", describe(plan), plan.reason);
+                break;
+            case PipeAction::Unsatisfied:
+                gm_log()->warn("{}", describe(plan));
+                break;
         }
     }
     gm_log()->info("pass: {} committed, {} unchanged, {} waiting for STOP, {} unsatisfied, {} refused",
-                report->committed, report->unchanged, report->waiting, report->unsatisfied, report->rejected);
+                   report->committed, report->unchanged, report->waiting, report->unsatisfied,
+                   report->rejected);
     return {};
 }
 
@@ -132,8 +146,8 @@ Result<void> GraphManager::run(const std::atomic<bool>& stop) {
         bool pass = false;
         auto wait = options_.stop_check_interval;
         if (safety_net)
-            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next_rescan -
-                                                                                    std::chrono::steady_clock::now()),
+            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  next_rescan - std::chrono::steady_clock::now()),
                               std::chrono::milliseconds(0), wait);
         auto event = client_.connection().next_event(wait);
         if (event) {

@@ -38,10 +38,10 @@ struct PassReport {
     negotiation::NegotiationResult result;
     std::vector<PipePlan> plans;
     std::vector<std::string> warnings;
-    std::size_t committed = 0;   // commits the daemon accepted in this pass
-    std::size_t rejected = 0;    // commits the daemon refused (its re-validation)
-    std::size_t unchanged = 0;   // already committed (resumed)
-    std::size_t waiting = 0;     // waiting for STOP
+    std::size_t committed = 0;  // commits the daemon accepted in this pass
+    std::size_t rejected = 0;   // commits the daemon refused (its re-validation)
+    std::size_t unchanged = 0;  // already committed (resumed)
+    std::size_t waiting = 0;    // waiting for STOP
     std::size_t unsatisfied = 0;
 
     [[nodiscard]] bool complete() const { return rejected == 0 && waiting == 0 && unsatisfied == 0; }

@@ -3,13 +3,13 @@
 // comes from ksimd over the protocol; the stable interface is `ksim-graphmgr [--socket PATH]`.
 // Exit codes: 0 done, 1 daemon unreachable or lost, 2 bad arguments, 3 a pipe is unsatisfied or
 // refused (--once), 4 another graph manager is connected.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "graph_manager.hpp"
 #include "ksim/client/socket_path.hpp"
@@ -20,7 +20,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true);
+}
 
 int exit_for(const ksim::Error& e, const std::string& socket) {
     if (e.code == ksim::Errc::Busy) {
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : 2;
     }
     if (rescan_ms > 0 && rescan_ms < 10) {
-        std::cerr << "ksim-graphmgr: --rescan-ms " << rescan_ms << " is too short; use 0 (off) or at least 10\n";
+        std::cerr << "ksim-graphmgr: --rescan-ms " << rescan_ms
+                  << " is too short; use 0 (off) or at least 10\n";
         return 2;
     }
 
@@ -75,9 +78,10 @@ int main(int argc, char** argv) {
     options.socket_path = ksim::client::resolve_socket_path(socket);
     options.rescan_interval = std::chrono::milliseconds(rescan_ms);
     if (!catalog_path.empty())
-        spdlog::warn("--driver-catalog is deprecated and ignored ({}): ksimd reports vendor allocator "
-                     "capabilities, media, legacy framing and memory types over the protocol",
-                     catalog_path);
+        spdlog::warn(
+            "--driver-catalog is deprecated and ignored ({}): ksimd reports vendor allocator "
+            "capabilities, media, legacy framing and memory types over the protocol",
+            catalog_path);
     const std::string socket_path = options.socket_path;
     auto manager = ksim::graphmgr::GraphManager::connect(std::move(options));
     if (!manager) return exit_for(manager.error(), socket_path);

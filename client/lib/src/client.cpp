@@ -92,7 +92,8 @@ Result<void> Client::wait_until_committed(const proto::PinRef& pin, Timeout time
         auto left = std::chrono::duration_cast<Timeout>(deadline - std::chrono::steady_clock::now());
         if (left <= Timeout::zero())
             return fail(Errc::Timeout, "no allocator was committed for " + pin.to_string() + " within " +
-                                           std::to_string(timeout.count()) + " ms (is ksim-graphmgr running?)");
+                                           std::to_string(timeout.count()) +
+                                           " ms (is ksim-graphmgr running?)");
         auto event = connection_->next_event(left);
         if (!event && event.error().code != Errc::Timeout) return std::unexpected(event.error());
     }

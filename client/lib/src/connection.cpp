@@ -11,7 +11,9 @@ namespace ksim::client {
 
 Connection::Connection(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-Connection::~Connection() { close(); }
+Connection::~Connection() {
+    close();
+}
 
 Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& options) {
     auto state = std::make_unique<State>();
@@ -68,8 +70,8 @@ Result<Reply> Connection::request(wire::MessageType type, nlohmann::json body, T
     bool arrived = s.changed.wait_for(lock, timeout, [&] { return slot->second.has_value(); });
     if (!arrived) {
         s.pending.erase(slot);
-        return fail(Errc::Timeout, "no reply to '" + std::string(wire::to_string(type)) + "' from ksimd within " +
-                                       std::to_string(timeout.count()) + " ms");
+        return fail(Errc::Timeout, "no reply to '" + std::string(wire::to_string(type)) +
+                                       "' from ksimd within " + std::to_string(timeout.count()) + " ms");
     }
     Result<Reply> reply = std::move(*slot->second);
     s.pending.erase(slot);
@@ -118,10 +120,18 @@ void Connection::set_event_handler(EventHandler handler) {
     for (const auto& e : backlog) handler(e);
 }
 
-ClientId Connection::client_id() const { return state_->client_id; }
-const std::string& Connection::daemon_version() const { return state_->daemon_version; }
-const std::string& Connection::socket_path() const { return state_->path; }
-wire::Role Connection::role() const { return state_->role; }
+ClientId Connection::client_id() const {
+    return state_->client_id;
+}
+const std::string& Connection::daemon_version() const {
+    return state_->daemon_version;
+}
+const std::string& Connection::socket_path() const {
+    return state_->path;
+}
+wire::Role Connection::role() const {
+    return state_->role;
+}
 
 bool Connection::connected() const {
     std::lock_guard lock(state_->mutex);

@@ -31,7 +31,7 @@ struct Connection::State {
     std::deque<Event> events;
     EventHandler handler;
     std::map<wire::MessageType, std::uint64_t> sent;  // requests sent, by type
-    std::deque<shm::UniqueFd> unclaimed_fds;  // arrived on the socket, not yet taken by a reply
+    std::deque<shm::UniqueFd> unclaimed_fds;          // arrived on the socket, not yet taken by a reply
     bool open = true;
     Error reason{Errc::Disconnected, "connection closed"};
 

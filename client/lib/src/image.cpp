@@ -10,7 +10,9 @@
 namespace ksim::client {
 namespace {
 
-std::uint8_t clamp_byte(int v) { return static_cast<std::uint8_t>(std::clamp(v, 0, 255)); }
+std::uint8_t clamp_byte(int v) {
+    return static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+}
 
 // BT.601 limited range, integer arithmetic (the usual 8-bit fixed-point coefficients).
 void yuv_to_rgb(int y, int u, int v, std::uint8_t* out) {
@@ -67,7 +69,8 @@ void convert_rgb24_dib(const std::uint8_t* src, RgbImage& img) {
 
 std::optional<proto::VideoFormat> parse_video_format(std::string_view name) {
     std::string upper(name);
-    std::ranges::transform(upper, upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::ranges::transform(upper, upper.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     if (upper == "NV12") return proto::VideoFormat::Nv12;
     if (upper == "YUY2") return proto::VideoFormat::Yuy2;
     if (upper == "RGB24") return proto::VideoFormat::Rgb24;
@@ -76,8 +79,8 @@ std::optional<proto::VideoFormat> parse_video_format(std::string_view name) {
 
 std::optional<proto::VideoParams> guess_video_params(std::size_t image_bytes) {
     static constexpr std::pair<std::uint32_t, std::uint32_t> kResolutions[] = {
-        {320, 240}, {640, 360}, {640, 480}, {800, 600}, {1024, 768}, {1280, 720}, {1280, 960}, {1920, 1080},
-        {2560, 1440}, {3840, 2160}};
+        {320, 240},  {640, 360},  {640, 480},   {800, 600},   {1024, 768},
+        {1280, 720}, {1280, 960}, {1920, 1080}, {2560, 1440}, {3840, 2160}};
     std::optional<proto::VideoParams> found;
     for (auto [w, h] : kResolutions)
         for (auto f : {proto::VideoFormat::Nv12, proto::VideoFormat::Yuy2, proto::VideoFormat::Rgb24}) {
@@ -93,20 +96,27 @@ Result<RgbImage> to_rgb(std::span<const std::byte> frame, const proto::VideoPara
     const bool yuv = video.format != proto::VideoFormat::Rgb24;
     if (video.width == 0 || video.height == 0 || (yuv && (video.width % 2 != 0 || video.height % 2 != 0)))
         return fail(Errc::InvalidArgument, std::to_string(video.width) + "x" + std::to_string(video.height) +
-                                               " is not a valid " + std::string(proto::to_string(video.format)) +
+                                               " is not a valid " +
+                                               std::string(proto::to_string(video.format)) +
                                                " geometry (non-zero" + (yuv ? ", even)" : ")"));
     const std::size_t expected = proto::image_size(video);
     if (frame.size() < expected)
-        return fail(Errc::InvalidArgument, std::string(proto::to_string(video.format)) + " " + std::to_string(video.width) +
-                                               "x" + std::to_string(video.height) + " needs " +
-                                               std::to_string(expected) + " bytes, frame has " +
-                                               std::to_string(frame.size()));
+        return fail(Errc::InvalidArgument,
+                    std::string(proto::to_string(video.format)) + " " + std::to_string(video.width) + "x" +
+                        std::to_string(video.height) + " needs " + std::to_string(expected) +
+                        " bytes, frame has " + std::to_string(frame.size()));
     RgbImage img{video.width, video.height, {}};
     img.pixels.resize(std::size_t{video.width} * video.height * 3);
     switch (video.format) {
-        case proto::VideoFormat::Nv12: convert_nv12(bytes_of(frame), img); break;
-        case proto::VideoFormat::Yuy2: convert_yuy2(bytes_of(frame), img); break;
-        case proto::VideoFormat::Rgb24: convert_rgb24_dib(bytes_of(frame), img); break;
+        case proto::VideoFormat::Nv12:
+            convert_nv12(bytes_of(frame), img);
+            break;
+        case proto::VideoFormat::Yuy2:
+            convert_yuy2(bytes_of(frame), img);
+            break;
+        case proto::VideoFormat::Rgb24:
+            convert_rgb24_dib(bytes_of(frame), img);
+            break;
     }
     return img;
 }
@@ -119,7 +129,8 @@ std::string encode_ppm(const RgbImage& image) {
 
 Result<void> write_ppm(const std::filesystem::path& path, const RgbImage& image) {
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    if (!file) return fail(Errc::Io, "cannot open " + path.string() + " for writing: " + std::strerror(errno));
+    if (!file)
+        return fail(Errc::Io, "cannot open " + path.string() + " for writing: " + std::strerror(errno));
     const std::string data = encode_ppm(image);
     file.write(data.data(), static_cast<std::streamsize>(data.size()));
     if (!file.flush()) return fail(Errc::Io, "cannot write " + path.string() + ": " + std::strerror(errno));

@@ -14,7 +14,8 @@ Error error_from_reply(const nlohmann::json& message) {
     Error e{Errc::Internal, "error reply without details"};
     if (auto it = message.find("error"); it != message.end() && it->is_object()) {
         Errc code = Errc::Internal;
-        if (auto c = it->find("code"); c != it->end() && c->is_string() && parse_errc(c->get<std::string>(), code))
+        if (auto c = it->find("code");
+            c != it->end() && c->is_string() && parse_errc(c->get<std::string>(), code))
             e.code = code;
         if (auto m = it->find("message"); m != it->end() && m->is_string()) e.message = m->get<std::string>();
     }
@@ -70,9 +71,9 @@ void Connection::State::dispatch(nlohmann::json message) {
         if (message.value("ok", false) != true) {
             slot->second = std::unexpected(error_from_reply(message));
         } else if (claimed.size() < want) {
-            slot->second = fail(Errc::ProtocolError, "reply announced " + std::to_string(want) +
-                                                         " descriptors but " + std::to_string(claimed.size()) +
-                                                         " arrived");
+            slot->second =
+                fail(Errc::ProtocolError, "reply announced " + std::to_string(want) + " descriptors but " +
+                                              std::to_string(claimed.size()) + " arrived");
         } else {
             message.erase("id");
             message.erase("ok");

@@ -27,7 +27,8 @@ public:
     [[nodiscard]] const shm::Region& region() const { return region_; }
     [[nodiscard]] bool writable() const { return std::holds_alternative<shm::WritableMapping>(mapping_); }
     [[nodiscard]] std::span<const std::byte> read_slice(std::size_t offset, std::size_t size) const {
-        return std::visit([&](const auto& m) { return std::span<const std::byte>(m.slice(offset, size)); }, mapping_);
+        return std::visit([&](const auto& m) { return std::span<const std::byte>(m.slice(offset, size)); },
+                          mapping_);
     }
     // Empty for a read-only mapping.
     [[nodiscard]] std::span<std::byte> write_slice(std::size_t offset, std::size_t size) const {
@@ -49,7 +50,8 @@ public:
         return it == entries_.end() ? nullptr : it->second.lock();
     }
     // Records `mapped` unless another thread won the race; returns the one to use.
-    std::shared_ptr<MappedRegion> insert(std::uint64_t id, shm::Access access, std::shared_ptr<MappedRegion> mapped) {
+    std::shared_ptr<MappedRegion> insert(std::uint64_t id, shm::Access access,
+                                         std::shared_ptr<MappedRegion> mapped) {
         std::lock_guard lock(mutex_);
         auto& slot = entries_[{id, access}];
         if (auto existing = slot.lock()) return existing;

@@ -14,19 +14,21 @@ using detail::StreamCore;
 
 Result<shm::UniqueFd> take_fd(std::vector<shm::UniqueFd>& fds, std::uint32_t index, std::string_view what) {
     if (index >= fds.size() || !fds[index])
-        return fail(Errc::ProtocolError, "open_stream reply names descriptor " + std::to_string(index) + " for " +
-                                             std::string(what) + " but " + std::to_string(fds.size()) +
-                                             " arrived");
+        return fail(Errc::ProtocolError, "open_stream reply names descriptor " + std::to_string(index) +
+                                             " for " + std::string(what) + " but " +
+                                             std::to_string(fds.size()) + " arrived");
     return std::move(fds[index]);
 }
 
 Result<std::shared_ptr<MappedRegion>> map_region(detail::RegionCache& cache, const wire::RegionGrant& grant,
                                                  std::vector<shm::UniqueFd>& fds) {
-    const auto access = grant.access == wire::Access::ReadWrite ? shm::Access::ReadWrite : shm::Access::ReadOnly;
+    const auto access =
+        grant.access == wire::Access::ReadWrite ? shm::Access::ReadWrite : shm::Access::ReadOnly;
     auto fd = take_fd(fds, grant.fd_index, "region " + std::to_string(grant.id));
     if (!fd) return std::unexpected(fd.error());
     if (auto cached = cache.find(grant.id, access)) return cached;  // its new descriptor closes here
-    auto region = shm::Region::adopt(std::move(*fd), grant.size, access, static_cast<shm::RegionId>(grant.id));
+    auto region =
+        shm::Region::adopt(std::move(*fd), grant.size, access, static_cast<shm::RegionId>(grant.id));
     if (!region) return std::unexpected(region.error());
     std::shared_ptr<MappedRegion> mapped;
     if (access == shm::Access::ReadWrite) {
@@ -128,10 +130,10 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
         auto mapped = map_region(cache, g, reply->fds);
         if (!mapped) return std::unexpected(mapped.error());
         if (g.frame_offsets.size() < grant->frames)
-            return fail(Errc::ProtocolError, "open_stream for " + pin.to_string() + ": region " +
-                                                 std::to_string(g.id) + " lists " +
-                                                 std::to_string(g.frame_offsets.size()) + " frame offsets for " +
-                                                 std::to_string(grant->frames) + " frames");
+            return fail(Errc::ProtocolError,
+                        "open_stream for " + pin.to_string() + ": region " + std::to_string(g.id) +
+                            " lists " + std::to_string(g.frame_offsets.size()) + " frame offsets for " +
+                            std::to_string(grant->frames) + " frames");
         core->regions.push_back(frame_table(static_cast<std::uint32_t>(g.id), std::move(*mapped),
                                             g.frame_offsets, grant->frames, grant->frame_size));
         core->writable = core->writable && core->regions.back().mapped->writable();
@@ -190,11 +192,23 @@ Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {
     return StreamCore::make_writable(core_, frame, *bytes);
 }
 
-const proto::PinRef& Stream::pin() const { return core_->pin; }
-std::uint32_t Stream::frame_size() const { return core_->frame_size; }
-std::uint32_t Stream::frames() const { return core_->frames; }
-bool Stream::writable() const { return core_->writable; }
-bool Stream::uses_rings() const { return core_->incoming.has_value() || core_->outgoing.has_value(); }
-bool Stream::uses_free_frame_ring() const { return core_->free_frames.has_value(); }
+const proto::PinRef& Stream::pin() const {
+    return core_->pin;
+}
+std::uint32_t Stream::frame_size() const {
+    return core_->frame_size;
+}
+std::uint32_t Stream::frames() const {
+    return core_->frames;
+}
+bool Stream::writable() const {
+    return core_->writable;
+}
+bool Stream::uses_rings() const {
+    return core_->incoming.has_value() || core_->outgoing.has_value();
+}
+bool Stream::uses_free_frame_ring() const {
+    return core_->free_frames.has_value();
+}
 
 }  // namespace ksim::client

@@ -22,8 +22,9 @@ Result<const RegionFrames*> StreamCore::locate(const shm::FrameDescriptor& frame
                                              ", which was not granted to stream " + pin.to_string());
     // open_stream checked that every region lists an offset (and a start) for each of `frames`.
     if (frame.index >= frames)
-        return fail(Errc::ProtocolError, "frame index " + std::to_string(frame.index) + " of " + pin.to_string() +
-                                             " is outside 0.." + std::to_string(frames - 1));
+        return fail(Errc::ProtocolError, "frame index " + std::to_string(frame.index) + " of " +
+                                             pin.to_string() + " is outside 0.." +
+                                             std::to_string(frames - 1));
     return &*r;
 }
 
@@ -54,7 +55,8 @@ Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescript
     auto r = locate(frame);
     if (!r) return std::unexpected(r.error());
     if (!(*r)->mapped->writable())
-        return fail(Errc::PermissionDenied, "region " + std::to_string(frame.region) + " is mapped read-only");
+        return fail(Errc::PermissionDenied,
+                    "region " + std::to_string(frame.region) + " is mapped read-only");
     auto bytes = (*r)->mapped->write_slice((*r)->offsets[frame.index], frame_size);
     if (bytes.empty())
         return fail(Errc::ProtocolError, "frame " + std::to_string(frame.index) + " lies outside region " +
@@ -77,8 +79,9 @@ Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescript
 }
 
 Result<shm::FrameDescriptor> StreamCore::ask_daemon(std::chrono::milliseconds timeout) {
-    auto reply = connection->call(wire::MessageType::AcquireFrame, nlohmann::json(wire::AcquireFrameRequest{pin}),
-                                  std::max(timeout, std::chrono::milliseconds(1)));
+    auto reply =
+        connection->call(wire::MessageType::AcquireFrame, nlohmann::json(wire::AcquireFrameRequest{pin}),
+                         std::max(timeout, std::chrono::milliseconds(1)));
     if (!reply) return std::unexpected(reply.error());
     auto acquired = wire::decode_body<wire::AcquireFrameReply>(*reply);
     if (!acquired) return std::unexpected(acquired.error());
@@ -117,7 +120,8 @@ Result<shm::FrameDescriptor> StreamCore::acquire_from_ring(Timeout timeout) {
         if (!waited) {
             if (waited.error().code != Errc::Timeout) return std::unexpected(waited.error());
             return fail(Errc::Timeout, "no free frame in the pool of " + pin.to_string() + " (" +
-                                           std::to_string(frames) + " frames, " + std::to_string(outstanding.load()) +
+                                           std::to_string(frames) + " frames, " +
+                                           std::to_string(outstanding.load()) +
                                            " held by this client, the rest downstream) within " +
                                            std::to_string(timeout.count()) + " ms");
         }
@@ -128,7 +132,9 @@ Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
     if (free_frames) return acquire_from_ring(timeout);
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + timeout;
-    auto ask = [&]() { return ask_daemon(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now())); };
+    auto ask = [&]() {
+        return ask_daemon(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()));
+    };
     for (;;) {
         auto frame = ask();
         if (frame || frame.error().code != Errc::NoMoreEntries || !outgoing) return frame;
@@ -231,7 +237,10 @@ FrameView& FrameView::operator=(FrameView&& other) noexcept {
 }
 
 WritableFrame::WritableFrame(WritableFrame&& other) noexcept
-    : core_(std::move(other.core_)), bytes_(other.bytes_), header_(other.header_), descriptor_(other.descriptor_) {}
+    : core_(std::move(other.core_)),
+      bytes_(other.bytes_),
+      header_(other.header_),
+      descriptor_(other.descriptor_) {}
 
 WritableFrame& WritableFrame::operator=(WritableFrame&& other) noexcept {
     if (this != &other) {
@@ -251,8 +260,8 @@ WritableFrame::~WritableFrame() {
 Result<void> WritableFrame::submit(std::uint32_t data_used) {
     if (!core_) return fail(Errc::InvalidState, "frame already submitted or returned");
     if (data_used > bytes_.size())
-        return fail(Errc::InvalidArgument, "data_used " + std::to_string(data_used) + " exceeds the frame size " +
-                                               std::to_string(bytes_.size()));
+        return fail(Errc::InvalidArgument, "data_used " + std::to_string(data_used) +
+                                               " exceeds the frame size " + std::to_string(bytes_.size()));
     header_.data_used = data_used;
     header_.frame_extent = static_cast<std::uint32_t>(bytes_.size());
     auto core = std::move(core_);

@@ -21,8 +21,9 @@ namespace ksim::client::detail {
 // How long next_frame checks its ring before it sleeps: a frame that the daemon hands on within
 // this budget is seen without a wake-up (an eventfd write in ksimd and a sleep + wake here, a
 // few microseconds each on a 2-CPU VM). Only with a second CPU to run the daemon meanwhile.
-inline const std::chrono::nanoseconds kConsumerSpin =
-    std::thread::hardware_concurrency() > 1 ? std::chrono::microseconds(20) : std::chrono::microseconds(0);
+inline const std::chrono::nanoseconds kConsumerSpin = std::thread::hardware_concurrency() > 1
+                                                          ? std::chrono::microseconds(20)
+                                                          : std::chrono::microseconds(0);
 
 // Where the frames of one granted region are: the byte offset of each frame by index, exactly as
 // the daemon's allocator laid them out (open_stream's RegionGrant::frame_offsets), and the
@@ -50,9 +51,9 @@ struct StreamCore {
 
     // Source streams whose daemon granted a free_frames ring: free frames, pre-acquired for us.
     std::optional<shm::RingConsumer> free_frames;
-    std::uint32_t free_depth = 0;                // at most this many sit in the ring at once
-    std::mutex free_mutex;                       // one acquirer pops at a time
-    std::atomic<std::uint32_t> outstanding{0};   // frames acquired and not yet submitted/returned
+    std::uint32_t free_depth = 0;               // at most this many sit in the ring at once
+    std::mutex free_mutex;                      // one acquirer pops at a time
+    std::atomic<std::uint32_t> outstanding{0};  // frames acquired and not yet submitted/returned
 
     // Bytes of `frame` (at most frame_size); ProtocolError for a descriptor outside the grant.
     Result<std::span<const std::byte>> readable(const shm::FrameDescriptor& frame) const;

@@ -14,7 +14,9 @@ namespace {
 // Enough for any reply: the daemon sends a few region and ring descriptors per stream.
 constexpr std::size_t kMaxFdsPerMessage = 64;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 }  // namespace
 
@@ -32,7 +34,8 @@ Result<shm::UniqueFd> connect_unix(const std::string& path) {
     do {
         rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0) return fail(Errc::Disconnected, "cannot connect to ksimd at " + path + ": " + errno_text(errno));
+    if (rc != 0)
+        return fail(Errc::Disconnected, "cannot connect to ksimd at " + path + ": " + errno_text(errno));
     return fd;
 }
 

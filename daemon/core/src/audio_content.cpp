@@ -11,7 +11,8 @@ namespace {
 
 class AudioContent final : public ContentGenerator {
 public:
-    AudioContent(const proto::AudioParams& a, double tone_hz) : a_(a), tone_hz_(tone_hz), size_(proto::period_size(a)) {}
+    AudioContent(const proto::AudioParams& a, double tone_hz)
+        : a_(a), tone_hz_(tone_hz), size_(proto::period_size(a)) {}
     [[nodiscard]] std::uint32_t image_size() const override { return size_; }
 
     void render(std::span<std::byte> out, const RenderInfo& info) override {
@@ -24,10 +25,12 @@ public:
             const double t = static_cast<double>(first + i) / a_.sample_rate;
             const double s = 0.5 * std::sin(2 * std::numbers::pi * tone_hz_ * t);
             for (std::uint32_t c = 0; c < a_.channels; ++c) {
-                const auto v = static_cast<std::int64_t>(s * static_cast<double>((1ll << (bytes * 8 - 1)) - 1));
+                const auto v =
+                    static_cast<std::int64_t>(s * static_cast<double>((1ll << (bytes * 8 - 1)) - 1));
                 std::uint64_t u = static_cast<std::uint64_t>(v);
                 if (bytes == 1) u = static_cast<std::uint64_t>(v + 128);
-                for (std::uint32_t b = 0; b < bytes; ++b) out[pos++] = static_cast<std::byte>((u >> (8 * b)) & 0xFF);
+                for (std::uint32_t b = 0; b < bytes; ++b)
+                    out[pos++] = static_cast<std::byte>((u >> (8 * b)) & 0xFF);
             }
         }
     }

@@ -16,31 +16,41 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
     if (pin.hosting == PinHosting::User) return out ? PinRole::UserSource : PinRole::UserSink;
     switch (filter.kind) {
         case FilterKind::VideoCapture:
-        case FilterKind::AudioCapture: return out ? PinRole::Capture : PinRole::Sink;
-        case FilterKind::InPlaceTransform: return out ? PinRole::InPlaceOut : PinRole::InPlaceIn;
-        case FilterKind::CopyTransform: return out ? PinRole::CopyOut : PinRole::CopyIn;
-        case FilterKind::KernelSink: return out ? PinRole::Capture : PinRole::Sink;
+        case FilterKind::AudioCapture:
+            return out ? PinRole::Capture : PinRole::Sink;
+        case FilterKind::InPlaceTransform:
+            return out ? PinRole::InPlaceOut : PinRole::InPlaceIn;
+        case FilterKind::CopyTransform:
+            return out ? PinRole::CopyOut : PinRole::CopyIn;
+        case FilterKind::KernelSink:
+            return out ? PinRole::Capture : PinRole::Sink;
         case FilterKind::UserSource:
-        case FilterKind::UserSink: return out ? PinRole::UserSource : PinRole::UserSink;
+        case FilterKind::UserSink:
+            return out ? PinRole::UserSource : PinRole::UserSink;
     }
     return PinRole::Sink;
 }
 
 Ticks frame_period(const proto::FilterDescriptor& filter) {
     if (filter.video && filter.video->fps_numerator > 0) {
-        return std::max<Ticks>(1, kTicksPerSecond * filter.video->fps_denominator / filter.video->fps_numerator);
+        return std::max<Ticks>(1,
+                               kTicksPerSecond * filter.video->fps_denominator / filter.video->fps_numerator);
     }
     if (filter.audio && filter.audio->sample_rate > 0) {
-        return std::max<Ticks>(1, kTicksPerSecond * filter.audio->frames_per_period / filter.audio->sample_rate);
+        return std::max<Ticks>(1,
+                               kTicksPerSecond * filter.audio->frames_per_period / filter.audio->sample_rate);
     }
     return kTicksPerSecond / 30;
 }
 
 std::string Pipe::allocator_label() const {
     switch (commit.kind) {
-        case AllocatorCommit::Kind::Default: return "default";
-        case AllocatorCommit::Kind::User: return "user";
-        case AllocatorCommit::Kind::Vendor: return dma ? "vendor:" + dma->kind() : "vendor";
+        case AllocatorCommit::Kind::Default:
+            return "default";
+        case AllocatorCommit::Kind::User:
+            return "user";
+        case AllocatorCommit::Kind::Vendor:
+            return dma ? "vendor:" + dma->kind() : "vendor";
     }
     return "?";
 }
@@ -54,8 +64,10 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
         vendor = std::make_shared<shm::DmaAllocator>(*desc.allocator);
     if (role == PinRole::Capture) {
         std::unique_ptr<ContentGenerator> content;
-        if (f.desc.kind == FilterKind::AudioCapture && f.desc.audio) content = make_audio_content(*f.desc.audio);
-        else if (f.desc.video) content = make_video_content(*f.desc.video);
+        if (f.desc.kind == FilterKind::AudioCapture && f.desc.audio)
+            content = make_audio_content(*f.desc.audio);
+        else if (f.desc.video)
+            content = make_video_content(*f.desc.video);
         if (content) {
             device = std::make_unique<CaptureDevice>(std::move(content), frame_period(f.desc), *this);
             queue = std::make_unique<StreamQueue>(
@@ -66,7 +78,10 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
 }
 
 Kernel::Impl::Impl(KernelOptions o, EventSink& e, UserPinPort& p)
-    : options(std::move(o)), clock(options.clock ? options.clock : std::make_shared<SteadyClock>()), events(e), port(p) {}
+    : options(std::move(o)),
+      clock(options.clock ? options.clock : std::make_shared<SteadyClock>()),
+      events(e),
+      port(p) {}
 
 Pin* Kernel::Impl::find_pin(const PinKey& key) const {
     const FilterRuntime* f = find_filter(key.filter);
@@ -84,7 +99,8 @@ FilterRuntime* Kernel::Impl::find_filter(std::string_view id) const {
 
 Result<Pin*> Kernel::Impl::pin_or_error(const PinKey& key) const {
     if (Pin* p = find_pin(key)) return p;
-    if (!find_filter(key.filter)) return fail(Errc::NotFound, fmt::format("no filter '{}' (pin {})", key.filter, key.to_string()));
+    if (!find_filter(key.filter))
+        return fail(Errc::NotFound, fmt::format("no filter '{}' (pin {})", key.filter, key.to_string()));
     return fail(Errc::NotFound, fmt::format("filter '{}' has no pin '{}'", key.filter, key.pin));
 }
 
@@ -102,8 +118,10 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
         lock.unlock();
         for (std::thread& t : out.joins) {
             if (!t.joinable()) continue;
-            if (t.get_id() == std::this_thread::get_id()) t.detach();  // a thread never joins itself
-            else t.join();
+            if (t.get_id() == std::this_thread::get_id())
+                t.detach();  // a thread never joins itself
+            else
+                t.join();
         }
         for (const KernelEvent& e : out.events) events.on_event(e);
         std::vector<Delivery> refused;
@@ -115,7 +133,8 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
             Pin* pin = find_pin(d.pin);
             if (pin) {
                 ++pin->dropped;
-                emit({KernelEvent::Type::FrameDropped, d.pin, "hand-off to client refused", pin->state(), d.owner});
+                emit({KernelEvent::Type::FrameDropped, d.pin, "hand-off to client refused", pin->state(),
+                      d.owner});
             }
             if (Pipe* pipe = pipe_of(d.frame)) give_back(FrameRef{d.frame, pipe}, d.owner);
         }
@@ -145,8 +164,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         to->peer = from;
         impl->connections.emplace_back(from, to);
     }
-    logger("core.kernel")->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
-                                impl->connections.size(), topology.name);
+    logger("core.kernel")
+        ->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
+               impl->connections.size(), topology.name);
     auto kernel = std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
     kernel->topology_name_ = topology.name;
     kernel->memory_types_ = topology.memory_types;
@@ -154,7 +174,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
 }
 
 Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Kernel::~Kernel() { shutdown(); }
+Kernel::~Kernel() {
+    shutdown();
+}
 
 namespace {
 // A pin that declared only ALLOCATORFRAMING answers only that property, unless its format edit
@@ -202,13 +224,15 @@ Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
     if (!(*pin)->framing) {
-        return fail(Errc::Unsupported,
-                    fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
+        return fail(
+            Errc::Unsupported,
+            fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
     }
     if (legacy_only_framing(**pin))
-        return fail(Errc::Unsupported, fmt::format("{} answers only the legacy ALLOCATORFRAMING property (read that "
-                                                   "and convert it, as KsProxy does)",
-                                                   key.to_string()));
+        return fail(Errc::Unsupported,
+                    fmt::format("{} answers only the legacy ALLOCATORFRAMING property (read that "
+                                "and convert it, as KsProxy does)",
+                                key.to_string()));
     return *(*pin)->framing;
 }
 
@@ -218,8 +242,9 @@ Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinKey& key) con
     if (!pin) return std::unexpected(pin.error());
     if (auto legacy = legacy_only_framing(**pin)) return *legacy;
     if ((*pin)->framing)
-        return fail(Errc::Unsupported,
-                    fmt::format("{} answers ALLOCATORFRAMING_EX, not the legacy ALLOCATORFRAMING", key.to_string()));
+        return fail(
+            Errc::Unsupported,
+            fmt::format("{} answers ALLOCATORFRAMING_EX, not the legacy ALLOCATORFRAMING", key.to_string()));
     return fail(Errc::Unsupported,
                 fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
 }
@@ -229,10 +254,11 @@ Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const 
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
     const Pipe* pipe = (*pin)->pipe;
-    if (!pipe) return fail(Errc::NotCommitted, fmt::format("{}: no allocator decision committed", key.to_string()));
+    if (!pipe)
+        return fail(Errc::NotCommitted, fmt::format("{}: no allocator decision committed", key.to_string()));
     StreamAllocatorStatus s;
-    s.framing = proto::make_create_request(pipe->commit.frames, pipe->commit.frame_size, pipe->commit.alignment_mask,
-                                           pipe->commit.memory_type);
+    s.framing = proto::make_create_request(pipe->commit.frames, pipe->commit.frame_size,
+                                           pipe->commit.alignment_mask, pipe->commit.memory_type);
     s.active = pipe->active();
     if (pipe->active()) s.allocated_frames = pipe->allocator->status().outstanding;
     return s;

@@ -13,16 +13,21 @@ using proto::PinDirection;
 using proto::PinState;
 
 namespace {
-bool valid_id(const std::string& id) { return !id.empty() && id.find('.') == std::string::npos && id.size() <= 128; }
+bool valid_id(const std::string& id) {
+    return !id.empty() && id.find('.') == std::string::npos && id.size() <= 128;
+}
 }  // namespace
 
-Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescriptor& desc, std::string filter_id) {
+Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescriptor& desc,
+                                       std::string filter_id) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
-    if (client == kDaemon) return fail(Errc::InvalidArgument, "user pins are created by clients (client id 0 given)");
+    if (client == kDaemon)
+        return fail(Errc::InvalidArgument, "user pins are created by clients (client id 0 given)");
     if (!valid_id(filter_id) || !valid_id(desc.id)) {
-        return fail(Errc::InvalidArgument, fmt::format("filter '{}' / pin '{}': ids must be 1-128 characters without '.'",
-                                                       filter_id, desc.id));
+        return fail(Errc::InvalidArgument,
+                    fmt::format("filter '{}' / pin '{}': ids must be 1-128 characters without '.'", filter_id,
+                                desc.id));
     }
     FilterRuntime* filter = k.find_filter(filter_id);
     if (filter && filter->creator != client) {
@@ -35,7 +40,8 @@ Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescript
     if (!filter) {
         auto f = std::make_unique<FilterRuntime>();
         f->desc.id = filter_id;
-        f->desc.kind = desc.direction == PinDirection::Out ? proto::FilterKind::UserSource : proto::FilterKind::UserSink;
+        f->desc.kind =
+            desc.direction == PinDirection::Out ? proto::FilterKind::UserSource : proto::FilterKind::UserSink;
         f->creator = client;
         k.filters.push_back(std::move(f));
         filter = k.filters.back().get();
@@ -62,9 +68,10 @@ Result<void> Kernel::connect(ClientId client, const PinKey& from_key, const PinK
     auto to = k.pin_or_error(to_key);
     if (!to) return std::unexpected(to.error());
     if ((*from)->desc.direction != PinDirection::Out || (*to)->desc.direction != PinDirection::In) {
-        return fail(Errc::InvalidArgument, fmt::format("a connection runs from an output pin to an input pin; {} -> {} "
-                                                       "does not",
-                                                       from_key.to_string(), to_key.to_string()));
+        return fail(Errc::InvalidArgument,
+                    fmt::format("a connection runs from an output pin to an input pin; {} -> {} "
+                                "does not",
+                                from_key.to_string(), to_key.to_string()));
     }
     for (Pin* p : {*from, *to})
         if (p->peer) {
@@ -73,13 +80,14 @@ Result<void> Kernel::connect(ClientId client, const PinKey& from_key, const PinK
         }
     const bool owns = (*from)->owner == client || (*to)->owner == client;
     if (client != kDaemon && !owns) {
-        return fail(Errc::PermissionDenied,
-                    fmt::format("client {} hosts neither {} nor {}", client, from_key.to_string(), to_key.to_string()));
+        return fail(Errc::PermissionDenied, fmt::format("client {} hosts neither {} nor {}", client,
+                                                        from_key.to_string(), to_key.to_string()));
     }
     (*from)->peer = *to;
     (*to)->peer = *from;
     k.connections.emplace_back(*from, *to);
-    logger("core.kernel")->info("connection {} -> {} by client {}", from_key.to_string(), to_key.to_string(), client);
+    logger("core.kernel")
+        ->info("connection {} -> {} by client {}", from_key.to_string(), to_key.to_string(), client);
     return {};
 }
 
@@ -90,21 +98,25 @@ Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
     if (!found) return std::unexpected(found.error());
     Pin& pin = **found;
     if (pin.kernel_hosted()) {
-        return fail(Errc::InvalidArgument,
-                    fmt::format("{} is kernel-hosted; clients stream through user-hosted pins", key.to_string()));
+        return fail(
+            Errc::InvalidArgument,
+            fmt::format("{} is kernel-hosted; clients stream through user-hosted pins", key.to_string()));
     }
     if (pin.owner != kDaemon && pin.owner != client) {
-        return fail(Errc::PermissionDenied, fmt::format("{} is hosted by client {}", key.to_string(), pin.owner));
+        return fail(Errc::PermissionDenied,
+                    fmt::format("{} is hosted by client {}", key.to_string(), pin.owner));
     }
-    if (!pin.pipe) return fail(Errc::NotCommitted, fmt::format("{}: no allocator decision committed", key.to_string()));
+    if (!pin.pipe)
+        return fail(Errc::NotCommitted, fmt::format("{}: no allocator decision committed", key.to_string()));
     if (!pin.pipe->active()) {
-        return fail(Errc::InvalidState, fmt::format("{}: its allocator exists from ACQUIRE on; set the pin to ACQUIRE first",
-                                                    key.to_string()));
+        return fail(Errc::InvalidState,
+                    fmt::format("{}: its allocator exists from ACQUIRE on; set the pin to ACQUIRE first",
+                                key.to_string()));
     }
     const shm::Region& region = pin.pipe->allocator->region();
     if (region.visibility() == shm::Visibility::KernelOnly) {
-        return fail(Errc::PermissionDenied, fmt::format("{}: the pipe uses kernel memory, which clients never map",
-                                                        key.to_string()));
+        return fail(Errc::PermissionDenied,
+                    fmt::format("{}: the pipe uses kernel memory, which clients never map", key.to_string()));
     }
     if (pin.owner == kDaemon) {
         pin.owner = client;
@@ -130,7 +142,8 @@ Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
     return g;
 }
 
-Result<void> Kernel::attach_delivery(ClientId client, const PinKey& key, std::shared_ptr<DeliveryTarget> target) {
+Result<void> Kernel::attach_delivery(ClientId client, const PinKey& key,
+                                     std::shared_ptr<DeliveryTarget> target) {
     std::unique_lock lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
     if (!found) return std::unexpected(found.error());
@@ -186,7 +199,9 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
     Pipe* pipe = k.pipe_of(frame);
-    if (!pipe) return fail(Errc::NotFound, fmt::format("frame {}:{} names no live region", frame.region, frame.index));
+    if (!pipe)
+        return fail(Errc::NotFound,
+                    fmt::format("frame {}:{} names no live region", frame.region, frame.index));
     // unhold checks the descriptor (the ledger's release validates it) and leaves sent_at in the slot.
     if (auto r = k.unhold(frame, client); !r) return r;
     if (const HeldFrame* slot = k.held_frame(frame)) {
@@ -205,14 +220,17 @@ Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId client, const PinKey
     if (!found) return std::unexpected(found.error());
     Pin& pin = **found;
     if (pin.kernel_hosted() || pin.desc.direction != PinDirection::Out) {
-        return fail(Errc::InvalidArgument, fmt::format("{} is not a user-hosted output pin", key.to_string()));
+        return fail(Errc::InvalidArgument,
+                    fmt::format("{} is not a user-hosted output pin", key.to_string()));
     }
     if (pin.owner != client) {
-        return fail(Errc::PermissionDenied, fmt::format("{} is not hosted by client {} (open its stream first)",
-                                                        key.to_string(), client));
+        return fail(
+            Errc::PermissionDenied,
+            fmt::format("{} is not hosted by client {} (open its stream first)", key.to_string(), client));
     }
     if (!pin.pipe || !pin.pipe->active()) {
-        return fail(Errc::InvalidState, fmt::format("{}: no allocator yet (commit, then ACQUIRE)", key.to_string()));
+        return fail(Errc::InvalidState,
+                    fmt::format("{}: no allocator yet (commit, then ACQUIRE)", key.to_string()));
     }
     auto h = pin.pipe->allocator->allocate();
     if (!h) return std::unexpected(h.error());
@@ -231,13 +249,13 @@ Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm:
     if (!found) return std::unexpected(found.error());
     Pin& pin = **found;
     if (pin.kernel_hosted() || pin.desc.direction != PinDirection::Out || pin.owner != client) {
-        return fail(Errc::PermissionDenied, fmt::format("{} is not a user output pin hosted by client {}",
-                                                        key.to_string(), client));
+        return fail(Errc::PermissionDenied,
+                    fmt::format("{} is not a user output pin hosted by client {}", key.to_string(), client));
     }
     Pipe* pipe = k.pipe_of(frame);
     if (!pipe || pipe != pin.pipe) {
-        return fail(Errc::NotFound, fmt::format("frame {}:{} is not a frame of {}'s pool", frame.region, frame.index,
-                                                key.to_string()));
+        return fail(Errc::NotFound, fmt::format("frame {}:{} is not a frame of {}'s pool", frame.region,
+                                                frame.index, key.to_string()));
     }
     // pass validates the descriptor (the ledger's transfer checks region, index, generation, holder).
     if (auto r = k.pass(frame, client, pin.ledger_id); !r) return r;
@@ -283,9 +301,11 @@ void Kernel::client_gone(ClientId client) {
                 p->owner = kDaemon;
                 ++pins;
             }
-    logger("core.kernel")->info("client {} gone: {} frames reclaimed, {} pins stopped", client, frames.size(), pins);
-    k.emit({KernelEvent::Type::ClientGone, PinKey{}, fmt::format("{} frames reclaimed, {} pins stopped", frames.size(), pins),
-            PinState::Stop, client});
+    logger("core.kernel")
+        ->info("client {} gone: {} frames reclaimed, {} pins stopped", client, frames.size(), pins);
+    k.emit({KernelEvent::Type::ClientGone, PinKey{},
+            fmt::format("{} frames reclaimed, {} pins stopped", frames.size(), pins), PinState::Stop,
+            client});
     k.flush(lock);
 }
 

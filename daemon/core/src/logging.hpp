@@ -2,10 +2,10 @@
 // default logger (same sinks), registered once so that spdlog::set_level reaches them.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 namespace ksim::daemon {
 

@@ -10,20 +10,28 @@ std::optional<PinKey> PinKey::parse(std::string_view text) {
 
 std::string_view to_string(AllocatorCommit::Kind k) {
     switch (k) {
-        case AllocatorCommit::Kind::Default: return "default";
-        case AllocatorCommit::Kind::Vendor: return "vendor";
-        case AllocatorCommit::Kind::User: return "user";
+        case AllocatorCommit::Kind::Default:
+            return "default";
+        case AllocatorCommit::Kind::Vendor:
+            return "vendor";
+        case AllocatorCommit::Kind::User:
+            return "user";
     }
     return "?";
 }
 
 std::string_view to_string(KernelEvent::Type t) {
     switch (t) {
-        case KernelEvent::Type::StateChanged: return "state_changed";
-        case KernelEvent::Type::FrameDropped: return "frame_dropped";
-        case KernelEvent::Type::AllocatorCommitted: return "allocator_committed";
-        case KernelEvent::Type::ClientGone: return "client_gone";
-        case KernelEvent::Type::FramingChanged: return "framing_changed";
+        case KernelEvent::Type::StateChanged:
+            return "state_changed";
+        case KernelEvent::Type::FrameDropped:
+            return "frame_dropped";
+        case KernelEvent::Type::AllocatorCommitted:
+            return "allocator_committed";
+        case KernelEvent::Type::ClientGone:
+            return "client_gone";
+        case KernelEvent::Type::FramingChanged:
+            return "framing_changed";
     }
     return "?";
 }

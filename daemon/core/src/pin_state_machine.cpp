@@ -7,14 +7,20 @@ namespace ksim::daemon {
 using proto::PinState;
 
 namespace {
-int ordinal(PinState s) { return static_cast<int>(s); }
+int ordinal(PinState s) {
+    return static_cast<int>(s);
+}
 
 std::string legal_next(PinState s) {
     switch (s) {
-        case PinState::Stop: return "ACQUIRE";
-        case PinState::Acquire: return "STOP or PAUSE";
-        case PinState::Pause: return "ACQUIRE or RUN";
-        case PinState::Run: return "PAUSE";
+        case PinState::Stop:
+            return "ACQUIRE";
+        case PinState::Acquire:
+            return "STOP or PAUSE";
+        case PinState::Pause:
+            return "ACQUIRE or RUN";
+        case PinState::Run:
+            return "PAUSE";
     }
     return "?";
 }
@@ -47,7 +53,8 @@ Result<void> PinStateMachine::set_state(PinState target, const Observer& observe
     }
     while (state_ != target) {
         const PinState from = state_;
-        const PinState next = static_cast<PinState>(ordinal(from) + (ordinal(target) > ordinal(from) ? 1 : -1));
+        const PinState next =
+            static_cast<PinState>(ordinal(from) + (ordinal(target) > ordinal(from) ? 1 : -1));
         if (auto r = step(next); !r) return r;
         if (observe) observe(from, next);
     }

@@ -10,7 +10,9 @@ constexpr std::uint64_t kLeadingId = 1;
 constexpr std::uint64_t kTrailingId = 2;
 }  // namespace
 
-QueuedFrame* StreamPointer::frame() const { return has_frame_ ? &pos_->frame : nullptr; }
+QueuedFrame* StreamPointer::frame() const {
+    return has_frame_ ? &pos_->frame : nullptr;
+}
 
 StreamQueue::StreamQueue(Options options, const Clock& clock, Completion on_complete)
     : options_(options), clock_(clock), on_complete_(std::move(on_complete)) {
@@ -86,7 +88,8 @@ NtStatus StreamQueue::advance_offsets(StreamPointer& sp, std::uint32_t in_used, 
 
 Result<StreamPointer*> StreamQueue::clone(StreamPointer& source, std::size_t context_size) {
     if (!source.has_frame_) {
-        return fail(Errc::InvalidState, "stream pointer clone: the source points past the queue end (no frame)");
+        return fail(Errc::InvalidState,
+                    "stream pointer clone: the source points past the queue end (no frame)");
     }
     if (spare_clones_.empty()) {
         clones_.emplace_back();
@@ -108,7 +111,9 @@ Result<StreamPointer*> StreamQueue::clone(StreamPointer& source, std::size_t con
     return &c;
 }
 
-StreamPointer* StreamQueue::first_clone() { return clones_.empty() ? nullptr : &clones_.front(); }
+StreamPointer* StreamQueue::first_clone() {
+    return clones_.empty() ? nullptr : &clones_.front();
+}
 
 StreamPointer* StreamQueue::next_clone(const StreamPointer& clone) {
     auto it = std::ranges::find_if(clones_, [&](const StreamPointer& c) { return &c == &clone; });
@@ -140,7 +145,9 @@ void StreamQueue::schedule_timeout(StreamPointer& sp, TimeoutCallback callback, 
     sp.on_timeout_ = std::move(callback);
 }
 
-void StreamQueue::cancel_timeout(StreamPointer& sp) { disarm(sp); }
+void StreamQueue::cancel_timeout(StreamPointer& sp) {
+    disarm(sp);
+}
 
 void StreamQueue::disarm(StreamPointer& sp) {
     if (sp.deadline_) --armed_timeouts_;
@@ -245,7 +252,8 @@ NtStatus StreamQueue::move_next(StreamPointer& sp) {
 [[gnu::hot]] void StreamQueue::try_complete(Iter it) {
     if (!it->passed_leading || it->clone_refs != 0) return;
     if (options_.distinct_trailing_edge && !it->passed_trailing) return;
-    if ((leading_.has_frame_ && leading_.pos_ == it) || (trailing_.has_frame_ && trailing_.pos_ == it)) return;
+    if ((leading_.has_frame_ && leading_.pos_ == it) || (trailing_.has_frame_ && trailing_.pos_ == it))
+        return;
     QueuedFrame frame = std::move(it->frame);
     if (!options_.generate_mappings && options_.direction == proto::PinDirection::Out) {
         frame.header.data_used = it->bytes_used;

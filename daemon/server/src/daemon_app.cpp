@@ -20,7 +20,9 @@
 
 namespace ksim::daemon::server {
 
-std::string daemon_version() { return KSIM_VERSION; }
+std::string daemon_version() {
+    return KSIM_VERSION;
+}
 
 // Declaration order is destruction order reversed: the kernel (and its streaming threads) goes
 // before the bridge and rings it calls, and the io_context outlives everything that posts to it.
@@ -40,7 +42,7 @@ struct DaemonApp::Impl {
         if (stopped) return;
         stopped = true;
         notify_stopping();
-        server->stop();  // no new clients; socket file removed
+        server->stop();      // no new clients; socket file removed
         kernel->shutdown();  // STOP every pin: outstanding frames return to their pools
         sessions.stop_all("ksimd shutting down");
         rings.close_all();
@@ -90,7 +92,8 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     server_options.handle_signals = o.handle_signals;
     server_options.limits.max_queued_messages = o.max_queued_messages;
     Impl* raw = impl.get();
-    impl->server.emplace(impl->io, server_options, impl->sessions, *impl->handler, [raw](int) { raw->shutdown(); });
+    impl->server.emplace(impl->io, server_options, impl->sessions, *impl->handler,
+                         [raw](int) { raw->shutdown(); });
     if (auto listening = impl->server->listen(); !listening) return std::unexpected(listening.error());
 
     logger("server")->info("ksimd {} ready: topology '{}' ({} filters), socket {}", daemon_version(),
@@ -108,6 +111,8 @@ void DaemonApp::request_stop() {
     boost::asio::post(impl_->io, [impl = impl_.get()] { impl->shutdown(); });
 }
 
-const std::filesystem::path& DaemonApp::socket_path() const { return impl_->options.socket_path; }
+const std::filesystem::path& DaemonApp::socket_path() const {
+    return impl_->options.socket_path;
+}
 
 }  // namespace ksim::daemon::server

@@ -23,8 +23,8 @@ void KernelBridge::on_event(const KernelEvent& event) {
         auto pin = to_pin_ref(event.pin);
         switch (event.type) {
             case Type::StateChanged:
-                sessions_.broadcast(wire::MessageType::StateChanged,
-                                    wire::make_event(wire::StateChangedEvent{pin, event.state, event.detail}));
+                sessions_.broadcast(wire::MessageType::StateChanged, wire::make_event(wire::StateChangedEvent{
+                                                                         pin, event.state, event.detail}));
                 break;
             case Type::FrameDropped:
                 sessions_.broadcast(wire::MessageType::FrameDropped,
@@ -42,7 +42,8 @@ void KernelBridge::on_event(const KernelEvent& event) {
                                     wire::make_event(wire::FramingChangedEvent{pin, framing, event.detail}));
                 break;
             }
-            case Type::ClientGone: break;
+            case Type::ClientGone:
+                break;
         }
     });
 }
@@ -50,9 +51,12 @@ void KernelBridge::on_event(const KernelEvent& event) {
 bool KernelBridge::deliver(ClientId owner, const PinKey& user_pin, const shm::FrameDescriptor& frame,
                            const proto::StreamHeader& header) {
     switch (rings_.push(owner, user_pin, frame, header)) {
-        case StreamRings::Push::Delivered: return true;
-        case StreamRings::Push::Full: return false;  // the kernel counts a drop and keeps the frame
-        case StreamRings::Push::NoRing: break;
+        case StreamRings::Push::Delivered:
+            return true;
+        case StreamRings::Push::Full:
+            return false;  // the kernel counts a drop and keeps the frame
+        case StreamRings::Push::NoRing:
+            break;
     }
     if (!rings_.client_live(owner)) return false;
     // Fallback until the client opened the stream's rings: one event per frame on its socket.

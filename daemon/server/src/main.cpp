@@ -1,10 +1,10 @@
 // ksimd: parse the command line, load the topology, run the daemon.
 #include <grp.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
 #include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
     bool foreground = false;
     app.add_option("--config", config, "topology config (JSON)")->required()->check(CLI::ExistingFile);
     app.add_option("--socket", socket, "control socket path (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
-    app.add_option("--runtime-dir", runtime_dir, "runtime directory, locked while running (default: the socket's)");
-    app.add_flag("--foreground", foreground, "stay in the foreground (ksimd never forks; accepted for systemd units)");
+    app.add_option("--runtime-dir", runtime_dir,
+                   "runtime directory, locked while running (default: the socket's)");
+    app.add_flag("--foreground", foreground,
+                 "stay in the foreground (ksimd never forks; accepted for systemd units)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     app.add_option("--allow-group", allow_group, "also accept clients of this group (name or gid)");
@@ -45,8 +47,9 @@ int main(int argc, char** argv) {
     options.socket_path = socket;
     options.runtime_dir = runtime_dir;
     if (!allow_group.empty()) {
-        group* g = std::isdigit(static_cast<unsigned char>(allow_group[0])) ? ::getgrgid(std::stoul(allow_group))
-                                                                            : ::getgrnam(allow_group.c_str());
+        group* g = std::isdigit(static_cast<unsigned char>(allow_group[0]))
+                       ? ::getgrgid(std::stoul(allow_group))
+                       : ::getgrnam(allow_group.c_str());
         if (g == nullptr) {
             std::cerr << "ksimd: unknown group '" << allow_group << "'\n";
             return 2;

@@ -10,8 +10,12 @@ namespace ksim::daemon::server {
 
 using nlohmann::json;
 
-PinKey to_pin_key(const proto::PinRef& ref) { return PinKey{ref.filter, ref.pin}; }
-proto::PinRef to_pin_ref(const PinKey& key) { return proto::PinRef{key.filter, key.pin}; }
+PinKey to_pin_key(const proto::PinRef& ref) {
+    return PinKey{ref.filter, ref.pin};
+}
+proto::PinRef to_pin_ref(const PinKey& key) {
+    return proto::PinRef{key.filter, key.pin};
+}
 shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
     return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
 }
@@ -21,28 +25,34 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
 
 RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
                                std::uint32_t ring_capacity)
-    : kernel_(kernel), rings_(rings), daemon_version_(std::move(daemon_version)), ring_capacity_(ring_capacity) {}
+    : kernel_(kernel),
+      rings_(rings),
+      daemon_version_(std::move(daemon_version)),
+      ring_capacity_(ring_capacity) {}
 
 Response RequestHandler::handle(SessionContext& session, const json& message) {
     auto env = wire::read_envelope(message);
     std::uint64_t id = 0;
-    if (auto it = message.find("id"); it != message.end() && it->is_number_unsigned()) id = it->get<std::uint64_t>();
+    if (auto it = message.find("id"); it != message.end() && it->is_number_unsigned())
+        id = it->get<std::uint64_t>();
     if (!env) return Response{wire::make_error_reply(id, env.error()), {}};
     if (env->direction != wire::Direction::Request)
-        return Response{wire::make_error_reply(env->type, id,
-                                               Error{Errc::ProtocolError, "ksimd accepts requests only, not " +
-                                                                              std::string(env->direction == wire::Direction::Reply
-                                                                                              ? "replies"
-                                                                                              : "events")}),
-                        {}};
+        return Response{
+            wire::make_error_reply(
+                env->type, id,
+                Error{Errc::ProtocolError,
+                      "ksimd accepts requests only, not " +
+                          std::string(env->direction == wire::Direction::Reply ? "replies" : "events")}),
+            {}};
     const auto& info = wire::info(env->type);
     Result<Body> body = [&]() -> Result<Body> {
         if (!session.role && !info.before_hello)
             return fail(Errc::ProtocolError, "send 'hello' before '" + std::string(info.name) + "'");
         if (info.graph_manager_only && session.role != wire::Role::GraphManager)
             return fail(Errc::PermissionDenied,
-                        "'" + std::string(info.name) + "' is reserved for the graph-manager role; " + session.name() +
-                            " connected as '" + std::string(wire::to_string(session.role.value_or(wire::Role::Client))) + "'");
+                        "'" + std::string(info.name) + "' is reserved for the graph-manager role; " +
+                            session.name() + " connected as '" +
+                            std::string(wire::to_string(session.role.value_or(wire::Role::Client))) + "'");
         try {
             return dispatch(session, env->type, message);
         } catch (const std::exception& e) {
@@ -52,31 +62,48 @@ Response RequestHandler::handle(SessionContext& session, const json& message) {
         }
     }();
     if (!body) {
-        logger("protocol")->debug("{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
-                                  to_string(body.error().code), body.error().message);
+        logger("protocol")
+            ->debug("{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
+                    to_string(body.error().code), body.error().message);
         return Response{wire::make_error_reply(env->type, id, body.error()), {}};
     }
-    return Response{wire::make_reply(env->type, id, body->json), std::move(body->fds), std::move(body->events)};
+    return Response{wire::make_reply(env->type, id, body->json), std::move(body->fds),
+                    std::move(body->events)};
 }
 
 Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType type, const json& message) {
     using T = wire::MessageType;
     switch (type) {
-        case T::Hello: return on_hello(session, message);
-        case T::List: return on_list(message);
-        case T::GetProperty: return on_get_property(message);
-        case T::Connections: return on_connections();
-        case T::CreatePin: return on_create_pin(session, message);
-        case T::Connect: return on_connect(session, message);
-        case T::SetState: return on_set_state(session, message);
-        case T::OpenStream: return on_open_stream(session, message);
-        case T::Commit: return on_commit(message);
-        case T::ReleaseFrame: return on_release_frame(session, message);
-        case T::AcquireFrame: return on_acquire_frame(session, message);
-        case T::SubmitFrame: return on_submit_frame(session, message);
-        case T::Ledger: return on_ledger();
-        case T::Subscribe: return on_subscribe(session, message);
-        default: break;  // events never reach here (read_envelope refuses them as requests)
+        case T::Hello:
+            return on_hello(session, message);
+        case T::List:
+            return on_list(message);
+        case T::GetProperty:
+            return on_get_property(message);
+        case T::Connections:
+            return on_connections();
+        case T::CreatePin:
+            return on_create_pin(session, message);
+        case T::Connect:
+            return on_connect(session, message);
+        case T::SetState:
+            return on_set_state(session, message);
+        case T::OpenStream:
+            return on_open_stream(session, message);
+        case T::Commit:
+            return on_commit(message);
+        case T::ReleaseFrame:
+            return on_release_frame(session, message);
+        case T::AcquireFrame:
+            return on_acquire_frame(session, message);
+        case T::SubmitFrame:
+            return on_submit_frame(session, message);
+        case T::Ledger:
+            return on_ledger();
+        case T::Subscribe:
+            return on_subscribe(session, message);
+        default:
+            break;  // events never reach here (read_envelope refuses them as requests)
     }
     return fail(Errc::Unsupported, "'" + std::string(wire::to_string(type)) + "' is not a request");
 }
@@ -91,7 +118,8 @@ Result<Body> RequestHandler::on_hello(SessionContext& session, const json& messa
                                              std::to_string(wire::kProtocolVersion));
     if (hello->role == wire::Role::GraphManager) {
         if (graph_manager_)
-            return fail(Errc::Busy, "a graph manager is already connected (client " + std::to_string(*graph_manager_) + ")");
+            return fail(Errc::Busy, "a graph manager is already connected (client " +
+                                        std::to_string(*graph_manager_) + ")");
         graph_manager_ = session.client_id;
     }
     session.role = hello->role;
@@ -102,7 +130,8 @@ Result<Body> RequestHandler::on_hello(SessionContext& session, const json& messa
     return Body{json(wire::Welcome{session.client_id, wire::kProtocolVersion, daemon_version_}), {}};
 }
 
-std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& session, const std::string& reason) {
+std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& session,
+                                                      const std::string& reason) {
     if (!session.role) return {};
     if (graph_manager_ == session.client_id) graph_manager_.reset();
     rings_.close_client(session.client_id);  // no ring thread touches the kernel for it any more
@@ -110,16 +139,19 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     kernel_.client_gone(session.client_id);
     const auto after = kernel_.connections();
     std::vector<Broadcast> events;
-    events.push_back({wire::MessageType::ClientGone, wire::make_event(wire::ClientGoneEvent{session.client_id, reason})});
+    events.push_back(
+        {wire::MessageType::ClientGone, wire::make_event(wire::ClientGoneEvent{session.client_id, reason})});
     // A connection that went away with the client's pins is announced, so that a graph manager
     // need not diff the graph to notice. (Today the kernel keeps a departed client's pins, stopped
     // and unowned, so their connections stay and this finds none.)
     for (const auto& c : before) {
-        const bool kept = std::ranges::any_of(after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
+        const bool kept = std::ranges::any_of(
+            after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
         if (!kept)
-            events.push_back({wire::MessageType::ConnectionChanged,
-                              wire::make_event(wire::ConnectionChangedEvent{
-                                  to_pin_ref(c.from), to_pin_ref(c.to), false, session.name() + " went away"})});
+            events.push_back(
+                {wire::MessageType::ConnectionChanged,
+                 wire::make_event(wire::ConnectionChangedEvent{to_pin_ref(c.from), to_pin_ref(c.to), false,
+                                                               session.name() + " went away"})});
     }
     return events;
 }
@@ -173,7 +205,8 @@ Result<Body> RequestHandler::on_list(const json& message) {
         }
         reply.filters.push_back(std::move(out));
     }
-    if (request->filter && reply.filters.empty()) return fail(Errc::NotFound, "no filter '" + *request->filter + "'");
+    if (request->filter && reply.filters.empty())
+        return fail(Errc::NotFound, "no filter '" + *request->filter + "'");
     reply.topology = kernel_.topology_name();
     reply.memory_types = kernel_.memory_types();
     return Body{json(reply), {}};
@@ -216,14 +249,14 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
         case wire::PropertyId::Statistics: {
             auto stats = kernel_.stats(key);
             if (!stats) return std::unexpected(stats.error());
-            reply.statistics = wire::PinStatistics{
-                stats->completed,
-                stats->dropped,
-                stats->in_flight,
-                stats->allocator.empty() ? std::nullopt : std::optional(stats->allocator),
-                static_cast<std::uint64_t>(stats->latency_avg_us * 1000.0),
-                static_cast<std::uint64_t>(stats->latency_max_us * 1000.0),
-                std::nullopt};
+            reply.statistics =
+                wire::PinStatistics{stats->completed,
+                                    stats->dropped,
+                                    stats->in_flight,
+                                    stats->allocator.empty() ? std::nullopt : std::optional(stats->allocator),
+                                    static_cast<std::uint64_t>(stats->latency_avg_us * 1000.0),
+                                    static_cast<std::uint64_t>(stats->latency_max_us * 1000.0),
+                                    std::nullopt};
             if (stats->vendor_calls) {
                 const auto& c = *stats->vendor_calls;
                 reply.statistics->vendor_allocator = wire::VendorAllocatorStats{
@@ -240,9 +273,12 @@ namespace {
 
 wire::AllocatorKind to_wire(AllocatorCommit::Kind k) {
     switch (k) {
-        case AllocatorCommit::Kind::Vendor: return wire::AllocatorKind::Vendor;
-        case AllocatorCommit::Kind::User: return wire::AllocatorKind::User;
-        case AllocatorCommit::Kind::Default: break;
+        case AllocatorCommit::Kind::Vendor:
+            return wire::AllocatorKind::Vendor;
+        case AllocatorCommit::Kind::User:
+            return wire::AllocatorKind::User;
+        case AllocatorCommit::Kind::Default:
+            break;
     }
     return wire::AllocatorKind::Default;
 }
@@ -254,9 +290,10 @@ Result<Body> RequestHandler::on_connections() {
     for (const auto& c : kernel_.connections()) {
         wire::ConnectionInfo out{to_pin_ref(c.from), to_pin_ref(c.to), std::nullopt};
         if (c.decision)
-            out.decision = wire::AllocatorDecision{to_wire(c.decision->kind), to_pin_ref(c.decision->provider),
-                                                   c.decision->memory_type, c.decision->frame_size,
-                                                   c.decision->frames, c.decision->alignment_mask};
+            out.decision =
+                wire::AllocatorDecision{to_wire(c.decision->kind), to_pin_ref(c.decision->provider),
+                                        c.decision->memory_type,   c.decision->frame_size,
+                                        c.decision->frames,        c.decision->alignment_mask};
         reply.connections.push_back(std::move(out));
     }
     return Body{json(reply), {}};

@@ -5,11 +5,10 @@
 // Called on the io_context thread only.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/shm/unique_fd.hpp"
@@ -29,15 +28,16 @@ struct Broadcast {
 struct Response {
     Response(nlohmann::json m, std::vector<shm::UniqueFd> f = {}, std::vector<Broadcast> e = {})
         : message(std::move(m)), fds(std::move(f)), events(std::move(e)) {}
-    nlohmann::json message;           // the full reply (envelope + body)
-    std::vector<shm::UniqueFd> fds;   // SCM_RIGHTS, in fd_index order
-    std::vector<Broadcast> events;    // what the request changed that subscribers must hear about
+    nlohmann::json message;          // the full reply (envelope + body)
+    std::vector<shm::UniqueFd> fds;  // SCM_RIGHTS, in fd_index order
+    std::vector<Broadcast> events;   // what the request changed that subscribers must hear about
 };
 
 // A reply body plus descriptors, before the envelope is added.
 struct Body {
     Body() = default;
-    explicit Body(nlohmann::json j, std::vector<shm::UniqueFd> f = {}) : json(std::move(j)), fds(std::move(f)) {}
+    explicit Body(nlohmann::json j, std::vector<shm::UniqueFd> f = {})
+        : json(std::move(j)), fds(std::move(f)) {}
     nlohmann::json json = nlohmann::json::object();
     std::vector<shm::UniqueFd> fds;
     std::vector<Broadcast> events;
@@ -45,7 +45,8 @@ struct Body {
 
 class RequestHandler {
 public:
-    RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version, std::uint32_t ring_capacity = 64);
+    RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
+                   std::uint32_t ring_capacity = 64);
 
     Response handle(SessionContext& session, const nlohmann::json& message);
     // The session ended: reclaim everything the client held. Returns the events to broadcast:

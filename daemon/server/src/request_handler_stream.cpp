@@ -16,7 +16,9 @@ namespace {
 // never waits on the daemon in steady state, few enough that the pool always keeps at least one
 // frame that is not pre-acquired (frames - 1), and never more than 4 (a producer that wants more
 // in hand at once asks with acquire_frame).
-std::uint32_t free_frame_depth(std::uint32_t frames) { return frames <= 2 ? 1 : std::min<std::uint32_t>(frames - 1, 4); }
+std::uint32_t free_frame_depth(std::uint32_t frames) {
+    return frames <= 2 ? 1 : std::min<std::uint32_t>(frames - 1, 4);
+}
 }  // namespace
 
 Result<Body> RequestHandler::on_create_pin(const SessionContext& session, const json& message) {
@@ -51,7 +53,8 @@ Result<Body> RequestHandler::on_set_state(const SessionContext& session, const j
     auto request = wire::decode_body<wire::SetStateRequest>(message);
     if (!request) return std::unexpected(request.error());
     PinKey key = to_pin_key(request->pin);
-    if (auto r = kernel_.set_state(key, request->state, session.client_id); !r) return std::unexpected(r.error());
+    if (auto r = kernel_.set_state(key, request->state, session.client_id); !r)
+        return std::unexpected(r.error());
     auto pin = find_pin(key);
     if (!pin) return std::unexpected(pin.error());
     return Body{json(wire::SetStateReply{request->pin, pin->state}), {}};
@@ -61,7 +64,8 @@ Result<Body> RequestHandler::on_commit(const json& message) {
     auto request = wire::decode_body<wire::CommitRequest>(message);
     if (!request) return std::unexpected(request.error());
     AllocatorCommit commit;
-    for (const auto& [from, to] : request->connections) commit.connections.emplace_back(to_pin_key(from), to_pin_key(to));
+    for (const auto& [from, to] : request->connections)
+        commit.connections.emplace_back(to_pin_key(from), to_pin_key(to));
     const auto& d = request->decision;
     commit.kind = d.kind == wire::AllocatorKind::Vendor ? AllocatorCommit::Kind::Vendor
                   : d.kind == wire::AllocatorKind::User ? AllocatorCommit::Kind::User
@@ -110,9 +114,11 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
         // At least one slot per frame, so a ring never refuses a frame the pool could hand out.
         const std::uint32_t capacity = std::max(ring_capacity_, grant->frames);
-        const std::uint32_t free_depth =
-            request->free_frames && pin->direction == proto::PinDirection::Out ? free_frame_depth(grant->frames) : 0;
-        auto opened = rings_.open(session.client_id, key, pin->direction, capacity, grant->frame_size, free_depth);
+        const std::uint32_t free_depth = request->free_frames && pin->direction == proto::PinDirection::Out
+                                             ? free_frame_depth(grant->frames)
+                                             : 0;
+        auto opened =
+            rings_.open(session.client_id, key, pin->direction, capacity, grant->frame_size, free_depth);
         if (!opened) return std::unexpected(opened.error());
         if (auto r = kernel_.attach_delivery(session.client_id, key, opened->target); !r)
             return std::unexpected(r.error());
@@ -134,9 +140,10 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
         }
     }
     if (body.fds.size() > shm::kMaxFdsPerMessage)
-        return fail(Errc::InsufficientResources, "stream of " + key.to_string() + " needs " +
-                                                     std::to_string(body.fds.size()) + " descriptors; at most " +
-                                                     std::to_string(shm::kMaxFdsPerMessage) + " fit one message");
+        return fail(Errc::InsufficientResources,
+                    "stream of " + key.to_string() + " needs " + std::to_string(body.fds.size()) +
+                        " descriptors; at most " + std::to_string(shm::kMaxFdsPerMessage) +
+                        " fit one message");
     reply.fd_count = static_cast<std::uint32_t>(body.fds.size());
     body.json = reply;
     logger("session")->info("{}: opened stream {} ({} regions, {} rings)", session.name(), key.to_string(),
@@ -163,8 +170,8 @@ Result<Body> RequestHandler::on_acquire_frame(const SessionContext& session, con
 Result<Body> RequestHandler::on_submit_frame(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::SubmitFrameRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (auto r = kernel_.submit_frame(session.client_id, to_pin_key(request->pin), to_descriptor(request->frame),
-                                      request->header);
+    if (auto r = kernel_.submit_frame(session.client_id, to_pin_key(request->pin),
+                                      to_descriptor(request->frame), request->header);
         !r)
         return std::unexpected(r.error());
     return Body{};

@@ -35,8 +35,11 @@ Result<void> Server::listen() {
     // The file mode is a first gate; SO_PEERCRED is the one that counts.
     mode_t mode = 0600;
     if (options_.allow_group) {
-        if (::chown(options_.socket_path.c_str(), static_cast<uid_t>(-1), *options_.allow_group) == 0) mode = 0660;
-        else logger("server")->warn("cannot give group {} access to {}", *options_.allow_group, options_.socket_path.string());
+        if (::chown(options_.socket_path.c_str(), static_cast<uid_t>(-1), *options_.allow_group) == 0)
+            mode = 0660;
+        else
+            logger("server")->warn("cannot give group {} access to {}", *options_.allow_group,
+                                   options_.socket_path.string());
     }
     ::chmod(options_.socket_path.c_str(), mode);
 
@@ -73,15 +76,16 @@ void Server::on_accepted(stream_protocol::socket socket) {
         return;  // the socket closes as it goes out of scope
     }
     if (!peer_allowed(*creds, ::geteuid(), options_.allow_group)) {
-        logger("server")->warn("refused connection from {}: only uid {}{} may connect", creds->to_string(),
-                               ::geteuid(),
-                               options_.allow_group ? " and group " + std::to_string(*options_.allow_group) : "");
+        logger("server")->warn(
+            "refused connection from {}: only uid {}{} may connect", creds->to_string(), ::geteuid(),
+            options_.allow_group ? " and group " + std::to_string(*options_.allow_group) : "");
         return;
     }
     SessionContext context;
     context.client_id = next_client_id_++;
     context.peer = *creds;
-    auto session = std::make_shared<Session>(std::move(socket), std::move(context), sessions_, handler_, options_.limits);
+    auto session = std::make_shared<Session>(std::move(socket), std::move(context), sessions_, handler_,
+                                             options_.limits);
     sessions_.add(session);
     session->start();
 }

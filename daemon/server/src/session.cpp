@@ -68,15 +68,20 @@ void Session::send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds
     auto frame = wire::encode_frame(message);
     if (!frame) {
         // Only an oversize reply can fail here; the peer gets a small error instead.
-        logger("protocol")->error("{}: cannot send '{}': {}", context_.name(), wire::type_name_of(message),
-                                  frame.error().message);
-        auto id = message.contains("id") && message["id"].is_number_unsigned() ? message["id"].get<std::uint64_t>() : 0;
+        logger("protocol")
+            ->error("{}: cannot send '{}': {}", context_.name(), wire::type_name_of(message),
+                    frame.error().message);
+        auto id = message.contains("id") && message["id"].is_number_unsigned()
+                      ? message["id"].get<std::uint64_t>()
+                      : 0;
         frame = wire::encode_frame(wire::make_error_reply(id, Error{Errc::Internal, frame.error().message}));
         fds.clear();
     }
-    if (queue_.size() + 1 > limits_.max_queued_messages || queued_bytes_ + frame->size() > limits_.max_queued_bytes) {
-        logger("session")->warn("{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
-                                context_.name(), queue_.size(), queued_bytes_);
+    if (queue_.size() + 1 > limits_.max_queued_messages ||
+        queued_bytes_ + frame->size() > limits_.max_queued_bytes) {
+        logger("session")->warn(
+            "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client", context_.name(),
+            queue_.size(), queued_bytes_);
         stop("outgoing queue overflow");
         return;
     }

@@ -5,16 +5,14 @@
 // Runs on the io_context thread only; kept alive by shared_from_this while I/O is pending.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-
-#include <array>
 #include <deque>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/codec.hpp"
@@ -26,7 +24,7 @@ class RequestHandler;
 class SessionSet;
 
 struct SessionLimits {
-    std::size_t max_queued_messages = 1024;       // replies + events not yet written
+    std::size_t max_queued_messages = 1024;  // replies + events not yet written
     std::size_t max_queued_bytes = 16 * 1024 * 1024;
 };
 

@@ -6,9 +6,13 @@
 
 namespace ksim::daemon::server {
 
-void SessionSet::add(std::shared_ptr<Session> session) { sessions_[session->id()] = std::move(session); }
+void SessionSet::add(std::shared_ptr<Session> session) {
+    sessions_[session->id()] = std::move(session);
+}
 
-void SessionSet::remove(ClientId id) { sessions_.erase(id); }
+void SessionSet::remove(ClientId id) {
+    sessions_.erase(id);
+}
 
 std::shared_ptr<Session> SessionSet::find(ClientId id) const {
     auto it = sessions_.find(id);

@@ -3,9 +3,8 @@
 
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/wire/message_table.hpp"

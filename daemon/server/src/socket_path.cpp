@@ -14,7 +14,9 @@
 namespace ksim::daemon::server {
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+    return std::strerror(e);
+}
 
 // True when something accepts connections on `path`.
 Result<bool> socket_is_live(const std::filesystem::path& path) {
@@ -48,13 +50,14 @@ Result<void> claim_socket_path(const std::filesystem::path& path) {
         if (ec) return fail(Errc::Io, "creating " + parent.string() + ": " + ec.message());
         ::chmod(parent.c_str(), 0700);
     }
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return {};
         return fail(Errc::Io, "stat " + path.string() + ": " + errno_text(errno));
     }
     if (!S_ISSOCK(st.st_mode))
-        return fail(Errc::AlreadyExists, path.string() + " exists and is not a socket; refusing to replace it");
+        return fail(Errc::AlreadyExists,
+                    path.string() + " exists and is not a socket; refusing to replace it");
     auto live = socket_is_live(path);
     if (!live) return std::unexpected(live.error());
     if (*live)

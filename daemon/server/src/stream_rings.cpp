@@ -95,8 +95,9 @@ void describe_drain_thread(proto::PinDirection direction) {
 // thread sleeps in the ring's blocking wait (a futex: the cheapest wake-up, which is this leg of
 // every user-mode frame's trip) until the client publishes or stop is requested: the
 // stop_callback interrupts the wait, so an idle stream costs no wake-ups and a close joins at once.
-void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pin, proto::PinDirection direction,
-                std::uint32_t frame_size, std::shared_ptr<StreamRings::Rings> rings) {
+void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pin,
+                proto::PinDirection direction, std::uint32_t frame_size,
+                std::shared_ptr<StreamRings::Rings> rings) {
     auto log = logger("stream");
     describe_drain_thread(direction);
     shm::RingConsumer& ring = *rings->to_daemon;
@@ -112,16 +113,20 @@ void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pi
         std::array<shm::RingEntry, 32> batch{};
         std::size_t n = ring.try_pop(batch);
         if (ring.corrupted()) {
-            log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", client, pin.to_string());
+            log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", client,
+                      pin.to_string());
             return;
         }
         for (std::size_t i = 0; i < n && kernel != nullptr; ++i) {
             const auto& e = batch[i];
             Result<void> r;
-            if (direction == proto::PinDirection::In) r = kernel->release_frame(client, e.frame);
-            else r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
-            if (!r) log->debug("client {} {}: frame {}/{} refused: {}", client, pin.to_string(), e.frame.region,
-                               e.frame.index, r.error().message);
+            if (direction == proto::PinDirection::In)
+                r = kernel->release_frame(client, e.frame);
+            else
+                r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
+            if (!r)
+                log->debug("client {} {}: frame {}/{} refused: {}", client, pin.to_string(), e.frame.region,
+                           e.frame.index, r.error().message);
         }
     }
 }
@@ -144,11 +149,13 @@ Result<RingPair> make_ring(const std::string& name, std::uint32_t capacity) {
 
 }  // namespace
 
-StreamRings::~StreamRings() { close_all(); }
+StreamRings::~StreamRings() {
+    close_all();
+}
 
-Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin, proto::PinDirection direction,
-                                               std::uint32_t capacity, std::uint32_t frame_size,
-                                               std::uint32_t free_depth) {
+Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin,
+                                              proto::PinDirection direction, std::uint32_t capacity,
+                                              std::uint32_t frame_size, std::uint32_t free_depth) {
     auto rings = std::make_shared<Rings>();
     Opened opened;
     const std::string base = "ksim-c" + std::to_string(client) + "-" + pin.to_string();
@@ -159,7 +166,8 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin
         auto producer = shm::RingProducer::attach(std::move(ring->ours));
         if (!producer) return std::unexpected(producer.error());
         rings->to_client.emplace(std::move(*producer));
-        opened.shares.push_back(Share{wire::RingDirection::ToClient, std::move(ring->theirs), ring->channel.capacity()});
+        opened.shares.push_back(
+            Share{wire::RingDirection::ToClient, std::move(ring->theirs), ring->channel.capacity()});
         rings->to_client_channel.emplace(std::move(ring->channel));
     }
     if (direction == proto::PinDirection::Out && free_depth > 0) {
@@ -179,7 +187,8 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin
     auto consumer = shm::RingConsumer::attach(std::move(ring->ours));
     if (!consumer) return std::unexpected(consumer.error());
     rings->to_daemon.emplace(std::move(*consumer));
-    opened.shares.push_back(Share{wire::RingDirection::ToDaemon, std::move(ring->theirs), ring->channel.capacity()});
+    opened.shares.push_back(
+        Share{wire::RingDirection::ToDaemon, std::move(ring->theirs), ring->channel.capacity()});
     rings->to_daemon_channel.emplace(std::move(ring->channel));
 
     auto stream = std::make_shared<Stream>();

@@ -44,14 +44,14 @@ public:
         std::uint32_t capacity;
     };
     struct Opened {
-        std::vector<Share> shares;                // the descriptors to grant
-        std::shared_ptr<DeliveryTarget> target;   // for Kernel::attach_delivery
+        std::vector<Share> shares;               // the descriptors to grant
+        std::shared_ptr<DeliveryTarget> target;  // for Kernel::attach_delivery
     };
     // Creates the rings for `pin` hosted by `client` (replacing earlier ones). `capacity` is
     // rounded up to a power of two by shm. `free_depth` > 0 (source pins only) adds a
     // free_frames ring holding at most that many frames.
-    Result<Opened> open(ClientId client, const PinKey& pin, proto::PinDirection direction, std::uint32_t capacity,
-                        std::uint32_t frame_size, std::uint32_t free_depth = 0);
+    Result<Opened> open(ClientId client, const PinKey& pin, proto::PinDirection direction,
+                        std::uint32_t capacity, std::uint32_t frame_size, std::uint32_t free_depth = 0);
 
     enum class Push { Delivered, Full, NoRing };
     // Kernel -> client hand-off by key, for pins the kernel has no DeliveryTarget for (the

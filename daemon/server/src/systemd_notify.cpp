@@ -13,6 +13,8 @@ void notify_ready(std::string_view status) {
     (void)::sd_notify(0, msg.c_str());
 }
 
-void notify_stopping() { (void)::sd_notify(0, "STOPPING=1"); }
+void notify_stopping() {
+    (void)::sd_notify(0, "STOPPING=1");
+}
 
 }  // namespace ksim::daemon::server

@@ -98,12 +98,14 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
                 "{} could serve the pipe, but {} says MUST_ALLOCATE, so {} is used",
                 describe_choice(loser.allocator), must_pin, std::get<RecordString>(values[0].value));
             values.push_back({"must_allocate_pin", must_pin});
-            loser.reasons.push_back(make_finding(rule::kMustAllocateFirst, std::move(message), std::move(values)));
+            loser.reasons.push_back(
+                make_finding(rule::kMustAllocateFirst, std::move(message), std::move(values)));
         } else {
             RecordString message =
                 format_record("{} could serve the pipe, but {} belongs to a pin further upstream",
                               describe_choice(loser.allocator), std::get<RecordString>(values[0].value));
-            loser.reasons.push_back(make_finding(rule::kUpstreamFirst, std::move(message), std::move(values)));
+            loser.reasons.push_back(
+                make_finding(rule::kUpstreamFirst, std::move(message), std::move(values)));
         }
     }
     for (Candidate& c : out.candidates) c.selected = c.reasons.empty();
@@ -114,7 +116,8 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
                           selected, fallback.allocator.name);
         RecordVector<ComparedValue> values;
         values.push_back({"selected", selected});
-        fallback.reasons.push_back(make_finding(rule::kVendorOverDefault, std::move(message), std::move(values)));
+        fallback.reasons.push_back(
+            make_finding(rule::kVendorOverDefault, std::move(message), std::move(values)));
     } else {
         fallback.selected = true;
     }

@@ -115,7 +115,8 @@ Result<PreparedGraph> prepare(const Graph& graph) {
     PreparedGraph g;
     g.graph = &graph;
     if (graph.pins.size() > PinIndex::kMaxPins)
-        return fail(Errc::InvalidArgument, fmt::format("{} pins; at most {}", graph.pins.size(), PinIndex::kMaxPins));
+        return fail(Errc::InvalidArgument,
+                    fmt::format("{} pins; at most {}", graph.pins.size(), PinIndex::kMaxPins));
     g.pins.reserve(graph.pins.size());
     g.converted.reserve(static_cast<std::size_t>(
         std::count_if(graph.pins.begin(), graph.pins.end(), [](const PinInput& p) { return !p.framing; })));

@@ -22,8 +22,8 @@ Result<std::string> encode_frame(const nlohmann::json& message) {
     // Replace invalid UTF-8 in strings instead of throwing: a message is never lost to a bad name.
     std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (body.size() > kMaxMessageBytes)
-        return fail(Errc::ProtocolError,
-                    fmt::format("message of {} bytes exceeds the {} byte limit", body.size(), kMaxMessageBytes));
+        return fail(Errc::ProtocolError, fmt::format("message of {} bytes exceeds the {} byte limit",
+                                                     body.size(), kMaxMessageBytes));
     std::string out;
     out.reserve(kLengthPrefixBytes + body.size());
     put_u32_le(out, static_cast<std::uint32_t>(body.size()));
@@ -66,7 +66,8 @@ Result<std::optional<nlohmann::json>> FrameDecoder::next() {
     consumed_ += kLengthPrefixBytes + length;
     nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
-        error_ = Error{Errc::ProtocolError, fmt::format("message body of {} bytes is not valid JSON", length)};
+        error_ =
+            Error{Errc::ProtocolError, fmt::format("message body of {} bytes is not valid JSON", length)};
         return std::unexpected(*error_);
     }
     if (!parsed.is_object()) {

@@ -17,7 +17,8 @@ Result<void> read_error(const nlohmann::json& message, Envelope& env) {
     if (err_it == message.end() || !err_it->is_object())
         return fail(Errc::ProtocolError, "error reply without an 'error' object");
     auto code_it = err_it->find("code");
-    if (code_it == err_it->end() || !code_it->is_string() || !parse_errc(code_it->get<std::string>(), error.code))
+    if (code_it == err_it->end() || !code_it->is_string() ||
+        !parse_errc(code_it->get<std::string>(), error.code))
         return fail(Errc::ProtocolError, "error reply with a missing or unknown 'code'");
     auto msg_it = err_it->find("message");
     if (msg_it != err_it->end() && msg_it->is_string()) error.message = msg_it->get<std::string>();
@@ -68,8 +69,8 @@ Result<Envelope> read_envelope(const nlohmann::json& message) {
 
     auto id_it = message.find("id");
     if (id_it == message.end() || !is_id(*id_it))
-        return fail(Errc::InvalidArgument, "message '" + type_it->get<std::string>() +
-                                               "' needs a non-negative integer field 'id'");
+        return fail(Errc::InvalidArgument,
+                    "message '" + type_it->get<std::string>() + "' needs a non-negative integer field 'id'");
     env.id = id_it->get<std::uint64_t>();
 
     auto ok_it = message.find("ok");

@@ -3,13 +3,12 @@
 #pragma once
 
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/proto/stream_header.hpp"
 #include "ksim/proto/topology.hpp"
@@ -22,7 +21,8 @@ using nlohmann::json;
 template <typename T>
 T convert(const json& v) {
     if constexpr (std::is_same_v<T, bool>) {
-        if (!v.is_boolean()) throw std::invalid_argument("expected a boolean, got " + std::string(v.type_name()));
+        if (!v.is_boolean())
+            throw std::invalid_argument("expected a boolean, got " + std::string(v.type_name()));
         return v.get<bool>();
     } else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) {
         // Parsed text gives non-negative integers as unsigned; values built in C++ may be signed.
@@ -37,7 +37,8 @@ T convert(const json& v) {
         if (!v.is_number_integer()) throw std::invalid_argument("expected an integer, got " + v.dump());
         return v.get<T>();
     } else if constexpr (std::is_same_v<T, std::string>) {
-        if (!v.is_string()) throw std::invalid_argument("expected a string, got " + std::string(v.type_name()));
+        if (!v.is_string())
+            throw std::invalid_argument("expected a string, got " + std::string(v.type_name()));
         return v.get<std::string>();
     } else {
         return v.get<T>();
@@ -109,7 +110,8 @@ std::vector<T> array_field(const json& j, const char* name) {
 template <typename E, typename Parse>
 auto enum_parser(Parse parse, const char* valid) {
     return [parse, valid](const json& v) -> E {
-        if (!v.is_string()) throw std::invalid_argument("expected a string, got " + std::string(v.type_name()));
+        if (!v.is_string())
+            throw std::invalid_argument("expected a string, got " + std::string(v.type_name()));
         auto e = parse(v.template get<std::string>());
         if (!e) throw std::invalid_argument("unknown value " + v.dump() + " (valid: " + valid + ")");
         return *e;

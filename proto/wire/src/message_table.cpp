@@ -43,7 +43,9 @@ static_assert(table_is_ordered(), "kTable must list MessageType values in declar
 
 }  // namespace
 
-std::span<const MessageInfo> message_table() { return kTable; }
+std::span<const MessageInfo> message_table() {
+    return kTable;
+}
 
 const MessageInfo& info(MessageType type) {
     auto i = static_cast<std::size_t>(type);
@@ -51,7 +53,9 @@ const MessageInfo& info(MessageType type) {
     return kTable[i];
 }
 
-std::string_view to_string(MessageType type) { return info(type).name; }
+std::string_view to_string(MessageType type) {
+    return info(type).name;
+}
 
 std::optional<MessageType> parse_message_type(std::string_view name) {
     for (const auto& m : kTable)
@@ -59,11 +63,14 @@ std::optional<MessageType> parse_message_type(std::string_view name) {
     return std::nullopt;
 }
 
-std::string_view to_string(Role role) { return role == Role::Client ? "client" : "graph-manager"; }
+std::string_view to_string(Role role) {
+    return role == Role::Client ? "client" : "graph-manager";
+}
 
 std::optional<Role> parse_role(std::string_view name) {
     if (name == "client") return Role::Client;
     if (name == "graph-manager") return Role::GraphManager;
+    if (name == "operator") return Role::Operator;
     return std::nullopt;
 }
 

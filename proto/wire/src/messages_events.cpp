@@ -8,8 +8,12 @@ namespace ksim::wire {
 using namespace detail;
 
 namespace {
-proto::PinRef pin_field(const json& j) { return field_with<proto::PinRef>(j, "pin", pin_ref_from_json); }
-std::string detail_field(const json& j) { return optional_field<std::string>(j, "detail").value_or(""); }
+proto::PinRef pin_field(const json& j) {
+    return field_with<proto::PinRef>(j, "pin", pin_ref_from_json);
+}
+std::string detail_field(const json& j) {
+    return optional_field<std::string>(j, "detail").value_or("");
+}
 }  // namespace
 
 void to_json(json& j, const StateChangedEvent& v) {
@@ -21,7 +25,9 @@ void from_json(const json& j, StateChangedEvent& v) {
     v.detail = detail_field(j);
 }
 
-void to_json(json& j, const FrameDroppedEvent& v) { j = json{{"pin", pin_ref_to_json(v.pin)}, {"detail", v.detail}}; }
+void to_json(json& j, const FrameDroppedEvent& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}, {"detail", v.detail}};
+}
 void from_json(const json& j, FrameDroppedEvent& v) {
     v.pin = pin_field(j);
     v.detail = detail_field(j);
@@ -35,7 +41,9 @@ void from_json(const json& j, AllocatorCommittedEvent& v) {
     v.detail = detail_field(j);
 }
 
-void to_json(json& j, const ClientGoneEvent& v) { j = json{{"client_id", v.client_id}, {"detail", v.detail}}; }
+void to_json(json& j, const ClientGoneEvent& v) {
+    j = json{{"client_id", v.client_id}, {"detail", v.detail}};
+}
 void from_json(const json& j, ClientGoneEvent& v) {
     v.client_id = field<std::uint64_t>(j, "client_id");
     v.detail = detail_field(j);
@@ -65,7 +73,8 @@ void from_json(const json& j, ConnectionChangedEvent& v) {
 }
 
 void to_json(json& j, const FrameReadyEvent& v) {
-    j = json{{"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};
+    j = json{
+        {"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};
 }
 void from_json(const json& j, FrameReadyEvent& v) {
     v.pin = pin_field(j);

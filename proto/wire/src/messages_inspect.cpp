@@ -8,7 +8,9 @@ namespace ksim::wire {
 using namespace detail;
 
 void to_json(json& j, const Hello& v) {
-    j = json{{"protocol_version", v.protocol_version}, {"role", to_string(v.role)}, {"client_name", v.client_name}};
+    j = json{{"protocol_version", v.protocol_version},
+             {"role", to_string(v.role)},
+             {"client_name", v.client_name}};
 }
 void from_json(const json& j, Hello& v) {
     v.protocol_version = field<std::uint32_t>(j, "protocol_version");
@@ -17,7 +19,8 @@ void from_json(const json& j, Hello& v) {
 }
 
 void to_json(json& j, const Welcome& v) {
-    j = json{{"client_id", v.client_id}, {"protocol_version", v.protocol_version},
+    j = json{{"client_id", v.client_id},
+             {"protocol_version", v.protocol_version},
              {"daemon_version", v.daemon_version}};
 }
 void from_json(const json& j, Welcome& v) {
@@ -30,7 +33,9 @@ void to_json(json& j, const ListRequest& v) {
     j = json::object();
     put_optional(j, "filter", v.filter);
 }
-void from_json(const json& j, ListRequest& v) { v.filter = optional_field<std::string>(j, "filter"); }
+void from_json(const json& j, ListRequest& v) {
+    v.filter = optional_field<std::string>(j, "filter");
+}
 
 void to_json(json& j, const PinInfo& v) {
     j = json{{"id", v.id},
@@ -78,7 +83,9 @@ json memory_types_to_json(const std::vector<proto::CustomMemoryType>& types) {
 }
 
 std::vector<proto::CustomMemoryType> memory_types_from(const json& v) {
-    if (!v.is_object()) throw std::invalid_argument("expected an object {\"NAME\": \"GUID\"}, got " + std::string(v.type_name()));
+    if (!v.is_object())
+        throw std::invalid_argument("expected an object {\"NAME\": \"GUID\"}, got " +
+                                    std::string(v.type_name()));
     std::vector<proto::CustomMemoryType> out;
     for (const auto& [name, value] : v.items()) {
         auto g = value.is_string() ? proto::Guid::parse(value.get<std::string>()) : std::nullopt;
@@ -98,8 +105,9 @@ void to_json(json& j, const ListReply& v) {
 void from_json(const json& j, ListReply& v) {
     v.filters = array_field<FilterInfo>(j, "filters");
     v.topology = optional_field<std::string>(j, "topology");
-    v.memory_types = optional_field_with<std::vector<proto::CustomMemoryType>>(j, "memory_types", memory_types_from)
-                         .value_or(std::vector<proto::CustomMemoryType>{});
+    v.memory_types =
+        optional_field_with<std::vector<proto::CustomMemoryType>>(j, "memory_types", memory_types_from)
+            .value_or(std::vector<proto::CustomMemoryType>{});
 }
 
 void to_json(json& j, const GetPropertyRequest& v) {
@@ -152,8 +160,10 @@ void from_json(const json& j, VendorAllocatorStats& v) {
 }
 
 void to_json(json& j, const PinStatistics& v) {
-    j = json{{"completed", v.completed},         {"dropped", v.dropped},
-             {"in_flight", v.in_flight},         {"latency_avg_ns", v.latency_avg_ns},
+    j = json{{"completed", v.completed},
+             {"dropped", v.dropped},
+             {"in_flight", v.in_flight},
+             {"latency_avg_ns", v.latency_avg_ns},
              {"latency_max_ns", v.latency_max_ns}};
     put_optional(j, "allocator", v.allocator);
     put_optional(j, "vendor_allocator", v.vendor_allocator);
@@ -191,8 +201,9 @@ void from_json(const json& j, GetPropertyReply& v) {
                    (v.property == PropertyId::ConnectionState && v.connection) ||
                    (v.property == PropertyId::Statistics && v.statistics) ||
                    (v.property == PropertyId::AllocatorFraming && v.legacy_framing);
-    if (!present) throw std::invalid_argument("the value of property " + std::string(to_string(v.property)) +
-                                              " is missing");
+    if (!present)
+        throw std::invalid_argument("the value of property " + std::string(to_string(v.property)) +
+                                    " is missing");
 }
 
 void to_json(json& j, const AllocatorDecision& v) {
@@ -204,8 +215,8 @@ void to_json(json& j, const AllocatorDecision& v) {
              {"alignment_mask", v.alignment_mask}};
 }
 void from_json(const json& j, AllocatorDecision& v) {
-    v.kind = field_with<AllocatorKind>(j, "kind",
-                                       enum_parser<AllocatorKind>(parse_allocator_kind, "default, vendor, user"));
+    v.kind = field_with<AllocatorKind>(
+        j, "kind", enum_parser<AllocatorKind>(parse_allocator_kind, "default, vendor, user"));
     v.provider = field_with<proto::PinRef>(j, "provider", pin_ref_from_json);
     v.memory_type = field_with<proto::Guid>(j, "memory_type", guid_from);
     v.frame_size = field<std::uint32_t>(j, "frame_size");
@@ -216,7 +227,9 @@ void from_json(const json& j, AllocatorDecision& v) {
                                     " is not of the form 2^n - 1");
 }
 
-void to_json(json& j, const ConnectionsRequest&) { j = json::object(); }
+void to_json(json& j, const ConnectionsRequest&) {
+    j = json::object();
+}
 void from_json(const json&, ConnectionsRequest&) {}
 
 void to_json(json& j, const ConnectionInfo& v) {
@@ -229,7 +242,11 @@ void from_json(const json& j, ConnectionInfo& v) {
     v.decision = optional_field<AllocatorDecision>(j, "decision");
 }
 
-void to_json(json& j, const ConnectionsReply& v) { j = json{{"connections", v.connections}}; }
-void from_json(const json& j, ConnectionsReply& v) { v.connections = array_field<ConnectionInfo>(j, "connections"); }
+void to_json(json& j, const ConnectionsReply& v) {
+    j = json{{"connections", v.connections}};
+}
+void from_json(const json& j, ConnectionsReply& v) {
+    v.connections = array_field<ConnectionInfo>(j, "connections");
+}
 
 }  // namespace ksim::wire

@@ -22,13 +22,18 @@ void from_json(const json& j, CreatePinRequest& v) {
     v.filter = field<std::string>(j, "filter");
     v.id = field<std::string>(j, "pin_id");
     if (v.id.empty() || v.id.find('.') != std::string::npos)
-        throw std::invalid_argument("field 'pin_id': " + json(v.id).dump() + " must be non-empty and contain no '.'");
+        throw std::invalid_argument("field 'pin_id': " + json(v.id).dump() +
+                                    " must be non-empty and contain no '.'");
     v.direction = field_with<proto::PinDirection>(j, "direction", direction_from);
     v.framing = optional_field<proto::AllocatorFramingEx>(j, "framing");
 }
 
-void to_json(json& j, const CreatePinReply& v) { j = json{{"pin", pin_ref_to_json(v.pin)}}; }
-void from_json(const json& j, CreatePinReply& v) { v.pin = pin_field(j, "pin"); }
+void to_json(json& j, const CreatePinReply& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}};
+}
+void from_json(const json& j, CreatePinReply& v) {
+    v.pin = pin_field(j, "pin");
+}
 
 void to_json(json& j, const ConnectRequest& v) {
     j = json{{"from", pin_ref_to_json(v.from)}, {"to", pin_ref_to_json(v.to)}};
@@ -63,9 +68,12 @@ void to_json(json& j, const CommitRequest& v) {
 void from_json(const json& j, CommitRequest& v) {
     using Pair = std::pair<proto::PinRef, proto::PinRef>;
     v.connections = field_with<std::vector<Pair>>(j, "connections", [](const json& a) {
-        return array_with<Pair>(a, [](const json& c) { return Pair{pin_field(c, "from"), pin_field(c, "to")}; });
+        return array_with<Pair>(a, [](const json& c) {
+            return Pair{pin_field(c, "from"), pin_field(c, "to")};
+        });
     });
-    if (v.connections.empty()) throw std::invalid_argument("field 'connections': a pipe has at least one connection");
+    if (v.connections.empty())
+        throw std::invalid_argument("field 'connections': a pipe has at least one connection");
     v.decision = field<AllocatorDecision>(j, "decision");
 }
 
@@ -83,16 +91,20 @@ void from_json(const json& j, RegionGrant& v) {
         for (auto offset : v.frame_offsets)
             if (offset >= v.size)
                 throw std::invalid_argument("field 'frame_offsets': offset " + std::to_string(offset) +
-                                            " lies outside the region of " + std::to_string(v.size) + " bytes");
+                                            " lies outside the region of " + std::to_string(v.size) +
+                                            " bytes");
     }
 }
 
 namespace {
 std::string_view to_string(RingDirection d) {
     switch (d) {
-        case RingDirection::ToClient: return "to_client";
-        case RingDirection::ToDaemon: return "to_daemon";
-        case RingDirection::FreeFrames: return "free_frames";
+        case RingDirection::ToClient:
+            return "to_client";
+        case RingDirection::ToDaemon:
+            return "to_daemon";
+        case RingDirection::FreeFrames:
+            return "free_frames";
     }
     return "to_client";
 }
@@ -115,7 +127,8 @@ void to_json(json& j, const RingGrant& v) {
 }
 void from_json(const json& j, RingGrant& v) {
     v.direction = field_with<RingDirection>(
-        j, "direction", enum_parser<RingDirection>(parse_ring_direction, "to_client, to_daemon, free_frames"));
+        j, "direction",
+        enum_parser<RingDirection>(parse_ring_direction, "to_client, to_daemon, free_frames"));
     v.fd_index = field<std::uint32_t>(j, "fd_index");
     v.size = field<std::uint64_t>(j, "size");
     v.capacity = field<std::uint32_t>(j, "capacity");
@@ -135,7 +148,7 @@ void from_json(const json& j, OpenStreamRequest& v) {
 
 void to_json(json& j, const OpenStreamReply& v) {
     j = json{{"pin", pin_ref_to_json(v.pin)}, {"frame_size", v.frame_size}, {"frames", v.frames},
-             {"regions", v.regions}, {"rings", v.rings}, {"fd_count", v.fd_count}};
+             {"regions", v.regions},          {"rings", v.rings},           {"fd_count", v.fd_count}};
 }
 void from_json(const json& j, OpenStreamReply& v) {
     v.pin = pin_field(j, "pin");
@@ -147,7 +160,8 @@ void from_json(const json& j, OpenStreamReply& v) {
     auto check = [&](std::uint32_t index, const char* what) {
         if (index >= v.fd_count)
             throw std::invalid_argument(std::string(what) + " fd_index " + std::to_string(index) +
-                                        " is outside the " + std::to_string(v.fd_count) + " attached descriptors");
+                                        " is outside the " + std::to_string(v.fd_count) +
+                                        " attached descriptors");
     };
     for (const auto& r : v.regions) check(r.fd_index, "region");
     for (const auto& r : v.rings) {
@@ -157,17 +171,30 @@ void from_json(const json& j, OpenStreamReply& v) {
     }
 }
 
-void to_json(json& j, const ReleaseFrameRequest& v) { j = json{{"frame", v.frame}}; }
-void from_json(const json& j, ReleaseFrameRequest& v) { v.frame = field<FrameRef>(j, "frame"); }
+void to_json(json& j, const ReleaseFrameRequest& v) {
+    j = json{{"frame", v.frame}};
+}
+void from_json(const json& j, ReleaseFrameRequest& v) {
+    v.frame = field<FrameRef>(j, "frame");
+}
 
-void to_json(json& j, const AcquireFrameRequest& v) { j = json{{"pin", pin_ref_to_json(v.pin)}}; }
-void from_json(const json& j, AcquireFrameRequest& v) { v.pin = pin_field(j, "pin"); }
+void to_json(json& j, const AcquireFrameRequest& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}};
+}
+void from_json(const json& j, AcquireFrameRequest& v) {
+    v.pin = pin_field(j, "pin");
+}
 
-void to_json(json& j, const AcquireFrameReply& v) { j = json{{"frame", v.frame}}; }
-void from_json(const json& j, AcquireFrameReply& v) { v.frame = field<FrameRef>(j, "frame"); }
+void to_json(json& j, const AcquireFrameReply& v) {
+    j = json{{"frame", v.frame}};
+}
+void from_json(const json& j, AcquireFrameReply& v) {
+    v.frame = field<FrameRef>(j, "frame");
+}
 
 void to_json(json& j, const SubmitFrameRequest& v) {
-    j = json{{"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};
+    j = json{
+        {"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};
 }
 void from_json(const json& j, SubmitFrameRequest& v) {
     v.pin = pin_field(j, "pin");
@@ -175,7 +202,9 @@ void from_json(const json& j, SubmitFrameRequest& v) {
     v.header = field_with<proto::StreamHeader>(j, "header", stream_header_from_json);
 }
 
-void to_json(json& j, const LedgerRequest&) { j = json::object(); }
+void to_json(json& j, const LedgerRequest&) {
+    j = json::object();
+}
 void from_json(const json&, LedgerRequest&) {}
 
 void to_json(json& j, const LedgerEntry& v) {
@@ -188,8 +217,12 @@ void from_json(const json& j, LedgerEntry& v) {
     v.holder = field<std::string>(j, "holder");
 }
 
-void to_json(json& j, const LedgerReply& v) { j = json{{"entries", v.entries}}; }
-void from_json(const json& j, LedgerReply& v) { v.entries = array_field<LedgerEntry>(j, "entries"); }
+void to_json(json& j, const LedgerReply& v) {
+    j = json{{"entries", v.entries}};
+}
+void from_json(const json& j, LedgerReply& v) {
+    v.entries = array_field<LedgerEntry>(j, "entries");
+}
 
 void to_json(json& j, const SubscribeRequest& v) {
     json names = json::array();
@@ -207,7 +240,9 @@ void from_json(const json& j, SubscribeRequest& v) {
                }).value_or(std::vector<MessageType>{});
 }
 
-void to_json(json& j, const EmptyReply&) { j = json::object(); }
+void to_json(json& j, const EmptyReply&) {
+    j = json::object();
+}
 void from_json(const json&, EmptyReply&) {}
 
 }  // namespace ksim::wire

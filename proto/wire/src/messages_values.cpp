@@ -19,7 +19,8 @@ std::string text_of(const json& v) {
 
 proto::PinState pin_state_from(const json& v) {
     auto s = proto::parse_pin_state(text_of(v));
-    if (!s) throw std::invalid_argument("unknown pin state " + v.dump() + " (valid: STOP, ACQUIRE, PAUSE, RUN)");
+    if (!s)
+        throw std::invalid_argument("unknown pin state " + v.dump() + " (valid: STOP, ACQUIRE, PAUSE, RUN)");
     return *s;
 }
 
@@ -48,9 +49,12 @@ proto::FilterKind filter_kind_from(const json& v) {
 
 std::string_view to_string(proto::FramingProp p) {
     switch (p) {
-        case proto::FramingProp::Old: return "old";
-        case proto::FramingProp::Ex: return "ex";
-        case proto::FramingProp::None: break;
+        case proto::FramingProp::Old:
+            return "old";
+        case proto::FramingProp::Ex:
+            return "ex";
+        case proto::FramingProp::None:
+            break;
     }
     return "none";
 }
@@ -103,10 +107,13 @@ std::optional<proto::PinRef> parse_pin_ref(std::string_view text) {
     return proto::PinRef{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
 }
 
-json pin_ref_to_json(const proto::PinRef& p) { return p.to_string(); }
+json pin_ref_to_json(const proto::PinRef& p) {
+    return p.to_string();
+}
 
 proto::PinRef pin_ref_from_json(const json& j) {
-    if (!j.is_string()) throw std::invalid_argument("expected \"filter.pin\", got " + std::string(j.type_name()));
+    if (!j.is_string())
+        throw std::invalid_argument("expected \"filter.pin\", got " + std::string(j.type_name()));
     auto p = parse_pin_ref(j.get<std::string>());
     if (!p) throw std::invalid_argument(j.dump() + " is not of the form \"filter.pin\"");
     return *p;
@@ -166,27 +173,35 @@ proto::StreamHeader stream_header_from_json(const json& j) {
 
 std::string_view to_string(PropertyId p) {
     switch (p) {
-        case PropertyId::AllocatorFramingEx: return "ALLOCATORFRAMING_EX";
-        case PropertyId::StreamAllocatorStatus: return "STREAMALLOCATOR_STATUS";
-        case PropertyId::ConnectionState: return "CONNECTION_STATE";
-        case PropertyId::Statistics: return "STATISTICS";
-        case PropertyId::AllocatorFraming: return "ALLOCATORFRAMING";
+        case PropertyId::AllocatorFramingEx:
+            return "ALLOCATORFRAMING_EX";
+        case PropertyId::StreamAllocatorStatus:
+            return "STREAMALLOCATOR_STATUS";
+        case PropertyId::ConnectionState:
+            return "CONNECTION_STATE";
+        case PropertyId::Statistics:
+            return "STATISTICS";
+        case PropertyId::AllocatorFraming:
+            return "ALLOCATORFRAMING";
     }
     return "?";
 }
 
 std::optional<PropertyId> parse_property_id(std::string_view name) {
-    for (auto p : {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus, PropertyId::ConnectionState,
-                   PropertyId::Statistics, PropertyId::AllocatorFraming})
+    for (auto p : {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus,
+                   PropertyId::ConnectionState, PropertyId::Statistics, PropertyId::AllocatorFraming})
         if (to_string(p) == name) return p;
     return std::nullopt;
 }
 
 std::string_view to_string(AllocatorKind k) {
     switch (k) {
-        case AllocatorKind::Vendor: return "vendor";
-        case AllocatorKind::User: return "user";
-        case AllocatorKind::Default: break;
+        case AllocatorKind::Vendor:
+            return "vendor";
+        case AllocatorKind::User:
+            return "user";
+        case AllocatorKind::Default:
+            break;
     }
     return "default";
 }
@@ -197,7 +212,9 @@ std::optional<AllocatorKind> parse_allocator_kind(std::string_view name) {
     return std::nullopt;
 }
 
-std::string_view to_string(Access a) { return a == Access::ReadOnly ? "read_only" : "read_write"; }
+std::string_view to_string(Access a) {
+    return a == Access::ReadOnly ? "read_only" : "read_write";
+}
 
 std::optional<Access> parse_access(std::string_view name) {
     if (name == "read_only") return Access::ReadOnly;

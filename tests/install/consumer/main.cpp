@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     const std::string socket = argv[1];
     if (auto resolved = ksim::client::resolve_socket_path(socket); resolved != socket)
         return report_mismatch("resolve_socket_path(explicit)", resolved, socket);
-    if (auto resolved = ksim::client::resolve_socket_path(""); resolved != ksim::client::default_socket_path())
+    if (auto resolved = ksim::client::resolve_socket_path("");
+        resolved != ksim::client::default_socket_path())
         return report_mismatch("resolve_socket_path(\"\")", resolved, ksim::client::default_socket_path());
 
     auto client = ksim::client::Client::connect({.socket_path = socket, .name = "ksim-install-consumer"});

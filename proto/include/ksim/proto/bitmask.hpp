@@ -27,18 +27,26 @@ constexpr E operator~(E a) {
     return static_cast<E>(~static_cast<U>(a));
 }
 template <BitmaskEnum E>
-constexpr E& operator|=(E& a, E b) { return a = a | b; }
+constexpr E& operator|=(E& a, E b) {
+    return a = a | b;
+}
 template <BitmaskEnum E>
-constexpr E& operator&=(E& a, E b) { return a = a & b; }
+constexpr E& operator&=(E& a, E b) {
+    return a = a & b;
+}
 
 // True when every bit of `bits` is set in `value`.
 template <BitmaskEnum E>
-constexpr bool has_all(E value, E bits) { return (value & bits) == bits; }
+constexpr bool has_all(E value, E bits) {
+    return (value & bits) == bits;
+}
 template <BitmaskEnum E>
 constexpr bool has_any(E value, E bits) {
     return static_cast<std::underlying_type_t<E>>(value & bits) != 0;
 }
 template <BitmaskEnum E>
-constexpr auto to_underlying(E e) { return static_cast<std::underlying_type_t<E>>(e); }
+constexpr auto to_underlying(E e) {
+    return static_cast<std::underlying_type_t<E>>(e);
+}
 
 }  // namespace ksim::proto

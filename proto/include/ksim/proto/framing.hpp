@@ -23,7 +23,8 @@ enum class RequirementFlags : std::uint32_t {
     SystemMemoryCustomAllocation = 0x10,
     PreferencesOnly = 0x80000000u,
 };
-template <> struct EnableBitmask<RequirementFlags> : std::true_type {};
+template <>
+struct EnableBitmask<RequirementFlags> : std::true_type {};
 
 // KSALLOCATOR_OPTIONF_* (allocator create request). Any other bit is STATUS_INVALID_PARAMETER.
 enum class OptionFlags : std::uint32_t {
@@ -32,7 +33,8 @@ enum class OptionFlags : std::uint32_t {
     SystemMemory = 0x2,
     Valid = 0x3,
 };
-template <> struct EnableBitmask<OptionFlags> : std::true_type {};
+template <>
+struct EnableBitmask<OptionFlags> : std::true_type {};
 
 // KSALLOCATOR_FLAG_* (KS_FRAMING_ITEM.Flags, pipe flags).
 enum class PipeFlags : std::uint32_t {
@@ -50,7 +52,8 @@ enum class PipeFlags : std::uint32_t {
     EnableCachedMdl = 0x4000,
     Buffer2dRequired = 0x8000,  // KSALLOCATOR_FLAG_2D_BUFFER_REQUIRED
 };
-template <> struct EnableBitmask<PipeFlags> : std::true_type {};
+template <>
+struct EnableBitmask<PipeFlags> : std::true_type {};
 
 // FILE_*_ALIGNMENT: alignment is a mask (bytes - 1).
 namespace file_alignment {
@@ -70,7 +73,9 @@ inline constexpr std::uint32_t kPage = 0xFFF;  // PAGE_SIZE - 1 on x86/x64
 inline constexpr std::uint32_t kPageSize = 4096;
 
 // A mask is valid when it is of the form 2^n - 1.
-constexpr bool is_alignment_mask(std::uint32_t mask) { return (mask & (mask + 1)) == 0; }
+constexpr bool is_alignment_mask(std::uint32_t mask) {
+    return (mask & (mask + 1)) == 0;
+}
 
 // Flag and constant names, shared by JSON mapping, explanations and the CLI.
 template <typename E>
@@ -111,17 +116,17 @@ struct Compression {
 // keeps them apart (bit 0x10 is both REQUIREMENTF_SYSTEM_MEMORY_CUSTOM_ALLOCATION and
 // FLAG_PARTIAL_READ_SUPPORT in ks.h; in an item it is read as PARTIAL_READ_SUPPORT).
 struct FramingItem {
-    Guid memory_type{};  // KSMEMORY_TYPE_*; GUID_NULL = don't care
-    Guid bus_type{};     // GUID_BUS_TYPE_*; GUID_NULL = don't care
+    Guid memory_type{};                                      // KSMEMORY_TYPE_*; GUID_NULL = don't care
+    Guid bus_type{};                                         // GUID_BUS_TYPE_*; GUID_NULL = don't care
     RequirementFlags memory_flags = RequirementFlags::None;  // MUST_ALLOCATE = "this point allocates"
-    std::uint32_t bus_flags = 0;                              // unused by KS
+    std::uint32_t bus_flags = 0;                             // unused by KS
     RequirementFlags requirement_flags = RequirementFlags::None;
     PipeFlags pipe_flags = PipeFlags::None;
     std::uint32_t frames = 0;          // maximum outstanding frames; 0 = no requirement
     std::uint32_t file_alignment = 0;  // mask (FILE_*_ALIGNMENT)
     std::uint32_t memory_type_weight = 0;
-    FramingRange physical_range{};               // hard limits
-    FramingRangeWeighted framing_range{};        // optimal range
+    FramingRange physical_range{};         // hard limits
+    FramingRangeWeighted framing_range{};  // optimal range
 
     // The raw KS_FRAMING_ITEM.Flags value.
     [[nodiscard]] constexpr std::uint32_t raw_flags() const {
@@ -167,9 +172,9 @@ struct AllocatorFraming {
 
 // DECLARE_SIMPLE_FRAMING_EX: one item, don't-care bus, full physical range, stepping 1,
 // compression {1,1,0}, weights 0.
-AllocatorFramingEx make_simple_framing(const Guid& memory_type, RequirementFlags flags,
-                                       std::uint32_t frames, std::uint32_t alignment_mask,
-                                       std::uint32_t min_frame_size, std::uint32_t max_frame_size);
+AllocatorFramingEx make_simple_framing(const Guid& memory_type, RequirementFlags flags, std::uint32_t frames,
+                                       std::uint32_t alignment_mask, std::uint32_t min_frame_size,
+                                       std::uint32_t max_frame_size);
 
 // The conversion KsProxy applies to a pin that only answers the legacy ALLOCATORFRAMING
 // property (FramingProp_Old): one item whose memory type follows PoolType and SYSTEM_MEMORY,

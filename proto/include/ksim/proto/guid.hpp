@@ -55,8 +55,10 @@ constexpr std::optional<Guid> Guid::parse(std::string_view text) {
     auto d2 = detail::parse_hex(text.substr(9, 4));
     auto d3 = detail::parse_hex(text.substr(14, 4));
     if (!d1 || !d2 || !d3) return std::nullopt;
-    Guid g{static_cast<std::uint32_t>(*d1), static_cast<std::uint16_t>(*d2),
-           static_cast<std::uint16_t>(*d3), {}};
+    Guid g{static_cast<std::uint32_t>(*d1),
+           static_cast<std::uint16_t>(*d2),
+           static_cast<std::uint16_t>(*d3),
+           {}};
     constexpr std::size_t offsets[8] = {19, 21, 24, 26, 28, 30, 32, 34};
     for (std::size_t i = 0; i < 8; ++i) {
         auto b = detail::parse_hex(text.substr(offsets[i], 2));

@@ -40,7 +40,8 @@ enum class StreamHeaderOptions : std::uint32_t {
     SecureBufferTransfer = 0x40000,
     LoopedData = 0x80000000u,
 };
-template <> struct EnableBitmask<StreamHeaderOptions> : std::true_type {};
+template <>
+struct EnableBitmask<StreamHeaderOptions> : std::true_type {};
 
 // KSTIME: Time in units of Numerator/Denominator seconds * 10^-7 (100 ns when 1/1).
 struct KsTime {

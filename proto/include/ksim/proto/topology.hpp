@@ -60,11 +60,11 @@ struct VendorAllocatorCaps {
     std::uint32_t min_frame_size = 0;
     std::uint32_t max_frame_size = 0xFFFFFFFFu;
     std::uint32_t max_frames = 0;
-    std::uint32_t alignment_mask = 0;  // strictest alignment it can honour (mask)
-    bool contiguous = true;            // each frame is physically contiguous
-    bool scatter_gather = true;        // can describe frames as S/G lists
-    std::uint32_t max_sg_entries = 128;          // SCATTER_GATHER_MAPPINGS_MAX in avshws
-    std::uint32_t max_segment_bytes = 0x10000;   // MaxMappingByteCount
+    std::uint32_t alignment_mask = 0;                // strictest alignment it can honour (mask)
+    bool contiguous = true;                          // each frame is physically contiguous
+    bool scatter_gather = true;                      // can describe frames as S/G lists
+    std::uint32_t max_sg_entries = 128;              // SCATTER_GATHER_MAPPINGS_MAX in avshws
+    std::uint32_t max_segment_bytes = 0x10000;       // MaxMappingByteCount
     std::uint64_t physical_base = 0x1'0000'0000ull;  // simulated physical address window
     std::uint64_t physical_limit = 0x1'FFFF'FFFFull;
     std::uint32_t boundary = 0;  // frames must not cross this power-of-two boundary (0 = none)
@@ -74,11 +74,11 @@ struct PinDescriptor {
     std::string id;
     PinDirection direction = PinDirection::Out;
     PinHosting hosting = PinHosting::Kernel;
-    Guid medium = medium::kStandard;  // Medium.Set: the pin's bus for memory-type matching
-    std::optional<AllocatorFramingEx> framing;          // answers ALLOCATORFRAMING_EX
-    std::optional<AllocatorFraming> legacy_framing;     // answers only ALLOCATORFRAMING
-    std::optional<VendorAllocatorCaps> allocator;       // KSPIN_DISPATCH.Allocator
-    std::string pointer;  // JSON pointer of the pin in its config, for diagnostics
+    Guid medium = medium::kStandard;                 // Medium.Set: the pin's bus for memory-type matching
+    std::optional<AllocatorFramingEx> framing;       // answers ALLOCATORFRAMING_EX
+    std::optional<AllocatorFraming> legacy_framing;  // answers only ALLOCATORFRAMING
+    std::optional<VendorAllocatorCaps> allocator;    // KSPIN_DISPATCH.Allocator
+    std::string pointer;                             // JSON pointer of the pin in its config, for diagnostics
 
     [[nodiscard]] FramingProp framing_prop() const {
         return framing ? FramingProp::Ex : legacy_framing ? FramingProp::Old : FramingProp::None;
@@ -140,8 +140,7 @@ std::uint32_t period_size(const AudioParams& a);
 // creation (avshws: Frames kept, physical and framing range Min = Max = image size, stepping 0
 // is normalised to 1). Pins that declare only the legacy property are converted as KsProxy does.
 // Returns nullopt for FramingProp::None.
-std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filter,
-                                                    const PinDescriptor& pin);
+std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filter, const PinDescriptor& pin);
 
 std::string_view to_string(PinDirection d);
 std::string_view to_string(PinHosting h);

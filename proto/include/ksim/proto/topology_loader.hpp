@@ -14,8 +14,8 @@ namespace ksim::proto {
 
 struct Diagnostic {
     std::string file;
-    int line = 0;    // 1-based; 0 when unknown
-    int column = 0;  // 1-based
+    int line = 0;         // 1-based; 0 when unknown
+    int column = 0;       // 1-based
     std::string pointer;  // RFC 6901 JSON pointer, "" = document root
     std::string rule;     // stable rule id, e.g. "range.min-gt-max"
     std::string message;  // what is wrong

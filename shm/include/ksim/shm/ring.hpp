@@ -42,7 +42,7 @@ struct RingEntry {
     std::int64_t picture_number = 0;     // KS_FRAME_INFO.PictureNumber
     std::int64_t drop_count = 0;         // KS_FRAME_INFO.DropCount
     std::uint32_t type_specific_flags = 0;
-    std::uint32_t status = 0;            // completion status (0 = success)
+    std::uint32_t status = 0;  // completion status (0 = success)
 };
 static_assert(sizeof(RingEntry) == 64, "one ring entry is one cache line");
 static_assert(alignof(RingEntry) == 8);
@@ -114,7 +114,7 @@ protected:
     RingHeader* header_ = nullptr;
     RingEntry* slots_ = nullptr;
     std::int64_t* stamps_ = nullptr;  // publish time per slot (PublishTime ticks)
-    std::uint32_t capacity_ = 0;  // validated at attach; never re-read from shared memory
+    std::uint32_t capacity_ = 0;      // validated at attach; never re-read from shared memory
     std::chrono::nanoseconds spin_{0};
 };
 }  // namespace detail

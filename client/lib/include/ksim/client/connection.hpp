@@ -15,11 +15,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/proto/error.hpp"
 #include "ksim/shm/unique_fd.hpp"
@@ -35,7 +34,7 @@ inline constexpr Timeout kDefaultTimeout{5000};
 struct ConnectOptions {
     std::string socket_path;  // empty: resolve_socket_path("") (socket_path.hpp)
     wire::Role role = wire::Role::Client;
-    std::string name = "libksim";  // shown by `ksimctl status` and in the daemon's log
+    std::string name = "libksim";       // shown by `ksimctl status` and in the daemon's log
     Timeout timeout = kDefaultTimeout;  // for connect + hello
 };
 

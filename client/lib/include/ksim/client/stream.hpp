@@ -101,8 +101,8 @@ public:
     // connection's mapping of a region already mapped) and attaches to the rings.
     // Errors: the daemon's (NotFound, NotCommitted, PermissionDenied...), ProtocolError when the
     // grant is inconsistent (missing descriptors, frames outside a region), Io (mmap).
-    static Result<std::unique_ptr<Stream>> open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
-                                                Timeout timeout = kDefaultTimeout);
+    static Result<std::unique_ptr<Stream>> open(std::shared_ptr<Connection> connection,
+                                                const proto::PinRef& pin, Timeout timeout = kDefaultTimeout);
     ~Stream();
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;

@@ -21,7 +21,8 @@ std::unique_ptr<ContentGenerator> make_audio_content(const proto::AudioParams& a
 // Reads back the frame number the video generator drew into `image` (so sinks and tests can
 // check that frames advance). nullopt when the overlay is unreadable (wrong format or size,
 // image too small to carry it, or modified content).
-std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image, const proto::VideoParams& video);
+std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image,
+                                                const proto::VideoParams& video);
 
 // In-place transform: inverts every byte (a visible negative for any of the formats).
 void invert_in_place(std::span<std::byte> frame);
@@ -34,7 +35,7 @@ void invert_in_place(std::span<std::byte> frame);
 // same-format copy takes bytes unchanged (bit-exact at equal sizes). Returns the bytes written
 // (image_size(to)), or 0 when a buffer is smaller than its format needs or a geometry is invalid
 // (zero, or odd where chroma is shared: NV12 width or height, YUY2 width).
-std::uint32_t scale_video(std::span<const std::byte> in, const proto::VideoParams& from, std::span<std::byte> out,
-                          const proto::VideoParams& to);
+std::uint32_t scale_video(std::span<const std::byte> in, const proto::VideoParams& from,
+                          std::span<std::byte> out, const proto::VideoParams& to);
 
 }  // namespace ksim::daemon

@@ -7,12 +7,11 @@
 // with a thread per running source. Not thread-safe: the owner serialises calls.
 #pragma once
 
+#include <boost/circular_buffer.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
-
-#include <boost/circular_buffer.hpp>
 
 #include "ksim/daemon/clock.hpp"
 #include "ksim/daemon/stream_queue.hpp"

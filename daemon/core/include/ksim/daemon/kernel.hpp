@@ -60,7 +60,7 @@ struct KernelEvent {
     Type type = Type::StateChanged;
     PinKey pin;
     std::string detail;
-    proto::PinState state{};  // StateChanged: the state just entered
+    proto::PinState state{};    // StateChanged: the state just entered
     ClientId client = kDaemon;  // ClientGone: the client; otherwise the requester if any
 };
 std::string_view to_string(KernelEvent::Type t);
@@ -106,9 +106,9 @@ public:
 };
 
 struct KernelOptions {
-    std::string shm_prefix = "ksim";       // names regions "<prefix>-<pipe>"
-    std::shared_ptr<Clock> clock;          // null = SteadyClock; tests inject a FakeClock
-    bool streaming_threads = true;         // false: tests drive time with Kernel::advance_time
+    std::string shm_prefix = "ksim";  // names regions "<prefix>-<pipe>"
+    std::shared_ptr<Clock> clock;     // null = SteadyClock; tests inject a FakeClock
+    bool streaming_threads = true;    // false: tests drive time with Kernel::advance_time
 };
 
 struct PinInfo {
@@ -116,18 +116,18 @@ struct PinInfo {
     proto::PinDirection direction = proto::PinDirection::Out;
     proto::PinHosting hosting = proto::PinHosting::Kernel;
     proto::PinState state = proto::PinState::Stop;
-    ClientId owner = kDaemon;                      // client hosting a user pin; 0 for kernel pins
+    ClientId owner = kDaemon;  // client hosting a user pin; 0 for kernel pins
     // Current (format-edited) framing as the engine and commit validation use it; for a pin
     // that declares only the legacy property this is KsProxy's conversion of it.
     std::optional<proto::AllocatorFramingEx> framing;
     // Set when the pin answers only KSPROPERTY_CONNECTION_ALLOCATORFRAMING (FramingProp Old): it
     // declared no _EX and no format edit applies to it. Such a pin does not answer _EX.
     std::optional<proto::AllocatorFraming> legacy_framing;
-    proto::Guid medium = proto::medium::kStandard;  // KSPROPERTY_PIN_MEDIUMS: Medium.Set (the bus)
-    std::optional<std::string> vendor_allocator;   // name of the pin's KSALLOCATOR_DISPATCH
+    proto::Guid medium = proto::medium::kStandard;          // KSPROPERTY_PIN_MEDIUMS: Medium.Set (the bus)
+    std::optional<std::string> vendor_allocator;            // name of the pin's KSALLOCATOR_DISPATCH
     std::optional<proto::VendorAllocatorCaps> vendor_caps;  // its capabilities
-    bool committed = false;                        // an allocator decision covers this pin
-    std::string allocator;                         // "" or "default"/"vendor:<name>"/"user" once committed
+    bool committed = false;                                 // an allocator decision covers this pin
+    std::string allocator;  // "" or "default"/"vendor:<name>"/"user" once committed
 };
 
 struct FilterInfo {
@@ -144,12 +144,12 @@ struct StreamAllocatorStatus {
 };
 
 struct PinStats {
-    std::uint64_t completed = 0;    // frames this pin completed (source) or consumed (sink)
-    std::uint64_t dropped = 0;      // frame periods with no buffer, or hand-offs refused
-    std::uint64_t in_flight = 0;    // frames of this pin's pipe currently outstanding
-    std::string allocator;          // "" when none
+    std::uint64_t completed = 0;  // frames this pin completed (source) or consumed (sink)
+    std::uint64_t dropped = 0;    // frame periods with no buffer, or hand-offs refused
+    std::uint64_t in_flight = 0;  // frames of this pin's pipe currently outstanding
+    std::string allocator;        // "" when none
     std::uint64_t latency_samples = 0;
-    double latency_avg_us = 0;      // hand-off latency: completion at the source -> delivery
+    double latency_avg_us = 0;  // hand-off latency: completion at the source -> delivery
     double latency_max_us = 0;
     std::uint64_t check_failures = 0;  // kernel sinks: frames whose checks failed (order, size)
     // Pins declaring a vendor allocator: how often each KSALLOCATOR_DISPATCH callback ran
@@ -162,8 +162,8 @@ struct PinStats {
 struct ConnectionInfo {
     PinKey from;
     PinKey to;
-    bool kernel_mode = true;                   // both ends kernel-hosted
-    std::optional<AllocatorCommit> decision;   // committed pipe decision covering it
+    bool kernel_mode = true;                  // both ends kernel-hosted
+    std::optional<AllocatorCommit> decision;  // committed pipe decision covering it
 };
 
 // What a client needs to map a pin's frames: the regions (fds via shm::Region::share) and the
@@ -219,8 +219,8 @@ public:
     // Routes the pin's hand-offs to `target` (null detaches: back to UserPinPort) until the
     // client goes. Errors: NotFound, PermissionDenied (the pin is not hosted by `client`).
     Result<void> attach_delivery(ClientId, const PinKey&, std::shared_ptr<DeliveryTarget> target);
-    Result<void> release_frame(ClientId, const shm::FrameDescriptor&);   // consumer returns a frame
-    Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinKey&); // user source: writable frame
+    Result<void> release_frame(ClientId, const shm::FrameDescriptor&);    // consumer returns a frame
+    Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinKey&);  // user source: writable frame
     Result<void> submit_frame(ClientId, const PinKey&, const shm::FrameDescriptor&,
                               const proto::StreamHeader&);
     void client_gone(ClientId);  // reclaim its frames (exactly once), stop pins it owns

@@ -25,7 +25,8 @@ public:
     using Observer = std::function<void(proto::PinState from, proto::PinState to)>;
 
     // `name` is "filter/pin", used in error messages.
-    PinStateMachine(std::string name, TransitionHandler& handler) : name_(std::move(name)), handler_(handler) {}
+    PinStateMachine(std::string name, TransitionHandler& handler)
+        : name_(std::move(name)), handler_(handler) {}
 
     [[nodiscard]] proto::PinState state() const { return state_; }
 

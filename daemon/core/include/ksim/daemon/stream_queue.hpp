@@ -169,9 +169,9 @@ public:
 
 private:
     using Iter = std::list<FrameSlot>::iterator;
-    void place(StreamPointer& sp, Iter pos);   // moves a pointer onto pos (or end), fixing refs
+    void place(StreamPointer& sp, Iter pos);  // moves a pointer onto pos (or end), fixing refs
     void reset_offsets(StreamPointer& sp);
-    NtStatus move_next(StreamPointer& sp);     // pointer-kind aware; returns DeviceNotReady at end
+    NtStatus move_next(StreamPointer& sp);  // pointer-kind aware; returns DeviceNotReady at end
     void try_complete(Iter it);
     StreamPointer* find_clone(std::uint64_t id);
     // Cancels sp's timeout, keeping armed_timeouts_ exact.

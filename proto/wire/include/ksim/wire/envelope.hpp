@@ -7,11 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/proto/error.hpp"
 #include "ksim/wire/message_table.hpp"
@@ -25,10 +24,10 @@ enum class Direction { Request, Reply, Event };
 struct Envelope {
     Direction direction = Direction::Request;
     MessageType type = MessageType::Hello;
-    bool type_known = true;        // false only for an error reply to a message of unknown type
-    std::uint64_t id = 0;          // requests and replies
-    bool ok = true;                // replies
-    std::optional<Error> error;    // replies with ok=false
+    bool type_known = true;      // false only for an error reply to a message of unknown type
+    std::uint64_t id = 0;        // requests and replies
+    bool ok = true;              // replies
+    std::optional<Error> error;  // replies with ok=false
 };
 
 // Reads type/id/ok/error. ProtocolError when "type" is missing or unknown (except in an error

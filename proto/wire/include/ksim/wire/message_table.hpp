@@ -37,12 +37,15 @@ enum class MessageType : std::uint32_t {
     AllocatorCommitted,
     ClientGone,
     FramingChanged,
-    FrameReady,  // socket fallback for frame delivery before a stream's rings exist
+    FrameReady,         // socket fallback for frame delivery before a stream's rings exist
     ConnectionChanged,  // a connection was made or removed
 };
 
-// Who is on the other end; chosen in `hello`.
-enum class Role { Client, GraphManager };
+// Who is on the other end; chosen in `hello` (docs/protocol.md, "Handshake and roles").
+//   Client        hosts user pins, streams, and changes the state of pins it hosts or started
+//   GraphManager  commits allocator decisions; may change any pin's state (one at a time)
+//   Operator      an operator's tool (ksimctl): may change any pin's state; ksimd's own uid only
+enum class Role { Client, GraphManager, Operator };
 
 struct MessageInfo {
     MessageType type;
@@ -57,7 +60,7 @@ const MessageInfo& info(MessageType type);
 std::string_view to_string(MessageType type);
 std::optional<MessageType> parse_message_type(std::string_view name);
 
-std::string_view to_string(Role role);  // "client" / "graph-manager"
+std::string_view to_string(Role role);  // "client" / "graph-manager" / "operator"
 std::optional<Role> parse_role(std::string_view name);
 
 }  // namespace ksim::wire

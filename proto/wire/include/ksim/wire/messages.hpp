@@ -7,11 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/stream_header.hpp"
@@ -54,11 +53,11 @@ struct PinInfo {
     proto::PinDirection direction = proto::PinDirection::Out;
     proto::PinHosting hosting = proto::PinHosting::Kernel;
     proto::PinState state = proto::PinState::Stop;
-    ClientId owner = 0;                             // client hosting the pin; 0 = ksimd
+    ClientId owner = 0;  // client hosting the pin; 0 = ksimd
     proto::FramingProp framing_prop = proto::FramingProp::None;
-    std::optional<std::string> vendor_allocator;    // KSPIN_DISPATCH.Allocator name, if any
-    std::optional<std::string> connected_to;        // "filter.pin"
-    std::optional<std::string> allocator;           // committed allocator: "default", "vendor:NAME", "user"
+    std::optional<std::string> vendor_allocator;  // KSPIN_DISPATCH.Allocator name, if any
+    std::optional<std::string> connected_to;      // "filter.pin"
+    std::optional<std::string> allocator;         // committed allocator: "default", "vendor:NAME", "user"
     // KSPROPERTY_PIN_MEDIUMS: the pin's Medium.Set (its bus, for memory-type matching). On the
     // wire a bus type name ("STANDARD", "PCI", ...) or a GUID; absent = STANDARD (older daemons).
     proto::Guid medium = proto::medium::kStandard;
@@ -84,8 +83,15 @@ struct ListReply {
 // KSPROPERTY_CONNECTION_* / ksim extensions a pin answers. A pin answers exactly one of the two
 // framing properties: ALLOCATORFRAMING_EX (framing_prop "ex") or the legacy ALLOCATORFRAMING
 // (framing_prop "old"); asking for the other one is `unsupported`, as in KS.
-enum class PropertyId { AllocatorFramingEx, StreamAllocatorStatus, ConnectionState, Statistics, AllocatorFraming };
-std::string_view to_string(PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "ALLOCATORFRAMING"
+enum class PropertyId {
+    AllocatorFramingEx,
+    StreamAllocatorStatus,
+    ConnectionState,
+    Statistics,
+    AllocatorFraming
+};
+std::string_view to_string(
+    PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "ALLOCATORFRAMING"
 std::optional<PropertyId> parse_property_id(std::string_view name);
 
 struct GetPropertyRequest {
@@ -139,7 +145,7 @@ struct GetPropertyReply {
 };
 
 enum class AllocatorKind { Default, Vendor, User };  // default kernel pool / vendor / user-mode pool
-std::string_view to_string(AllocatorKind k);          // "default", "vendor", "user"
+std::string_view to_string(AllocatorKind k);         // "default", "vendor", "user"
 std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
 
 // What the graph manager commits for one pipe, and what `connections` reports back.
@@ -221,7 +227,7 @@ struct RingGrant {
     RingDirection direction = RingDirection::ToClient;
     std::uint32_t fd_index = 0;  // ring memory
     std::uint64_t size = 0;
-    std::uint32_t capacity = 0;  // descriptors
+    std::uint32_t capacity = 0;                  // descriptors
     std::optional<std::uint32_t> wake_fd_index;  // eventfd(s) the ring protocol uses, if any
     std::optional<std::uint32_t> peer_wake_fd_index;
     // free_frames rings: at most this many frames sit in the ring at once (pre-acquired for the
@@ -268,8 +274,8 @@ struct LedgerRequest {
 struct LedgerEntry {
     std::string pool;  // allocator instance, e.g. "cam.capture" or "vendor:dma0"
     FrameRef frame;
-    std::uint64_t owner = 0;   // holding client id, 0 = ksimd
-    std::string holder;        // human-readable: "client 3" or "filter.pin"
+    std::uint64_t owner = 0;  // holding client id, 0 = ksimd
+    std::string holder;       // human-readable: "client 3" or "filter.pin"
 };
 struct LedgerReply {
     static constexpr MessageType kType = MessageType::Ledger;
@@ -327,8 +333,8 @@ struct FrameReadyEvent {
 };
 
 // ---- JSON (ADL) -----------------------------------------------------------------------------
-#define KSIM_WIRE_JSON(T)                             \
-    void to_json(nlohmann::json& j, const T& v);      \
+#define KSIM_WIRE_JSON(T)                        \
+    void to_json(nlohmann::json& j, const T& v); \
     void from_json(const nlohmann::json& j, T& v);
 KSIM_WIRE_JSON(FrameRef)
 KSIM_WIRE_JSON(Hello)
@@ -377,8 +383,8 @@ KSIM_WIRE_JSON(FrameReadyEvent)
 #undef KSIM_WIRE_JSON
 
 // Shared value mappings (also used by ksimctl output).
-nlohmann::json pin_ref_to_json(const proto::PinRef& p);          // "filter.pin"
-proto::PinRef pin_ref_from_json(const nlohmann::json& j);        // throws std::invalid_argument
+nlohmann::json pin_ref_to_json(const proto::PinRef& p);    // "filter.pin"
+proto::PinRef pin_ref_from_json(const nlohmann::json& j);  // throws std::invalid_argument
 std::optional<proto::PinRef> parse_pin_ref(std::string_view text);
 nlohmann::json stream_header_to_json(const proto::StreamHeader& h);
 proto::StreamHeader stream_header_from_json(const nlohmann::json& j);

@@ -18,14 +18,14 @@ namespace ksim::daemon::server {
 
 struct DaemonOptions {
     proto::Topology topology;
-    std::filesystem::path socket_path;   // empty = default_socket_path()
-    std::filesystem::path runtime_dir;   // empty = the socket's directory; locked for our lifetime
-    std::optional<gid_t> allow_group;    // besides our own uid, members of this group may connect
-    bool handle_signals = true;          // SIGTERM/SIGINT -> orderly shutdown
-    bool notify_systemd = true;          // sd_notify(READY=1) once listening
+    std::filesystem::path socket_path;       // empty = default_socket_path()
+    std::filesystem::path runtime_dir;       // empty = the socket's directory; locked for our lifetime
+    std::optional<gid_t> allow_group;        // besides our own uid, members of this group may connect
+    bool handle_signals = true;              // SIGTERM/SIGINT -> orderly shutdown
+    bool notify_systemd = true;              // sd_notify(READY=1) once listening
     std::size_t max_queued_messages = 1024;  // per session; overflow disconnects that client
     std::string shm_prefix = "ksim";
-    std::uint32_t ring_capacity = 64;    // descriptors per stream ring
+    std::uint32_t ring_capacity = 64;  // descriptors per stream ring
 };
 
 class DaemonApp {
