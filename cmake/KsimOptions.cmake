@@ -1,11 +1,25 @@
-# Project-wide compiler settings: warnings (errors in CI) and the sanitizer build.
+# Project-wide compiler settings: warnings (errors in CI) and the sanitizer builds.
 add_compile_options(-Wall -Wextra)
 if(KSIM_WERROR)
   add_compile_options(-Werror)
 endif()
+if(KSIM_SANITIZE AND KSIM_TSAN)
+  message(FATAL_ERROR "KSIM_SANITIZE (ASan + UBSan) and KSIM_TSAN cannot be combined")
+endif()
+# KSIM_SANITIZER_FLAGS is also handed to the install-consumer test, which builds a separate
+# project against the installed libksim and must use the same runtime.
+set(KSIM_SANITIZER_FLAGS "")
 if(KSIM_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
-  add_link_options(-fsanitize=address,undefined)
+  set(KSIM_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+elseif(KSIM_TSAN)
+  # -Wno-tsan: GCC warns that TSan does not model std::atomic_thread_fence. The ring and pool
+  # wake protocols use a seq_cst fence only to order "waiter is sleeping" against the index;
+  # the data itself is published by acquire/release pairs, which TSan does model.
+  set(KSIM_SANITIZER_FLAGS -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+endif()
+if(KSIM_SANITIZER_FLAGS)
+  add_compile_options(${KSIM_SANITIZER_FLAGS})
+  add_link_options(${KSIM_SANITIZER_FLAGS})
 endif()
 
 # Adds each listed subdirectory that has a CMakeLists.txt, so modules can grow independently.

@@ -2,9 +2,11 @@
 # The one command that sets everything up and runs all tests:
 #   scripts/test.sh              build with -Werror and run every test
 #   scripts/test.sh --sanitize   the same under ASan + UBSan
+#   scripts/test.sh --tsan       the same under ThreadSanitizer
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=$("$root/scripts/build.sh" "$@" | tail -n 1)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" --timeout 300

@@ -9,20 +9,14 @@
 
 #include "ksim/daemon/content.hpp"
 #include "ksim/daemon/kernel.hpp"
+#include "null_kernel_peers.hpp"
 
 namespace {
 
 using namespace ksim;
 using namespace ksim::daemon;
-
-struct NullEvents : EventSink {
-    void on_event(const KernelEvent&) override {}
-};
-struct NullPort : UserPinPort {
-    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor&, const proto::StreamHeader&) override {
-        return false;
-    }
-};
+using bench::NullEvents;
+using bench::NullPort;
 
 proto::Topology topology(std::uint32_t w, std::uint32_t h) {
     proto::Topology t;

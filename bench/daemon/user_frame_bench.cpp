@@ -16,11 +16,14 @@
 #include <mutex>
 
 #include "ksim/daemon/kernel.hpp"
+#include "null_kernel_peers.hpp"
 
 namespace {
 
 using namespace ksim;
 using namespace ksim::daemon;
+using bench::NullEvents;
+using bench::NullPort;
 
 constexpr ClientId kClient = 7;
 constexpr std::uint32_t kFrames = 4;
@@ -40,15 +43,6 @@ bool pop(DescriptorRing& ring, shm::FrameDescriptor& f) {
     ring.pop_front();
     return true;
 }
-
-struct NullEvents : EventSink {
-    void on_event(const KernelEvent&) override {}
-};
-struct NullPort : UserPinPort {
-    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor&, const proto::StreamHeader&) override {
-        return false;
-    }
-};
 
 // The sink client's to-client ring.
 struct SinkTarget : DeliveryTarget {

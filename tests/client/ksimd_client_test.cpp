@@ -19,11 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 using test::KsimdProcess;
 
-const std::string kDemoConfig = std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json";
-const proto::PinRef kCamera{"camera", "capture"};
-const proto::PinRef kViewer{"viewer", "input"};
-constexpr std::uint32_t kDemoFrameSize = 1920 * 1080 * 3 / 2;
-
 class KsimdClientTest : public test::KsimdFixture {
 protected:
     void SetUp() override { start(kDemoConfig); }

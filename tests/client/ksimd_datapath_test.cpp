@@ -22,15 +22,9 @@ using namespace std::chrono_literals;
 using test::KsimdProcess;
 using Clock = std::chrono::steady_clock;
 
-const std::string kDemoConfig = std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json";
 const std::string kUserInplaceUser = std::string(KSIM_TEST_CONFIGS_DIR) + "/user-inplace-user.json";
-const std::string kUserSourceSink = std::string(KSIM_TEST_CONFIGS_DIR) + "/user-source-sink.json";
-const proto::PinRef kCamera{"camera", "capture"};
-const proto::PinRef kApp{"app", "output"};
 const proto::PinRef kOverlayIn{"overlay", "input"};
 const proto::PinRef kOverlayOut{"overlay", "output"};
-const proto::PinRef kViewer{"viewer", "input"};
-constexpr std::uint32_t kDemoFrameSize = 1920 * 1080 * 3 / 2;
 constexpr std::uint32_t kSmallFrame = 4096;
 
 class KsimdDatapathTest : public test::KsimdFixture {

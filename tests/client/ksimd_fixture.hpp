@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,6 +13,17 @@
 
 #include "ksim/client/client.hpp"
 #include "ksimd_process.hpp"
+
+namespace ksim::client {
+
+// Configs and pins the ksimd-backed client tests share.
+inline const std::string kDemoConfig = std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json";
+inline const std::string kUserSourceSink = std::string(KSIM_TEST_CONFIGS_DIR) + "/user-source-sink.json";
+inline const proto::PinRef kCamera{"camera", "capture"};
+inline const proto::PinRef kApp{"app", "output"};
+inline const proto::PinRef kViewer{"viewer", "input"};
+inline constexpr std::uint32_t kDemoFrameSize = 1920 * 1080 * 3 / 2;
+}  // namespace ksim::client
 
 namespace ksim::client::test {
 

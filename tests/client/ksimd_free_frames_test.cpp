@@ -20,9 +20,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kUserSourceSink = std::string(KSIM_TEST_CONFIGS_DIR) + "/user-source-sink.json";
-const proto::PinRef kApp{"app", "output"};
-const proto::PinRef kViewer{"viewer", "input"};
 constexpr std::uint32_t kFrame = 4096;
 
 class KsimdFreeFramesTest : public test::KsimdFixture {

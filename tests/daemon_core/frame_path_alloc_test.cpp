@@ -72,7 +72,6 @@ namespace {
 using proto::PinHosting;
 using proto::PinState;
 
-constexpr ClientId kClient = 7;
 constexpr int kWarmUp = 64;
 constexpr int kFrames = 200;  // N; the second run is 2N
 

@@ -13,6 +13,9 @@
 
 namespace ksim::daemon::testing {
 
+// The client every single-client kernel test acts as.
+inline constexpr ClientId kClient = 7;
+
 struct RecordingEvents : EventSink {
     void on_event(const KernelEvent& e) override {
         std::lock_guard lock(mutex);

@@ -10,8 +10,6 @@ namespace {
 
 using proto::PinState;
 
-constexpr ClientId kClient = 7;
-
 // A free-frame ring of `depth` slots, kept in memory: the test pops from `ring` as a client would.
 struct FakeFreeRing : DeliveryTarget {
     explicit FakeFreeRing(std::uint32_t depth) : depth(depth) {}

@@ -12,8 +12,6 @@ using proto::PinHosting;
 using proto::PinState;
 using proto::StreamHeaderOptions;
 
-constexpr ClientId kClient = 7;
-
 class KernelStreamTest : public KernelTest {
 protected:
     // camera -> user sink, committed, client 7 hosting the sink, both pins in RUN.

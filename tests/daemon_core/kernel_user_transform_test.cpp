@@ -12,7 +12,6 @@ namespace {
 
 using proto::PinState;
 
-constexpr ClientId kClient = 7;
 constexpr std::uint32_t kFrameSize = 1024;
 
 class UserTransformTest : public KernelTest {

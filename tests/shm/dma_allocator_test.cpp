@@ -10,7 +10,7 @@
 namespace ksim::shm {
 namespace {
 
-proto::AllocatorFraming request(std::uint32_t frames, std::uint32_t size, std::uint32_t alignment = 0) {
+proto::AllocatorFraming dma_request(std::uint32_t frames, std::uint32_t size, std::uint32_t alignment = 0) {
     return proto::make_create_request(frames, size, alignment, proto::memory_type::kKernelNonPaged);
 }
 
@@ -40,7 +40,7 @@ TEST(ShmDmaAllocator, NewAllocator_HasCalledNoCallback) {
 
 TEST(ShmDmaAllocator, EachCallback_IsCountedOnce) {
     DmaAllocator allocator(caps());
-    ASSERT_TRUE(allocator.initialize(request(2, 4096)));
+    ASSERT_TRUE(allocator.initialize(dma_request(2, 4096)));
     auto frame = allocator.allocate();
     ASSERT_TRUE(frame);
     ASSERT_TRUE(allocator.free(*frame));
@@ -54,7 +54,7 @@ TEST(ShmDmaAllocator, EachCallback_IsCountedOnce) {
 
 TEST(ShmDmaAllocator, Initialize_RejectsAFrameSizeOutsideTheCaps) {
     DmaAllocator allocator(caps());
-    auto ok = allocator.initialize(request(2, 512));
+    auto ok = allocator.initialize(dma_request(2, 512));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InvalidArgument);
     EXPECT_NE(ok.error().message.find("1024..8388608"), std::string::npos) << ok.error().message;
@@ -63,7 +63,7 @@ TEST(ShmDmaAllocator, Initialize_RejectsAFrameSizeOutsideTheCaps) {
 
 TEST(ShmDmaAllocator, Initialize_RejectsMoreFramesThanTheDeviceHas) {
     DmaAllocator allocator(caps());
-    auto ok = allocator.initialize(request(9, 4096));
+    auto ok = allocator.initialize(dma_request(9, 4096));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InvalidArgument);
     EXPECT_NE(ok.error().message.find("maximum of 8"), std::string::npos) << ok.error().message;
@@ -73,7 +73,7 @@ TEST(ShmDmaAllocator, Initialize_RejectsAnAlignmentStricterThanTheCaps) {
     auto c = caps();
     c.alignment_mask = proto::file_alignment::k64Byte;
     DmaAllocator allocator(c);
-    auto ok = allocator.initialize(request(2, 4096, proto::file_alignment::kPage));
+    auto ok = allocator.initialize(dma_request(2, 4096, proto::file_alignment::kPage));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InvalidArgument);
     EXPECT_NE(ok.error().message.find("0xFFF"), std::string::npos) << ok.error().message;
@@ -83,7 +83,7 @@ TEST(ShmDmaAllocator, Initialize_FailsWhenTheBufferDoesNotFitThePhysicalWindow) 
     auto c = caps();
     c.physical_limit = c.physical_base + 3 * 4096 - 1;  // 3 pages of window
     DmaAllocator allocator(c);
-    auto ok = allocator.initialize(request(4, 4096, proto::file_alignment::kPage));
+    auto ok = allocator.initialize(dma_request(4, 4096, proto::file_alignment::kPage));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InsufficientResources);
     EXPECT_NE(ok.error().message.find("physical window"), std::string::npos) << ok.error().message;
@@ -94,7 +94,7 @@ TEST(ShmDmaAllocator, Initialize_FailsWhenAFrameNeedsMoreSgEntriesThanTheDeviceT
     c.max_segment_bytes = 4096;
     c.max_sg_entries = 4;
     DmaAllocator allocator(c);
-    auto ok = allocator.initialize(request(1, 5 * 4096, proto::file_alignment::kPage));
+    auto ok = allocator.initialize(dma_request(1, 5 * 4096, proto::file_alignment::kPage));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InsufficientResources);
     EXPECT_NE(ok.error().message.find("needs 5 scatter/gather entries"), std::string::npos)
@@ -105,7 +105,7 @@ TEST(ShmDmaAllocator, Frames_LiveInsideThePhysicalWindowAtTheNegotiatedAlignment
     auto c = caps();
     c.physical_base = 0x1'0000'0100ull;  // not page aligned: the buffer starts at the next page
     DmaAllocator allocator(c);
-    ASSERT_TRUE(allocator.initialize(request(4, 3000, proto::file_alignment::k256Byte)));
+    ASSERT_TRUE(allocator.initialize(dma_request(4, 3000, proto::file_alignment::k256Byte)));
     EXPECT_EQ(allocator.physical_base(), 0x1'0000'1000ull);
     for (std::uint32_t i = 0; i < 4; ++i) {
         auto physical = allocator.physical_address(i);
@@ -121,7 +121,7 @@ TEST(ShmDmaAllocator, Frames_NeverCrossTheBoundary) {
     auto c = caps();
     c.boundary = 0x4000;  // 16 KiB
     DmaAllocator allocator(c);
-    ASSERT_TRUE(allocator.initialize(request(6, 10000, proto::file_alignment::k64Byte)));
+    ASSERT_TRUE(allocator.initialize(dma_request(6, 10000, proto::file_alignment::k64Byte)));
     for (std::uint32_t i = 0; i < 6; ++i) {
         auto physical = allocator.physical_address(i);
         ASSERT_TRUE(physical);
@@ -133,14 +133,14 @@ TEST(ShmDmaAllocator, Initialize_RejectsAFrameLargerThanTheBoundary) {
     auto c = caps();
     c.boundary = 4096;
     DmaAllocator allocator(c);
-    auto ok = allocator.initialize(request(2, 8192));
+    auto ok = allocator.initialize(dma_request(2, 8192));
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, Errc::InvalidArgument);
 }
 
 TEST(ShmDmaAllocator, ScatterGather_ContiguousFrameIsSplitAtTheMaximumSegmentLength) {
     DmaAllocator allocator(caps());  // max segment 64 KiB
-    ASSERT_TRUE(allocator.initialize(request(2, 150000, proto::file_alignment::kPage)));
+    ASSERT_TRUE(allocator.initialize(dma_request(2, 150000, proto::file_alignment::kPage)));
     auto sg = allocator.scatter_gather(1);
     ASSERT_TRUE(sg);
     ASSERT_EQ(sg->size(), 3u);
@@ -164,7 +164,7 @@ TEST(ShmDmaAllocator, ScatterGather_NonContiguousFrameHasOneEntryPerScatteredPag
     auto c = caps();
     c.contiguous = false;
     DmaAllocator allocator(c);
-    ASSERT_TRUE(allocator.initialize(request(2, 3 * 4096, proto::file_alignment::kPage)));
+    ASSERT_TRUE(allocator.initialize(dma_request(2, 3 * 4096, proto::file_alignment::kPage)));
     auto sg = allocator.scatter_gather(0);
     ASSERT_TRUE(sg);
     ASSERT_EQ(sg->size(), 3u);
@@ -182,14 +182,14 @@ TEST(ShmDmaAllocator, ScatterGather_NonContiguousFrameHasOneEntryPerScatteredPag
 TEST(ShmDmaAllocator, ScatterGather_OfABadIndexIsNotFoundAndBeforeInitializeInvalidState) {
     DmaAllocator allocator(caps());
     EXPECT_EQ(allocator.scatter_gather(0).error().code, Errc::InvalidState);
-    ASSERT_TRUE(allocator.initialize(request(2, 4096)));
+    ASSERT_TRUE(allocator.initialize(dma_request(2, 4096)));
     EXPECT_EQ(allocator.scatter_gather(2).error().code, Errc::NotFound);
     EXPECT_EQ(allocator.physical_address(7).error().code, Errc::NotFound);
 }
 
 TEST(ShmDmaAllocator, Allocate_HonoursTheNegotiatedCount) {
     DmaAllocator allocator(caps());
-    ASSERT_TRUE(allocator.initialize(request(2, 4096)));
+    ASSERT_TRUE(allocator.initialize(dma_request(2, 4096)));
     ASSERT_TRUE(allocator.allocate());
     ASSERT_TRUE(allocator.allocate());
     EXPECT_EQ(allocator.allocate().error().code, Errc::NoMoreEntries);
@@ -197,7 +197,7 @@ TEST(ShmDmaAllocator, Allocate_HonoursTheNegotiatedCount) {
 
 TEST(ShmDmaAllocator, KernelNonPagedCommonBuffer_IsNeverSharedWithClients) {
     DmaAllocator allocator(caps());
-    ASSERT_TRUE(allocator.initialize(request(2, 4096)));
+    ASSERT_TRUE(allocator.initialize(dma_request(2, 4096)));
     EXPECT_EQ(allocator.region().visibility(), Visibility::KernelOnly);
     EXPECT_EQ(allocator.region().share(Access::ReadOnly).error().code, Errc::PermissionDenied);
 }
