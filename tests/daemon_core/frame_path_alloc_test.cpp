@@ -175,27 +175,31 @@ TEST_F(FramePathAllocTest, CaptureToUserSinkWithDeliveryAndRelease_AllocatesNoth
 
 class UserSourceCopyAllocTest : public FramePathAllocTest {
 protected:
-    // app (user source) -> overlay -> viewer (user sink); with one pipe per connection the
-    // overlay copies each frame into the viewer's pool, with one pipe it modifies it in place.
-    // Both client streams attached.
-    void start(bool two_pipes = true) {
-        make(user_inplace_user());
+    // Through the overlay: app (user source) -> overlay -> viewer (user sink), one pipe per
+    // user-mode connection, so the overlay copies each frame into the viewer's pool. Direct:
+    // app -> viewer, one pool for the whole route. Both client streams attached.
+    enum class Route { ThroughOverlay, Direct };
+    void start(Route route = Route::ThroughOverlay) {
+        const bool direct = route == Route::Direct;
+        make(direct ? user_source_user_sink() : user_inplace_user());
         auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
             auto r = kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, 4));
             ASSERT_TRUE(r.has_value()) << r.error().message;
         };
-        if (two_pipes) {
+        if (direct) {
+            commit({{app, viewer}}, app);
+        } else {
             commit({{app, overlay_in}}, app);
             commit({{overlay_out, viewer}}, viewer);
-        } else {
-            commit({{app, overlay_in}, {overlay_out, viewer}}, viewer);
         }
         set(viewer, PinState::Acquire, kClient);
         set(app, PinState::Acquire, kClient);
         ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
         ASSERT_TRUE(kernel->open_stream(kClient, viewer).has_value());
         ASSERT_TRUE(kernel->attach_delivery(kClient, viewer, sink_ring).has_value());
-        for (const PinKey& k : {viewer, overlay_out, overlay_in}) set(k, PinState::Run);
+        set(viewer, PinState::Run);  // downstream first
+        if (!direct)
+            for (const PinKey& k : {overlay_out, overlay_in}) set(k, PinState::Run);
         set(app, PinState::Run, kClient);
     }
     void submit(const shm::FrameDescriptor& f) {
@@ -243,7 +247,7 @@ TEST_F(UserSourceCopyAllocTest, FreeFrameRingSubmitCopyDeliverRelease_AllocatesN
 // frame is out (in the ring or at the sink), so topping the ring up finds the pool empty.
 TEST_F(UserSourceCopyAllocTest, FreeFrameRingWithEveryFrameOut_AllocatesNothingPerFrame) {
     auto source_ring = std::make_shared<SourceRing>();
-    start(false);
+    start(Route::Direct);
     ASSERT_TRUE(kernel->attach_delivery(kClient, app, source_ring).has_value());
     const auto [n, two_n] = count_allocations([&] {
         const auto f = take(source_ring->ring);

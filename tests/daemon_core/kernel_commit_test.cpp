@@ -51,7 +51,7 @@ TEST_F(KernelTest, Kernel_Commit_MalformedValues_AreInvalidArgument) {
     expect_error(kernel->commit(c), Errc::InvalidArgument, "2^n - 1");
     c = default_commit(t);
     c.frames = 0;
-    expect_error(kernel->commit(c), Errc::InvalidArgument, "frames > 0");
+    expect_error(kernel->commit(c), Errc::InvalidArgument, "frame_size and frames must be > 0");
     c = default_commit(t);
     c.connections.clear();
     expect_error(kernel->commit(c), Errc::InvalidArgument, "no connection");

@@ -123,6 +123,15 @@ Topology user_inplace_user() {
     return t;
 }
 
+Topology user_source_user_sink() {
+    Topology t;
+    t.name = "user-source-user-sink";
+    t.filters.push_back(user_app_source());
+    t.filters.push_back(sink_filter("viewer", FilterKind::UserSink, PinHosting::User));
+    t.connections.push_back(conn("app", "output", "viewer", "input"));
+    return t;
+}
+
 Topology copy_chain() {
     Topology t;
     t.name = "copy";
@@ -147,7 +156,11 @@ AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid mem
     AllocatorCommit c;
     for (const auto& cn : t.connections)
         c.connections.emplace_back(PinKey{cn.from.filter, cn.from.pin}, PinKey{cn.to.filter, cn.to.pin});
-    c.kind = AllocatorCommit::Kind::Default;
+    // A pipe with a user-hosted pin is user mode: the user-mode allocator serves it.
+    bool user_mode = false;
+    for (const auto& f : t.filters)
+        for (const auto& p : f.pins) user_mode = user_mode || p.hosting == PinHosting::User;
+    c.kind = user_mode ? AllocatorCommit::Kind::User : AllocatorCommit::Kind::Default;
     c.provider = c.connections.front().second;
     c.memory_type = memory;
     c.frame_size = kImage;
@@ -160,7 +173,7 @@ AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connecti
                                  std::uint32_t frame_size, std::uint32_t frames) {
     AllocatorCommit c;
     c.connections = std::move(connections);
-    c.kind = AllocatorCommit::Kind::Default;
+    c.kind = AllocatorCommit::Kind::User;
     c.provider = std::move(provider);
     c.memory_type = memory_type::kUser;
     c.frame_size = frame_size;

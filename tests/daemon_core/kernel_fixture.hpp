@@ -67,6 +67,7 @@ proto::Topology inplace_chain();
 proto::Topology user_source_to_sink();
 // app (user_source, "output") -> overlay (inplace_transform) -> viewer (user_sink, "input")
 proto::Topology user_inplace_user();
+proto::Topology user_source_user_sink();  // app -> viewer, both user-hosted: one pipe
 // camera (NV12 64x48) -> scaler (copy_transform, NV12 32x24 downstream) -> checker (kernel_sink)
 proto::Topology copy_chain();
 

@@ -19,16 +19,11 @@ protected:
     AllocatorCommit commit_for(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
         return user_pipe_commit(std::move(connections), std::move(provider), kFrameSize, 2);
     }
-    // Commits (one pipe or two), brings every pin to RUN and opens both client streams.
-    void start(bool two_pipes) {
+    // Commits the two pipes, brings every pin to RUN and opens both client streams.
+    void start() {
         make(user_inplace_user());
-        if (two_pipes) {
-            ASSERT_TRUE(kernel->commit(commit_for({{app, overlay_in}}, app)).has_value());
-            ASSERT_TRUE(kernel->commit(commit_for({{overlay_out, viewer}}, viewer)).has_value());
-        } else {
-            auto r = kernel->commit(commit_for({{app, overlay_in}, {overlay_out, viewer}}, viewer));
-            ASSERT_TRUE(r.has_value()) << r.error().message;
-        }
+        ASSERT_TRUE(kernel->commit(commit_for({{app, overlay_in}}, app)).has_value());
+        ASSERT_TRUE(kernel->commit(commit_for({{overlay_out, viewer}}, viewer)).has_value());
         set(viewer, PinState::Acquire, kClient);
         set(app, PinState::Acquire, kClient);
         auto in = kernel->open_stream(kClient, app);
@@ -51,7 +46,7 @@ protected:
 };
 
 TEST_F(UserTransformTest, InPlaceTransformAcrossTwoPipes_CopiesIntoTheOutputPipesFramesIntact) {
-    start(true);
+    start();
     const RegionGrant& src = source_grant.regions.at(0);
     const RegionGrant& dst = sink_grant.regions.at(0);
     ASSERT_NE(src.region_id, dst.region_id) << "two commits must give two pools";
@@ -102,7 +97,7 @@ TEST_F(UserTransformTest, InPlaceTransformAcrossTwoPipes_CopiesIntoTheOutputPipe
 TEST_F(UserTransformTest, CopyWithTheOutputPoolExhausted_InputFrameWaitsAndIsCopiedWhenAFrameReturns) {
     // Two pools of two frames; the viewer keeps what it gets. The third frame cannot be copied
     // at once: it waits in the transform (not dropped) and goes on when the viewer releases one.
-    start(true);
+    start();
     auto submit = [&](int i) {
         auto f = kernel->acquire_frame(kClient, app);
         ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
@@ -140,20 +135,15 @@ TEST_F(UserTransformTest, CopyWithTheOutputPoolExhausted_InputFrameWaitsAndIsCop
     EXPECT_TRUE(kernel->ledger().empty());
 }
 
-TEST_F(UserTransformTest, InPlaceTransformInOnePipe_HandsOnTheSameFrameModifiedWhereItIs) {
-    start(false);
-    ASSERT_EQ(source_grant.regions.at(0).region_id, sink_grant.regions.at(0).region_id);
-    auto f = kernel->acquire_frame(kClient, app);
-    ASSERT_TRUE(f.has_value()) << f.error().message;
-    proto::StreamHeader h;
-    h.data_used = 16;
-    ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
-    ASSERT_EQ(port.delivered.size(), 1u);
-    EXPECT_EQ(port.delivered[0].frame.region, f->region);
-    EXPECT_EQ(port.delivered[0].frame.index, f->index);
-    EXPECT_EQ(port.delivered[0].frame.generation, f->generation);
-    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[0].frame).has_value());
-    EXPECT_TRUE(kernel->ledger().empty());
+// A user-mode connection always ends a pipe (KsProxy pipes only kernel pins), so a commit that
+// puts both user-mode connections of an in-place user transform into one pool is refused with
+// the engine's rule: it spans two pipes.
+TEST_F(UserTransformTest, InPlaceTransformAsOnePipe_IsRefusedBecauseUserConnectionsEndAPipe) {
+    make(user_inplace_user());
+    auto r = kernel->commit(commit_for({{app, overlay_in}, {overlay_out, viewer}}, viewer));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::NegotiationFailed);
+    EXPECT_TRUE(r.error().message.starts_with("commit.spans-pipes:")) << r.error().message;
 }
 
 struct FakeTarget : DeliveryTarget {
@@ -171,7 +161,7 @@ struct FakeTarget : DeliveryTarget {
 };
 
 TEST_F(UserTransformTest, AttachedTarget_GetsTheHandOffsInsteadOfThePortAndHearsOfFreedSourceFrames) {
-    start(true);
+    start();
     auto sink_target = std::make_shared<FakeTarget>();
     auto source_target = std::make_shared<FakeTarget>();
     ASSERT_TRUE(kernel->attach_delivery(kClient, viewer, sink_target).has_value());

@@ -3,13 +3,6 @@
 namespace ksim::graphmgr {
 namespace {
 
-bool declares_in_place(const std::optional<proto::AllocatorFramingEx>& f) {
-    if (!f) return false;
-    for (const auto& item : f->items)
-        if (has_all(item.requirement_flags, proto::RequirementFlags::InPlaceModifier)) return true;
-    return false;
-}
-
 negotiation::PinInput to_pin_input(const std::string& id, const wire::PinInfo& pin,
                                    const DaemonSnapshot& snapshot, std::vector<std::string>& warnings) {
     negotiation::PinInput in;
@@ -43,23 +36,12 @@ BuiltGraph build_graph(const DaemonSnapshot& snapshot) {
     auto& g = out.graph;
     g.name = snapshot.topology;
     g.memory_types = snapshot.memory_types;
+    std::vector<negotiation::PinInput> pins;
     for (const auto& filter : snapshot.filters) {
-        std::string in_place_input, in_place_output;
-        std::size_t inputs = 0, outputs = 0;
-        for (const auto& pin : filter.pins) {
-            const std::string id = filter.id + "." + pin.id;
-            g.pins.push_back(to_pin_input(id, pin, snapshot, out.warnings));
-            const bool in_place = declares_in_place(g.pins.back().framing);
-            if (pin.direction == proto::PinDirection::In) {
-                ++inputs;
-                if (in_place) in_place_input = id;
-            } else {
-                ++outputs;
-                if (in_place) in_place_output = id;
-            }
-        }
-        if (inputs == 1 && outputs == 1 && !in_place_input.empty() && !in_place_output.empty())
-            g.in_place.push_back({in_place_input, in_place_output});
+        pins.clear();
+        for (const auto& pin : filter.pins)
+            pins.push_back(to_pin_input(filter.id + "." + pin.id, pin, snapshot, out.warnings));
+        negotiation::add_filter(g, std::move(pins));
     }
     for (const auto& c : snapshot.connections)
         g.connections.push_back({c.from.to_string(), c.to.to_string()});

@@ -8,18 +8,6 @@ std::optional<PinKey> PinKey::parse(std::string_view text) {
     return PinKey{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
 }
 
-std::string_view to_string(AllocatorCommit::Kind k) {
-    switch (k) {
-        case AllocatorCommit::Kind::Default:
-            return "default";
-        case AllocatorCommit::Kind::Vendor:
-            return "vendor";
-        case AllocatorCommit::Kind::User:
-            return "user";
-    }
-    return "?";
-}
-
 std::string_view to_string(KernelEvent::Type t) {
     switch (t) {
         case KernelEvent::Type::StateChanged:

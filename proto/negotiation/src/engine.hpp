@@ -93,6 +93,9 @@ struct MemoryChoice {
 // (don't-care matches anything). User plans: USER memory. Fills `choice`, reusing its buffer.
 void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes,
                    MemoryChoice& choice);
+// The item of `pin` that applies to memory type `type`: the first usable one listing it, else a
+// don't-care one, else the pin's first usable item.
+std::size_t item_for_memory(const PinState& pin, const proto::Guid& type);
 // Each pin's own first usable item, for pins that get separate allocators (into `items`).
 void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items);
 

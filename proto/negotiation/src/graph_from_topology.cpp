@@ -1,14 +1,16 @@
-// The adapter from a validated config to the engine's input: what a graph manager would read
-// from each pin over the protocol.
+// Building the engine's input: the in-place rule per filter, and the adapter from a validated
+// config (what a graph manager would read from each pin over the protocol).
+#include <algorithm>
+
 #include "ksim/negotiation/graph.hpp"
 
 namespace ksim::negotiation {
 namespace {
 
-bool declares_in_place(const proto::AllocatorFramingEx& f) {
-    for (const auto& item : f.items)
-        if (has_all(item.requirement_flags, proto::RequirementFlags::InPlaceModifier)) return true;
-    return false;
+bool declares_in_place(const std::optional<proto::AllocatorFramingEx>& f) {
+    return f && std::ranges::any_of(f->items, [](const proto::FramingItem& item) {
+               return has_all(item.requirement_flags, proto::RequirementFlags::InPlaceModifier);
+           });
 }
 
 PinInput to_pin_input(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin) {
@@ -30,27 +32,33 @@ PinInput to_pin_input(const proto::FilterDescriptor& filter, const proto::PinDes
 
 }  // namespace
 
+void add_filter(Graph& graph, std::vector<PinInput> pins) {
+    const PinInput* input = nullptr;
+    const PinInput* output = nullptr;
+    std::size_t inputs = 0, outputs = 0;
+    for (const PinInput& pin : pins) {
+        const bool in_place = declares_in_place(pin.framing);
+        if (pin.direction == proto::PinDirection::In) {
+            ++inputs;
+            if (in_place) input = &pin;
+        } else {
+            ++outputs;
+            if (in_place) output = &pin;
+        }
+    }
+    if (inputs == 1 && outputs == 1 && input && output) graph.in_place.push_back({input->id, output->id});
+    for (PinInput& pin : pins) graph.pins.push_back(std::move(pin));
+}
+
 Graph graph_from_topology(const proto::Topology& topology) {
     Graph g;
     g.name = topology.name;
     g.memory_types = topology.memory_types;
+    std::vector<PinInput> pins;
     for (const auto& filter : topology.filters) {
-        const proto::PinDescriptor* in = nullptr;
-        const proto::PinDescriptor* out = nullptr;
-        std::size_t inputs = 0, outputs = 0;
-        for (const auto& pin : filter.pins) {
-            g.pins.push_back(to_pin_input(filter, pin));
-            const bool in_place = g.pins.back().framing && declares_in_place(*g.pins.back().framing);
-            if (pin.direction == proto::PinDirection::In) {
-                ++inputs;
-                if (in_place) in = &pin;
-            } else {
-                ++outputs;
-                if (in_place) out = &pin;
-            }
-        }
-        if (inputs == 1 && outputs == 1 && in && out)
-            g.in_place.push_back({filter.id + "." + in->id, filter.id + "." + out->id});
+        pins.clear();
+        for (const auto& pin : filter.pins) pins.push_back(to_pin_input(filter, pin));
+        add_filter(g, std::move(pins));
     }
     for (const auto& c : topology.connections)
         g.connections.push_back({c.from.to_string(), c.to.to_string()});

@@ -63,6 +63,10 @@ std::size_t first_usable_item(const PinState& pin) {
 
 }  // namespace
 
+std::size_t item_for_memory(const PinState& pin, const Guid& type) {
+    return item_for(pin, type).value_or(first_usable_item(pin));
+}
+
 void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items) {
     items.clear();
     for (std::size_t p : plan.pins) items.push_back(first_usable_item(g.pins[p]));
@@ -84,8 +88,7 @@ void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Fi
         // "kernel pin must support USER memory" check is disabled, so pins never veto it.
         choice.common = proto::memory_type::kUser;
         for (std::size_t p : plan.pins)
-            choice.items.push_back(
-                item_for(g.pins[p], proto::memory_type::kUser).value_or(first_usable_item(g.pins[p])));
+            choice.items.push_back(item_for_memory(g.pins[p], proto::memory_type::kUser));
         return;
     }
 

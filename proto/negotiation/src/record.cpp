@@ -102,9 +102,24 @@ constexpr std::array kAll{
     kLegacyConverted,
     kNoFraming,
 };
+constexpr std::array kCommit{
+    kCommitUnknownConnection,
+    kCommitPartialPipe,
+    kCommitSpansPipes,
+    kCommitMalformed,
+    kCommitProviderOutsidePipe,
+    kCommitNoVendorAllocator,
+    kCommitFrameSizeOutsideRange,
+    kCommitTooFewFrames,
+    kCommitAlignmentTooWeak,
+    kCommitKernelMemoryOnUserPipe,
+};
 }  // namespace
 std::span<const std::string_view> all() {
     return kAll;
+}
+std::span<const std::string_view> commit_rules() {
+    return kCommit;
 }
 }  // namespace rule
 

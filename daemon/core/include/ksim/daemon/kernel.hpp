@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ksim/daemon/clock.hpp"
+#include "ksim/negotiation/record.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/stream_header.hpp"
@@ -39,11 +40,9 @@ struct PinKey {
 
 // What the graph manager commits for one pipe (one or more connections sharing frames).
 struct AllocatorCommit {
-    enum class Kind {
-        Default,  // default kernel pool sized from the framing
-        Vendor,   // the provider pin's KSALLOCATOR_DISPATCH allocator (kernel-mode pipes only)
-        User,     // user-mode pool: client-mappable memory
-    };
+    // Default: the kernel pool sized from the framing; Vendor: the provider pin's
+    // KSALLOCATOR_DISPATCH allocator; User: a user-mode pool of client-mappable memory.
+    using Kind = negotiation::AllocatorKind;
     std::vector<std::pair<PinKey, PinKey>> connections;  // the pipe's connections (from -> to)
     Kind kind = Kind::Default;
     PinKey provider;  // pin that provides the allocator
@@ -52,7 +51,6 @@ struct AllocatorCommit {
     std::uint32_t frames = 0;
     std::uint32_t alignment_mask = 0;
 };
-std::string_view to_string(AllocatorCommit::Kind k);
 
 // Asynchronous events for subscribers.
 struct KernelEvent {

@@ -46,9 +46,14 @@ struct Graph {
     std::vector<proto::CustomMemoryType> memory_types;  // names for device memory in messages
 };
 
-// Builds the input from a validated topology: effective (format-edited) framing per pin, and an
-// in-place pair for every filter whose one input and one output pin both declare
-// KSALLOCATOR_REQUIREMENTF_INPLACE_MODIFIER.
+// Appends one filter's pins (ids "filter.pin") and, when the filter works in place, its in-place
+// pair: exactly one input and one output pin, both with an item that declares
+// KSALLOCATOR_REQUIREMENTF_INPLACE_MODIFIER. The one definition of that rule: the config adapter
+// below, ksim-graphmgr and ksimd's commit check all build their graphs with it.
+void add_filter(Graph& graph, std::vector<PinInput> pins);
+
+// Builds the input from a validated topology: effective (format-edited) framing per pin, one
+// add_filter per filter.
 Graph graph_from_topology(const proto::Topology& topology);
 
 }  // namespace ksim::negotiation

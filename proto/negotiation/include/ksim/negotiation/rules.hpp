@@ -47,4 +47,20 @@ inline constexpr std::string_view kNoFraming = "framing.none";
 // Every id above, for documentation checks.
 std::span<const std::string_view> all();
 
+// What only a commit can get wrong (check_commit, commit_check.hpp). A forged or stale commit is
+// also refused by the negotiation rules above where one applies (mode.*, caps.*).
+inline constexpr std::string_view kCommitUnknownConnection = "commit.unknown-connection";
+inline constexpr std::string_view kCommitPartialPipe = "commit.partial-pipe";
+inline constexpr std::string_view kCommitSpansPipes = "commit.spans-pipes";
+inline constexpr std::string_view kCommitMalformed = "commit.malformed";
+inline constexpr std::string_view kCommitProviderOutsidePipe = "commit.provider-outside-pipe";
+inline constexpr std::string_view kCommitNoVendorAllocator = "commit.no-vendor-allocator";
+inline constexpr std::string_view kCommitFrameSizeOutsideRange = "commit.frame-size-outside-range";
+inline constexpr std::string_view kCommitTooFewFrames = "commit.too-few-frames";
+inline constexpr std::string_view kCommitAlignmentTooWeak = "commit.alignment-too-weak";
+inline constexpr std::string_view kCommitKernelMemoryOnUserPipe = "commit.kernel-memory-on-user-pipe";
+
+// Every commit.* id above, for documentation and coverage checks.
+std::span<const std::string_view> commit_rules();
+
 }  // namespace ksim::negotiation::rule
