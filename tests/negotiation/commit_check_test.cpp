@@ -1,6 +1,8 @@
 // check_commit: every decision the engine makes for a shipped config passes it (so ksimd accepts
 // what ksim-graphmgr commits), and each forged commit is refused with the rule id a user would
 // look up in docs/negotiation.md. One table case per commit.* rule at least.
+#include "ksim/negotiation/commit_check.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +10,6 @@
 #include <set>
 
 #include "graph_builders.hpp"
-#include "ksim/negotiation/commit_check.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/rules.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -35,7 +36,8 @@ CommitRequest commit_of(const NegotiationResult& r, const PipeRecord& pipe) {
 TEST(CommitCheck, EveryEngineDecisionForEveryShippedConfig_IsAccepted) {
     std::size_t checked = 0;
     for (const auto& e : fs::directory_iterator(KSIM_CONFIGS_DIR)) {
-        if (e.path().extension() != ".json" || e.path().filename().string().ends_with(".schema.json")) continue;
+        if (e.path().extension() != ".json" || e.path().filename().string().ends_with(".schema.json"))
+            continue;
         auto topology = proto::load_topology_file(e.path());
         ASSERT_TRUE(topology) << e.path();
         const Graph graph = graph_from_topology(*topology);
@@ -54,10 +56,13 @@ TEST(CommitCheck, EveryEngineDecisionForEveryShippedConfig_IsAccepted) {
 // kernel cam.out -> f.in ~in place~ f.out -> sink.in: one pipe of two connections; the camera
 // offers a vendor allocator.
 Graph vendor_chain() {
-    auto g = chain(with_allocator(kout("cam.out", {simple(kVendorDma, 2, 4096, 4096)}), vendor("vendor_dma")),
-                   kin("f.in", {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
-                   kout("f.out", {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
-                   kin("sink.in", {hard(mt::kDontCare, 3, 1024, 8192, 1, proto::file_alignment::kQuad)}));
+    auto g = chain(
+        with_allocator(kout("cam.out", {simple(kVendorDma, 2, 4096, 4096)}), vendor("vendor_dma")),
+        kin("f.in",
+            {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
+        kout("f.out",
+             {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
+        kin("sink.in", {hard(mt::kDontCare, 3, 1024, 8192, 1, proto::file_alignment::kQuad)}));
     return g;
 }
 CommitRequest whole_chain(AllocatorKind kind = AllocatorKind::Vendor) {
@@ -70,8 +75,9 @@ CommitRequest whole_chain(AllocatorKind kind = AllocatorKind::Vendor) {
 }
 // kernel cam.out -> user app.in: a user-mode connection.
 Graph kernel_to_user() {
-    return link(with_allocator(kout("cam.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("vendor_dma")),
-                uin("app.in", {simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly)}));
+    return link(
+        with_allocator(kout("cam.out", {simple(mt::kKernelNonPaged, 2, 4096, 4096)}), vendor("vendor_dma")),
+        uin("app.in", {simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly)}));
 }
 CommitRequest user_link(AllocatorKind kind) {
     CommitRequest c;
@@ -114,28 +120,32 @@ std::vector<Forged> forged() {
          rule::kCommitMalformed, Errc::InvalidArgument},
         {"AlignmentNotAMask", vendor_chain, edit(chain_commit, [](auto& c) { c.framing.alignment_mask = 6; }),
          rule::kCommitMalformed, Errc::InvalidArgument},
-        {"ProviderOutsideThePipe", vendor_chain, edit(chain_commit, [](auto& c) { c.provider = "nowhere.pin"; }),
-         rule::kCommitProviderOutsidePipe, Errc::InvalidArgument},
-        {"VendorKindOnAPinWithoutAllocator", vendor_chain, edit(chain_commit, [](auto& c) { c.provider = "sink.in"; }),
-         rule::kCommitNoVendorAllocator, Errc::InvalidArgument},
+        {"ProviderOutsideThePipe", vendor_chain,
+         edit(chain_commit, [](auto& c) { c.provider = "nowhere.pin"; }), rule::kCommitProviderOutsidePipe,
+         Errc::InvalidArgument},
+        {"VendorKindOnAPinWithoutAllocator", vendor_chain,
+         edit(chain_commit, [](auto& c) { c.provider = "sink.in"; }), rule::kCommitNoVendorAllocator,
+         Errc::InvalidArgument},
         {"FrameSizeOutsideAPinsPhysicalRange", vendor_chain,
-         edit(chain_commit, [](auto& c) { c.framing.frame_size = 16384; }), rule::kCommitFrameSizeOutsideRange},
-        {"FewerFramesThanAPinRequires", vendor_chain, edit(chain_commit, [](auto& c) { c.framing.frames = 2; }),
-         rule::kCommitTooFewFrames},
+         edit(chain_commit, [](auto& c) { c.framing.frame_size = 16384; }),
+         rule::kCommitFrameSizeOutsideRange},
+        {"FewerFramesThanAPinRequires", vendor_chain,
+         edit(chain_commit, [](auto& c) { c.framing.frames = 2; }), rule::kCommitTooFewFrames},
         {"WeakerAlignmentThanAPinRequires", vendor_chain,
          edit(chain_commit, [](auto& c) { c.framing.alignment_mask = 0; }), rule::kCommitAlignmentTooWeak},
-        {"VendorCapsMaxFramesExceeded", vendor_chain, edit(chain_commit, [](auto& c) { c.framing.frames = 9; }),
-         rule::kCapsMaxFrames},
+        {"VendorCapsMaxFramesExceeded", vendor_chain,
+         edit(chain_commit, [](auto& c) { c.framing.frames = 9; }), rule::kCapsMaxFrames},
         {"VendorMemoryTypeOtherThanItsOwn", vendor_chain,
          edit(chain_commit, [](auto& c) { c.memory_type = mt::kKernelPaged; }), rule::kCapsMemoryType},
         {"KernelVendorAllocatorOnAUserConnection", kernel_to_user,
          [] { return user_link(AllocatorKind::Vendor); }, rule::kKernelAllocatorOnUserConnection},
-        {"DefaultAllocatorOnAUserConnection", kernel_to_user, [] { return user_link(AllocatorKind::Default); },
-         rule::kKernelAllocatorOnUserConnection},
+        {"DefaultAllocatorOnAUserConnection", kernel_to_user,
+         [] { return user_link(AllocatorKind::Default); }, rule::kKernelAllocatorOnUserConnection},
         {"UserAllocatorOnAKernelPipe", vendor_chain, [] { return whole_chain(AllocatorKind::User); },
          rule::kUserAllocatorOnKernelConnection},
         {"KernelMemoryOnAUserPipe", kernel_to_user,
-         edit(user_commit, [](auto& c) { c.memory_type = mt::kKernelNonPaged; }), rule::kCommitKernelMemoryOnUserPipe},
+         edit(user_commit, [](auto& c) { c.memory_type = mt::kKernelNonPaged; }),
+         rule::kCommitKernelMemoryOnUserPipe},
     };
 }
 
@@ -171,10 +181,13 @@ TEST(CommitCheck, ConnectionsOfTwoPipes_AreRefusedAsSpanningPipes) {
 TEST(CommitCheck, APipeTheEngineSplits_IsCommittedPerConnection) {
     // Both ends MUST_ALLOCATE: the engine cannot share one allocator and splits the chain.
     auto must = [](FramingItem i) { return with_flags(std::move(i), RF::MustAllocate); };
-    Graph g = chain(kout("cam.out", {must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}),
-                    kin("f.in", {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
-                    kout("f.out", {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
-                    kin("sink.in", {must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}));
+    Graph g = chain(
+        kout("cam.out", {must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}),
+        kin("f.in",
+            {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
+        kout("f.out",
+             {with_flags(simple(mt::kDontCare, 2, 0, kMax, 0, RF::PreferencesOnly), RF::InPlaceModifier)}),
+        kin("sink.in", {must(simple(mt::kKernelNonPaged, 2, 4096, 4096))}));
     auto result = negotiate(g);
     ASSERT_TRUE(result);
     ASSERT_EQ(result->pipes.size(), 2u) << "the engine splits the chain";
@@ -193,7 +206,8 @@ TEST(CommitCheck, APipeTheEngineSplits_IsCommittedPerConnection) {
 TEST(CommitCheck, EveryCommitRule_HasAForgedCase) {
     std::set<std::string_view> covered{rule::kCommitSpansPipes};  // the test above
     for (const auto& f : forged()) covered.insert(f.rule);
-    for (std::string_view id : rule::commit_rules()) EXPECT_TRUE(covered.contains(id)) << id << " has no case";
+    for (std::string_view id : rule::commit_rules())
+        EXPECT_TRUE(covered.contains(id)) << id << " has no case";
 }
 
 }  // namespace

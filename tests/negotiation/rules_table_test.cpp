@@ -105,7 +105,8 @@ std::vector<Case> cases() {
          {.allocator = "user@cam.out",
           .memory = "USER",
           .framing = k4096x2,
-          .rejected = {"dma@cam.out:" + R(kKernelAllocatorOnUserConnection)}}},
+          .rejected = {"dma@cam.out:" + R(kKernelAllocatorOnUserConnection),
+                       "default@cam.out:" + R(kKernelAllocatorOnUserConnection)}}},
         {"UserHostedUpstreamPin_SuppliesTheAllocator",
          [] {
              return link(uout("app.out", {simple(mt::kDontCare, 2, 0, kMax)}),
@@ -127,7 +128,8 @@ std::vector<Case> cases() {
          {.allocator = "ubuf@app.in",
           .memory = "USER",
           .framing = k4096x2,
-          .rejected = {"user@cam.out:" + R(kVendorOverDefault)}}},
+          .rejected = {"default@cam.out:" + R(kKernelAllocatorOnUserConnection),
+                       "user@cam.out:" + R(kVendorOverDefault)}}},
         {"KernelConnection_RejectsUserModeAllocator",
          [] { return link(with_allocator(cam(), user_allocator("ubuf", mt::kUser)), sink()); },
          {.allocator = "default@sink.in",
@@ -139,7 +141,8 @@ std::vector<Case> cases() {
          {.allocator = "user@cam.out",
           .memory = "USER",
           .framing = k4096x2,
-          .rejected = {"ubuf@app.in:" + R(kCapsMemoryType)}}},
+          .rejected = {"ubuf@app.in:" + R(kCapsMemoryType),
+                       "default@cam.out:" + R(kKernelAllocatorOnUserConnection)}}},
 
         // --- 2. memory type walk ----------------------------------------------------------------
         {"MemoryWalk_TakesFirstUpstreamTypeTheDownstreamPinLists",
@@ -447,6 +450,7 @@ std::vector<Case> cases() {
          {.allocator = "user@f.out",
           .memory = "USER",
           .framing = k4096x2,
+          .rejected = {"default@f.out:" + R(kKernelAllocatorOnUserConnection)},
           .notes = {R(kDefaultFrameSize), R(kTransformCopy)},
           .copies = 1,
           .pipe = "pipe1",
@@ -573,12 +577,14 @@ std::vector<Case> cases() {
          {.allocator = "user@cam.out",
           .memory = "USER",
           .framing = {4096, 8, 0x3},
+          .rejected = {"default@cam.out:" + R(kKernelAllocatorOnUserConnection)},
           .notes = {R(kDefaultFrameSize)}}},
         {"KsMidiPinOpenRange_UsesTheDefaultFrameSize",
          [] { return link(cam({simple(mt::kKernelNonPaged, 8, 1, kMax)}), app_in()); },
          {.allocator = "user@cam.out",
           .memory = "USER",
           .framing = {4096, 8, 0},
+          .rejected = {"default@cam.out:" + R(kKernelAllocatorOnUserConnection)},
           .notes = {R(kDefaultFrameSize)}}},
     };
 }

@@ -39,6 +39,36 @@ AllocatorChoice fallback_choice(const PreparedGraph& g, const PipePlan& plan, co
     return c;
 }
 
+// A kernel pin feeding a user-mode pin still has the class driver's default allocator; it is
+// listed, rejected by the mode rule, so that "why not my pin's kernel pool?" has an answer. (A
+// user-hosted upstream pin supplies the allocator unconditionally: no kernel pool is considered.)
+void considered_kernel_pool(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
+                            RecordVector<Candidate>& candidates) {
+    const PinState& upstream = g.pins[plan.pins[request.plan_positions.front()]];
+    if (!upstream.kernel()) return;
+    std::string user_pins;
+    for (std::size_t pos : request.plan_positions) {
+        const PinState& pin = g.pins[plan.pins[pos]];
+        if (!pin.kernel()) user_pins += (user_pins.empty() ? "" : ", ") + pin.id();
+    }
+    Candidate& cand = candidates.emplace_back();
+    const std::string& pin = upstream.id();
+    cand.allocator = {AllocatorKind::Default, proto::AllocatorMode::Kernel,
+                      proto::memory_type::kKernelNonPaged, RecordString("default"), RecordString(pin)};
+    RecordString message = format_record(
+        "the default allocator of {} makes kernel pool memory and the connection is user mode ({} is hosted "
+        "in user mode); kernel memory never reaches a user-mode pin, so the user-mode allocator serves it",
+        pin, user_pins);
+    RecordString suggestion = format_record("host {} in kernel mode to use the pool of {}", user_pins, pin);
+    RecordVector<ComparedValue> values;
+    values.reserve(3);
+    values.push_back({"connection_mode", std::string("user")});
+    values.push_back({"allocator_mode", std::string("kernel")});
+    values.push_back({"user_hosted_pins", std::move(user_pins)});
+    cand.reasons.push_back(make_finding(rule::kKernelAllocatorOnUserConnection, std::move(message),
+                                        std::move(values), std::move(suggestion)));
+}
+
 }  // namespace
 
 SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
@@ -70,6 +100,7 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
         if (cand.reasons.empty() && !first_valid) first_valid = out.candidates.size() - 1;
     }
     const std::size_t vendors = out.candidates.size();
+    if (plan.mode == ConnectionMode::User) considered_kernel_pool(g, plan, request, out.candidates);
     Candidate fallback;
     fallback.allocator = fallback_choice(g, plan, request, must_pos);
 

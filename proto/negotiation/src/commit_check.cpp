@@ -32,7 +32,8 @@ std::string label(const PreparedGraph& g, std::size_t connection) {
 
 std::optional<std::size_t> find_connection(const PreparedGraph& g, const ConnectionInput& wanted) {
     for (std::size_t i = 0; i < g.connections.size(); ++i)
-        if (g.pins[g.connections[i].from].id() == wanted.from && g.pins[g.connections[i].to].id() == wanted.to)
+        if (g.pins[g.connections[i].from].id() == wanted.from &&
+            g.pins[g.connections[i].to].id() == wanted.to)
             return i;
     return std::nullopt;
 }
@@ -53,9 +54,10 @@ EnginePipe engine_pipe(const Graph& graph, const PreparedGraph& g, std::size_t c
     if (out.connections.size() > 1) {
         auto result = negotiate(graph);
         const std::string id = label(g, connection);
-        const bool split = result && std::ranges::any_of(result->pipes, [&](const PipeRecord& p) {
-            return p.connections.size() == 1 && std::string_view(p.connections.front()) == id;
-        });
+        const bool split =
+            result && std::ranges::any_of(result->pipes, [&](const PipeRecord& p) {
+                return p.connections.size() == 1 && std::string_view(p.connections.front()) == id;
+            });
         if (split) {
             out.plan = single_connection_plan(g, connection);
             out.connections = {connection};
@@ -93,8 +95,9 @@ Result<PipePlan> whole_pipe(const Graph& graph, const PreparedGraph& g, const Co
 Result<void> check_values(const CommitRequest& c) {
     const ResultFraming& f = c.framing;
     if (f.frame_size == 0 || f.frames == 0)
-        return refuse(Errc::InvalidArgument, rule::kCommitMalformed,
-                      fmt::format("frame_size and frames must be > 0 (got {} and {})", f.frame_size, f.frames));
+        return refuse(
+            Errc::InvalidArgument, rule::kCommitMalformed,
+            fmt::format("frame_size and frames must be > 0 (got {} and {})", f.frame_size, f.frames));
     if (!proto::is_alignment_mask(f.alignment_mask))
         return refuse(Errc::InvalidArgument, rule::kCommitMalformed,
                       fmt::format("alignment mask {:#x} is not of the form 2^n - 1 (e.g. 0x3f for 64 bytes)",
@@ -123,20 +126,22 @@ Result<void> check_pin(const PinState& pin, std::size_t item_index, const Result
     }
     const proto::FramingItem& item = items[item_index];
     if (f.frames < item.frames)
-        return refuse(Errc::NegotiationFailed, rule::kCommitTooFewFrames,
-                      fmt::format("{} frames committed but {} requires at least {}", f.frames, pin.id(), item.frames));
+        return refuse(
+            Errc::NegotiationFailed, rule::kCommitTooFewFrames,
+            fmt::format("{} frames committed but {} requires at least {}", f.frames, pin.id(), item.frames));
     if ((f.alignment_mask & item.file_alignment) != item.file_alignment)
         return refuse(Errc::NegotiationFailed, rule::kCommitAlignmentTooWeak,
-                      fmt::format("alignment mask {:#x} is weaker than {:#x} required by {}", f.alignment_mask,
-                                  item.file_alignment, pin.id()));
+                      fmt::format("alignment mask {:#x} is weaker than {:#x} required by {}",
+                                  f.alignment_mask, item.file_alignment, pin.id()));
     return {};
 }
 
 Result<void> check_vendor(const CheckContext& ctx, std::size_t pos, const CommitRequest& c) {
     const PinState& provider = ctx.g.pins[ctx.plan.pins[pos]];
     if (!provider.input->allocator)
-        return refuse(Errc::InvalidArgument, rule::kCommitNoVendorAllocator,
-                      fmt::format("{} declares no vendor allocator (KSPIN_DISPATCH.Allocator)", provider.id()));
+        return refuse(
+            Errc::InvalidArgument, rule::kCommitNoVendorAllocator,
+            fmt::format("{} declares no vendor allocator (KSPIN_DISPATCH.Allocator)", provider.id()));
     const proto::VendorAllocatorCaps& caps = *provider.input->allocator;
     if (auto mode = check_mode(ctx, pos, caps)) return refuse(*mode);
     if (!c.memory_type.is_null() && c.memory_type != caps.memory_type)
@@ -182,7 +187,8 @@ Result<void> check_commit(const Graph& graph, const CommitRequest& c) {
     if (!plan) return std::unexpected(plan.error());
     if (auto r = check_values(c); !r) return r;
 
-    const auto provider = std::ranges::find_if(plan->pins, [&](std::size_t p) { return g.pins[p].id() == c.provider; });
+    const auto provider =
+        std::ranges::find_if(plan->pins, [&](std::size_t p) { return g.pins[p].id() == c.provider; });
     if (provider == plan->pins.end())
         return refuse(Errc::InvalidArgument, rule::kCommitProviderOutsidePipe,
                       fmt::format("allocator provider {} is not a pin of the committed pipe", c.provider));
