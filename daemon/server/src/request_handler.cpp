@@ -102,8 +102,17 @@ Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType
             return on_ledger();
         case T::Subscribe:
             return on_subscribe(session, message);
-        default:
-            break;  // events never reach here (read_envelope refuses them as requests)
+        // No default: a new request type without a handler is a compile error (-Wswitch).
+        // Events never reach here (read_envelope refuses them as requests).
+        case T::StateChanged:
+        case T::FrameDropped:
+        case T::AllocatorCommitted:
+        case T::ClientGone:
+        case T::FramingChanged:
+        case T::FrameReady:
+        case T::ConnectionChanged:
+        case T::kCount:
+            break;
     }
     return fail(Errc::Unsupported, "'" + std::string(wire::to_string(type)) + "' is not a request");
 }

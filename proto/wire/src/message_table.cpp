@@ -9,8 +9,9 @@ namespace {
 using K = MessageKind;
 using T = MessageType;
 
-// Ordered like MessageType so that info() is an index.
-constexpr std::array<MessageInfo, 21> kTable{{
+// Ordered like MessageType so that info() is an index. Sized by kCount: a type without a row
+// leaves a value-initialized row behind, which table_is_ordered() refuses at compile time.
+constexpr std::array<MessageInfo, static_cast<std::size_t>(MessageType::kCount)> kTable{{
     {T::Hello, "hello", K::Request, false, true},
     {T::List, "list", K::Request, false, false},
     {T::GetProperty, "get_property", K::Request, false, false},
@@ -64,7 +65,15 @@ std::optional<MessageType> parse_message_type(std::string_view name) {
 }
 
 std::string_view to_string(Role role) {
-    return role == Role::Client ? "client" : "graph-manager";
+    switch (role) {
+        case Role::Client:
+            return "client";
+        case Role::GraphManager:
+            return "graph-manager";
+        case Role::Operator:
+            return "operator";
+    }
+    return "?";
 }
 
 std::optional<Role> parse_role(std::string_view name) {

@@ -39,6 +39,7 @@ enum class MessageType : std::uint32_t {
     FramingChanged,
     FrameReady,         // socket fallback for frame delivery before a stream's rings exist
     ConnectionChanged,  // a connection was made or removed
+    kCount,             // not a message: the number of types (the table is sized by it)
 };
 
 // Who is on the other end; chosen in `hello` (docs/protocol.md, "Handshake and roles").
