@@ -68,6 +68,20 @@ TEST_F(KernelTest, Kernel_Commit_UnknownConnectionOrForeignProvider_IsRejected) 
     expect_error(kernel->commit(c), Errc::InvalidArgument, "not a pin of the committed pipe");
 }
 
+// camera -> overlay (in place) -> checker is one pipe: a commit of its first connection alone
+// would leave the rest unable to leave STOP, so ksimd refuses it with the engine's rule.
+TEST_F(KernelTest, Kernel_Commit_PartOfAnInPlacePipe_IsRefusedAsAPartialPipe) {
+    const auto t = inplace_chain();
+    make(t);
+    auto c = default_commit(t);
+    ASSERT_EQ(c.connections.size(), 2u);
+    c.connections.pop_back();
+    expect_error(kernel->commit(c), Errc::NegotiationFailed, "commit.partial-pipe: ");
+    EXPECT_FALSE(kernel->connections().front().decision) << "nothing was committed";
+    auto whole = kernel->commit(default_commit(t, 3));
+    EXPECT_TRUE(whole.has_value()) << whole.error().message;
+}
+
 TEST_F(KernelTest, Kernel_Commit_VendorAllocatorOnAUserConnection_IsRejectedByTheModeRule) {
     const auto t = camera_to_sink(true, PinHosting::User);
     make(t);
