@@ -134,7 +134,7 @@ std::optional<std::uint32_t> ConfigReader::u32(const json& obj, const std::strin
         return std::nullopt;
     }
     if (auto x = as_u32(*it)) return x;
-    report(p, "value.out-of-range", fmt::format("{} does not fit a ULONG", it->dump()),
+    report(p, "value.out-of-range", fmt::format("{} does not fit a ULONG", json_preview(*it)),
            "an integer from 0 to 4294967295");
     return std::nullopt;
 }
@@ -151,7 +151,8 @@ std::optional<std::uint64_t> ConfigReader::u64(const json& obj, const std::strin
             if (auto v = proto::detail::parse_hex(std::string_view(s).substr(2))) return *v;
         }
     }
-    report(p, "type.mismatch", fmt::format("expected an unsigned 64-bit address, found {}", it->dump()),
+    report(p, "type.mismatch",
+           fmt::format("expected an unsigned 64-bit address, found {}", json_preview(*it)),
            "a non-negative integer or a hex string such as \"0x100000000\"");
     return std::nullopt;
 }
@@ -254,7 +255,7 @@ std::optional<std::uint32_t> ConfigReader::alignment(const json& v, const std::s
         }
         return *bytes - 1;
     }
-    report(ptr, "type.mismatch", fmt::format("expected an alignment, found {}", v.dump()),
+    report(ptr, "type.mismatch", fmt::format("expected an alignment, found {}", json_preview(v)),
            std::string(kHint));
     return std::nullopt;
 }

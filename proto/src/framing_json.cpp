@@ -51,7 +51,7 @@ void to_json(nlohmann::json& j, const Guid& g) {
 }
 void from_json(const nlohmann::json& j, Guid& g) {
     auto parsed = j.is_string() ? Guid::parse(j.get<std::string>()) : std::nullopt;
-    if (!parsed) throw std::invalid_argument(fmt::format("{} is not a GUID string", j.dump()));
+    if (!parsed) throw std::invalid_argument(fmt::format("{} is not a GUID string", json_preview(j)));
     g = *parsed;
 }
 

@@ -17,19 +17,6 @@ TextPosition position_of_offset(std::string_view text, std::size_t offset) {
     return p;
 }
 
-std::string escape_pointer_token(std::string_view token) {
-    std::string out;
-    for (char c : token) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
 namespace {
 
 // A minimal recursive scanner: records positions, builds no values.

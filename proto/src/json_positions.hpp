@@ -7,6 +7,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "ksim/proto/untrusted_json.hpp"
+
 namespace ksim::proto::detail {
 
 struct TextPosition {
@@ -16,9 +18,6 @@ struct TextPosition {
 
 // Line/column of a byte offset (columns count bytes, 1-based).
 TextPosition position_of_offset(std::string_view text, std::size_t offset);
-
-// RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1").
-std::string escape_pointer_token(std::string_view token);
 
 // Owns the pointer -> position table of one document; built once, read by the validator.
 class PositionIndex {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config_reader.hpp"
+#include "ksim/proto/untrusted_json.hpp"
 #include "topology_reader.hpp"
 
 namespace ksim::proto {
@@ -17,21 +18,25 @@ std::string Diagnostic::to_string() const {
 
 std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, std::string_view file_name) {
     Diagnostics diags;
-    nlohmann::json doc;
-    try {
-        // Comments are not JSON; the "comment" field is the place for prose.
-        doc = nlohmann::json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::parse_error& e) {
-        // e.byte is 1-based and points just past the offending character.
-        std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-        auto pos = detail::position_of_offset(text, offset);
-        std::string what = e.what();
-        if (auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
-        diags.push_back(Diagnostic{std::string(file_name), pos.line, pos.column, "", "json.syntax",
-                                   fmt::format("JSON syntax error: {}", what),
-                                   "well-formed JSON (RFC 8259)"});
+    // Comments are not JSON; the "comment" field is the place for prose.
+    auto parsed = parse_untrusted_json(text);
+    if (!parsed) {
+        const JsonParseError& e = parsed.error();
+        if (e.kind == JsonParseError::Kind::TooDeep) {
+            // The position index stops at its own depth limit, deeper than kMaxJsonDepth.
+            auto pos = detail::PositionIndex(text).value(e.pointer);
+            diags.push_back(Diagnostic{
+                std::string(file_name), pos.line, pos.column, e.pointer, "json.too-deep", e.message,
+                fmt::format("at most {} levels of nested arrays and objects", kMaxJsonDepth)});
+        } else {
+            auto pos = detail::position_of_offset(text, e.offset);
+            diags.push_back(Diagnostic{std::string(file_name), pos.line, pos.column, "", "json.syntax",
+                                       fmt::format("JSON syntax error: {}", e.message),
+                                       "well-formed JSON (RFC 8259)"});
+        }
         return std::unexpected(std::move(diags));
     }
+    const nlohmann::json& doc = *parsed;
     detail::PositionIndex index(text);
     detail::ConfigReader reader(std::string(file_name), index, diags);
     Topology topology = detail::read_topology(reader, doc);

@@ -54,6 +54,14 @@ bool check_id(ConfigReader& r, const std::string& ptr, const std::string& id) {
     return false;
 }
 
+// The fps value as written when it is a short array, else its type: never the whole subtree.
+std::string fps_preview(const json& f) {
+    if (!f.is_array() || f.size() > 4) return json_preview(f);
+    std::string out = "[";
+    for (std::size_t i = 0; i < f.size(); ++i) out += (i ? ", " : "") + json_preview(f[i]);
+    return out + "]";
+}
+
 void positive(ConfigReader& r, const std::string& ptr, std::string_view key, std::uint32_t value) {
     if (value == 0)
         r.report(child(ptr, key), "value.out-of-range", fmt::format("{} is 0", key),
@@ -72,12 +80,12 @@ std::optional<VideoParams> read_video(ConfigReader& r, const json& v, const std:
         const json& f = v["fps"];
         if (!f.is_array() || f.size() != 2 || !f[0].is_number_integer() || !f[1].is_number_integer()) {
             r.report(fp, "type.mismatch",
-                     fmt::format("fps must be [numerator, denominator], found {}", f.dump()),
+                     fmt::format("fps must be [numerator, denominator], found {}", fps_preview(f)),
                      "e.g. [30, 1] or [30000, 1001]");
         } else if (f[0].get<std::int64_t>() <= 0 || f[1].get<std::int64_t>() <= 0 ||
                    f[0].get<std::int64_t>() > 0xFFFFFFFFll || f[1].get<std::int64_t>() > 0xFFFFFFFFll) {
             r.report(fp, "value.out-of-range",
-                     fmt::format("frame rate {} has a zero or oversized term", f.dump()),
+                     fmt::format("frame rate {} has a zero or oversized term", fps_preview(f)),
                      "both terms between 1 and 4294967295");
         } else {
             p.fps_numerator = f[0].get<std::uint32_t>();
@@ -198,7 +206,7 @@ void read_memory_types(ConfigReader& r, const json& v, const std::string& ptr, T
         }
         std::optional<Guid> g = value.is_string() ? Guid::parse(value.get<std::string>()) : std::nullopt;
         if (!g) {
-            r.report(p, "guid.malformed", fmt::format("{} is not a GUID string", value.dump()),
+            r.report(p, "guid.malformed", fmt::format("{} is not a GUID string", json_preview(value)),
                      "\"XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX\"");
             continue;
         }

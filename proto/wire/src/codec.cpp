@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ksim/proto/untrusted_json.hpp"
+
 namespace ksim::wire {
 namespace {
 
@@ -13,6 +15,15 @@ std::uint32_t get_u32_le(const char* p) {
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
     return v;
+}
+
+// A pointer as an error message shows it: long keys would make the message as long as the body.
+std::string shortened(std::string_view pointer) {
+    constexpr std::size_t kShown = 160;
+    if (pointer.size() <= kShown) return std::string(pointer);
+    std::size_t cut = kShown;
+    while (cut > 0 && (static_cast<unsigned char>(pointer[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+    return std::string(pointer.substr(0, cut)) + "...";
 }
 
 }  // namespace
@@ -64,18 +75,23 @@ Result<std::optional<nlohmann::json>> FrameDecoder::next() {
     if (available < kLengthPrefixBytes + length) return std::optional<nlohmann::json>{};
     std::string_view body(buffer_.data() + consumed_ + kLengthPrefixBytes, length);
     consumed_ += kLengthPrefixBytes + length;
-    nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-        error_ =
-            Error{Errc::ProtocolError, fmt::format("message body of {} bytes is not valid JSON", length)};
-        return std::unexpected(*error_);
-    }
-    if (!parsed.is_object()) {
+    auto parsed = proto::parse_untrusted_json(body);
+    if (!parsed) {
+        const proto::JsonParseError& e = parsed.error();
         error_ = Error{Errc::ProtocolError,
-                       fmt::format("message body is a JSON {}, expected an object", parsed.type_name())};
+                       e.kind == proto::JsonParseError::Kind::TooDeep
+                           ? fmt::format("message body of {} bytes nests deeper than {} levels (at {})",
+                                         length, proto::kMaxJsonDepth, shortened(e.pointer))
+                           : fmt::format("message body of {} bytes is not valid JSON (byte {}: {})", length,
+                                         e.offset, e.message)};
         return std::unexpected(*error_);
     }
-    return std::optional<nlohmann::json>(std::move(parsed));
+    if (!parsed->is_object()) {
+        error_ = Error{Errc::ProtocolError, fmt::format("message body is {}, expected an object",
+                                                        proto::json_type_phrase(*parsed))};
+        return std::unexpected(*error_);
+    }
+    return std::optional<nlohmann::json>(std::move(*parsed));
 }
 
 }  // namespace ksim::wire

@@ -1,5 +1,7 @@
 #include "ksim/wire/envelope.hpp"
 
+#include "ksim/proto/untrusted_json.hpp"
+
 namespace ksim::wire {
 
 std::string type_name_of(const nlohmann::json& message) noexcept {
@@ -53,7 +55,7 @@ Result<Envelope> read_envelope(const nlohmann::json& message) {
     if (type_it == message.end() || !type_it->is_string())
         return fail(Errc::ProtocolError, "message has no string field 'type'");
     auto type = parse_message_type(type_it->get<std::string>());
-    if (!type) return fail(Errc::ProtocolError, "unknown message type " + type_it->dump());
+    if (!type) return fail(Errc::ProtocolError, "unknown message type " + proto::json_preview(*type_it));
 
     Envelope env;
     env.type = *type;

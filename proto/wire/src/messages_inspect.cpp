@@ -83,13 +83,13 @@ json memory_types_to_json(const std::vector<proto::CustomMemoryType>& types) {
 }
 
 std::vector<proto::CustomMemoryType> memory_types_from(const json& v) {
-    if (!v.is_object())
-        throw std::invalid_argument("expected an object {\"NAME\": \"GUID\"}, got " +
-                                    std::string(v.type_name()));
+    if (!v.is_object()) throw std::invalid_argument(expected_found("an object {\"NAME\": \"GUID\"}", v));
     std::vector<proto::CustomMemoryType> out;
     for (const auto& [name, value] : v.items()) {
         auto g = value.is_string() ? proto::Guid::parse(value.get<std::string>()) : std::nullopt;
-        if (!g) throw std::invalid_argument("'" + name + "': " + value.dump() + " is not a GUID string");
+        if (!g)
+            throw FieldError("/" + proto::escape_pointer_token(name),
+                             proto::json_preview(value) + " is not a GUID string");
         out.push_back(proto::CustomMemoryType{name, *g, proto::MemoryClass::DeviceSpecific});
     }
     return out;

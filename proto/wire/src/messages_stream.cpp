@@ -22,8 +22,8 @@ void from_json(const json& j, CreatePinRequest& v) {
     v.filter = field<std::string>(j, "filter");
     v.id = field<std::string>(j, "pin_id");
     if (v.id.empty() || v.id.find('.') != std::string::npos)
-        throw std::invalid_argument("field 'pin_id': " + json(v.id).dump() +
-                                    " must be non-empty and contain no '.'");
+        throw FieldError("/pin_id",
+                         proto::json_preview(json(v.id)) + " must be non-empty and contain no '.'");
     v.direction = field_with<proto::PinDirection>(j, "direction", direction_from);
     v.framing = optional_field<proto::AllocatorFramingEx>(j, "framing");
 }
@@ -230,14 +230,15 @@ void to_json(json& j, const SubscribeRequest& v) {
     j = json{{"events", names}};
 }
 void from_json(const json& j, SubscribeRequest& v) {
-    v.events = optional_field_with<std::vector<MessageType>>(j, "events", [](const json& a) {
-                   return array_with<MessageType>(a, [](const json& e) {
-                       auto t = enum_parser<MessageType>(parse_message_type, "an event name")(e);
-                       if (info(t).kind != MessageKind::Event)
-                           throw std::invalid_argument(e.dump() + " is a request, not an event");
-                       return t;
-                   });
-               }).value_or(std::vector<MessageType>{});
+    v.events =
+        optional_field_with<std::vector<MessageType>>(j, "events", [](const json& a) {
+            return array_with<MessageType>(a, [](const json& e) {
+                auto t = enum_parser<MessageType>(parse_message_type, "an event name")(e);
+                if (info(t).kind != MessageKind::Event)
+                    throw std::invalid_argument(proto::json_preview(e) + " is a request, not an event");
+                return t;
+            });
+        }).value_or(std::vector<MessageType>{});
 }
 
 void to_json(json& j, const EmptyReply&) {

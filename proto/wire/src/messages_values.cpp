@@ -11,7 +11,7 @@ namespace detail {
 namespace {
 
 std::string text_of(const json& v) {
-    if (!v.is_string()) throw std::invalid_argument("expected a string, got " + std::string(v.type_name()));
+    if (!v.is_string()) throw std::invalid_argument(expected_found("a string", v));
     return v.get<std::string>();
 }
 
@@ -20,7 +20,8 @@ std::string text_of(const json& v) {
 proto::PinState pin_state_from(const json& v) {
     auto s = proto::parse_pin_state(text_of(v));
     if (!s)
-        throw std::invalid_argument("unknown pin state " + v.dump() + " (valid: STOP, ACQUIRE, PAUSE, RUN)");
+        throw std::invalid_argument("unknown pin state " + proto::json_preview(v) +
+                                    " (valid: STOP, ACQUIRE, PAUSE, RUN)");
     return *s;
 }
 
@@ -28,14 +29,14 @@ proto::PinDirection direction_from(const json& v) {
     auto s = text_of(v);
     if (s == "in") return proto::PinDirection::In;
     if (s == "out") return proto::PinDirection::Out;
-    throw std::invalid_argument("unknown direction " + v.dump() + " (valid: in, out)");
+    throw std::invalid_argument("unknown direction " + proto::json_preview(v) + " (valid: in, out)");
 }
 
 proto::PinHosting hosting_from(const json& v) {
     auto s = text_of(v);
     if (s == "kernel") return proto::PinHosting::Kernel;
     if (s == "user") return proto::PinHosting::User;
-    throw std::invalid_argument("unknown hosting " + v.dump() + " (valid: kernel, user)");
+    throw std::invalid_argument("unknown hosting " + proto::json_preview(v) + " (valid: kernel, user)");
 }
 
 proto::FilterKind filter_kind_from(const json& v) {
@@ -44,7 +45,7 @@ proto::FilterKind filter_kind_from(const json& v) {
     for (K k : {K::VideoCapture, K::AudioCapture, K::InPlaceTransform, K::CopyTransform, K::KernelSink,
                 K::UserSource, K::UserSink})
         if (proto::to_string(k) == s) return k;
-    throw std::invalid_argument("unknown filter kind " + v.dump());
+    throw std::invalid_argument("unknown filter kind " + proto::json_preview(v));
 }
 
 std::string_view to_string(proto::FramingProp p) {
@@ -63,7 +64,8 @@ proto::FramingProp framing_prop_from(const json& v) {
     auto s = text_of(v);
     for (auto p : {proto::FramingProp::None, proto::FramingProp::Old, proto::FramingProp::Ex})
         if (to_string(p) == s) return p;
-    throw std::invalid_argument("unknown framing property " + v.dump() + " (valid: none, old, ex)");
+    throw std::invalid_argument("unknown framing property " + proto::json_preview(v) +
+                                " (valid: none, old, ex)");
 }
 
 proto::Guid guid_from(const json& v) {
@@ -71,7 +73,9 @@ proto::Guid guid_from(const json& v) {
     for (const auto& m : proto::known_memory_types())
         if (m.name == s) return m.guid;
     auto g = proto::Guid::parse(s);
-    if (!g) throw std::invalid_argument(v.dump() + " is neither a GUID nor a known memory type name");
+    if (!g)
+        throw std::invalid_argument(proto::json_preview(v) +
+                                    " is neither a GUID nor a known memory type name");
     return *g;
 }
 
@@ -85,7 +89,8 @@ proto::Guid medium_from(const json& v) {
     for (const auto& b : proto::known_bus_types())
         if (b.name == s) return b.guid;
     auto g = proto::Guid::parse(s);
-    if (!g) throw std::invalid_argument(v.dump() + " is neither a GUID nor a known bus type name");
+    if (!g)
+        throw std::invalid_argument(proto::json_preview(v) + " is neither a GUID nor a known bus type name");
     return *g;
 }
 
@@ -112,10 +117,9 @@ json pin_ref_to_json(const proto::PinRef& p) {
 }
 
 proto::PinRef pin_ref_from_json(const json& j) {
-    if (!j.is_string())
-        throw std::invalid_argument("expected \"filter.pin\", got " + std::string(j.type_name()));
+    if (!j.is_string()) throw std::invalid_argument(detail::expected_found("a string \"filter.pin\"", j));
     auto p = parse_pin_ref(j.get<std::string>());
-    if (!p) throw std::invalid_argument(j.dump() + " is not of the form \"filter.pin\"");
+    if (!p) throw std::invalid_argument(proto::json_preview(j) + " is not of the form \"filter.pin\"");
     return *p;
 }
 
