@@ -57,14 +57,16 @@ Response RequestHandler::handle(SessionContext& session, const json& message) {
             return dispatch(session, env->type, message);
         } catch (const std::exception& e) {
             // A bug, not bad input (bodies are decoded without exceptions escaping).
-            logger("protocol")->error("{}: '{}' threw: {}", session.name(), info.name, e.what());
+            logger("protocol")
+                ->error("{}: '{}' threw: {}", session.name(), info.name,
+                        loggable(e.what(), kLoggableMessageBytes));
             return fail(Errc::Internal, std::string("internal error: ") + e.what());
         }
     }();
     if (!body) {
         logger("protocol")
             ->debug("{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
-                    to_string(body.error().code), body.error().message);
+                    to_string(body.error().code), loggable(body.error().message, kLoggableMessageBytes));
         return Response{wire::make_error_reply(env->type, id, body.error()), {}};
     }
     return Response{wire::make_reply(env->type, id, body->json), std::move(body->fds),

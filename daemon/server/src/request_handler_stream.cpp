@@ -32,7 +32,7 @@ Result<Body> RequestHandler::on_create_pin(const SessionContext& session, const 
     pin.pointer = "create_pin from " + session.name();
     auto key = kernel_.create_user_pin(session.client_id, pin, request->filter);
     if (!key) return std::unexpected(key.error());
-    logger("session")->info("{}: hosts pin {}", session.name(), key->to_string());
+    logger("session")->info("{}: hosts pin {}", session.name(), loggable(key->to_string()));
     return Body{json(wire::CreatePinReply{to_pin_ref(*key)}), {}};
 }
 
@@ -146,8 +146,8 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
                         " fit one message");
     reply.fd_count = static_cast<std::uint32_t>(body.fds.size());
     body.json = reply;
-    logger("session")->info("{}: opened stream {} ({} regions, {} rings)", session.name(), key.to_string(),
-                            reply.regions.size(), reply.rings.size());
+    logger("session")->info("{}: opened stream {} ({} regions, {} rings)", session.name(),
+                            loggable(key.to_string()), reply.regions.size(), reply.rings.size());
     return body;
 }
 

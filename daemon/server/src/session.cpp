@@ -49,7 +49,8 @@ void Session::on_bytes(std::size_t n) {
         auto message = decoder_.next();
         if (!message) {
             // The stream cannot be resynchronised: say why, then hang up.
-            logger("protocol")->warn("{}: {}", context_.name(), message.error().message);
+            logger("protocol")
+                ->warn("{}: {}", context_.name(), loggable(message.error().message, kLoggableMessageBytes));
             send(wire::make_error_reply(0, message.error()));
             close_after_flush_ = true;
             if (queue_.empty()) stop("protocol error");
@@ -79,9 +80,9 @@ void Session::send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds
     }
     if (queue_.size() + 1 > limits_.max_queued_messages ||
         queued_bytes_ + frame->size() > limits_.max_queued_bytes) {
-        logger("session")->warn(
-            "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client", context_.name(),
-            queue_.size(), queued_bytes_);
+        log_limited("session", spdlog::level::warn, "slow reader",
+                    "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
+                    context_.name(), queue_.size(), queued_bytes_);
         stop("outgoing queue overflow");
         return;
     }

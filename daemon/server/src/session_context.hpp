@@ -8,6 +8,7 @@
 
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/wire/message_table.hpp"
+#include "logging.hpp"
 #include "peer_credentials.hpp"
 
 namespace ksim::daemon::server {
@@ -27,9 +28,10 @@ struct SessionContext {
             if (t == event) return true;
         return false;
     }
-    // "client 3 (ksimctl)" for log lines.
+    // "client 3 (ksimctl)" for log lines and error messages; the name as loggable() makes it.
     [[nodiscard]] std::string name() const {
-        return "client " + std::to_string(client_id) + (client_name.empty() ? "" : " (" + client_name + ")");
+        return "client " + std::to_string(client_id) +
+               (client_name.empty() ? "" : " (" + loggable(client_name) + ")");
     }
 };
 

@@ -106,15 +106,15 @@ void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pi
     while (!stop.stop_requested()) {
         if (auto waited = ring.wait_for_data(kIdleWait); !waited) {
             if (waited.error().code == Errc::Timeout) continue;
-            log->warn("client {} {}: waiting on the ring to daemon failed: {}", client, pin.to_string(),
-                      waited.error().message);
+            log->warn("client {} {}: waiting on the ring to daemon failed: {}", client,
+                      loggable(pin.to_string()), waited.error().message);
             return;
         }
         std::array<shm::RingEntry, 32> batch{};
         std::size_t n = ring.try_pop(batch);
         if (ring.corrupted()) {
             log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", client,
-                      pin.to_string());
+                      loggable(pin.to_string()));
             return;
         }
         for (std::size_t i = 0; i < n && kernel != nullptr; ++i) {
@@ -125,8 +125,8 @@ void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pi
             else
                 r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
             if (!r)
-                log->debug("client {} {}: frame {}/{} refused: {}", client, pin.to_string(), e.frame.region,
-                           e.frame.index, r.error().message);
+                log->debug("client {} {}: frame {}/{} refused: {}", client, loggable(pin.to_string()),
+                           e.frame.region, e.frame.index, loggable(r.error().message, kLoggableMessageBytes));
         }
     }
 }
