@@ -15,6 +15,7 @@ using ksim::test::nested_arrays;
 using nlohmann::json;
 
 // Every field name any body decoder reads.
+// clang-format off
 constexpr const char* kFieldNames[] = {
     "access", "alignment_mask", "allocate", "allocated_frames", "allocator", "calls", "capacity", "client_id",
     "client_name", "committed", "completed", "connected", "connected_to", "connection", "connections",
@@ -27,6 +28,7 @@ constexpr const char* kFieldNames[] = {
     "pins", "pool", "presentation_time", "property", "protocol_version", "provider", "region", "regions",
     "rings", "role", "size", "state", "statistics", "status", "time", "to", "topology", "type_specific_flags",
     "value", "vendor_allocator", "vendor_allocator_caps", "wake_fd_index"};
+// clang-format on
 
 std::string frame_of(const std::string& body) {
     std::string out(4, '\0');
