@@ -161,6 +161,7 @@ AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid mem
     for (const auto& f : t.filters)
         for (const auto& p : f.pins) user_mode = user_mode || p.hosting == PinHosting::User;
     c.kind = user_mode ? AllocatorCommit::Kind::User : AllocatorCommit::Kind::Default;
+    if (memory.is_null()) memory = user_mode ? memory_type::kUser : memory_type::kKernelNonPaged;
     c.provider = c.connections.front().second;
     c.memory_type = memory;
     c.frame_size = kImage;

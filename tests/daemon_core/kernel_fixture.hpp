@@ -71,8 +71,9 @@ proto::Topology user_source_user_sink();  // app -> viewer, both user-hosted: on
 // camera (NV12 64x48) -> scaler (copy_transform, NV12 32x24 downstream) -> checker (kernel_sink)
 proto::Topology copy_chain();
 
-AllocatorCommit default_commit(const proto::Topology& t, std::uint32_t frames = 2,
-                               proto::Guid memory = proto::memory_type::kUser);
+// The pool allocator over every connection of `t`: the user-mode allocator when a pin is user-hosted,
+// else the default allocator; `memory` null means USER resp. KERNEL_NONPAGED.
+AllocatorCommit default_commit(const proto::Topology& t, std::uint32_t frames = 2, proto::Guid memory = {});
 // A default-allocator pipe in user memory over `connections`, its pool owned by `provider`.
 AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider,
                                  std::uint32_t frame_size, std::uint32_t frames);

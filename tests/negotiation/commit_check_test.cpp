@@ -143,6 +143,13 @@ std::vector<Forged> forged() {
          [] { return user_link(AllocatorKind::Default); }, rule::kKernelAllocatorOnUserConnection},
         {"UserAllocatorOnAKernelPipe", vendor_chain, [] { return whole_chain(AllocatorKind::User); },
          rule::kUserAllocatorOnKernelConnection},
+        {"DefaultAllocatorWithDeviceMemory", vendor_chain,
+         edit(chain_commit,
+              [](auto& c) {
+                  c.kind = AllocatorKind::Default;
+                  c.memory_type = kVendorDma;
+              }),
+         rule::kCommitDefaultAllocatorPoolOnly},
         {"KernelMemoryOnAUserPipe", kernel_to_user,
          edit(user_commit, [](auto& c) { c.memory_type = mt::kKernelNonPaged; }),
          rule::kCommitKernelMemoryOnUserPipe},

@@ -35,7 +35,11 @@ AllocatorChoice fallback_choice(const PreparedGraph& g, const PipePlan& plan, co
     c.name = "default";
     c.pin.assign(g.pins[plan.pins[must_pos.value_or(request.default_provider)]].id());
     c.mode = proto::AllocatorMode::Kernel;
-    c.memory_type = request.memory_type.is_null() ? proto::memory_type::kKernelNonPaged : request.memory_type;
+    // Pool memory only: a device-specific type is a vendor allocator's (the walk passes it over
+    // for a single allocator; a side of a copy that lists only device memory gets non-paged pool).
+    c.memory_type = request.memory_type.is_null() || !default_allocator_makes(request.memory_type)
+                        ? proto::memory_type::kKernelNonPaged
+                        : request.memory_type;
     return c;
 }
 

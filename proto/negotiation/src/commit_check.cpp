@@ -165,6 +165,12 @@ Result<void> check_pool(const CheckContext& ctx, const CommitRequest& c) {
         return refuse(Errc::NegotiationFailed, rule::kUserAllocatorOnKernelConnection,
                       "the user-mode allocator serves user-mode connections, and every pin of the pipe is "
                       "kernel-hosted");
+    if (c.kind == AllocatorKind::Default && !default_allocator_makes(c.memory_type))
+        return refuse(
+            Errc::NegotiationFailed, rule::kCommitDefaultAllocatorPoolOnly,
+            fmt::format("the default allocator makes pool memory only (paged or non-paged), not {}; "
+                        "device memory is a vendor allocator's",
+                        memory_label(ctx.g, c.memory_type)));
     if (user_pipe && proto::classify_memory_type(c.memory_type) == proto::MemoryClass::Kernel) {
         std::string user_pin;
         for (std::size_t p : ctx.plan.pins)

@@ -96,6 +96,12 @@ void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Fi
 // The item of `pin` that applies to memory type `type`: the first usable one listing it, else a
 // don't-care one, else the pin's first usable item.
 std::size_t item_for_memory(const PinState& pin, const proto::Guid& type);
+// Memory the ks.sys default allocator can make: pool memory (paged / non-paged, SYSTEM) or
+// don't-care; never USER (the user-mode allocator's) nor a device-specific type (a vendor's).
+bool default_allocator_makes(const proto::Guid& type);
+// The kernel walk again, skipping types the default allocator cannot make: for a pipe whose
+// first common type is device memory and that no vendor allocator serves. False when none is left.
+bool choose_pool_memory(const PreparedGraph& g, const PipePlan& plan, MemoryChoice& choice);
 // Each pin's own first usable item, for pins that get separate allocators (into `items`).
 void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::size_t>& items);
 

@@ -72,17 +72,59 @@ void own_items(const PreparedGraph& g, const PipePlan& plan, std::vector<std::si
     for (std::size_t p : plan.pins) items.push_back(first_usable_item(g.pins[p]));
 }
 
+namespace {
+
+// The kernel walk: the first memory type `usable` accepts, in the first pin's item order, that
+// every pin lists (a don't-care item takes the other pins' types, in pipe order then item order).
+template <class Usable>
+bool walk_kernel(const PreparedGraph& g, const PipePlan& plan, MemoryChoice& choice, Usable usable) {
+    auto select_items = [&](const Guid& type) {
+        choice.common = type;
+        choice.items.clear();
+        for (std::size_t p : plan.pins) choice.items.push_back(item_for(g.pins[p], type).value_or(0));
+        return true;
+    };
+    const PinState& first = g.pins[plan.pins.front()];
+    for (const auto& item : first.framing().items) {
+        if (!bus_compatible(item, *first.input)) continue;
+        if (!item.memory_type.is_null()) {
+            if (usable(item.memory_type) && every_pin_lists(g, plan, item.memory_type))
+                return select_items(item.memory_type);
+            continue;
+        }
+        for (std::size_t k = 1; k < plan.pins.size(); ++k) {
+            const PinState& other = g.pins[plan.pins[k]];
+            for (const auto& their : other.framing().items) {
+                if (!bus_compatible(their, *other.input) || their.memory_type.is_null()) continue;
+                if (usable(their.memory_type) && every_pin_lists(g, plan, their.memory_type))
+                    return select_items(their.memory_type);
+            }
+        }
+        if (every_pin_lists(g, plan, Guid{})) return select_items(Guid{});
+    }
+    return false;
+}
+
+}  // namespace
+
+bool default_allocator_makes(const Guid& type) {
+    switch (proto::classify_memory_type(type)) {
+        case proto::MemoryClass::DontCare:
+        case proto::MemoryClass::Kernel:
+        case proto::MemoryClass::System:
+            return true;
+        case proto::MemoryClass::User:
+        case proto::MemoryClass::DeviceSpecific:
+            return false;
+    }
+    return false;
+}
+
 void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes,
                    MemoryChoice& choice) {
     choice.common.reset();
     choice.items.clear();
     note_bus_mismatches(g, plan, notes);
-    auto select_items = [&](const Guid& type) {
-        choice.common = type;
-        choice.items.clear();
-        for (std::size_t p : plan.pins) choice.items.push_back(item_for(g.pins[p], type).value_or(0));
-    };
-
     if (plan.mode == ConnectionMode::User) {
         // The pipe ends at a user-mode pin: frames are user memory the client maps. KsProxy's
         // "kernel pin must support USER memory" check is disabled, so pins never veto it.
@@ -91,34 +133,13 @@ void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Fi
             choice.items.push_back(item_for_memory(g.pins[p], proto::memory_type::kUser));
         return;
     }
+    if (!walk_kernel(g, plan, choice, [](const Guid&) { return true; })) own_items(g, plan, choice.items);
+}
 
-    const PinState& first = g.pins[plan.pins.front()];
-    for (const auto& item : first.framing().items) {
-        if (!bus_compatible(item, *first.input)) continue;
-        if (!item.memory_type.is_null()) {
-            if (every_pin_lists(g, plan, item.memory_type)) {
-                select_items(item.memory_type);
-                return;
-            }
-            continue;
-        }
-        // A don't-care item takes the other pins' types, in pipe order then item order.
-        for (std::size_t k = 1; k < plan.pins.size(); ++k) {
-            const PinState& other = g.pins[plan.pins[k]];
-            for (const auto& their : other.framing().items) {
-                if (!bus_compatible(their, *other.input) || their.memory_type.is_null()) continue;
-                if (every_pin_lists(g, plan, their.memory_type)) {
-                    select_items(their.memory_type);
-                    return;
-                }
-            }
-        }
-        if (every_pin_lists(g, plan, Guid{})) {
-            select_items(Guid{});
-            return;
-        }
-    }
-    own_items(g, plan, choice.items);
+bool choose_pool_memory(const PreparedGraph& g, const PipePlan& plan, MemoryChoice& choice) {
+    choice.common.reset();
+    choice.items.clear();
+    return walk_kernel(g, plan, choice, default_allocator_makes);
 }
 
 }  // namespace ksim::negotiation::detail

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "engine.hpp"
@@ -88,11 +89,81 @@ void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, Scratch& 
     };
     SideResult a = select_allocator(g, plan, {up, items, side_type(0), 0}, d.framing);
     SideResult b = select_allocator(g, plan, {down, items, side_type(1), 1}, d.framing);
+    // Once per pipe: the walk may already have said why the device type was passed over.
+    const bool explained = std::ranges::any_of(
+        d.notes, [](const Finding& n) { return n.rule == rule::kDeviceMemoryPassedOver; });
+    for (const auto& [side, pos] : {std::pair{&a, std::size_t{0}}, std::pair{&b, std::size_t{1}}}) {
+        if (explained || side->chosen.kind != AllocatorKind::Default ||
+            default_allocator_makes(side_type(pos)))
+            continue;
+        const std::string device = memory_label(g, side_type(pos));
+        const std::string& pin = g.pins[plan.pins[pos]].id();
+        d.notes.push_back(make_finding(
+            rule::kDeviceMemoryPassedOver,
+            format_record(
+                "{} asks for {} memory, which only a vendor allocator makes, and no vendor allocator "
+                "serves it; the default allocator of {} makes KERNEL_NONPAGED pool memory",
+                pin, device, pin),
+            {{"device_memory_type", device}, {"memory_type", std::string("KERNEL_NONPAGED")}}));
+    }
     d.allocator = std::move(a.chosen);
     d.copy_allocator = std::move(b.chosen);
     d.copies = 1;
     d.candidates = std::move(a.candidates);
     for (auto& c : b.candidates) d.candidates.push_back(std::move(c));
+}
+
+// The first common type is device memory and no vendor allocator serves the pipe: the default
+// allocator makes pool memory only, so the walk goes on to the next common type it can make; when
+// none is left the pipe is decided as one without a common memory type.
+PipeOutcome pass_over_device_memory(const PreparedGraph& g, const PipePlan& plan, Scratch& scratch,
+                                    std::size_t notes_before_framing, PipeOutcome out) {
+    Decision& d = out.decision;
+    // The framing is combined again for the new items: its notes are dropped, not repeated.
+    d.notes.erase(d.notes.begin() + static_cast<std::ptrdiff_t>(notes_before_framing), d.notes.end());
+    const std::string device = memory_label(g, *scratch.memory.common);
+    const bool multi = plan.connections.size() > 1;
+    if (!choose_pool_memory(g, plan, scratch.memory)) {
+        Finding f = make_finding(
+            rule::kDeviceMemoryPassedOver,
+            format_record("{} is device memory, which only a vendor allocator makes, and no vendor allocator "
+                          "serves {}; no other common type is one the default allocator makes, so each side "
+                          "gets its own allocator and frames are copied between them",
+                          device, pipe_path(g, plan)),
+            {{"device_memory_type", device}});
+        if (multi) {
+            out.split = std::move(f);
+            return out;
+        }
+        d.notes.push_back(std::move(f));
+        scratch.memory.common.reset();
+        negotiate_with_copy(g, plan, scratch, d);
+        return out;
+    }
+    const MemoryChoice& memory = scratch.memory;
+    const std::string pool = memory.common->is_null() ? "KERNEL_NONPAGED" : memory_label(g, *memory.common);
+    d.notes.push_back(make_finding(
+        rule::kDeviceMemoryPassedOver,
+        format_record("{} is device memory, which only a vendor allocator makes, and no vendor allocator "
+                      "serves {}; the default allocator uses {}, the next type every pin lists",
+                      device, pipe_path(g, plan), pool),
+        {{"device_memory_type", device}, {"memory_type", pool}}));
+    Combined combined = combine_framing(g, plan, memory.items, d.notes);
+    if (combined.failure) {
+        if (multi) {
+            out.split = std::move(combined.failure);
+            return out;
+        }
+        d.status = Status::Failed;
+        d.failure = std::move(combined.failure);
+        list_unevaluated_vendors(g, plan, d);
+        return out;
+    }
+    d.framing = combined.framing;
+    SideResult side = select_allocator(g, plan, {scratch.all, memory.items, *memory.common, 1}, d.framing);
+    d.allocator = std::move(side.chosen);
+    d.candidates = std::move(side.candidates);
+    return out;
 }
 
 PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch& scratch) {
@@ -156,6 +227,7 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
                                        "KERNEL_NONPAGED",
                                        {{"memory_type", std::string("KERNEL_NONPAGED")}}));
 
+    const std::size_t notes_before_framing = d.notes.size();
     Combined combined = combine_framing(g, plan, memory.items, d.notes);
     if (combined.failure) {
         if (multi) {
@@ -172,6 +244,8 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
     std::iota(scratch.all.begin(), scratch.all.end(), std::size_t{0});
     // The ks.sys default allocator is a child of the sink pin of the first connection.
     SideResult side = select_allocator(g, plan, {scratch.all, memory.items, *memory.common, 1}, d.framing);
+    if (side.chosen.kind == AllocatorKind::Default && !default_allocator_makes(*memory.common))
+        return pass_over_device_memory(g, plan, scratch, notes_before_framing, std::move(out));
     d.allocator = std::move(side.chosen);
     d.candidates = std::move(side.candidates);
     return out;

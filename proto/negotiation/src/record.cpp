@@ -80,6 +80,7 @@ constexpr std::array kAll{
     kNoCommonMemoryType,
     kBusMismatch,
     kDontCareDefault,
+    kDeviceMemoryPassedOver,
     kPhysicalEmpty,
     kOptimalEmptyFallback,
     kDefaultFrameSize,
@@ -113,6 +114,7 @@ constexpr std::array kCommit{
     kCommitTooFewFrames,
     kCommitAlignmentTooWeak,
     kCommitKernelMemoryOnUserPipe,
+    kCommitDefaultAllocatorPoolOnly,
 };
 }  // namespace
 std::span<const std::string_view> all() {

@@ -17,6 +17,7 @@ inline constexpr std::string_view kUpstreamUserPinAllocates = "mode.upstream-use
 inline constexpr std::string_view kNoCommonMemoryType = "memory.no-common-type";
 inline constexpr std::string_view kBusMismatch = "memory.bus-mismatch";
 inline constexpr std::string_view kDontCareDefault = "memory.dont-care-default";
+inline constexpr std::string_view kDeviceMemoryPassedOver = "memory.device-type-passed-over";
 // Frame size.
 inline constexpr std::string_view kPhysicalEmpty = "range.physical-empty";
 inline constexpr std::string_view kOptimalEmptyFallback = "range.optimal-empty-fallback";
@@ -59,6 +60,7 @@ inline constexpr std::string_view kCommitFrameSizeOutsideRange = "commit.frame-s
 inline constexpr std::string_view kCommitTooFewFrames = "commit.too-few-frames";
 inline constexpr std::string_view kCommitAlignmentTooWeak = "commit.alignment-too-weak";
 inline constexpr std::string_view kCommitKernelMemoryOnUserPipe = "commit.kernel-memory-on-user-pipe";
+inline constexpr std::string_view kCommitDefaultAllocatorPoolOnly = "commit.default-allocator-pool-only";
 
 // Every commit.* id above, for documentation and coverage checks.
 std::span<const std::string_view> commit_rules();
