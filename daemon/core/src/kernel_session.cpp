@@ -42,7 +42,8 @@ void Kernel::Impl::remove_filter(FilterRuntime& filter, ClientId client) {
         (void)set_state(*p, PinState::Stop, StateRequester{});
         if (p->peer) {
             Pin* peer = p->peer;
-            std::erase_if(connections, [&](const auto& c) { return c.first == p.get() || c.second == p.get(); });
+            std::erase_if(connections,
+                          [&](const auto& c) { return c.first == p.get() || c.second == p.get(); });
             peer->peer = nullptr;
             p->peer = nullptr;
         }
@@ -73,7 +74,8 @@ void Kernel::client_gone(ClientId client) {
     // Pins nobody holds any more go back to STOP. Downstream pins first: a capture pin then
     // stops with its consumers already gone, as a graph is stopped sink first.
     std::vector<Pin*> orphans = k.release_pins_of(client);
-    std::ranges::stable_partition(orphans, [](const Pin* p) { return p->desc.direction == proto::PinDirection::In; });
+    std::ranges::stable_partition(orphans,
+                                  [](const Pin* p) { return p->desc.direction == proto::PinDirection::In; });
     for (Pin* p : orphans) (void)k.set_state(*p, PinState::Stop, StateRequester{});
     std::vector<FilterRuntime*> created;
     for (const auto& f : k.filters)
@@ -83,8 +85,8 @@ void Kernel::client_gone(ClientId client) {
         removed += f->pins.size();
         k.remove_filter(*f, client);
     }
-    const std::string summary =
-        fmt::format("{} frames reclaimed, {} pins stopped, {} created pins removed", frames.size(), orphans.size(), removed);
+    const std::string summary = fmt::format("{} frames reclaimed, {} pins stopped, {} created pins removed",
+                                            frames.size(), orphans.size(), removed);
     logger("core.kernel")->info("client {} gone: {}", client, summary);
     k.emit({KernelEvent::Type::ClientGone, PinKey{}, summary, PinState::Stop, client});
     k.flush(lock);

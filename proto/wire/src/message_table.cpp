@@ -64,7 +64,15 @@ std::optional<MessageType> parse_message_type(std::string_view name) {
 }
 
 std::string_view to_string(Role role) {
-    return role == Role::Client ? "client" : "graph-manager";
+    switch (role) {
+        case Role::Client:
+            return "client";
+        case Role::GraphManager:
+            return "graph-manager";
+        case Role::Operator:
+            return "operator";
+    }
+    return "?";
 }
 
 std::optional<Role> parse_role(std::string_view name) {
