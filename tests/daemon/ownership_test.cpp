@@ -17,10 +17,13 @@ constexpr std::uint32_t kDemoImage = 1920 * 1080 * 3 / 2;  // NV12 1080p
 class DaemonOwnership : public DaemonFixture {
 protected:
     void commit(TestClient& gm) {
-        wire::CommitRequest c{
-            {{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
-            wire::AllocatorDecision{
-                wire::AllocatorKind::User, {"camera", "capture"}, proto::memory_type::kUser, kDemoImage, 4, 0}};
+        wire::CommitRequest c{{{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
+                              wire::AllocatorDecision{wire::AllocatorKind::User,
+                                                      {"camera", "capture"},
+                                                      proto::memory_type::kUser,
+                                                      kDemoImage,
+                                                      4,
+                                                      0}};
         auto reply = gm.request(wire::make_request(0, c));
         ASSERT_TRUE(reply.has_value());
         ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump();
