@@ -72,13 +72,15 @@ inline wire::CommitRequest user_pool(const proto::PinRef& from, const proto::Pin
     if (step == KillStep::WithACreatedPin) {
         camera = kCamera3;
         viewer = kCreated;
-        if (!c->create_pin(wire::CreatePinRequest{kCreated.filter, kCreated.pin, proto::PinDirection::In, {}}))
+        if (!c->create_pin(
+                wire::CreatePinRequest{kCreated.filter, kCreated.pin, proto::PinDirection::In, {}}))
             ::_exit(11);
         if (!c->connect_pins(kCamera3, kCreated)) ::_exit(12);
         if (!c->wait_until_committed(kCreated, 20s)) ::_exit(13);  // the parent commits as graph manager
     }
     if (step != KillStep::AfterHello) {
-        if (!c->set_state(viewer, proto::PinState::Acquire) || !c->set_state(camera, proto::PinState::Acquire))
+        if (!c->set_state(viewer, proto::PinState::Acquire) ||
+            !c->set_state(camera, proto::PinState::Acquire))
             ::_exit(14);
     }
     if (step == KillStep::AfterOpenStream || step == KillStep::InRunHoldingFrames ||
@@ -204,7 +206,8 @@ private:
 // for until none are left (or the deadline).
 inline std::size_t leaked_frames(Client& c, const std::string& bystander_pipe_prefix = "camera2") {
     std::size_t n = 0;
-    for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline;) {
         auto entries = c.ledger();
         if (!entries) return 9999;
         n = 0;
@@ -219,7 +222,8 @@ inline std::size_t leaked_frames(Client& c, const std::string& bystander_pipe_pr
 // The state of `pin` once it is STOP (or whatever it is at the deadline).
 inline std::optional<proto::PinState> state_reaching_stop(Client& c, const proto::PinRef& pin) {
     std::optional<proto::PinState> state;
-    for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline;) {
         auto s = c.connection_state(pin);
         if (!s) return std::nullopt;
         state = s->state;

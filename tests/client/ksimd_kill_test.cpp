@@ -24,12 +24,12 @@ TEST_P(KsimdKillTest, ClientKilled_LeavesPinsInStopNoFramesAndTheBystanderStream
     for (const auto& pin : {kCamera, kViewer}) {
         auto state = state_reaching_stop(watcher, pin);
         ASSERT_TRUE(state) << "daemon gone?\n" << daemon_->log();
-        EXPECT_EQ(*state, proto::PinState::Stop) << pin.to_string();
+        EXPECT_EQ(proto::to_string(*state), "STOP") << pin.to_string();
     }
     if (GetParam() == KillStep::WithACreatedPin) {
         auto state = state_reaching_stop(watcher, kCamera3);
         ASSERT_TRUE(state);
-        EXPECT_EQ(*state, proto::PinState::Stop);
+        EXPECT_EQ(proto::to_string(*state), "STOP");
         auto filters = watcher.list();
         ASSERT_TRUE(filters);
         for (const auto& f : *filters) EXPECT_NE(f.id, kCreated.filter) << "the created pin must go";
@@ -46,8 +46,9 @@ TEST_P(KsimdKillTest, ClientKilled_LeavesPinsInStopNoFramesAndTheBystanderStream
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, KsimdKillTest,
-                         ::testing::Values(KillStep::AfterHello, KillStep::AfterAcquire, KillStep::AfterOpenStream,
-                                           KillStep::InRunHoldingFrames, KillStep::WithACreatedPin),
+                         ::testing::Values(KillStep::AfterHello, KillStep::AfterAcquire,
+                                           KillStep::AfterOpenStream, KillStep::InRunHoldingFrames,
+                                           KillStep::WithACreatedPin),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 }  // namespace
