@@ -1,5 +1,7 @@
 // `ksimctl state PIN STATE`: walks a pin to STOP / ACQUIRE / PAUSE / RUN (one step at a time,
-// as KS requires; ksimd performs the intermediate transitions).
+// as KS requires; ksimd performs the intermediate transitions). It connects as an operator, so it
+// may change any pin (ksimd grants that role to its own uid only), and the state it sets outlives
+// the command: an operator never becomes a pin's holder.
 #include <iostream>
 #include <memory>
 
@@ -17,7 +19,7 @@ int run_state(const GlobalOptions& global, const std::string& pin_text, const st
                   << "' is not a pin state; expected STOP, ACQUIRE, PAUSE or RUN\n";
         return kExitError;
     }
-    auto client = connect_or_report(global);
+    auto client = connect_or_report(global, wire::Role::Operator);
     if (!client) return kExitError;
     auto reached = client->set_state(*pin, *target);
     if (!reached) return report_error("state " + pin_text + " " + state_text, reached.error());

@@ -5,10 +5,11 @@
 
 namespace ksim::ctl {
 
-std::optional<client::Client> connect_or_report(const GlobalOptions& global) {
+std::optional<client::Client> connect_or_report(const GlobalOptions& global, wire::Role role) {
     client::ConnectOptions options;
     options.socket_path = client::resolve_socket_path(global.socket);
     options.name = "ksimctl";
+    options.role = role;
     auto connected = client::Client::connect(options);
     if (!connected) {
         std::cerr << "ksimctl: " << connected.error().message << "\n";

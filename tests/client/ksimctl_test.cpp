@@ -10,6 +10,7 @@
 #include "fake_daemon.hpp"
 #include "ksim/client/client.hpp"
 #include "ksim/proto/memory_types.hpp"
+#include "ksimd_fixture.hpp"
 #include "ksimd_process.hpp"
 
 namespace ksim::client {
@@ -88,6 +89,37 @@ TEST_F(KsimctlDaemonTest, ListJson_NamesEveryPinWithItsState) {
             EXPECT_EQ(p["state"], "STOP");
         }
     EXPECT_EQ(pins, (std::set<std::string>{"camera.capture", "viewer.input"}));
+}
+
+TEST_F(KsimctlDaemonTest, State_StopsAPinAnotherClientStarted_AsAnOperator) {
+    ConnectOptions o;
+    o.socket_path = daemon_->socket_path();
+    o.role = wire::Role::GraphManager;
+    o.name = "gm";
+    auto gm = Client::connect(o);
+    ASSERT_TRUE(gm) << gm.error().message;
+    wire::CommitRequest c;
+    c.connections = {{kCamera, kViewer}};
+    c.decision = {wire::AllocatorKind::User, kCamera, proto::memory_type::kUser, kDemoFrameSize, 2, 0};
+    ASSERT_TRUE(gm->commit(c)) << daemon_->log();
+    o.role = wire::Role::Client;
+    o.name = "viewer";
+    auto viewer = Client::connect(o);
+    ASSERT_TRUE(viewer) << viewer.error().message;
+    ASSERT_TRUE(viewer->set_state(kCamera, proto::PinState::Acquire));
+    o.name = "stranger";
+    auto stranger = Client::connect(o);
+    ASSERT_TRUE(stranger) << stranger.error().message;
+    auto refused = stranger->set_state(kCamera, proto::PinState::Stop);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::PermissionDenied);
+    EXPECT_NE(refused.error().message.find("(viewer)"), std::string::npos) << refused.error().message;
+
+    auto r = run({"state", "camera.capture", "STOP"});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    auto state = viewer->connection_state(kCamera);
+    ASSERT_TRUE(state);
+    EXPECT_EQ(proto::to_string(state->state), "STOP");
 }
 
 TEST_F(KsimctlDaemonTest, Props_UnknownPinExitsOne) {

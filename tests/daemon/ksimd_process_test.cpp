@@ -243,5 +243,38 @@ TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
         << log;
 }
 
+TEST_F(KsimdProcess, OperatorRoleFromAnotherUid_IsRefusedButTheClientRoleIsServed) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a client as another uid (nobody)";
+    auto a = args(socket_);
+    a.insert(a.end(), {"--allow-group", "65534"});  // nobody's group may connect, as a client
+    Child d = spawn_ksimd(a, log_);
+    ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
+    ::chmod(dir_.path().c_str(), 0755);
+    ::chmod(socket_.c_str(), 0666);
+
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+        auto c = TestClient::connect(socket_, 2s);
+        if (!c) ::_exit(11);
+        auto op = c->hello(wire::Role::Operator, "ksimctl");
+        if (!op) ::_exit(12);
+        if ((*op)["ok"].get<bool>() || error_code(*op) != "permission_denied") ::_exit(1);
+        auto client = c->hello(wire::Role::Client, "ksimctl");
+        if (!client || !(*client)["ok"].get<bool>()) ::_exit(2);
+        ::_exit(0);
+    }
+    Child client(pid);
+    auto status = client.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << "1 = operator granted, 2 = client refused, 10 = setuid failed, "
+                                          "11 = connect failed, 12 = no reply\n"
+                                       << read_file(log_);
+    ::kill(d.pid(), SIGTERM);
+    auto dstatus = d.wait(10s);
+    ASSERT_TRUE(dstatus && WIFEXITED(*dstatus));
+    EXPECT_EQ(WEXITSTATUS(*dstatus), 0);
+}
+
 }  // namespace
 }  // namespace ksim::test

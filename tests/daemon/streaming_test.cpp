@@ -19,8 +19,9 @@ constexpr std::uint32_t kImage = 1920 * 1080 * 3 / 2;
 
 class DaemonStreaming : public DaemonFixture {
 protected:
-    // Commits a user-mode pool for camera.capture -> viewer.input and puts the camera in ACQUIRE.
-    void commit_and_acquire() {
+    // Commits a user-mode pool for camera.capture -> viewer.input (the graph manager), then
+    // `client` puts the camera in ACQUIRE: it starts the pin, so it may run it later.
+    void commit_and_acquire(TestClient& client) {
         auto gm = connect_with_hello(wire::Role::GraphManager);
         wire::CommitRequest commit{
             {{proto::PinRef{"camera", "capture"}, proto::PinRef{"viewer", "input"}}},
@@ -29,7 +30,7 @@ protected:
         auto reply = gm.request(wire::make_request(0, commit));
         ASSERT_TRUE(reply.has_value());
         ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump();
-        auto acquire = gm.request(
+        auto acquire = client.request(
             wire::make_request(0, wire::SetStateRequest{{"camera", "capture"}, proto::PinState::Acquire}));
         ASSERT_TRUE(acquire.has_value());
         ASSERT_TRUE((*acquire)["ok"].get<bool>()) << acquire->dump();
@@ -46,8 +47,8 @@ protected:
 };
 
 TEST_F(DaemonStreaming, UserSink_ReceivesCameraFramesThroughTheRingAndReturnsThem) {
-    commit_and_acquire();
     auto client = connect_with_hello();
+    commit_and_acquire(client);
     auto opened = client.request(wire::make_request(0, wire::OpenStreamRequest{{"viewer", "input"}}));
     ASSERT_TRUE(opened.has_value());
     ASSERT_TRUE((*opened)["ok"].get<bool>()) << opened->dump();
@@ -108,10 +109,10 @@ TEST_F(DaemonStreaming, UserSink_ReceivesCameraFramesThroughTheRingAndReturnsThe
 }
 
 TEST_F(DaemonStreaming, DisconnectingWhileHoldingFrames_ReturnsThemToThePool) {
-    commit_and_acquire();
     std::uint64_t client_id = 0;
     {
         auto client = connect_with_hello();
+        commit_and_acquire(client);
         auto opened = client.request(wire::make_request(0, wire::OpenStreamRequest{{"viewer", "input"}}));
         ASSERT_TRUE(opened.has_value());
         ASSERT_TRUE((*opened)["ok"].get<bool>()) << opened->dump();

@@ -195,6 +195,8 @@ PinInfo info_of(const Pin& p) {
     i.hosting = p.desc.hosting;
     i.state = p.state();
     i.owner = p.owner;
+    i.holders = p.holders.ids();
+    i.creator = p.dynamic ? p.filter.creator : kDaemon;
     i.framing = p.framing;
     i.legacy_framing = legacy_only_framing(p);
     i.medium = p.desc.medium;
@@ -311,12 +313,13 @@ Result<void> Kernel::commit(const AllocatorCommit& c) {
     return r;
 }
 
-Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, ClientId requester) {
+Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, const StateRequester& requester) {
     std::unique_lock lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
     // A user source's free-frame ring empties before STOP, so the pool is deleted with every
     // frame back home; any other outcome refills it (a no-op for other pins and in STOP).
+    if (auto allowed = impl_->check_may_change(**pin, target, requester); !allowed) return allowed;
     if (target == proto::PinState::Stop) impl_->retract_free_frames(**pin);
     auto r = impl_->set_state(**pin, target, requester);
     impl_->post_free_frames(**pin);
@@ -336,7 +339,7 @@ void Kernel::shutdown() {
     for (const auto& f : impl_->filters)
         for (const auto& p : f->pins) {
             impl_->retract_free_frames(*p);  // posted free frames go home before their pool goes
-            (void)impl_->set_state(*p, proto::PinState::Stop, kDaemon);
+            (void)impl_->set_state(*p, proto::PinState::Stop, StateRequester{});
         }
     impl_->shut_down = true;
     // Events of the final STOPs still go out; user hand-offs cannot happen any more.

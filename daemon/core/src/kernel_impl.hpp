@@ -22,6 +22,7 @@
 #include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/ledger.hpp"
 #include "ksim/shm/mapping.hpp"
+#include "pin_holders.hpp"
 #include "wakeup.hpp"
 
 namespace ksim::daemon {
@@ -117,6 +118,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     PinRole role = PinRole::Sink;
     std::uint64_t ledger_id = 0;  // owner id of frames held by this pin (never a ClientId)
     ClientId owner = kDaemon;     // user pins: the hosting client
+    PinHolders holders;           // plain clients that moved it out of STOP (none in STOP)
     bool dynamic = false;         // created by create_user_pin
     std::optional<proto::AllocatorFramingEx> framing;
     std::unique_ptr<PinStateMachine> sm;
@@ -199,7 +201,10 @@ struct Kernel::Impl {
     void drop_pipe(Pipe& pipe);
 
     // --- states and allocators (kernel_state.cpp) ---
-    Result<void> set_state(Pin& pin, proto::PinState target, ClientId requester);
+    Result<void> set_state(Pin& pin, proto::PinState target, const StateRequester& requester);
+    // PermissionDenied unless `requester` may change `pin`'s state (StateRequester's rule).
+    Result<void> check_may_change(const Pin& pin, proto::PinState target,
+                                  const StateRequester& requester) const;
     Result<void> activate(Pipe& pipe);
     void deactivate_if_idle(Pipe& pipe);
     void start_streaming(Pin& pin);
@@ -209,6 +214,14 @@ struct Kernel::Impl {
     void streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control);
     void drop_if_overloaded(Pin& pin, bool& warned);  // skips periods when far behind the clock
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
+
+    // --- session end (kernel_session.cpp) ---
+    // Takes `client` off every pin's holders and hosts; returns the pins left with neither a
+    // holder nor a host that are not in STOP.
+    std::vector<Pin*> release_pins_of(ClientId client);
+    // Removes a filter created by a client: its pins (and every pin of their pipes) to STOP,
+    // their connections and pipes dropped, a FramingChanged event per removed pin.
+    void remove_filter(FilterRuntime& filter, ClientId client);
 
     // --- data flow (kernel_flow.cpp) ---
     void refill(Pin& capture);   // allocate frames into the capture queue (the requestor)

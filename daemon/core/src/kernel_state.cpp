@@ -69,20 +69,43 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
     return {};
 }
 
-Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, ClientId requester) {
-    if (shut_down && target != PinState::Stop) return fail(Errc::InvalidState, "the kernel is shutting down");
-    if (!pin.kernel_hosted() && requester != kDaemon && pin.owner != kDaemon && pin.owner != requester) {
+Result<void> Kernel::Impl::check_may_change(const Pin& pin, PinState target,
+                                            const StateRequester& requester) const {
+    if (requester.privileged || requester.client == kDaemon) return {};
+    const ClientId me = requester.client;
+    if (!pin.kernel_hosted() && pin.owner != kDaemon && pin.owner != me) {
         return fail(Errc::PermissionDenied,
-                    fmt::format("{} is hosted by client {}; client {} may not change its state",
-                                pin.key.to_string(), pin.owner, requester));
+                    fmt::format("{} is hosted by client {}; {} may not change its state", pin.key.to_string(),
+                                pin.owner, requester.describe()));
     }
+    // A pin in STOP is nobody's: any client may start it (and becomes its holder).
+    if (pin.state() == PinState::Stop || pin.owner == me || pin.holders.contains(me)) return {};
+    const std::string by = pin.holders.empty()
+                               ? std::string("the graph manager or an operator (no client holds it)")
+                               : pin.holders.describe();
+    return fail(Errc::PermissionDenied,
+                fmt::format("{} is in {}, started by {}; {} may not set it to {}: a client changes only the "
+                            "pins it hosts or started (the graph-manager and operator roles may change any)",
+                            pin.key.to_string(), proto::to_string(pin.state()), by, requester.describe(),
+                            proto::to_string(target)));
+}
+
+Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, const StateRequester& requester) {
+    if (shut_down && target != PinState::Stop) return fail(Errc::InvalidState, "the kernel is shutting down");
+    if (auto r = check_may_change(pin, target, requester); !r) return r;
     auto log = logger("core.pin");
-    return pin.sm->set_state(target, [&](PinState from, PinState to) {
+    auto r = pin.sm->set_state(target, [&](PinState from, PinState to) {
         log->info("{}: {} -> {}", pin.name, proto::to_string(from), proto::to_string(to));
         emit({KernelEvent::Type::StateChanged, pin.key,
-              fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)), to, requester});
-        if (to == PinState::Stop && pin.pipe) deactivate_if_idle(*pin.pipe);
+              fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)), to, requester.client});
+        if (to == PinState::Stop) {
+            pin.holders.clear();  // back in STOP: nobody's until the next start
+            if (pin.pipe) deactivate_if_idle(*pin.pipe);
+        }
     });
+    // Out of STOP (even if a later step failed): the requester holds the pin like an open handle.
+    if (pin.state() != PinState::Stop) pin.holders.add(requester);
+    return r;
 }
 
 Result<void> Kernel::Impl::activate(Pipe& pipe) {

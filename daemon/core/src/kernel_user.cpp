@@ -1,5 +1,5 @@
 // The client-facing operations: user-hosted pins and connections, stream grants, frames that
-// clients acquire/submit/release, crash reclaim and the ledger view.
+// clients acquire/submit/release and the ledger view (a session's end: kernel_session.cpp).
 #include <fmt/format.h>
 
 #include <utility>
@@ -117,6 +117,10 @@ Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
     if (region.visibility() == shm::Visibility::KernelOnly) {
         return fail(Errc::PermissionDenied,
                     fmt::format("{}: the pipe uses kernel memory, which clients never map", key.to_string()));
+    }
+    if (pin.owner == kDaemon && !pin.holders.empty() && !pin.holders.contains(client)) {
+        return fail(Errc::PermissionDenied, fmt::format("{} was started by {}; client {} may not host it",
+                                                        key.to_string(), pin.holders.describe(), client));
     }
     if (pin.owner == kDaemon) {
         pin.owner = client;
@@ -273,40 +277,6 @@ Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm:
     k.post_free_frames(pin);
     k.flush(lock);
     return {};
-}
-
-void Kernel::client_gone(ClientId client) {
-    if (client == kDaemon) return;
-    std::unique_lock lock(impl_->mu);
-    Impl& k = *impl_;
-    // Detach the client's rings first, so frames freed below are not posted to its free-frame
-    // rings again. Frames still sitting in them are held by the client and reclaimed here.
-    std::vector<std::shared_ptr<DeliveryTarget>> detached;  // only unmap rings: fine under the lock
-    for (const auto& f : k.filters)
-        for (const auto& p : f->pins)
-            if (p->owner == client && p->delivery) detached.push_back(std::move(p->delivery));
-    const auto frames = k.ledger.reclaim(client);  // exactly once: a second call returns nothing
-    for (const shm::FrameHandle& h : frames) {
-        if (HeldFrame* slot = k.held_frame(h)) slot->held = false;
-        if (Pipe* pipe = k.pipe_of(h)) {
-            (void)pipe->allocator->free(h);
-            k.refill_sources(*pipe);
-        }
-    }
-    std::size_t pins = 0;
-    for (const auto& f : k.filters)
-        for (const auto& p : f->pins)
-            if (p->owner == client) {
-                (void)k.set_state(*p, PinState::Stop, kDaemon);
-                p->owner = kDaemon;
-                ++pins;
-            }
-    logger("core.kernel")
-        ->info("client {} gone: {} frames reclaimed, {} pins stopped", client, frames.size(), pins);
-    k.emit({KernelEvent::Type::ClientGone, PinKey{},
-            fmt::format("{} frames reclaimed, {} pins stopped", frames.size(), pins), PinState::Stop,
-            client});
-    k.flush(lock);
 }
 
 std::vector<LedgerEntry> Kernel::ledger() const {

@@ -127,6 +127,10 @@ Result<Body> RequestHandler::on_hello(SessionContext& session, const json& messa
         return fail(Errc::ProtocolError, "protocol version " + std::to_string(hello->protocol_version) +
                                              " is not supported; ksimd speaks version " +
                                              std::to_string(wire::kProtocolVersion));
+    if (hello->role == wire::Role::Operator && session.peer.uid != daemon_uid_)
+        return fail(Errc::PermissionDenied, "the operator role is only for ksimd's own uid " +
+                                                std::to_string(daemon_uid_) + "; " + session.name() +
+                                                " runs as uid " + std::to_string(session.peer.uid));
     if (hello->role == wire::Role::GraphManager) {
         if (graph_manager_)
             return fail(Errc::Busy, "a graph manager is already connected (client " +
@@ -153,8 +157,7 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     events.push_back(
         {wire::MessageType::ClientGone, wire::make_event(wire::ClientGoneEvent{session.client_id, reason})});
     // A connection that went away with the client's pins is announced, so that a graph manager
-    // need not diff the graph to notice. (Today the kernel keeps a departed client's pins, stopped
-    // and unowned, so their connections stay and this finds none.)
+    // need not diff the graph to notice (the pins a client created go with it).
     for (const auto& c : before) {
         const bool kept = std::ranges::any_of(
             after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });

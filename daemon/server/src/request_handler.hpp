@@ -1,9 +1,11 @@
 // RequestHandler: maps decoded protocol messages onto Kernel calls and builds the replies. No
 // I/O: it returns the reply (and any descriptors to attach) for the Session to send. Enforces
 // the handshake (hello first, protocol version), roles (commit is graph-manager only; one graph
-// manager at a time) and turns every failure into an error reply with a stable Errc code.
-// Called on the io_context thread only.
+// manager at a time; operator only from ksimd's own uid) and turns every failure into an error reply with a
+// stable Errc code. Called on the io_context thread only.
 #pragma once
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -79,6 +81,7 @@ private:
     std::string daemon_version_;
     std::uint32_t ring_capacity_;
     std::optional<ClientId> graph_manager_;
+    uid_t daemon_uid_ = ::geteuid();  // the operator role is for this uid only
 };
 
 // Conversions between wire and daemon types (also used by the kernel bridge).

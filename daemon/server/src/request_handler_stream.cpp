@@ -53,7 +53,12 @@ Result<Body> RequestHandler::on_set_state(const SessionContext& session, const j
     auto request = wire::decode_body<wire::SetStateRequest>(message);
     if (!request) return std::unexpected(request.error());
     PinKey key = to_pin_key(request->pin);
-    if (auto r = kernel_.set_state(key, request->state, session.client_id); !r)
+    // The graph manager and operators act for the whole graph: they may change any pin and never
+    // hold one (docs/protocol.md, "Handshake and roles").
+    const bool privileged = session.role == wire::Role::GraphManager || session.role == wire::Role::Operator;
+    if (auto r = kernel_.set_state(key, request->state,
+                                   StateRequester{session.client_id, session.client_name, privileged});
+        !r)
         return std::unexpected(r.error());
     auto pin = find_pin(key);
     if (!pin) return std::unexpected(pin.error());

@@ -14,7 +14,7 @@ void to_json(json& j, const Hello& v) {
 }
 void from_json(const json& j, Hello& v) {
     v.protocol_version = field<std::uint32_t>(j, "protocol_version");
-    v.role = field_with<Role>(j, "role", enum_parser<Role>(parse_role, "client, graph-manager"));
+    v.role = field_with<Role>(j, "role", enum_parser<Role>(parse_role, "client, graph-manager, operator"));
     v.client_name = optional_field<std::string>(j, "client_name").value_or("");
 }
 

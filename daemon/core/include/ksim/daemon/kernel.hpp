@@ -103,6 +103,18 @@ public:
     virtual std::vector<shm::FrameDescriptor> retract_free_frames() { return {}; }
 };
 
+// Who asks for a state change, and with what authority (docs/daemon.md, "Pin holders"). A plain
+// client may change only a pin in STOP, a pin it hosts, or a pin it holds (moved out of STOP);
+// when it moves a pin out of STOP it becomes one of its holders. A privileged requester (the
+// graph manager, an operator, the daemon itself) may change any pin and never becomes a holder.
+struct StateRequester {
+    ClientId client = kDaemon;
+    std::string name;         // the client's hello name, for messages ("" = none given)
+    bool privileged = false;  // graph manager / operator role; kDaemon always is
+    // "client 3 (viewer)", "client 3", or "the daemon".
+    [[nodiscard]] std::string describe() const;
+};
+
 struct KernelOptions {
     std::string shm_prefix = "ksim";  // names regions "<prefix>-<pipe>"
     std::shared_ptr<Clock> clock;     // null = SteadyClock; tests inject a FakeClock
@@ -114,7 +126,9 @@ struct PinInfo {
     proto::PinDirection direction = proto::PinDirection::Out;
     proto::PinHosting hosting = proto::PinHosting::Kernel;
     proto::PinState state = proto::PinState::Stop;
-    ClientId owner = kDaemon;  // client hosting a user pin; 0 for kernel pins
+    ClientId owner = kDaemon;       // client hosting a user pin; 0 for kernel pins
+    std::vector<ClientId> holders;  // plain clients that moved it out of STOP (empty in STOP)
+    ClientId creator = kDaemon;     // the client whose create_pin made it (removed with it)
     // Current (format-edited) framing as the engine and commit validation use it; for a pin
     // that declares only the legacy property this is KsProxy's conversion of it.
     std::optional<proto::AllocatorFramingEx> framing;
@@ -209,8 +223,13 @@ public:
     std::vector<ConnectionInfo> connections() const;
     Result<void> commit(const AllocatorCommit&);  // re-validated; never trusted blindly
     // Walks each intermediate state (one StateChanged event per step). Stops at the first step
-    // that fails and returns its error; the pin stays in the last state reached.
-    Result<void> set_state(const PinKey&, proto::PinState target, ClientId requester);
+    // that fails and returns its error; the pin stays in the last state reached. PermissionDenied
+    // (naming the holders or the host) when a plain client changes a pin that is not its own.
+    Result<void> set_state(const PinKey&, proto::PinState target, const StateRequester& requester);
+    // The same for a client without a name; kDaemon is privileged, any other id a plain client.
+    Result<void> set_state(const PinKey& key, proto::PinState target, ClientId requester) {
+        return set_state(key, target, StateRequester{requester, {}, requester == kDaemon});
+    }
     Result<PinKey> create_user_pin(ClientId, const proto::PinDescriptor&, std::string filter_id);
     Result<void> connect(ClientId, const PinKey& from, const PinKey& to);
     Result<StreamGrant> open_stream(ClientId, const PinKey&);
@@ -221,7 +240,10 @@ public:
     Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinKey&);  // user source: writable frame
     Result<void> submit_frame(ClientId, const PinKey&, const shm::FrameDescriptor&,
                               const proto::StreamHeader&);
-    void client_gone(ClientId);  // reclaim its frames (exactly once), stop pins it owns
+    // The client's session ended (like closing a process's handles): its frames go back to their
+    // pools (exactly once); every pin it held or hosted that no other client holds returns to
+    // STOP; the pins it created (create_user_pin) are removed, with their connections and pipes.
+    void client_gone(ClientId);
     std::vector<LedgerEntry> ledger() const;
     void shutdown();  // STOP every pin, free everything; idempotent
 
