@@ -30,8 +30,14 @@ TEST(Loggable, ControlCharactersAndEscapeBecomeHex) {
 
 TEST(Loggable, Utf8PassesButC1ControlsAndInvalidBytesDoNot) {
     EXPECT_EQ(loggable("caméra ✓"), "caméra ✓");
-    EXPECT_EQ(loggable("\xc2\x9b" "31m"), "\\xc2\\x9b31m") << "U+009B is CSI";
-    EXPECT_EQ(loggable("\x9b" "31m"), "\\x9b31m") << "a lone 8-bit CSI byte";
+    EXPECT_EQ(loggable("\xc2\x9b"
+                       "31m"),
+              "\\xc2\\x9b31m")
+        << "U+009B is CSI";
+    EXPECT_EQ(loggable("\x9b"
+                       "31m"),
+              "\\x9b31m")
+        << "a lone 8-bit CSI byte";
     EXPECT_EQ(loggable("\xc0\xaf"), "\\xc0\\xaf") << "overlong form";
     EXPECT_EQ(loggable("\xed\xa0\x80"), "\\xed\\xa0\\x80") << "surrogate";
 }

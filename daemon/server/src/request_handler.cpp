@@ -64,8 +64,8 @@ Response RequestHandler::handle(SessionContext& session, const json& message) {
         }
     }();
     if (!body) {
-        logger("protocol")
-            ->debug("{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
+        log_limited("protocol", spdlog::level::debug, "refused client " + std::to_string(session.client_id),
+                    "{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
                     to_string(body.error().code), loggable(body.error().message, kLoggableMessageBytes));
         return Response{wire::make_error_reply(env->type, id, body.error()), {}};
     }

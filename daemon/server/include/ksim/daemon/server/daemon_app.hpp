@@ -23,6 +23,7 @@ struct DaemonOptions {
     std::optional<gid_t> allow_group;        // besides our own uid, members of this group may connect
     bool handle_signals = true;              // SIGTERM/SIGINT -> orderly shutdown
     bool notify_systemd = true;              // sd_notify(READY=1) once listening
+    bool raise_fd_limit = true;              // soft RLIMIT_NOFILE -> the hard limit (process-wide)
     std::size_t max_queued_messages = 1024;  // per session; overflow disconnects that client
     std::string shm_prefix = "ksim";
     std::uint32_t ring_capacity = 64;  // descriptors per stream ring
