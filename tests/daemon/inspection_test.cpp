@@ -13,6 +13,29 @@ using nlohmann::json;
 
 class DaemonInspection : public DaemonFixture {};
 
+TEST_F(DaemonInspection, ReplyOverTheMessageLimit_IsRefusedAsTooLargeNotInternal) {
+    auto c = connect_with_hello();
+    // Pins with the longest ids until a full list no longer fits one message.
+    const std::string long_id(120, 'p');
+    for (int i = 0; i < 5000; ++i) {
+        auto created = c.request(json{{"type", "create_pin"},
+                                      {"filter", "big"},
+                                      {"pin_id", long_id + std::to_string(i)},
+                                      {"direction", "in"}});
+        ASSERT_TRUE(created.has_value());
+        ASSERT_TRUE((*created)["ok"].get<bool>()) << created->dump();
+    }
+    auto reply = c.request(json{{"type", "list"}}, 10s);
+    ASSERT_TRUE(reply.has_value()) << reply.error().message;
+    ASSERT_EQ(error_code(*reply), "too_large") << reply->dump().substr(0, 300);
+    EXPECT_EQ(reply->value("type", ""), "list");
+    EXPECT_NE((*reply)["error"]["message"].get<std::string>().find("byte limit"), std::string::npos);
+    // The session survives: a small request still works.
+    auto one = c.request(json{{"type", "list"}, {"filter", "camera"}});
+    ASSERT_TRUE(one.has_value());
+    EXPECT_TRUE((*one)["ok"].get<bool>()) << one->dump();
+}
+
 TEST_F(DaemonInspection, List_ReturnsEveryFilterAndPinOfTheTopology) {
     auto c = connect_with_hello();
     auto reply = c.request(json{{"type", "list"}});

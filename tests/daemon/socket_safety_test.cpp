@@ -125,7 +125,8 @@ std::string read_text(const std::filesystem::path& p) {
 }
 
 TEST(SystemdUnit, AgreesWithTheDaemon) {
-    const std::string unit = read_text(std::filesystem::path(KSIM_SOURCE_DIR) / "packaging/systemd/ksimd.service.in");
+    const std::string unit =
+        read_text(std::filesystem::path(KSIM_SOURCE_DIR) / "packaging/systemd/ksimd.service.in");
     EXPECT_NE(unit.find("\nRuntimeDirectoryMode=0750\n"), std::string::npos) << unit;
     EXPECT_NE(unit.find("\nLimitNOFILE="), std::string::npos) << unit;
 }
