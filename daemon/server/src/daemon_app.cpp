@@ -97,7 +97,8 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     impl->kernel = std::move(*kernel);
     impl->bridge.set_kernel(impl->kernel.get());
     impl->rings.set_kernel(impl->kernel.get());
-    impl->handler.emplace(*impl->kernel, impl->rings, daemon_version(), o.ring_capacity);
+    impl->handler.emplace(*impl->kernel, impl->rings, daemon_version(), o.ring_capacity,
+                          o.max_pins_per_client);
 
     ServerOptions server_options;
     server_options.socket_path = o.socket_path;
