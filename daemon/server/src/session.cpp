@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -44,8 +45,18 @@ void Session::read_more() {
 
 void Session::on_bytes(std::size_t n) {
     decoder_.feed(std::string_view(read_buffer_.data(), n));
-    for (;;) {
+    handle_buffered();
+}
+
+void Session::handle_buffered() {
+    for (std::size_t handled = 0;; ++handled) {
         if (stopped_ || close_after_flush_) return;
+        if (handled == kMessagesPerTurn) {
+            // One read can hold hundreds of small requests: let the other sessions have their
+            // turn before the rest (posted behind whatever is ready now).
+            asio::post(socket_.get_executor(), [self = shared_from_this()] { self->handle_buffered(); });
+            return;
+        }
         auto message = decoder_.next();
         if (!message) {
             // The stream cannot be resynchronised: say why, then hang up.
