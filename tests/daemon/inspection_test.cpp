@@ -13,6 +13,61 @@ using nlohmann::json;
 
 class DaemonInspection : public DaemonFixture {};
 
+TEST_F(DaemonInspection, CreatePinPastThePerClientCap_IsTooLargeNamingTheCap) {
+    auto c = connect_with_hello();
+    auto create = [&](std::size_t i) {
+        return c.request(json{{"type", "create_pin"},
+                              {"filter", "mine"},
+                              {"pin_id", "in" + std::to_string(i)},
+                              {"direction", "in"}});
+    };
+    for (std::size_t i = 0; i < daemon::server::kMaxPinsPerClient; ++i) {
+        auto created = create(i);
+        ASSERT_TRUE(created.has_value());
+        ASSERT_TRUE((*created)["ok"].get<bool>()) << created->dump();
+    }
+    auto refused = create(daemon::server::kMaxPinsPerClient);
+    ASSERT_TRUE(refused.has_value());
+    ASSERT_EQ(error_code(*refused), "too_large") << refused->dump();
+    EXPECT_NE((*refused)["error"]["message"].get<std::string>().find("max_pins_per_client 256"),
+              std::string::npos)
+        << refused->dump();
+    // Another client has its own allowance.
+    auto other = connect_with_hello();
+    auto theirs = other.request(
+        json{{"type", "create_pin"}, {"filter", "theirs"}, {"pin_id", "in0"}, {"direction", "in"}});
+    ASSERT_TRUE(theirs.has_value());
+    EXPECT_TRUE((*theirs)["ok"].get<bool>()) << theirs->dump();
+}
+
+TEST_F(DaemonInspection, ReplyOverTheMessageLimit_IsRefusedAsTooLargeNotInternal) {
+    // Pins with long ids, as many as each client may create, from enough clients that a full
+    // list no longer fits one message.
+    const std::string long_id(120, 'p');
+    std::vector<TestClient> creators;
+    for (int k = 0; k < 20; ++k) {
+        creators.push_back(connect_with_hello());
+        for (std::size_t i = 0; i < daemon::server::kMaxPinsPerClient; ++i) {
+            auto created = creators.back().request(json{{"type", "create_pin"},
+                                                        {"filter", "big" + std::to_string(k)},
+                                                        {"pin_id", long_id + std::to_string(i)},
+                                                        {"direction", "in"}});
+            ASSERT_TRUE(created.has_value());
+            ASSERT_TRUE((*created)["ok"].get<bool>()) << created->dump();
+        }
+    }
+    auto c = connect_with_hello();
+    auto reply = c.request(json{{"type", "list"}}, 10s);
+    ASSERT_TRUE(reply.has_value()) << reply.error().message;
+    ASSERT_EQ(error_code(*reply), "too_large") << reply->dump().substr(0, 300);
+    EXPECT_EQ(reply->value("type", ""), "list");
+    EXPECT_NE((*reply)["error"]["message"].get<std::string>().find("byte limit"), std::string::npos);
+    // The session survives: a small request still works.
+    auto one = c.request(json{{"type", "list"}, {"filter", "camera"}});
+    ASSERT_TRUE(one.has_value());
+    EXPECT_TRUE((*one)["ok"].get<bool>()) << one->dump();
+}
+
 TEST_F(DaemonInspection, List_ReturnsEveryFilterAndPinOfTheTopology) {
     auto c = connect_with_hello();
     auto reply = c.request(json{{"type", "list"}});

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "daemon_fixture.hpp"
 
@@ -69,10 +71,21 @@ private:
     shm::UniqueFd pidfd_;
 };
 
+// The descriptor limit a child starts with (as prlimit would set it before exec).
+struct NofileLimit {
+    rlim_t soft;
+    rlim_t hard;
+};
+
 // Starts ksimd with `args`; stdout and stderr go to `log`.
-Child spawn_ksimd(const std::vector<std::string>& args, const std::filesystem::path& log) {
+Child spawn_ksimd(const std::vector<std::string>& args, const std::filesystem::path& log,
+                  std::optional<NofileLimit> nofile = std::nullopt) {
     pid_t pid = ::fork();
     if (pid == 0) {
+        if (nofile) {
+            const rlimit limit{nofile->soft, nofile->hard};
+            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+        }
         int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
         ::dup2(fd, 1);
         ::dup2(fd, 2);
@@ -274,6 +287,81 @@ TEST_F(KsimdProcess, OperatorRoleFromAnotherUid_IsRefusedButTheClientRoleIsServe
     auto dstatus = d.wait(10s);
     ASSERT_TRUE(dstatus && WIFEXITED(*dstatus));
     EXPECT_EQ(WEXITSTATUS(*dstatus), 0);
+}
+
+std::size_t count_lines_with(const std::string& text, std::string_view needle) {
+    std::size_t n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.find(needle) != std::string::npos) ++n;
+    return n;
+}
+
+// Polls the log (readiness, not timing) until it holds `needle` or `timeout` passes.
+bool wait_for_log(const std::filesystem::path& log, std::string_view needle,
+                  std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (read_file(log).find(needle) != std::string::npos) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
+TEST_F(KsimdProcess, SoftDescriptorLimit_IsRaisedToTheHardOneAndLogged) {
+    rlimit mine{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &mine), 0);
+    const rlim_t hard = std::min<rlim_t>(mine.rlim_max, 512);
+    Child d = spawn_ksimd(args(socket_), log_, NofileLimit{64, hard});
+    ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
+    ::kill(d.pid(), SIGTERM);
+    ASSERT_TRUE(d.wait(10s).has_value());
+    EXPECT_NE(read_file(log_).find("descriptor limit raised from 64 to " + std::to_string(hard)),
+              std::string::npos)
+        << read_file(log_);
+}
+
+TEST_F(KsimdProcess, OutOfDescriptors_PausesAcceptingWithBoundedLogAndRecovers) {
+    const auto started = std::chrono::steady_clock::now();
+    constexpr rlim_t kLimit = 48;
+    Child d = spawn_ksimd(args(socket_), log_, NofileLimit{kLimit, kLimit});
+    auto first = TestClient::connect(socket_, 10s);
+    ASSERT_TRUE(first.has_value()) << read_file(log_);
+    ASSERT_TRUE(first->hello().has_value()) << read_file(log_);
+
+    // More connections than ksimd has descriptors: the surplus waits in the listen backlog.
+    std::vector<TestClient> flood;
+    for (rlim_t i = 0; i < kLimit + 16; ++i) {
+        auto c = TestClient::connect(socket_, 5s);
+        ASSERT_TRUE(c.has_value()) << c.error().message;
+        flood.push_back(std::move(*c));
+    }
+    // A second rate-limited line proves the exhaustion lasted over an interval (a spinning
+    // acceptor would have written thousands by then).
+    ASSERT_TRUE(wait_for_log(log_, "similar lines suppressed", 20s)) << read_file(log_).substr(0, 4000);
+    // A session opened before keeps being served meanwhile.
+    auto listed = first->request(json{{"type", "list"}}, 10s);
+    ASSERT_TRUE(listed.has_value()) << listed.error().message;
+    EXPECT_TRUE((*listed)["ok"].get<bool>());
+
+    flood.clear();  // descriptors come back as ksimd sees the connections close
+    auto later = TestClient::connect(socket_, 10s);
+    ASSERT_TRUE(later.has_value());
+    auto welcome = later->hello();
+    ASSERT_TRUE(welcome.has_value()) << welcome.error().message << "\n" << read_file(log_).substr(0, 4000);
+    EXPECT_TRUE((*welcome)["ok"].get<bool>());
+
+    ::kill(d.pid(), SIGTERM);
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0);
+    const auto elapsed_s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+    const std::string log = read_file(log_);
+    const std::size_t lines = count_lines_with(log, "accept failed");
+    EXPECT_GE(lines, 2u);
+    // One line per second of exhaustion at most, plus the first.
+    EXPECT_LE(lines, static_cast<std::size_t>(elapsed_s) + 2) << log.substr(0, 4000);
 }
 
 }  // namespace

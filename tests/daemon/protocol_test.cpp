@@ -18,6 +18,28 @@ std::string prefix(std::uint32_t n) {
 
 class DaemonProtocol : public DaemonFixture {};
 
+TEST_F(DaemonProtocol, ManyRequestsInOneWrite_AreAllAnsweredInOrderAcrossTurns) {
+    auto c = connect_with_hello();
+    auto other = connect_with_hello();
+    // Far more than one turn's worth (kMessagesPerTurn) in a single write: the session yields
+    // between turns and must resume where it stopped, without a new read.
+    std::string burst;
+    constexpr std::uint64_t kCount = 200;
+    for (std::uint64_t id = 1000; id < 1000 + kCount; ++id)
+        burst += *wire::encode_frame(json{{"type", "list"}, {"id", id}, {"filter", "camera"}});
+    ASSERT_TRUE(c.send_raw(burst).has_value());
+    // Another session is served meanwhile.
+    auto theirs = other.request(json{{"type", "connections"}});
+    ASSERT_TRUE(theirs.has_value());
+    EXPECT_TRUE((*theirs)["ok"].get<bool>());
+    for (std::uint64_t id = 1000; id < 1000 + kCount; ++id) {
+        auto reply = c.next_message(10s);
+        ASSERT_TRUE(reply.has_value()) << "reply " << id << ": " << reply.error().message;
+        EXPECT_EQ((*reply)["id"].get<std::uint64_t>(), id);
+        EXPECT_TRUE((*reply)["ok"].get<bool>());
+    }
+}
+
 TEST_F(DaemonProtocol, Hello_IsAnsweredWithAClientIdAndVersions) {
     auto c = connect();
     auto welcome = c.hello(wire::Role::Client, "unit");

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "fd_limit.hpp"
 #include "kernel_bridge.hpp"
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/server/socket_path.hpp"
@@ -63,6 +64,17 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
     auto& o = impl->options;
+    if (o.raise_fd_limit) {
+        const auto limit = raise_fd_limit();
+        if (!limit.error.empty())
+            logger("server")->warn("descriptor limit stays {} (hard {}): {}", limit.before, limit.hard,
+                                   limit.error);
+        else if (limit.soft != limit.before)
+            logger("server")->info("descriptor limit raised from {} to {} (the hard limit)", limit.before,
+                                   limit.soft);
+        else
+            logger("server")->info("descriptor limit {} (the hard limit)", limit.soft);
+    }
     if (o.socket_path.empty()) o.socket_path = default_socket_path();
     if (o.runtime_dir.empty()) o.runtime_dir = o.socket_path.parent_path();
 
@@ -73,7 +85,8 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     impl->run_dir.emplace(std::move(*run_dir));
     for (const auto& left : impl->run_dir->leftovers_removed())
         logger("server")->info("removed leftover of a previous run: {}", left);
-    if (auto claimed = claim_socket_path(o.socket_path); !claimed) return std::unexpected(claimed.error());
+    if (auto claimed = claim_socket_path(o.socket_path, o.allow_group); !claimed)
+        return std::unexpected(claimed.error());
     if (o.socket_path.parent_path() == o.runtime_dir)
         (void)impl->run_dir->register_file(o.socket_path.filename().string());
 
@@ -84,7 +97,8 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     impl->kernel = std::move(*kernel);
     impl->bridge.set_kernel(impl->kernel.get());
     impl->rings.set_kernel(impl->kernel.get());
-    impl->handler.emplace(*impl->kernel, impl->rings, daemon_version(), o.ring_capacity);
+    impl->handler.emplace(*impl->kernel, impl->rings, daemon_version(), o.ring_capacity,
+                          o.max_pins_per_client);
 
     ServerOptions server_options;
     server_options.socket_path = o.socket_path;

@@ -24,11 +24,12 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
 }
 
 RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
-                               std::uint32_t ring_capacity)
+                               std::uint32_t ring_capacity, std::size_t max_pins_per_client)
     : kernel_(kernel),
       rings_(rings),
       daemon_version_(std::move(daemon_version)),
-      ring_capacity_(ring_capacity) {}
+      ring_capacity_(ring_capacity),
+      max_pins_per_client_(max_pins_per_client) {}
 
 Response RequestHandler::handle(SessionContext& session, const json& message) {
     auto env = wire::read_envelope(message);
@@ -64,8 +65,8 @@ Response RequestHandler::handle(SessionContext& session, const json& message) {
         }
     }();
     if (!body) {
-        logger("protocol")
-            ->debug("{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
+        log_limited("protocol", spdlog::level::debug, "refused client " + std::to_string(session.client_id),
+                    "{}: '{}' #{} failed: {} ({})", session.name(), info.name, id,
                     to_string(body.error().code), loggable(body.error().message, kLoggableMessageBytes));
         return Response{wire::make_error_reply(env->type, id, body.error()), {}};
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ksim/daemon/kernel.hpp"
+#include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/envelope.hpp"
 #include "session_context.hpp"
@@ -48,7 +49,7 @@ struct Body {
 class RequestHandler {
 public:
     RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
-                   std::uint32_t ring_capacity = 64);
+                   std::uint32_t ring_capacity = 64, std::size_t max_pins_per_client = kMaxPinsPerClient);
 
     Response handle(SessionContext& session, const nlohmann::json& message);
     // The session ended: reclaim everything the client held. Returns the events to broadcast:
@@ -62,7 +63,7 @@ private:
     Result<Body> on_list(const nlohmann::json& message);
     Result<Body> on_get_property(const nlohmann::json& message);
     Result<Body> on_connections();
-    Result<Body> on_create_pin(const SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_create_pin(SessionContext& session, const nlohmann::json& message);
     Result<Body> on_connect(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_set_state(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_commit(const nlohmann::json& message);
@@ -80,6 +81,7 @@ private:
     StreamRings& rings_;
     std::string daemon_version_;
     std::uint32_t ring_capacity_;
+    std::size_t max_pins_per_client_;
     std::optional<ClientId> graph_manager_;
     uid_t daemon_uid_ = ::geteuid();  // the operator role is for this uid only
 };

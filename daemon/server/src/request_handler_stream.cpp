@@ -21,9 +21,13 @@ std::uint32_t free_frame_depth(std::uint32_t frames) {
 }
 }  // namespace
 
-Result<Body> RequestHandler::on_create_pin(const SessionContext& session, const json& message) {
+Result<Body> RequestHandler::on_create_pin(SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::CreatePinRequest>(message);
     if (!request) return std::unexpected(request.error());
+    if (session.pins_created >= max_pins_per_client_)
+        return fail(Errc::TooLarge, session.name() + " has created " + std::to_string(session.pins_created) +
+                                        " pins, the most one client may (max_pins_per_client " +
+                                        std::to_string(max_pins_per_client_) + ")");
     proto::PinDescriptor pin;
     pin.id = request->id;
     pin.direction = request->direction;
@@ -32,6 +36,7 @@ Result<Body> RequestHandler::on_create_pin(const SessionContext& session, const 
     pin.pointer = "create_pin from " + session.name();
     auto key = kernel_.create_user_pin(session.client_id, pin, request->filter);
     if (!key) return std::unexpected(key.error());
+    ++session.pins_created;
     logger("session")->info("{}: hosts pin {}", session.name(), loggable(key->to_string()));
     return Body{json(wire::CreatePinReply{to_pin_ref(*key)}), {}};
 }

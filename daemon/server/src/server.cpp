@@ -22,7 +22,8 @@ Server::Server(asio::io_context& io, ServerOptions options, SessionSet& sessions
       handler_(handler),
       on_signal_(std::move(on_signal)),
       acceptor_(io),
-      signals_(io) {}
+      signals_(io),
+      accept_pause_(io) {}
 
 Result<void> Server::listen() {
     boost::system::error_code ec;
@@ -59,26 +60,63 @@ Result<void> Server::listen() {
 
 void Server::accept_next() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, stream_protocol::socket socket) {
-        if (ec) {
-            if (ec == asio::error::operation_aborted) return;
-            logger("server")->warn("accept failed: {}", ec.message());
-        } else {
-            on_accepted(std::move(socket));
-        }
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) return accept_failed(ec);
+        next_pause_ = kAcceptBackoffFirst;
+        on_accepted(std::move(socket));
         if (acceptor_.is_open()) accept_next();
+    });
+}
+
+namespace {
+
+// Errors that persist until something is released: retrying at once would spin on the pending
+// connection.
+bool out_of_resources(const boost::system::error_code& ec) {
+    if (ec.category() != boost::system::system_category()) return false;
+    switch (ec.value()) {
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+void Server::accept_failed(const boost::system::error_code& ec) {
+    if (!acceptor_.is_open()) return;
+    if (!out_of_resources(ec)) {
+        log_limited("server", spdlog::level::warn, "accept", "accept failed: {}", ec.message());
+        accept_next();
+        return;
+    }
+    const auto pause = next_pause_;
+    next_pause_ = std::min(next_pause_ * 2, kAcceptBackoffMax);
+    log_limited("server", spdlog::level::warn, "accept-exhausted",
+                "accept failed: {}; not accepting for {} ms ({} sessions open)", ec.message(), pause.count(),
+                sessions_.size());
+    accept_pause_.expires_after(pause);
+    accept_pause_.async_wait([this](const boost::system::error_code& wec) {
+        if (wec || !acceptor_.is_open()) return;
+        accept_next();
     });
 }
 
 void Server::on_accepted(stream_protocol::socket socket) {
     auto creds = peer_credentials(socket.native_handle());
     if (!creds) {
-        logger("server")->warn("refusing a connection: {}", creds.error().message);
+        log_limited("server", spdlog::level::warn, "refusing", "refusing a connection: {}",
+                    creds.error().message);
         return;  // the socket closes as it goes out of scope
     }
     if (!peer_allowed(*creds, ::geteuid(), options_.allow_group)) {
-        logger("server")->warn(
-            "refused connection from {}: only uid {}{} may connect", creds->to_string(), ::geteuid(),
-            options_.allow_group ? " and group " + std::to_string(*options_.allow_group) : "");
+        log_limited("server", spdlog::level::warn, "refused uid " + std::to_string(creds->uid),
+                    "refused connection from {}: only uid {}{} may connect", creds->to_string(), ::geteuid(),
+                    options_.allow_group ? " and group " + std::to_string(*options_.allow_group) : "");
         return;
     }
     SessionContext context;
@@ -93,6 +131,7 @@ void Server::on_accepted(stream_protocol::socket socket) {
 void Server::stop() {
     boost::system::error_code ec;
     signals_.cancel(ec);
+    accept_pause_.cancel();
     acceptor_.close(ec);
     if (listening_) {
         ::unlink(options_.socket_path.c_str());

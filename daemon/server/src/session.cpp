@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -44,8 +45,18 @@ void Session::read_more() {
 
 void Session::on_bytes(std::size_t n) {
     decoder_.feed(std::string_view(read_buffer_.data(), n));
-    for (;;) {
+    handle_buffered();
+}
+
+void Session::handle_buffered() {
+    for (std::size_t handled = 0;; ++handled) {
         if (stopped_ || close_after_flush_) return;
+        if (handled == kMessagesPerTurn) {
+            // One read can hold hundreds of small requests: let the other sessions have their
+            // turn before the rest (posted behind whatever is ready now).
+            asio::post(socket_.get_executor(), [self = shared_from_this()] { self->handle_buffered(); });
+            return;
+        }
         auto message = decoder_.next();
         if (!message) {
             // The stream cannot be resynchronised: say why, then hang up.
@@ -68,14 +79,20 @@ void Session::send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds
     if (stopped_) return;
     auto frame = wire::encode_frame(message);
     if (!frame) {
-        // Only an oversize reply can fail here; the peer gets a small error instead.
-        logger("protocol")
-            ->error("{}: cannot send '{}': {}", context_.name(), wire::type_name_of(message),
-                    frame.error().message);
+        // Only an oversize message fails here. A reply is replaced by a small too_large error
+        // (the client asked for more than one message holds); an event is dropped.
+        const std::string type = wire::type_name_of(message);
+        log_limited("protocol", spdlog::level::warn, "too large " + std::to_string(context_.client_id),
+                    "{}: cannot send '{}': {}", context_.name(), type, frame.error().message);
+        if (message.contains("event")) return;
         auto id = message.contains("id") && message["id"].is_number_unsigned()
                       ? message["id"].get<std::uint64_t>()
                       : 0;
-        frame = wire::encode_frame(wire::make_error_reply(id, Error{Errc::Internal, frame.error().message}));
+        auto error = wire::make_error_reply(
+            id, Error{Errc::TooLarge,
+                      "the reply to '" + type + "' would be too large: " + frame.error().message});
+        if (message.contains("type")) error["type"] = message["type"];
+        frame = wire::encode_frame(error);
         fds.clear();
     }
     if (queue_.size() + 1 > limits_.max_queued_messages ||

@@ -23,6 +23,10 @@ namespace ksim::daemon::server {
 class RequestHandler;
 class SessionSet;
 
+// How many requests one session handles before the io_context serves the others: a flooding
+// client cannot hold the thread for longer than this many requests.
+inline constexpr std::size_t kMessagesPerTurn = 16;
+
 struct SessionLimits {
     std::size_t max_queued_messages = 1024;  // replies + events not yet written
     std::size_t max_queued_bytes = 16 * 1024 * 1024;
@@ -51,6 +55,8 @@ private:
 
     void read_more();
     void on_bytes(std::size_t n);
+    // Handles at most kMessagesPerTurn decoded messages, then yields; reads more when none is left.
+    void handle_buffered();
     void write_pending();
     void wait_writable();
     // Sends what the socket accepts now. Returns false on a fatal error (session stopped).

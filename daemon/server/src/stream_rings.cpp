@@ -125,8 +125,10 @@ void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pi
             else
                 r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
             if (!r)
-                log->debug("client {} {}: frame {}/{} refused: {}", client, loggable(pin.to_string()),
-                           e.frame.region, e.frame.index, loggable(r.error().message, kLoggableMessageBytes));
+                log_limited("stream", spdlog::level::debug, "ring refused client " + std::to_string(client),
+                            "client {} {}: frame {}/{} refused: {}", client, loggable(pin.to_string()),
+                            e.frame.region, e.frame.index,
+                            loggable(r.error().message, kLoggableMessageBytes));
         }
     }
 }

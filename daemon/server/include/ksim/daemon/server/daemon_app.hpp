@@ -16,6 +16,10 @@
 
 namespace ksim::daemon::server {
 
+// How many pins one session may create (create_pin); past it: too_large. Bounds what one client
+// makes the daemon hold and how much of every list reply it takes.
+inline constexpr std::size_t kMaxPinsPerClient = 256;
+
 struct DaemonOptions {
     proto::Topology topology;
     std::filesystem::path socket_path;       // empty = default_socket_path()
@@ -23,9 +27,11 @@ struct DaemonOptions {
     std::optional<gid_t> allow_group;        // besides our own uid, members of this group may connect
     bool handle_signals = true;              // SIGTERM/SIGINT -> orderly shutdown
     bool notify_systemd = true;              // sd_notify(READY=1) once listening
+    bool raise_fd_limit = true;              // soft RLIMIT_NOFILE -> the hard limit (process-wide)
     std::size_t max_queued_messages = 1024;  // per session; overflow disconnects that client
     std::string shm_prefix = "ksim";
     std::uint32_t ring_capacity = 64;  // descriptors per stream ring
+    std::size_t max_pins_per_client = kMaxPinsPerClient;
 };
 
 class DaemonApp {
