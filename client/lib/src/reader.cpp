@@ -42,7 +42,7 @@ void Connection::State::read_loop() {
             for (auto& fd : fds) unclaimed_fds.push_back(std::move(fd));
         }
         if (!n) return end_session(n.error());
-        if (*n == 0) return end_session({Errc::Disconnected, "ksimd closed the connection"});
+        if (*n == 0) return end_session(detail::daemon_closed_connection());
         decoder.feed(std::string_view(buffer.data(), *n));
         for (;;) {
             auto message = decoder.next();
@@ -112,6 +112,8 @@ void Connection::State::end_session(Error why) {
             if (!slot) slot = std::unexpected(reason);
     }
     changed.notify_all();
+    // After `reason` is set: a wait woken here reads it as its error.
+    end_hooks->end();
 }
 
 }  // namespace ksim::client
