@@ -86,14 +86,13 @@ private:
         reply.pin = proto::PinRef{"app", "pin"};
         reply.frame_size = kPoolFrameSize;
         reply.frames = 2;
-        reply.regions.push_back(wire::RegionGrant{
-            1, kPoolRegionSize, producer ? wire::Access::ReadWrite : wire::Access::ReadOnly, 0, {0, kPoolFrameSize}});
-        wire::RingGrant incoming{producer ? wire::RingDirection::FreeFrames : wire::RingDirection::ToClient,
-                                 1,
-                                 in->size,
-                                 4,
-                                 2,
-                                 3};
+        reply.regions.push_back(wire::RegionGrant{1,
+                                                  kPoolRegionSize,
+                                                  producer ? wire::Access::ReadWrite : wire::Access::ReadOnly,
+                                                  0,
+                                                  {0, kPoolFrameSize}});
+        wire::RingGrant incoming{
+            producer ? wire::RingDirection::FreeFrames : wire::RingDirection::ToClient, 1, in->size, 4, 2, 3};
         if (producer) incoming.depth = 2;
         reply.rings.push_back(incoming);
         reply.rings.push_back(wire::RingGrant{wire::RingDirection::ToDaemon, 4, out->size, 4, 5, 6});
