@@ -104,16 +104,18 @@ void Connection::State::dispatch(nlohmann::json message) {
 void Connection::State::end_session(Error why) {
     {
         std::lock_guard lock(mutex);
-        if (open) {
-            open = false;
-            reason = std::move(why);
-        }
+        if (open) reason = std::move(why);  // close() set its own reason already
+    }
+    // First the streams' waits (they read `reason`), then requests and events: whoever sees
+    // the loss through a request finds every stream of the connection ended too.
+    end_hooks->end();
+    {
+        std::lock_guard lock(mutex);
+        open = false;
         for (auto& [id, slot] : pending)
             if (!slot) slot = std::unexpected(reason);
     }
     changed.notify_all();
-    // After `reason` is set: a wait woken here reads it as its error.
-    end_hooks->end();
 }
 
 }  // namespace ksim::client
