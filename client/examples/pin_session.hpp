@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "ksim/client/client.hpp"
 #include "ksim/client/socket_path.hpp"
@@ -100,5 +101,29 @@ private:
     std::optional<proto::PinRef> peer_;
     std::unique_ptr<client::Stream> stream_;
 };
+
+// After ksimd went away: starts a new session (steps 1-5 against the daemon that comes back),
+// trying again after 100 ms, doubling the delay up to 2 s, for at most `give_up_after`. Prints
+// the gap on stderr ("reconnected after N ms; frames in flight were lost"). The old session must
+// be gone first (its pins are the daemon's to reset).
+inline Result<std::unique_ptr<PinSession>> restart_after_loss(const PinOptions& options,
+                                                              const std::string& program,
+                                                              std::chrono::milliseconds give_up_after) {
+    using Clock = std::chrono::steady_clock;
+    const auto lost_at = Clock::now();
+    auto delay = std::chrono::milliseconds(100);
+    for (unsigned attempt = 1;; ++attempt) {
+        std::this_thread::sleep_for(delay);  // back-off between attempts, not synchronisation
+        auto session = PinSession::start(options, program);
+        const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost_at);
+        if (session) {
+            std::cerr << program << ": reconnected to ksimd after " << gap.count() << " ms (" << attempt
+                      << " attempt(s)); frames in flight were lost\n";
+            return session;
+        }
+        if (gap >= give_up_after) return session;
+        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+    }
+}
 
 }  // namespace ksim::examples

@@ -78,14 +78,21 @@ void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
                 std::string("ring: no ") + what + " within " + std::to_string(timeout.count()) + " ms");
 }
 
-// Waits until `ready()`, `*interrupted` or the deadline: first checks for up to `spin` without
+[[gnu::cold]] std::unexpected<Error> cancelled_wait(const char* what) {
+    return fail(Errc::Disconnected, std::string("ring: stopped waiting for ") + what + ": the peer is gone");
+}
+
+// Waits until `ready()`, `*interrupted`, `*cancelled` or the deadline: first checks for up to `spin` without
 // sleeping, then sleeps on the futex of `waiting` (see futex_wake). A futex, not the eventfd:
 // one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us
 // sooner than from poll() + read() (docs/memory.md).
 template <typename Ready>
 Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::chrono::milliseconds timeout,
                         const char* what, std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
-                        std::atomic<bool>* interrupted = nullptr) {
+                        std::atomic<bool>* interrupted = nullptr,
+                        const std::atomic<bool>* cancelled = nullptr) {
+    if (cancelled && cancelled->load(std::memory_order_acquire)) [[unlikely]]
+        return cancelled_wait(what);
     if (ready()) return {};
     const auto start = Clock::now();
     if (spin.count() > 0) {
@@ -102,6 +109,10 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::c
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (ready()) break;
         if (interrupted && interrupted->exchange(false)) break;
+        if (cancelled && cancelled->load(std::memory_order_acquire)) {
+            waiting.store(0, std::memory_order_relaxed);
+            return cancelled_wait(what);
+        }
         const auto left = deadline - Clock::now();
         if (left <= Clock::duration::zero()) {
             waiting.store(0, std::memory_order_relaxed);
@@ -260,6 +271,14 @@ RingProducer::Retracted RingProducer::retract() {
     }
 }
 
+// A producer sleeps on its futex (wait_for_space) or on space_fd (sleep_until_signalled, event
+// loops): the flag is set before both wake-ups, so a wait that starts after them sees it.
+void RingProducer::cancel_waits() {
+    cancelled_->store(true, std::memory_order_seq_cst);
+    futex_wake(header_->producer_waiting);
+    signal(space_ready_.get());
+}
+
 Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
     const auto cap = capacity_;
     bool corrupt = false;
@@ -269,7 +288,8 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
         corrupt = used > cap;
         return corrupt || used < cap;
     };
-    auto ok = wait_until(ready, header_->producer_waiting, timeout, "free slot", spin_);
+    auto ok =
+        wait_until(ready, header_->producer_waiting, timeout, "free slot", spin_, nullptr, cancelled_.get());
     if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return ok;
 }
@@ -287,6 +307,7 @@ void RingProducer::disarm_wait() {
 Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
+        if (waits_cancelled()) return cancelled_wait("a wake-up");
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
         pollfd pfd{space_ready_.get(), POLLIN, 0};
         const int rc = ::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
@@ -296,6 +317,7 @@ Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeo
             return fail(Errc::Timeout, "ring: no wake-up within " + std::to_string(timeout.count()) + " ms");
         std::uint64_t value = 0;
         [[maybe_unused]] const auto n = ::read(space_ready_.get(), &value, sizeof value);  // drain
+        if (waits_cancelled()) return cancelled_wait("a wake-up");
         return {};
     }
 }
@@ -318,6 +340,12 @@ Result<RingConsumer> RingConsumer::attach(RingShare share) {
 void RingConsumer::interrupt() {
     interrupted_->store(true);
     futex_wake(header_->consumer_waiting);
+}
+
+void RingConsumer::cancel_waits() {
+    cancelled_->store(true, std::memory_order_seq_cst);
+    futex_wake(header_->consumer_waiting);
+    signal(data_ready_.get());
 }
 
 void RingConsumer::notify_producer() {
@@ -370,7 +398,8 @@ std::optional<RingEntry> RingConsumer::try_pop() {
         corrupt = available > capacity_;
         return available != 0;
     };
-    auto ok = wait_until(ready, header_->consumer_waiting, timeout, "data", spin_, interrupted_.get());
+    auto ok = wait_until(ready, header_->consumer_waiting, timeout, "data", spin_, interrupted_.get(),
+                         cancelled_.get());
     if (ok && corrupt) {
         corrupted_ = true;
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");

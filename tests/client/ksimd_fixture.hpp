@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <cstdint>
@@ -36,6 +37,11 @@ protected:
     }
     void TearDown() override {
         if (!daemon_) return;
+        if (!daemon_->running()) {  // killed by the test (kill_daemon)
+            daemon_.reset();
+            EXPECT_EQ(dev_shm_entries(), shm_before_) << "something was left in /dev/shm";
+            return;
+        }
         auto status = daemon_->stop();
         ASSERT_TRUE(status) << "ksimd did not exit after SIGTERM";
         EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon_->log();
@@ -50,6 +56,12 @@ protected:
         auto c = Client::connect(o);
         EXPECT_TRUE(c) << c.error().message;
         return std::move(*c);
+    }
+
+    // SIGKILLs ksimd (it gets no chance to clean up) and reaps it.
+    void kill_daemon() {
+        auto status = daemon_->kill();
+        ASSERT_TRUE(status && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << daemon_->log();
     }
 
     std::unique_ptr<KsimdProcess> daemon_;

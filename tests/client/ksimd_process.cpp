@@ -142,4 +142,10 @@ std::optional<int> KsimdProcess::stop(std::chrono::milliseconds timeout) {
     return child_.wait(timeout);
 }
 
+std::optional<int> KsimdProcess::kill(std::chrono::milliseconds timeout) {
+    if (!child_.running()) return std::nullopt;
+    ::kill(child_.pid(), SIGKILL);
+    return child_.wait(timeout);
+}
+
 }  // namespace ksim::client::test

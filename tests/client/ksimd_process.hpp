@@ -59,6 +59,9 @@ public:
 
     // SIGTERM, then the exit status (nullopt when it did not exit within `timeout`).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // SIGKILL (a crash: no clean-up in ksimd), then the wait status.
+    std::optional<int> kill(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    [[nodiscard]] bool running() const { return child_.running(); }
 
 private:
     std::filesystem::path dir_;

@@ -202,3 +202,34 @@ TEST(GraphManagerLifecycle, GraphManager_DriverCatalogFlag_IsAcceptedButIgnoredW
 
 }  // namespace
 }  // namespace ksim::itest
+
+namespace ksim::itest {
+namespace {
+
+// ksimd crashes (SIGKILL) and comes back on the same socket with nothing committed: the running
+// manager notices, reconnects with back-off and commits again, and logs the gap.
+TEST(GraphManagerLifecycle, GraphManager_KsimdKilledAndRestarted_ReconnectsAndRecommits) {
+    Stack stack(config("demo-capture-1080p.json"));
+    auto gm = stack.start_graphmgr("gm-reconnect");
+    {
+        auto observer = stack.connect(wire::Role::Client, "observer-before");
+        ASSERT_TRUE(observer) << observer.error().message;
+        ASSERT_TRUE(wait_all_committed(*observer, 1, 20s)) << gm->stderr_text();
+    }
+    stack.crash_and_restart_daemon();
+    auto fresh = stack.connect(wire::Role::Client, "observer-after");
+    ASSERT_TRUE(fresh) << fresh.error().message;
+    ASSERT_TRUE(fresh->connection().subscribe());
+    // Only the manager commits: a decision on the new daemon is its re-commit.
+    ASSERT_TRUE(wait_all_committed(*fresh, 1, 30s)) << gm->stderr_text();
+    EXPECT_TRUE(gm->running());
+    const std::string log = gm->stderr_text();
+    EXPECT_NE(log.find("lost ksimd at " + stack.socket()), std::string::npos) << log;
+    EXPECT_NE(log.find("reconnected to ksimd at " + stack.socket() + " after "), std::string::npos) << log;
+    gm->signal(SIGTERM);
+    EXPECT_EQ(gm->wait(10s), 0) << gm->stderr_text();
+    EXPECT_TRUE(ksim_dev_shm_entries().empty());
+}
+
+}  // namespace
+}  // namespace ksim::itest

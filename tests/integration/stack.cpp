@@ -35,8 +35,18 @@ Stack::Stack(const std::filesystem::path& config, std::chrono::milliseconds read
     std::string tmpl = (std::filesystem::temp_directory_path() / "ksim-itest-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
+    start_daemon(ready_timeout);
+}
+
+void Stack::crash_and_restart_daemon(std::chrono::milliseconds ready_timeout) {
+    daemon_->signal(SIGKILL);
+    daemon_->kill_and_reap();
+    start_daemon(ready_timeout);
+}
+
+void Stack::start_daemon(std::chrono::milliseconds ready_timeout) {
     daemon_ = std::make_unique<Process>(
-        std::vector<std::string>{ksimd_path(), "--config", config.string(), "--socket", socket(),
+        std::vector<std::string>{ksimd_path(), "--config", config_.string(), "--socket", socket(),
                                  "--runtime-dir", (dir_ / "run").string(), "--log-level", "warn"},
         dir_, "ksimd");
     const auto deadline = std::chrono::steady_clock::now() + ready_timeout;

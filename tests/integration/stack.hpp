@@ -44,8 +44,13 @@ public:
 
     // Stops ksimd with SIGTERM and returns its exit code (nullopt when it had to be killed).
     std::optional<int> stop_daemon(std::chrono::milliseconds timeout = 10s);
+    // SIGKILLs ksimd (a crash), then starts a new one on the same config, socket and runtime
+    // directory and waits until it accepts connections. Throws on failure.
+    void crash_and_restart_daemon(std::chrono::milliseconds ready_timeout = 20s);
 
 private:
+    void start_daemon(std::chrono::milliseconds ready_timeout);
+
     std::filesystem::path dir_;
     std::filesystem::path config_;
     std::unique_ptr<Process> daemon_;

@@ -202,6 +202,42 @@ TEST(ShmRing, Interrupt_EndsABlockedWaitForDataWithoutData) {
     EXPECT_EQ(ends.consumer.wait_for_data(20ms).error().code, Errc::Timeout);
 }
 
+// A wait given far more time than any test runs returns Disconnected: it can only have returned
+// because of cancel_waits(), whether it was asleep already or not yet waiting when it came.
+TEST(ShmRing, CancelWaits_EndsEveryBlockedWaitOfBothEndsWithDisconnected_AndLaterOnesAtOnce) {
+    auto ends = make_ring(2);
+    ASSERT_TRUE(ends.producer.try_push(entry(1)));
+    ASSERT_TRUE(ends.producer.try_push(entry(2)));  // full: the producer's waits block
+    auto data = make_ring(2);                       // empty: the consumer's waits block
+    std::thread consumer([&] {
+        auto waited = data.consumer.pop(std::chrono::hours(1));
+        ASSERT_FALSE(waited);
+        EXPECT_EQ(waited.error().code, Errc::Disconnected) << waited.error().message;
+    });
+    std::thread producer([&] {
+        auto waited = ends.producer.push(entry(3), std::chrono::hours(1));
+        ASSERT_FALSE(waited);
+        EXPECT_EQ(waited.error().code, Errc::Disconnected) << waited.error().message;
+    });
+    std::thread sleeper([&] {
+        auto woke = data.producer.sleep_until_signalled(std::chrono::hours(1));
+        ASSERT_FALSE(woke);
+        EXPECT_EQ(woke.error().code, Errc::Disconnected) << woke.error().message;
+    });
+    data.consumer.cancel_waits();
+    ends.producer.cancel_waits();
+    data.producer.cancel_waits();
+    consumer.join();
+    producer.join();
+    sleeper.join();
+    // Sticky: later waits end at once, while the non-blocking calls keep working.
+    EXPECT_TRUE(data.consumer.waits_cancelled());
+    EXPECT_EQ(data.consumer.wait_for_data(std::chrono::hours(1)).error().code, Errc::Disconnected);
+    EXPECT_EQ(ends.producer.wait_for_space(std::chrono::hours(1)).error().code, Errc::Disconnected);
+    EXPECT_TRUE(ends.consumer.try_pop());
+    EXPECT_FALSE(ends.consumer.waits_cancelled());  // the other end of a ring is not affected
+}
+
 TEST(ShmRing, NoWakeUpIsSent_WhileTheConsumerIsNotWaiting) {
     auto channel = RingChannel::create("quiet", 8);
     ASSERT_TRUE(channel);

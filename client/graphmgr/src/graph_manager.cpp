@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "daemon_snapshot.hpp"
 #include "graph_builder.hpp"
@@ -27,12 +28,33 @@ std::shared_ptr<spdlog::logger> gm_log() {
 GraphManager::GraphManager(ManagerOptions options, client::Client client)
     : options_(std::move(options)), client_(std::move(client)) {}
 
-Result<std::unique_ptr<GraphManager>> GraphManager::connect(ManagerOptions options) {
+namespace {
+
+client::ConnectOptions manager_connect_options(const ManagerOptions& options) {
     client::ConnectOptions co;
     co.socket_path = options.socket_path;
     co.role = wire::Role::GraphManager;
     co.name = options.name;
-    auto c = client::Client::connect(co);
+    return co;
+}
+
+// Sleeps `delay` in slices of `slice`, returning early (false) once `stop` is set: a signal
+// does not interrupt the sleep.
+bool sleep_unless_stopped(std::chrono::milliseconds delay, std::chrono::milliseconds slice,
+                          const std::atomic<bool>& stop) {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (!stop.load(std::memory_order_relaxed)) {
+        const auto left = until - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) return true;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, slice));
+    }
+    return false;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<GraphManager>> GraphManager::connect(ManagerOptions options) {
+    auto c = client::Client::connect(manager_connect_options(options));
     if (!c) return std::unexpected(c.error());
     return std::unique_ptr<GraphManager>(new GraphManager(std::move(options), std::move(*c)));
 }
@@ -130,6 +152,39 @@ bool graph_changed(wire::MessageType type) {
 }  // namespace
 
 Result<void> GraphManager::run(const std::atomic<bool>& stop) {
+    for (;;) {
+        auto r = run_session(stop);
+        if (r || !options_.reconnect || r.error().code != Errc::Disconnected) return r;
+        gm_log()->warn("lost ksimd at {} ({}); reconnecting", options_.socket_path, r.error().message);
+        if (!reconnect(stop)) break;
+    }
+    gm_log()->info("stopping");
+    return {};
+}
+
+bool GraphManager::reconnect(const std::atomic<bool>& stop) {
+    using Clock = std::chrono::steady_clock;
+    const auto lost_at = Clock::now();
+    auto delay = options_.reconnect_initial_delay;
+    for (unsigned attempt = 1;; ++attempt) {
+        if (!sleep_unless_stopped(delay, options_.stop_check_interval, stop)) return false;
+        auto c = client::Client::connect(manager_connect_options(options_));
+        if (c) {
+            client_ = std::move(*c);
+            waiting_for_stop_ = false;
+            ++reconnects_;
+            const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost_at);
+            gm_log()->info("reconnected to ksimd at {} after {} ms ({} attempt(s)); re-committing",
+                           options_.socket_path, gap.count(), attempt);
+            return true;
+        }
+        // Busy too: the daemon may not have seen the old manager session end yet.
+        gm_log()->debug("reconnect attempt {}: {}", attempt, c.error().message);
+        delay = std::min(delay * 2, options_.reconnect_max_delay);
+    }
+}
+
+Result<void> GraphManager::run_session(const std::atomic<bool>& stop) {
     // Subscribed before the first read, so no change between the read and the first wait is lost.
     if (auto r = client_.connection().subscribe(); !r) return r;
     if (auto r = commit_pass_logged(); !r) return r;
@@ -176,7 +231,6 @@ Result<void> GraphManager::run(const std::atomic<bool>& stop) {
             seen = std::move(*now);
         }
     }
-    gm_log()->info("stopping");
     return {};
 }
 

@@ -31,6 +31,12 @@ struct ManagerOptions {
     // How long run() waits for an event before it looks at the stop flag again (a signal does not
     // interrupt the wait). Not a poll of the daemon: nothing is sent when it expires.
     std::chrono::milliseconds stop_check_interval{200};
+    // When ksimd goes away, run() reconnects instead of returning Disconnected: it tries again
+    // after reconnect_initial_delay, doubling the delay up to reconnect_max_delay, then subscribes
+    // and runs a full pass against the daemon that came back (re-committing every pipe).
+    bool reconnect = false;
+    std::chrono::milliseconds reconnect_initial_delay{100};
+    std::chrono::milliseconds reconnect_max_delay{2000};
 };
 
 // What one negotiation pass did.
@@ -60,18 +66,25 @@ public:
 
     // Subscribes to events, runs a pass, then reacts to framing changes, new pins and
     // connections and pins returning to STOP until `stop` is set (returns {}) or the daemon goes
-    // away (returns Disconnected).
+    // away (returns Disconnected; with options.reconnect it reconnects and goes on instead).
     Result<void> run(const std::atomic<bool>& stop);
 
     [[nodiscard]] client::Client& client() { return client_; }
+    // How many times run() reconnected to ksimd.
+    [[nodiscard]] unsigned reconnects() const { return reconnects_; }
 
 private:
     GraphManager(ManagerOptions options, client::Client client);
+    // One session: run() until `stop` or the daemon goes away.
+    Result<void> run_session(const std::atomic<bool>& stop);
+    // Connects again with back-off; false when `stop` was set first.
+    bool reconnect(const std::atomic<bool>& stop);
     Result<void> commit_pass_logged();
 
     ManagerOptions options_;
     client::Client client_;
     bool waiting_for_stop_ = false;
+    unsigned reconnects_ = 0;
 };
 
 }  // namespace ksim::graphmgr

@@ -1,8 +1,8 @@
 // ksim-graphmgr: parse the command line, connect as the graph manager, negotiate and commit,
 // then keep managing the graph until SIGTERM/SIGINT (or once with --once). Everything it needs
 // comes from ksimd over the protocol; the stable interface is `ksim-graphmgr [--socket PATH]`.
-// Exit codes: 0 done, 1 daemon unreachable or lost, 2 bad arguments, 3 a pipe is unsatisfied or
-// refused (--once), 4 another graph manager is connected.
+// Exit codes: 0 done, 1 daemon unreachable (or lost, with --no-reconnect), 2 bad arguments, 3 a pipe is
+// unsatisfied or refused (--once), 4 another graph manager is connected.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -39,7 +39,7 @@ int exit_for(const ksim::Error& e, const std::string& socket) {
 int main(int argc, char** argv) {
     CLI::App app{"ksim-graphmgr: negotiates allocators for ksimd's connections and commits them"};
     std::string socket, catalog_path, log_level = "info";
-    bool once = false, json = false;
+    bool once = false, json = false, no_reconnect = false;
     int rescan_ms = 0;
     app.add_option("--socket", socket, "ksimd's control socket (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
     // Accepted so that old unit files and scripts keep starting; ksimd now reports every fact
@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
                    "safety net: also re-read the connections every N ms (0 = off, the default; "
                    "ksimd announces every change as an event)")
         ->check(CLI::Range(0, 3600000));
+    app.add_flag("--no-reconnect", no_reconnect,
+                 "exit (1) when ksimd goes away instead of reconnecting with back-off and re-committing");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     // CLI11's own exit codes (105, 106, ...) would collide with ours: every usage error is 2.
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
     ksim::graphmgr::ManagerOptions options;
     options.socket_path = ksim::client::resolve_socket_path(socket);
     options.rescan_interval = std::chrono::milliseconds(rescan_ms);
+    options.reconnect = !no_reconnect;
     if (!catalog_path.empty())
         spdlog::warn(
             "--driver-catalog is deprecated and ignored ({}): ksimd reports vendor allocator "

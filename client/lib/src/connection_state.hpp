@@ -12,6 +12,7 @@
 
 #include "ksim/client/connection.hpp"
 #include "region_cache.hpp"
+#include "session_end.hpp"
 
 namespace ksim::client {
 
@@ -36,10 +37,13 @@ struct Connection::State {
     Error reason{Errc::Disconnected, "connection closed"};
 
     detail::RegionCache regions;  // frame regions mapped by this connection's streams
+    // Run by end_session: wakes the ring waits of this connection's streams (stream_core.hpp).
+    std::shared_ptr<detail::SessionEndHooks> end_hooks = std::make_shared<detail::SessionEndHooks>();
 
     std::thread reader;
 
-    // Reader thread body: decodes messages until EOF/error, then fails every pending request.
+    // Reader thread body: decodes messages until EOF/error, then fails every pending request and
+    // wakes every wait of the connection's streams (end_hooks).
     void read_loop();
     void dispatch(nlohmann::json message);
     void end_session(Error why);

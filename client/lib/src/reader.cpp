@@ -42,7 +42,7 @@ void Connection::State::read_loop() {
             for (auto& fd : fds) unclaimed_fds.push_back(std::move(fd));
         }
         if (!n) return end_session(n.error());
-        if (*n == 0) return end_session({Errc::Disconnected, "ksimd closed the connection"});
+        if (*n == 0) return end_session(detail::daemon_closed_connection());
         decoder.feed(std::string_view(buffer.data(), *n));
         for (;;) {
             auto message = decoder.next();
@@ -104,10 +104,14 @@ void Connection::State::dispatch(nlohmann::json message) {
 void Connection::State::end_session(Error why) {
     {
         std::lock_guard lock(mutex);
-        if (open) {
-            open = false;
-            reason = std::move(why);
-        }
+        if (open) reason = std::move(why);  // close() set its own reason already
+    }
+    // First the streams' waits (they read `reason`), then requests and events: whoever sees
+    // the loss through a request finds every stream of the connection ended too.
+    end_hooks->end();
+    {
+        std::lock_guard lock(mutex);
+        open = false;
         for (auto& [id, slot] : pending)
             if (!slot) slot = std::unexpected(reason);
     }

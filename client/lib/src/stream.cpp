@@ -157,6 +157,10 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
             core->outgoing.emplace(std::move(*producer));
         }
     }
+    // From here on the end of the session (EOF, error, close()) wakes this stream's waits; a
+    // session that already ended cancels them at once.
+    core->on_session_end = detail::SessionEndHooks::Subscription(connection->state_->end_hooks,
+                                                                 [raw = core.get()] { raw->cancel_waits(); });
     return std::unique_ptr<Stream>(new Stream(std::move(core)));
 }
 
@@ -168,13 +172,13 @@ Stream::~Stream() = default;
 [[gnu::hot]] Result<FrameView> Stream::next_frame(Timeout timeout) {
     if (!core_->incoming || core_->writable) [[unlikely]]
         return next_frame_slow(core_, timeout);
+    // Frames still on the ring of a daemon that is gone are not handed out.
+    if (core_->session_ended.load(std::memory_order_relaxed)) [[unlikely]]
+        return core_->session_end_error();
     shm::PublishTime delivered_at{};
     auto entry = core_->incoming->pop(timeout, &delivered_at);
-    if (!entry) [[unlikely]] {
-        if (entry.error().code == Errc::Timeout && !core_->connection->connected())
-            return std::unexpected(core_->connection->disconnect_reason());
-        return std::unexpected(entry.error());
-    }
+    if (!entry) [[unlikely]]
+        return core_->or_session_end(entry.error());
     return view_or_give_back(core_, entry->frame, shm::to_stream_header(*entry, core_->frame_size),
                              delivered_at);
 }

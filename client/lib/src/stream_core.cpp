@@ -15,6 +15,22 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
     return wire::FrameRef{frame.region, frame.index, frame.generation};
 }
 
+void StreamCore::cancel_waits() {
+    session_ended.store(true, std::memory_order_seq_cst);
+    if (incoming) incoming->cancel_waits();
+    if (outgoing) outgoing->cancel_waits();
+    if (free_frames) free_frames->cancel_waits();
+}
+
+std::unexpected<Error> StreamCore::session_end_error() const {
+    return std::unexpected(connection->disconnect_reason());
+}
+
+std::unexpected<Error> StreamCore::or_session_end(Error e) const {
+    if (e.code == Errc::Disconnected && session_ended.load()) return session_end_error();
+    return std::unexpected(std::move(e));
+}
+
 Result<const RegionFrames*> StreamCore::locate(const shm::FrameDescriptor& frame) const {
     const auto r = std::ranges::find(regions, frame.region, &RegionFrames::id);
     if (r == regions.end())
@@ -93,6 +109,7 @@ Result<shm::FrameDescriptor> StreamCore::acquire_from_ring(Timeout timeout) {
     const auto deadline = Clock::now() + timeout;
     std::lock_guard lock(free_mutex);
     for (;;) {
+        if (session_ended.load()) return session_end_error();
         if (auto entry = free_frames->try_pop()) {
             ++outstanding;
             return entry->frame;
@@ -118,7 +135,7 @@ Result<shm::FrameDescriptor> StreamCore::acquire_from_ring(Timeout timeout) {
         auto waited = left.count() > 0 ? free_frames->wait_for_data(left)
                                        : Result<void>(fail(Errc::Timeout, "deadline passed"));
         if (!waited) {
-            if (waited.error().code != Errc::Timeout) return std::unexpected(waited.error());
+            if (waited.error().code != Errc::Timeout) return or_session_end(waited.error());
             return fail(Errc::Timeout, "no free frame in the pool of " + pin.to_string() + " (" +
                                            std::to_string(frames) + " frames, " +
                                            std::to_string(outstanding.load()) +
@@ -129,6 +146,7 @@ Result<shm::FrameDescriptor> StreamCore::acquire_from_ring(Timeout timeout) {
 }
 
 Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
+    if (session_ended.load()) return session_end_error();
     if (free_frames) return acquire_from_ring(timeout);
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + timeout;
@@ -156,7 +174,7 @@ Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
         outgoing->disarm_wait();
         lock.unlock();
         if (!woke) {
-            if (woke.error().code != Errc::Timeout) return std::unexpected(woke.error());
+            if (woke.error().code != Errc::Timeout) return or_session_end(woke.error());
             return fail(Errc::Timeout, "no free frame in the pool of " + pin.to_string() + " (" +
                                            std::to_string(frames) + " frames, all held downstream) within " +
                                            std::to_string(timeout.count()) + " ms");
@@ -166,10 +184,13 @@ Result<shm::FrameDescriptor> StreamCore::acquire_waiting(Timeout timeout) {
 
 Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::StreamHeader& header) {
     if (outstanding.load() > 0) --outstanding;
+    if (session_ended.load()) return session_end_error();
     if (outgoing) {
         const shm::RingEntry entry = shm::to_ring_entry(frame, header);
         std::lock_guard lock(outgoing_mutex);
-        return outgoing->push(entry, kDefaultTimeout);
+        if (auto pushed = outgoing->push(entry, kDefaultTimeout); !pushed)
+            return or_session_end(pushed.error());
+        return {};
     }
     auto reply = connection->call(wire::MessageType::SubmitFrame,
                                   nlohmann::json(wire::SubmitFrameRequest{pin, to_frame_ref(frame), header}));

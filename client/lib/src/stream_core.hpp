@@ -15,6 +15,7 @@
 #include "ksim/shm/ring.hpp"
 #include "ksim/wire/messages.hpp"
 #include "region_cache.hpp"
+#include "session_end.hpp"
 
 namespace ksim::client::detail {
 
@@ -54,6 +55,19 @@ struct StreamCore {
     std::uint32_t free_depth = 0;               // at most this many sit in the ring at once
     std::mutex free_mutex;                      // one acquirer pops at a time
     std::atomic<std::uint32_t> outstanding{0};  // frames acquired and not yet submitted/returned
+
+    // Set (with every ring's cancel_waits) by the connection's reader thread when the session
+    // ends: from then on every wait and frame call of this stream fails with the connection's
+    // disconnect_reason() at once, instead of waiting for frames that will never come.
+    std::atomic<bool> session_ended{false};
+    void cancel_waits();
+    // The connection's disconnect_reason() (kept out of the hot path).
+    [[gnu::cold]] std::unexpected<Error> session_end_error() const;
+    // `e`, or the connection's reason when `e` is a wait that cancel_waits() ended.
+    [[gnu::cold]] std::unexpected<Error> or_session_end(Error e) const;
+
+    // Last member: the hook goes before the rings it cancels (see SessionEndHooks::Subscription).
+    SessionEndHooks::Subscription on_session_end;
 
     // Bytes of `frame` (at most frame_size); ProtocolError for a descriptor outside the grant.
     Result<std::span<const std::byte>> readable(const shm::FrameDescriptor& frame) const;

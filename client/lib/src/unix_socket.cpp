@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "session_end.hpp"
+
 namespace ksim::client::detail {
 namespace {
 
@@ -44,8 +46,7 @@ Result<void> send_all(int fd, std::string_view bytes) {
         ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EPIPE || errno == ECONNRESET)
-                return fail(Errc::Disconnected, "ksimd closed the connection");
+            if (errno == EPIPE || errno == ECONNRESET) return std::unexpected(daemon_closed_connection());
             return fail(Errc::Io, "send: " + errno_text(errno));
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
@@ -67,7 +68,9 @@ Result<std::size_t> receive_some(int fd, std::span<char> buffer, std::vector<shm
         n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        if (errno == ECONNRESET || errno == EPIPE || errno == EBADF || errno == EINVAL)
+        // A reset is what a daemon that died with our bytes unread leaves: the same story as EOF.
+        if (errno == ECONNRESET || errno == EPIPE) return std::unexpected(daemon_closed_connection());
+        if (errno == EBADF || errno == EINVAL)
             return fail(Errc::Disconnected, "connection to ksimd lost: " + errno_text(errno));
         return fail(Errc::Io, "recvmsg: " + errno_text(errno));
     }

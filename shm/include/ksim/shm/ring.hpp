@@ -103,6 +103,8 @@ public:
     // neither side a syscall; worth it only where a hand-off is expected within microseconds and
     // another CPU runs the peer (see docs/memory.md).
     void set_spin_budget(std::chrono::nanoseconds budget) { spin_ = budget; }
+    // True once cancel_waits() (of the producer or consumer view) was called on this end.
+    [[nodiscard]] bool waits_cancelled() const { return cancelled_->load(std::memory_order_acquire); }
 
 protected:
     static Result<RingEndpoint> attach(RingShare share);
@@ -116,6 +118,8 @@ protected:
     std::int64_t* stamps_ = nullptr;  // publish time per slot (PublishTime ticks)
     std::uint32_t capacity_ = 0;      // validated at attach; never re-read from shared memory
     std::chrono::nanoseconds spin_{0};
+    // Set by cancel_waits(); on the heap so that an end stays movable.
+    std::unique_ptr<std::atomic<bool>> cancelled_ = std::make_unique<std::atomic<bool>>(false);
 };
 }  // namespace detail
 
@@ -129,7 +133,8 @@ public:
     // blocks, never allocates.
     std::size_t try_push(std::span<const RingEntry> entries);
     bool try_push(const RingEntry& entry) { return try_push(std::span(&entry, 1)) == 1; }
-    // Waits until at least one slot is free. Errors: Timeout, ProtocolError (corrupt indices).
+    // Waits until at least one slot is free. Errors: Timeout, ProtocolError (corrupt indices),
+    // Disconnected (cancel_waits).
     Result<void> wait_for_space(std::chrono::milliseconds timeout);
     // try_push of one entry, waiting for space up to `timeout`.
     Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout);
@@ -143,7 +148,8 @@ public:
     [[nodiscard]] int space_fd() const { return space_ready_.get(); }
     // Sleeps until space_fd() is signalled (a slot freed, or the consumer's notify_producer())
     // or `timeout` passes, then drains it. Call it after arm_wait() and a re-check of whatever
-    // the caller waits for, so a signal sent in between is not lost. Errors: Timeout, Io.
+    // the caller waits for, so a signal sent in between is not lost. Errors: Timeout, Io,
+    // Disconnected (cancel_waits).
     Result<void> sleep_until_signalled(std::chrono::milliseconds timeout);
 
     // Entries published and not yet consumed (as seen now).
@@ -162,6 +168,12 @@ public:
     };
     Retracted retract();
 
+    // Ends this end's waits for good, because the peer is known to be gone (e.g. its control
+    // socket closed): a wait blocked in another thread of this process returns now, and every
+    // later wait at once, with Disconnected; an event loop finds its descriptor readable.
+    // try_push / try_pop keep working. Never blocks; thread-safe.
+    void cancel_waits();
+
 private:
     explicit RingProducer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
 };
@@ -178,7 +190,7 @@ public:
     std::size_t try_pop(std::span<RingEntry> out, std::span<PublishTime> published = {});
     std::optional<RingEntry> try_pop();
     // Waits until at least one entry is available, or interrupt() is called. Errors: Timeout,
-    // ProtocolError.
+    // ProtocolError, Disconnected (cancel_waits).
     Result<void> wait_for_data(std::chrono::milliseconds timeout);
     // Makes a wait_for_data (or pop) blocked in another thread of this process return now,
     // successfully but possibly without data (e.g. to stop a thread that drains the ring); the
@@ -196,6 +208,12 @@ public:
     // Wakes a producer that armed its wait, for a reason outside the ring (e.g. a frame went
     // back to the pool it acquires from). No syscall when it is not waiting. Never blocks.
     void notify_producer();
+
+    // Ends this end's waits for good, because the peer is known to be gone (e.g. its control
+    // socket closed): a wait blocked in another thread of this process returns now, and every
+    // later wait at once, with Disconnected; an event loop finds its descriptor readable.
+    // try_push / try_pop keep working. Never blocks; thread-safe.
+    void cancel_waits();
 
     [[nodiscard]] std::uint32_t size() const;
     // True once the producer published an index that cannot be right (more than capacity ahead
