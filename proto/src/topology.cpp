@@ -72,6 +72,24 @@ std::string_view to_string(PinHosting h) {
     return h == PinHosting::Kernel ? "kernel" : "user";
 }
 
+std::string_view to_string(AllocatorKind k) {
+    switch (k) {
+        case AllocatorKind::Default:
+            return "default";
+        case AllocatorKind::Vendor:
+            return "vendor";
+        case AllocatorKind::User:
+            return "user";
+    }
+    return "?";
+}
+
+std::optional<AllocatorKind> parse_allocator_kind(std::string_view name) {
+    for (auto k : {AllocatorKind::Default, AllocatorKind::Vendor, AllocatorKind::User})
+        if (to_string(k) == name) return k;
+    return std::nullopt;
+}
+
 std::string_view to_string(FilterKind k) {
     switch (k) {
         case FilterKind::VideoCapture:

@@ -7,18 +7,6 @@
 namespace ksim::graphmgr {
 namespace {
 
-wire::AllocatorKind to_wire(negotiation::AllocatorKind k) {
-    switch (k) {
-        case negotiation::AllocatorKind::Vendor:
-            return wire::AllocatorKind::Vendor;
-        case negotiation::AllocatorKind::User:
-            return wire::AllocatorKind::User;
-        case negotiation::AllocatorKind::Default:
-            break;
-    }
-    return wire::AllocatorKind::Default;
-}
-
 proto::PinRef pin_ref(std::string_view id) {
     auto ref = wire::parse_pin_ref(id);
     return ref ? *ref : proto::PinRef{std::string(id), ""};  // engine ids come from the daemon: always "f.p"
@@ -58,9 +46,9 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
                                 : "no allocator satisfies the pipe";
         return plan;
     }
-    plan.request.decision = wire::AllocatorDecision{to_wire(d.allocator->kind), pin_ref(d.allocator->pin),
-                                                    d.allocator->memory_type,   d.framing.frame_size,
-                                                    d.framing.frames,           d.framing.alignment_mask};
+    plan.request.decision =
+        wire::AllocatorDecision{d.allocator->kind,    pin_ref(d.allocator->pin), d.allocator->memory_type,
+                                d.framing.frame_size, d.framing.frames,          d.framing.alignment_mask};
 
     const bool committed = std::ranges::all_of(plan.request.connections, [&](const auto& c) {
         const auto* info = find_connection(snapshot, c.first, c.second);

@@ -284,31 +284,16 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
     return Body{json(reply), {}};
 }
 
-namespace {
-
-wire::AllocatorKind to_wire(AllocatorCommit::Kind k) {
-    switch (k) {
-        case AllocatorCommit::Kind::Vendor:
-            return wire::AllocatorKind::Vendor;
-        case AllocatorCommit::Kind::User:
-            return wire::AllocatorKind::User;
-        case AllocatorCommit::Kind::Default:
-            break;
-    }
-    return wire::AllocatorKind::Default;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<Body> RequestHandler::on_connections() {
     wire::ConnectionsReply reply;
     for (const auto& c : kernel_.connections()) {
         wire::ConnectionInfo out{to_pin_ref(c.from), to_pin_ref(c.to), std::nullopt};
         if (c.decision)
-            out.decision =
-                wire::AllocatorDecision{to_wire(c.decision->kind), to_pin_ref(c.decision->provider),
-                                        c.decision->memory_type,   c.decision->frame_size,
-                                        c.decision->frames,        c.decision->alignment_mask};
+            out.decision = wire::AllocatorDecision{c.decision->kind,        to_pin_ref(c.decision->provider),
+                                                   c.decision->memory_type, c.decision->frame_size,
+                                                   c.decision->frames,      c.decision->alignment_mask};
         reply.connections.push_back(std::move(out));
     }
     return Body{json(reply), {}};

@@ -77,9 +77,7 @@ Result<Body> RequestHandler::on_commit(const json& message) {
     for (const auto& [from, to] : request->connections)
         commit.connections.emplace_back(to_pin_key(from), to_pin_key(to));
     const auto& d = request->decision;
-    commit.kind = d.kind == wire::AllocatorKind::Vendor ? AllocatorCommit::Kind::Vendor
-                  : d.kind == wire::AllocatorKind::User ? AllocatorCommit::Kind::User
-                                                        : AllocatorCommit::Kind::Default;
+    commit.kind = d.kind;
     commit.provider = to_pin_key(d.provider);
     commit.memory_type = d.memory_type;
     commit.frame_size = d.frame_size;

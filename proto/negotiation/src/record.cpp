@@ -48,18 +48,6 @@ std::string_view to_string(ConnectionMode m) {
     return m == ConnectionMode::Kernel ? "kernel" : "user";
 }
 
-std::string_view to_string(AllocatorKind k) {
-    switch (k) {
-        case AllocatorKind::Default:
-            return "default";
-        case AllocatorKind::Vendor:
-            return "vendor";
-        case AllocatorKind::User:
-            return "user";
-    }
-    return "?";
-}
-
 std::string_view to_string(Status s) {
     return s == Status::Satisfied ? "satisfied" : "failed";
 }

@@ -198,24 +198,6 @@ std::optional<PropertyId> parse_property_id(std::string_view name) {
     return std::nullopt;
 }
 
-std::string_view to_string(AllocatorKind k) {
-    switch (k) {
-        case AllocatorKind::Vendor:
-            return "vendor";
-        case AllocatorKind::User:
-            return "user";
-        case AllocatorKind::Default:
-            break;
-    }
-    return "default";
-}
-
-std::optional<AllocatorKind> parse_allocator_kind(std::string_view name) {
-    for (auto k : {AllocatorKind::Default, AllocatorKind::Vendor, AllocatorKind::User})
-        if (to_string(k) == name) return k;
-    return std::nullopt;
-}
-
 std::string_view to_string(Access a) {
     return a == Access::ReadOnly ? "read_only" : "read_write";
 }

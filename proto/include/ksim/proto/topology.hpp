@@ -21,6 +21,14 @@ enum class PinHosting { Kernel, User };
 // KSALLOCATORMODE.
 enum class AllocatorMode { User = 0, Kernel = 1 };
 
+// Which allocator serves a pipe: the one vocabulary of the engine's records, the wire's commits
+// and ksimd's pipes.
+enum class AllocatorKind {
+    Default,  // the ks.sys default allocator: kernel pool sized from the framing
+    Vendor,   // a pin's KSALLOCATOR_DISPATCH (or a user-mode allocator a client pin offers)
+    User,     // the proxy's user-mode allocator: shared memory the client maps
+};
+
 // Which framing property a pin answers (ksproxy.h FRAMING_PROP).
 enum class FramingProp { None, Old, Ex };
 
@@ -144,6 +152,8 @@ std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filt
 
 std::string_view to_string(PinDirection d);
 std::string_view to_string(PinHosting h);
+std::string_view to_string(AllocatorKind k);  // "default", "vendor", "user"
+std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
 std::string_view to_string(FilterKind k);
 std::string_view to_string(VideoFormat f);
 

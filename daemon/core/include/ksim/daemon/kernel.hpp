@@ -42,7 +42,7 @@ struct PinKey {
 struct AllocatorCommit {
     // Default: the kernel pool sized from the framing; Vendor: the provider pin's
     // KSALLOCATOR_DISPATCH allocator; User: a user-mode pool of client-mappable memory.
-    using Kind = negotiation::AllocatorKind;
+    using Kind = proto::AllocatorKind;
     std::vector<std::pair<PinKey, PinKey>> connections;  // the pipe's connections (from -> to)
     Kind kind = Kind::Default;
     PinKey provider;  // pin that provides the allocator

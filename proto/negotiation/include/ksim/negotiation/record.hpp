@@ -20,11 +20,7 @@ namespace ksim::negotiation {
 // Kernel mode only when both pins of every connection in the pipe are kernel-hosted.
 enum class ConnectionMode { Kernel, User };
 
-enum class AllocatorKind {
-    Default,  // the ks.sys default allocator: kernel pool sized from the framing
-    Vendor,   // a pin's KSALLOCATOR_DISPATCH (or a user-mode allocator a client pin offers)
-    User,     // the proxy's user-mode allocator: shared memory the client maps
-};
+using proto::AllocatorKind;
 
 enum class Status { Satisfied, Failed };
 
@@ -137,7 +133,6 @@ struct NegotiationResult {
 };
 
 std::string_view to_string(ConnectionMode m);
-std::string_view to_string(AllocatorKind k);
 std::string_view to_string(Status s);
 // The display name of a memory type: well-known name, a custom name, else the GUID.
 std::string memory_type_label(const proto::Guid& g, const std::vector<proto::CustomMemoryType>& custom);

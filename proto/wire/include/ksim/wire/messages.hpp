@@ -144,9 +144,9 @@ struct GetPropertyReply {
     std::optional<proto::AllocatorFraming> legacy_framing;  // ALLOCATORFRAMING ("legacy_framing")
 };
 
-enum class AllocatorKind { Default, Vendor, User };  // default kernel pool / vendor / user-mode pool
-std::string_view to_string(AllocatorKind k);         // "default", "vendor", "user"
-std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
+using proto::AllocatorKind;  // default kernel pool / vendor / user-mode pool
+using proto::parse_allocator_kind;
+using proto::to_string;
 
 // What the graph manager commits for one pipe, and what `connections` reports back.
 struct AllocatorDecision {
