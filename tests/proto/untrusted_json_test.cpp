@@ -13,9 +13,9 @@
 namespace ksim::proto {
 namespace {
 
-using nlohmann::json;
 using ksim::test::kHostileDepth;
 using ksim::test::nested_arrays;
+using nlohmann::json;
 
 TEST(UntrustedJson, DocumentAtTheDepthLimit_ParsesLikeNlohmann) {
     std::string text = nested_arrays(kMaxJsonDepth);
@@ -80,8 +80,9 @@ TEST(UntrustedJson, EveryShippedConfig_ParsesToNlohmannsTree) {
 }
 
 TEST(UntrustedJson, ScalarsOfEveryKind_ParseLikeNlohmann) {
-    for (std::string_view text : {R"([null, true, false, -5, 18446744073709551615, 1.5e300, "x\u00e9", {}, []])",
-                                  R"({"dup": 1, "dup": 2})", "7", R"("s")"})
+    for (std::string_view text :
+         {R"([null, true, false, -5, 18446744073709551615, 1.5e300, "x\u00e9", {}, []])",
+          R"({"dup": 1, "dup": 2})", "7", R"("s")"})
         EXPECT_EQ(*parse_untrusted_json(text), json::parse(text)) << text;
 }
 
