@@ -18,7 +18,7 @@ cmake --build "$build_dir" -j"$(nproc)" >&2
 
 seconds=${KSIM_FUZZ_SECONDS:-30}
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(fuzz_wire fuzz_config fuzz_negotiate); fi
+if ((${#targets[@]} == 0)); then targets=(fuzz_wire fuzz_config fuzz_negotiate fuzz_ring); fi
 mkdir -p "$build_dir/artifacts"
 for target in "${targets[@]}"; do
   seeds="$root/fuzz/corpus/${target#fuzz_}"
