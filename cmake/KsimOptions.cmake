@@ -17,6 +17,18 @@ elseif(KSIM_TSAN)
   # the data itself is published by acquire/release pairs, which TSan does model.
   set(KSIM_SANITIZER_FLAGS -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
 endif()
+if(KSIM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR KSIM_SANITIZE OR KSIM_TSAN)
+    message(FATAL_ERROR "KSIM_FUZZ needs clang (libFuzzer) and excludes KSIM_SANITIZE/KSIM_TSAN")
+  endif()
+  # Everything is instrumented for coverage; only the fuzz targets link libFuzzer's main.
+  set(KSIM_SANITIZER_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                           -fno-sanitize-recover=all)
+  # libstdc++ 12 declares std::expected only when __cpp_concepts >= 202002L, a stand-in for
+  # P0848 (conditionally trivial special members). clang 16 implements P0848 but still reports
+  # 201907L, so the fuzz build states the level it supports (docs/fuzzing.md).
+  add_compile_options(-Wno-builtin-macro-redefined -U__cpp_concepts -D__cpp_concepts=202002L)
+endif()
 if(KSIM_SANITIZER_FLAGS)
   add_compile_options(${KSIM_SANITIZER_FLAGS})
   add_link_options(${KSIM_SANITIZER_FLAGS})

@@ -3,7 +3,7 @@
 # only when something has to be installed.
 #   scripts/setup.sh            what the build, the demo and the tests need
 #   scripts/setup.sh --format   + clang-format-14 (scripts/check-format.sh)
-#   scripts/setup.sh --fuzz     + clang-14 with libFuzzer (scripts/fuzz.sh)
+#   scripts/setup.sh --fuzz     + clang-16 with libFuzzer (scripts/fuzz.sh)
 # Options combine.
 set -euo pipefail
 
@@ -16,7 +16,7 @@ packages=(
 for option in "$@"; do
   case $option in
     --format) packages+=(clang-format-14) ;;
-    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    --fuzz) packages+=(clang-16 libclang-rt-16-dev) ;;
     *) echo "setup: unknown option '$option' (valid: --format, --fuzz)" >&2; exit 2 ;;
   esac
 done

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../common/deep_json.hpp"
 #include "fake_daemon.hpp"
 #include "ksim/client/client.hpp"
 #include "ksim/proto/memory_types.hpp"
@@ -54,6 +55,25 @@ TEST(Ksimctl_NoDaemon, EveryOnlineCommandExitsOneSayingItCannotConnect) {
         EXPECT_EQ(r.exit_code, 1) << cmd[0] << ": " << r.output;
         EXPECT_NE(r.output.find("cannot connect to ksimd at " + socket), std::string::npos)
             << cmd[0] << ": " << r.output;
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Ksimctl_Offline, HostileDepthConfig_ValidateAndNegotiateExitTwoNamingTheDepth) {
+    auto dir = test::make_temp_dir("ksimctl-deep");
+    const auto config = dir / "deep.json";
+    std::string text =
+        ksim::test::with_hostile_alignment(std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json");
+    ASSERT_FALSE(text.empty());
+    std::ofstream(config) << text;
+    for (const char* command : {"validate", "negotiate"}) {
+        auto r = ksimctl(dir, {command, config.string()});
+        EXPECT_EQ(r.exit_code, 2) << command << ": " << r.output;
+        EXPECT_NE(r.output.find("deep.json:16:"), std::string::npos) << command << ": " << r.output;
+        EXPECT_NE(r.output.find("/framing/simple/alignment/0/0"), std::string::npos)
+            << command << ": " << r.output;
+        EXPECT_NE(r.output.find("nesting deeper than 64 levels"), std::string::npos)
+            << command << ": " << r.output;
     }
     std::filesystem::remove_all(dir);
 }

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -17,6 +20,19 @@ inline std::string nested_arrays(std::size_t depth, std::string_view inner = "1"
     out += inner;
     out.append(depth, ']');
     return out;
+}
+
+// The config at `path` with its first alignment value ("FILE_BYTE_ALIGNMENT", which the loader
+// reads) replaced by kHostileDepth nested arrays; "" when the config has no such value.
+inline std::string with_hostile_alignment(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string out = text.str();
+    const std::string alignment = "\"FILE_BYTE_ALIGNMENT\"";
+    auto at = out.find(alignment);
+    if (at == std::string::npos) return "";
+    return out.replace(at, alignment.size(), nested_arrays(kHostileDepth));
 }
 
 }  // namespace ksim::test

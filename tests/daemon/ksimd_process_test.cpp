@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../common/deep_json.hpp"
 #include "daemon_fixture.hpp"
 
 namespace ksim::test {
@@ -221,6 +222,49 @@ TEST_F(KsimdProcess, InvalidConfig_ExitsWithTheDiagnostic) {
     EXPECT_EQ(WEXITSTATUS(*status), 2);
     EXPECT_NE(read_file(log_).find("/filters/0"), std::string::npos) << read_file(log_);
     EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(KsimdProcess, HostileDepthConfig_ExitsTwoWithTheTooDeepDiagnostic) {
+    auto deep = dir_.path() / "deep.json";
+    std::string text = with_hostile_alignment(kConfig);
+    ASSERT_FALSE(text.empty());
+    std::ofstream(deep) << text;
+    Child d = spawn_ksimd({"--config", deep.string(), "--socket", socket_.string()}, log_);
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status)) << "ksimd must exit, not crash: " << read_file(log_);
+    EXPECT_EQ(WEXITSTATUS(*status), 2);
+    EXPECT_NE(read_file(log_).find("/framing/simple/alignment/0/0"), std::string::npos) << read_file(log_);
+    EXPECT_NE(read_file(log_).find("nesting deeper than 64 levels"), std::string::npos) << read_file(log_);
+    EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(KsimdProcess, HostileDepthMessageBeforeHello_IsRefusedAndTheDaemonServesOthers) {
+    Child d = spawn_ksimd(args(socket_), log_);
+    auto attacker = TestClient::connect(socket_, 10s);
+    ASSERT_TRUE(attacker.has_value()) << read_file(log_);
+    std::string body = R"({"type": "hello", "id": 1, "role": "client", "protocol_version": )" +
+                       nested_arrays(kHostileDepth) + "}";
+    std::string frame(4, '\0');
+    for (int i = 0; i < 4; ++i) frame[i] = static_cast<char>((body.size() >> (8 * i)) & 0xFF);
+    ASSERT_TRUE(attacker->send_raw(frame + body).has_value());
+    auto reply = attacker->next_message(10s);
+    ASSERT_TRUE(reply.has_value()) << reply.error().message << "\n" << read_file(log_);
+    EXPECT_EQ(error_code(*reply), "protocol_error");
+    EXPECT_NE((*reply)["error"]["message"].get<std::string>().find("nests deeper than 64 levels"),
+              std::string::npos)
+        << reply->dump();
+    EXPECT_TRUE(attacker->wait_closed(10s));
+    EXPECT_TRUE(d.alive());
+
+    auto other = TestClient::connect(socket_, 10s);
+    ASSERT_TRUE(other.has_value());
+    auto welcome = other->hello();
+    ASSERT_TRUE(welcome.has_value()) << welcome.error().message;
+    EXPECT_TRUE((*welcome)["ok"].get<bool>()) << welcome->dump();
+    ::kill(d.pid(), SIGTERM);
+    auto status = d.wait(10s);
+    ASSERT_TRUE(status && WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << read_file(log_);
 }
 
 TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
