@@ -15,12 +15,10 @@ struct StatusName {
     std::uint32_t value;
 };
 // NTSTATUS errors an InitializeAllocator plausibly returns.
-constexpr StatusName kStatuses[] = {{"STATUS_INSUFFICIENT_RESOURCES", 0xC000009Au},
-                                    {"STATUS_NO_MEMORY", 0xC0000017u},
-                                    {"STATUS_DEVICE_NOT_READY", 0xC00000A3u},
-                                    {"STATUS_DEVICE_NOT_CONNECTED", 0xC000009Du},
-                                    {"STATUS_INVALID_PARAMETER", 0xC000000Du},
-                                    {"STATUS_UNSUCCESSFUL", 0xC0000001u}};
+constexpr StatusName kStatuses[] = {
+    {"STATUS_INSUFFICIENT_RESOURCES", 0xC000009Au}, {"STATUS_NO_MEMORY", 0xC0000017u},
+    {"STATUS_DEVICE_NOT_READY", 0xC00000A3u},       {"STATUS_DEVICE_NOT_CONNECTED", 0xC000009Du},
+    {"STATUS_INVALID_PARAMETER", 0xC000000Du},      {"STATUS_UNSUCCESSFUL", 0xC0000001u}};
 
 // The one parameter each kind takes ("" = none besides "status" for the vendor fault).
 std::string_view param_of(FaultKind k) {
@@ -95,7 +93,8 @@ void check_pin(ConfigReader& r, const Topology& t, const Fault& f, const PinDesc
                  fmt::format("{} declares no vendor allocator, so it has no InitializeAllocator to fail",
                              f.pin.to_string()),
                  "a pin with an \"allocator\" (KSALLOCATOR_DISPATCH)");
-    if ((f.kind == FaultKind::DropInterrupts || f.kind == FaultKind::DelayInterrupts) && !is_capture(filter, pin))
+    if ((f.kind == FaultKind::DropInterrupts || f.kind == FaultKind::DelayInterrupts) &&
+        !is_capture(filter, pin))
         r.report(ptr, "fault.pin-kind",
                  fmt::format("{} is not the output pin of a capture filter, so it has no hardware interrupts",
                              f.pin.to_string()),
@@ -105,7 +104,8 @@ void check_pin(ConfigReader& r, const Topology& t, const Fault& f, const PinDesc
 Fault read_fault(ConfigReader& r, const Topology& t, const json& v, const std::string& ptr) {
     Fault f;
     f.pointer = ptr;
-    if (!r.object(v, ptr, {"kind", "pin", "status", "frames", "every", "microseconds", "comment"}, {"kind", "pin"}))
+    if (!r.object(v, ptr, {"kind", "pin", "status", "frames", "every", "microseconds", "comment"},
+                  {"kind", "pin"}))
         return f;
     auto kind = read_kind(r, v, ptr);
     auto ref = parse_ref(r, v, ptr, "pin", "fault");
@@ -133,7 +133,8 @@ Fault read_fault(ConfigReader& r, const Topology& t, const json& v, const std::s
             if (!v.contains("every"))
                 r.report(ptr, "fault.param-missing", "a drop_interrupts fault needs \"every\"",
                          "\"every\": N loses every N-th interrupt, e.g. 3");
-            else if (auto x = read_count(r, v, ptr, "every", 2, "every interrupt lost, nothing would complete"))
+            else if (auto x =
+                         read_count(r, v, ptr, "every", 2, "every interrupt lost, nothing would complete"))
                 f.every = *x;
             break;
         case FaultKind::DelayInterrupts:
@@ -168,3 +169,11 @@ void read_faults(ConfigReader& r, const json& doc, Topology& t) {
 }
 
 }  // namespace ksim::proto::detail
+
+namespace ksim::proto {
+std::string fault_status_name(std::uint32_t status) {
+    for (const auto& st : detail::kStatuses)
+        if (st.value == status) return fmt::format("{} (0x{:08X})", st.name, status);
+    return fmt::format("0x{:08X}", status);
+}
+}  // namespace ksim::proto

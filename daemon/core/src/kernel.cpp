@@ -164,6 +164,12 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         to->peer = from;
         impl->connections.emplace_back(from, to);
     }
+    for (const proto::Fault& f : topology.faults) {
+        Pin* pin = impl->find_pin(PinKey{f.pin.filter, f.pin.pin});
+        if (!pin) return fail(Errc::InvalidConfig, fmt::format("fault {} names an unknown pin", f.pointer));
+        pin->faults.push_back(f);
+        logger("core.kernel")->warn("{}: fault {} injected ({})", pin->name, to_string(f.kind), f.pointer);
+    }
     logger("core.kernel")
         ->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
                impl->connections.size(), topology.name);

@@ -128,6 +128,13 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::shared_ptr<shm::DmaAllocator> vendor;  // the pin's KSALLOCATOR_DISPATCH (if declared)
     std::shared_ptr<DeliveryTarget> delivery;   // user pins: the owner's rings (attach_delivery)
     shm::DmaCallCounts vendor_calls_retired{};  // calls of vendor instances already deleted
+    std::vector<proto::Fault> faults;           // injected from the topology's /faults
+
+    [[nodiscard]] const proto::Fault* fault(proto::FaultKind kind) const {
+        for (const auto& f : faults)
+            if (f.kind == kind) return &f;
+        return nullptr;
+    }
 
     // Statistics.
     std::uint64_t completed = 0;

@@ -94,6 +94,18 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
         Pin* provider = find_pin(c.provider);
         if (!provider || !provider->vendor)
             return fail(Errc::Internal, "vendor pipe without a vendor allocator");
+        if (const proto::Fault* f = provider->fault(proto::FaultKind::VendorInitializeFails)) {
+            // The injected failure stands for the dispatch's InitializeAllocator itself: it ran
+            // (and counts as a call) but returned an error, so no instance exists and nothing
+            // (region, ledger pool, mapping) was created.
+            ++provider->vendor_calls_retired.initialize;
+            return fail(
+                Errc::InsufficientResources,
+                fmt::format("pipe {}: InitializeAllocator of vendor allocator \"{}\" on pin {} returned {} "
+                            "(fault {} injected by the topology at {})",
+                            pipe.name, provider->desc.allocator->name, c.provider.to_string(),
+                            proto::fault_status_name(f->status), to_string(f->kind), f->pointer));
+        }
         allocator = provider->vendor;
         dma = provider->vendor.get();
     } else {
