@@ -37,8 +37,8 @@ TEST_F(KernelTest, Fault_VendorInitializeFails_AcquireFailsNamingAllocatorPinAnd
     auto r = kernel->set_state(camera, PinState::Acquire, kDaemon);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::InsufficientResources);
-    for (std::string_view needle : {"InitializeAllocator", "\"vendor_dma\"", "camera.capture", "STATUS_DEVICE_NOT_READY",
-                                    "vendor_initialize_fails", "/faults/0"})
+    for (std::string_view needle : {"InitializeAllocator", "\"vendor_dma\"", "camera.capture",
+                                    "STATUS_DEVICE_NOT_READY", "vendor_initialize_fails", "/faults/0"})
         EXPECT_NE(r.error().message.find(needle), std::string::npos) << needle << " in " << r.error().message;
 
     // The pin stays in STOP, no allocator instance or region exists, nothing is held.
@@ -61,6 +61,65 @@ TEST_F(KernelTest, Fault_VendorInitializeFails_OnlyWhenTheVendorAllocatorIsSelec
     ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());  // the default pool: no vendor call
     set(camera, PinState::Acquire);
     EXPECT_EQ(stats(camera).vendor_calls->initialize, 0u);
+}
+
+TEST_F(KernelTest, Fault_PoolExhaustion_CaptureDropsPeriodsUntilAFrameComesBack) {
+    // 4 frames committed, at most 1 handed out: the capture pin has one frame in its queue; while
+    // the client holds it, the hardware finds no buffer and counts dropped periods.
+    auto t = camera_to_sink(false, PinHosting::User, 4);
+    auto f = fault_on(FaultKind::PoolExhaustion, sink);
+    f.frames = 1;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t, 4)).has_value());
+    set(sink, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, sink).has_value());
+    set(sink, PinState::Run, kClient);
+    set(camera, PinState::Run);
+
+    run_periods(4);
+    ASSERT_EQ(port.delivered.size(), 1u);  // one frame out, held by the client
+    EXPECT_EQ(stats(camera).dropped, 3u);  // the three periods after it had no buffer
+    EXPECT_EQ(stats(camera).in_flight, 1u);
+    EXPECT_FALSE(events.of(KernelEvent::Type::FrameDropped).empty());
+
+    // Streaming recovers as frames come back: one frame per period while the client returns them.
+    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.back().frame).has_value());
+    for (int i = 0; i < 3; ++i) {
+        run_periods(1);
+        ASSERT_EQ(port.delivered.size(), static_cast<std::size_t>(i + 2));
+        ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.back().frame).has_value());
+    }
+    EXPECT_EQ(stats(camera).dropped, 3u);
+}
+
+TEST_F(KernelTest, Fault_PoolExhaustion_UserSourceAcquireFailsWithNoMoreEntries) {
+    auto t = user_source_to_sink();
+    auto f = fault_on(FaultKind::PoolExhaustion, app);
+    f.frames = 1;
+    t.faults.push_back(f);
+    make(t);
+    auto c = default_commit(t);
+    c.frame_size = 1024;
+    c.provider = app;
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    set(PinKey{"checker", "input"}, PinState::Run);
+    set(app, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
+    set(app, PinState::Run, kClient);
+
+    auto first = kernel->acquire_frame(kClient, app);
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    auto second = kernel->acquire_frame(kClient, app);
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code, Errc::NoMoreEntries);
+    EXPECT_NE(second.error().message.find("pool_exhaustion"), std::string::npos) << second.error().message;
+    // The frame comes back through the sink; the source can acquire again.
+    proto::StreamHeader h;
+    h.data_used = 1024;
+    h.picture_number = 1;
+    ASSERT_TRUE(kernel->submit_frame(kClient, app, *first, h).has_value());
+    EXPECT_TRUE(kernel->acquire_frame(kClient, app).has_value());
 }
 
 }  // namespace

@@ -54,8 +54,13 @@ struct Pipe {
     // per frame (a map keyed by frame would allocate a node per frame taken).
     std::vector<HeldFrame> held;
     std::vector<std::vector<SgMapping>> sg_lists;  // each frame's S/G list (QueuedFrame::mappings views it)
+    // The most frames out of the pool at once: the committed count, or fewer when a pin of the
+    // pipe carries a pool_exhaustion fault (set at activate). Every allocation asks first.
+    std::uint32_t frame_limit = 0;
+    const proto::Fault* exhaustion = nullptr;  // that fault, for the error it causes
 
     [[nodiscard]] bool active() const { return allocator != nullptr; }
+    [[nodiscard]] bool has_free_frame() const { return allocator->status().outstanding < frame_limit; }
     [[nodiscard]] std::string allocator_label() const;
 };
 

@@ -137,6 +137,17 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     for (std::uint32_t i = 0; i < c.frames; ++i)
         pipe.sg_lists.push_back(frame_mappings(FrameRef{shm::FrameHandle{region, i, 0, 0}, &pipe}));
     pipe_by_region[region] = &pipe;
+    pipe.frame_limit = c.frames;
+    pipe.exhaustion = nullptr;
+    for (const Pin* p : pipe.pins)
+        if (const proto::Fault* f = p->fault(proto::FaultKind::PoolExhaustion);
+            f && f->frames < pipe.frame_limit) {
+            pipe.frame_limit = f->frames;
+            pipe.exhaustion = f;
+            logger("core.kernel")
+                ->warn("pipe {}: hands out at most {} of its {} frames (fault {} at {})", pipe.name,
+                       f->frames, c.frames, to_string(f->kind), f->pointer);
+        }
     logger("core.kernel")
         ->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name, pipe.allocator_label(),
                region, c.frames, c.frame_size);
