@@ -122,5 +122,70 @@ TEST_F(KernelTest, Fault_PoolExhaustion_UserSourceAcquireFailsWithNoMoreEntries)
     EXPECT_TRUE(kernel->acquire_frame(kClient, app).has_value());
 }
 
+TEST_F(KernelTest, Fault_DropInterrupts_FramesDoneMeanwhileCompleteAtTheNextInterrupt) {
+    auto t = camera_to_sink(false, PinHosting::Kernel);
+    auto f = fault_on(FaultKind::DropInterrupts, camera);
+    f.every = 2;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+    // Interrupts 2 and 4 are lost: their frames were filled by the DMA and complete with the
+    // frame of the next interrupt, so the sink sees 1, 1, 3, 3, 5 and nothing is dropped.
+    const std::uint64_t expected[] = {1, 1, 3, 3, 5};
+    for (std::uint64_t want : expected) {
+        run_periods(1);
+        EXPECT_EQ(stats(sink).completed, want);
+    }
+    EXPECT_EQ(stats(camera).dropped, 0u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);  // frame numbers still increase one by one
+}
+
+TEST_F(KernelTest, Fault_DelayInterrupts_FrameCompletesExactlyTheDelayAfterItsTick) {
+    auto t = camera_to_sink(false, PinHosting::Kernel);
+    auto f = fault_on(FaultKind::DelayInterrupts, camera);
+    f.microseconds = 5000;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+    const Ticks delay = 5000 * 10;
+    run_periods(1);  // the first tick: the DMA fills the frame, its interrupt is still on its way
+    EXPECT_EQ(stats(sink).completed, 0u);
+    clock->advance(delay - 1);
+    kernel->advance_time();
+    EXPECT_EQ(stats(sink).completed, 0u);
+    clock->advance(1);
+    kernel->advance_time();
+    EXPECT_EQ(stats(sink).completed, 1u);
+    // Steady state: one frame per period, each one delay late; none lost.
+    clock->advance(kPeriod - delay);
+    run_periods(3);
+    EXPECT_EQ(stats(sink).completed, 4u);
+    EXPECT_EQ(stats(camera).dropped, 0u);
+}
+
+TEST_F(KernelTest, Fault_DelayLongerThanAPeriod_InterruptsStayInOrder) {
+    auto t = camera_to_sink(false, PinHosting::Kernel, 4);
+    auto f = fault_on(FaultKind::DelayInterrupts, camera);
+    f.microseconds = 50'000;  // 1.5 periods at 30 fps
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t, 4)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+    // The interrupt of the tick at period k arrives at k + 1.5; the ISR reads the hardware's
+    // completed count when it runs, so it also completes what the DMA finished since its tick.
+    run_periods(2);
+    EXPECT_EQ(stats(sink).completed, 0u);
+    run_periods(1);  // 3 periods: the first interrupt (at 2.5) completes the frames of ticks 1 and 2
+    EXPECT_EQ(stats(sink).completed, 2u);
+    run_periods(7);  // 10 periods: the interrupt at 9.5 has completed everything through tick 9
+    EXPECT_EQ(stats(sink).completed, 9u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);
+}
+
 }  // namespace
 }  // namespace ksim::daemon::testing
