@@ -101,17 +101,18 @@ void check_pin(ConfigReader& r, const Topology& t, const Fault& f, const PinDesc
                  "the output pin of a video_capture or audio_capture filter");
 }
 
-Fault read_fault(ConfigReader& r, const Topology& t, const json& v, const std::string& ptr) {
+// nullopt when the entry is not an object or its kind is unknown (both reported).
+std::optional<Fault> read_fault(ConfigReader& r, const Topology& t, const json& v, const std::string& ptr) {
     Fault f;
     f.pointer = ptr;
     if (!r.object(v, ptr, {"kind", "pin", "status", "frames", "every", "microseconds", "comment"},
                   {"kind", "pin"}))
-        return f;
+        return std::nullopt;
     auto kind = read_kind(r, v, ptr);
     auto ref = parse_ref(r, v, ptr, "pin", "fault");
     const PinDescriptor* pin = ref ? resolve(r, t, *ref, child(ptr, "pin"), "fault") : nullptr;
     if (ref) f.pin = *ref;
-    if (!kind) return f;
+    if (!kind) return std::nullopt;
     f.kind = *kind;
     for (std::string_view key : {"status", "frames", "every", "microseconds"})
         if (v.contains(key) && key != param_of(f.kind))
@@ -158,13 +159,13 @@ void read_faults(ConfigReader& r, const json& doc, Topology& t) {
     std::set<std::pair<std::string, FaultKind>> seen;
     for (std::size_t i = 0; i < list.size(); ++i) {
         const std::string ptr = child(std::string("/faults"), i);
-        Fault f = read_fault(r, t, list[i], ptr);
-        if (!f.pin.filter.empty() && list[i].is_object() && list[i].contains("kind") &&
-            !seen.emplace(f.pin.to_string(), f.kind).second)
+        std::optional<Fault> f = read_fault(r, t, list[i], ptr);
+        if (!f) continue;
+        if (!f->pin.filter.empty() && !seen.emplace(f->pin.to_string(), f->kind).second)
             r.report(ptr, "fault.duplicate",
-                     fmt::format("a second {} fault on {}", to_string(f.kind), f.pin.to_string()),
+                     fmt::format("a second {} fault on {}", to_string(f->kind), f->pin.to_string()),
                      "one fault of each kind per pin");
-        t.faults.push_back(std::move(f));
+        t.faults.push_back(std::move(*f));
     }
 }
 
