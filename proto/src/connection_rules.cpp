@@ -6,29 +6,31 @@
 #include "topology_reader.hpp"
 
 namespace ksim::proto::detail {
-namespace {
 
 std::optional<PinRef> parse_ref(ConfigReader& r, const json& conn, const std::string& ptr,
-                                std::string_view key) {
+                                std::string_view key, std::string_view rule_prefix) {
     auto s = r.string(conn, ptr, key);
     if (!s) return std::nullopt;
     auto dot = s->find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == s->size() ||
         s->find('.', dot + 1) != std::string::npos) {
-        r.report(child(ptr, key), "connection.malformed-ref", fmt::format("\"{}\" is not \"filter.pin\"", *s),
+        r.report(child(ptr, key), fmt::format("{}.malformed-ref", rule_prefix),
+                 fmt::format("\"{}\" is not \"filter.pin\"", *s),
                  "\"<filter id>.<pin id>\", e.g. \"camera.capture\"");
         return std::nullopt;
     }
     return PinRef{s->substr(0, dot), s->substr(dot + 1)};
 }
 
-const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& ref, const std::string& ptr) {
+const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& ref, const std::string& ptr,
+                             std::string_view rule_prefix) {
+    const std::string rule = fmt::format("{}.unknown-pin", rule_prefix);
     const FilterDescriptor* f = t.find_filter(ref.filter);
     if (!f) {
         std::vector<std::string> ids;
         for (const auto& x : t.filters) ids.push_back(x.id);
         auto guess = closest_name(ref.filter, ids);
-        r.report(ptr, "connection.unknown-pin", fmt::format("no filter \"{}\"", ref.filter),
+        r.report(ptr, rule, fmt::format("no filter \"{}\"", ref.filter),
                  guess ? fmt::format("did you mean \"{}.{}\"?", *guess, ref.pin)
                        : "a filter id declared in /filters");
         return nullptr;
@@ -42,15 +44,12 @@ const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& r
             all += (all.empty() ? "" : ", ") + f->id + "." + x.id;
         }
         auto guess = closest_name(ref.pin, ids);
-        r.report(ptr, "connection.unknown-pin",
-                 fmt::format("filter \"{}\" has no pin \"{}\"", ref.filter, ref.pin),
+        r.report(ptr, rule, fmt::format("filter \"{}\" has no pin \"{}\"", ref.filter, ref.pin),
                  guess ? fmt::format("did you mean \"{}.{}\"?", ref.filter, *guess)
                        : fmt::format("one of: {}", all));
     }
     return p;
 }
-
-}  // namespace
 
 void read_connections(ConfigReader& r, const json& doc, Topology& t) {
     if (!doc.contains("connections")) return;
@@ -61,10 +60,10 @@ void read_connections(ConfigReader& r, const json& doc, Topology& t) {
         std::string ptr = child(std::string("/connections"), i);
         const json& c = list[i];
         if (!r.object(c, ptr, {"from", "to", "comment"}, {"from", "to"})) continue;
-        auto from = parse_ref(r, c, ptr, "from");
-        auto to = parse_ref(r, c, ptr, "to");
-        const PinDescriptor* out = from ? resolve(r, t, *from, child(ptr, "from")) : nullptr;
-        const PinDescriptor* in = to ? resolve(r, t, *to, child(ptr, "to")) : nullptr;
+        auto from = parse_ref(r, c, ptr, "from", "connection");
+        auto to = parse_ref(r, c, ptr, "to", "connection");
+        const PinDescriptor* out = from ? resolve(r, t, *from, child(ptr, "from"), "connection") : nullptr;
+        const PinDescriptor* in = to ? resolve(r, t, *to, child(ptr, "to"), "connection") : nullptr;
         if (out && out->direction != PinDirection::Out)
             r.report(
                 child(ptr, "from"), "connection.direction",

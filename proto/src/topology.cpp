@@ -110,6 +110,20 @@ std::string_view to_string(FilterKind k) {
     return "?";
 }
 
+std::string_view to_string(FaultKind k) {
+    switch (k) {
+        case FaultKind::VendorInitializeFails:
+            return "vendor_initialize_fails";
+        case FaultKind::PoolExhaustion:
+            return "pool_exhaustion";
+        case FaultKind::DropInterrupts:
+            return "drop_interrupts";
+        case FaultKind::DelayInterrupts:
+            return "delay_interrupts";
+    }
+    return "?";
+}
+
 std::string_view to_string(VideoFormat f) {
     switch (f) {
         case VideoFormat::Nv12:

@@ -218,7 +218,8 @@ void read_memory_types(ConfigReader& r, const json& v, const std::string& ptr, T
 
 Topology read_topology(ConfigReader& r, const json& doc) {
     Topology t;
-    if (!r.object(doc, "", {"ksim_topology", "name", "comment", "memory_types", "filters", "connections"},
+    if (!r.object(doc, "",
+                  {"ksim_topology", "name", "comment", "memory_types", "filters", "connections", "faults"},
                   {"ksim_topology", "filters"}))
         return t;
     if (auto version = r.u32(doc, "", "ksim_topology"); version && *version != 1)
@@ -244,6 +245,7 @@ Topology read_topology(ConfigReader& r, const json& doc) {
         }
     }
     read_connections(r, doc, t);
+    read_faults(r, doc, t);
     r.custom_memory_type = nullptr;
     return t;
 }

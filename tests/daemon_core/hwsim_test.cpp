@@ -232,5 +232,33 @@ TEST(HardwareSimulation_State, StopClearsTheTableAndEveryCounter) {
     EXPECT_EQ(f.hw.advance_to(10'000), 0u);
 }
 
+TEST(HardwareSimulation_Faults, DropEveryThirdInterrupt_LosesExactlyThose) {
+    HwFixture f;
+    f.hw.set_interrupt_faults(InterruptFaults{3, 0});
+    f.hw.start(0);
+    EXPECT_EQ(f.hw.advance_to(600), 6u);
+    EXPECT_EQ(f.irq.count, 4);  // ticks 3 and 6 raised nothing
+    EXPECT_EQ(f.hw.interrupts_lost(), 2u);
+    f.hw.stop();
+    EXPECT_EQ(f.hw.interrupts_lost(), 0u);
+}
+
+TEST(HardwareSimulation_Faults, DelayedInterrupt_IsTheNextDeadlineAndArrivesOnTime) {
+    HwFixture f;
+    f.hw.set_interrupt_faults(InterruptFaults{0, 30});
+    f.hw.start(0);
+    EXPECT_EQ(f.hw.advance_to(100), 1u);
+    EXPECT_EQ(f.irq.count, 0);
+    EXPECT_EQ(f.hw.next_deadline(), 130);  // the interrupt, before the next tick at 200
+    f.hw.advance_to(129);
+    EXPECT_EQ(f.irq.count, 0);
+    f.hw.advance_to(130);
+    EXPECT_EQ(f.irq.count, 1);
+    EXPECT_EQ(f.hw.next_deadline(), 200);
+    EXPECT_EQ(f.hw.advance_to(1000), 9u);  // ticks 200..1000; interrupts up to 930 delivered
+    EXPECT_EQ(f.irq.count, 9);
+    EXPECT_EQ(f.hw.next_deadline(), 1030);
+}
+
 }  // namespace
 }  // namespace ksim::daemon

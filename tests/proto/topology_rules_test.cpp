@@ -323,3 +323,88 @@ TEST(TopologyRules, DeclaredMemoryType_UsableByName) {
     EXPECT_EQ(r->filters[0].pins[0].framing->items[0].memory_type,
               make_guid("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01"));
 }
+
+// --- faults -------------------------------------------------------------------------------------
+
+namespace {
+json with_fault(json fault) {
+    json c = minimal_config();
+    c["faults"] = json::array({std::move(fault)});
+    return c;
+}
+}  // namespace
+
+TEST(TopologyRules, Faults_ValidOnesLoadIntoTheModel) {
+    json c = minimal_config();
+    c["faults"] = json::parse(R"([{"kind": "pool_exhaustion", "pin": "camera.capture", "frames": 1},
+        {"kind": "drop_interrupts", "pin": "camera.capture", "every": 3},
+        {"kind": "delay_interrupts", "pin": "camera.capture", "microseconds": 5000}])");
+    auto t = load_topology_text(c.dump(2), "test.json");
+    ASSERT_TRUE(t.has_value()) << t.error().front().to_string();
+    ASSERT_EQ(t->faults.size(), 3u);
+    EXPECT_EQ(t->faults[0].kind, FaultKind::PoolExhaustion);
+    EXPECT_EQ(t->faults[0].frames, 1u);
+    EXPECT_EQ(t->faults[1].every, 3u);
+    EXPECT_EQ(t->faults[2].microseconds, 5000u);
+    EXPECT_EQ(t->faults[2].pin, (PinRef{"camera", "capture"}));
+    EXPECT_EQ(t->faults[2].pointer, "/faults/2");
+}
+
+TEST(TopologyRules, Fault_UnknownPin_NamesPointerAndGuess) {
+    expect_single(
+        with_fault(json::parse(R"({"kind": "pool_exhaustion", "pin": "camera.captur", "frames": 1})")),
+        "fault.unknown-pin", "/faults/0/pin", "filter \"camera\" has no pin \"captur\"");
+}
+
+TEST(TopologyRules, Fault_UnknownKind_DidYouMean) {
+    json c = with_fault(json::parse(R"({"kind": "pool_exhaustian", "pin": "camera.capture", "frames": 1})"));
+    expect_single(c, "fault.unknown-kind", "/faults/0/kind", "unknown fault kind \"pool_exhaustian\"");
+    EXPECT_NE(diagnostics_of(c)[0].hint.find("did you mean \"pool_exhaustion\""), std::string::npos);
+}
+
+TEST(TopologyRules, Fault_BadNumbers_Reported) {
+    expect_single(
+        with_fault(json::parse(R"({"kind": "pool_exhaustion", "pin": "camera.capture", "frames": 0})")),
+        "value.out-of-range", "/faults/0/frames", "frames is 0");
+    expect_single(
+        with_fault(json::parse(R"({"kind": "drop_interrupts", "pin": "camera.capture", "every": 1})")),
+        "value.out-of-range", "/faults/0/every", "every is 1");
+    expect_single(with_fault(json::parse(
+                      R"({"kind": "delay_interrupts", "pin": "camera.capture", "microseconds": -5})")),
+                  "value.out-of-range", "/faults/0/microseconds", "does not fit a ULONG");
+}
+
+TEST(TopologyRules, Fault_MissingOrForeignParameter_Reported) {
+    expect_single(with_fault(json::parse(R"({"kind": "pool_exhaustion", "pin": "camera.capture"})")),
+                  "fault.param-missing", "/faults/0", "needs \"frames\"");
+    expect_single(with_fault(json::parse(
+                      R"({"kind": "drop_interrupts", "pin": "camera.capture", "every": 2, "frames": 1})")),
+                  "fault.param-unexpected", "/faults/0/frames", "takes no \"frames\"");
+}
+
+TEST(TopologyRules, Fault_PinOfTheWrongKind_Reported) {
+    expect_single(
+        with_fault(json::parse(R"({"kind": "drop_interrupts", "pin": "viewer.input", "every": 2})")),
+        "fault.pin-kind", "/faults/0/pin", "no hardware interrupts");
+    expect_single(with_fault(json::parse(R"({"kind": "vendor_initialize_fails", "pin": "camera.capture"})")),
+                  "fault.pin-kind", "/faults/0/pin", "declares no vendor allocator");
+}
+
+TEST(TopologyRules, Fault_UnknownStatusAndDuplicate_Reported) {
+    json c = minimal_config();
+    capture_pin(c)["allocator"] = json::parse(R"({"name": "dma", "max_frames": 4})");
+    c["faults"] = json::parse(R"([{"kind": "vendor_initialize_fails", "pin": "camera.capture",
+                                   "status": "STATUS_NO_MEMORI"}])");
+    expect_single(c, "value.unknown-name", "/faults/0/status", "unknown NTSTATUS \"STATUS_NO_MEMORI\"");
+    c["faults"] = json::parse(R"([{"kind": "vendor_initialize_fails", "pin": "camera.capture"},
+                                  {"kind": "vendor_initialize_fails", "pin": "camera.capture"}])");
+    expect_single(c, "fault.duplicate", "/faults/1", "a second vendor_initialize_fails fault");
+}
+
+TEST(TopologyRules, Fault_SchemaExampleLoadsInTheValidator) {
+    // The same file the schema test accepts (tests/proto/CMakeLists.txt): schema and validator agree.
+    auto t = load_topology_file(std::string(KSIM_TEST_DATA_DIR) + "/faults.json");
+    ASSERT_TRUE(t.has_value()) << t.error().front().to_string();
+    EXPECT_EQ(t->faults.size(), 4u);
+    EXPECT_EQ(t->faults[0].status, 0xC00000A3u);  // STATUS_DEVICE_NOT_READY
+}

@@ -20,7 +20,17 @@ void HardwareSimulation::start(Ticks now) {
     filling_ = true;
 }
 
+void HardwareSimulation::set_interrupt_faults(InterruptFaults faults) {
+    faults_ = faults;
+    // At most delay / period + 1 interrupts are in flight at once; sized once, so a delayed
+    // interrupt never allocates.
+    delayed_.set_capacity(faults.delay > 0 ? static_cast<std::size_t>(faults.delay / period_) + 2 : 0);
+}
+
 void HardwareSimulation::stop() {
+    delayed_.clear();
+    interrupts_raised_ = 0;
+    interrupts_lost_ = 0;
     started_ = false;
     filling_ = false;
     table_.clear();
@@ -45,13 +55,20 @@ bool HardwareSimulation::program_frame(std::span<const SgMapping> mappings) {
 [[gnu::hot]] std::optional<Ticks> HardwareSimulation::next_deadline() const {
     if (!started_) return std::nullopt;
     // Absolute schedule: the n-th tick is due at start + period * (n + 1), however late we run.
-    return start_ + period_ * static_cast<Ticks>(ticks_ + 1);
+    const Ticks tick = next_tick_due();
+    return delayed_.empty() ? tick : std::min(tick, delayed_.front());
 }
 
 [[gnu::hot]] std::size_t HardwareSimulation::advance_to(Ticks now) {
     std::size_t ran = 0;
     while (started_) {
-        const Ticks due = *next_deadline();
+        const Ticks due = next_tick_due();
+        // A delayed interrupt due no later than the next tick goes first (it was raised earlier).
+        if (!delayed_.empty() && delayed_.front() <= now && delayed_.front() <= due) {
+            delayed_.pop_front();
+            interrupt_.on_interrupt();
+            continue;
+        }
         if (due > now) break;
         tick_time_ = due;
         ++ticks_;
@@ -62,7 +79,7 @@ bool HardwareSimulation::program_frame(std::span<const SgMapping> mappings) {
 }
 
 std::uint64_t HardwareSimulation::drop_overdue(Ticks now, Ticks tolerance) {
-    if (!started_ || now - *next_deadline() <= tolerance) return 0;
+    if (!started_ || now - next_tick_due() <= tolerance) return 0;
     // Ticks due by `now` in total: deadlines start + period * n for n = 1.. (now - start) / period.
     const auto due = static_cast<std::uint64_t>((now - start_) / period_);
     const std::uint64_t dropped = due - ticks_;
@@ -80,7 +97,20 @@ std::uint64_t HardwareSimulation::drop_overdue(Ticks now, Ticks tolerance) {
             ++frames_skipped_;  // no buffer (or not enough of one): drop, never fill partially
         }
     }
-    interrupt_.on_interrupt();  // avshws interrupts on every tick, even while paused
+    raise_interrupt();  // avshws interrupts on every tick, even while paused
+}
+
+[[gnu::hot]] void HardwareSimulation::raise_interrupt() {
+    ++interrupts_raised_;
+    if (faults_.drop_every > 0 && interrupts_raised_ % faults_.drop_every == 0) {
+        ++interrupts_lost_;
+        return;
+    }
+    if (faults_.delay > 0 && !delayed_.full()) {
+        delayed_.push_back(tick_time_ + faults_.delay);
+        return;
+    }
+    interrupt_.on_interrupt();
 }
 
 [[gnu::hot]] void HardwareSimulation::fill() {

@@ -164,6 +164,18 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         to->peer = from;
         impl->connections.emplace_back(from, to);
     }
+    for (const proto::Fault& f : topology.faults) {
+        Pin* pin = impl->find_pin(PinKey{f.pin.filter, f.pin.pin});
+        if (!pin) return fail(Errc::InvalidConfig, fmt::format("fault {} names an unknown pin", f.pointer));
+        pin->faults.push_back(f);
+        if (!pin->device) continue;
+        InterruptFaults irq;
+        if (const proto::Fault* d = pin->fault(proto::FaultKind::DropInterrupts)) irq.drop_every = d->every;
+        if (const proto::Fault* d = pin->fault(proto::FaultKind::DelayInterrupts))
+            irq.delay = static_cast<Ticks>(d->microseconds) * (kTicksPerMillisecond / 1000);
+        pin->device->hw.set_interrupt_faults(irq);
+        logger("core.kernel")->warn("{}: fault {} injected ({})", pin->name, to_string(f.kind), f.pointer);
+    }
     logger("core.kernel")
         ->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
                impl->connections.size(), topology.name);

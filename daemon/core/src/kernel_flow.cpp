@@ -107,7 +107,7 @@ void Kernel::Impl::refill(Pin& pin) {
     pin.accepting = true;
     Pipe& pipe = *pin.pipe;
     // Ask only while the pool has frames left, so the allocator's callbacks pair up one to one.
-    while (pipe.allocator->status().outstanding < pipe.commit.frames) {
+    while (pipe.has_free_frame()) {
         auto h = pipe.allocator->allocate();
         if (!h) break;
         if (auto r = hold(*h, pin.ledger_id); !r) {
@@ -302,7 +302,7 @@ void Kernel::Impl::copy_to_output(Pin& in, Pin& out, FrameRef ref, const proto::
 }
 
 bool Kernel::Impl::try_copy(Pin& in, Pin& out, const PendingCopy& job) {
-    if (!out.pipe || !out.pipe->active()) return false;
+    if (!out.pipe || !out.pipe->active() || !out.pipe->has_free_frame()) return false;
     auto dst = out.pipe->allocator->allocate();
     if (!dst) return false;
     if (auto r = hold(*dst, out.ledger_id); !r) {

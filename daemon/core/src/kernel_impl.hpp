@@ -55,8 +55,13 @@ struct Pipe {
     // per frame (a map keyed by frame would allocate a node per frame taken).
     std::vector<HeldFrame> held;
     std::vector<std::vector<SgMapping>> sg_lists;  // each frame's S/G list (QueuedFrame::mappings views it)
+    // The most frames out of the pool at once: the committed count, or fewer when a pin of the
+    // pipe carries a pool_exhaustion fault (set at activate). Every allocation asks first.
+    std::uint32_t frame_limit = 0;
+    const proto::Fault* exhaustion = nullptr;  // that fault, for the error it causes
 
     [[nodiscard]] bool active() const { return allocator != nullptr; }
+    [[nodiscard]] bool has_free_frame() const { return allocator->status().outstanding < frame_limit; }
     [[nodiscard]] std::string allocator_label() const;
 };
 
@@ -130,6 +135,13 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::shared_ptr<shm::DmaAllocator> vendor;  // the pin's KSALLOCATOR_DISPATCH (if declared)
     std::shared_ptr<DeliveryTarget> delivery;   // user pins: the owner's rings (attach_delivery)
     shm::DmaCallCounts vendor_calls_retired{};  // calls of vendor instances already deleted
+    std::vector<proto::Fault> faults;           // injected from the topology's /faults
+
+    [[nodiscard]] const proto::Fault* fault(proto::FaultKind kind) const {
+        for (const auto& f : faults)
+            if (f.kind == kind) return &f;
+        return nullptr;
+    }
 
     // Statistics.
     std::uint64_t completed = 0;

@@ -117,6 +117,18 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
         Pin* provider = find_pin(c.provider);
         if (!provider || !provider->vendor)
             return fail(Errc::Internal, "vendor pipe without a vendor allocator");
+        if (const proto::Fault* f = provider->fault(proto::FaultKind::VendorInitializeFails)) {
+            // The injected failure stands for the dispatch's InitializeAllocator itself: it ran
+            // (and counts as a call) but returned an error, so no instance exists and nothing
+            // (region, ledger pool, mapping) was created.
+            ++provider->vendor_calls_retired.initialize;
+            return fail(
+                Errc::InsufficientResources,
+                fmt::format("pipe {}: InitializeAllocator of vendor allocator \"{}\" on pin {} returned {} "
+                            "(fault {} injected by the topology at {})",
+                            pipe.name, provider->desc.allocator->name, c.provider.to_string(),
+                            proto::fault_status_name(f->status), to_string(f->kind), f->pointer));
+        }
         allocator = provider->vendor;
         dma = provider->vendor.get();
     } else {
@@ -148,6 +160,17 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     for (std::uint32_t i = 0; i < c.frames; ++i)
         pipe.sg_lists.push_back(frame_mappings(FrameRef{shm::FrameHandle{region, i, 0, 0}, &pipe}));
     pipe_by_region[region] = &pipe;
+    pipe.frame_limit = c.frames;
+    pipe.exhaustion = nullptr;
+    for (const Pin* p : pipe.pins)
+        if (const proto::Fault* f = p->fault(proto::FaultKind::PoolExhaustion);
+            f && f->frames < pipe.frame_limit) {
+            pipe.frame_limit = f->frames;
+            pipe.exhaustion = f;
+            logger("core.kernel")
+                ->warn("pipe {}: hands out at most {} of its {} frames (fault {} at {})", pipe.name,
+                       f->frames, c.frames, to_string(f->kind), f->pointer);
+        }
     logger("core.kernel")
         ->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name, pipe.allocator_label(),
                region, c.frames, c.frame_size);

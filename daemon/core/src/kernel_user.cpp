@@ -173,7 +173,7 @@ void Kernel::Impl::post_free_frames(Pin& source) {
     for (std::uint32_t room = source.delivery->free_frame_room(); room > 0; --room) {
         // Ask only while the pool has frames left: with every frame out (the usual state of a
         // busy stream) allocate() would fail, and its error message costs an allocation per call.
-        if (pipe.allocator->status().outstanding >= pipe.commit.frames) return;
+        if (!pipe.has_free_frame()) return;
         auto h = pipe.allocator->allocate();
         if (!h) return;  // pool exhausted: the next free into it posts again
         if (auto r = hold(*h, source.owner); !r) {
@@ -236,6 +236,12 @@ Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId client, const PinKey
         return fail(Errc::InvalidState,
                     fmt::format("{}: no allocator yet (commit, then ACQUIRE)", key.to_string()));
     }
+    if (const Pipe& pipe = *pin.pipe; pipe.exhaustion && !pipe.has_free_frame())
+        return fail(
+            Errc::NoMoreEntries,
+            fmt::format("{}: the pool hands out at most {} frames at a time (fault {} injected at {})",
+                        key.to_string(), pipe.frame_limit, to_string(pipe.exhaustion->kind),
+                        pipe.exhaustion->pointer));
     auto h = pin.pipe->allocator->allocate();
     if (!h) return std::unexpected(h.error());
     if (auto r = k.hold(*h, client); !r) {

@@ -127,6 +127,25 @@ struct CustomMemoryType {
     MemoryClass memory_class = MemoryClass::DeviceSpecific;
 };
 
+// Misbehaviour injected into the simulated hardware or allocators of one pin (docs/config.md,
+// "faults"), so a client can be tested against it. A topology without faults has none.
+enum class FaultKind {
+    VendorInitializeFails,  // the pin's KSALLOCATOR_DISPATCH InitializeAllocator returns `status`
+    PoolExhaustion,         // the pin's pipe hands out at most `frames` frames at a time
+    DropInterrupts,         // every `every`-th interrupt of the capture pin's hardware is lost
+    DelayInterrupts,        // each interrupt of the capture pin's hardware arrives `microseconds` late
+};
+
+struct Fault {
+    FaultKind kind = FaultKind::VendorInitializeFails;
+    PinRef pin;
+    std::uint32_t status = 0xC000009Au;  // NTSTATUS (STATUS_INSUFFICIENT_RESOURCES by default)
+    std::uint32_t frames = 0;            // PoolExhaustion
+    std::uint32_t every = 0;             // DropInterrupts
+    std::uint32_t microseconds = 0;      // DelayInterrupts
+    std::string pointer;                 // "/faults/N", named by the errors the fault causes
+};
+
 struct Topology {
     std::string name;
     std::string comment;
@@ -134,6 +153,7 @@ struct Topology {
     std::vector<CustomMemoryType> memory_types;
     std::vector<FilterDescriptor> filters;
     std::vector<Connection> connections;
+    std::vector<Fault> faults;
 
     [[nodiscard]] const FilterDescriptor* find_filter(std::string_view id) const;
     [[nodiscard]] const PinDescriptor* find_pin(const PinRef& ref) const;
@@ -156,5 +176,8 @@ std::string_view to_string(AllocatorKind k);  // "default", "vendor", "user"
 std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
 std::string_view to_string(FilterKind k);
 std::string_view to_string(VideoFormat f);
+std::string_view to_string(FaultKind k);  // the config's name, e.g. "pool_exhaustion"
+// "STATUS_DEVICE_NOT_READY (0xC00000A3)" for a status a fault may name; the number alone otherwise.
+std::string fault_status_name(std::uint32_t status);
 
 }  // namespace ksim::proto

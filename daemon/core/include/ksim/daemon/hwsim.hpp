@@ -47,6 +47,15 @@ public:
     virtual void render(std::span<std::byte> out, const RenderInfo& info) = 0;
 };
 
+// A misbehaving interrupt line (topology faults drop_interrupts / delay_interrupts). A lost
+// interrupt is never raised: what the DMA completed meanwhile is reported by the next one (the
+// ISR reads the completed-mappings counter, as avshws does). A delayed one reaches the sink
+// `delay` ticks after its tick, on the same clock the ticks run on.
+struct InterruptFaults {
+    std::uint32_t drop_every = 0;  // lose every N-th interrupt (0 = none)
+    Ticks delay = 0;               // each raised interrupt arrives this much later (0 = at once)
+};
+
 class HardwareSimulation {
 public:
     static constexpr std::size_t kMaxMappings = 128;  // SCATTER_GATHER_MAPPINGS_MAX in avshws
@@ -65,7 +74,11 @@ public:
     // room for every mapping of the frame (the pin pends and retries after an interrupt).
     bool program_frame(std::span<const SgMapping> mappings);
 
-    // Runs every tick whose deadline is <= now. Returns the number of ticks run.
+    // Takes effect from the next tick; set before start().
+    void set_interrupt_faults(InterruptFaults faults);
+
+    // Runs every tick (and delivers every delayed interrupt) due by now, in time order.
+    // Returns the number of ticks run.
     std::size_t advance_to(Ticks now);
     // For a host that cannot keep up: when the next tick is more than `tolerance` overdue at
     // `now`, every period due by `now` passes without a transfer and counts as skipped (no
@@ -74,6 +87,7 @@ public:
     std::uint64_t drop_overdue(Ticks now, Ticks tolerance);
 
     [[nodiscard]] bool started() const { return started_; }
+    // The next tick or delayed interrupt due (whichever comes first); nullopt when stopped.
     [[nodiscard]] std::optional<Ticks> next_deadline() const;
     [[nodiscard]] Ticks current_tick_time() const { return tick_time_; }  // deadline of the last tick
     [[nodiscard]] Ticks period() const { return period_; }
@@ -82,6 +96,7 @@ public:
     [[nodiscard]] std::uint64_t frames_skipped() const { return frames_skipped_; }
     [[nodiscard]] std::uint64_t ticks() const { return ticks_; }
     [[nodiscard]] std::size_t mappings_queued() const { return table_.size(); }
+    [[nodiscard]] std::uint64_t interrupts_lost() const { return interrupts_lost_; }
 
 private:
     struct Entry {
@@ -90,6 +105,8 @@ private:
     };
     void tick();
     void fill();
+    void raise_interrupt();
+    [[nodiscard]] Ticks next_tick_due() const { return start_ + period_ * static_cast<Ticks>(ticks_ + 1); }
 
     ContentGenerator& content_;
     Ticks period_;
@@ -107,6 +124,10 @@ private:
     std::uint64_t mappings_completed_ = 0;
     std::uint64_t frames_filled_ = 0;
     std::uint64_t frames_skipped_ = 0;
+    InterruptFaults faults_;
+    boost::circular_buffer<Ticks> delayed_;  // due times of raised, undelivered interrupts
+    std::uint64_t interrupts_raised_ = 0;
+    std::uint64_t interrupts_lost_ = 0;
 };
 
 }  // namespace ksim::daemon

@@ -1,0 +1,180 @@
+// Fault rules: /faults is a list of {kind, pin, params}; each names a pin that exists and suits
+// its kind (a vendor allocator to fail, capture hardware to interrupt), with the parameters its
+// kind takes and no others.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "topology_reader.hpp"
+
+namespace ksim::proto::detail {
+namespace {
+
+struct StatusName {
+    std::string_view name;
+    std::uint32_t value;
+};
+// NTSTATUS errors an InitializeAllocator plausibly returns.
+constexpr StatusName kStatuses[] = {
+    {"STATUS_INSUFFICIENT_RESOURCES", 0xC000009Au}, {"STATUS_NO_MEMORY", 0xC0000017u},
+    {"STATUS_DEVICE_NOT_READY", 0xC00000A3u},       {"STATUS_DEVICE_NOT_CONNECTED", 0xC000009Du},
+    {"STATUS_INVALID_PARAMETER", 0xC000000Du},      {"STATUS_UNSUCCESSFUL", 0xC0000001u}};
+
+// The one parameter each kind takes ("" = none besides "status" for the vendor fault).
+std::string_view param_of(FaultKind k) {
+    switch (k) {
+        case FaultKind::VendorInitializeFails:
+            return "status";
+        case FaultKind::PoolExhaustion:
+            return "frames";
+        case FaultKind::DropInterrupts:
+            return "every";
+        case FaultKind::DelayInterrupts:
+            return "microseconds";
+    }
+    return "";
+}
+
+std::optional<FaultKind> read_kind(ConfigReader& r, const json& v, const std::string& ptr) {
+    constexpr FaultKind kinds[] = {FaultKind::VendorInitializeFails, FaultKind::PoolExhaustion,
+                                   FaultKind::DropInterrupts, FaultKind::DelayInterrupts};
+    auto s = r.string(v, ptr, "kind");
+    if (!s) return std::nullopt;
+    std::vector<std::string> names;
+    for (FaultKind k : kinds) {
+        if (to_string(k) == *s) return k;
+        names.emplace_back(to_string(k));
+    }
+    auto guess = closest_name(*s, names);
+    const std::string all = fmt::format("{}", fmt::join(names, ", "));
+    r.report(child(ptr, "kind"), "fault.unknown-kind", fmt::format("unknown fault kind \"{}\"", *s),
+             guess ? fmt::format("did you mean \"{}\"? ({})", *guess, all) : fmt::format("one of {}", all));
+    return std::nullopt;
+}
+
+std::optional<std::uint32_t> read_status(ConfigReader& r, const json& v, const std::string& ptr) {
+    auto s = r.string(v, ptr, "status");
+    if (!s) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& st : kStatuses) {
+        if (st.name == *s) return st.value;
+        names.emplace_back(st.name);
+    }
+    auto guess = closest_name(*s, names);
+    r.report(child(ptr, "status"), "value.unknown-name", fmt::format("unknown NTSTATUS \"{}\"", *s),
+             guess ? fmt::format("did you mean \"{}\"?", *guess)
+                   : fmt::format("one of {}", fmt::join(names, ", ")));
+    return std::nullopt;
+}
+
+// A count parameter: required, and at least `least`.
+std::optional<std::uint32_t> read_count(ConfigReader& r, const json& v, const std::string& ptr,
+                                        std::string_view key, std::uint32_t least, std::string_view why) {
+    auto x = r.u32(v, ptr, key);
+    if (x && *x < least) {
+        r.report(child(ptr, key), "value.out-of-range", fmt::format("{} is {}: {}", key, *x, why),
+                 fmt::format("{} >= {}", key, least));
+        return std::nullopt;
+    }
+    return x;
+}
+
+bool is_capture(const FilterDescriptor& f, const PinDescriptor& p) {
+    return (f.kind == FilterKind::VideoCapture || f.kind == FilterKind::AudioCapture) &&
+           p.direction == PinDirection::Out;
+}
+
+// The pin suits the kind: a vendor allocator to fail, capture hardware to interrupt.
+void check_pin(ConfigReader& r, const Topology& t, const Fault& f, const PinDescriptor& pin) {
+    const FilterDescriptor& filter = *t.find_filter(f.pin.filter);
+    const std::string ptr = child(f.pointer, "pin");
+    if (f.kind == FaultKind::VendorInitializeFails && !pin.allocator)
+        r.report(ptr, "fault.pin-kind",
+                 fmt::format("{} declares no vendor allocator, so it has no InitializeAllocator to fail",
+                             f.pin.to_string()),
+                 "a pin with an \"allocator\" (KSALLOCATOR_DISPATCH)");
+    if ((f.kind == FaultKind::DropInterrupts || f.kind == FaultKind::DelayInterrupts) &&
+        !is_capture(filter, pin))
+        r.report(ptr, "fault.pin-kind",
+                 fmt::format("{} is not the output pin of a capture filter, so it has no hardware interrupts",
+                             f.pin.to_string()),
+                 "the output pin of a video_capture or audio_capture filter");
+}
+
+// nullopt when the entry is not an object or its kind is unknown (both reported).
+std::optional<Fault> read_fault(ConfigReader& r, const Topology& t, const json& v, const std::string& ptr) {
+    Fault f;
+    f.pointer = ptr;
+    if (!r.object(v, ptr, {"kind", "pin", "status", "frames", "every", "microseconds", "comment"},
+                  {"kind", "pin"}))
+        return std::nullopt;
+    auto kind = read_kind(r, v, ptr);
+    auto ref = parse_ref(r, v, ptr, "pin", "fault");
+    const PinDescriptor* pin = ref ? resolve(r, t, *ref, child(ptr, "pin"), "fault") : nullptr;
+    if (ref) f.pin = *ref;
+    if (!kind) return std::nullopt;
+    f.kind = *kind;
+    for (std::string_view key : {"status", "frames", "every", "microseconds"})
+        if (v.contains(key) && key != param_of(f.kind))
+            r.report(child(ptr, key), "fault.param-unexpected",
+                     fmt::format("a {} fault takes no \"{}\"", to_string(f.kind), key),
+                     fmt::format("its parameter is \"{}\"", param_of(f.kind)));
+    switch (f.kind) {
+        case FaultKind::VendorInitializeFails:
+            if (auto s = read_status(r, v, ptr)) f.status = *s;
+            break;
+        case FaultKind::PoolExhaustion:
+            if (!v.contains("frames"))
+                r.report(ptr, "fault.param-missing", "a pool_exhaustion fault needs \"frames\"",
+                         "\"frames\": the most frames the allocator hands out at a time, e.g. 1");
+            else if (auto x = read_count(r, v, ptr, "frames", 1, "the pool would hand out nothing"))
+                f.frames = *x;
+            break;
+        case FaultKind::DropInterrupts:
+            if (!v.contains("every"))
+                r.report(ptr, "fault.param-missing", "a drop_interrupts fault needs \"every\"",
+                         "\"every\": N loses every N-th interrupt, e.g. 3");
+            else if (auto x =
+                         read_count(r, v, ptr, "every", 2, "every interrupt lost, nothing would complete"))
+                f.every = *x;
+            break;
+        case FaultKind::DelayInterrupts:
+            if (!v.contains("microseconds"))
+                r.report(ptr, "fault.param-missing", "a delay_interrupts fault needs \"microseconds\"",
+                         "\"microseconds\": how late each interrupt arrives, e.g. 5000");
+            else if (auto x = read_count(r, v, ptr, "microseconds", 1, "no delay"))
+                f.microseconds = *x;
+            break;
+    }
+    if (pin) check_pin(r, t, f, *pin);
+    return f;
+}
+
+}  // namespace
+
+void read_faults(ConfigReader& r, const json& doc, Topology& t) {
+    if (!doc.contains("faults")) return;
+    const json& list = doc["faults"];
+    if (!r.array(list, "/faults")) return;
+    std::set<std::pair<std::string, FaultKind>> seen;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string ptr = child(std::string("/faults"), i);
+        std::optional<Fault> f = read_fault(r, t, list[i], ptr);
+        if (!f) continue;
+        if (!f->pin.filter.empty() && !seen.emplace(f->pin.to_string(), f->kind).second)
+            r.report(ptr, "fault.duplicate",
+                     fmt::format("a second {} fault on {}", to_string(f->kind), f->pin.to_string()),
+                     "one fault of each kind per pin");
+        t.faults.push_back(std::move(*f));
+    }
+}
+
+}  // namespace ksim::proto::detail
+
+namespace ksim::proto {
+std::string fault_status_name(std::uint32_t status) {
+    for (const auto& st : detail::kStatuses)
+        if (st.value == status) return fmt::format("{} (0x{:08X})", st.name, status);
+    return fmt::format("0x{:08X}", status);
+}
+}  // namespace ksim::proto

@@ -1,0 +1,191 @@
+// Faults injected from the topology's /faults (docs/config.md): each test shows the outcome the
+// docs promise a client.
+#include "kernel_fixture.hpp"
+
+namespace ksim::daemon::testing {
+namespace {
+
+using proto::FaultKind;
+using proto::PinHosting;
+using proto::PinState;
+
+proto::Fault fault_on(FaultKind kind, const PinKey& pin) {
+    proto::Fault f;
+    f.kind = kind;
+    f.pin = proto::PinRef{pin.filter, pin.pin};
+    f.pointer = "/faults/0";
+    return f;
+}
+
+AllocatorCommit vendor_commit(const proto::Topology& t, const PinKey& provider) {
+    auto c = default_commit(t);
+    c.kind = AllocatorCommit::Kind::Vendor;
+    c.provider = provider;
+    c.memory_type = kVendorDma;
+    c.alignment_mask = proto::file_alignment::kPage;
+    return c;
+}
+
+TEST_F(KernelTest, Fault_VendorInitializeFails_AcquireFailsNamingAllocatorPinAndFault) {
+    auto t = camera_to_sink(true, PinHosting::Kernel);
+    auto f = fault_on(FaultKind::VendorInitializeFails, camera);
+    f.status = 0xC00000A3u;  // STATUS_DEVICE_NOT_READY
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(vendor_commit(t, camera)).has_value());
+
+    auto r = kernel->set_state(camera, PinState::Acquire, kDaemon);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::InsufficientResources);
+    for (std::string_view needle : {"InitializeAllocator", "\"vendor_dma\"", "camera.capture",
+                                    "STATUS_DEVICE_NOT_READY", "vendor_initialize_fails", "/faults/0"})
+        EXPECT_NE(r.error().message.find(needle), std::string::npos) << needle << " in " << r.error().message;
+
+    // The pin stays in STOP, no allocator instance or region exists, nothing is held.
+    EXPECT_EQ(kernel->filters()[0].pins[0].state, PinState::Stop);
+    auto status = kernel->allocator_status(camera);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_FALSE(status->active);
+    EXPECT_TRUE(kernel->ledger().empty());
+    const auto s = stats(camera);
+    EXPECT_EQ(s.vendor_calls->initialize, 1u);  // the callback ran and failed
+    EXPECT_FALSE(s.vendor_initialized);
+    // A second attempt fails the same way (the fault is not used up).
+    EXPECT_FALSE(kernel->set_state(camera, PinState::Acquire, kDaemon).has_value());
+}
+
+TEST_F(KernelTest, Fault_VendorInitializeFails_OnlyWhenTheVendorAllocatorIsSelected) {
+    auto t = camera_to_sink(true, PinHosting::Kernel);
+    t.faults.push_back(fault_on(FaultKind::VendorInitializeFails, camera));
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());  // the default pool: no vendor call
+    set(camera, PinState::Acquire);
+    EXPECT_EQ(stats(camera).vendor_calls->initialize, 0u);
+}
+
+TEST_F(KernelTest, Fault_PoolExhaustion_CaptureDropsPeriodsUntilAFrameComesBack) {
+    // 4 frames committed, at most 1 handed out: the capture pin has one frame in its queue; while
+    // the client holds it, the hardware finds no buffer and counts dropped periods.
+    auto t = camera_to_sink(false, PinHosting::User, 4);
+    auto f = fault_on(FaultKind::PoolExhaustion, sink);
+    f.frames = 1;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t, 4)).has_value());
+    set(sink, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, sink).has_value());
+    set(sink, PinState::Run, kClient);
+    set(camera, PinState::Run);
+
+    run_periods(4);
+    ASSERT_EQ(port.delivered.size(), 1u);  // one frame out, held by the client
+    EXPECT_EQ(stats(camera).dropped, 3u);  // the three periods after it had no buffer
+    EXPECT_EQ(stats(camera).in_flight, 1u);
+    EXPECT_FALSE(events.of(KernelEvent::Type::FrameDropped).empty());
+
+    // Streaming recovers as frames come back: one frame per period while the client returns them.
+    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.back().frame).has_value());
+    for (int i = 0; i < 3; ++i) {
+        run_periods(1);
+        ASSERT_EQ(port.delivered.size(), static_cast<std::size_t>(i + 2));
+        ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.back().frame).has_value());
+    }
+    EXPECT_EQ(stats(camera).dropped, 3u);
+}
+
+TEST_F(KernelTest, Fault_PoolExhaustion_UserSourceAcquireFailsWithNoMoreEntries) {
+    auto t = user_source_to_sink();
+    auto f = fault_on(FaultKind::PoolExhaustion, app);
+    f.frames = 1;
+    t.faults.push_back(f);
+    make(t);
+    auto c = default_commit(t);
+    c.frame_size = 1024;
+    c.provider = app;
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    set(PinKey{"checker", "input"}, PinState::Run);
+    set(app, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
+    set(app, PinState::Run, kClient);
+
+    auto first = kernel->acquire_frame(kClient, app);
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    auto second = kernel->acquire_frame(kClient, app);
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code, Errc::NoMoreEntries);
+    EXPECT_NE(second.error().message.find("pool_exhaustion"), std::string::npos) << second.error().message;
+    // The frame comes back through the sink; the source can acquire again.
+    proto::StreamHeader h;
+    h.data_used = 1024;
+    h.picture_number = 1;
+    ASSERT_TRUE(kernel->submit_frame(kClient, app, *first, h).has_value());
+    EXPECT_TRUE(kernel->acquire_frame(kClient, app).has_value());
+}
+
+TEST_F(KernelTest, Fault_DropInterrupts_FramesDoneMeanwhileCompleteAtTheNextInterrupt) {
+    auto t = camera_to_sink(false, PinHosting::Kernel);
+    auto f = fault_on(FaultKind::DropInterrupts, camera);
+    f.every = 2;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+    // Interrupts 2 and 4 are lost: their frames were filled by the DMA and complete with the
+    // frame of the next interrupt, so the sink sees 1, 1, 3, 3, 5 and nothing is dropped.
+    const std::uint64_t expected[] = {1, 1, 3, 3, 5};
+    for (std::uint64_t want : expected) {
+        run_periods(1);
+        EXPECT_EQ(stats(sink).completed, want);
+    }
+    EXPECT_EQ(stats(camera).dropped, 0u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);  // frame numbers still increase one by one
+}
+
+TEST_F(KernelTest, Fault_DelayInterrupts_FrameCompletesExactlyTheDelayAfterItsTick) {
+    auto t = camera_to_sink(false, PinHosting::Kernel);
+    auto f = fault_on(FaultKind::DelayInterrupts, camera);
+    f.microseconds = 5000;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+    const Ticks delay = 5000 * 10;
+    run_periods(1);  // the first tick: the DMA fills the frame, its interrupt is still on its way
+    EXPECT_EQ(stats(sink).completed, 0u);
+    clock->advance(delay - 1);
+    kernel->advance_time();
+    EXPECT_EQ(stats(sink).completed, 0u);
+    clock->advance(1);
+    kernel->advance_time();
+    EXPECT_EQ(stats(sink).completed, 1u);
+    // Steady state: one frame per period, each one delay late; none lost.
+    clock->advance(kPeriod - delay);
+    run_periods(3);
+    EXPECT_EQ(stats(sink).completed, 4u);
+    EXPECT_EQ(stats(camera).dropped, 0u);
+}
+
+TEST_F(KernelTest, Fault_DelayLongerThanAPeriod_InterruptsStayInOrder) {
+    auto t = camera_to_sink(false, PinHosting::Kernel, 4);
+    auto f = fault_on(FaultKind::DelayInterrupts, camera);
+    f.microseconds = 50'000;  // 1.5 periods at 30 fps
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t, 4)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+    // The interrupt of the tick at period k arrives at k + 1.5; the ISR reads the hardware's
+    // completed count when it runs, so it also completes what the DMA finished since its tick.
+    run_periods(2);
+    EXPECT_EQ(stats(sink).completed, 0u);
+    run_periods(1);  // 3 periods: the first interrupt (at 2.5) completes the frames of ticks 1 and 2
+    EXPECT_EQ(stats(sink).completed, 2u);
+    run_periods(7);  // 10 periods: the interrupt at 9.5 has completed everything through tick 9
+    EXPECT_EQ(stats(sink).completed, 9u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);
+}
+
+}  // namespace
+}  // namespace ksim::daemon::testing
