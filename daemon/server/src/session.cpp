@@ -75,36 +75,82 @@ void Session::handle_buffered() {
     read_more();
 }
 
+namespace {
+// The key under which a queued event may be replaced by a newer one, or "" when every event of
+// the type matters. framing_changed carries a pin's whole current framing (or its absence once the
+// pin is gone), so only the newest one per pin says anything. state_changed is kept: a subscriber
+// may follow the sequence of transitions (STOP, ACQUIRE, PAUSE, RUN) and each holds a detail;
+// they are also bounded by the requests that cause them, one per set_state.
+std::string coalescing_key(wire::MessageType type, const nlohmann::json& event) {
+    if (type == wire::MessageType::FramingChanged && event.contains("pin") && event["pin"].is_string())
+        return "framing_changed " + event["pin"].get<std::string>();
+    return {};
+}
+}  // namespace
+
+std::optional<std::string> Session::encode(const nlohmann::json& message, std::vector<shm::UniqueFd>& fds) {
+    auto frame = wire::encode_frame(message);
+    if (frame) return std::move(*frame);
+    // Only an oversize message fails here. A reply is replaced by a small too_large error
+    // (the client asked for more than one message holds); an event is dropped.
+    const std::string type = wire::type_name_of(message);
+    log_limited("protocol", spdlog::level::warn, "too large " + std::to_string(context_.client_id),
+                "{}: cannot send '{}': {}", context_.name(), type, frame.error().message);
+    if (message.contains("event")) return std::nullopt;
+    auto id =
+        message.contains("id") && message["id"].is_number_unsigned() ? message["id"].get<std::uint64_t>() : 0;
+    auto error = wire::make_error_reply(
+        id,
+        Error{Errc::TooLarge, "the reply to '" + type + "' would be too large: " + frame.error().message});
+    if (message.contains("type")) error["type"] = message["type"];
+    fds.clear();
+    auto small = wire::encode_frame(error);
+    if (!small) return std::nullopt;
+    return std::move(*small);
+}
+
+bool Session::fits(std::size_t extra_messages, std::size_t extra_bytes) {
+    if (queue_.size() + extra_messages <= limits_.max_queued_messages &&
+        queued_bytes_ + extra_bytes <= limits_.max_queued_bytes)
+        return true;
+    log_limited("session", spdlog::level::warn, "slow reader",
+                "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
+                context_.name(), queue_.size(), queued_bytes_);
+    stop("outgoing queue overflow");
+    return false;
+}
+
 void Session::send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds) {
     if (stopped_) return;
-    auto frame = wire::encode_frame(message);
-    if (!frame) {
-        // Only an oversize message fails here. A reply is replaced by a small too_large error
-        // (the client asked for more than one message holds); an event is dropped.
-        const std::string type = wire::type_name_of(message);
-        log_limited("protocol", spdlog::level::warn, "too large " + std::to_string(context_.client_id),
-                    "{}: cannot send '{}': {}", context_.name(), type, frame.error().message);
-        if (message.contains("event")) return;
-        auto id = message.contains("id") && message["id"].is_number_unsigned()
-                      ? message["id"].get<std::uint64_t>()
-                      : 0;
-        auto error = wire::make_error_reply(
-            id, Error{Errc::TooLarge,
-                      "the reply to '" + type + "' would be too large: " + frame.error().message});
-        if (message.contains("type")) error["type"] = message["type"];
-        frame = wire::encode_frame(error);
-        fds.clear();
+    auto frame = encode(message, fds);
+    if (!frame) return;
+    enqueue(std::move(*frame), std::move(fds), {});
+}
+
+void Session::send_event(wire::MessageType type, const nlohmann::json& event) {
+    if (stopped_) return;
+    std::vector<shm::UniqueFd> no_fds;
+    auto frame = encode(event, no_fds);
+    if (!frame) return;
+    auto key = coalescing_key(type, event);
+    if (!key.empty()) {
+        auto it = coalescable_.find(key);
+        if (it != coalescable_.end() && it->second->sent == 0) {
+            Outgoing& queued = *it->second;
+            if (frame->size() > queued.bytes.size() && !fits(0, frame->size() - queued.bytes.size())) return;
+            queued_bytes_ = queued_bytes_ - queued.bytes.size() + frame->size();
+            queued.bytes = std::move(*frame);
+            return;  // already waiting behind a write in progress: write_pending will get to it
+        }
     }
-    if (queue_.size() + 1 > limits_.max_queued_messages ||
-        queued_bytes_ + frame->size() > limits_.max_queued_bytes) {
-        log_limited("session", spdlog::level::warn, "slow reader",
-                    "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
-                    context_.name(), queue_.size(), queued_bytes_);
-        stop("outgoing queue overflow");
-        return;
-    }
-    queued_bytes_ += frame->size();
-    queue_.push_back(Outgoing{std::move(*frame), 0, std::move(fds)});
+    enqueue(std::move(*frame), {}, std::move(key));
+}
+
+void Session::enqueue(std::string frame, std::vector<shm::UniqueFd> fds, std::string coalescing_key) {
+    if (!fits(1, frame.size())) return;
+    queued_bytes_ += frame.size();
+    queue_.push_back(Outgoing{std::move(frame), 0, std::move(fds), std::move(coalescing_key)});
+    if (!queue_.back().coalescing_key.empty()) coalescable_[queue_.back().coalescing_key] = &queue_.back();
     write_pending();
 }
 
@@ -148,6 +194,10 @@ void Session::write_pending() {
             return;
         }
         queued_bytes_ -= out.bytes.size();
+        if (!out.coalescing_key.empty()) {
+            auto it = coalescable_.find(out.coalescing_key);
+            if (it != coalescable_.end() && it->second == &out) coalescable_.erase(it);
+        }
         queue_.pop_front();
     }
     if (queue_.empty() && close_after_flush_) stop("protocol error");
@@ -172,6 +222,7 @@ void Session::stop(const std::string& reason) {
     boost::system::error_code ec;
     socket_.shutdown(asio::local::stream_protocol::socket::shutdown_both, ec);
     socket_.close(ec);
+    coalescable_.clear();
     queue_.clear();
     queued_bytes_ = 0;
     logger("session")->info("{}: closed: {}", context_.name(), reason);
