@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -49,6 +51,14 @@ void Session::on_bytes(std::size_t n) {
 }
 
 void Session::handle_buffered() {
+    // The turn's replies are written together at its end (one sendmsg for all of them).
+    in_turn_ = true;
+    handle_turn();
+    in_turn_ = false;
+    write_pending();
+}
+
+void Session::handle_turn() {
     for (std::size_t handled = 0;; ++handled) {
         if (stopped_ || close_after_flush_) return;
         if (handled == kMessagesPerTurn) {
@@ -154,53 +164,77 @@ void Session::enqueue(std::string frame, std::vector<shm::UniqueFd> fds, std::st
     write_pending();
 }
 
-bool Session::send_some(Outgoing& out) {
-    iovec iov{out.bytes.data() + out.sent, out.bytes.size() - out.sent};
+Session::SendResult Session::send_some() {
+    // Gathers what is queued into one sendmsg: a turn's replies cost one system call, not one
+    // each. A message with descriptors starts a sendmsg of its own (they travel with its first byte).
+    constexpr std::size_t kMaxGathered = 64;
+    std::array<iovec, kMaxGathered> iov{};
+    std::size_t count = 0;
+    for (auto& out : queue_) {
+        if (count == kMaxGathered || (count > 0 && !out.fds.empty())) break;
+        iov[count++] = iovec{out.bytes.data() + out.sent, out.bytes.size() - out.sent};
+    }
+    Outgoing& first = queue_.front();
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
     std::vector<char> control;
-    if (out.sent == 0 && !out.fds.empty()) {
-        control.resize(CMSG_SPACE(sizeof(int) * out.fds.size()));
+    if (first.sent == 0 && !first.fds.empty()) {
+        control.resize(CMSG_SPACE(sizeof(int) * first.fds.size()));
         msg.msg_control = control.data();
         msg.msg_controllen = control.size();
         cmsghdr* c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * out.fds.size());
+        c->cmsg_len = CMSG_LEN(sizeof(int) * first.fds.size());
         auto* data = reinterpret_cast<int*>(CMSG_DATA(c));
-        for (std::size_t i = 0; i < out.fds.size(); ++i) data[i] = out.fds[i].get();
+        for (std::size_t i = 0; i < first.fds.size(); ++i) data[i] = first.fds[i].get();
     }
     ssize_t n;
     do {
         n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return SendResult::WouldBlock;
         stop(std::string("send failed: ") + std::strerror(errno));
-        return false;
+        return SendResult::Failed;
     }
-    if (n > 0 && !out.fds.empty()) out.fds.clear();  // the kernel holds its own references now
-    out.sent += static_cast<std::size_t>(n);
-    return true;
+    if (n > 0 && !first.fds.empty()) first.fds.clear();  // the kernel holds its own references now
+    auto left = static_cast<std::size_t>(n);
+    while (left > 0) {
+        Outgoing& out = queue_.front();
+        const std::size_t take = std::min(left, out.bytes.size() - out.sent);
+        out.sent += take;
+        left -= take;
+        if (out.sent < out.bytes.size()) break;
+        pop_written();
+    }
+    return SendResult::Progress;
+}
+
+void Session::pop_written() {
+    Outgoing& out = queue_.front();
+    queued_bytes_ -= out.bytes.size();
+    if (!out.coalescing_key.empty()) {
+        auto it = coalescable_.find(out.coalescing_key);
+        if (it != coalescable_.end() && it->second == &out) coalescable_.erase(it);
+    }
+    queue_.pop_front();
 }
 
 void Session::write_pending() {
-    while (!stopped_ && !waiting_writable_ && !queue_.empty()) {
-        Outgoing& out = queue_.front();
-        if (!send_some(out)) return;
-        if (out.sent < out.bytes.size()) {
-            wait_writable();
-            return;
+    while (!stopped_ && !waiting_writable_ && !in_turn_ && !queue_.empty()) {
+        switch (send_some()) {
+            case SendResult::Failed:
+                return;
+            case SendResult::WouldBlock:
+                wait_writable();
+                return;
+            case SendResult::Progress:
+                break;
         }
-        queued_bytes_ -= out.bytes.size();
-        if (!out.coalescing_key.empty()) {
-            auto it = coalescable_.find(out.coalescing_key);
-            if (it != coalescable_.end() && it->second == &out) coalescable_.erase(it);
-        }
-        queue_.pop_front();
     }
-    if (queue_.empty() && close_after_flush_) stop("protocol error");
+    if (!stopped_ && queue_.empty() && close_after_flush_) stop("protocol error");
 }
 
 void Session::wait_writable() {

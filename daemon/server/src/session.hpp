@@ -71,10 +71,13 @@ private:
     void on_bytes(std::size_t n);
     // Handles at most kMessagesPerTurn decoded messages, then yields; reads more when none is left.
     void handle_buffered();
+    void handle_turn();
     void write_pending();
     void wait_writable();
-    // Sends what the socket accepts now. Returns false on a fatal error (session stopped).
-    bool send_some(Outgoing& out);
+    enum class SendResult { Progress, WouldBlock, Failed };
+    // One sendmsg of what is queued; Failed has stopped the session.
+    SendResult send_some();
+    void pop_written();  // the front message, written in full
 
     boost::asio::local::stream_protocol::socket socket_;
     SessionContext context_;
@@ -89,6 +92,7 @@ private:
     std::size_t queued_bytes_ = 0;
     bool waiting_writable_ = false;
     bool close_after_flush_ = false;
+    bool in_turn_ = false;  // handling requests: writes wait for the end of the turn
     bool stopped_ = false;
 };
 
