@@ -72,11 +72,12 @@ void flood(ksim::test::TestClient& flooder, const json& request, const std::atom
 }
 
 void BM_OtherClientRoundTrip(benchmark::State& state) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("ksim-fairness-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+    const auto dir = std::filesystem::temp_directory_path() / ("ksim-fairness-" + std::to_string(::getpid()) +
+                                                               "-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(dir);
     ksim::daemon::server::DaemonOptions o;
-    auto topology = ksim::proto::load_topology_file(std::filesystem::path(KSIM_CONFIGS_DIR) / "demo-capture-1080p.json");
+    auto topology =
+        ksim::proto::load_topology_file(std::filesystem::path(KSIM_CONFIGS_DIR) / "demo-capture-1080p.json");
     if (!topology) {
         state.SkipWithError("cannot load the topology");
         return;
@@ -93,8 +94,9 @@ void BM_OtherClientRoundTrip(benchmark::State& state) {
     }
     std::thread runner([&] { (*daemon)->run(); });
     const json flood_request =
-        state.range(0) == 1 ? json{{"type", "connections"}}
-                            : json{{"type", "release_frame"}, {"frame", {{"region", 999}, {"index", 0}, {"generation", 1}}}};
+        state.range(0) == 1
+            ? json{{"type", "connections"}}
+            : json{{"type", "release_frame"}, {"frame", {{"region", 999}, {"index", 0}, {"generation", 1}}}};
     {
         auto victim = connect_hello(dir / "ksimd.sock", "victim");
         auto flooder = connect_hello(dir / "ksimd.sock", "flooder");
@@ -122,7 +124,12 @@ void BM_OtherClientRoundTrip(benchmark::State& state) {
     daemon->reset();
     std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_OtherClientRoundTrip)->ArgName("flood")->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OtherClientRoundTrip)
+    ->ArgName("flood")
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
