@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -49,6 +51,14 @@ void Session::on_bytes(std::size_t n) {
 }
 
 void Session::handle_buffered() {
+    // The turn's replies are written together at its end (one sendmsg for all of them).
+    in_turn_ = true;
+    handle_turn();
+    in_turn_ = false;
+    write_pending();
+}
+
+void Session::handle_turn() {
     for (std::size_t handled = 0;; ++handled) {
         if (stopped_ || close_after_flush_) return;
         if (handled == kMessagesPerTurn) {
@@ -75,82 +85,156 @@ void Session::handle_buffered() {
     read_more();
 }
 
+namespace {
+// The key under which a queued event may be replaced by a newer one, or "" when every event of
+// the type matters. framing_changed carries a pin's whole current framing (or its absence once the
+// pin is gone), so only the newest one per pin says anything. state_changed is kept: a subscriber
+// may follow the sequence of transitions (STOP, ACQUIRE, PAUSE, RUN) and each holds a detail;
+// they are also bounded by the requests that cause them, one per set_state.
+std::string coalescing_key(wire::MessageType type, const nlohmann::json& event) {
+    if (type == wire::MessageType::FramingChanged && event.contains("pin") && event["pin"].is_string())
+        return "framing_changed " + event["pin"].get<std::string>();
+    return {};
+}
+}  // namespace
+
+std::optional<std::string> Session::encode(const nlohmann::json& message, std::vector<shm::UniqueFd>& fds) {
+    auto frame = wire::encode_frame(message);
+    if (frame) return std::move(*frame);
+    // Only an oversize message fails here. A reply is replaced by a small too_large error
+    // (the client asked for more than one message holds); an event is dropped.
+    const std::string type = wire::type_name_of(message);
+    log_limited("protocol", spdlog::level::warn, "too large " + std::to_string(context_.client_id),
+                "{}: cannot send '{}': {}", context_.name(), type, frame.error().message);
+    if (message.contains("event")) return std::nullopt;
+    auto id =
+        message.contains("id") && message["id"].is_number_unsigned() ? message["id"].get<std::uint64_t>() : 0;
+    auto error = wire::make_error_reply(
+        id,
+        Error{Errc::TooLarge, "the reply to '" + type + "' would be too large: " + frame.error().message});
+    if (message.contains("type")) error["type"] = message["type"];
+    fds.clear();
+    auto small = wire::encode_frame(error);
+    if (!small) return std::nullopt;
+    return std::move(*small);
+}
+
+bool Session::fits(std::size_t extra_messages, std::size_t extra_bytes) {
+    if (queue_.size() + extra_messages <= limits_.max_queued_messages &&
+        queued_bytes_ + extra_bytes <= limits_.max_queued_bytes)
+        return true;
+    log_limited("session", spdlog::level::warn, "slow reader",
+                "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
+                context_.name(), queue_.size(), queued_bytes_);
+    stop("outgoing queue overflow");
+    return false;
+}
+
 void Session::send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds) {
     if (stopped_) return;
-    auto frame = wire::encode_frame(message);
-    if (!frame) {
-        // Only an oversize message fails here. A reply is replaced by a small too_large error
-        // (the client asked for more than one message holds); an event is dropped.
-        const std::string type = wire::type_name_of(message);
-        log_limited("protocol", spdlog::level::warn, "too large " + std::to_string(context_.client_id),
-                    "{}: cannot send '{}': {}", context_.name(), type, frame.error().message);
-        if (message.contains("event")) return;
-        auto id = message.contains("id") && message["id"].is_number_unsigned()
-                      ? message["id"].get<std::uint64_t>()
-                      : 0;
-        auto error = wire::make_error_reply(
-            id, Error{Errc::TooLarge,
-                      "the reply to '" + type + "' would be too large: " + frame.error().message});
-        if (message.contains("type")) error["type"] = message["type"];
-        frame = wire::encode_frame(error);
-        fds.clear();
+    auto frame = encode(message, fds);
+    if (!frame) return;
+    enqueue(std::move(*frame), std::move(fds), {});
+}
+
+void Session::send_event(wire::MessageType type, const nlohmann::json& event) {
+    if (stopped_) return;
+    std::vector<shm::UniqueFd> no_fds;
+    auto frame = encode(event, no_fds);
+    if (!frame) return;
+    auto key = coalescing_key(type, event);
+    if (!key.empty()) {
+        auto it = coalescable_.find(key);
+        if (it != coalescable_.end() && it->second->sent == 0) {
+            Outgoing& queued = *it->second;
+            if (frame->size() > queued.bytes.size() && !fits(0, frame->size() - queued.bytes.size())) return;
+            queued_bytes_ = queued_bytes_ - queued.bytes.size() + frame->size();
+            queued.bytes = std::move(*frame);
+            return;  // already waiting behind a write in progress: write_pending will get to it
+        }
     }
-    if (queue_.size() + 1 > limits_.max_queued_messages ||
-        queued_bytes_ + frame->size() > limits_.max_queued_bytes) {
-        log_limited("session", spdlog::level::warn, "slow reader",
-                    "{}: outgoing queue full ({} messages, {} bytes); disconnecting the slow client",
-                    context_.name(), queue_.size(), queued_bytes_);
-        stop("outgoing queue overflow");
-        return;
-    }
-    queued_bytes_ += frame->size();
-    queue_.push_back(Outgoing{std::move(*frame), 0, std::move(fds)});
+    enqueue(std::move(*frame), {}, std::move(key));
+}
+
+void Session::enqueue(std::string frame, std::vector<shm::UniqueFd> fds, std::string coalescing_key) {
+    if (!fits(1, frame.size())) return;
+    queued_bytes_ += frame.size();
+    queue_.push_back(Outgoing{std::move(frame), 0, std::move(fds), std::move(coalescing_key)});
+    if (!queue_.back().coalescing_key.empty()) coalescable_[queue_.back().coalescing_key] = &queue_.back();
     write_pending();
 }
 
-bool Session::send_some(Outgoing& out) {
-    iovec iov{out.bytes.data() + out.sent, out.bytes.size() - out.sent};
+Session::SendResult Session::send_some() {
+    // Gathers what is queued into one sendmsg: a turn's replies cost one system call, not one
+    // each. A message with descriptors starts a sendmsg of its own (they travel with its first byte).
+    constexpr std::size_t kMaxGathered = 64;
+    std::array<iovec, kMaxGathered> iov{};
+    std::size_t count = 0;
+    for (auto& out : queue_) {
+        if (count == kMaxGathered || (count > 0 && !out.fds.empty())) break;
+        iov[count++] = iovec{out.bytes.data() + out.sent, out.bytes.size() - out.sent};
+    }
+    Outgoing& first = queue_.front();
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
     std::vector<char> control;
-    if (out.sent == 0 && !out.fds.empty()) {
-        control.resize(CMSG_SPACE(sizeof(int) * out.fds.size()));
+    if (first.sent == 0 && !first.fds.empty()) {
+        control.resize(CMSG_SPACE(sizeof(int) * first.fds.size()));
         msg.msg_control = control.data();
         msg.msg_controllen = control.size();
         cmsghdr* c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * out.fds.size());
+        c->cmsg_len = CMSG_LEN(sizeof(int) * first.fds.size());
         auto* data = reinterpret_cast<int*>(CMSG_DATA(c));
-        for (std::size_t i = 0; i < out.fds.size(); ++i) data[i] = out.fds[i].get();
+        for (std::size_t i = 0; i < first.fds.size(); ++i) data[i] = first.fds[i].get();
     }
     ssize_t n;
     do {
         n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return SendResult::WouldBlock;
         stop(std::string("send failed: ") + std::strerror(errno));
-        return false;
+        return SendResult::Failed;
     }
-    if (n > 0 && !out.fds.empty()) out.fds.clear();  // the kernel holds its own references now
-    out.sent += static_cast<std::size_t>(n);
-    return true;
+    if (n > 0 && !first.fds.empty()) first.fds.clear();  // the kernel holds its own references now
+    auto left = static_cast<std::size_t>(n);
+    while (left > 0) {
+        Outgoing& out = queue_.front();
+        const std::size_t take = std::min(left, out.bytes.size() - out.sent);
+        out.sent += take;
+        left -= take;
+        if (out.sent < out.bytes.size()) break;
+        pop_written();
+    }
+    return SendResult::Progress;
+}
+
+void Session::pop_written() {
+    Outgoing& out = queue_.front();
+    queued_bytes_ -= out.bytes.size();
+    if (!out.coalescing_key.empty()) {
+        auto it = coalescable_.find(out.coalescing_key);
+        if (it != coalescable_.end() && it->second == &out) coalescable_.erase(it);
+    }
+    queue_.pop_front();
 }
 
 void Session::write_pending() {
-    while (!stopped_ && !waiting_writable_ && !queue_.empty()) {
-        Outgoing& out = queue_.front();
-        if (!send_some(out)) return;
-        if (out.sent < out.bytes.size()) {
-            wait_writable();
-            return;
+    while (!stopped_ && !waiting_writable_ && !in_turn_ && !queue_.empty()) {
+        switch (send_some()) {
+            case SendResult::Failed:
+                return;
+            case SendResult::WouldBlock:
+                wait_writable();
+                return;
+            case SendResult::Progress:
+                break;
         }
-        queued_bytes_ -= out.bytes.size();
-        queue_.pop_front();
     }
-    if (queue_.empty() && close_after_flush_) stop("protocol error");
+    if (!stopped_ && queue_.empty() && close_after_flush_) stop("protocol error");
 }
 
 void Session::wait_writable() {
@@ -172,6 +256,7 @@ void Session::stop(const std::string& reason) {
     boost::system::error_code ec;
     socket_.shutdown(asio::local::stream_protocol::socket::shutdown_both, ec);
     socket_.close(ec);
+    coalescable_.clear();
     queue_.clear();
     queued_bytes_ = 0;
     logger("session")->info("{}: closed: {}", context_.name(), reason);

@@ -11,11 +11,14 @@
 #include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/codec.hpp"
+#include "ksim/wire/message_table.hpp"
 #include "session_context.hpp"
 
 namespace ksim::daemon::server {
@@ -40,6 +43,10 @@ public:
     void start();
     // Queues one message; `fds` travel in the same sendmsg as its first byte.
     void send(const nlohmann::json& message, std::vector<shm::UniqueFd> fds = {});
+    // Queues one event. An event that only states the newest value of something (see
+    // coalescing_key) replaces a queued one with the same key that has not begun to be written,
+    // so a flood of them costs a slow reader one queued message per pin, not one per change.
+    void send_event(wire::MessageType type, const nlohmann::json& event);
     // Closes the socket and reports the client gone (once). Safe to call repeatedly.
     void stop(const std::string& reason);
 
@@ -51,16 +58,26 @@ private:
         std::string bytes;
         std::size_t sent = 0;
         std::vector<shm::UniqueFd> fds;  // sent with the first chunk, then closed
+        std::string coalescing_key;      // empty: never replaced
     };
+
+    // Encodes `message`, or a small error in its place when it is too large; nullopt drops it.
+    std::optional<std::string> encode(const nlohmann::json& message, std::vector<shm::UniqueFd>& fds);
+    // False (and the session stopped) when `extra_messages` / `extra_bytes` more would overflow.
+    bool fits(std::size_t extra_messages, std::size_t extra_bytes);
+    void enqueue(std::string frame, std::vector<shm::UniqueFd> fds, std::string coalescing_key);
 
     void read_more();
     void on_bytes(std::size_t n);
     // Handles at most kMessagesPerTurn decoded messages, then yields; reads more when none is left.
     void handle_buffered();
+    void handle_turn();
     void write_pending();
     void wait_writable();
-    // Sends what the socket accepts now. Returns false on a fatal error (session stopped).
-    bool send_some(Outgoing& out);
+    enum class SendResult { Progress, WouldBlock, Failed };
+    // One sendmsg of what is queued; Failed has stopped the session.
+    SendResult send_some();
+    void pop_written();  // the front message, written in full
 
     boost::asio::local::stream_protocol::socket socket_;
     SessionContext context_;
@@ -69,10 +86,13 @@ private:
     SessionLimits limits_;
     wire::FrameDecoder decoder_;
     std::array<char, 64 * 1024> read_buffer_{};
-    std::deque<Outgoing> queue_;
+    std::deque<Outgoing> queue_;  // push_back/pop_front keep references to the other elements
+    // Queued, replaceable events by coalescing key (entries point into queue_).
+    std::unordered_map<std::string, Outgoing*> coalescable_;
     std::size_t queued_bytes_ = 0;
     bool waiting_writable_ = false;
     bool close_after_flush_ = false;
+    bool in_turn_ = false;  // handling requests: writes wait for the end of the turn
     bool stopped_ = false;
 };
 

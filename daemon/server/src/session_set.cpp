@@ -24,7 +24,7 @@ void SessionSet::broadcast(wire::MessageType type, const nlohmann::json& event) 
     std::vector<std::shared_ptr<Session>> targets;
     for (const auto& [id, s] : sessions_)
         if (s->context().wants(type)) targets.push_back(s);
-    for (const auto& s : targets) s->send(event);
+    for (const auto& s : targets) s->send_event(type, event);
 }
 
 void SessionSet::stop_all(const std::string& reason) {
