@@ -9,7 +9,7 @@ namespace {
 int run_status(const GlobalOptions& global) {
     auto client = connect_or_report(global);
     if (!client) return kExitError;
-    auto list = client->call<wire::ListReply>(wire::ListRequest{});
+    auto list = client->list_reply();
     if (!list) return report_error("list", list.error());
     const auto* filters = &list->filters;
     const std::string topology = list->topology.value_or("?");

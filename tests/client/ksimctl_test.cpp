@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "../common/deep_json.hpp"
@@ -109,6 +110,57 @@ TEST_F(KsimctlDaemonTest, ListJson_NamesEveryPinWithItsState) {
             EXPECT_EQ(p["state"], "STOP");
         }
     EXPECT_EQ(pins, (std::set<std::string>{"camera.capture", "viewer.input"}));
+}
+
+// 20 clients host 256 long-named pins each, on a filter each: the whole list (~1.4 MiB) no
+// longer fits one message, so ksimd answers it in pages; libksim and ksimctl follow them.
+TEST_F(KsimctlDaemonTest, ListOverManyPages_ReturnsEveryFilterOnce) {
+    constexpr int kClients = 20;
+    std::vector<Client> hosts;
+    for (int k = 0; k < kClients; ++k) {
+        ConnectOptions o;
+        o.socket_path = daemon_->socket_path();
+        o.name = "host" + std::to_string(k);
+        auto c = Client::connect(o);
+        ASSERT_TRUE(c) << c.error().message;
+        for (int i = 0; i < 256; ++i) {
+            wire::CreatePinRequest request{"big" + std::to_string(k),
+                                           std::string(120, 'p') + std::to_string(i), proto::PinDirection::In,
+                                           std::nullopt};
+            auto created = c->create_pin(request);
+            ASSERT_TRUE(created) << created.error().message;
+        }
+        hosts.push_back(std::move(*c));
+    }
+    std::set<std::string> expected{"camera", "viewer"};
+    for (int k = 0; k < kClients; ++k) expected.insert("big" + std::to_string(k));
+
+    // One page is not everything (the byte cap ends it) ...
+    auto page =
+        hosts.front().call<wire::ListReply>(wire::ListRequest{std::nullopt, std::nullopt, std::nullopt});
+    ASSERT_TRUE(page) << page.error().message;
+    ASSERT_TRUE(page->more);
+    EXPECT_LT(page->filters.size(), expected.size());
+
+    // ... libksim's list is.
+    auto whole = hosts.front().list_reply();
+    ASSERT_TRUE(whole) << whole.error().message;
+    EXPECT_EQ(whole->topology, "demo-capture-1080p");
+    EXPECT_FALSE(whole->next_offset.has_value());
+    std::multiset<std::string> listed;
+    for (const auto& f : whole->filters) {
+        listed.insert(f.id);
+        if (f.id.starts_with("big")) {
+            EXPECT_EQ(f.pins.size(), 256u) << f.id;
+        }
+    }
+    EXPECT_EQ(listed, (std::multiset<std::string>(expected.begin(), expected.end())));
+
+    auto r = run({"list", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.output.substr(0, 300);
+    std::multiset<std::string> printed;
+    for (const auto& f : nlohmann::json::parse(r.output)) printed.insert(f["id"].get<std::string>());
+    EXPECT_EQ(printed, (std::multiset<std::string>(expected.begin(), expected.end())));
 }
 
 TEST_F(KsimctlDaemonTest, State_StopsAPinAnotherClientStarted_AsAnOperator) {

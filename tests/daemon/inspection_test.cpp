@@ -2,8 +2,12 @@
 // the daemon loaded (the same config, loaded independently here).
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
+
 #include "daemon_fixture.hpp"
 #include "ksim/proto/framing_json.hpp"
+#include "ksim/wire/codec.hpp"
 #include "ksim/wire/envelope.hpp"
 
 namespace ksim::test {
@@ -40,32 +44,154 @@ TEST_F(DaemonInspection, CreatePinPastThePerClientCap_IsTooLargeNamingTheCap) {
     EXPECT_TRUE((*theirs)["ok"].get<bool>()) << theirs->dump();
 }
 
-TEST_F(DaemonInspection, ReplyOverTheMessageLimit_IsRefusedAsTooLargeNotInternal) {
-    // Pins with long ids, as many as each client may create, from enough clients that a full
-    // list no longer fits one message.
-    const std::string long_id(120, 'p');
-    std::vector<TestClient> creators;
-    for (int k = 0; k < 20; ++k) {
-        creators.push_back(connect_with_hello());
-        for (std::size_t i = 0; i < daemon::server::kMaxPinsPerClient; ++i) {
-            auto created = creators.back().request(json{{"type", "create_pin"},
-                                                        {"filter", "big" + std::to_string(k)},
-                                                        {"pin_id", long_id + std::to_string(i)},
-                                                        {"direction", "in"}});
-            ASSERT_TRUE(created.has_value());
-            ASSERT_TRUE((*created)["ok"].get<bool>()) << created->dump();
+class DaemonListPaging : public DaemonFixture {
+protected:
+    // Pins with long ids, as many as each client may create, from `clients` clients; client k
+    // puts its pins on filter filter_of(k). The pins live as long as the returned clients.
+    std::vector<TestClient> fill(int clients, const std::function<std::string(int)>& filter_of) {
+        const std::string long_id(120, 'p');
+        std::vector<TestClient> creators;
+        for (int k = 0; k < clients; ++k) {
+            creators.push_back(connect_with_hello());
+            for (std::size_t i = 0; i < daemon::server::kMaxPinsPerClient; ++i) {
+                auto created = creators.back().request(json{{"type", "create_pin"},
+                                                            {"filter", filter_of(k)},
+                                                            {"pin_id", long_id + std::to_string(i)},
+                                                            {"direction", "in"}});
+                EXPECT_TRUE(created.has_value());
+                if (!created || !(*created)["ok"].get<bool>()) {
+                    ADD_FAILURE() << (created ? created->dump() : created.error().message);
+                    return creators;
+                }
+            }
+        }
+        return creators;
+    }
+};
+
+TEST_F(DaemonListPaging, ListOverTheMessageLimit_ComesInPagesThatEachFitAndCoverEveryFilterOnce) {
+    // 20 filters of 256 long pins: ~1.4 MiB in one reply, which no message may carry.
+    auto creators = fill(20, [](int k) { return "big" + std::to_string(k); });
+    ASSERT_FALSE(HasFailure());
+    auto c = connect_with_hello();
+    std::map<std::string, int> seen;
+    std::uint32_t offset = 0;
+    int pages = 0;
+    for (bool more = true; more; ++pages) {
+        ASSERT_LT(pages, 100) << "paging does not end";
+        auto reply = c.request(json{{"type", "list"}, {"offset", offset}}, 10s);
+        ASSERT_TRUE(reply.has_value()) << reply.error().message;
+        ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump().substr(0, 300);
+        EXPECT_LE(reply->dump().size(), wire::kMaxMessageBytes);
+        auto page = wire::decode_body<wire::ListReply>(*reply);
+        ASSERT_TRUE(page.has_value()) << page.error().message;
+        EXPECT_EQ(page->topology, "demo-capture-1080p");
+        for (const auto& f : page->filters) ++seen[f.id];
+        more = page->more;
+        if (more) {
+            ASSERT_GT(*page->next_offset, offset);
+            EXPECT_EQ(*page->next_offset, offset + page->filters.size());
+            offset = *page->next_offset;
         }
     }
+    EXPECT_GE(pages, 2);  // the byte cap ended a page before the default 64 filters
+    auto topology = load_config("demo-capture-1080p.json");
+    EXPECT_EQ(seen.size(), topology.filters.size() + 20);
+    for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id;
+    for (int k = 0; k < 20; ++k) EXPECT_EQ(seen.count("big" + std::to_string(k)), 1u) << k;
+}
+
+TEST_F(DaemonListPaging, MaxFilters_BoundsThePageAndAnOldClientGetsTheFirstPageWithMore) {
+    auto creators = fill(3, [](int k) { return "small" + std::to_string(k); });
+    ASSERT_FALSE(HasFailure());
+    auto c = connect_with_hello();
+    auto topology = load_config("demo-capture-1080p.json");
+    const std::size_t total = topology.filters.size() + 3;
+    std::map<std::string, int> seen;
+    for (std::uint32_t offset = 0; offset < total; offset += 2) {
+        auto reply = c.request(json{{"type", "list"}, {"offset", offset}, {"max_filters", 2}});
+        ASSERT_TRUE(reply.has_value());
+        ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump().substr(0, 300);
+        ASSERT_EQ((*reply)["filters"].size(), std::min<std::size_t>(2, total - offset));
+        for (const auto& f : (*reply)["filters"]) ++seen[f["id"].get<std::string>()];
+        if (offset + 2 < total) {
+            EXPECT_EQ((*reply)["next_offset"], offset + 2);
+            EXPECT_EQ((*reply)["more"], true);
+        } else {
+            EXPECT_FALSE(reply->contains("next_offset")) << reply->dump().substr(0, 300);
+            EXPECT_FALSE(reply->contains("more"));
+        }
+    }
+    EXPECT_EQ(seen.size(), total);
+    for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id;
+    // Past the end: an empty last page.
+    auto past = c.request(json{{"type", "list"}, {"offset", total + 5}});
+    ASSERT_TRUE(past.has_value());
+    EXPECT_TRUE((*past)["filters"].empty()) << past->dump();
+    EXPECT_FALSE(past->contains("more"));
+    auto bad = c.request(json{{"type", "list"}, {"max_filters", wire::kListMaxFilters + 1}});
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(error_code(*bad), "invalid_argument");
+    EXPECT_NE(bad->dump().find("max_filters"), std::string::npos) << bad->dump();
+}
+
+TEST_F(DaemonListPaging, OldClientWithoutPagingFields_GetsTheFirstPageAndMore) {
+    auto creators = fill(20, [](int k) { return "big" + std::to_string(k); });
+    ASSERT_FALSE(HasFailure());
     auto c = connect_with_hello();
     auto reply = c.request(json{{"type", "list"}}, 10s);
     ASSERT_TRUE(reply.has_value()) << reply.error().message;
+    ASSERT_TRUE((*reply)["ok"].get<bool>()) << reply->dump().substr(0, 300);
+    EXPECT_LE(reply->dump().size(), wire::kMaxMessageBytes);
+    EXPECT_EQ((*reply)["more"], true);
+    EXPECT_EQ((*reply)["next_offset"], (*reply)["filters"].size());
+}
+
+// A topology whose middle filter alone does not fit one message: 8000 pins (~1.8 MiB) with long ids.
+class DaemonHugeFilter : public DaemonFixture {
+protected:
+    bool start_in_setup() const override { return false; }
+    void SetUp() override {
+        DaemonFixture::SetUp();
+        auto options = default_options();
+        auto& filters = options.topology.filters;
+        proto::FilterDescriptor huge = filters.at(1);  // viewer: one user-hosted input pin
+        huge.id = "huge";
+        const auto pin = huge.pins.at(0);
+        huge.pins.clear();
+        for (int i = 0; i < 8000; ++i) {
+            huge.pins.push_back(pin);
+            huge.pins.back().id = std::string(120, 'p') + std::to_string(i);
+        }
+        filters.insert(filters.begin() + 1, std::move(huge));  // camera, huge, viewer
+        start(std::move(options));
+    }
+};
+
+TEST_F(DaemonHugeFilter, OneFilterOverTheMessageLimit_IsTooLargeNamingItAndTheOthersStillList) {
+    auto c = connect_with_hello();
+    auto first = c.request(json{{"type", "list"}}, 10s);
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    ASSERT_TRUE((*first)["ok"].get<bool>()) << first->dump().substr(0, 300);
+    ASSERT_EQ((*first)["filters"].size(), 1u);  // the page ends before the filter that cannot fit
+    EXPECT_EQ((*first)["filters"][0]["id"], "camera");
+    EXPECT_EQ((*first)["next_offset"], 1);
+
+    auto reply = c.request(json{{"type", "list"}, {"offset", 1}}, 10s);
+    ASSERT_TRUE(reply.has_value()) << reply.error().message;
     ASSERT_EQ(error_code(*reply), "too_large") << reply->dump().substr(0, 300);
     EXPECT_EQ(reply->value("type", ""), "list");
-    EXPECT_NE((*reply)["error"]["message"].get<std::string>().find("byte limit"), std::string::npos);
-    // The session survives: a small request still works.
-    auto one = c.request(json{{"type", "list"}, {"filter", "camera"}});
-    ASSERT_TRUE(one.has_value());
-    EXPECT_TRUE((*one)["ok"].get<bool>()) << one->dump();
+    const auto message = (*reply)["error"]["message"].get<std::string>();
+    EXPECT_NE(message.find("filter 'huge'"), std::string::npos) << message;
+    EXPECT_NE(message.find("1048576 byte"), std::string::npos) << message;
+
+    // The session survives, and the filter after it is still reachable.
+    auto rest = c.request(json{{"type", "list"}, {"offset", 2}});
+    ASSERT_TRUE(rest.has_value());
+    ASSERT_TRUE((*rest)["ok"].get<bool>()) << rest->dump();
+    ASSERT_EQ((*rest)["filters"].size(), 1u);
+    EXPECT_EQ((*rest)["filters"][0]["id"], "viewer");
+    EXPECT_FALSE(rest->contains("more"));
 }
 
 TEST_F(DaemonInspection, List_ReturnsEveryFilterAndPinOfTheTopology) {

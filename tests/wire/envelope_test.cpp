@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 TEST(WireEnvelope, Request_CarriesTypeAndId) {
-    json j = make_request(9, ListRequest{"cam"});
+    json j = make_request(9, ListRequest{"cam", std::nullopt, std::nullopt});
     EXPECT_EQ(j["type"], "list");
     EXPECT_EQ(j["filter"], "cam");
     auto env = read_envelope(j);

@@ -49,8 +49,8 @@ proto::VendorAllocatorCaps sample_caps() {
 TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
     expect_round_trip(Hello{kProtocolVersion, Role::GraphManager, "graphmgr"});
     expect_round_trip(Welcome{42, kProtocolVersion, "0.1.0"});
-    expect_round_trip(ListRequest{"cam"});
-    expect_round_trip(ListRequest{});
+    expect_round_trip(ListRequest{"cam", std::nullopt, std::nullopt});
+    expect_round_trip(ListRequest{std::nullopt, std::nullopt, std::nullopt});
     PinInfo p{"capture",
               proto::PinDirection::Out,
               proto::PinHosting::Kernel,
@@ -62,8 +62,9 @@ TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
               "vendor:dma0",
               proto::bus_type::kPci,
               sample_caps()};
-    expect_round_trip(ListReply{{FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}, "demo", {}});
-    expect_round_trip(ListReply{{}, std::nullopt, {}});
+    expect_round_trip(ListReply{
+        {FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}, "demo", {}, std::nullopt, false});
+    expect_round_trip(ListReply{{}, std::nullopt, {}, std::nullopt, false});
     expect_round_trip(GetPropertyRequest{pin("cam", "capture"), PropertyId::StreamAllocatorStatus});
 }
 
@@ -161,7 +162,9 @@ TEST(WireMessages, ListReplyMemoryTypes_UseTheConfigObjectForm) {
     const auto guid = *proto::Guid::parse("6B1F5A3C-2D4E-4F70-9A81-5C3D2E1F0A01");
     ListReply reply{{},
                     "kernel-chain",
-                    {proto::CustomMemoryType{"VENDOR_DMA", guid, proto::MemoryClass::DeviceSpecific}}};
+                    {proto::CustomMemoryType{"VENDOR_DMA", guid, proto::MemoryClass::DeviceSpecific}},
+                    std::nullopt,
+                    false};
     json j = reply;
     EXPECT_EQ(j["topology"], "kernel-chain");
     EXPECT_EQ(j["memory_types"], (json{{"VENDOR_DMA", guid.to_string()}}));
@@ -331,6 +334,44 @@ TEST(WireMessages, FrameOffsetOutsideItsRegion_IsRejected) {
     auto r = decode_body<OpenStreamReply>(j);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("frame_offsets"), std::string::npos) << r.error().message;
+}
+
+TEST(WireMessages, ListPaging_FieldsRoundTripAndAreOptional) {
+    expect_round_trip(ListRequest{std::nullopt, 128u, 32u});
+    json request = ListRequest{std::nullopt, 7u, 3u};
+    EXPECT_EQ(request["offset"], 7);
+    EXPECT_EQ(request["max_filters"], 3);
+    const json old_request = ListRequest{"cam", std::nullopt, std::nullopt};  // an old client's
+    EXPECT_FALSE(old_request.contains("offset"));
+    EXPECT_FALSE(old_request.contains("max_filters"));
+
+    ListReply page{{}, "demo", {}, 64u, true};
+    json j = page;
+    EXPECT_EQ(j["next_offset"], 64);
+    EXPECT_EQ(j["more"], true);
+    expect_round_trip(page);
+    json last = ListReply{{}, "demo", {}, std::nullopt, false};
+    EXPECT_FALSE(last.contains("next_offset"));
+    EXPECT_FALSE(last.contains("more"));
+    auto back = decode_body<ListReply>(last);  // also what an older daemon sends
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    EXPECT_FALSE(back->next_offset.has_value());
+    EXPECT_FALSE(back->more);
+}
+
+TEST(WireMessages, ListPaging_OutOfRangeOrInconsistentFields_AreRejected) {
+    for (json bad : {json{{"max_filters", 0}}, json{{"max_filters", kListMaxFilters + 1}},
+                     json{{"offset", -1}}, json{{"offset", "3"}}}) {
+        auto r = decode_body<ListRequest>(bad);
+        ASSERT_FALSE(r.has_value()) << bad.dump();
+        EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+        const std::string name = bad.begin().key();
+        EXPECT_NE(r.error().message.find(name), std::string::npos) << r.error().message;
+    }
+    auto ok = decode_body<ListRequest>(json{{"max_filters", kListMaxFilters}});
+    ASSERT_TRUE(ok.has_value()) << ok.error().message;
+    json more_without_offset = json{{"filters", json::array()}, {"more", true}};
+    EXPECT_FALSE(decode_body<ListReply>(more_without_offset).has_value());
 }
 
 }  // namespace

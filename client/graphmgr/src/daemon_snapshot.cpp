@@ -23,7 +23,7 @@ bool absent(const Error& e) {
 
 Result<DaemonSnapshot> read_snapshot(client::Client& client) {
     DaemonSnapshot snap;
-    auto list = client.call<wire::ListReply>(wire::ListRequest{});
+    auto list = client.list_reply();
     if (!list) return std::unexpected(list.error());
     snap.filters = std::move(list->filters);
     if (list->topology) snap.topology = std::move(*list->topology);

@@ -1,5 +1,7 @@
 #include "ksim/client/client.hpp"
 
+#include <iterator>
+
 #include "ksim/client/stream.hpp"
 
 namespace ksim::client {
@@ -11,9 +13,29 @@ Result<Client> Client::connect(const ConnectOptions& options) {
 }
 
 Result<std::vector<wire::FilterInfo>> Client::list(std::optional<std::string> filter) {
-    auto reply = call<wire::ListReply>(wire::ListRequest{std::move(filter)});
+    auto reply = list_reply(std::move(filter));
     if (!reply) return std::unexpected(reply.error());
     return std::move(reply->filters);
+}
+
+Result<wire::ListReply> Client::list_reply(std::optional<std::string> filter) {
+    wire::ListRequest request{std::move(filter), std::nullopt, wire::kListMaxFilters};
+    auto whole = call<wire::ListReply>(request);
+    if (!whole) return std::unexpected(whole.error());
+    while (whole->next_offset) {
+        const std::uint32_t offset = *whole->next_offset;
+        if (offset <= request.offset.value_or(0))
+            return fail(Errc::ProtocolError,
+                        "ksimd's list page at offset " + std::to_string(request.offset.value_or(0)) +
+                            " names next_offset " + std::to_string(offset) + ", which does not move forward");
+        request.offset = offset;
+        auto page = call<wire::ListReply>(request);
+        if (!page) return std::unexpected(page.error());
+        std::move(page->filters.begin(), page->filters.end(), std::back_inserter(whole->filters));
+        whole->next_offset = page->next_offset;
+    }
+    whole->more = false;
+    return whole;
 }
 
 Result<wire::GetPropertyReply> Client::get_property(const proto::PinRef& pin, wire::PropertyId property) {

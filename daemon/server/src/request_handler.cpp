@@ -2,7 +2,9 @@
 #include "request_handler.hpp"
 
 #include <algorithm>
+#include <limits>
 
+#include "ksim/wire/codec.hpp"
 #include "logging.hpp"
 #include "stream_rings.hpp"
 
@@ -191,40 +193,78 @@ std::optional<PinKey> peer_of(const std::vector<ConnectionInfo>& connections, co
     return std::nullopt;
 }
 
+wire::FilterInfo filter_info(const FilterInfo& f, const std::vector<ConnectionInfo>& connections) {
+    wire::FilterInfo out{f.id, f.kind, {}};
+    for (const auto& p : f.pins) {
+        wire::PinInfo pin;
+        pin.id = p.key.pin;
+        pin.direction = p.direction;
+        pin.hosting = p.hosting;
+        pin.state = p.state;
+        pin.owner = p.owner;
+        pin.framing_prop = p.legacy_framing ? proto::FramingProp::Old
+                           : p.framing      ? proto::FramingProp::Ex
+                                            : proto::FramingProp::None;
+        pin.vendor_allocator = p.vendor_allocator;
+        pin.vendor_allocator_caps = p.vendor_caps;
+        pin.medium = p.medium;
+        if (auto peer = peer_of(connections, p.key)) pin.connected_to = peer->to_string();
+        if (!p.allocator.empty()) pin.allocator = p.allocator;
+        out.pins.push_back(std::move(pin));
+    }
+    return out;
+}
+
+// Room the envelope ("type", "id" up to 20 digits, "ok") takes next to the body fields.
+constexpr std::size_t kEnvelopeReserve = 128;
+
 }  // namespace
 
+// One page of filters: from `offset`, at most `max_filters`, and no more than fit in one message
+// together with the page's other fields, so that a `list` reply never exceeds kMaxMessageBytes.
 Result<Body> RequestHandler::on_list(const json& message) {
     auto request = wire::decode_body<wire::ListRequest>(message);
     if (!request) return std::unexpected(request.error());
-    auto connections = kernel_.connections();
-    wire::ListReply reply;
-    for (const auto& f : kernel_.filters()) {
-        if (request->filter && f.id != *request->filter) continue;
-        wire::FilterInfo out{f.id, f.kind, {}};
-        for (const auto& p : f.pins) {
-            wire::PinInfo pin;
-            pin.id = p.key.pin;
-            pin.direction = p.direction;
-            pin.hosting = p.hosting;
-            pin.state = p.state;
-            pin.owner = p.owner;
-            pin.framing_prop = p.legacy_framing ? proto::FramingProp::Old
-                               : p.framing      ? proto::FramingProp::Ex
-                                                : proto::FramingProp::None;
-            pin.vendor_allocator = p.vendor_allocator;
-            pin.vendor_allocator_caps = p.vendor_caps;
-            pin.medium = p.medium;
-            if (auto peer = peer_of(connections, p.key)) pin.connected_to = peer->to_string();
-            if (!p.allocator.empty()) pin.allocator = p.allocator;
-            out.pins.push_back(std::move(pin));
-        }
-        reply.filters.push_back(std::move(out));
-    }
-    if (request->filter && reply.filters.empty())
+    const auto connections = kernel_.connections();
+    const auto filters = kernel_.filters();
+    std::vector<const FilterInfo*> selected;
+    for (const auto& f : filters)
+        if (!request->filter || f.id == *request->filter) selected.push_back(&f);
+    if (request->filter && selected.empty())
         return fail(Errc::NotFound, "no filter '" + *request->filter + "'");
+
+    wire::ListReply reply;
     reply.topology = kernel_.topology_name();
     reply.memory_types = kernel_.memory_types();
-    return Body{json(reply), {}};
+    const std::size_t offset = request->offset.value_or(0);
+    const std::size_t max_filters = request->max_filters.value_or(wire::kListDefaultMaxFilters);
+    // The fixed part of the page, measured with the widest `next_offset` it may carry.
+    wire::ListReply frame = reply;
+    frame.next_offset = std::numeric_limits<std::uint32_t>::max();
+    frame.more = true;
+    std::size_t bytes = json(frame).dump().size() + kEnvelopeReserve;
+
+    json page = json::array();
+    std::size_t next = offset;
+    for (; next < selected.size() && page.size() < max_filters; ++next) {
+        json filter = filter_info(*selected[next], connections);
+        const std::size_t filter_bytes = filter.dump().size() + 1;  // + the separating comma
+        if (bytes + filter_bytes > wire::kMaxMessageBytes) {
+            if (!page.empty()) break;  // the next page starts with this filter
+            return fail(Errc::TooLarge, "filter '" + selected[next]->id + "' alone makes a 'list' reply of " +
+                                            std::to_string(bytes + filter_bytes) + " bytes, over the " +
+                                            std::to_string(wire::kMaxMessageBytes) + " byte message limit");
+        }
+        bytes += filter_bytes;
+        page.push_back(std::move(filter));
+    }
+    if (next < selected.size()) {
+        reply.next_offset = static_cast<std::uint32_t>(next);
+        reply.more = true;
+    }
+    json body = reply;
+    body["filters"] = std::move(page);
+    return Body{std::move(body), {}};
 }
 
 Result<Body> RequestHandler::on_get_property(const json& message) {

@@ -32,9 +32,19 @@ void from_json(const json& j, Welcome& v) {
 void to_json(json& j, const ListRequest& v) {
     j = json::object();
     put_optional(j, "filter", v.filter);
+    put_optional(j, "offset", v.offset);
+    put_optional(j, "max_filters", v.max_filters);
 }
 void from_json(const json& j, ListRequest& v) {
     v.filter = optional_field<std::string>(j, "filter");
+    v.offset = optional_field<std::uint32_t>(j, "offset");
+    v.max_filters = optional_field_with<std::uint32_t>(j, "max_filters", [](const json& x) {
+        auto n = convert<std::uint32_t>(x);
+        if (n == 0 || n > kListMaxFilters)
+            throw std::invalid_argument(std::to_string(n) + " is out of range (1 to " +
+                                        std::to_string(kListMaxFilters) + ")");
+        return n;
+    });
 }
 
 void to_json(json& j, const PinInfo& v) {
@@ -101,6 +111,8 @@ void to_json(json& j, const ListReply& v) {
     j = json{{"filters", v.filters}};
     put_optional(j, "topology", v.topology);
     if (!v.memory_types.empty()) j["memory_types"] = memory_types_to_json(v.memory_types);
+    put_optional(j, "next_offset", v.next_offset);
+    if (v.next_offset) j["more"] = true;
 }
 void from_json(const json& j, ListReply& v) {
     v.filters = array_field<FilterInfo>(j, "filters");
@@ -108,6 +120,11 @@ void from_json(const json& j, ListReply& v) {
     v.memory_types =
         optional_field_with<std::vector<proto::CustomMemoryType>>(j, "memory_types", memory_types_from)
             .value_or(std::vector<proto::CustomMemoryType>{});
+    v.next_offset = optional_field<std::uint32_t>(j, "next_offset");
+    v.more = optional_field<bool>(j, "more").value_or(false);
+    if (v.more != v.next_offset.has_value())
+        throw std::invalid_argument(v.more ? "field 'more': true without a 'next_offset'"
+                                           : "field 'next_offset': set while 'more' is not true");
 }
 
 void to_json(json& j, const GetPropertyRequest& v) {

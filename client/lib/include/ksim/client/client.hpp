@@ -29,8 +29,14 @@ public:
     [[nodiscard]] Connection& connection() const { return *connection_; }
     [[nodiscard]] const std::shared_ptr<Connection>& shared_connection() const { return connection_; }
 
-    // Filters, pins, states and committed allocators (optionally one filter).
+    // Filters, pins, states and committed allocators (optionally one filter). ksimd answers
+    // `list` in pages that each fit in one message; this follows them (one request per page) and
+    // returns every filter.
     Result<std::vector<wire::FilterInfo>> list(std::optional<std::string> filter = std::nullopt);
+    // The same, with the reply's driver facts (topology, memory types): every page merged into
+    // one ListReply whose next_offset is empty. Errors: those of a page; ProtocolError when
+    // ksimd's next_offset does not move forward.
+    Result<wire::ListReply> list_reply(std::optional<std::string> filter = std::nullopt);
 
     // The pin's current KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX.
     Result<proto::AllocatorFramingEx> allocator_framing_ex(const proto::PinRef& pin);

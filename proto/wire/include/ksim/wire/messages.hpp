@@ -44,9 +44,18 @@ struct Welcome {
 };
 
 // ---- inspection -------------------------------------------------------------------------
+// `list` pages (docs/protocol.md): a request names the index of the first filter it wants
+// (`offset`, default 0) and how many filters at most (`max_filters`, default
+// kListDefaultMaxFilters, at most kListMaxFilters); ksimd also ends a page early so that the
+// reply fits in kMaxMessageBytes. A reply that is not the last page carries `next_offset` and
+// `more`; Client::list follows the pages.
+inline constexpr std::uint32_t kListDefaultMaxFilters = 64;
+inline constexpr std::uint32_t kListMaxFilters = 1024;
 struct ListRequest {
     static constexpr MessageType kType = MessageType::List;
-    std::optional<std::string> filter;  // only this filter; all when absent
+    std::optional<std::string> filter;         // only this filter; all when absent
+    std::optional<std::uint32_t> offset;       // index of the first filter of the page; absent = 0
+    std::optional<std::uint32_t> max_filters;  // 1..kListMaxFilters; absent = kListDefaultMaxFilters
 };
 struct PinInfo {
     std::string id;
@@ -78,6 +87,10 @@ struct ListReply {
     // from daemons that predate them.
     std::optional<std::string> topology;
     std::vector<proto::CustomMemoryType> memory_types;
+    // Paging: the offset of the next page, absent on the last page (and from older daemons, which
+    // send everything at once). `more` is true exactly when next_offset is set.
+    std::optional<std::uint32_t> next_offset;
+    bool more = false;
 };
 
 // KSPROPERTY_CONNECTION_* / ksim extensions a pin answers. A pin answers exactly one of the two
