@@ -26,6 +26,17 @@ Server::Server(asio::io_context& io, ServerOptions options, SessionSet& sessions
       accept_pause_(io) {}
 
 Result<void> Server::listen() {
+    // Signals first: a client may connect (and a supervisor signal) as soon as listen() returns,
+    // and a SIGTERM/SIGINT before the handlers exist would kill ksimd without cleaning up.
+    if (options_.handle_signals) {
+        signals_.add(SIGTERM);
+        signals_.add(SIGINT);
+        signals_.async_wait([this](const boost::system::error_code& sec, int signo) {
+            if (sec) return;
+            logger("server")->info("signal {} received: shutting down", signo);
+            on_signal_(signo);
+        });
+    }
     boost::system::error_code ec;
     stream_protocol::endpoint endpoint(options_.socket_path.string());
     acceptor_.open(endpoint.protocol(), ec);
@@ -44,15 +55,6 @@ Result<void> Server::listen() {
     }
     ::chmod(options_.socket_path.c_str(), mode);
 
-    if (options_.handle_signals) {
-        signals_.add(SIGTERM);
-        signals_.add(SIGINT);
-        signals_.async_wait([this](const boost::system::error_code& sec, int signo) {
-            if (sec) return;
-            logger("server")->info("signal {} received: shutting down", signo);
-            on_signal_(signo);
-        });
-    }
     logger("server")->info("listening on {}", options_.socket_path.string());
     accept_next();
     return {};
