@@ -105,13 +105,13 @@ void Connection::State::end_session(Error why) {
     {
         std::lock_guard lock(mutex);
         if (open) reason = std::move(why);  // close() set its own reason already
+        open = false;  // before any wait returns: whoever sees the loss finds connected() false
     }
-    // First the streams' waits (they read `reason`), then requests and events: whoever sees
-    // the loss through a request finds every stream of the connection ended too.
+    // Then the streams' waits (they read `reason`), then pending requests and events: whoever
+    // sees the loss through a pending request finds every stream of the connection ended too.
     end_hooks->end();
     {
         std::lock_guard lock(mutex);
-        open = false;
         for (auto& [id, slot] : pending)
             if (!slot) slot = std::unexpected(reason);
     }
