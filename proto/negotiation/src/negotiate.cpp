@@ -113,6 +113,26 @@ void negotiate_with_copy(const PreparedGraph& g, const PipePlan& plan, Scratch& 
     for (auto& c : b.candidates) d.candidates.push_back(std::move(c));
 }
 
+// Frame size, frames and alignment for the plan's items into the decision; false when the hard
+// ranges do not meet: a multi-connection plan is then to be split, a single one fails.
+bool combine_into(const PreparedGraph& g, const PipePlan& plan, const MemoryChoice& memory,
+                  PipeOutcome& out) {
+    Decision& d = out.decision;
+    Combined combined = combine_framing(g, plan, memory.items, d.notes);
+    if (!combined.failure) {
+        d.framing = combined.framing;
+        return true;
+    }
+    if (plan.connections.size() > 1) {
+        out.split = std::move(combined.failure);
+        return false;
+    }
+    d.status = Status::Failed;
+    d.failure = std::move(combined.failure);
+    list_unevaluated_vendors(g, plan, d);
+    return false;
+}
+
 // The first common type is device memory and no vendor allocator serves the pipe: the default
 // allocator makes pool memory only, so the walk goes on to the next common type it can make; when
 // none is left the pipe is decided as one without a common memory type.
@@ -148,18 +168,7 @@ PipeOutcome pass_over_device_memory(const PreparedGraph& g, const PipePlan& plan
                       "serves {}; the default allocator uses {}, the next type every pin lists",
                       device, pipe_path(g, plan), pool),
         {{"device_memory_type", device}, {"memory_type", pool}}));
-    Combined combined = combine_framing(g, plan, memory.items, d.notes);
-    if (combined.failure) {
-        if (multi) {
-            out.split = std::move(combined.failure);
-            return out;
-        }
-        d.status = Status::Failed;
-        d.failure = std::move(combined.failure);
-        list_unevaluated_vendors(g, plan, d);
-        return out;
-    }
-    d.framing = combined.framing;
+    if (!combine_into(g, plan, memory, out)) return out;
     SideResult side = select_allocator(g, plan, {scratch.all, memory.items, *memory.common, 1}, d.framing);
     d.allocator = std::move(side.chosen);
     d.candidates = std::move(side.candidates);
@@ -228,18 +237,7 @@ PipeOutcome negotiate_plan(const PreparedGraph& g, const PipePlan& plan, Scratch
                                        {{"memory_type", std::string("KERNEL_NONPAGED")}}));
 
     const std::size_t notes_before_framing = d.notes.size();
-    Combined combined = combine_framing(g, plan, memory.items, d.notes);
-    if (combined.failure) {
-        if (multi) {
-            out.split = std::move(combined.failure);
-            return out;
-        }
-        d.status = Status::Failed;
-        d.failure = std::move(combined.failure);
-        list_unevaluated_vendors(g, plan, d);
-        return out;
-    }
-    d.framing = combined.framing;
+    if (!combine_into(g, plan, memory, out)) return out;
     scratch.all.resize(plan.pins.size());
     std::iota(scratch.all.begin(), scratch.all.end(), std::size_t{0});
     // The ks.sys default allocator is a child of the sink pin of the first connection.
