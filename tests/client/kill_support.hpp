@@ -202,6 +202,31 @@ private:
     std::atomic<std::uint64_t> gaps_{0};
 };
 
+// The setup both kill tests share: two-cameras.json started, both user pools committed by a
+// graph-manager client, and the bystander streaming. Members are dropped before ksimd stops.
+class KillFixture : public KsimdFixture {
+protected:
+    void start_with_bystander() {
+        start(kTwoCameras);
+        gm_.emplace(connect(wire::Role::GraphManager, "gm"));
+        for (const auto& [from, to] : {std::pair{kCamera, kViewer}, std::pair{kCamera2, kViewer2}})
+            ASSERT_TRUE(gm_->commit(user_pool(from, to))) << daemon_->log();
+        watcher_.emplace(connect(wire::Role::Client, "bystander"));
+        bystander_.emplace(*watcher_);
+        ASSERT_TRUE(bystander_->start()) << daemon_->log();
+        ASSERT_TRUE(bystander_->flows(5));
+    }
+    void TearDown() override {
+        bystander_.reset();  // before the client it streams through
+        watcher_.reset();
+        gm_.reset();
+        KsimdFixture::TearDown();
+    }
+    std::optional<Client> gm_;
+    std::optional<Client> watcher_;
+    std::optional<Bystander> bystander_;
+};
+
 // Frames out of their pools except the bystander's (pool names start with its camera), waited
 // for until none are left (or the deadline).
 inline std::size_t leaked_frames(Client& c, const std::string& bystander_pipe_prefix = "camera2") {

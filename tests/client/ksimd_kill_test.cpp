@@ -6,17 +6,13 @@
 namespace ksim::client::test {
 namespace {
 
-class KsimdKillTest : public KsimdFixture, public ::testing::WithParamInterface<KillStep> {};
+class KsimdKillTest : public KillFixture, public ::testing::WithParamInterface<KillStep> {};
 
 TEST_P(KsimdKillTest, ClientKilled_LeavesPinsInStopNoFramesAndTheBystanderStreaming) {
-    start(kTwoCameras);
-    Client gm = connect(wire::Role::GraphManager, "gm");
-    for (const auto& [from, to] : {std::pair{kCamera, kViewer}, std::pair{kCamera2, kViewer2}})
-        ASSERT_TRUE(gm.commit(user_pool(from, to))) << daemon_->log();
-    Client watcher = connect(wire::Role::Client, "bystander");
-    Bystander bystander(watcher);
-    ASSERT_TRUE(bystander.start()) << daemon_->log();
-    ASSERT_TRUE(bystander.flows(5));
+    start_with_bystander();
+    Client& gm = *gm_;
+    Client& watcher = *watcher_;
+    Bystander& bystander = *bystander_;
 
     const std::string error = kill_client_at(daemon_->socket_path(), GetParam(), &gm);
     ASSERT_EQ(error, "") << daemon_->log();

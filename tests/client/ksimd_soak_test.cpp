@@ -16,7 +16,7 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
     return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-class KsimdSoakTest : public KsimdFixture {};
+class KsimdSoakTest : public KillFixture {};
 
 TEST_F(KsimdSoakTest, RandomClientKills_LeakNothingAndNeverDisturbTheBystander) {
     const std::uint64_t kills = env_or("KSIM_SOAK_KILLS", 200);
@@ -24,14 +24,10 @@ TEST_F(KsimdSoakTest, RandomClientKills_LeakNothingAndNeverDisturbTheBystander) 
     SCOPED_TRACE("soak seed " + std::to_string(seed) + " (replay: KSIM_SOAK_SEED=" + std::to_string(seed) +
                  " KSIM_SOAK_KILLS=" + std::to_string(kills) + ")");
     std::mt19937_64 random(seed);
-    start(kTwoCameras);
-    Client gm = connect(wire::Role::GraphManager, "gm");
-    for (const auto& [from, to] : {std::pair{kCamera, kViewer}, std::pair{kCamera2, kViewer2}})
-        ASSERT_TRUE(gm.commit(user_pool(from, to))) << daemon_->log();
-    Client watcher = connect(wire::Role::Client, "bystander");
-    Bystander bystander(watcher);
-    ASSERT_TRUE(bystander.start()) << daemon_->log();
-    ASSERT_TRUE(bystander.flows(5));
+    start_with_bystander();
+    Client& gm = *gm_;
+    Client& watcher = *watcher_;
+    Bystander& bystander = *bystander_;
 
     // Mostly clients holding frames; every other step now and then.
     const std::vector<KillStep> steps{KillStep::InRunHoldingFrames, KillStep::InRunHoldingFrames,
