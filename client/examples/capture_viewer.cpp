@@ -5,7 +5,9 @@
 //
 // It waits for ksim-graphmgr to commit an allocator for the pin, starts the pin and the pin
 // feeding it (pin_session.hpp), receives frames as read-only views over shared memory, and stops
-// what it started.
+// what it started. When ksimd goes away mid-stream, libksim reconnects and resumes the stream
+// (--reconnect S); the gap is reported on stderr and the remaining frames come from the new
+// session.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -28,34 +30,22 @@ int main(int argc, char** argv) {
     options.pin = "viewer.input";
     std::string out_dir = "ksim-frames";
     unsigned count = 3;
-    double reconnect_s = 30;
     examples::add_pin_options(app, options, "user-hosted sink pin to receive frames on");
     app.add_option("--count,-n", count, "frames to capture")->check(CLI::PositiveNumber);
     app.add_option("--out,-o", out_dir, "directory for the images");
-    app.add_option("--reconnect", reconnect_s,
-                   "when ksimd goes away, reconnect for up to this many seconds (0: exit instead)");
     CLI11_PARSE(app, argc, argv);
 
     // Connected, allocator committed, stream mapped read-only, the pin and its upstream running.
     auto session = examples::PinSession::start(options, kProgram);
     if (!session) return examples::fail_with(kProgram, "pin " + options.pin, session.error());
-    unsigned gaps = 0;
 
     // Each frame is a view into shared memory; it goes back to the pool at the end of the loop body.
     std::filesystem::create_directories(out_dir);
     for (unsigned n = 0; n < count; ++n) {
         const std::string what = "frame " + std::to_string(n);
+        // Across a lost ksimd this call blocks while libksim reconnects, then waits for a frame
+        // of the resumed stream; it fails only when reconnecting gave up.
         auto frame = (*session)->stream().next_frame(5s);
-        if (!frame && frame.error().code == Errc::Disconnected && reconnect_s > 0) {
-            std::cerr << kProgram << ": " << frame.error().message << "; reconnecting\n";
-            session->reset();  // the daemon is gone: nothing to stop
-            session = examples::restart_after_loss(
-                options, kProgram, std::chrono::milliseconds(static_cast<long>(reconnect_s * 1000)));
-            if (!session) return examples::fail_with(kProgram, "reconnect", session.error());
-            ++gaps;
-            --n;  // this frame is still to come
-            continue;
-        }
         if (!frame) return examples::fail_with(kProgram, what, frame.error());
         auto video = client::guess_video_params(frame->bytes().size());
         if (!video)
@@ -73,6 +63,7 @@ int main(int argc, char** argv) {
                   << ", t=" << frame->header().presentation_time.time << ")"
                   << std::endl;  // one path per line as it is written
     }
-    if (gaps > 0) std::cerr << kProgram << ": " << gaps << " reconnect(s) to ksimd\n";
+    if (const unsigned gaps = (*session)->gaps(); gaps > 0)
+        std::cerr << kProgram << ": " << gaps << " reconnect(s) to ksimd\n";
     return 0;  // the session stops both pins
 }

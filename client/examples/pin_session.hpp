@@ -7,7 +7,10 @@
 //   4. open the stream: maps the pool (read-only for a consumer, writable for a producer);
 //   5. RUN the peer pin (the other end of the connection), then ours.
 //
-// The session puts both pins back to STOP when it ends, however the program leaves.
+// The session puts both pins back to STOP when it ends, however the program leaves. With
+// --reconnect S, libksim itself resumes the session when ksimd goes away (ConnectOptions::
+// reconnect): it reconnects with backoff, redoes steps 2-5 and reports the gap, which the session
+// prints on stderr.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -16,7 +19,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "ksim/client/client.hpp"
 #include "ksim/client/socket_path.hpp"
@@ -26,15 +28,18 @@ namespace ksim::examples {
 
 // The options that say where the daemon and the pin are.
 struct PinOptions {
-    std::string socket;        // empty: the default socket (client/socket_path.hpp)
-    std::string pin;           // FILTER.PIN
-    double wait_seconds = 10;  // for the graph manager's commit
+    std::string socket;             // empty: the default socket (client/socket_path.hpp)
+    std::string pin;                // FILTER.PIN
+    double wait_seconds = 10;       // for the graph manager's commit
+    double reconnect_seconds = 30;  // 0: a lost ksimd ends the program
 };
 
 inline void add_pin_options(CLI::App& app, PinOptions& options, const std::string& pin_help) {
     app.add_option("--socket", options.socket, "ksimd socket (default: $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
     app.add_option("--pin", options.pin, pin_help + " (FILTER.PIN)");
     app.add_option("--wait", options.wait_seconds, "seconds to wait for the graph manager's commit");
+    app.add_option("--reconnect", options.reconnect_seconds,
+                   "when ksimd goes away, reconnect for up to this many seconds (0: exit instead)");
 }
 
 // Prints "program: what: message" on stderr; returns the exit status for main.
@@ -60,9 +65,11 @@ public:
         client::ConnectOptions connect;
         connect.socket_path = client::resolve_socket_path(options.socket);
         connect.name = client_name;
+        auto gaps = std::make_shared<unsigned>(0);
+        if (options.reconnect_seconds > 0) connect.reconnect = report_gaps(client_name, options, gaps);
         auto client = client::Client::connect(connect);  // 1
         if (!client) return failed("connect", client.error());
-        std::unique_ptr<PinSession> session(new PinSession(std::move(*client), *pin));
+        std::unique_ptr<PinSession> session(new PinSession(std::move(*client), *pin, gaps));
         client::Client& c = session->client_;
 
         const auto wait = std::chrono::milliseconds(static_cast<long>(options.wait_seconds * 1000));
@@ -92,38 +99,37 @@ public:
     [[nodiscard]] client::Stream& stream() { return *stream_; }
     // The pin at the other end of the connection, when it has one.
     [[nodiscard]] const std::optional<proto::PinRef>& peer() const { return peer_; }
+    // How many times libksim resumed the session after ksimd went away.
+    [[nodiscard]] unsigned gaps() const { return *gaps_; }
 
 private:
-    PinSession(client::Client client, proto::PinRef pin) : client_(std::move(client)), pin_(std::move(pin)) {}
+    PinSession(client::Client client, proto::PinRef pin, std::shared_ptr<unsigned> gaps)
+        : client_(std::move(client)), pin_(std::move(pin)), gaps_(std::move(gaps)) {}
+
+    // The libksim policy: retry after 100 ms, doubling up to 2 s, for --reconnect seconds; each
+    // loss and each gap is a line on stderr. The callbacks run on the thread whose call found
+    // ksimd gone (here the only one), so the counter needs no lock.
+    static client::ReconnectPolicy report_gaps(const std::string& program, const PinOptions& options,
+                                               std::shared_ptr<unsigned> gaps) {
+        client::ReconnectPolicy policy;
+        policy.give_up_after = std::chrono::milliseconds(static_cast<long>(options.reconnect_seconds * 1000));
+        policy.on_lost = [program](const Error& why) {
+            std::cerr << program << ": " << why.message << "; reconnecting\n";
+        };
+        policy.on_gap = [program, gaps](const client::Gap& gap) {
+            ++*gaps;
+            std::cerr << program << ": reconnected to ksimd after " << gap.duration.count() << " ms ("
+                      << gap.attempts << " attempt(s)); frames in flight were lost (up to "
+                      << gap.frames_possibly_lost << ")\n";
+        };
+        return policy;
+    }
 
     client::Client client_;
     proto::PinRef pin_;
+    std::shared_ptr<unsigned> gaps_;
     std::optional<proto::PinRef> peer_;
     std::unique_ptr<client::Stream> stream_;
 };
-
-// After ksimd went away: starts a new session (steps 1-5 against the daemon that comes back),
-// trying again after 100 ms, doubling the delay up to 2 s, for at most `give_up_after`. Prints
-// the gap on stderr ("reconnected after N ms; frames in flight were lost"). The old session must
-// be gone first (its pins are the daemon's to reset).
-inline Result<std::unique_ptr<PinSession>> restart_after_loss(const PinOptions& options,
-                                                              const std::string& program,
-                                                              std::chrono::milliseconds give_up_after) {
-    using Clock = std::chrono::steady_clock;
-    const auto lost_at = Clock::now();
-    auto delay = std::chrono::milliseconds(100);
-    for (unsigned attempt = 1;; ++attempt) {
-        std::this_thread::sleep_for(delay);  // back-off between attempts, not synchronisation
-        auto session = PinSession::start(options, program);
-        const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost_at);
-        if (session) {
-            std::cerr << program << ": reconnected to ksimd after " << gap.count() << " ms (" << attempt
-                      << " attempt(s)); frames in flight were lost\n";
-            return session;
-        }
-        if (gap >= give_up_after) return session;
-        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
-    }
-}
 
 }  // namespace ksim::examples

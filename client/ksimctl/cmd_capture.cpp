@@ -1,6 +1,8 @@
 // `ksimctl capture PIN --count N --out DIR`: receives N frames of a pin through the shared-memory
 // data path and writes each one as a PPM image (video) or raw bytes (anything else), with a
-// progress bar on a terminal. Pins it had to start are stopped again afterwards.
+// progress bar on a terminal. Pins it had to start are stopped again afterwards. With
+// --reconnect S it outlives a ksimd restart: libksim reconnects, redoes what capture set up and
+// resumes the stream; each gap is a line on stderr (and an entry of "gaps" with --json).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -24,8 +26,28 @@ struct CaptureOptions {
     std::string format;  // NV12 / YUY2 / RGB24; guessed from the frame size when empty
     std::string size;    // WIDTHxHEIGHT
     double timeout_s = 5.0;
+    double reconnect_s = 0;  // 0: a lost ksimd ends the capture
     bool raw = false;
 };
+
+// Reports each loss and gap on stderr (on a fresh line when a progress bar is drawn) and keeps
+// them for --json. The callbacks run on the capturing thread (the only one).
+client::ReconnectPolicy report_gaps(const CaptureOptions& o, bool tty, std::shared_ptr<nlohmann::json> gaps) {
+    client::ReconnectPolicy policy;
+    policy.give_up_after = std::chrono::milliseconds(static_cast<long>(o.reconnect_s * 1000));
+    policy.on_lost = [tty](const Error& why) {
+        std::cerr << (tty ? "\n" : "") << "ksimctl: capture: " << why.message << "; reconnecting\n";
+    };
+    policy.on_gap = [gaps](const client::Gap& gap) {
+        std::cerr << "ksimctl: capture: reconnected to ksimd after " << gap.duration.count() << " ms ("
+                  << gap.attempts << " attempt(s)); frames in flight were lost (up to "
+                  << gap.frames_possibly_lost << ")\n";
+        gaps->push_back({{"duration_ms", gap.duration.count()},
+                         {"attempts", gap.attempts},
+                         {"frames_possibly_lost", gap.frames_possibly_lost}});
+    };
+    return policy;
+}
 
 void draw_progress(unsigned done, unsigned total) {
     constexpr unsigned kWidth = 30;
@@ -75,7 +97,11 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     std::filesystem::create_directories(o.out_dir, ec);
     if (ec)
         return report_error("capture", Error{Errc::Io, "cannot create " + o.out_dir + ": " + ec.message()});
-    auto client = connect_or_report(global);
+    const bool tty = ::isatty(STDERR_FILENO) == 1 && !global.json;
+    auto gaps = std::make_shared<nlohmann::json>(nlohmann::json::array());
+    std::optional<client::ReconnectPolicy> reconnect;
+    if (o.reconnect_s > 0) reconnect = report_gaps(o, tty, gaps);
+    auto client = connect_or_report(global, wire::Role::Client, std::move(reconnect));
     if (!client) return kExitError;
 
     // Frames flow once the pin's pipe runs: its allocator exists from ACQUIRE on (so the stream
@@ -113,7 +139,6 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
             return report_error("run " + r.to_string(), s.error());
         }
 
-    const bool tty = ::isatty(STDERR_FILENO) == 1 && !global.json;
     const auto timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
     nlohmann::json written = nlohmann::json::array();
     int exit_code = kExitOk;
@@ -140,10 +165,12 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     stop_started();
 
     if (global.json) {
-        print_json({{"pin", o.pin}, {"frames", written}});
+        print_json({{"pin", o.pin}, {"frames", written}, {"gaps", *gaps}});
     } else {
         for (const auto& w : written) std::cout << w["path"].get<std::string>() << "\n";
-        std::cerr << written.size() << " frame(s) written to " << o.out_dir << "\n";
+        std::cerr << written.size() << " frame(s) written to " << o.out_dir;
+        if (!gaps->empty()) std::cerr << " across " << gaps->size() << " reconnect(s) to ksimd";
+        std::cerr << "\n";
     }
     return exit_code;
 }
@@ -159,6 +186,10 @@ void add_capture_command(CLI::App& app, const GlobalOptions& global, int& exit_c
     cmd->add_option("--format", o->format, "NV12 | YUY2 | RGB24 (default: guessed from the frame size)");
     cmd->add_option("--size", o->size, "WIDTHxHEIGHT (with --format)");
     cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for each frame (default 5)");
+    cmd->add_option(
+           "--reconnect", o->reconnect_s,
+           "When ksimd goes away, reconnect and resume for up to this many seconds (default 0: stop)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--raw", o->raw, "Write the frame bytes as they are");
     cmd->callback([&global, &exit_code, o] { exit_code = run_capture(global, *o); });
 }

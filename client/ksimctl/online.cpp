@@ -5,8 +5,10 @@
 
 namespace ksim::ctl {
 
-std::optional<client::Client> connect_or_report(const GlobalOptions& global, wire::Role role) {
+std::optional<client::Client> connect_or_report(const GlobalOptions& global, wire::Role role,
+                                                std::optional<client::ReconnectPolicy> reconnect) {
     client::ConnectOptions options;
+    options.reconnect = std::move(reconnect);
     options.socket_path = client::resolve_socket_path(global.socket);
     options.name = "ksimctl";
     options.role = role;

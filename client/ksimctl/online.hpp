@@ -17,9 +17,11 @@ namespace ksim::ctl {
 
 // Connects as "ksimctl" in `role` (state changes use the operator role). On failure prints "cannot connect to
 // ksimd at PATH: ..." (or the handshake error) to stderr and returns nullopt; the caller exits with
-// kExitError.
-std::optional<client::Client> connect_or_report(const GlobalOptions& global,
-                                                wire::Role role = wire::Role::Client);
+// kExitError. With `reconnect`, the client resumes its session when ksimd goes away
+// (ConnectOptions::reconnect).
+std::optional<client::Client> connect_or_report(
+    const GlobalOptions& global, wire::Role role = wire::Role::Client,
+    std::optional<client::ReconnectPolicy> reconnect = std::nullopt);
 
 // Prints "ksimctl: <what>: <message> [code]" to stderr and returns kExitError.
 int report_error(const std::string& what, const Error& error);

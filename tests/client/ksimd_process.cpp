@@ -93,8 +93,21 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
 }
 
 KsimdProcess::KsimdProcess(const std::string& config, std::chrono::milliseconds timeout)
-    : dir_(make_temp_dir("ksim-client-test")) {
+    : config_(config), dir_(make_temp_dir("ksim-client-test")) {
     socket_ = (dir_ / "ksimd.sock").string();
+    start(timeout);
+}
+
+bool KsimdProcess::restart(std::chrono::milliseconds timeout) {
+    if (child_.running()) return false;
+    notify_.reset();
+    std::filesystem::remove(dir_ / "notify");
+    ready_ = false;
+    start(timeout);
+    return ready_;
+}
+
+void KsimdProcess::start(std::chrono::milliseconds timeout) {
     const std::string notify_path = (dir_ / "notify").string();
     notify_ = shm::UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
@@ -102,7 +115,7 @@ KsimdProcess::KsimdProcess(const std::string& config, std::chrono::milliseconds 
     std::strncpy(addr.sun_path, notify_path.c_str(), sizeof(addr.sun_path) - 1);
     (void)::bind(notify_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
 
-    child_ = ChildProcess::spawn({KSIM_KSIMD_PATH, "--config", config, "--socket", socket_, "--runtime-dir",
+    child_ = ChildProcess::spawn({KSIM_KSIMD_PATH, "--config", config_, "--socket", socket_, "--runtime-dir",
                                   (dir_ / "run").string(), "--foreground", "--log-level", "info"},
                                  dir_ / "ksimd.log",
                                  {"NOTIFY_SOCKET=" + notify_path, "XDG_RUNTIME_DIR=" + dir_.string()});

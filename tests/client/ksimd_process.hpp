@@ -62,8 +62,13 @@ public:
     // SIGKILL (a crash: no clean-up in ksimd), then the wait status.
     std::optional<int> kill(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     [[nodiscard]] bool running() const { return child_.running(); }
+    // After kill() or stop(): a new ksimd on the same config, socket and runtime directory (a
+    // restarted daemon, as its clients see it); ready() says whether it accepts connections.
+    bool restart(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 private:
+    void start(std::chrono::milliseconds timeout);
+    std::string config_;
     std::filesystem::path dir_;
     std::string socket_;
     shm::UniqueFd notify_;

@@ -2,14 +2,35 @@
 
 #include <iterator>
 
+#include "client_session.hpp"
 #include "ksim/client/stream.hpp"
+#include "stream_core.hpp"
 
 namespace ksim::client {
 
 Result<Client> Client::connect(const ConnectOptions& options) {
     auto connection = Connection::connect(options);
     if (!connection) return std::unexpected(connection.error());
-    return Client(std::shared_ptr<Connection>(std::move(*connection)));
+    Client client(std::shared_ptr<Connection>(std::move(*connection)));
+    if (options.reconnect)
+        client.session_ = std::make_shared<detail::ClientSession>(client.shared_connection(), options);
+    return client;
+}
+
+Client::Client(std::shared_ptr<Connection> connection)
+    : session_(std::make_shared<detail::ClientSession>(std::move(connection), ConnectOptions{})) {}
+
+Connection& Client::connection() const {
+    return *session_->connection();  // the session keeps it alive
+}
+
+std::shared_ptr<Connection> Client::shared_connection() const {
+    return session_->connection();
+}
+
+Result<nlohmann::json> Client::call_json(wire::MessageType type, nlohmann::json body, Timeout timeout) {
+    return session_->with_recovery(
+        [&](const std::shared_ptr<Connection>& c) { return c->call(type, body, timeout); });
 }
 
 Result<std::vector<wire::FilterInfo>> Client::list(std::optional<std::string> filter) {
@@ -88,37 +109,46 @@ Result<std::vector<wire::LedgerEntry>> Client::ledger() {
 Result<proto::PinRef> Client::create_pin(const wire::CreatePinRequest& request) {
     auto reply = call<wire::CreatePinReply>(request);
     if (!reply) return std::unexpected(reply.error());
+    session_->record_created_pin(request);
     return std::move(reply->pin);
 }
 
 Result<void> Client::connect_pins(const proto::PinRef& from, const proto::PinRef& to) {
     auto reply = call<wire::EmptyReply>(wire::ConnectRequest{from, to});
     if (!reply) return std::unexpected(reply.error());
+    session_->record_connected(from, to);
     return {};
 }
 
 Result<proto::PinState> Client::set_state(const proto::PinRef& pin, proto::PinState state) {
     auto reply = call<wire::SetStateReply>(wire::SetStateRequest{pin, state});
     if (!reply) return std::unexpected(reply.error());
+    session_->record_state(pin, reply->state);
     return reply->state;
 }
 
 Result<void> Client::wait_until_committed(const proto::PinRef& pin, Timeout timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (auto s = connection_->subscribe(); !s) return s;
-    for (;;) {
-        // Checked after subscribing, so a commit in between is not missed.
-        auto state = connection_state(pin);
-        if (!state) return std::unexpected(state.error());
-        if (state->committed) return {};
-        auto left = std::chrono::duration_cast<Timeout>(deadline - std::chrono::steady_clock::now());
-        if (left <= Timeout::zero())
-            return fail(Errc::Timeout, "no allocator was committed for " + pin.to_string() + " within " +
-                                           std::to_string(timeout.count()) +
-                                           " ms (is ksim-graphmgr running?)");
-        auto event = connection_->next_event(left);
-        if (!event && event.error().code != Errc::Timeout) return std::unexpected(event.error());
-    }
+    return session_->with_recovery([&](const std::shared_ptr<Connection>& c) -> Result<void> {
+        if (auto s = c->subscribe(); !s) return s;
+        for (;;) {
+            // Checked after subscribing, so a commit in between is not missed.
+            auto state =
+                c->call(wire::MessageType::GetProperty,
+                        nlohmann::json(wire::GetPropertyRequest{pin, wire::PropertyId::ConnectionState}));
+            if (!state) return std::unexpected(state.error());
+            auto reply = wire::decode_body<wire::GetPropertyReply>(*state);
+            if (!reply) return std::unexpected(reply.error());
+            if (reply->connection && reply->connection->committed) return {};
+            auto left = std::chrono::duration_cast<Timeout>(deadline - std::chrono::steady_clock::now());
+            if (left <= Timeout::zero())
+                return fail(Errc::Timeout, "no allocator was committed for " + pin.to_string() + " within " +
+                                               std::to_string(timeout.count()) +
+                                               " ms (is ksim-graphmgr running?)");
+            auto event = c->next_event(left);
+            if (!event && event.error().code != Errc::Timeout) return std::unexpected(event.error());
+        }
+    });
 }
 
 Result<void> Client::commit(const wire::CommitRequest& request) {
@@ -128,7 +158,12 @@ Result<void> Client::commit(const wire::CommitRequest& request) {
 }
 
 Result<std::unique_ptr<Stream>> Client::open_stream(const proto::PinRef& pin, Timeout timeout) {
-    return Stream::open(connection_, pin, timeout);
+    auto core = session_->with_recovery(
+        [&](const std::shared_ptr<Connection>& c) { return detail::open_stream_core(c, pin, timeout); });
+    if (!core) return std::unexpected(core.error());
+    if (!session_->reconnects()) return std::unique_ptr<Stream>(new Stream(std::move(*core)));
+    auto slot = session_->add_stream(pin, *core);
+    return std::unique_ptr<Stream>(new Stream(std::move(*core), std::move(slot), session_));
 }
 
 }  // namespace ksim::client

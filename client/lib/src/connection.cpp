@@ -150,6 +150,7 @@ void Connection::close() {
         std::lock_guard lock(s.mutex);
         if (s.open) {
             s.open = false;
+            s.closed_by_client = true;
             s.reason = Error{Errc::Disconnected, "connection closed by this client"};
         }
     }

@@ -34,7 +34,9 @@ struct Connection::State {
     std::map<wire::MessageType, std::uint64_t> sent;  // requests sent, by type
     std::deque<shm::UniqueFd> unclaimed_fds;          // arrived on the socket, not yet taken by a reply
     bool open = true;
+    bool closed_by_client = false;  // close() ended it (a reconnecting Client then stays closed)
     Error reason{Errc::Disconnected, "connection closed"};
+    std::chrono::steady_clock::time_point ended_at{};  // when the daemon's end was seen (a gap starts)
 
     detail::RegionCache regions;  // frame regions mapped by this connection's streams
     // Run by end_session: wakes the ring waits of this connection's streams (stream_core.hpp).
@@ -48,6 +50,13 @@ struct Connection::State {
     void dispatch(nlohmann::json message);
     void end_session(Error why);
 };
+
+namespace detail {
+// The State behind a Connection, for the other implementation files of libksim.
+struct ConnectionAccess {
+    static Connection::State& state(Connection& c) { return *c.state_; }
+};
+}  // namespace detail
 
 // How many descriptors a reply carries (the daemon announces them in the reply itself; they
 // are attached to the same sendmsg, so they are already received when the reply is decoded).

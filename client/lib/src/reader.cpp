@@ -104,7 +104,10 @@ void Connection::State::dispatch(nlohmann::json message) {
 void Connection::State::end_session(Error why) {
     {
         std::lock_guard lock(mutex);
-        if (open) reason = std::move(why);  // close() set its own reason already
+        if (open) {
+            reason = std::move(why);  // close() set its own reason already
+            ended_at = std::chrono::steady_clock::now();
+        }
         open = false;  // before any wait returns: whoever sees the loss finds connected() false
     }
     // Then the streams' waits (they read `reason`), then pending requests and events: whoever

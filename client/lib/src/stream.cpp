@@ -1,6 +1,8 @@
-// Stream::open (turning an open_stream grant into mappings and ring views) and the frame calls.
+// Stream::open (turning an open_stream grant into mappings and ring views), the frame calls, and
+// how a stream of a reconnecting Client resumes on the new session.
 #include "ksim/client/stream.hpp"
 
+#include "client_session.hpp"
 #include "connection_state.hpp"
 #include "ksim/wire/envelope.hpp"
 #include "stream_core.hpp"
@@ -109,8 +111,10 @@ RegionFrames frame_table(std::uint32_t id, std::shared_ptr<MappedRegion> mapped,
 
 }  // namespace
 
-Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
-                                             Timeout timeout) {
+namespace detail {
+
+Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection> connection,
+                                                     const proto::PinRef& pin, Timeout timeout) {
     auto reply = connection->request(wire::MessageType::OpenStream,
                                      nlohmann::json(wire::OpenStreamRequest{pin, true}), timeout);
     if (!reply) return std::unexpected(reply.error());
@@ -125,7 +129,8 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
     core->frame_size = grant->frame_size;
     core->frames = grant->frames;
     core->writable = true;
-    auto& cache = connection->state_->regions;
+    auto& state = ConnectionAccess::state(*connection);
+    auto& cache = state.regions;
     for (const auto& g : grant->regions) {
         auto mapped = map_region(cache, g, reply->fds);
         if (!mapped) return std::unexpected(mapped.error());
@@ -159,45 +164,119 @@ Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connect
     }
     // From here on the end of the session (EOF, error, close()) wakes this stream's waits; a
     // session that already ended cancels them at once.
-    core->on_session_end = detail::SessionEndHooks::Subscription(connection->state_->end_hooks,
-                                                                 [raw = core.get()] { raw->cancel_waits(); });
-    return std::unique_ptr<Stream>(new Stream(std::move(core)));
+    core->on_session_end =
+        SessionEndHooks::Subscription(state.end_hooks, [raw = core.get()] { raw->cancel_waits(); });
+    return core;
 }
 
+}  // namespace detail
+
+namespace {
+
+[[gnu::hot]] Result<FrameView> receive(const std::shared_ptr<StreamCore>& core, Timeout timeout) {
+    if (!core->incoming || core->writable) [[unlikely]]
+        return next_frame_slow(core, timeout);
+    // Frames still on the ring of a daemon that is gone are not handed out.
+    if (core->session_ended.load(std::memory_order_relaxed)) [[unlikely]]
+        return core->session_end_error();
+    shm::PublishTime delivered_at{};
+    auto entry = core->incoming->pop(timeout, &delivered_at);
+    if (!entry) [[unlikely]]
+        return core->or_session_end(entry.error());
+    return view_or_give_back(core, entry->frame, shm::to_stream_header(*entry, core->frame_size),
+                             delivered_at);
+}
+
+Result<WritableFrame> acquire(const std::shared_ptr<StreamCore>& core, Timeout timeout) {
+    if (!core->writable) return fail(Errc::InvalidState, core->pin.to_string() + " is a read-only stream");
+    auto acquired = core->acquire_waiting(timeout);
+    if (!acquired) return std::unexpected(acquired.error());
+    const shm::FrameDescriptor frame = *acquired;
+    auto bytes = core->writable_bytes(frame);
+    if (!bytes) {
+        (void)core->give_back(frame);
+        return std::unexpected(bytes.error());
+    }
+    return StreamCore::make_writable(core, frame, *bytes);
+}
+
+bool lost(const Error& e) {
+    return e.code == Errc::Disconnected;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
+                                             Timeout timeout) {
+    auto core = detail::open_stream_core(std::move(connection), pin, timeout);
+    if (!core) return std::unexpected(core.error());
+    return std::unique_ptr<Stream>(new Stream(std::move(*core)));
+}
+
+Stream::Stream(std::shared_ptr<detail::StreamCore> core, std::shared_ptr<detail::StreamSlot> slot,
+               std::shared_ptr<detail::ClientSession> session)
+    : pin_(core->pin), core_(std::move(core)), slot_(std::move(slot)), session_(std::move(session)) {}
+
 Stream::~Stream() = default;
+
+Result<void> Stream::resume() {
+    for (;;) {
+        auto current = session_->connection();
+        if (core_->connection == current) {
+            // Our connection is still the current one: the session has to be resumed first.
+            if (auto r = session_->recover(current.get()); !r) return r;
+            continue;
+        }
+        std::lock_guard lock(slot_->mutex);
+        if (slot_->core->connection != current) {
+            // Opened while the session was being resumed, too late for the recovery to see it.
+            auto core = detail::open_stream_core(current, pin_, kDefaultTimeout);
+            if (!core) {
+                if (!lost(core.error())) return std::unexpected(core.error());
+                core_ = slot_->core;  // lost again: resume from the current connection
+                continue;
+            }
+            slot_->core = std::move(*core);
+        }
+        core_ = slot_->core;
+        return {};
+    }
+}
+
+Result<FrameView> Stream::next_frame_after_loss(Timeout timeout) {
+    for (;;) {
+        if (auto r = resume(); !r) return std::unexpected(r.error());
+        auto frame = receive(core_, timeout);
+        if (frame || !lost(frame.error())) return frame;
+    }
+}
+
+Result<WritableFrame> Stream::acquire_frame_after_loss(Timeout timeout) {
+    for (;;) {
+        if (auto r = resume(); !r) return std::unexpected(r.error());
+        auto frame = acquire(core_, timeout);
+        if (frame || !lost(frame.error())) return frame;
+    }
+}
 
 // The hand-off's hot path: after a sleep of a frame period the caches are cold, so everything
 // that is not the usual case (errors, the socket fallback) lives out of line, and these
 // functions sit together in .text.hot (see docs/memory.md, "Code on the hot path").
 [[gnu::hot]] Result<FrameView> Stream::next_frame(Timeout timeout) {
-    if (!core_->incoming || core_->writable) [[unlikely]]
-        return next_frame_slow(core_, timeout);
-    // Frames still on the ring of a daemon that is gone are not handed out.
-    if (core_->session_ended.load(std::memory_order_relaxed)) [[unlikely]]
-        return core_->session_end_error();
-    shm::PublishTime delivered_at{};
-    auto entry = core_->incoming->pop(timeout, &delivered_at);
-    if (!entry) [[unlikely]]
-        return core_->or_session_end(entry.error());
-    return view_or_give_back(core_, entry->frame, shm::to_stream_header(*entry, core_->frame_size),
-                             delivered_at);
+    auto frame = receive(core_, timeout);
+    if (frame || !slot_ || !lost(frame.error())) [[likely]]
+        return frame;
+    return next_frame_after_loss(timeout);
 }
 
 Result<WritableFrame> Stream::acquire_frame(Timeout timeout) {
-    if (!core_->writable) return fail(Errc::InvalidState, core_->pin.to_string() + " is a read-only stream");
-    auto acquired = core_->acquire_waiting(timeout);
-    if (!acquired) return std::unexpected(acquired.error());
-    const shm::FrameDescriptor frame = *acquired;
-    auto bytes = core_->writable_bytes(frame);
-    if (!bytes) {
-        (void)core_->give_back(frame);
-        return std::unexpected(bytes.error());
-    }
-    return StreamCore::make_writable(core_, frame, *bytes);
+    auto frame = acquire(core_, timeout);
+    if (frame || !slot_ || !lost(frame.error())) return frame;
+    return acquire_frame_after_loss(timeout);
 }
 
 const proto::PinRef& Stream::pin() const {
-    return core_->pin;
+    return pin_;
 }
 std::uint32_t Stream::frame_size() const {
     return core_->frame_size;

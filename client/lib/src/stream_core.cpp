@@ -80,8 +80,17 @@ Result<std::span<std::byte>> StreamCore::writable_bytes(const shm::FrameDescript
     return bytes;
 }
 
+std::uint64_t StreamCore::frames_in_flight() const {
+    if (writable)  // being filled, or submitted and not yet taken by the daemon
+        return outstanding.load() + (outgoing ? outgoing->size() : 0);
+    return held.load() + (incoming ? incoming->size() : 0);
+}
+
 [[gnu::hot]] Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
     if (writable && outstanding.load() > 0) --outstanding;  // a producer's unsubmitted frame
+    // The pool of a daemon that is gone takes nothing back (a reconnected client has new pools).
+    if (session_ended.load(std::memory_order_relaxed)) [[unlikely]]
+        return session_end_error();
     // A producer's to_daemon ring carries submissions only: an unused frame goes back on the socket.
     if (outgoing && !writable) {
         std::lock_guard lock(outgoing_mutex);
@@ -203,6 +212,8 @@ Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::
                                              std::span<const std::byte> bytes,
                                              const proto::StreamHeader& header,
                                              std::chrono::steady_clock::time_point delivered_at) {
+    core->held.fetch_add(1, std::memory_order_relaxed);
+    core->last_duration.store(header.duration, std::memory_order_relaxed);
     FrameView view;
     view.core_ = std::move(core);
     view.descriptor_ = frame;
@@ -254,6 +265,7 @@ FrameView& FrameView::operator=(FrameView&& other) noexcept {
     auto core = std::move(core_);
     core_.reset();
     bytes_ = {};
+    core->held.fetch_sub(1, std::memory_order_relaxed);
     return core->give_back(descriptor_);
 }
 

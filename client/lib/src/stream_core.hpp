@@ -56,6 +56,13 @@ struct StreamCore {
     std::mutex free_mutex;                      // one acquirer pops at a time
     std::atomic<std::uint32_t> outstanding{0};  // frames acquired and not yet submitted/returned
 
+    // Consumer: views handed out and not yet released, and the duration (100 ns units) of the
+    // last frame seen. Only read when a session is lost, to tell how many frames the gap cost.
+    std::atomic<std::uint32_t> held{0};
+    std::atomic<std::int64_t> last_duration{0};
+    // Frames of this stream that were in this client's hands or on its rings (see Gap).
+    [[nodiscard]] std::uint64_t frames_in_flight() const;
+
     // Set (with every ring's cancel_waits) by the connection's reader thread when the session
     // ends: from then on every wait and frame call of this stream fails with the connection's
     // disconnect_reason() at once, instead of waiting for frames that will never come.
@@ -100,6 +107,12 @@ private:
     // Why readable() refused `frame` (kept out of its hot path).
     [[gnu::cold]] Result<std::span<const std::byte>> unreadable(const shm::FrameDescriptor& frame) const;
 };
+
+// Sends open_stream for `pin` on `connection`, maps the granted regions (reusing the
+// connection's mapping of a region it already mapped) and attaches to the rings. Errors as
+// Stream::open.
+Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection> connection,
+                                                     const proto::PinRef& pin, Timeout timeout);
 
 shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
 wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);

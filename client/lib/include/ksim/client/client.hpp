@@ -4,6 +4,14 @@
 //
 // Thread-safety: like Connection, a Client may be used from several threads at once. Streams
 // (stream.hpp) it opens are independent objects with their own rules.
+//
+// Reconnecting (ConnectOptions::reconnect, reconnect.hpp): when a call, a wait or a stream of
+// this client finds the connection lost, it reconnects with backoff and redoes the set-up made
+// through this Client — the pins it created and connected, the states it set (after the graph
+// manager committed again), the streams it has open — then continues on the new session; each
+// gap is reported to ReconnectPolicy::on_gap. A call that was in flight is sent again on the new
+// session. Frames of the old session stay readable but belong to no pool (stream.hpp). Copies of
+// a Client share one session.
 #pragma once
 
 #include <memory>
@@ -19,15 +27,22 @@
 namespace ksim::client {
 
 class Stream;
+namespace detail {
+class ClientSession;  // client_session.hpp
+}
 
 class Client {
 public:
-    // Connection::connect + wrap. Errors as Connection::connect.
+    // Connection::connect + wrap, with options.reconnect's policy. Errors as Connection::connect
+    // (the first connection is not retried).
     static Result<Client> connect(const ConnectOptions& options);
-    explicit Client(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+    // Over an existing connection; never reconnects.
+    explicit Client(std::shared_ptr<Connection> connection);
 
-    [[nodiscard]] Connection& connection() const { return *connection_; }
-    [[nodiscard]] const std::shared_ptr<Connection>& shared_connection() const { return connection_; }
+    // The current session's connection (a new one after each gap; an old one stays valid,
+    // closed, as long as the Client).
+    [[nodiscard]] Connection& connection() const;
+    [[nodiscard]] std::shared_ptr<Connection> shared_connection() const;
 
     // Filters, pins, states and committed allocators (optionally one filter). ksimd answers
     // `list` in pages that each fit in one message; this follows them (one request per page) and
@@ -74,13 +89,16 @@ public:
     // Sends `request` and decodes the reply body as `ReplyBody`.
     template <typename ReplyBody, typename Request>
     Result<ReplyBody> call(const Request& request, Timeout timeout = kDefaultTimeout) {
-        auto reply = connection_->call(Request::kType, nlohmann::json(request), timeout);
+        auto reply = call_json(Request::kType, nlohmann::json(request), timeout);
         if (!reply) return std::unexpected(reply.error());
         return wire::decode_body<ReplyBody>(*reply);
     }
 
 private:
-    std::shared_ptr<Connection> connection_;
+    // Connection::call on the current connection, resumed and sent again after a loss.
+    Result<nlohmann::json> call_json(wire::MessageType type, nlohmann::json body, Timeout timeout);
+
+    std::shared_ptr<detail::ClientSession> session_;
 };
 
 }  // namespace ksim::client

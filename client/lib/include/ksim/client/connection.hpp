@@ -20,11 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "ksim/client/reconnect.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/message_table.hpp"
 
 namespace ksim::client {
+
+namespace detail {
+struct ConnectionAccess;  // connection_state.hpp
+}
 
 using ClientId = std::uint64_t;
 using Timeout = std::chrono::milliseconds;
@@ -36,6 +41,9 @@ struct ConnectOptions {
     wire::Role role = wire::Role::Client;
     std::string name = "libksim";       // shown by `ksimctl status` and in the daemon's log
     Timeout timeout = kDefaultTimeout;  // for connect + hello
+    // Client::connect only (a bare Connection never reconnects): when set, a lost session is
+    // resumed on a new connection (reconnect.hpp). The first connect is not retried.
+    std::optional<ReconnectPolicy> reconnect;
 };
 
 // A successful reply: the JSON object (with "id", "type" and "ok" removed) and the descriptors
@@ -105,7 +113,7 @@ public:
     struct State;  // private; public only so that the implementation files can share it
 
 private:
-    friend class Stream;  // shares this connection's region mappings
+    friend struct detail::ConnectionAccess;  // streams share its region mappings and end hooks
     explicit Connection(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;
 };

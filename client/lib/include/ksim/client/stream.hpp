@@ -15,6 +15,15 @@
 // Thread-safety: next_frame() and acquire_frame() must be called by one thread at a time (the
 // rings are single-producer/single-consumer). Frame views may be released or submitted from any
 // thread, and may outlive the Stream object (the mappings stay until the last view is gone).
+//
+// Across a lost session: a frame view belongs to the session (mappings, pool) it came from.
+// Once that session ended — the daemon went away — its bytes stay mapped and readable until
+// the view is destroyed (so code still reading them does not fault), but the frame is in no
+// pool: release() and submit() return Disconnected and send nothing, and nothing it holds is
+// ever handed to the new session. A stream opened by a reconnecting Client (client.hpp) resumes
+// in next_frame() / acquire_frame(): they wait for the Client to reconnect, take the stream's
+// new mappings and rings and then wait up to `timeout` for a frame of the new session; frames
+// of the old session never reappear. frame_size() and frames() describe the current session.
 #pragma once
 
 #include <chrono>
@@ -31,7 +40,11 @@ namespace ksim::client {
 
 namespace detail {
 struct StreamCore;  // shared by a Stream and its frame views (stream_core.hpp)
-}
+struct StreamSlot;  // where a reconnecting Client puts the stream's new core (client_session.hpp)
+class ClientSession;
+}  // namespace detail
+
+class Client;
 
 // A read-only frame delivered to a consumer. Move-only; returns the frame when destroyed.
 class FrameView {
@@ -107,8 +120,9 @@ public:
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;
 
-    // Consumer: the next completed frame. Errors: Timeout, Disconnected, ProtocolError (corrupt
-    // ring or a descriptor outside the granted regions), InvalidState (not a consumer stream).
+    // Consumer: the next completed frame. Errors: Timeout, Disconnected (with reconnect: once the
+    // Client gave up), ProtocolError (corrupt ring or a descriptor outside the granted regions),
+    // InvalidState (not a consumer stream).
     Result<FrameView> next_frame(Timeout timeout);
 
     // Producer: an empty frame to fill. While the pool is exhausted (every frame downstream) it
@@ -129,8 +143,20 @@ public:
     [[nodiscard]] bool uses_free_frame_ring() const;
 
 private:
-    explicit Stream(std::shared_ptr<detail::StreamCore> core) : core_(std::move(core)) {}
-    std::shared_ptr<detail::StreamCore> core_;
+    friend class Client;  // opens streams that resume with it
+    explicit Stream(std::shared_ptr<detail::StreamCore> core,
+                    std::shared_ptr<detail::StreamSlot> slot = nullptr,
+                    std::shared_ptr<detail::ClientSession> session = nullptr);
+    // After a Disconnected: waits for the Client to resume the session and takes this stream's
+    // core on the new connection. Errors: the Client's give-up.
+    Result<void> resume();
+    [[gnu::cold]] Result<FrameView> next_frame_after_loss(Timeout timeout);
+    [[gnu::cold]] Result<WritableFrame> acquire_frame_after_loss(Timeout timeout);
+
+    proto::PinRef pin_;
+    std::shared_ptr<detail::StreamCore> core_;  // the current session's; swapped by resume()
+    std::shared_ptr<detail::StreamSlot> slot_;  // null: the stream ends with its connection
+    std::shared_ptr<detail::ClientSession> session_;
 };
 
 }  // namespace ksim::client
