@@ -93,12 +93,18 @@ Result<void> ClientSession::recover(const Connection* lost) {
         // bounded from now (a call may notice the loss only later).
         auto lost_at = Clock::now();
         auto& lost_state = ConnectionAccess::state(*current_);
+        bool still_open = false;
         {
             std::lock_guard lock(lost_state.mutex);
             if (lost_state.closed_by_client) return std::unexpected(lost_state.reason);
-            gap.cause = lost_state.reason;
-            if (!lost_state.open) lost_at = lost_state.ended_at;
+            still_open = lost_state.open;
+            gap.cause =
+                still_open ? Error{Errc::Disconnected, "the connection to ksimd failed"} : lost_state.reason;
+            if (!still_open) lost_at = lost_state.ended_at;
         }
+        // A send that failed before the reader saw the end: end it here, so that a daemon that is
+        // still there lets go of what this client hosted before the set-up is redone.
+        if (still_open) current_->close();
         if (options_.reconnect->on_lost) options_.reconnect->on_lost(gap.cause);
         const auto deadline = Clock::now() + options_.reconnect->give_up_after;
         const SetUp setup = snapshot();
