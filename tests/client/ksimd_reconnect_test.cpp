@@ -137,6 +137,38 @@ TEST_F(KsimdReconnectTest, Stream_KsimdKilledAndRestarted_ResumesAndReportsTheGa
     EXPECT_EQ(state->state, proto::PinState::Run);
 }
 
+TEST_F(KsimdReconnectTest,
+       NextFrame_WaitingWhenKsimdIsKilled_ResumesOnceForEveryThreadAndDeliversTheNextFrame) {
+    ReconnectPolicy policy;
+    policy.initial_delay = 20ms;
+    policy.max_delay = 100ms;
+    policy.give_up_after = 20s;
+    start_pipe(std::move(policy));
+    // The sink waits (an hour) on another thread: it sees the loss at once, before ksimd is back,
+    // so its first attempts find nobody listening and it keeps trying.
+    std::promise<void> waiting;
+    auto received = std::async(std::launch::async, [&] {
+        waiting.set_value();
+        return sink_->next_frame(std::chrono::hours(1));
+    });
+    waiting.get_future().wait();
+    kill_daemon();
+    ASSERT_TRUE(daemon_->restart()) << daemon_->log();
+    commit_pipe();
+    // The source's call finds the session lost too; it waits for the one recovery and goes on.
+    auto w = source_->acquire_frame(20s);
+    ASSERT_TRUE(w) << w.error().message << "\n" << daemon_->log();
+    const std::uint64_t number = 7;
+    std::memcpy(w->bytes().data(), &number, sizeof number);
+    ASSERT_TRUE(w->submit(sizeof number));
+    auto frame = received.get();
+    ASSERT_TRUE(frame) << frame.error().message;
+    EXPECT_EQ(number_in(*frame), number);
+    EXPECT_EQ(lost_.size(), 1u);
+    ASSERT_EQ(gaps_.size(), 1u) << "two threads found the loss; the session is resumed once";
+    EXPECT_GE(gaps_[0].attempts, 1u);
+}
+
 TEST_F(KsimdReconnectTest, NextFrame_KsimdDoesNotComeBack_GivesUpAfterTheDeadline) {
     ReconnectPolicy policy;
     policy.initial_delay = 20ms;
