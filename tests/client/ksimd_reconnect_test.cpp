@@ -193,5 +193,18 @@ TEST_F(KsimdReconnectTest, NextFrame_KsimdDoesNotComeBack_GivesUpAfterTheDeadlin
     EXPECT_EQ(lost_.size(), 1u);
 }
 
+TEST_F(KsimdReconnectTest, NextFrame_ConnectionClosedByTheApplication_IsNotALossAndStaysClosed) {
+    ReconnectPolicy policy;
+    policy.initial_delay = 20ms;
+    start_pipe(std::move(policy));
+    client_->connection().close();
+    auto frame = sink_->next_frame(std::chrono::hours(1));
+    ASSERT_FALSE(frame);
+    EXPECT_EQ(frame.error().code, Errc::Disconnected);
+    EXPECT_EQ(frame.error().message, "connection closed by this client");
+    EXPECT_TRUE(lost_.empty()) << "no reconnect was attempted";
+    EXPECT_FALSE(client_->connection().connected());
+}
+
 }  // namespace
 }  // namespace ksim::client

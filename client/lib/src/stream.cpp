@@ -227,19 +227,25 @@ Result<void> Stream::resume() {
             if (auto r = session_->recover(current.get()); !r) return r;
             continue;
         }
-        std::lock_guard lock(slot_->mutex);
-        if (slot_->core->connection != current) {
-            // Opened while the session was being resumed, too late for the recovery to see it.
-            auto core = detail::open_stream_core(current, pin_, kDefaultTimeout);
-            if (!core) {
-                if (!lost(core.error())) return std::unexpected(core.error());
-                core_ = slot_->core;  // lost again: resume from the current connection
-                continue;
+        Result<void> reopened;
+        {
+            std::lock_guard lock(slot_->mutex);
+            if (slot_->core->connection != current) {
+                // Opened while the session was being resumed, too late for the recovery to see it.
+                auto core = detail::open_stream_core(current, pin_, kDefaultTimeout);
+                if (core)
+                    slot_->core = std::move(*core);
+                else
+                    reopened = std::unexpected(core.error());
             }
-            slot_->core = std::move(*core);
+            if (reopened) {
+                core_ = slot_->core;
+                return {};
+            }
         }
-        core_ = slot_->core;
-        return {};
+        if (!lost(reopened.error())) return reopened;
+        // The new session was lost too: resume it in turn (or learn that the Client gave up).
+        if (auto r = session_->recover(current.get()); !r) return r;
     }
 }
 
