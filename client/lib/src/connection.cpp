@@ -46,8 +46,17 @@ Result<Reply> Connection::request(wire::MessageType type, nlohmann::json body, T
     if (!body.is_object()) return fail(Errc::InvalidArgument, "request body must be a JSON object");
     std::uint64_t id;
     {
-        std::lock_guard lock(s.mutex);
-        if (!s.open) return std::unexpected(s.reason);
+        std::unique_lock lock(s.mutex);
+        if (!s.open) {
+            Error why = s.reason;
+            lock.unlock();
+            // The reader may still be ending this connection's streams: finish that first, so that
+            // whoever learns of the end here finds every stream ended too (a frame submitted next
+            // fails instead of going onto a dead daemon's ring). end() is idempotent and returns
+            // once the hooks have run.
+            s.end_hooks->end();
+            return std::unexpected(std::move(why));
+        }
         id = s.next_id++;
         s.pending.emplace(id, std::nullopt);
         ++s.sent[type];
