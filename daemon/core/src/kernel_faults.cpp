@@ -65,7 +65,8 @@ void Kernel::Impl::end_stall(Pin& pin, std::string_view why, bool own_timer) {
     const std::vector<FrameRef> frames = std::exchange(s.held, {});
     logger("core.kernel")
         ->info("{}: stall over after {} us ({}): {} frame(s) returned to the pool at once (fault {} at {})",
-               pin.name, microseconds_of(lasted), why, frames.size(), to_string(s.fault.kind), s.fault.pointer);
+               pin.name, microseconds_of(lasted), why, frames.size(), to_string(s.fault.kind),
+               s.fault.pointer);
     for (const FrameRef& ref : frames) give_back(ref, pin.ledger_id);
 }
 
@@ -118,9 +119,8 @@ void Kernel::Impl::count_crossing(Pin& pin) {
     }
     if (++d.crossed < d.fault.frames) return;
     d.fired = true;
-    const std::string why =
-        fmt::format("fault {} at {}: {} frame(s) crossed {}", to_string(d.fault.kind), d.fault.pointer, d.crossed,
-                    pin.key.to_string());
+    const std::string why = fmt::format("fault {} at {}: {} frame(s) crossed {}", to_string(d.fault.kind),
+                                        d.fault.pointer, d.crossed, pin.key.to_string());
     logger("core.kernel")->warn("{}: disconnecting client {} ({})", pin.name, pin.owner, why);
     emit({KernelEvent::Type::ClientDisconnectDue, pin.key, why, pin.state(), pin.owner});
 }
