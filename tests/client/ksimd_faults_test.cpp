@@ -114,8 +114,9 @@ TEST_F(KsimdFaultsTest, DisconnectClient_AfterTheNthFrame_TheClientSeesDisconnec
     auto stats = observer.statistics(kViewer);
     ASSERT_TRUE(stats);
     EXPECT_EQ(stats->completed, 3u);  // exactly three frames crossed the pin
-    EXPECT_NE(daemon_->log().find("closed: fault disconnect_client at /faults/0: 3 frame(s) crossed viewer.input"),
-              std::string::npos)
+    EXPECT_NE(
+        daemon_->log().find("closed: fault disconnect_client at /faults/0: 3 frame(s) crossed viewer.input"),
+        std::string::npos)
         << daemon_->log();
 
     // The fault fires once: a client that comes back streams on.
@@ -151,7 +152,8 @@ TEST_F(KsimdFaultsTest, StallReleases_ReleasedFramesStayWithThePinAndTheSourceWa
     ASSERT_TRUE(f->release());
     EXPECT_NE(daemon_->log().find("viewer/input: releases stalled for 1000000 us"), std::string::npos)
         << daemon_->log();
-    EXPECT_NE(daemon_->log().find("2 frame(s) returned to the pool at once"), std::string::npos) << daemon_->log();
+    EXPECT_NE(daemon_->log().find("2 frame(s) returned to the pool at once"), std::string::npos)
+        << daemon_->log();
 }
 
 }  // namespace
