@@ -1,6 +1,6 @@
 // Fault rules: /faults is a list of {kind, pin, params}; each names a pin that exists and suits
-// its kind (a vendor allocator to fail, capture hardware to interrupt), with the parameters its
-// kind takes and no others.
+// its kind (a vendor allocator to fail, capture hardware to interrupt, a sink to stall, a client
+// to disconnect), with the parameters its kind takes and no others.
 #include <fmt/format.h>
 
 #include <set>
@@ -30,14 +30,18 @@ std::string_view param_of(FaultKind k) {
         case FaultKind::DropInterrupts:
             return "every";
         case FaultKind::DelayInterrupts:
+        case FaultKind::StallReleases:
             return "microseconds";
+        case FaultKind::DisconnectClient:
+            return "frames";
     }
     return "";
 }
 
 std::optional<FaultKind> read_kind(ConfigReader& r, const json& v, const std::string& ptr) {
     constexpr FaultKind kinds[] = {FaultKind::VendorInitializeFails, FaultKind::PoolExhaustion,
-                                   FaultKind::DropInterrupts, FaultKind::DelayInterrupts};
+                                   FaultKind::DropInterrupts,        FaultKind::DelayInterrupts,
+                                   FaultKind::StallReleases,         FaultKind::DisconnectClient};
     auto s = r.string(v, ptr, "kind");
     if (!s) return std::nullopt;
     std::vector<std::string> names;
@@ -84,7 +88,15 @@ bool is_capture(const FilterDescriptor& f, const PinDescriptor& p) {
            p.direction == PinDirection::Out;
 }
 
-// The pin suits the kind: a vendor allocator to fail, capture hardware to interrupt.
+// A pin that consumes frames and returns them to their pool (ksimd's kernel sink, or a client's
+// sink pin): the pins a stall_releases fault can hold back.
+bool is_sink(const FilterDescriptor& f, const PinDescriptor& p) {
+    return p.direction == PinDirection::In &&
+           (p.hosting == PinHosting::User || f.kind == FilterKind::KernelSink);
+}
+
+// The pin suits the kind: a vendor allocator to fail, capture hardware to interrupt, a sink to
+// stall, a client to disconnect.
 void check_pin(ConfigReader& r, const Topology& t, const Fault& f, const PinDescriptor& pin) {
     const FilterDescriptor& filter = *t.find_filter(f.pin.filter);
     const std::string ptr = child(f.pointer, "pin");
@@ -99,6 +111,17 @@ void check_pin(ConfigReader& r, const Topology& t, const Fault& f, const PinDesc
                  fmt::format("{} is not the output pin of a capture filter, so it has no hardware interrupts",
                              f.pin.to_string()),
                  "the output pin of a video_capture or audio_capture filter");
+    if (f.kind == FaultKind::StallReleases && !is_sink(filter, pin))
+        r.report(ptr, "fault.pin-kind",
+                 fmt::format("{} is not a sink pin (the input pin of a kernel_sink, or a user-hosted input "
+                             "pin), so it returns no frames to its pool to stall",
+                             f.pin.to_string()),
+                 "the input pin of a kernel_sink or user_sink filter");
+    if (f.kind == FaultKind::DisconnectClient && pin.hosting != PinHosting::User)
+        r.report(
+            ptr, "fault.pin-kind",
+            fmt::format("{} is kernel-hosted, so no client hosts it to be disconnected", f.pin.to_string()),
+            "a user-hosted pin (the pin of a user_source or user_sink filter, or \"hosting\": \"user\")");
 }
 
 // nullopt when the entry is not an object or its kind is unknown (both reported).
@@ -144,6 +167,22 @@ std::optional<Fault> read_fault(ConfigReader& r, const Topology& t, const json& 
                          "\"microseconds\": how late each interrupt arrives, e.g. 5000");
             else if (auto x = read_count(r, v, ptr, "microseconds", 1, "no delay"))
                 f.microseconds = *x;
+            break;
+        case FaultKind::StallReleases:
+            if (!v.contains("microseconds"))
+                r.report(ptr, "fault.param-missing", "a stall_releases fault needs \"microseconds\"",
+                         "\"microseconds\": how long the pin's returned frames are held back, e.g. 200000");
+            else if (auto x = read_count(r, v, ptr, "microseconds", 1, "no stall"))
+                f.microseconds = *x;
+            break;
+        case FaultKind::DisconnectClient:
+            if (!v.contains("frames"))
+                r.report(
+                    ptr, "fault.param-missing", "a disconnect_client fault needs \"frames\"",
+                    "\"frames\": the client is disconnected once that many frames crossed the pin, e.g. 30");
+            else if (auto x = read_count(r, v, ptr, "frames", 1,
+                                         "the client would be disconnected before its first frame"))
+                f.frames = *x;
             break;
     }
     if (pin) check_pin(r, t, f, *pin);

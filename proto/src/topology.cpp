@@ -120,6 +120,10 @@ std::string_view to_string(FaultKind k) {
             return "drop_interrupts";
         case FaultKind::DelayInterrupts:
             return "delay_interrupts";
+        case FaultKind::StallReleases:
+            return "stall_releases";
+        case FaultKind::DisconnectClient:
+            return "disconnect_client";
     }
     return "?";
 }

@@ -187,5 +187,176 @@ TEST_F(KernelTest, Fault_DelayLongerThanAPeriod_InterruptsStayInOrder) {
     EXPECT_EQ(stats(sink).check_failures, 0u);
 }
 
+// --- stall_releases ------------------------------------------------------------------------------
+
+// The frames of the ledger held by `pin` (ksimd is their owner: the pin holds them, no client).
+std::size_t held_by(const std::vector<LedgerEntry>& ledger, const PinKey& pin) {
+    std::size_t n = 0;
+    for (const auto& e : ledger)
+        if (e.holder == pin && e.owner == kDaemon) ++n;
+    return n;
+}
+
+TEST_F(KernelTest, Fault_StallReleases_KernelSinkHoldsItsFramesUntilTheStallEndsThenAllReturnAtOnce) {
+    auto t = camera_to_sink(false, PinHosting::Kernel);  // a pool of 2 frames
+    auto f = fault_on(FaultKind::StallReleases, sink);
+    f.microseconds = 150'000;  // 4.5 periods at 30 fps
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    set(sink, PinState::Run);
+    set(camera, PinState::Run);
+
+    run_periods(1);  // frame 1 reaches the sink: giving it back starts the stall
+    const Ticks stall_end = clock->now() + 150'000 * 10;
+    run_periods(1);  // frame 2 too: both frames of the pool are held by the sink pin
+    EXPECT_EQ(stats(sink).completed, 2u);
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 2u);
+    EXPECT_EQ(stats(camera).in_flight, 2u);
+    run_periods(3);  // the pool is dry: the camera finds no buffer at its next three ticks
+    EXPECT_EQ(stats(camera).dropped, 3u);
+    EXPECT_EQ(stats(sink).completed, 2u);
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 2u);
+
+    // Exactly at the stall's end, on the kernel's clock, both frames go back together.
+    clock->advance(stall_end - 1 - clock->now());
+    kernel->advance_time();
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 2u);
+    clock->advance(1);
+    kernel->advance_time();
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 0u);
+    EXPECT_EQ(held_by(kernel->ledger(), camera), 2u);  // back in the capture queue at once
+
+    // Streaming resumes at the next tick (ticks 6 to 9), and the stall does not come back
+    // within this RUN.
+    run_periods(4);
+    EXPECT_EQ(stats(sink).completed, 6u);
+    EXPECT_EQ(stats(camera).dropped, 3u);
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 0u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);
+}
+
+TEST_F(KernelTest, Fault_StallReleases_UserSinkReleasesStayWithThePinAndTheUserSourceFindsNoFreeFrame) {
+    auto t = user_source_user_sink();
+    auto f = fault_on(FaultKind::StallReleases, viewer);
+    f.microseconds = 20'000;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(user_pipe_commit({{app, viewer}}, app, 1024, 2)).has_value());
+    set(viewer, PinState::Acquire, kClient);
+    set(app, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
+    ASSERT_TRUE(kernel->open_stream(kClient, viewer).has_value());
+    set(viewer, PinState::Run, kClient);
+    set(app, PinState::Run, kClient);
+
+    proto::StreamHeader h;
+    h.data_used = 512;
+    for (int i = 0; i < 2; ++i) {  // the client sends both frames of the pool and releases them
+        auto frame = kernel->acquire_frame(kClient, app);
+        ASSERT_TRUE(frame.has_value()) << frame.error().message;
+        h.picture_number = i + 1;
+        ASSERT_TRUE(kernel->submit_frame(kClient, app, *frame, h).has_value());
+        ASSERT_EQ(port.delivered.size(), static_cast<std::size_t>(i + 1));
+        ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.back().frame).has_value());
+    }
+    // Released, but held by the pin (not by the client): the source has no free frame.
+    const auto ledger = kernel->ledger();
+    EXPECT_EQ(ledger.size(), 2u);
+    EXPECT_EQ(held_by(ledger, viewer), 2u);
+    auto dry = kernel->acquire_frame(kClient, app);
+    ASSERT_FALSE(dry.has_value());
+    EXPECT_EQ(dry.error().code, Errc::NoMoreEntries);
+
+    clock->advance(20'000 * 10);
+    kernel->advance_time();  // the stall ends: the frames are free again
+    EXPECT_TRUE(kernel->ledger().empty());
+    EXPECT_TRUE(kernel->acquire_frame(kClient, app).has_value());
+}
+
+TEST_F(KernelTest, Fault_StallReleases_StopEndsTheStallAndTheFramesGoHome) {
+    auto t = camera_to_sink(false, PinHosting::User);
+    auto f = fault_on(FaultKind::StallReleases, sink);
+    f.microseconds = 4'000'000'000u;  // longer than the test
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    set(sink, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, sink).has_value());
+    set(sink, PinState::Run, kClient);
+    set(camera, PinState::Run);
+    run_periods(1);
+    ASSERT_EQ(port.delivered.size(), 1u);
+    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[0].frame).has_value());
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 1u);
+
+    set(sink, PinState::Stop, kClient);
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 0u);
+    set(camera, PinState::Stop);
+    EXPECT_TRUE(kernel->ledger().empty());
+    EXPECT_FALSE(kernel->allocator_status(camera)->active);  // the pool was deleted with every frame home
+}
+
+// --- disconnect_client -----------------------------------------------------------------------
+
+TEST_F(KernelTest, Fault_DisconnectClient_AsksOnceForTheSinkHostsSessionAtItsNthFrame) {
+    auto t = camera_to_sink(false, PinHosting::User, 4);
+    auto f = fault_on(FaultKind::DisconnectClient, sink);
+    f.frames = 3;
+    t.faults.push_back(f);
+    make(t);
+    ASSERT_TRUE(kernel->commit(default_commit(t, 4)).has_value());
+    set(sink, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, sink).has_value());
+    set(sink, PinState::Run, kClient);
+    set(camera, PinState::Run);
+    for (std::size_t n = 1; n <= 5; ++n) {
+        run_periods(1);
+        ASSERT_EQ(port.delivered.size(), n);
+        ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.back().frame).has_value());
+        EXPECT_EQ(events.of(KernelEvent::Type::ClientDisconnectDue).size(), n < 3 ? 0u : 1u) << "frame " << n;
+    }
+    const auto due = events.of(KernelEvent::Type::ClientDisconnectDue);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].client, kClient);
+    EXPECT_EQ(due[0].pin, sink);
+    for (std::string_view needle : {"disconnect_client", "/faults/0", "3 frame(s) crossed sink.input"})
+        EXPECT_NE(due[0].detail.find(needle), std::string::npos) << needle << " in " << due[0].detail;
+
+    // What the server does with it: the session ends as when the client dies.
+    kernel->client_gone(kClient);
+    EXPECT_EQ(kernel->filters()[1].pins[0].state, PinState::Stop);
+    EXPECT_EQ(held_by(kernel->ledger(), sink), 0u);
+}
+
+TEST_F(KernelTest, Fault_DisconnectClient_CountsASourcesSubmittedFrames) {
+    auto t = user_source_to_sink();
+    auto f = fault_on(FaultKind::DisconnectClient, app);
+    f.frames = 2;
+    t.faults.push_back(f);
+    make(t);
+    auto c = default_commit(t);
+    c.frame_size = 1024;
+    c.provider = app;
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    set(PinKey{"checker", "input"}, PinState::Run);
+    set(app, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
+    set(app, PinState::Run, kClient);
+    proto::StreamHeader h;
+    h.data_used = 1024;
+    for (int i = 1; i <= 2; ++i) {
+        EXPECT_TRUE(events.of(KernelEvent::Type::ClientDisconnectDue).empty());
+        auto frame = kernel->acquire_frame(kClient, app);
+        ASSERT_TRUE(frame.has_value()) << frame.error().message;
+        h.picture_number = i;
+        ASSERT_TRUE(kernel->submit_frame(kClient, app, *frame, h).has_value());
+    }
+    const auto due = events.of(KernelEvent::Type::ClientDisconnectDue);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].client, kClient);
+    EXPECT_EQ(due[0].pin, app);
+}
+
 }  // namespace
 }  // namespace ksim::daemon::testing

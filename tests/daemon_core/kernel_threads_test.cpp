@@ -112,6 +112,52 @@ TEST(KernelThreads, Kernel_StateChangesWhileStreaming_NeitherDeadlockNorLeakFram
     kernel.shutdown();
 }
 
+TEST(KernelThreads, Fault_StallReleases_ItsTimerThreadEndsTheStallAndStreamingResumes) {
+    // A pool of 2 frames and a 100 ms stall: the third frame can only arrive once the stall's
+    // own timer (no test clock here) has given the first two back.
+    auto t = camera_to_sink(false, PinHosting::User, 2);
+    t.filters[0].video->fps_numerator = 100;
+    proto::Fault f;
+    f.kind = proto::FaultKind::StallReleases;
+    f.pin = proto::PinRef{"sink", "input"};
+    f.microseconds = 100'000;
+    f.pointer = "/faults/0";
+    t.faults.push_back(f);
+    RecordingEvents events;
+    WaitingPort port;
+    auto k = Kernel::create(t, KernelOptions{}, events, port);
+    ASSERT_TRUE(k.has_value());
+    Kernel& kernel = **k;
+    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    ASSERT_TRUE(kernel.commit(default_commit(t, 2)).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
+    ASSERT_TRUE(kernel.open_stream(5, sink).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Run, 5).has_value());
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    std::chrono::steady_clock::time_point stall_started;
+    for (std::size_t released = 0; released < 3; ++released) {
+        ASSERT_TRUE(port.wait_for_frames(released + 1, std::chrono::seconds(5))) << "frame " << released + 1;
+        shm::FrameDescriptor frame;
+        {
+            std::lock_guard lock(port.mutex);
+            frame = port.frames[released];
+        }
+        if (released == 0) stall_started = std::chrono::steady_clock::now();
+        ASSERT_TRUE(kernel.release_frame(5, frame).has_value());
+        if (released == 1) {
+            std::size_t held = 0;
+            for (const auto& e : kernel.ledger()) held += e.holder == sink && e.owner == kDaemon;
+            EXPECT_EQ(held, 2u);  // released, but the pin holds them: the pool is dry
+        }
+    }
+    EXPECT_GE(std::chrono::steady_clock::now() - stall_started, std::chrono::milliseconds(100));
+    ASSERT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());
+    ASSERT_TRUE(kernel.set_state(sink, PinState::Stop, 5).has_value());  // joins the stall's timer
+    kernel.client_gone(5);
+    EXPECT_TRUE(kernel.ledger().empty());
+    kernel.shutdown();
+}
+
 // Events a test can wait for (the streaming thread reports from its own thread).
 struct WaitingEvents : EventSink {
     void on_event(const KernelEvent& e) override {

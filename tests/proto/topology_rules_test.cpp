@@ -338,16 +338,33 @@ TEST(TopologyRules, Faults_ValidOnesLoadIntoTheModel) {
     json c = minimal_config();
     c["faults"] = json::parse(R"([{"kind": "pool_exhaustion", "pin": "camera.capture", "frames": 1},
         {"kind": "drop_interrupts", "pin": "camera.capture", "every": 3},
-        {"kind": "delay_interrupts", "pin": "camera.capture", "microseconds": 5000}])");
+        {"kind": "delay_interrupts", "pin": "camera.capture", "microseconds": 5000},
+        {"kind": "stall_releases", "pin": "viewer.input", "microseconds": 200000},
+        {"kind": "disconnect_client", "pin": "viewer.input", "frames": 30}])");
     auto t = load_topology_text(c.dump(2), "test.json");
     ASSERT_TRUE(t.has_value()) << t.error().front().to_string();
-    ASSERT_EQ(t->faults.size(), 3u);
+    ASSERT_EQ(t->faults.size(), 5u);
     EXPECT_EQ(t->faults[0].kind, FaultKind::PoolExhaustion);
     EXPECT_EQ(t->faults[0].frames, 1u);
     EXPECT_EQ(t->faults[1].every, 3u);
     EXPECT_EQ(t->faults[2].microseconds, 5000u);
     EXPECT_EQ(t->faults[2].pin, (PinRef{"camera", "capture"}));
     EXPECT_EQ(t->faults[2].pointer, "/faults/2");
+    EXPECT_EQ(t->faults[3].kind, FaultKind::StallReleases);
+    EXPECT_EQ(t->faults[3].microseconds, 200000u);
+    EXPECT_EQ(t->faults[4].kind, FaultKind::DisconnectClient);
+    EXPECT_EQ(t->faults[4].frames, 30u);
+    EXPECT_EQ(t->faults[4].pin, (PinRef{"viewer", "input"}));
+}
+
+TEST(TopologyRules, Fault_StallReleasesOnAKernelSink_Loads) {
+    json c = minimal_config();
+    c["filters"][1] = json::parse(R"({"id": "viewer", "kind": "kernel_sink",
+        "pins": [{"id": "input", "direction": "in", "hosting": "kernel"}]})");
+    c["faults"] = json::parse(R"([{"kind": "stall_releases", "pin": "viewer.input", "microseconds": 1}])");
+    auto t = load_topology_text(c.dump(2), "test.json");
+    ASSERT_TRUE(t.has_value()) << t.error().front().to_string();
+    EXPECT_EQ(t->faults[0].microseconds, 1u);
 }
 
 TEST(TopologyRules, Fault_UnknownPin_NamesPointerAndGuess) {
@@ -372,6 +389,12 @@ TEST(TopologyRules, Fault_BadNumbers_Reported) {
     expect_single(with_fault(json::parse(
                       R"({"kind": "delay_interrupts", "pin": "camera.capture", "microseconds": -5})")),
                   "value.out-of-range", "/faults/0/microseconds", "does not fit a ULONG");
+    expect_single(
+        with_fault(json::parse(R"({"kind": "stall_releases", "pin": "viewer.input", "microseconds": 0})")),
+        "value.out-of-range", "/faults/0/microseconds", "microseconds is 0: no stall");
+    expect_single(
+        with_fault(json::parse(R"({"kind": "disconnect_client", "pin": "viewer.input", "frames": 0})")),
+        "value.out-of-range", "/faults/0/frames", "frames is 0: the client would be disconnected before");
 }
 
 TEST(TopologyRules, Fault_MissingOrForeignParameter_Reported) {
@@ -380,6 +403,14 @@ TEST(TopologyRules, Fault_MissingOrForeignParameter_Reported) {
     expect_single(with_fault(json::parse(
                       R"({"kind": "drop_interrupts", "pin": "camera.capture", "every": 2, "frames": 1})")),
                   "fault.param-unexpected", "/faults/0/frames", "takes no \"frames\"");
+    expect_single(with_fault(json::parse(R"({"kind": "stall_releases", "pin": "viewer.input"})")),
+                  "fault.param-missing", "/faults/0", "a stall_releases fault needs \"microseconds\"");
+    expect_single(with_fault(json::parse(R"({"kind": "disconnect_client", "pin": "viewer.input"})")),
+                  "fault.param-missing", "/faults/0", "a disconnect_client fault needs \"frames\"");
+    expect_single(
+        with_fault(json::parse(
+            R"({"kind": "disconnect_client", "pin": "viewer.input", "frames": 3, "microseconds": 9})")),
+        "fault.param-unexpected", "/faults/0/microseconds", "a disconnect_client fault takes no");
 }
 
 TEST(TopologyRules, Fault_PinOfTheWrongKind_Reported) {
@@ -388,6 +419,12 @@ TEST(TopologyRules, Fault_PinOfTheWrongKind_Reported) {
         "fault.pin-kind", "/faults/0/pin", "no hardware interrupts");
     expect_single(with_fault(json::parse(R"({"kind": "vendor_initialize_fails", "pin": "camera.capture"})")),
                   "fault.pin-kind", "/faults/0/pin", "declares no vendor allocator");
+    expect_single(
+        with_fault(json::parse(R"({"kind": "stall_releases", "pin": "camera.capture", "microseconds": 9})")),
+        "fault.pin-kind", "/faults/0/pin", "camera.capture is not a sink pin");
+    expect_single(
+        with_fault(json::parse(R"({"kind": "disconnect_client", "pin": "camera.capture", "frames": 3})")),
+        "fault.pin-kind", "/faults/0/pin", "camera.capture is kernel-hosted, so no client hosts it");
 }
 
 TEST(TopologyRules, Fault_UnknownStatusAndDuplicate_Reported) {
@@ -405,6 +442,6 @@ TEST(TopologyRules, Fault_SchemaExampleLoadsInTheValidator) {
     // The same file the schema test accepts (tests/proto/CMakeLists.txt): schema and validator agree.
     auto t = load_topology_file(std::string(KSIM_TEST_DATA_DIR) + "/faults.json");
     ASSERT_TRUE(t.has_value()) << t.error().front().to_string();
-    EXPECT_EQ(t->faults.size(), 4u);
+    EXPECT_EQ(t->faults.size(), 6u);
     EXPECT_EQ(t->faults[0].status, 0xC00000A3u);  // STATUS_DEVICE_NOT_READY
 }

@@ -168,13 +168,22 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         Pin* pin = impl->find_pin(PinKey{f.pin.filter, f.pin.pin});
         if (!pin) return fail(Errc::InvalidConfig, fmt::format("fault {} names an unknown pin", f.pointer));
         pin->faults.push_back(f);
+        logger("core.kernel")->warn("{}: fault {} injected ({})", pin->name, to_string(f.kind), f.pointer);
+        if (f.kind == proto::FaultKind::StallReleases) {
+            pin->stall.emplace();
+            pin->stall->fault = f;
+            pin->stall->length = static_cast<Ticks>(f.microseconds) * (kTicksPerMillisecond / 1000);
+        }
+        if (f.kind == proto::FaultKind::DisconnectClient) {
+            pin->disconnect.emplace();
+            pin->disconnect->fault = f;
+        }
         if (!pin->device) continue;
         InterruptFaults irq;
         if (const proto::Fault* d = pin->fault(proto::FaultKind::DropInterrupts)) irq.drop_every = d->every;
         if (const proto::Fault* d = pin->fault(proto::FaultKind::DelayInterrupts))
             irq.delay = static_cast<Ticks>(d->microseconds) * (kTicksPerMillisecond / 1000);
         pin->device->hw.set_interrupt_faults(irq);
-        logger("core.kernel")->warn("{}: fault {} injected ({})", pin->name, to_string(f.kind), f.pointer);
     }
     logger("core.kernel")
         ->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),
@@ -341,6 +350,7 @@ Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, const 
 
 void Kernel::advance_time() {
     std::unique_lock lock(impl_->mu);
+    impl_->end_due_stalls();  // first: frames a stall gives back are there for this tick
     impl_->run_due_ticks();
     impl_->flush(lock);
 }

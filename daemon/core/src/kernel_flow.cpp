@@ -236,10 +236,12 @@ void Kernel::Impl::process(Pin& pin) {
                 return;
             }
             ++to.completed;
+            count_crossing(to);
             return;
         }
         ++to.completed;
         outbox.deliveries.push_back(Delivery{to.owner, to.key, ref.handle, header});
+        count_crossing(to);
         return;
     }
     if (auto r = pass(ref.handle, from.ledger_id, to.ledger_id); !r) {
@@ -282,6 +284,7 @@ void Kernel::Impl::process(Pin& pin) {
             }
             if (!ok) ++to.check_failures;
             to.last_picture = header.picture_number;
+            if (holds_back(to)) return hold_back(to, ref);  // a stall_releases fault
             return give_back(ref, to.ledger_id);
         }
         default:

@@ -114,6 +114,28 @@ struct StreamingThread {
     std::thread thread;
 };
 
+// A sink pin's stall_releases fault at run time (kernel_faults.cpp): a consumer stopped as with
+// SIGSTOP and continued `length` later. The frames the pin gives back meanwhile stay held by the
+// pin (its ledger id), in the order given back, and return to the pool together when it ends.
+struct ReleaseStall {
+    proto::Fault fault;
+    Ticks length = 0;
+    bool armed = false;          // the pin entered RUN: the next frame it gives back starts a stall
+    std::optional<Ticks> until;  // set while a stall lasts
+    std::vector<FrameRef> held;
+    std::optional<StreamingThread> timer;  // ends the stall on time (streaming threads only)
+    [[nodiscard]] bool stalled() const { return until.has_value(); }
+};
+
+// A user pin's disconnect_client fault at run time (kernel_faults.cpp): counts the frames that
+// cross the pin for its current host, and fires once.
+struct DisconnectCountdown {
+    proto::Fault fault;
+    ClientId host = kDaemon;  // the client whose frames are being counted
+    std::uint64_t crossed = 0;
+    bool fired = false;
+};
+
 struct Pin final : TransitionHandler, MappingsCompletedSink {
     Kernel::Impl& kernel;
     FilterRuntime& filter;
@@ -132,10 +154,12 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::unique_ptr<StreamQueue> queue;     // capture pins
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
-    std::shared_ptr<shm::DmaAllocator> vendor;  // the pin's KSALLOCATOR_DISPATCH (if declared)
-    std::shared_ptr<DeliveryTarget> delivery;   // user pins: the owner's rings (attach_delivery)
-    shm::DmaCallCounts vendor_calls_retired{};  // calls of vendor instances already deleted
-    std::vector<proto::Fault> faults;           // injected from the topology's /faults
+    std::shared_ptr<shm::DmaAllocator> vendor;      // the pin's KSALLOCATOR_DISPATCH (if declared)
+    std::shared_ptr<DeliveryTarget> delivery;       // user pins: the owner's rings (attach_delivery)
+    shm::DmaCallCounts vendor_calls_retired{};      // calls of vendor instances already deleted
+    std::vector<proto::Fault> faults;               // injected from the topology's /faults
+    std::optional<ReleaseStall> stall;              // sink pins with a stall_releases fault
+    std::optional<DisconnectCountdown> disconnect;  // user pins with a disconnect_client fault
 
     [[nodiscard]] const proto::Fault* fault(proto::FaultKind kind) const {
         for (const auto& f : faults)
@@ -268,6 +292,23 @@ struct Kernel::Impl {
     Result<void> unhold(const shm::FrameHandle& h, std::uint64_t owner);                 // ledger.release
     HeldFrame* held_frame(const shm::FrameHandle& h) const;  // its slot, or null (no such pool/index)
     Pin* holder_pin(std::uint64_t ledger_id) const;
+
+    // --- stall_releases and disconnect_client (kernel_faults.cpp) ---
+    // Whether a frame `pin` gives back now stays with the pin: its stall is running, or armed
+    // (then the frame starts it). Never in STOP.
+    [[nodiscard]] bool holds_back(const Pin& pin) const;
+    // Keeps `ref` (already held by the pin's ledger id) until the stall ends; starts it if armed.
+    void hold_back(Pin& pin, FrameRef ref);
+    // Every held frame back to the pool at once. From the timer thread itself: `own_timer`.
+    void end_stall(Pin& pin, std::string_view why, bool own_timer = false);
+    void end_due_stalls();  // advance_time: stalls whose time is up
+    // The pin's stall: armed on entering RUN, ended (frames home, timer stopped) on STOP.
+    void stall_on_transition(Pin& pin, proto::PinState from, proto::PinState to);
+    // The body of a stall's timer thread: sleeps until the stall's end, ends it, returns.
+    void stall_timer_loop(Pin& pin, std::shared_ptr<StreamingControl> control);
+    // A frame crossed the user pin (delivered to or submitted by its host): counts toward its
+    // disconnect_client fault, which emits ClientDisconnectDue once.
+    void count_crossing(Pin& pin);
 
     // Delivers the outbox after the lock is gone (events, user hand-offs, thread joins).
     void flush(std::unique_lock<std::mutex>& lock);

@@ -18,6 +18,7 @@ using proto::PinState;
 
 Result<void> Pin::on_transition(PinState from, PinState to) {
     Kernel::Impl& k = kernel;
+    k.stall_on_transition(*this, from, to);  // a stall_releases fault: armed in RUN, over in STOP
     if (from == PinState::Stop && to == PinState::Acquire) {
         if (!pipe) {
             return fail(

@@ -206,6 +206,18 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     if (!pipe)
         return fail(Errc::NotFound,
                     fmt::format("frame {}:{} names no live region", frame.region, frame.index));
+    Pin* sink = nullptr;  // the client's pin that gives the frame back
+    for (Pin* p : pipe->pins)
+        if (p->owner == client && !p->kernel_hosted() && p->desc.direction == PinDirection::In) sink = p;
+    if (sink && k.holds_back(*sink)) {
+        // A stall_releases fault: the frame stays out of the pool, held by the pin instead of
+        // the client (pass validates the descriptor, as unhold does).
+        if (auto r = k.pass(frame, client, sink->ledger_id); !r) return r;
+        if (const HeldFrame* slot = k.held_frame(frame)) k.note_latency(*sink, slot->sent_at);
+        k.hold_back(*sink, FrameRef{frame, pipe});
+        k.flush(lock);
+        return {};
+    }
     // unhold checks the descriptor (the ledger's release validates it) and leaves sent_at in the slot.
     if (auto r = k.unhold(frame, client); !r) return r;
     if (const HeldFrame* slot = k.held_frame(frame)) {
@@ -274,6 +286,7 @@ Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm:
     if (h.data_used > extent) h.data_used = extent;  // never trust a client's size
     h.frame_extent = extent;
     ++pin.completed;
+    k.count_crossing(pin);
     if (!pin.peer) {
         k.give_back(FrameRef{frame, pipe}, pin.ledger_id);
     } else {

@@ -20,6 +20,8 @@ std::string_view to_string(KernelEvent::Type t) {
             return "client_gone";
         case KernelEvent::Type::FramingChanged:
             return "framing_changed";
+        case KernelEvent::Type::ClientDisconnectDue:
+            return "client_disconnect_due";
     }
     return "?";
 }

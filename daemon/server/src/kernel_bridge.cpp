@@ -42,6 +42,11 @@ void KernelBridge::on_event(const KernelEvent& event) {
                                     wire::make_event(wire::FramingChangedEvent{pin, framing, event.detail}));
                 break;
             }
+            case Type::ClientDisconnectDue:
+                // A disconnect_client fault: the session ends exactly as when the client dies
+                // (Session::stop -> RequestHandler::session_closed: rings closed, client_gone).
+                if (auto session = sessions_.find(event.client)) session->stop(event.detail);
+                break;
             case Type::ClientGone:
                 break;
         }

@@ -1,5 +1,6 @@
 // KernelBridge: the Kernel's way out. As EventSink it turns KernelEvents into protocol events
-// and posts them to the io_context for the subscribed sessions; as UserPinPort it hands frames
+// and posts them to the io_context for the subscribed sessions (and closes the session a
+// disconnect_client fault names: the kernel has no sessions); as UserPinPort it hands frames
 // for client-hosted pins to the stream's to_client ring, or, before the client opened the
 // stream's rings, to a frame_ready event on its socket. Called from kernel streaming threads;
 // never touches a session off the io_context thread.

@@ -134,15 +134,17 @@ enum class FaultKind {
     PoolExhaustion,         // the pin's pipe hands out at most `frames` frames at a time
     DropInterrupts,         // every `every`-th interrupt of the capture pin's hardware is lost
     DelayInterrupts,        // each interrupt of the capture pin's hardware arrives `microseconds` late
+    StallReleases,     // the sink pin's returned frames are held back `microseconds` (a SIGSTOPped consumer)
+    DisconnectClient,  // the client hosting the user pin is disconnected once `frames` frames crossed it
 };
 
 struct Fault {
     FaultKind kind = FaultKind::VendorInitializeFails;
     PinRef pin;
     std::uint32_t status = 0xC000009Au;  // NTSTATUS (STATUS_INSUFFICIENT_RESOURCES by default)
-    std::uint32_t frames = 0;            // PoolExhaustion
+    std::uint32_t frames = 0;            // PoolExhaustion, DisconnectClient
     std::uint32_t every = 0;             // DropInterrupts
-    std::uint32_t microseconds = 0;      // DelayInterrupts
+    std::uint32_t microseconds = 0;      // DelayInterrupts, StallReleases
     std::string pointer;                 // "/faults/N", named by the errors the fault causes
 };
 

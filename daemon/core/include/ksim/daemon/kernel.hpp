@@ -54,12 +54,21 @@ struct AllocatorCommit {
 
 // Asynchronous events for subscribers.
 struct KernelEvent {
-    enum class Type { StateChanged, FrameDropped, AllocatorCommitted, ClientGone, FramingChanged };
+    enum class Type {
+        StateChanged,
+        FrameDropped,
+        AllocatorCommitted,
+        ClientGone,
+        FramingChanged,
+        // A disconnect_client fault fired on `pin`: whoever owns the sessions closes `client`'s
+        // as if the client had died (the kernel has no sessions; `detail` is the reason to log).
+        ClientDisconnectDue,
+    };
     Type type = Type::StateChanged;
     PinKey pin;
     std::string detail;
     proto::PinState state{};    // StateChanged: the state just entered
-    ClientId client = kDaemon;  // ClientGone: the client; otherwise the requester if any
+    ClientId client = kDaemon;  // ClientGone, ClientDisconnectDue: the client; otherwise the requester if any
 };
 std::string_view to_string(KernelEvent::Type t);
 
