@@ -26,12 +26,12 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
 }
 
 RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
-                               std::uint32_t ring_capacity, std::size_t max_pins_per_client)
+                               std::uint32_t ring_capacity, ClientCaps caps)
     : kernel_(kernel),
       rings_(rings),
       daemon_version_(std::move(daemon_version)),
       ring_capacity_(ring_capacity),
-      max_pins_per_client_(max_pins_per_client) {}
+      caps_(caps) {}
 
 Response RequestHandler::handle(SessionContext& session, const json& message) {
     auto env = wire::read_envelope(message);
