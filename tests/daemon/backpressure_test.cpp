@@ -4,10 +4,9 @@
 // subscribes and does not read its events is disconnected as a slow reader. Others are served
 // all along.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>

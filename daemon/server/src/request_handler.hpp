@@ -68,7 +68,7 @@ private:
     Result<Body> on_hello(SessionContext& session, const nlohmann::json& message);
     Result<Body> on_list(const nlohmann::json& message);
     Result<Body> on_get_property(const nlohmann::json& message);
-    Result<Body> on_connections();
+    Result<Body> on_connections(const nlohmann::json& message);
     Result<Body> on_create_pin(SessionContext& session, const nlohmann::json& message);
     Result<Body> on_connect(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_set_state(const SessionContext& session, const nlohmann::json& message);
@@ -77,7 +77,7 @@ private:
     Result<Body> on_release_frame(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_acquire_frame(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_submit_frame(const SessionContext& session, const nlohmann::json& message);
-    Result<Body> on_ledger();
+    Result<Body> on_ledger(const nlohmann::json& message);
     Result<Body> on_subscribe(SessionContext& session, const nlohmann::json& message);
 
     // The pin as the kernel lists it. NotFound names the pin.
