@@ -40,8 +40,8 @@ json ledger_entry(int i) {
 // next_offset/more while entries remain (or `stuck_at` as next_offset, to misbehave); records the
 // offsets asked for.
 FakeDaemon::Script pages_of_two(const std::string& type, const std::string& field, int total,
-                                std::vector<json>& asked, std::mutex& mu,
-                                std::function<json(int)> entry, std::optional<int> stuck_at = std::nullopt) {
+                                std::vector<json>& asked, std::mutex& mu, std::function<json(int)> entry,
+                                std::optional<int> stuck_at = std::nullopt) {
     return [=, &asked, &mu](FakePeer& peer) {
         peer.accept_hello();
         for (json request = peer.read(); !request.is_null(); request = peer.read()) {

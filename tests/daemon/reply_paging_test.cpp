@@ -32,8 +32,10 @@ protected:
             for (int i = 0; i < per_client; ++i) {
                 const std::string pin = pad + "p" + std::to_string(i);
                 for (auto [filter, direction] : {std::pair{source, "out"}, std::pair{sink, "in"}}) {
-                    auto created = c.request(json{
-                        {"type", "create_pin"}, {"filter", filter}, {"pin_id", pin}, {"direction", direction}});
+                    auto created = c.request(json{{"type", "create_pin"},
+                                                  {"filter", filter},
+                                                  {"pin_id", pin},
+                                                  {"direction", direction}});
                     if (!created || !(*created)["ok"].get<bool>()) {
                         ADD_FAILURE() << (created ? created->dump() : created.error().message);
                         return hosts;
