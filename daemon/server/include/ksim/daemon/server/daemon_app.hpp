@@ -46,13 +46,15 @@ struct ClientUsage {
 
 struct DaemonOptions {
     proto::Topology topology;
-    std::filesystem::path socket_path;       // empty = default_socket_path()
-    std::filesystem::path runtime_dir;       // empty = the socket's directory; locked for our lifetime
-    std::optional<gid_t> allow_group;        // besides our own uid, members of this group may connect
-    bool handle_signals = true;              // SIGTERM/SIGINT -> orderly shutdown
-    bool notify_systemd = true;              // sd_notify(READY=1) once listening
-    bool raise_fd_limit = true;              // soft RLIMIT_NOFILE -> the hard limit (process-wide)
-    std::size_t max_queued_messages = 1024;  // per session; overflow disconnects that client
+    std::filesystem::path socket_path;  // empty = default_socket_path()
+    std::filesystem::path runtime_dir;  // empty = the socket's directory; locked for our lifetime
+    std::optional<gid_t> allow_group;   // besides our own uid, members of this group may connect
+    bool handle_signals = true;         // SIGTERM/SIGINT -> orderly shutdown
+    bool notify_systemd = true;         // sd_notify(READY=1) once listening
+    bool raise_fd_limit = true;         // soft RLIMIT_NOFILE -> the hard limit (process-wide)
+    // Per session: a quarter of it unread pauses the session's requests (backpressure); overflow
+    // (with events) disconnects that client.
+    std::size_t max_queued_messages = 1024;
     std::string shm_prefix = "ksim";
     std::uint32_t ring_capacity = 64;  // descriptors per stream ring
     std::size_t max_pins_per_client = kMaxPinsPerClient;
