@@ -434,5 +434,18 @@ TEST(WireMessages, ConnectionsAndLedgerPaging_OutOfRangeOrInconsistentFields_Are
             .has_value());
 }
 
+TEST(WireMessages, HelloWithANameOverTheLimit_IsRejectedNamingTheField) {
+    auto at_limit = decode_body<Hello>(json{
+        {"protocol_version", 1}, {"role", "client"}, {"client_name", std::string(kMaxClientNameBytes, 'a')}});
+    ASSERT_TRUE(at_limit.has_value()) << at_limit.error().message;
+    auto over = decode_body<Hello>(json{{"protocol_version", 1},
+                                        {"role", "client"},
+                                        {"client_name", std::string(kMaxClientNameBytes + 1, 'a')}});
+    ASSERT_FALSE(over.has_value());
+    EXPECT_EQ(over.error().code, Errc::InvalidArgument);
+    EXPECT_NE(over.error().message.find("/client_name"), std::string::npos) << over.error().message;
+    EXPECT_NE(over.error().message.find("129 bytes; at most 128"), std::string::npos) << over.error().message;
+}
+
 }  // namespace
 }  // namespace ksim::wire

@@ -361,7 +361,11 @@ Result<Body> RequestHandler::on_subscribe(SessionContext& session, const json& m
     auto request = wire::decode_body<wire::SubscribeRequest>(message);
     if (!request) return std::unexpected(request.error());
     session.subscribed = true;
+    // Kept once per type: a subscribe that names one type 100,000 times costs what naming it once does.
     session.subscriptions = request->events;
+    std::ranges::sort(session.subscriptions);
+    const auto repeated = std::ranges::unique(session.subscriptions);
+    session.subscriptions.erase(repeated.begin(), repeated.end());
     return Body{};
 }
 

@@ -40,6 +40,9 @@ void from_json(const json& j, Hello& v) {
     v.protocol_version = field<std::uint32_t>(j, "protocol_version");
     v.role = field_with<Role>(j, "role", enum_parser<Role>(parse_role, "client, graph-manager, operator"));
     v.client_name = optional_field<std::string>(j, "client_name").value_or("");
+    if (v.client_name.size() > kMaxClientNameBytes)
+        throw FieldError("/client_name", "a name of " + std::to_string(v.client_name.size()) +
+                                             " bytes; at most " + std::to_string(kMaxClientNameBytes));
 }
 
 void to_json(json& j, const Welcome& v) {

@@ -30,6 +30,9 @@ struct FrameRef {
 };
 
 // ---- handshake --------------------------------------------------------------------------
+// The longest `client_name` (bytes): ksimd keeps the name for the session's lifetime and with
+// every pin the client holds, and repeats it in messages, so it is bounded like pin ids.
+inline constexpr std::size_t kMaxClientNameBytes = 128;
 struct Hello {
     static constexpr MessageType kType = MessageType::Hello;
     std::uint32_t protocol_version = kProtocolVersion;
