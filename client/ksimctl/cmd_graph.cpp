@@ -57,8 +57,7 @@ int run_graph(const GlobalOptions& global, bool dot) {
     if (dot) {
         print_dot(*filters, *connections);
     } else if (global.json) {
-        print_json({{"filters", nlohmann::json(*filters)},
-                    {"connections", nlohmann::json(wire::ConnectionsReply{*connections})["connections"]}});
+        print_json({{"filters", nlohmann::json(*filters)}, {"connections", nlohmann::json(*connections)}});
     } else {
         for (const auto& c : *connections)
             std::cout << c.from.to_string() << " -> " << c.to.to_string() << "  [" << describe(c.decision)

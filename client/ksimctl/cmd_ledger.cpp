@@ -12,7 +12,7 @@ int run_ledger(const GlobalOptions& global) {
     auto entries = client->ledger();
     if (!entries) return report_error("ledger", entries.error());
     if (global.json) {
-        print_json(nlohmann::json(wire::LedgerReply{*entries})["entries"]);
+        print_json(nlohmann::json(*entries));
         return kExitOk;
     }
     if (entries->empty()) {

@@ -163,6 +163,56 @@ TEST_F(KsimctlDaemonTest, ListOverManyPages_ReturnsEveryFilterOnce) {
     EXPECT_EQ(printed, (std::multiset<std::string>(expected.begin(), expected.end())));
 }
 
+// 18 clients connect 128 pairs of their own pins each, every id over 120 characters: the
+// connections (~1.2 MB) no longer fit one message, so ksimd answers them in pages; libksim and
+// `ksimctl graph --json` follow them.
+TEST_F(KsimctlDaemonTest, GraphJsonOverManyPages_PrintsEveryConnectionOnce) {
+    constexpr int kClients = 18;
+    constexpr int kPairs = 128;
+    const std::string pad(120, 'x');
+    std::vector<Client> hosts;
+    std::multiset<std::string> expected{"camera.capture -> viewer.input"};
+    for (int k = 0; k < kClients; ++k) {
+        ConnectOptions o;
+        o.socket_path = daemon_->socket_path();
+        o.name = "host" + std::to_string(k);
+        auto c = Client::connect(o);
+        ASSERT_TRUE(c) << c.error().message;
+        for (int i = 0; i < kPairs; ++i) {
+            const std::string pin = pad + "p" + std::to_string(i);
+            auto from =
+                c->create_pin({pad + "src" + std::to_string(k), pin, proto::PinDirection::Out, std::nullopt});
+            ASSERT_TRUE(from) << from.error().message;
+            auto to =
+                c->create_pin({pad + "snk" + std::to_string(k), pin, proto::PinDirection::In, std::nullopt});
+            ASSERT_TRUE(to) << to.error().message;
+            auto connected = c->connect_pins(*from, *to);
+            ASSERT_TRUE(connected) << connected.error().message;
+            expected.insert(from->to_string() + " -> " + to->to_string());
+        }
+        hosts.push_back(std::move(*c));
+    }
+
+    auto page = hosts.front().call<wire::ConnectionsReply>(wire::ConnectionsRequest{});
+    ASSERT_TRUE(page) << page.error().message;
+    ASSERT_TRUE(page->more) << "one page holds every connection: the test no longer needs pages";
+
+    auto whole = hosts.front().connections();
+    ASSERT_TRUE(whole) << whole.error().message;
+    std::multiset<std::string> listed;
+    for (const auto& c : *whole) listed.insert(c.from.to_string() + " -> " + c.to.to_string());
+    EXPECT_EQ(listed, expected);
+
+    auto r = run({"graph", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.output.substr(0, 300);
+    const auto graph = nlohmann::json::parse(r.output);
+    ASSERT_TRUE(graph.contains("connections")) << r.output.substr(0, 300);
+    std::multiset<std::string> printed;
+    for (const auto& c : graph["connections"])
+        printed.insert(c["from"].get<std::string>() + " -> " + c["to"].get<std::string>());
+    EXPECT_EQ(printed, expected);
+}
+
 TEST_F(KsimctlDaemonTest, State_StopsAPinAnotherClientStarted_AsAnOperator) {
     ConnectOptions o;
     o.socket_path = daemon_->socket_path();

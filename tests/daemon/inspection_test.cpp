@@ -44,6 +44,89 @@ TEST_F(DaemonInspection, CreatePinPastThePerClientCap_IsTooLargeNamingTheCap) {
     EXPECT_TRUE((*theirs)["ok"].get<bool>()) << theirs->dump();
 }
 
+// `count` framing items of user memory, as a create_pin carries them.
+json framing_items(std::size_t count) {
+    json items = json::array();
+    for (std::size_t i = 0; i < count; ++i)
+        items.push_back({{"memory_type", "USER"},
+                         {"frames", 4},
+                         {"physical_range", {{"min", 4096}, {"max", 8192}, {"stepping", 1}}},
+                         {"framing_range", {{"min", 4096}, {"max", 8192}, {"stepping", 1}}}});
+    return {{"items", std::move(items)}};
+}
+
+TEST_F(DaemonInspection, CreatePinWithMoreFramingItemsThanAPinMayHave_IsTooLargeNamingTheCap) {
+    auto c = connect_with_hello();
+    auto create = [&](const std::string& pin, std::size_t items) {
+        return c.request(json{{"type", "create_pin"},
+                              {"filter", "mine"},
+                              {"pin_id", pin},
+                              {"direction", "in"},
+                              {"framing", framing_items(items)}});
+    };
+    auto widest = create("widest", daemon::server::kMaxFramingItemsPerPin);
+    ASSERT_TRUE(widest.has_value());
+    ASSERT_TRUE((*widest)["ok"].get<bool>()) << widest->dump().substr(0, 300);
+    // Items of two bytes each ("{}") expand to a full framing item in the daemon: refused by count.
+    json tiny = {{"items", json::array()}};
+    for (std::size_t i = 0; i <= daemon::server::kMaxFramingItemsPerPin; ++i)
+        tiny["items"].push_back(json::object());
+    auto refused = c.request(json{{"type", "create_pin"},
+                                  {"filter", "mine"},
+                                  {"pin_id", "wide"},
+                                  {"direction", "in"},
+                                  {"framing", tiny}});
+    ASSERT_TRUE(refused.has_value());
+    ASSERT_EQ(error_code(*refused), "too_large") << refused->dump();
+    EXPECT_NE((*refused)["error"]["message"].get<std::string>().find("33 items"), std::string::npos)
+        << refused->dump();
+    EXPECT_NE((*refused)["error"]["message"].get<std::string>().find("max_framing_items_per_pin 32"),
+              std::string::npos)
+        << refused->dump();
+    auto listed = c.request(json{{"type", "list"}, {"filter", "mine"}});
+    ASSERT_TRUE(listed.has_value());
+    EXPECT_EQ((*listed)["filters"][0]["pins"].size(), 1u) << "the refused pin was created";
+}
+
+TEST_F(DaemonInspection, CreatePinPastThePerClientFramingBytes_IsTooLargeNamingTheCapAndWhatIsHeld) {
+    auto c = connect_with_hello();
+    const std::size_t items = daemon::server::kMaxFramingItemsPerPin;
+    const std::size_t per_pin = 24 + 88 * items;  // KSALLOCATOR_FRAMING_EX with `items` items
+    const std::size_t fit = daemon::server::kMaxFramingBytesPerClient / per_pin;
+    auto create = [&](std::size_t i) {
+        return c.request(json{{"type", "create_pin"},
+                              {"filter", "mine"},
+                              {"pin_id", "in" + std::to_string(i)},
+                              {"direction", "in"},
+                              {"framing", framing_items(items)}});
+    };
+    for (std::size_t i = 0; i < fit; ++i) {
+        auto created = create(i);
+        ASSERT_TRUE(created.has_value());
+        ASSERT_TRUE((*created)["ok"].get<bool>()) << "pin " << i << ": " << created->dump().substr(0, 300);
+    }
+    auto refused = create(fit);
+    ASSERT_TRUE(refused.has_value());
+    ASSERT_EQ(error_code(*refused), "too_large") << refused->dump();
+    const auto message = (*refused)["error"]["message"].get<std::string>();
+    EXPECT_NE(message.find("holds " + std::to_string(fit * per_pin) + " bytes of framing"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("max_framing_bytes_per_client 131072"), std::string::npos) << message;
+    // A pin without framing holds none and is still welcome; another client has its own allowance.
+    auto bare =
+        c.request(json{{"type", "create_pin"}, {"filter", "mine"}, {"pin_id", "bare"}, {"direction", "in"}});
+    ASSERT_TRUE(bare.has_value());
+    EXPECT_TRUE((*bare)["ok"].get<bool>()) << bare->dump();
+    auto other = connect_with_hello();
+    auto theirs = other.request(json{{"type", "create_pin"},
+                                     {"filter", "theirs"},
+                                     {"pin_id", "in0"},
+                                     {"direction", "in"},
+                                     {"framing", framing_items(items)}});
+    ASSERT_TRUE(theirs.has_value());
+    EXPECT_TRUE((*theirs)["ok"].get<bool>()) << theirs->dump().substr(0, 300);
+}
+
 class DaemonListPaging : public DaemonFixture {
 protected:
     // Pins with long ids, as many as each client may create, from `clients` clients; client k

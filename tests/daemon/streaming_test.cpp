@@ -162,5 +162,59 @@ TEST_F(DaemonStreaming, DisconnectingWhileHoldingFrames_ReturnsThemToThePool) {
     EXPECT_TRUE(released) << "client " << client_id << " still holds frames after disconnecting";
 }
 
+// The ledger pages as list does. A sink that takes every frame of its pool and returns none
+// makes a ledger that stands still (every frame held by the client, the camera dropping), so
+// pages of one entry must add up to the whole ledger, each entry once.
+TEST_F(DaemonStreaming, LedgerInPagesOfOne_AddsUpToTheWholeLedger) {
+    auto client = connect_with_hello();
+    commit_and_acquire(client);
+    auto opened = client.request(wire::make_request(0, wire::OpenStreamRequest{{"viewer", "input"}}));
+    ASSERT_TRUE(opened.has_value());
+    ASSERT_TRUE((*opened)["ok"].get<bool>()) << opened->dump();
+    auto grant = wire::decode_body<wire::OpenStreamReply>(*opened);
+    ASSERT_TRUE(grant.has_value()) << grant.error().message;
+    std::optional<shm::RingConsumer> incoming;
+    for (const auto& r : grant->rings)
+        if (r.direction == wire::RingDirection::ToClient) {
+            auto c = shm::RingConsumer::attach(take_ring(r, client.fds));
+            ASSERT_TRUE(c.has_value());
+            incoming.emplace(std::move(*c));
+        }
+    ASSERT_TRUE(incoming.has_value());
+    for (const char* pin : {"viewer.input", "camera.capture"}) {
+        auto run = client.request(json{{"type", "set_state"}, {"pin", pin}, {"state", "RUN"}});
+        ASSERT_TRUE(run && (*run)["ok"].get<bool>());
+    }
+    for (std::uint32_t i = 0; i < grant->frames; ++i)
+        ASSERT_TRUE(incoming->pop(std::chrono::seconds(5)).has_value()) << "frame " << i;  // held
+
+    auto whole = wire::decode_body<wire::LedgerReply>(*client.request(json{{"type", "ledger"}}));
+    ASSERT_TRUE(whole.has_value()) << whole.error().message;
+    ASSERT_EQ(whole->entries.size(), grant->frames);
+    EXPECT_FALSE(whole->more);
+    std::vector<wire::LedgerEntry> paged;
+    std::uint32_t offset = 0;
+    for (bool more = true; more;) {
+        ASSERT_LE(paged.size(), grant->frames) << "paging does not end";
+        auto reply = client.request(json{{"type", "ledger"}, {"offset", offset}, {"max_entries", 1}});
+        ASSERT_TRUE(reply.has_value());
+        auto page = wire::decode_body<wire::LedgerReply>(*reply);
+        ASSERT_TRUE(page.has_value()) << page.error().message;
+        ASSERT_LE(page->entries.size(), 1u);
+        paged.insert(paged.end(), page->entries.begin(), page->entries.end());
+        more = page->more;
+        if (more) {
+            EXPECT_EQ(*page->next_offset, offset + 1);
+            offset = *page->next_offset;
+        }
+    }
+    ASSERT_EQ(paged.size(), whole->entries.size());
+    for (std::size_t i = 0; i < paged.size(); ++i) {
+        EXPECT_EQ(paged[i].frame, whole->entries[i].frame) << i;
+        EXPECT_EQ(paged[i].owner, whole->entries[i].owner) << i;
+        EXPECT_NE(paged[i].owner, 0u) << "frame " << i << " should be held by the client";
+    }
+}
+
 }  // namespace
 }  // namespace ksim::test

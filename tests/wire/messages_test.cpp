@@ -202,7 +202,9 @@ TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
     AllocatorDecision d{
         AllocatorKind::Vendor, pin("cam", "capture"), proto::memory_type::kKernelNonPaged, 4096, 8, 0xFFF};
     expect_round_trip(ConnectionsReply{{ConnectionInfo{pin("cam", "capture"), pin("sink", "in"), d},
-                                        ConnectionInfo{pin("a", "out"), pin("b", "in"), std::nullopt}}});
+                                        ConnectionInfo{pin("a", "out"), pin("b", "in"), std::nullopt}},
+                                       std::nullopt,
+                                       false});
     expect_round_trip(CreatePinRequest{"app", "in0", proto::PinDirection::In, sample_framing()});
     expect_round_trip(CreatePinReply{pin("app", "in0")});
     expect_round_trip(ConnectRequest{pin("cam", "capture"), pin("app", "in0")});
@@ -227,7 +229,8 @@ TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
     h.picture_number = 10;
     h.drop_count = 1;
     expect_round_trip(SubmitFrameRequest{pin("src", "out"), FrameRef{7, 1, 2}, h});
-    expect_round_trip(LedgerReply{{LedgerEntry{"cam.capture", FrameRef{7, 1, 2}, 3, "client 3"}}});
+    expect_round_trip(
+        LedgerReply{{LedgerEntry{"cam.capture", FrameRef{7, 1, 2}, 3, "client 3"}}, std::nullopt, false});
     expect_round_trip(SubscribeRequest{{MessageType::StateChanged, MessageType::ClientGone}});
 }
 
@@ -372,6 +375,76 @@ TEST(WireMessages, ListPaging_OutOfRangeOrInconsistentFields_AreRejected) {
     ASSERT_TRUE(ok.has_value()) << ok.error().message;
     json more_without_offset = json{{"filters", json::array()}, {"more", true}};
     EXPECT_FALSE(decode_body<ListReply>(more_without_offset).has_value());
+}
+
+TEST(WireMessages, ConnectionsAndLedgerPaging_FieldsRoundTripAndAreOptional) {
+    expect_round_trip(ConnectionsRequest{5u, 2u});
+    expect_round_trip(LedgerRequest{9u, 4096u});
+    const json connections = ConnectionsRequest{7u, 3u};
+    EXPECT_EQ(connections["offset"], 7);
+    EXPECT_EQ(connections["max_connections"], 3);
+    const json ledger = LedgerRequest{7u, 3u};
+    EXPECT_EQ(ledger["offset"], 7);
+    EXPECT_EQ(ledger["max_entries"], 3);
+    // What an older client sends, and what it gets from a daemon with nothing past one page.
+    EXPECT_EQ(json(ConnectionsRequest{}), json::object());
+    EXPECT_EQ(json(LedgerRequest{}), json::object());
+    EXPECT_TRUE(decode_body<ConnectionsRequest>(json::object()).has_value());
+    EXPECT_TRUE(decode_body<LedgerRequest>(json::object()).has_value());
+
+    ConnectionsReply page{{ConnectionInfo{pin("a", "out"), pin("b", "in"), std::nullopt}}, 1u, true};
+    const json j = page;
+    EXPECT_EQ(j["next_offset"], 1);
+    EXPECT_EQ(j["more"], true);
+    expect_round_trip(page);
+    LedgerReply ledger_page{{LedgerEntry{"cam.capture", FrameRef{7, 1, 2}, 3, "client 3"}}, 4096u, true};
+    EXPECT_EQ(json(ledger_page)["next_offset"], 4096);
+    expect_round_trip(ledger_page);
+    const json last = LedgerReply{{}, std::nullopt, false};
+    EXPECT_FALSE(last.contains("next_offset"));
+    EXPECT_FALSE(last.contains("more"));
+    auto old_reply =
+        decode_body<ConnectionsReply>(json{{"connections", json::array()}});  // an older daemon's
+    ASSERT_TRUE(old_reply.has_value()) << old_reply.error().message;
+    EXPECT_FALSE(old_reply->more);
+}
+
+TEST(WireMessages, ConnectionsAndLedgerPaging_OutOfRangeOrInconsistentFields_AreRejected) {
+    for (json bad : {json{{"max_connections", 0}}, json{{"max_connections", kConnectionsMaxPerPage + 1}},
+                     json{{"offset", -1}}, json{{"offset", "3"}}}) {
+        auto r = decode_body<ConnectionsRequest>(bad);
+        ASSERT_FALSE(r.has_value()) << bad.dump();
+        EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+        EXPECT_NE(r.error().message.find(bad.begin().key()), std::string::npos) << r.error().message;
+    }
+    for (json bad :
+         {json{{"max_entries", 0}}, json{{"max_entries", kLedgerMaxPerPage + 1}}, json{{"offset", 1.5}}}) {
+        auto r = decode_body<LedgerRequest>(bad);
+        ASSERT_FALSE(r.has_value()) << bad.dump();
+        EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+        EXPECT_NE(r.error().message.find(bad.begin().key()), std::string::npos) << r.error().message;
+    }
+    EXPECT_TRUE(
+        decode_body<ConnectionsRequest>(json{{"max_connections", kConnectionsMaxPerPage}}).has_value());
+    EXPECT_TRUE(decode_body<LedgerRequest>(json{{"max_entries", kLedgerMaxPerPage}}).has_value());
+    EXPECT_FALSE(
+        decode_body<ConnectionsReply>(json{{"connections", json::array()}, {"more", true}}).has_value());
+    EXPECT_FALSE(
+        decode_body<LedgerReply>(json{{"entries", json::array()}, {"next_offset", 3}, {"more", false}})
+            .has_value());
+}
+
+TEST(WireMessages, HelloWithANameOverTheLimit_IsRejectedNamingTheField) {
+    auto at_limit = decode_body<Hello>(json{
+        {"protocol_version", 1}, {"role", "client"}, {"client_name", std::string(kMaxClientNameBytes, 'a')}});
+    ASSERT_TRUE(at_limit.has_value()) << at_limit.error().message;
+    auto over = decode_body<Hello>(json{{"protocol_version", 1},
+                                        {"role", "client"},
+                                        {"client_name", std::string(kMaxClientNameBytes + 1, 'a')}});
+    ASSERT_FALSE(over.has_value());
+    EXPECT_EQ(over.error().code, Errc::InvalidArgument);
+    EXPECT_NE(over.error().message.find("/client_name"), std::string::npos) << over.error().message;
+    EXPECT_NE(over.error().message.find("129 bytes; at most 128"), std::string::npos) << over.error().message;
 }
 
 }  // namespace

@@ -39,24 +39,39 @@ Result<std::vector<wire::FilterInfo>> Client::list(std::optional<std::string> fi
     return std::move(reply->filters);
 }
 
-Result<wire::ListReply> Client::list_reply(std::optional<std::string> filter) {
-    wire::ListRequest request{std::move(filter), std::nullopt, wire::kListMaxFilters};
-    auto whole = call<wire::ListReply>(request);
+namespace {
+
+// Follows a paged reply (list, connections, ledger; docs/protocol.md) from `request` to its last
+// page: the first page with every later page's `items` appended. A next_offset that does not
+// move forward is a ProtocolError (it would loop).
+template <typename Reply, typename Request, typename Item>
+Result<Reply> every_page(Client& client, Request request, std::vector<Item> Reply::*items) {
+    auto whole = client.call<Reply>(request);
     if (!whole) return std::unexpected(whole.error());
     while (whole->next_offset) {
         const std::uint32_t offset = *whole->next_offset;
         if (offset <= request.offset.value_or(0))
             return fail(Errc::ProtocolError,
-                        "ksimd's list page at offset " + std::to_string(request.offset.value_or(0)) +
-                            " names next_offset " + std::to_string(offset) + ", which does not move forward");
+                        "ksimd's " + std::string(wire::to_string(Request::kType)) + " page at offset " +
+                            std::to_string(request.offset.value_or(0)) + " names next_offset " +
+                            std::to_string(offset) + ", which does not move forward");
         request.offset = offset;
-        auto page = call<wire::ListReply>(request);
+        auto page = client.call<Reply>(request);
         if (!page) return std::unexpected(page.error());
-        std::move(page->filters.begin(), page->filters.end(), std::back_inserter(whole->filters));
+        auto& into = (*whole).*items;
+        auto& from = (*page).*items;
+        std::move(from.begin(), from.end(), std::back_inserter(into));
         whole->next_offset = page->next_offset;
     }
     whole->more = false;
     return whole;
+}
+
+}  // namespace
+
+Result<wire::ListReply> Client::list_reply(std::optional<std::string> filter) {
+    return every_page(*this, wire::ListRequest{std::move(filter), std::nullopt, wire::kListMaxFilters},
+                      &wire::ListReply::filters);
 }
 
 Result<wire::GetPropertyReply> Client::get_property(const proto::PinRef& pin, wire::PropertyId property) {
@@ -95,13 +110,15 @@ Result<wire::PinStatistics> Client::statistics(const proto::PinRef& pin) {
 }
 
 Result<std::vector<wire::ConnectionInfo>> Client::connections() {
-    auto reply = call<wire::ConnectionsReply>(wire::ConnectionsRequest{});
+    auto reply = every_page(*this, wire::ConnectionsRequest{std::nullopt, wire::kConnectionsMaxPerPage},
+                            &wire::ConnectionsReply::connections);
     if (!reply) return std::unexpected(reply.error());
     return std::move(reply->connections);
 }
 
 Result<std::vector<wire::LedgerEntry>> Client::ledger() {
-    auto reply = call<wire::LedgerReply>(wire::LedgerRequest{});
+    auto reply = every_page(*this, wire::LedgerRequest{std::nullopt, wire::kLedgerMaxPerPage},
+                            &wire::LedgerReply::entries);
     if (!reply) return std::unexpected(reply.error());
     return std::move(reply->entries);
 }

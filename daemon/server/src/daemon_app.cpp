@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <future>
 
 #include "fd_limit.hpp"
 #include "kernel_bridge.hpp"
@@ -98,7 +99,7 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     impl->bridge.set_kernel(impl->kernel.get());
     impl->rings.set_kernel(impl->kernel.get());
     impl->handler.emplace(*impl->kernel, impl->rings, daemon_version(), o.ring_capacity,
-                          o.max_pins_per_client);
+                          ClientCaps{o.max_pins_per_client, o.max_framing_bytes_per_client});
 
     ServerOptions server_options;
     server_options.socket_path = o.socket_path;
@@ -123,6 +124,13 @@ void DaemonApp::run() {
 
 void DaemonApp::request_stop() {
     boost::asio::post(impl_->io, [impl = impl_.get()] { impl->shutdown(); });
+}
+
+std::vector<ClientUsage> DaemonApp::client_usage() const {
+    std::promise<std::vector<ClientUsage>> answer;
+    auto future = answer.get_future();
+    boost::asio::post(impl_->io, [&] { answer.set_value(impl_->sessions.usage()); });
+    return future.get();
 }
 
 const std::filesystem::path& DaemonApp::socket_path() const {

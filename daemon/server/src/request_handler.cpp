@@ -6,6 +6,7 @@
 
 #include "ksim/wire/codec.hpp"
 #include "logging.hpp"
+#include "reply_page.hpp"
 #include "stream_rings.hpp"
 
 namespace ksim::daemon::server {
@@ -26,12 +27,12 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
 }
 
 RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
-                               std::uint32_t ring_capacity, std::size_t max_pins_per_client)
+                               std::uint32_t ring_capacity, ClientCaps caps)
     : kernel_(kernel),
       rings_(rings),
       daemon_version_(std::move(daemon_version)),
       ring_capacity_(ring_capacity),
-      max_pins_per_client_(max_pins_per_client) {}
+      caps_(caps) {}
 
 Response RequestHandler::handle(SessionContext& session, const json& message) {
     auto env = wire::read_envelope(message);
@@ -86,7 +87,7 @@ Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType
         case T::GetProperty:
             return on_get_property(message);
         case T::Connections:
-            return on_connections();
+            return on_connections(message);
         case T::CreatePin:
             return on_create_pin(session, message);
         case T::Connect:
@@ -104,7 +105,7 @@ Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType
         case T::SubmitFrame:
             return on_submit_frame(session, message);
         case T::Ledger:
-            return on_ledger();
+            return on_ledger(message);
         case T::Subscribe:
             return on_subscribe(session, message);
         // No default: a new request type without a handler is a compile error (-Wswitch).
@@ -215,13 +216,9 @@ wire::FilterInfo filter_info(const FilterInfo& f, const std::vector<ConnectionIn
     return out;
 }
 
-// Room the envelope ("type", "id" up to 20 digits, "ok") takes next to the body fields.
-constexpr std::size_t kEnvelopeReserve = 128;
-
 }  // namespace
 
-// One page of filters: from `offset`, at most `max_filters`, and no more than fit in one message
-// together with the page's other fields, so that a `list` reply never exceeds kMaxMessageBytes.
+// One page of filters (reply_page.hpp): a `list` reply never exceeds kMaxMessageBytes.
 Result<Body> RequestHandler::on_list(const json& message) {
     auto request = wire::decode_body<wire::ListRequest>(message);
     if (!request) return std::unexpected(request.error());
@@ -236,34 +233,16 @@ Result<Body> RequestHandler::on_list(const json& message) {
     wire::ListReply reply;
     reply.topology = kernel_.topology_name();
     reply.memory_types = kernel_.memory_types();
-    const std::size_t offset = request->offset.value_or(0);
-    const std::size_t max_filters = request->max_filters.value_or(wire::kListDefaultMaxFilters);
-    // The fixed part of the page, measured with the widest `next_offset` it may carry.
-    wire::ListReply frame = reply;
-    frame.next_offset = std::numeric_limits<std::uint32_t>::max();
-    frame.more = true;
-    std::size_t bytes = json(frame).dump().size() + kEnvelopeReserve;
-
-    json page = json::array();
-    std::size_t next = offset;
-    for (; next < selected.size() && page.size() < max_filters; ++next) {
-        json filter = filter_info(*selected[next], connections);
-        const std::size_t filter_bytes = filter.dump().size() + 1;  // + the separating comma
-        if (bytes + filter_bytes > wire::kMaxMessageBytes) {
-            if (!page.empty()) break;  // the next page starts with this filter
-            return fail(Errc::TooLarge, "filter '" + selected[next]->id + "' alone makes a 'list' reply of " +
-                                            std::to_string(bytes + filter_bytes) + " bytes, over the " +
-                                            std::to_string(wire::kMaxMessageBytes) + " byte message limit");
-        }
-        bytes += filter_bytes;
-        page.push_back(std::move(filter));
-    }
-    if (next < selected.size()) {
-        reply.next_offset = static_cast<std::uint32_t>(next);
-        reply.more = true;
-    }
+    auto page = fill_page(
+        {"list", page_frame_bytes(reply), request->offset.value_or(0),
+         request->max_filters.value_or(wire::kListDefaultMaxFilters), selected.size()},
+        [&](std::size_t i) { return json(filter_info(*selected[i], connections)); },
+        [&](std::size_t i) { return "filter '" + selected[i]->id + "'"; });
+    if (!page) return std::unexpected(page.error());
+    reply.next_offset = page->next_offset;
+    reply.more = page->next_offset.has_value();
     json body = reply;
-    body["filters"] = std::move(page);
+    body["filters"] = std::move(page->entries);
     return Body{std::move(body), {}};
 }
 
@@ -324,35 +303,69 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
     return Body{json(reply), {}};
 }
 
-namespace {}  // namespace
-
-Result<Body> RequestHandler::on_connections() {
+// One page of connections, as `list` pages (reply_page.hpp).
+Result<Body> RequestHandler::on_connections(const json& message) {
+    auto request = wire::decode_body<wire::ConnectionsRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    const auto connections = kernel_.connections();
     wire::ConnectionsReply reply;
-    for (const auto& c : kernel_.connections()) {
-        wire::ConnectionInfo out{to_pin_ref(c.from), to_pin_ref(c.to), std::nullopt};
-        if (c.decision)
-            out.decision = wire::AllocatorDecision{c.decision->kind,        to_pin_ref(c.decision->provider),
-                                                   c.decision->memory_type, c.decision->frame_size,
-                                                   c.decision->frames,      c.decision->alignment_mask};
-        reply.connections.push_back(std::move(out));
-    }
-    return Body{json(reply), {}};
+    auto page = fill_page(
+        {"connections", page_frame_bytes(reply), request->offset.value_or(0),
+         request->max_connections.value_or(wire::kConnectionsMaxPerPage), connections.size()},
+        [&](std::size_t i) {
+            const auto& c = connections[i];
+            wire::ConnectionInfo out{to_pin_ref(c.from), to_pin_ref(c.to), std::nullopt};
+            if (c.decision)
+                out.decision =
+                    wire::AllocatorDecision{c.decision->kind,        to_pin_ref(c.decision->provider),
+                                            c.decision->memory_type, c.decision->frame_size,
+                                            c.decision->frames,      c.decision->alignment_mask};
+            return json(out);
+        },
+        [&](std::size_t i) {
+            return "connection " + connections[i].from.to_string() + " -> " + connections[i].to.to_string();
+        });
+    if (!page) return std::unexpected(page.error());
+    reply.next_offset = page->next_offset;
+    reply.more = page->next_offset.has_value();
+    json body = reply;
+    body["connections"] = std::move(page->entries);
+    return Body{std::move(body), {}};
 }
 
-Result<Body> RequestHandler::on_ledger() {
+// One page of the ledger, as `list` pages (reply_page.hpp).
+Result<Body> RequestHandler::on_ledger(const json& message) {
+    auto request = wire::decode_body<wire::LedgerRequest>(message);
+    if (!request) return std::unexpected(request.error());
+    const auto ledger = kernel_.ledger();
     wire::LedgerReply reply;
-    for (const auto& e : kernel_.ledger()) {
-        std::string holder = e.owner != kDaemon ? "client " + std::to_string(e.owner) : e.holder.to_string();
-        reply.entries.push_back(wire::LedgerEntry{e.pipe, to_frame_ref(e.frame), e.owner, std::move(holder)});
-    }
-    return Body{json(reply), {}};
+    auto page = fill_page(
+        {"ledger", page_frame_bytes(reply), request->offset.value_or(0),
+         request->max_entries.value_or(wire::kLedgerMaxPerPage), ledger.size()},
+        [&](std::size_t i) {
+            const auto& e = ledger[i];
+            std::string holder =
+                e.owner != kDaemon ? "client " + std::to_string(e.owner) : e.holder.to_string();
+            return json(wire::LedgerEntry{e.pipe, to_frame_ref(e.frame), e.owner, std::move(holder)});
+        },
+        [&](std::size_t i) { return "the ledger entry of pool '" + ledger[i].pipe + "'"; });
+    if (!page) return std::unexpected(page.error());
+    reply.next_offset = page->next_offset;
+    reply.more = page->next_offset.has_value();
+    json body = reply;
+    body["entries"] = std::move(page->entries);
+    return Body{std::move(body), {}};
 }
 
 Result<Body> RequestHandler::on_subscribe(SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::SubscribeRequest>(message);
     if (!request) return std::unexpected(request.error());
     session.subscribed = true;
+    // Kept once per type: a subscribe that names one type 100,000 times costs what naming it once does.
     session.subscriptions = request->events;
+    std::ranges::sort(session.subscriptions);
+    const auto repeated = std::ranges::unique(session.subscriptions);
+    session.subscriptions.erase(repeated.begin(), repeated.end());
     return Body{};
 }
 

@@ -46,10 +46,16 @@ struct Body {
     std::vector<Broadcast> events;
 };
 
+// What one client may make the daemon hold through create_pin (DaemonOptions).
+struct ClientCaps {
+    std::size_t max_pins = kMaxPinsPerClient;
+    std::size_t max_framing_bytes = kMaxFramingBytesPerClient;
+};
+
 class RequestHandler {
 public:
     RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
-                   std::uint32_t ring_capacity = 64, std::size_t max_pins_per_client = kMaxPinsPerClient);
+                   std::uint32_t ring_capacity = 64, ClientCaps caps = {});
 
     Response handle(SessionContext& session, const nlohmann::json& message);
     // The session ended: reclaim everything the client held. Returns the events to broadcast:
@@ -62,7 +68,7 @@ private:
     Result<Body> on_hello(SessionContext& session, const nlohmann::json& message);
     Result<Body> on_list(const nlohmann::json& message);
     Result<Body> on_get_property(const nlohmann::json& message);
-    Result<Body> on_connections();
+    Result<Body> on_connections(const nlohmann::json& message);
     Result<Body> on_create_pin(SessionContext& session, const nlohmann::json& message);
     Result<Body> on_connect(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_set_state(const SessionContext& session, const nlohmann::json& message);
@@ -71,7 +77,7 @@ private:
     Result<Body> on_release_frame(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_acquire_frame(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_submit_frame(const SessionContext& session, const nlohmann::json& message);
-    Result<Body> on_ledger();
+    Result<Body> on_ledger(const nlohmann::json& message);
     Result<Body> on_subscribe(SessionContext& session, const nlohmann::json& message);
 
     // The pin as the kernel lists it. NotFound names the pin.
@@ -81,7 +87,7 @@ private:
     StreamRings& rings_;
     std::string daemon_version_;
     std::uint32_t ring_capacity_;
-    std::size_t max_pins_per_client_;
+    ClientCaps caps_;
     std::optional<ClientId> graph_manager_;
     uid_t daemon_uid_ = ::geteuid();  // the operator role is for this uid only
 };

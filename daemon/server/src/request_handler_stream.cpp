@@ -24,10 +24,25 @@ std::uint32_t free_frame_depth(std::uint32_t frames) {
 Result<Body> RequestHandler::on_create_pin(SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::CreatePinRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (session.pins_created >= max_pins_per_client_)
+    if (session.pins_created >= caps_.max_pins)
         return fail(Errc::TooLarge, session.name() + " has created " + std::to_string(session.pins_created) +
                                         " pins, the most one client may (max_pins_per_client " +
-                                        std::to_string(max_pins_per_client_) + ")");
+                                        std::to_string(caps_.max_pins) + ")");
+    const std::size_t items = request->framing ? request->framing->items.size() : 0;
+    if (items > kMaxFramingItemsPerPin)
+        return fail(Errc::TooLarge,
+                    "the framing of pin '" + loggable(request->id) + "' has " + std::to_string(items) +
+                        " items; a pin may have at most " + std::to_string(kMaxFramingItemsPerPin) +
+                        " (max_framing_items_per_pin " + std::to_string(kMaxFramingItemsPerPin) + ")");
+    const std::size_t framing_bytes = request->framing ? request->framing->ks_size() : 0;
+    if (session.framing_bytes + framing_bytes > caps_.max_framing_bytes)
+        return fail(Errc::TooLarge, session.name() + " holds " + std::to_string(session.framing_bytes) +
+                                        " bytes of framing in the pins it created; pin '" +
+                                        loggable(request->id) + "' (" + std::to_string(items) + " items, " +
+                                        std::to_string(framing_bytes) + " bytes) would take it over the " +
+                                        std::to_string(caps_.max_framing_bytes) +
+                                        " bytes one client may hold (max_framing_bytes_per_client " +
+                                        std::to_string(caps_.max_framing_bytes) + ")");
     proto::PinDescriptor pin;
     pin.id = request->id;
     pin.direction = request->direction;
@@ -37,6 +52,7 @@ Result<Body> RequestHandler::on_create_pin(SessionContext& session, const json& 
     auto key = kernel_.create_user_pin(session.client_id, pin, request->filter);
     if (!key) return std::unexpected(key.error());
     ++session.pins_created;
+    session.framing_bytes += framing_bytes;
     logger("session")->info("{}: hosts pin {}", session.name(), loggable(key->to_string()));
     return Body{json(wire::CreatePinReply{to_pin_ref(*key)}), {}};
 }

@@ -47,7 +47,26 @@ void Session::read_more() {
 
 void Session::on_bytes(std::size_t n) {
     decoder_.feed(std::string_view(read_buffer_.data(), n));
+    peaks_.peak_buffered_request_bytes =
+        std::max(peaks_.peak_buffered_request_bytes, decoder_.buffered_bytes());
     handle_buffered();
+}
+
+ClientUsage Session::usage() const {
+    ClientUsage u = peaks_;
+    u.client_id = context_.client_id;
+    u.pins_created = context_.pins_created;
+    u.framing_bytes = context_.framing_bytes;
+    u.queued_messages = queue_.size();
+    u.queued_bytes = queued_bytes_;
+    u.buffered_request_bytes = decoder_.buffered_bytes();
+    u.requests_paused = requests_paused_;
+    return u;
+}
+
+void Session::note_peaks() {
+    peaks_.peak_queued_messages = std::max(peaks_.peak_queued_messages, queue_.size());
+    peaks_.peak_queued_bytes = std::max(peaks_.peak_queued_bytes, queued_bytes_);
 }
 
 void Session::handle_buffered() {
@@ -61,6 +80,15 @@ void Session::handle_buffered() {
 void Session::handle_turn() {
     for (std::size_t handled = 0;; ++handled) {
         if (stopped_ || close_after_flush_) return;
+        if (limits_.backlogged(queue_.size(), queued_bytes_)) {
+            // The client is not reading its replies: leave its requests where they are (in the
+            // decoder, then in the socket, which stalls its writes) until it reads them.
+            requests_paused_ = true;
+            log_limited("session", spdlog::level::debug, "backpressure " + std::to_string(context_.client_id),
+                        "{}: {} messages ({} bytes) unread; its requests wait until it reads them",
+                        context_.name(), queue_.size(), queued_bytes_);
+            return;
+        }
         if (handled == kMessagesPerTurn) {
             // One read can hold hundreds of small requests: let the other sessions have their
             // turn before the rest (posted behind whatever is ready now).
@@ -150,6 +178,7 @@ void Session::send_event(wire::MessageType type, const nlohmann::json& event) {
             if (frame->size() > queued.bytes.size() && !fits(0, frame->size() - queued.bytes.size())) return;
             queued_bytes_ = queued_bytes_ - queued.bytes.size() + frame->size();
             queued.bytes = std::move(*frame);
+            note_peaks();
             return;  // already waiting behind a write in progress: write_pending will get to it
         }
     }
@@ -160,6 +189,7 @@ void Session::enqueue(std::string frame, std::vector<shm::UniqueFd> fds, std::st
     if (!fits(1, frame.size())) return;
     queued_bytes_ += frame.size();
     queue_.push_back(Outgoing{std::move(frame), 0, std::move(fds), std::move(coalescing_key)});
+    note_peaks();
     if (!queue_.back().coalescing_key.empty()) coalescable_[queue_.back().coalescing_key] = &queue_.back();
     write_pending();
 }
@@ -224,17 +254,25 @@ void Session::pop_written() {
 
 void Session::write_pending() {
     while (!stopped_ && !waiting_writable_ && !in_turn_ && !queue_.empty()) {
-        switch (send_some()) {
-            case SendResult::Failed:
-                return;
-            case SendResult::WouldBlock:
-                wait_writable();
-                return;
-            case SendResult::Progress:
-                break;
+        const auto result = send_some();
+        if (result == SendResult::Failed) return;
+        if (result == SendResult::WouldBlock) {
+            wait_writable();
+            break;
         }
     }
-    if (!stopped_ && queue_.empty() && close_after_flush_) stop("protocol error");
+    if (!stopped_ && queue_.empty() && close_after_flush_) {
+        stop("protocol error");
+        return;
+    }
+    resume_if_drained();
+}
+
+void Session::resume_if_drained() {
+    if (stopped_ || in_turn_ || !requests_paused_ || !limits_.drained(queue_.size(), queued_bytes_)) return;
+    requests_paused_ = false;
+    // Posted, not called: this may run inside enqueue() on behalf of another session's request.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->handle_buffered(); });
 }
 
 void Session::wait_writable() {

@@ -1,7 +1,10 @@
 // Session: one accepted client socket. Reads length-prefixed messages, hands each to the
 // RequestHandler, queues replies and events (with SCM_RIGHTS descriptors when a reply grants
-// memory) and writes them without ever blocking the io_context. The outgoing queue is bounded:
-// a client that does not read is disconnected rather than slowing anyone else.
+// memory) and writes them without ever blocking the io_context. What a client makes the daemon
+// hold is bounded two ways: requests wait (unread, in the socket) while a quarter of the outgoing
+// queue's allowance holds unsent messages (backpressure: the replies a pipelining client has not
+// read yet), and a queue that still overflows (events a subscriber does not read) disconnects the
+// client rather than slowing anyone else.
 // Runs on the io_context thread only; kept alive by shared_from_this while I/O is pending.
 #pragma once
 
@@ -16,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/codec.hpp"
 #include "ksim/wire/message_table.hpp"
@@ -33,6 +37,21 @@ inline constexpr std::size_t kMessagesPerTurn = 16;
 struct SessionLimits {
     std::size_t max_queued_messages = 1024;  // replies + events not yet written
     std::size_t max_queued_bytes = 16 * 1024 * 1024;
+
+    // Backpressure: no request is handled (nor read) while the queue holds a quarter of either
+    // allowance, and handling resumes once it is under an eighth. So the replies of a client that
+    // pipelines without reading take at most a quarter of the allowance plus one reply, leaving
+    // the rest for events, and the client is stalled, not disconnected.
+    [[nodiscard]] bool backlogged(std::size_t messages, std::size_t bytes) const {
+        return messages >= at_least_one(max_queued_messages / 4) ||
+               bytes >= at_least_one(max_queued_bytes / 4);
+    }
+    [[nodiscard]] bool drained(std::size_t messages, std::size_t bytes) const {
+        return messages < at_least_one(max_queued_messages / 8) && bytes < at_least_one(max_queued_bytes / 8);
+    }
+
+private:
+    static constexpr std::size_t at_least_one(std::size_t n) { return n == 0 ? 1 : n; }
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -52,6 +71,7 @@ public:
 
     [[nodiscard]] const SessionContext& context() const { return context_; }
     [[nodiscard]] ClientId id() const { return context_.client_id; }
+    [[nodiscard]] ClientUsage usage() const;
 
 private:
     struct Outgoing {
@@ -78,6 +98,9 @@ private:
     // One sendmsg of what is queued; Failed has stopped the session.
     SendResult send_some();
     void pop_written();  // the front message, written in full
+    // Backpressure: after a write, handles the requests that waited once the queue has drained.
+    void resume_if_drained();
+    void note_peaks();
 
     boost::asio::local::stream_protocol::socket socket_;
     SessionContext context_;
@@ -90,9 +113,11 @@ private:
     // Queued, replaceable events by coalescing key (entries point into queue_).
     std::unordered_map<std::string, Outgoing*> coalescable_;
     std::size_t queued_bytes_ = 0;
+    ClientUsage peaks_;  // only the peak_* fields
     bool waiting_writable_ = false;
     bool close_after_flush_ = false;
-    bool in_turn_ = false;  // handling requests: writes wait for the end of the turn
+    bool in_turn_ = false;          // handling requests: writes wait for the end of the turn
+    bool requests_paused_ = false;  // backpressure: no read, no request handled until drained
     bool stopped_ = false;
 };
 

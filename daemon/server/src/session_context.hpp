@@ -18,7 +18,8 @@ struct SessionContext {
     PeerCredentials peer;
     std::optional<wire::Role> role;  // set by a successful hello
     std::string client_name;
-    std::size_t pins_created = 0;  // by create_pin, against the per-client cap
+    std::size_t pins_created = 0;   // by create_pin, against the per-client cap
+    std::size_t framing_bytes = 0;  // held by its live created pins, against the per-client cap
     bool subscribed = false;
     std::vector<wire::MessageType> subscriptions;  // empty while subscribed = every event
 

@@ -27,6 +27,12 @@ void SessionSet::broadcast(wire::MessageType type, const nlohmann::json& event) 
     for (const auto& s : targets) s->send_event(type, event);
 }
 
+std::vector<ClientUsage> SessionSet::usage() const {
+    std::vector<ClientUsage> out;
+    for (const auto& [id, s] : sessions_) out.push_back(s->usage());
+    return out;
+}
+
 void SessionSet::stop_all(const std::string& reason) {
     std::vector<std::shared_ptr<Session>> all;
     for (const auto& [id, s] : sessions_) all.push_back(s);

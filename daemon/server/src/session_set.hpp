@@ -5,8 +5,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "ksim/daemon/kernel.hpp"
+#include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/wire/message_table.hpp"
 
 namespace ksim::daemon::server {
@@ -21,6 +23,7 @@ public:
     // Sends `event` to every session subscribed to `type`.
     void broadcast(wire::MessageType type, const nlohmann::json& event);
     void stop_all(const std::string& reason);
+    [[nodiscard]] std::vector<ClientUsage> usage() const;
     [[nodiscard]] std::size_t size() const { return sessions_.size(); }
 
 private:

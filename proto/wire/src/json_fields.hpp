@@ -155,6 +155,12 @@ void put_optional(json& j, const char* name, const std::optional<T>& v) {
     if (v) j[name] = *v;
 }
 
+// Paging (list, connections, ledger; docs/protocol.md): a page size request field within
+// 1..max, and a reply's end-of-page pair: `next_offset` set exactly when `more` is true.
+std::optional<std::uint32_t> page_size_field(const json& j, const char* name, std::uint32_t max);
+void put_page_end(json& j, const std::optional<std::uint32_t>& next_offset);
+void read_page_end(const json& j, std::optional<std::uint32_t>& next_offset, bool& more);
+
 // Enum names.
 proto::PinState pin_state_from(const json& v);
 proto::PinDirection direction_from(const json& v);

@@ -1,4 +1,5 @@
-// JSON mapping of the handshake and inspection messages (hello, list, get_property, connections).
+// JSON mapping of the handshake and inspection messages (hello, list, get_property, connections),
+// and the paging fields list, connections and ledger share.
 #include "json_fields.hpp"
 #include "ksim/proto/framing_json.hpp"
 #include "ksim/wire/messages.hpp"
@@ -6,6 +7,29 @@
 namespace ksim::wire {
 
 using namespace detail;
+
+namespace detail {
+std::optional<std::uint32_t> page_size_field(const json& j, const char* name, std::uint32_t max) {
+    return optional_field_with<std::uint32_t>(j, name, [max](const json& x) {
+        auto n = convert<std::uint32_t>(x);
+        if (n == 0 || n > max)
+            throw std::invalid_argument(std::to_string(n) + " is out of range (1 to " + std::to_string(max) +
+                                        ")");
+        return n;
+    });
+}
+void put_page_end(json& j, const std::optional<std::uint32_t>& next_offset) {
+    put_optional(j, "next_offset", next_offset);
+    if (next_offset) j["more"] = true;
+}
+void read_page_end(const json& j, std::optional<std::uint32_t>& next_offset, bool& more) {
+    next_offset = optional_field<std::uint32_t>(j, "next_offset");
+    more = optional_field<bool>(j, "more").value_or(false);
+    if (more != next_offset.has_value())
+        throw std::invalid_argument(more ? "field 'more': true without a 'next_offset'"
+                                         : "field 'next_offset': set while 'more' is not true");
+}
+}  // namespace detail
 
 void to_json(json& j, const Hello& v) {
     j = json{{"protocol_version", v.protocol_version},
@@ -16,6 +40,9 @@ void from_json(const json& j, Hello& v) {
     v.protocol_version = field<std::uint32_t>(j, "protocol_version");
     v.role = field_with<Role>(j, "role", enum_parser<Role>(parse_role, "client, graph-manager, operator"));
     v.client_name = optional_field<std::string>(j, "client_name").value_or("");
+    if (v.client_name.size() > kMaxClientNameBytes)
+        throw FieldError("/client_name", "a name of " + std::to_string(v.client_name.size()) +
+                                             " bytes; at most " + std::to_string(kMaxClientNameBytes));
 }
 
 void to_json(json& j, const Welcome& v) {
@@ -38,13 +65,7 @@ void to_json(json& j, const ListRequest& v) {
 void from_json(const json& j, ListRequest& v) {
     v.filter = optional_field<std::string>(j, "filter");
     v.offset = optional_field<std::uint32_t>(j, "offset");
-    v.max_filters = optional_field_with<std::uint32_t>(j, "max_filters", [](const json& x) {
-        auto n = convert<std::uint32_t>(x);
-        if (n == 0 || n > kListMaxFilters)
-            throw std::invalid_argument(std::to_string(n) + " is out of range (1 to " +
-                                        std::to_string(kListMaxFilters) + ")");
-        return n;
-    });
+    v.max_filters = page_size_field(j, "max_filters", kListMaxFilters);
 }
 
 void to_json(json& j, const PinInfo& v) {
@@ -111,8 +132,7 @@ void to_json(json& j, const ListReply& v) {
     j = json{{"filters", v.filters}};
     put_optional(j, "topology", v.topology);
     if (!v.memory_types.empty()) j["memory_types"] = memory_types_to_json(v.memory_types);
-    put_optional(j, "next_offset", v.next_offset);
-    if (v.next_offset) j["more"] = true;
+    put_page_end(j, v.next_offset);
 }
 void from_json(const json& j, ListReply& v) {
     v.filters = array_field<FilterInfo>(j, "filters");
@@ -120,11 +140,7 @@ void from_json(const json& j, ListReply& v) {
     v.memory_types =
         optional_field_with<std::vector<proto::CustomMemoryType>>(j, "memory_types", memory_types_from)
             .value_or(std::vector<proto::CustomMemoryType>{});
-    v.next_offset = optional_field<std::uint32_t>(j, "next_offset");
-    v.more = optional_field<bool>(j, "more").value_or(false);
-    if (v.more != v.next_offset.has_value())
-        throw std::invalid_argument(v.more ? "field 'more': true without a 'next_offset'"
-                                           : "field 'next_offset': set while 'more' is not true");
+    read_page_end(j, v.next_offset, v.more);
 }
 
 void to_json(json& j, const GetPropertyRequest& v) {
@@ -244,10 +260,15 @@ void from_json(const json& j, AllocatorDecision& v) {
                                     " is not of the form 2^n - 1");
 }
 
-void to_json(json& j, const ConnectionsRequest&) {
+void to_json(json& j, const ConnectionsRequest& v) {
     j = json::object();
+    put_optional(j, "offset", v.offset);
+    put_optional(j, "max_connections", v.max_connections);
 }
-void from_json(const json&, ConnectionsRequest&) {}
+void from_json(const json& j, ConnectionsRequest& v) {
+    v.offset = optional_field<std::uint32_t>(j, "offset");
+    v.max_connections = page_size_field(j, "max_connections", kConnectionsMaxPerPage);
+}
 
 void to_json(json& j, const ConnectionInfo& v) {
     j = json{{"from", pin_ref_to_json(v.from)}, {"to", pin_ref_to_json(v.to)}};
@@ -261,9 +282,11 @@ void from_json(const json& j, ConnectionInfo& v) {
 
 void to_json(json& j, const ConnectionsReply& v) {
     j = json{{"connections", v.connections}};
+    put_page_end(j, v.next_offset);
 }
 void from_json(const json& j, ConnectionsReply& v) {
     v.connections = array_field<ConnectionInfo>(j, "connections");
+    read_page_end(j, v.next_offset, v.more);
 }
 
 }  // namespace ksim::wire

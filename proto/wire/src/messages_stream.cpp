@@ -202,10 +202,15 @@ void from_json(const json& j, SubmitFrameRequest& v) {
     v.header = field_with<proto::StreamHeader>(j, "header", stream_header_from_json);
 }
 
-void to_json(json& j, const LedgerRequest&) {
+void to_json(json& j, const LedgerRequest& v) {
     j = json::object();
+    put_optional(j, "offset", v.offset);
+    put_optional(j, "max_entries", v.max_entries);
 }
-void from_json(const json&, LedgerRequest&) {}
+void from_json(const json& j, LedgerRequest& v) {
+    v.offset = optional_field<std::uint32_t>(j, "offset");
+    v.max_entries = page_size_field(j, "max_entries", kLedgerMaxPerPage);
+}
 
 void to_json(json& j, const LedgerEntry& v) {
     j = json{{"pool", v.pool}, {"frame", v.frame}, {"owner", v.owner}, {"holder", v.holder}};
@@ -219,9 +224,11 @@ void from_json(const json& j, LedgerEntry& v) {
 
 void to_json(json& j, const LedgerReply& v) {
     j = json{{"entries", v.entries}};
+    put_page_end(j, v.next_offset);
 }
 void from_json(const json& j, LedgerReply& v) {
     v.entries = array_field<LedgerEntry>(j, "entries");
+    read_page_end(j, v.next_offset, v.more);
 }
 
 void to_json(json& j, const SubscribeRequest& v) {

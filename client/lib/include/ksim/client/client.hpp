@@ -62,9 +62,10 @@ public:
     // Any property, as the daemon answers it (exactly one optional of the reply is set).
     Result<wire::GetPropertyReply> get_property(const proto::PinRef& pin, wire::PropertyId property);
 
-    // Connections with the allocator decisions actually committed.
+    // Connections with the allocator decisions actually committed. Like list, follows ksimd's
+    // pages (one request each) and returns every connection.
     Result<std::vector<wire::ConnectionInfo>> connections();
-    // Who holds which frames of which pool.
+    // Who holds which frames of which pool, every page of it.
     Result<std::vector<wire::LedgerEntry>> ledger();
 
     // A user-hosted pin on a user_source / user_sink filter, hosted by this connection: when the

@@ -30,6 +30,9 @@ struct FrameRef {
 };
 
 // ---- handshake --------------------------------------------------------------------------
+// The longest `client_name` (bytes): ksimd keeps the name for the session's lifetime and with
+// every pin the client holds, and repeats it in messages, so it is bounded like pin ids.
+inline constexpr std::size_t kMaxClientNameBytes = 128;
 struct Hello {
     static constexpr MessageType kType = MessageType::Hello;
     std::uint32_t protocol_version = kProtocolVersion;
@@ -170,8 +173,17 @@ struct AllocatorDecision {
     std::uint32_t frames = 0;
     std::uint32_t alignment_mask = 0;
 };
+// `connections` and `ledger` page as `list` does (docs/protocol.md): `offset` and a page size
+// (`max_connections` / `max_entries`, 1 to the maximum, absent = the maximum, so that a client
+// older than paging still gets everything that fits in one message); ksimd ends a page early so
+// that it fits in kMaxMessageBytes, and a reply that is not the last page carries `next_offset`
+// and `more`. Client::connections and Client::ledger follow the pages.
+inline constexpr std::uint32_t kConnectionsMaxPerPage = 4096;
+inline constexpr std::uint32_t kLedgerMaxPerPage = 4096;
 struct ConnectionsRequest {
     static constexpr MessageType kType = MessageType::Connections;
+    std::optional<std::uint32_t> offset;           // index of the first connection; absent = 0
+    std::optional<std::uint32_t> max_connections;  // 1..kConnectionsMaxPerPage; absent = the maximum
 };
 struct ConnectionInfo {
     proto::PinRef from;
@@ -181,6 +193,8 @@ struct ConnectionInfo {
 struct ConnectionsReply {
     static constexpr MessageType kType = MessageType::Connections;
     std::vector<ConnectionInfo> connections;
+    std::optional<std::uint32_t> next_offset;  // absent on the last page; `more` is true exactly when set
+    bool more = false;
 };
 
 // ---- graph building and states --------------------------------------------------------------
@@ -283,6 +297,8 @@ struct SubmitFrameRequest {
 };
 struct LedgerRequest {
     static constexpr MessageType kType = MessageType::Ledger;
+    std::optional<std::uint32_t> offset;       // index of the first entry; absent = 0
+    std::optional<std::uint32_t> max_entries;  // 1..kLedgerMaxPerPage; absent = the maximum
 };
 struct LedgerEntry {
     std::string pool;  // allocator instance, e.g. "cam.capture" or "vendor:dma0"
@@ -293,6 +309,8 @@ struct LedgerEntry {
 struct LedgerReply {
     static constexpr MessageType kType = MessageType::Ledger;
     std::vector<LedgerEntry> entries;
+    std::optional<std::uint32_t> next_offset;  // absent on the last page; `more` is true exactly when set
+    bool more = false;
 };
 struct SubscribeRequest {
     static constexpr MessageType kType = MessageType::Subscribe;
