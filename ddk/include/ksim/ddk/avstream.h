@@ -61,14 +61,16 @@ typedef struct {
     PFNKSDEFAULTFREE Free;
 } KSALLOCATOR_DISPATCH;
 
-/* KSPIN_DISPATCH. Every member may be NULL. Irp arguments are NULL (no IRPs in ksim).
+/* KSPIN_DISPATCH. Every member may be NULL, and so may a descriptor's Dispatch pointer (pins,
+ * filters and devices alike). Irp arguments are NULL (no IRPs in ksim).
  * - Create: the pin instance exists; ConnectionFormat is set. Edit the framing here (KsEdit the
  *   descriptor and its AllocatorFraming) when it follows the format, as avshws does: what the
  *   pin reports through ALLOCATORFRAMING_EX is the framing after Create.
  * - SetDeviceState(Pin, To, From): one step at a time (STOP<->ACQUIRE<->PAUSE<->RUN). A failure
  *   leaves the pin in From.
  * - Process (pin-centric): called when a frame arrives in an empty queue and no Process runs,
- *   after KsPinAttemptProcessing, and — with KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY — only in RUN.
+ *   after KsPinAttemptProcessing, and — with KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY — only in RUN
+ *   (entering RUN then runs it for the frames that arrived in PAUSE).
  *   STATUS_PENDING: not again until KsPinAttemptProcessing.
  * - Reset: the queue is being flushed (STOP). Connect/Disconnect: the pin's connection was
  *   committed / removed.
@@ -337,7 +339,8 @@ static inline NTSTATUS KsStreamPointerLock(PKSSTREAM_POINTER StreamPointer) {
 static inline VOID KsStreamPointerUnlock(PKSSTREAM_POINTER StreamPointer, BOOLEAN Eject) {
     StreamPointer->Ksim.Api->Unlock(StreamPointer, Eject);
 }
-/* KsStreamPointerAdvance: STATUS_DEVICE_NOT_READY when it runs off the end of the queue. */
+/* KsStreamPointerAdvance: a locked pointer is unlocked, moved and relocked. STATUS_DEVICE_NOT_READY
+ * when it runs off the end of the queue: it is then past the end, unlocked, with no frame. */
 static inline NTSTATUS KsStreamPointerAdvance(PKSSTREAM_POINTER StreamPointer) {
     return StreamPointer->Ksim.Api->Advance(StreamPointer);
 }
@@ -352,7 +355,8 @@ static inline VOID KsStreamPointerAdvanceOffsetsAndUnlock(PKSSTREAM_POINTER Stre
                                                           ULONG OutUsed, BOOLEAN Eject) {
     (void)StreamPointer->Ksim.Api->AdvanceOffsets(StreamPointer, InUsed, OutUsed, Eject, TRUE);
 }
-/* KsStreamPointerClone: the clone keeps its frame alive until KsStreamPointerDelete.
+/* KsStreamPointerClone: the clone keeps its frame alive until KsStreamPointerDelete; it starts
+ * with its source's lock state and offsets, and ContextSize zeroed bytes at Context.
  * CancelCallback is not supported (no IRP cancellation in ksim): pass NULL. */
 static inline NTSTATUS KsStreamPointerClone(PKSSTREAM_POINTER StreamPointer, PFNKSSTREAMPOINTER CancelCallback,
                                             ULONG ContextSize, PKSSTREAM_POINTER* CloneStreamPointer) {
@@ -393,9 +397,14 @@ static inline NTSTATUS KsPinGetAvailableByteCount(PKSPIN Pin, LONG* InputDataByt
 
 /* ---- DMA and simulated hardware (ksim's stand-ins for the HAL and the device) ------------- */
 
-/* The DMA adapter's AllocateCommonBuffer: Length bytes of frame memory (shared memory that
- * clients map, zero-copy) at a simulated physical address. Meant for InitializeAllocator; the
- * buffer goes with DeleteAllocator at the latest (ksimd frees what the driver did not). */
+/* The DMA adapter's AllocateCommonBuffer: Length bytes of zeroed frame memory (shared memory
+ * that clients may map, zero-copy). The virtual address is page-aligned; the simulated physical
+ * address is the start of the pin's KsimAllocatorCapabilities window rounded up to a page, and
+ * the buffer fits inside that window (else STATUS_INSUFFICIENT_RESOURCES). One common buffer per
+ * allocator instance, and only inside InitializeAllocator (STATUS_INVALID_DEVICE_REQUEST
+ * elsewhere); it goes with DeleteAllocator at the latest (ksimd frees what the driver did not).
+ * For KSPIN_FLAG_GENERATE_MAPPINGS pins ksim splits each frame into mappings of at most the
+ * capabilities' MaxMappingBytes (the role of KsDeviceRegisterAdapterObject's MaxMappingByteCount). */
 static inline NTSTATUS KsimDeviceAllocateCommonBuffer(PKSDEVICE Device, ULONG Length, PVOID* Virtual,
                                                       PHYSICAL_ADDRESS* Physical) {
     return Device->Ksim.Api->AllocateCommonBuffer(Device, Length, Virtual, Physical);
@@ -419,16 +428,20 @@ static inline VOID KsimTimerStop(PKSIM_TIMER Timer) { Timer->Ksim.Api->TimerStop
 /* Stops and frees it (ksimd deletes a pin's remaining timers when the pin closes). */
 static inline VOID KsimTimerDelete(PKSIM_TIMER Timer) { Timer->Ksim.Api->TimerDelete(Timer); }
 
-/* KeQueryInterruptTime: ksim's monotonic clock, 100 ns units. */
-static inline LONGLONG KsimQueryTime(PKSPIN Pin) { return Pin->Ksim.Api->QueryTime(Pin); }
+/* KeQueryInterruptTime: ksim's monotonic clock, 100 ns units (the clock timers run on). Object
+ * is a PKSDEVICE, PKSFILTER or PKSPIN. */
+static inline LONGLONG KsimQueryTime(PVOID Object) {
+    return ((const KSIM_HOST_LINK*)Object)->Api->QueryTime(Object);
+}
 
-/* DbgPrint: one line into ksimd's log, tagged with the driver and object. */
+/* DbgPrint: one line (at most 512 bytes) into ksimd's log, tagged with the object. Object is a
+ * PKSDEVICE, PKSFILTER or PKSPIN (each starts with its KSIM_HOST_LINK). */
 #define KSIM_LOG_ERROR 1u
 #define KSIM_LOG_WARNING 2u
 #define KSIM_LOG_INFO 3u
 #define KSIM_LOG_DEBUG 4u
-static inline VOID KsimLog(PKSPIN Pin, ULONG Level, const char* Message) {
-    Pin->Ksim.Api->Log(Pin, Level, Message);
+static inline VOID KsimLog(PVOID Object, ULONG Level, const char* Message) {
+    ((const KSIM_HOST_LINK*)Object)->Api->Log(Object, Level, Message);
 }
 
 #ifdef __cplusplus
