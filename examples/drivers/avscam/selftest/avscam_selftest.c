@@ -4,7 +4,8 @@
  * InitializeAllocator -> Allocate x N -> states to RUN -> arrivals (Process, clones, a pend) ->
  * timer ticks (frames complete with the documented pattern, header fields, a skipped picture)
  * -> pause/resume -> PAUSE->ACQUIRE (held frames come back empty, counters reset) -> STOP ->
- * Free -> DeleteAllocator -> Close -> Stop/Remove. Once for each format avscam renders.
+ * Free -> DeleteAllocator -> Close -> Stop/Remove. Once for each format avscam renders; then
+ * a pin closed in RUN.
  *
  * The pattern is checked against this file's own reading of the formula in pattern.h, not
  * against the driver's code. Usage: ksim_avscam_selftest [path/to/libksim_avscam.so]
@@ -272,6 +273,44 @@ static void RunScenario(PFNKSIM_DRIVER_ENTRY DriverEntry, const Format* F) {
     MockHostDestroy(Host);
 }
 
+/* A pin closed in RUN (its client died) must give back what it held and free the hardware,
+ * so the next pin of the device can acquire it. */
+static void RunCloseWhileRunning(PFNKSIM_DRIVER_ENTRY DriverEntry, const Format* F) {
+    fprintf(stderr, "avscam self-test: pin closed in RUN\n");
+    static MockHost HostStorage;
+    MockHost* Host = &HostStorage;
+    MockHostInit(Host);
+    CHECK(DriverEntry(&Host->Driver, "libksim_avscam.so") == STATUS_SUCCESS);
+    const KSDEVICE_DISPATCH* Device = Host->Descriptor->Dispatch;
+    CHECK(Device->Add(&Host->Device) == STATUS_SUCCESS);
+    CHECK(Device->Start(&Host->Device, NULL, NULL, NULL) == STATUS_SUCCESS);
+    const KSPIN_DESCRIPTOR_EX* Static = &Host->Descriptor->FilterDescriptors[0]->PinDescriptors[0];
+    KS_DATAFORMAT_VIDEOINFOHEADER Connection = MakeFormat(F);
+    Host->Pin.Descriptor = Static;
+    Host->Pin.ConnectionFormat = &Connection.DataFormat;
+    CHECK(Static->Dispatch->Create(&Host->Pin, NULL) == STATUS_SUCCESS);
+    static unsigned char Frame[1u << 16];
+    CHECK(MockSetState(Host, KSSTATE_ACQUIRE) == STATUS_SUCCESS);
+    CHECK(MockSetState(Host, KSSTATE_PAUSE) == STATUS_SUCCESS);
+    CHECK(MockSetState(Host, KSSTATE_RUN) == STATUS_SUCCESS);
+    MockQueueFrame(Host, Frame, sizeof(Frame));
+    CHECK(MockCloneCount(Host) == 1);
+    CHECK(Static->Dispatch->Close(&Host->Pin, NULL) == STATUS_SUCCESS);
+    CHECK(MockCloneCount(Host) == 0 && Host->Frames[0].Completed && Host->Frames[0].Header.DataUsed == 0);
+    CHECK(Host->TimersDeleted == 1 && !Host->Timer.Created);
+    /* A new pin of the same device gets the hardware. */
+    Host->Pin.Descriptor = Static;
+    Host->Pin.DeviceState = KSSTATE_STOP;
+    CHECK(Static->Dispatch->Create(&Host->Pin, NULL) == STATUS_SUCCESS);
+    CHECK(MockSetState(Host, KSSTATE_ACQUIRE) == STATUS_SUCCESS && Host->TimersCreated == 2);
+    CHECK(MockSetState(Host, KSSTATE_STOP) == STATUS_SUCCESS);
+    CHECK(Static->Dispatch->Close(&Host->Pin, NULL) == STATUS_SUCCESS);
+    Device->Stop(&Host->Device, NULL);
+    Device->Remove(&Host->Device, NULL);
+    CHECK(Host->Unexpected == 0);
+    MockHostDestroy(Host);
+}
+
 int main(int argc, char** argv) {
     const char* Path = argc > 1 ? argv[1] : "./libksim_avscam.so";
     void* Module = dlopen(Path, RTLD_NOW | RTLD_LOCAL);
@@ -291,6 +330,7 @@ int main(int argc, char** argv) {
         };
         for (size_t i = 0; i < sizeof(Formats) / sizeof(Formats[0]); ++i)
             RunScenario(DriverEntry, &Formats[i]);
+        RunCloseWhileRunning(DriverEntry, &Formats[0]);
     }
     dlclose(Module);
     if (Failures != 0) {
