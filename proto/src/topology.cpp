@@ -92,10 +92,14 @@ std::optional<AllocatorKind> parse_allocator_kind(std::string_view name) {
 
 namespace {
 constexpr FilterKindName kFilterKindNames[] = {
-    {"video_capture", FilterKind::VideoCapture},   {"audio_capture", FilterKind::AudioCapture},
-    {"inplace_transform", FilterKind::InPlaceTransform}, {"copy_transform", FilterKind::CopyTransform},
-    {"kernel_sink", FilterKind::KernelSink},       {"user_source", FilterKind::UserSource},
-    {"user_sink", FilterKind::UserSink},           {"driver", FilterKind::Driver},
+    {"video_capture", FilterKind::VideoCapture},
+    {"audio_capture", FilterKind::AudioCapture},
+    {"inplace_transform", FilterKind::InPlaceTransform},
+    {"copy_transform", FilterKind::CopyTransform},
+    {"kernel_sink", FilterKind::KernelSink},
+    {"user_source", FilterKind::UserSource},
+    {"user_sink", FilterKind::UserSink},
+    {"driver", FilterKind::Driver},
 };
 }  // namespace
 

@@ -50,9 +50,10 @@ std::optional<FilterKind> read_filter_kind(ConfigReader& r, const json& obj, con
         all += (all.empty() ? "" : ", ") + std::string(k.name);
     }
     if (*s == to_string(FilterKind::Driver)) {
-        r.report(child(ptr, "kind"), "driver.missing",
-                 "a driver filter names its module with \"driver\", not with \"kind\"",
-                 "\"driver\": {\"module\": \"drivers/libmycam.so\", \"filter\": \"MyCapture\"} without \"kind\"");
+        r.report(
+            child(ptr, "kind"), "driver.missing",
+            "a driver filter names its module with \"driver\", not with \"kind\"",
+            "\"driver\": {\"module\": \"drivers/libmycam.so\", \"filter\": \"MyCapture\"} without \"kind\"");
         return std::nullopt;
     }
     auto guess = closest_name(*s, names);
@@ -204,7 +205,8 @@ void read_driver_pins(ConfigReader& r, const json& v, const std::string& ptr, Fi
         PinDescriptor pin;
         pin.pointer = p;
         if (auto id = r.string(v[i], p, "id")) pin.id = *id;
-        if (v[i].contains("allocator")) pin.allocator = read_allocator(r, v[i]["allocator"], child(p, "allocator"));
+        if (v[i].contains("allocator"))
+            pin.allocator = read_allocator(r, v[i]["allocator"], child(p, "allocator"));
         f.pins.push_back(std::move(pin));
     }
 }
@@ -223,7 +225,8 @@ void instantiate_driver(ConfigReader& r, DriverResolver* drivers, FilterDescript
         return;
     }
     for (const PinDescriptor& listed : f.pins) {
-        auto it = std::find_if(pins->begin(), pins->end(), [&](const PinDescriptor& p) { return p.id == listed.id; });
+        auto it = std::find_if(pins->begin(), pins->end(),
+                               [&](const PinDescriptor& p) { return p.id == listed.id; });
         if (it == pins->end()) {
             std::string have;
             for (const auto& p : *pins) have += (have.empty() ? "" : ", ") + p.id;
@@ -237,8 +240,8 @@ void instantiate_driver(ConfigReader& r, DriverResolver* drivers, FilterDescript
         if (listed.allocator) {
             if (!it->allocator)
                 r.report(child(listed.pointer, "allocator"), "driver.allocator-without-dispatch",
-                         fmt::format("pin \"{}\" of driver filter \"{}\" has no KSALLOCATOR_DISPATCH", listed.id,
-                                     f.driver->filter),
+                         fmt::format("pin \"{}\" of driver filter \"{}\" has no KSALLOCATOR_DISPATCH",
+                                     listed.id, f.driver->filter),
                          "declare capabilities only for a pin whose KSPIN_DISPATCH.Allocator is set");
             else
                 it->allocator = listed.allocator;
@@ -247,7 +250,8 @@ void instantiate_driver(ConfigReader& r, DriverResolver* drivers, FilterDescript
     f.pins = std::move(*pins);
 }
 
-FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& ptr, DriverResolver* drivers) {
+FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& ptr,
+                             DriverResolver* drivers) {
     FilterDescriptor f;
     f.pointer = ptr;
     if (!r.object(v, ptr, {"id", "kind", "driver", "video", "audio", "pins", "comment"}, {"id"})) return f;

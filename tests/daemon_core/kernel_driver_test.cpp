@@ -182,8 +182,9 @@ TEST_F(KernelDriverTest, InitializeAllocatorFails_TheStateChangeFailsNamingTheRo
     auto r = kernel->set_state(sink, PinState::Acquire, kDaemon);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::InsufficientResources);
-    EXPECT_NE(r.error().message.find("InitializeAllocator returned STATUS_INSUFFICIENT_RESOURCES (0xC000009A)"),
-              std::string::npos)
+    EXPECT_NE(
+        r.error().message.find("InitializeAllocator returned STATUS_INSUFFICIENT_RESOURCES (0xC000009A)"),
+        std::string::npos)
         << r.error().message;
     EXPECT_EQ(state_of(sink), PinState::Stop);
     EXPECT_EQ(recording->initialize, 1u);
@@ -228,16 +229,19 @@ TEST(DriverConfig, MissingModule_IsNamedWithItsPath) {
 }
 
 TEST(DriverConfig, UnknownFilterName_ListsTheModulesFilters) {
-    const auto d = load_errors(one_filter(fmt::format(R"({{"module": "{}", "filter": "Nope"}})", KSIM_RECORDING_DRIVER)));
+    const auto d = load_errors(
+        one_filter(fmt::format(R"({{"module": "{}", "filter": "Nope"}})", KSIM_RECORDING_DRIVER)));
     ASSERT_EQ(d.size(), 1u);
     EXPECT_EQ(d[0].rule, "driver.unknown-filter");
     EXPECT_EQ(d[0].pointer, "/filters/0/driver/filter");
-    EXPECT_NE(d[0].hint.find("Recorder, RecorderInitFails, RecorderNoAllocator"), std::string::npos) << d[0].hint;
+    EXPECT_NE(d[0].hint.find("Recorder, RecorderInitFails, RecorderNoAllocator"), std::string::npos)
+        << d[0].hint;
 }
 
 TEST(DriverConfig, ConfigPinTheDescriptorLacks_IsRefused) {
-    const auto d = load_errors(one_filter(fmt::format(R"({{"module": "{}", "filter": "Recorder"}})", KSIM_RECORDING_DRIVER),
-                                          R"(, "pins": [{"id": "preview"}])"));
+    const auto d = load_errors(
+        one_filter(fmt::format(R"({{"module": "{}", "filter": "Recorder"}})", KSIM_RECORDING_DRIVER),
+                   R"(, "pins": [{"id": "preview"}])"));
     ASSERT_EQ(d.size(), 1u);
     EXPECT_EQ(d[0].rule, "driver.unknown-pin");
     EXPECT_EQ(d[0].pointer, "/filters/0/pins/0/id");
@@ -255,8 +259,10 @@ TEST(DriverConfig, ModuleWithoutDriverEntry_NamesTheSymbol) {
 
 TEST(DriverConfig, GroupWritableModule_IsRefused) {
     const std::string copy = fmt::format("/tmp/ksim-driver-perm-{}.so", ::getpid());
-    std::filesystem::copy_file(KSIM_RECORDING_DRIVER, copy, std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::permissions(copy, std::filesystem::perms::group_write, std::filesystem::perm_options::add);
+    std::filesystem::copy_file(KSIM_RECORDING_DRIVER, copy,
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::permissions(copy, std::filesystem::perms::group_write,
+                                 std::filesystem::perm_options::add);
     const auto d = load_errors(one_filter(fmt::format(R"({{"module": "{}", "filter": "Recorder"}})", copy)));
     std::filesystem::remove(copy);
     ASSERT_EQ(d.size(), 1u);

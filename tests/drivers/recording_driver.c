@@ -11,18 +11,22 @@
  * Tests read the record through ksim_recording_counts() after dlopen(RTLD_NOLOAD) of the module.
  * C11, against the public headers only.
  */
+#include "recording_driver.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ksim/ddk/avstream.h"
 
-#include "recording_driver.h"
-
 static RecordingCounts g_counts;
 
-KSIM_DRIVER_EXPORT const RecordingCounts* ksim_recording_counts(void) { return &g_counts; }
-KSIM_DRIVER_EXPORT void ksim_recording_reset(void) { memset(&g_counts, 0, sizeof g_counts); }
+KSIM_DRIVER_EXPORT const RecordingCounts* ksim_recording_counts(void) {
+    return &g_counts;
+}
+KSIM_DRIVER_EXPORT void ksim_recording_reset(void) {
+    memset(&g_counts, 0, sizeof g_counts);
+}
 
 /* ---- allocator over one common buffer ---- */
 typedef struct {
@@ -104,7 +108,8 @@ typedef struct {
 static void note_state(KSSTATE to, KSSTATE from) {
     size_t n = strlen(g_counts.states);
     if (n + 8 < sizeof g_counts.states)
-        snprintf(g_counts.states + n, sizeof g_counts.states - n, "%s%d>%d", n ? "," : "", (int)from, (int)to);
+        snprintf(g_counts.states + n, sizeof g_counts.states - n, "%s%d>%d", n ? "," : "", (int)from,
+                 (int)to);
     ++g_counts.set_state;
 }
 
@@ -127,7 +132,8 @@ static VOID tick(PVOID context, LONGLONG now) {
     clone->StreamHeader->PresentationTime.Numerator = 1;
     clone->StreamHeader->PresentationTime.Denominator = 1;
     clone->StreamHeader->Duration = c->period;
-    clone->StreamHeader->OptionsFlags = KSSTREAM_HEADER_OPTIONSF_TIMEVALID | KSSTREAM_HEADER_OPTIONSF_DURATIONVALID;
+    clone->StreamHeader->OptionsFlags =
+        KSSTREAM_HEADER_OPTIONSF_TIMEVALID | KSSTREAM_HEADER_OPTIONSF_DURATIONVALID;
     clone->KsimFrameInfo->PictureNumber = c->frame_number;
     clone->KsimFrameInfo->DropCount = c->skipped;
     KsStreamPointerDelete(clone);
@@ -145,7 +151,9 @@ static NTSTATUS pin_create(PKSPIN pin, PIRP irp) {
     pin->Context = c;
     /* avshws: the framing follows the format. */
     NTSTATUS s = KsEdit(pin, &pin->Descriptor, 0x44524352u /* pool tag "RCRD" */);
-    if (NT_SUCCESS(s)) s = KsEdit(pin, &((PKSPIN_DESCRIPTOR_EX)pin->Descriptor)->AllocatorFraming, 0x44524352u /* pool tag "RCRD" */);
+    if (NT_SUCCESS(s))
+        s = KsEdit(pin, &((PKSPIN_DESCRIPTOR_EX)pin->Descriptor)->AllocatorFraming,
+                   0x44524352u /* pool tag "RCRD" */);
     if (!NT_SUCCESS(s)) return s;
     PKSALLOCATOR_FRAMING_EX framing = (PKSALLOCATOR_FRAMING_EX)pin->Descriptor->AllocatorFraming;
     ULONG image = f->VideoInfoHeader.bmiHeader.biSizeImage;
@@ -198,28 +206,40 @@ static VOID pin_reset(PKSPIN pin) {
 }
 
 static const KSALLOCATOR_DISPATCH kAllocator = {init_allocator, delete_allocator, allocate, free_frame};
-static const KSALLOCATOR_DISPATCH kFailingAllocator = {init_allocator_fails, delete_allocator, allocate, free_frame};
+static const KSALLOCATOR_DISPATCH kFailingAllocator = {init_allocator_fails, delete_allocator, allocate,
+                                                       free_frame};
 
-static const KSPIN_DISPATCH kPinDispatch = {pin_create, pin_close, pin_process, pin_reset, NULL,
-                                            pin_set_state, NULL, NULL, NULL, &kAllocator};
-static const KSPIN_DISPATCH kPinDispatchInitFails = {pin_create, pin_close, pin_process, pin_reset, NULL,
-                                                     pin_set_state, NULL, NULL, NULL, &kFailingAllocator};
-static const KSPIN_DISPATCH kPinDispatchNoAllocator = {pin_create, pin_close, pin_process, pin_reset, NULL,
-                                                       pin_set_state, NULL, NULL, NULL, NULL};
+static const KSPIN_DISPATCH kPinDispatch = {pin_create,    pin_close, pin_process, pin_reset, NULL,
+                                            pin_set_state, NULL,      NULL,        NULL,      &kAllocator};
+static const KSPIN_DISPATCH kPinDispatchInitFails = {
+    pin_create, pin_close, pin_process, pin_reset, NULL, pin_set_state, NULL, NULL, NULL, &kFailingAllocator};
+static const KSPIN_DISPATCH kPinDispatchNoAllocator = {
+    pin_create, pin_close, pin_process, pin_reset, NULL, pin_set_state, NULL, NULL, NULL, NULL};
 
 static DECLARE_SIMPLE_FRAMING_EX(kFraming, STATIC_KSMEMORY_TYPE_KERNEL_NONPAGED,
-                                 KSALLOCATOR_REQUIREMENTF_SYSTEM_MEMORY | KSALLOCATOR_REQUIREMENTF_PREFERENCES_ONLY, 2,
-                                 FILE_64_BYTE_ALIGNMENT, 2 * PAGE_SIZE, 2 * PAGE_SIZE);
+                                 KSALLOCATOR_REQUIREMENTF_SYSTEM_MEMORY |
+                                     KSALLOCATOR_REQUIREMENTF_PREFERENCES_ONLY,
+                                 2, FILE_64_BYTE_ALIGNMENT, 2 * PAGE_SIZE, 2 * PAGE_SIZE);
 
-static const KSIM_ALLOCATOR_CAPABILITIES kCaps = {
-    1, 0x10000000u, 8, 0xFFF, TRUE, TRUE, 128, 0x10000, 0x100000000ll, 0x1FFFFFFFFll, 0,
-    STATIC_KSMEMORY_TYPE_KERNEL_NONPAGED, "recorder_dma"};
+static const KSIM_ALLOCATOR_CAPABILITIES kCaps = {1,
+                                                  0x10000000u,
+                                                  8,
+                                                  0xFFF,
+                                                  TRUE,
+                                                  TRUE,
+                                                  128,
+                                                  0x10000,
+                                                  0x100000000ll,
+                                                  0x1FFFFFFFFll,
+                                                  0,
+                                                  STATIC_KSMEMORY_TYPE_KERNEL_NONPAGED,
+                                                  "recorder_dma"};
 
-#define CAPTURE_PIN(dispatch, caps)                                                                     \
-    {                                                                                                   \
-        &(dispatch), NULL,                                                                              \
-            {0, NULL, 0, NULL, 0, NULL, KSPIN_DATAFLOW_OUT, KSPIN_COMMUNICATION_BOTH, NULL, NULL},      \
-            KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY, 1, 1, &kFraming, NULL, "capture", (caps)              \
+#define CAPTURE_PIN(dispatch, caps)                                                                \
+    {                                                                                              \
+        &(dispatch), NULL,                                                                         \
+            {0, NULL, 0, NULL, 0, NULL, KSPIN_DATAFLOW_OUT, KSPIN_COMMUNICATION_BOTH, NULL, NULL}, \
+            KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY, 1, 1, &kFraming, NULL, "capture", (caps)         \
     }
 
 static const KSPIN_DESCRIPTOR_EX kPins[] = {CAPTURE_PIN(kPinDispatch, &kCaps)};
@@ -240,10 +260,10 @@ static NTSTATUS filter_close(PKSFILTER filter, PIRP irp) {
 }
 static const KSFILTER_DISPATCH kFilterDispatch = {filter_create, filter_close, NULL, NULL};
 
-#define FILTER(pins, name)                                                                              \
-    {                                                                                                   \
-        &kFilterDispatch, NULL, KSFILTER_DESCRIPTOR_VERSION, 0, NULL, 1, sizeof(KSPIN_DESCRIPTOR_EX), pins, 0, \
-            NULL, name                                                                                  \
+#define FILTER(pins, name)                                                                                  \
+    {                                                                                                       \
+        &kFilterDispatch, NULL, KSFILTER_DESCRIPTOR_VERSION, 0, NULL, 1, sizeof(KSPIN_DESCRIPTOR_EX), pins, \
+            0, NULL, name                                                                                   \
     }
 static const KSFILTER_DESCRIPTOR kRecorder = FILTER(kPins, "Recorder");
 static const KSFILTER_DESCRIPTOR kRecorderInitFails = FILTER(kPinsInitFails, "RecorderInitFails");

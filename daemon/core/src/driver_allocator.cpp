@@ -56,24 +56,27 @@ Result<void> DriverAllocator::initialize(const proto::AllocatorFraming& negotiat
     framing.FileAlignment = negotiated.file_alignment;
     ++calls_.initialize;
     PVOID context = nullptr;
-    const NTSTATUS status = with_dma([&] { return dispatch_->InitializeAllocator(&pin_.ks, &framing, &context); });
+    const NTSTATUS status =
+        with_dma([&] { return dispatch_->InitializeAllocator(&pin_.ks, &framing, &context); });
     last_initialize_status_ = status;
     if (!NT_SUCCESS(status)) {
         drop_buffer();
-        return fail(Errc::InsufficientResources,
-                    fmt::format("{}: InitializeAllocator returned {} for {} frames of {} bytes (alignment mask "
-                                "0x{:X})",
-                                who(), status_text(status), negotiated.frames, negotiated.frame_size,
-                                negotiated.file_alignment));
+        return fail(
+            Errc::InsufficientResources,
+            fmt::format("{}: InitializeAllocator returned {} for {} frames of {} bytes (alignment mask "
+                        "0x{:X})",
+                        who(), status_text(status), negotiated.frames, negotiated.frame_size,
+                        negotiated.file_alignment));
     }
     context_ = context;
     initialized_ = true;
     if (!region_) {
         remove();
-        return fail(Errc::InvalidState,
-                    fmt::format("{}: InitializeAllocator succeeded without a common buffer; ksim serves a "
-                                "driver's frames from the one it allocates with KsimDeviceAllocateCommonBuffer",
-                                who()));
+        return fail(
+            Errc::InvalidState,
+            fmt::format("{}: InitializeAllocator succeeded without a common buffer; ksim serves a "
+                        "driver's frames from the one it allocates with KsimDeviceAllocateCommonBuffer",
+                        who()));
     }
     slots_.assign(negotiated.frames, Slot{});
     outstanding_ = 0;
@@ -105,8 +108,8 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
         return fail(Errc::InvalidState, who() + ": Allocate returned " + why);
     };
     if (((physical_base_ + offset) & negotiated_.file_alignment) != 0)
-        return give_back(fmt::format("a frame at offset {} that breaks the negotiated alignment mask 0x{:X}", offset,
-                                     negotiated_.file_alignment));
+        return give_back(fmt::format("a frame at offset {} that breaks the negotiated alignment mask 0x{:X}",
+                                     offset, negotiated_.file_alignment));
     Slot* slot = nullptr;
     std::uint32_t index = 0;
     for (std::uint32_t i = 0; i < slots_.size(); ++i) {
@@ -125,13 +128,14 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
                 slot->offset = offset;
             }
         if (slot == nullptr)
-            return give_back(fmt::format("a frame at offset {}: more distinct frames than the {} negotiated", offset,
-                                         negotiated_.frames));
+            return give_back(fmt::format("a frame at offset {}: more distinct frames than the {} negotiated",
+                                         offset, negotiated_.frames));
     } else if (slot->outstanding) {
         // The driver handed out a frame it already gave and did not get back: not ours to free.
-        return fail(Errc::InvalidState,
-                    fmt::format("{}: Allocate returned the frame at offset {} again while it is still allocated",
-                                who(), offset));
+        return fail(
+            Errc::InvalidState,
+            fmt::format("{}: Allocate returned the frame at offset {} again while it is still allocated",
+                        who(), offset));
     }
     slot->outstanding = true;
     ++outstanding_;
@@ -141,8 +145,8 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
 Result<void> DriverAllocator::free(shm::FrameHandle frame) {
     if (!initialized_) return fail(Errc::InvalidState, who() + ": not initialized");
     if (frame.region != region_->id() || frame.index >= slots_.size())
-        return fail(Errc::NotFound, fmt::format("{}: frame {}:{} is not one of its frames", who(), frame.region,
-                                                frame.index));
+        return fail(Errc::NotFound, fmt::format("{}: frame {}:{} is not one of its frames", who(),
+                                                frame.region, frame.index));
     Slot& slot = slots_[frame.index];
     if (!mapping_) return fail(Errc::InvalidState, who() + ": its common buffer was freed");
     if (!slot.outstanding || slot.generation != frame.generation)
@@ -193,7 +197,8 @@ std::optional<std::uint64_t> DriverAllocator::physical_address(std::uint32_t ind
     return physical_base_ + slots_[index].offset;
 }
 
-NTSTATUS DriverAllocator::allocate_common_buffer(ULONG length, PVOID* virtual_address, PHYSICAL_ADDRESS* physical) {
+NTSTATUS DriverAllocator::allocate_common_buffer(ULONG length, PVOID* virtual_address,
+                                                 PHYSICAL_ADDRESS* physical) {
     auto log = logger("core.driver");
     if (region_) {
         log->error("{}: a second common buffer was asked for; ksim serves one per allocator", who());
@@ -202,11 +207,12 @@ NTSTATUS DriverAllocator::allocate_common_buffer(ULONG length, PVOID* virtual_ad
     if (length == 0 || length > kMaxCommonBuffer) return STATUS_INVALID_PARAMETER;
     const std::uint64_t base = round_up(caps_.physical_base, kPage);
     if (base + length - 1 > caps_.physical_limit || base + length - 1 < base) {
-        log->error("{}: a common buffer of {} bytes does not fit its physical window 0x{:X}-0x{:X}", who(), length,
-                   caps_.physical_base, caps_.physical_limit);
+        log->error("{}: a common buffer of {} bytes does not fit its physical window 0x{:X}-0x{:X}", who(),
+                   length, caps_.physical_base, caps_.physical_limit);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
-    auto region = shm::Region::create(region_name_, length, shm::RegionOptions{shm::visibility_for(caps_.memory_type)});
+    auto region =
+        shm::Region::create(region_name_, length, shm::RegionOptions{shm::visibility_for(caps_.memory_type)});
     if (!region) {
         log->error("{}: common buffer of {} bytes: {}", who(), length, region.error().message);
         return STATUS_INSUFFICIENT_RESOURCES;

@@ -46,7 +46,8 @@ public:
     [[nodiscard]] NTSTATUS last_initialize_status() const { return last_initialize_status_; }
 
     // CommonBufferHost: what the driver's DMA calls reach during its allocator routines.
-    NTSTATUS allocate_common_buffer(ULONG length, PVOID* virtual_address, PHYSICAL_ADDRESS* physical) override;
+    NTSTATUS allocate_common_buffer(ULONG length, PVOID* virtual_address,
+                                    PHYSICAL_ADDRESS* physical) override;
     void free_common_buffer(PVOID virtual_address) override;
 
 protected:

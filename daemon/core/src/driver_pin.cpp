@@ -42,7 +42,8 @@ void DriverPin::note(unsigned level, const std::string& text) const {
 NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     NTSTATUS status = STATUS_SUCCESS;
-    if (d != nullptr && d->SetDeviceState != nullptr) status = d->SetDeviceState(&instance_.ks, to_ks(to), to_ks(from));
+    if (d != nullptr && d->SetDeviceState != nullptr)
+        status = d->SetDeviceState(&instance_.ks, to_ks(to), to_ks(from));
     if (NT_SUCCESS(status)) {
         instance_.ks.DeviceState = to_ks(to);
         instance_.ks.ClientState = to_ks(to);
@@ -134,17 +135,19 @@ void DriverPin::frame_queued(const QueuedFrame& frame) {
     x.mappings.clear();
     if ((flags() & KSPIN_FLAG_GENERATE_MAPPINGS) != 0)
         for (const SgMapping& m : frame.mappings)
-            x.mappings.push_back(KSMAPPING{static_cast<PHYSICAL_ADDRESS>(m.physical_address), m.byte_count, m.alignment});
+            x.mappings.push_back(
+                KSMAPPING{static_cast<PHYSICAL_ADDRESS>(m.physical_address), m.byte_count, m.alignment});
 }
 
 void DriverPin::frame_completing(QueuedFrame& frame) {
-    if (frame.header.status == static_cast<std::uint32_t>(NtStatus::Cancelled)) return;  // flushed: DataUsed 0
+    if (frame.header.status == static_cast<std::uint32_t>(NtStatus::Cancelled))
+        return;  // flushed: DataUsed 0
     const FrameExtras& x = extras_of(frame);
     proto::StreamHeader& h = frame.header;
     h.data_used = x.header.DataUsed;
     if (h.data_used > frame.data.size()) {
-        note(KSIM_LOG_ERROR, fmt::format("DataUsed {} is larger than the frame ({} bytes); clamped", h.data_used,
-                                         frame.data.size()));
+        note(KSIM_LOG_ERROR, fmt::format("DataUsed {} is larger than the frame ({} bytes); clamped",
+                                         h.data_used, frame.data.size()));
         h.data_used = static_cast<std::uint32_t>(frame.data.size());
     }
     h.presentation_time = {x.header.PresentationTime.Time, x.header.PresentationTime.Numerator,
@@ -214,7 +217,9 @@ void DriverPin::refresh(Wrapper& w) {
         out.Remaining = in.remaining;
         const std::uint32_t used = in.count >= in.remaining ? in.count - in.remaining : 0;
         if (mapped)
-            out.Mappings = x.mappings.empty() ? nullptr : x.mappings.data() + std::min<std::size_t>(used, x.mappings.size());
+            out.Mappings = x.mappings.empty()
+                               ? nullptr
+                               : x.mappings.data() + std::min<std::size_t>(used, x.mappings.size());
         else
             out.Data = reinterpret_cast<PUCHAR>(f->data.data()) + std::min<std::size_t>(used, f->data.size());
     };
@@ -262,7 +267,8 @@ NTSTATUS DriverPin::advance(PKSSTREAM_POINTER sp) {
     return s;
 }
 
-NTSTATUS DriverPin::advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject, bool and_unlock) {
+NTSTATUS DriverPin::advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject,
+                                    bool and_unlock) {
     Wrapper* w = live(sp, "KsStreamPointerAdvanceOffsets");
     if (w == nullptr) return STATUS_INVALID_PARAMETER;
     const NTSTATUS s = to_nt(queue_.advance_offsets(*w->sp, in_used, out_used, eject));
@@ -276,7 +282,8 @@ NTSTATUS DriverPin::clone(PKSSTREAM_POINTER sp, ULONG context_size, PKSSTREAM_PO
     Wrapper* w = live(sp, "KsStreamPointerClone");
     if (w == nullptr) return STATUS_INVALID_PARAMETER;
     if (context_size > 64 * 1024) {
-        note(KSIM_LOG_ERROR, fmt::format("KsStreamPointerClone: ContextSize {} is over ksim's 64 KiB", context_size));
+        note(KSIM_LOG_ERROR,
+             fmt::format("KsStreamPointerClone: ContextSize {} is over ksim's 64 KiB", context_size));
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     auto c = queue_.clone(*w->sp, context_size);

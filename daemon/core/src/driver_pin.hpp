@@ -56,7 +56,8 @@ public:
     NTSTATUS lock(PKSSTREAM_POINTER sp) override;
     void unlock(PKSSTREAM_POINTER sp, bool eject) override;
     NTSTATUS advance(PKSSTREAM_POINTER sp) override;
-    NTSTATUS advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject, bool unlock) override;
+    NTSTATUS advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject,
+                             bool unlock) override;
     NTSTATUS clone(PKSSTREAM_POINTER sp, ULONG context_size, PKSSTREAM_POINTER* out) override;
     PKSSTREAM_POINTER first_clone() override;
     PKSSTREAM_POINTER next_clone(PKSSTREAM_POINTER sp) override;
@@ -80,9 +81,9 @@ private:
         std::vector<KSMAPPING> mappings;
     };
     void process();
-    Wrapper* wrapper_of(StreamPointer* sp);         // finds or makes the wrapper of a live pointer
+    Wrapper* wrapper_of(StreamPointer* sp);                    // finds or makes the wrapper of a live pointer
     Wrapper* live(PKSSTREAM_POINTER sp, const char* routine);  // null (logged) for a retired one
-    PKSSTREAM_POINTER expose(StreamPointer* sp);   // refreshed wrapper, or null
+    PKSSTREAM_POINTER expose(StreamPointer* sp);               // refreshed wrapper, or null
     void refresh(Wrapper& w);
     void retire(Wrapper& w);
     FrameExtras& extras_of(const QueuedFrame& frame);
@@ -92,7 +93,7 @@ private:
     StreamQueue& queue_;
     const Clock& clock_;
     std::unordered_map<const StreamPointer*, Wrapper*> by_pointer_;
-    std::deque<Wrapper> wrappers_;   // stable addresses; retired ones are reused
+    std::deque<Wrapper> wrappers_;  // stable addresses; retired ones are reused
     std::vector<Wrapper*> retired_;
     std::vector<FrameExtras> extras_;  // by frame index in the pipe's pool
     bool in_process_ = false;

@@ -65,7 +65,8 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
     framing = proto::effective_framing(f.desc, desc);
     sm = std::make_unique<PinStateMachine>(name, *this);
     if (f.desc.kind == FilterKind::Driver) {
-        ddk_host::PinInstance* instance = k.options.drivers ? k.options.drivers->find_pin(f.desc.id, desc.id) : nullptr;
+        ddk_host::PinInstance* instance =
+            k.options.drivers ? k.options.drivers->find_pin(f.desc.id, desc.id) : nullptr;
         if (!instance) return;  // Kernel::create refuses the topology
         const ULONG flags = instance->ks.Descriptor->Flags;
         queue = std::make_unique<StreamQueue>(
@@ -77,8 +78,8 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
             });
         driver = std::make_unique<DriverPin>(*instance, *queue, *k.clock);
         if (instance->allocator() && desc.allocator)
-            driver_allocator = std::make_shared<DriverAllocator>(*instance, *desc.allocator,
-                                                                 k.options.shm_prefix + "-" + name + "-common");
+            driver_allocator = std::make_shared<DriverAllocator>(
+                *instance, *desc.allocator, k.options.shm_prefix + "-" + name + "-common");
         return;
     }
     if (desc.allocator && desc.allocator->mode == proto::AllocatorMode::Kernel)
@@ -174,10 +175,11 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         for (const proto::PinDescriptor& pd : fd.pins) {
             Pin* pin = impl->add_pin(*filter, pd);
             if (fd.kind == FilterKind::Driver && !pin->driver)
-                return fail(Errc::InvalidConfig,
-                            fmt::format("driver filter {} pin {}: no driver instance (the topology must be loaded "
-                                        "through the kernel's DriverHost)",
-                                        fd.id, pd.id));
+                return fail(
+                    Errc::InvalidConfig,
+                    fmt::format("driver filter {} pin {}: no driver instance (the topology must be loaded "
+                                "through the kernel's DriverHost)",
+                                fd.id, pd.id));
         }
         filter->desc.pins = fd.pins;
         impl->filters.push_back(std::move(filter));

@@ -23,8 +23,8 @@ Result<void> Kernel::Impl::driver_transition(Pin& pin, PinState from, PinState t
         if (auto r = activate(*pin.pipe); !r) return r;
     }
     if (const NTSTATUS s = driver.set_device_state(to, from); !NT_SUCCESS(s)) {
-        const std::string what = fmt::format("{}: the driver's SetDeviceState({} -> {}) returned {}", pin.name,
-                                             proto::to_string(from), proto::to_string(to),
+        const std::string what = fmt::format("{}: the driver's SetDeviceState({} -> {}) returned {}",
+                                             pin.name, proto::to_string(from), proto::to_string(to),
                                              proto::ntstatus_name(static_cast<std::uint32_t>(s)));
         if (up) {
             if (from == PinState::Stop) deactivate_if_idle(*pin.pipe);  // the pin is still in STOP

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "driver_allocator.hpp"
+#include "driver_pin.hpp"
 #include "ksim/daemon/content.hpp"
 #include "ksim/daemon/hwsim.hpp"
 #include "ksim/daemon/kernel.hpp"
@@ -22,8 +24,6 @@
 #include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/ledger.hpp"
 #include "ksim/shm/mapping.hpp"
-#include "driver_allocator.hpp"
-#include "driver_pin.hpp"
 #include "pin_holders.hpp"
 #include "wakeup.hpp"
 
@@ -135,12 +135,12 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::unique_ptr<StreamQueue> queue;     // capture pins
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
-    std::shared_ptr<shm::DmaAllocator> vendor;  // the pin's KSALLOCATOR_DISPATCH (if declared)
-    std::unique_ptr<DriverPin> driver;          // driver pins: the minidriver's pin, hosted
+    std::shared_ptr<shm::DmaAllocator> vendor;          // the pin's KSALLOCATOR_DISPATCH (if declared)
+    std::unique_ptr<DriverPin> driver;                  // driver pins: the minidriver's pin, hosted
     std::shared_ptr<DriverAllocator> driver_allocator;  // its KSALLOCATOR_DISPATCH (if it has one)
-    std::shared_ptr<DeliveryTarget> delivery;   // user pins: the owner's rings (attach_delivery)
-    shm::DmaCallCounts vendor_calls_retired{};  // calls of vendor instances already deleted
-    std::vector<proto::Fault> faults;           // injected from the topology's /faults
+    std::shared_ptr<DeliveryTarget> delivery;           // user pins: the owner's rings (attach_delivery)
+    shm::DmaCallCounts vendor_calls_retired{};          // calls of vendor instances already deleted
+    std::vector<proto::Fault> faults;                   // injected from the topology's /faults
 
     [[nodiscard]] const proto::Fault* fault(proto::FaultKind kind) const {
         for (const auto& f : faults)

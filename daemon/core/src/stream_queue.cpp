@@ -188,7 +188,8 @@ StreamPointer* StreamQueue::find_clone(std::uint64_t id) {
 
 std::size_t StreamQueue::frames_from_leading_edge() const {
     if (!leading_.has_frame_) return 0;
-    return static_cast<std::size_t>(std::distance(std::list<FrameSlot>::const_iterator(leading_.pos_), frames_.cend()));
+    return static_cast<std::size_t>(
+        std::distance(std::list<FrameSlot>::const_iterator(leading_.pos_), frames_.cend()));
 }
 
 void StreamQueue::flush() {

@@ -45,10 +45,11 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
                                              f.PinDescriptors ? "" : " but no array"),
                                  fmt::format("1 to {} pin descriptors", max_pins)};
     if (f.PinDescriptorSize != sizeof(KSPIN_DESCRIPTOR_EX))
-        return DescriptorProblem{"driver.descriptor-size",
-                                 fmt::format("PinDescriptorSize is {}, this ksim's KSPIN_DESCRIPTOR_EX has {} bytes",
-                                             f.PinDescriptorSize, sizeof(KSPIN_DESCRIPTOR_EX)),
-                                 "PinDescriptorSize = sizeof(KSPIN_DESCRIPTOR_EX), built against these headers"};
+        return DescriptorProblem{
+            "driver.descriptor-size",
+            fmt::format("PinDescriptorSize is {}, this ksim's KSPIN_DESCRIPTOR_EX has {} bytes",
+                        f.PinDescriptorSize, sizeof(KSPIN_DESCRIPTOR_EX)),
+            "PinDescriptorSize = sizeof(KSPIN_DESCRIPTOR_EX), built against these headers"};
     std::set<std::string> names;
     for (ULONG i = 0; i < f.PinDescriptorsCount; ++i) {
         const KSPIN_DESCRIPTOR_EX& p = f.PinDescriptors[i];
@@ -58,7 +59,8 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
                                      fmt::format("{} has no KsimName, or one with '.'", which),
                                      "KsimName = \"capture\": the pin's id in configs (FILTER.PIN)"};
         if (!names.insert(p.KsimName).second)
-            return DescriptorProblem{"driver.pin-name", fmt::format("two pin descriptors are named \"{}\"", p.KsimName),
+            return DescriptorProblem{"driver.pin-name",
+                                     fmt::format("two pin descriptors are named \"{}\"", p.KsimName),
                                      "unique KsimName per filter"};
         if (p.PinDescriptor.DataFlow != KSPIN_DATAFLOW_OUT && p.PinDescriptor.DataFlow != KSPIN_DATAFLOW_IN)
             return DescriptorProblem{"driver.pin-dataflow",
@@ -81,9 +83,10 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
                                      "ksim provides no clock objects yet: leave Clock NULL"};
         if (const KSALLOCATOR_DISPATCH* a = p.Dispatch ? p.Dispatch->Allocator : nullptr;
             a != nullptr && (!a->InitializeAllocator || !a->DeleteAllocator || !a->Allocate || !a->Free))
-            return DescriptorProblem{"driver.allocator-incomplete",
-                                     fmt::format("pin \"{}\"'s KSALLOCATOR_DISPATCH lacks a routine", p.KsimName),
-                                     "InitializeAllocator, DeleteAllocator, Allocate and Free are all required"};
+            return DescriptorProblem{
+                "driver.allocator-incomplete",
+                fmt::format("pin \"{}\"'s KSALLOCATOR_DISPATCH lacks a routine", p.KsimName),
+                "InitializeAllocator, DeleteAllocator, Allocate and Free are all required"};
     }
     return std::nullopt;
 }
@@ -125,7 +128,8 @@ std::optional<std::vector<std::byte>> connection_format(const proto::FilterDescr
         f.VideoInfoHeader.AvgTimePerFrame =
             static_cast<LONGLONG>(10'000'000ull * v.fps_denominator / std::max(1u, v.fps_numerator));
         f.VideoInfoHeader.dwBitRate = static_cast<ULONG>(std::min<std::uint64_t>(
-            0xFFFFFFFFu, std::uint64_t{b.biSizeImage} * 8 * v.fps_numerator / std::max(1u, v.fps_denominator)));
+            0xFFFFFFFFu,
+            std::uint64_t{b.biSizeImage} * 8 * v.fps_numerator / std::max(1u, v.fps_denominator)));
         return bytes_of(f);
     }
     if (filter.audio) {
@@ -184,11 +188,12 @@ std::expected<proto::AllocatorFramingEx, DescriptorProblem> to_framing(const KSA
 }
 
 std::expected<proto::PinDescriptor, DescriptorProblem> to_pin_descriptor(const PinInstance& pin,
-                                                                        const proto::PinDescriptor* listed) {
+                                                                         const proto::PinDescriptor* listed) {
     const KSPIN_DESCRIPTOR_EX& d = *pin.ks.Descriptor;
     proto::PinDescriptor out;
     out.id = pin.id;
-    out.direction = d.PinDescriptor.DataFlow == KSPIN_DATAFLOW_OUT ? proto::PinDirection::Out : proto::PinDirection::In;
+    out.direction =
+        d.PinDescriptor.DataFlow == KSPIN_DATAFLOW_OUT ? proto::PinDirection::Out : proto::PinDirection::In;
     out.hosting = proto::PinHosting::Kernel;
     if (d.PinDescriptor.MediumsCount > 0 && d.PinDescriptor.Mediums != nullptr)
         out.medium = to_guid(d.PinDescriptor.Mediums[0].Set);

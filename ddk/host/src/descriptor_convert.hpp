@@ -21,7 +21,8 @@ struct DescriptorProblem {
 };
 
 // Sizes, names and the features ksim does not host yet; nullopt when the descriptor is usable.
-std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPTOR& filter, unsigned max_pins);
+std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPTOR& filter,
+                                                         unsigned max_pins);
 
 // KS_DATAFORMAT_VIDEOINFOHEADER for "video", KSDATAFORMAT_WAVEFORMATEX for "audio" (bytes);
 // nullopt when the filter gives neither.
@@ -30,7 +31,7 @@ std::optional<std::vector<std::byte>> connection_format(const proto::FilterDescr
 // The pin as the topology model describes it, after its Create. `listed` is the config's entry
 // for the pin (its allocator capabilities win over the descriptor's), or null.
 std::expected<proto::PinDescriptor, DescriptorProblem> to_pin_descriptor(const PinInstance& pin,
-                                                                        const proto::PinDescriptor* listed);
+                                                                         const proto::PinDescriptor* listed);
 
 // KSALLOCATOR_FRAMING_EX -> the model; a problem when CountItems is 0 or above the cap.
 std::expected<proto::AllocatorFramingEx, DescriptorProblem> to_framing(const KSALLOCATOR_FRAMING_EX& framing);

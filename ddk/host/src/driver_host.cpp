@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -21,7 +22,8 @@ constexpr ULONG kMaxFilters = 64;
 constexpr ULONG kMaxPins = 64;
 
 proto::Diagnostic diag(std::string pointer, std::string rule, std::string message, std::string hint) {
-    return proto::Diagnostic{"", 0, 0, std::move(pointer), std::move(rule), std::move(message), std::move(hint)};
+    return proto::Diagnostic{
+        "", 0, 0, std::move(pointer), std::move(rule), std::move(message), std::move(hint)};
 }
 
 std::string status_text(NTSTATUS s) {
@@ -32,16 +34,33 @@ std::string status_text(NTSTATUS s) {
 // not be replaceable by another user.
 std::optional<std::string> permission_problem(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return fmt::format("cannot stat {}: {}", path, std::strerror(errno));
+    if (::stat(path.c_str(), &st) != 0) return fmt::format("cannot stat {}: {}", path, std::strerror(errno));
     if (!S_ISREG(st.st_mode)) return fmt::format("{} is not a regular file", path);
     if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        return fmt::format("{} is owned by uid {}, not by this process's user (uid {}) or root", path, st.st_uid,
-                           ::geteuid());
+        return fmt::format("{} is owned by uid {}, not by this process's user (uid {}) or root", path,
+                           st.st_uid, ::geteuid());
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
         return fmt::format("{} is writable by {} (mode {:04o})", path,
                            (st.st_mode & S_IWOTH) != 0 ? "every user" : "its group", st.st_mode & 07777);
     return std::nullopt;
+}
+
+// A module named with a path is taken relative to its config (the loader resolved it); a bare
+// file name is searched like a shared library: $KSIM_DRIVER_PATH, then the installed drivers.
+std::vector<std::filesystem::path> candidates(const proto::DriverRef& ref, const std::string& default_dir) {
+    if (ref.module.find('/') != std::string::npos) return {ref.path};
+    std::vector<std::filesystem::path> out;
+    if (const char* env = std::getenv("KSIM_DRIVER_PATH")) {
+        std::string_view rest(env);
+        while (!rest.empty()) {
+            const auto colon = rest.find(':');
+            const std::string_view dir = rest.substr(0, colon);
+            if (!dir.empty()) out.push_back(std::filesystem::path(dir) / ref.module);
+            rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+        }
+    }
+    if (!default_dir.empty()) out.push_back(std::filesystem::path(default_dir) / ref.module);
+    return out;
 }
 
 std::string filter_names(const KSDEVICE_DESCRIPTOR& d) {
@@ -64,7 +83,8 @@ DriverHost::~DriverHost() {
         FilterInstance& f = **it;
         for (auto p = f.pins.rbegin(); p != f.pins.rend(); ++p) {
             PinInstance& pin = **p;
-            if (pin.created && pin.dispatch() && pin.dispatch()->Close) pin.dispatch()->Close(&pin.ks, nullptr);
+            if (pin.created && pin.dispatch() && pin.dispatch()->Close)
+                pin.dispatch()->Close(&pin.ks, nullptr);
             pin.created = false;
         }
         if (f.created && f.ks.Descriptor->Dispatch && f.ks.Descriptor->Dispatch->Close)
@@ -97,12 +117,22 @@ PinInstance* DriverHost::find_pin(std::string_view filter_id, std::string_view p
 
 std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::FilterDescriptor& filter) {
     const std::string ptr = filter.pointer + "/driver/module";
-    const std::string path = filter.driver->path.lexically_normal().string();
+    const auto paths = candidates(*filter.driver, options_.default_driver_dir);
+    auto found =
+        std::find_if(paths.begin(), paths.end(), [](const auto& p) { return std::filesystem::exists(p); });
+    if (found == paths.end()) {
+        std::string tried;
+        for (const auto& p : paths) tried += (tried.empty() ? "" : ", ") + p.string();
+        return std::unexpected(
+            diag(ptr, "driver.module-missing",
+                 fmt::format("no driver module \"{}\" (looked at {})", filter.driver->module,
+                             tried.empty() ? "nothing: $KSIM_DRIVER_PATH is empty" : tried),
+                 "a path relative to the config file (\"drivers/libmycam.so\"), or a file name "
+                 "found in $KSIM_DRIVER_PATH or the installed drivers' directory"));
+    }
+    const std::string path = std::filesystem::absolute(*found).lexically_normal().string();
     for (const auto& m : modules_)
         if (m->path == path) return m.get();
-    if (!std::filesystem::exists(filter.driver->path))
-        return std::unexpected(diag(ptr, "driver.module-missing", fmt::format("no driver module at {}", path),
-                                    "a path relative to the config file, e.g. \"drivers/libmycam.so\""));
     if (options_.check_module_permissions)
         if (auto problem = permission_problem(path))
             return std::unexpected(diag(ptr, "driver.module-permissions",
@@ -113,7 +143,8 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
     module->path = path;
     module->handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (module->handle == nullptr)
-        return std::unexpected(diag(ptr, "driver.module-unloadable", fmt::format("dlopen failed: {}", ::dlerror()),
+        return std::unexpected(diag(ptr, "driver.module-unloadable",
+                                    fmt::format("dlopen failed: {}", ::dlerror()),
                                     "a shared object built for this machine (a CMake MODULE library)"));
     auto entry = reinterpret_cast<PFNKSIM_DRIVER_ENTRY>(::dlsym(module->handle, KSIM_DRIVER_ENTRY_SYMBOL));
     if (entry == nullptr) {
@@ -139,16 +170,18 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
                                     fmt::format("DriverEntry of {} returned {}", path, status_text(status)),
                                     "DriverEntry returns STATUS_SUCCESS after KsInitializeDriver"));
     if (m->descriptor == nullptr)
-        return std::unexpected(diag(ptr, "driver.no-descriptor",
-                                    fmt::format("DriverEntry of {} did not register a device descriptor", path),
-                                    "call KsInitializeDriver(DriverObject, RegistryPath, &DeviceDescriptor)"));
+        return std::unexpected(
+            diag(ptr, "driver.no-descriptor",
+                 fmt::format("DriverEntry of {} did not register a device descriptor", path),
+                 "call KsInitializeDriver(DriverObject, RegistryPath, &DeviceDescriptor)"));
     const KSDEVICE_DESCRIPTOR& d = *m->descriptor;
-    if (d.FilterDescriptorsCount > kMaxFilters || (d.FilterDescriptorsCount > 0 && d.FilterDescriptors == nullptr))
-        return std::unexpected(diag(ptr, "driver.descriptor-invalid",
-                                    fmt::format("the device descriptor of {} lists {} filters {}", path,
-                                                d.FilterDescriptorsCount,
-                                                d.FilterDescriptors ? "(too many)" : "but no array"),
-                                    fmt::format("at most {} filter descriptors", kMaxFilters)));
+    if (d.FilterDescriptorsCount > kMaxFilters ||
+        (d.FilterDescriptorsCount > 0 && d.FilterDescriptors == nullptr))
+        return std::unexpected(
+            diag(ptr, "driver.descriptor-invalid",
+                 fmt::format("the device descriptor of {} lists {} filters {}", path,
+                             d.FilterDescriptorsCount, d.FilterDescriptors ? "(too many)" : "but no array"),
+                 fmt::format("at most {} filter descriptors", kMaxFilters)));
     m->device = std::make_unique<DeviceInstance>();
     m->device->ks.Ksim = KSIM_HOST_LINK{&host_api(), static_cast<ObjectBase*>(m->device.get())};
     m->device->ks.Descriptor = m->descriptor;
@@ -157,15 +190,17 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
     m->device->name = std::filesystem::path(path).filename().string();
     if (d.Dispatch != nullptr && d.Dispatch->Add != nullptr)
         if (NTSTATUS s = d.Dispatch->Add(&m->device->ks); !NT_SUCCESS(s))
-            return std::unexpected(diag(ptr, "driver.device-add-failed",
-                                        fmt::format("the device's Add of {} returned {}", path, status_text(s)),
-                                        "Add returns STATUS_SUCCESS"));
+            return std::unexpected(
+                diag(ptr, "driver.device-add-failed",
+                     fmt::format("the device's Add of {} returned {}", path, status_text(s)),
+                     "Add returns STATUS_SUCCESS"));
     if (d.Dispatch != nullptr && d.Dispatch->Start != nullptr)
         if (NTSTATUS s = d.Dispatch->Start(&m->device->ks, nullptr, nullptr, nullptr); !NT_SUCCESS(s)) {
             if (d.Dispatch->Remove) d.Dispatch->Remove(&m->device->ks, nullptr);
-            return std::unexpected(diag(ptr, "driver.device-start-failed",
-                                        fmt::format("the device's Start of {} returned {}", path, status_text(s)),
-                                        "Start returns STATUS_SUCCESS"));
+            return std::unexpected(
+                diag(ptr, "driver.device-start-failed",
+                     fmt::format("the device's Start of {} returned {}", path, status_text(s)),
+                     "Start returns STATUS_SUCCESS"));
         }
     m->started = true;
     return m;
@@ -186,13 +221,15 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
         if (f != nullptr && f->KsimName != nullptr && filter.driver->filter == f->KsimName) fd = f;
     }
     if (fd == nullptr)
-        return failed(diag(filter_ptr, "driver.unknown-filter",
-                           fmt::format("{} has no filter descriptor named \"{}\"", m.path, filter.driver->filter),
-                           fmt::format("one of its filters: {}", filter_names(*m.descriptor))));
+        return failed(
+            diag(filter_ptr, "driver.unknown-filter",
+                 fmt::format("{} has no filter descriptor named \"{}\"", m.path, filter.driver->filter),
+                 fmt::format("one of its filters: {}", filter_names(*m.descriptor))));
     if (auto problem = check_filter_descriptor(*fd, kMaxPins))
-        return failed(diag(filter_ptr, problem->rule,
-                           fmt::format("filter \"{}\" of {}: {}", filter.driver->filter, m.path, problem->message),
-                           problem->hint));
+        return failed(
+            diag(filter_ptr, problem->rule,
+                 fmt::format("filter \"{}\" of {}: {}", filter.driver->filter, m.path, problem->message),
+                 problem->hint));
 
     auto instance = std::make_unique<FilterInstance>();
     FilterInstance& fi = *instance;
@@ -204,10 +241,10 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
     filters_.push_back(std::move(instance));  // owned from here: the destructor closes what was created
     if (fd->Dispatch != nullptr && fd->Dispatch->Create != nullptr)
         if (NTSTATUS s = fd->Dispatch->Create(&fi.ks, nullptr); !NT_SUCCESS(s))
-            return failed(diag(filter_ptr, "driver.filter-create-failed",
-                               fmt::format("filter Create of \"{}\" returned {}", filter.driver->filter,
-                                           status_text(s)),
-                               "Create returns STATUS_SUCCESS"));
+            return failed(diag(
+                filter_ptr, "driver.filter-create-failed",
+                fmt::format("filter Create of \"{}\" returned {}", filter.driver->filter, status_text(s)),
+                "Create returns STATUS_SUCCESS"));
     fi.created = true;
 
     auto format = connection_format(filter);

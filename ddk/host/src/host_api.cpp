@@ -136,9 +136,11 @@ NTSTATUS advance(PKSSTREAM_POINTER sp) {
     StreamingHost* s = streaming_of(sp, "KsStreamPointerAdvance");
     return s ? s->advance(sp) : STATUS_INVALID_DEVICE_STATE;
 }
-NTSTATUS advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, BOOLEAN eject, BOOLEAN and_unlock) {
+NTSTATUS advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, BOOLEAN eject,
+                         BOOLEAN and_unlock) {
     StreamingHost* s = streaming_of(sp, "KsStreamPointerAdvanceOffsets");
-    return s ? s->advance_offsets(sp, in_used, out_used, eject != 0, and_unlock != 0) : STATUS_INVALID_DEVICE_STATE;
+    return s ? s->advance_offsets(sp, in_used, out_used, eject != 0, and_unlock != 0)
+             : STATUS_INVALID_DEVICE_STATE;
 }
 NTSTATUS clone(PKSSTREAM_POINTER sp, PFNKSSTREAMPOINTER cancel, ULONG context_size, PKSSTREAM_POINTER* out) {
     StreamingHost* s = streaming_of(sp, "KsStreamPointerClone");
@@ -171,7 +173,8 @@ void cancel_timeout(PKSSTREAM_POINTER sp) {
     if (StreamingHost* s = streaming_of(sp, "KsStreamPointerCancelTimeout")) s->cancel_timeout(sp);
 }
 void attempt_processing(PKSPIN pin, BOOLEAN asynchronous) {
-    if (StreamingHost* s = streaming_of(pin, "KsPinAttemptProcessing")) s->attempt_processing(asynchronous != 0);
+    if (StreamingHost* s = streaming_of(pin, "KsPinAttemptProcessing"))
+        s->attempt_processing(asynchronous != 0);
 }
 NTSTATUS available_bytes(PKSPIN pin, LONG* input_data, LONG* output_buffer) {
     StreamingHost* s = streaming_of(pin, "KsPinGetAvailableByteCount");
@@ -180,15 +183,17 @@ NTSTATUS available_bytes(PKSPIN pin, LONG* input_data, LONG* output_buffer) {
 
 // --- DMA -------------------------------------------------------------------------------------
 
-NTSTATUS allocate_common_buffer(PKSDEVICE device, ULONG length, PVOID* virtual_address, PHYSICAL_ADDRESS* physical) {
+NTSTATUS allocate_common_buffer(PKSDEVICE device, ULONG length, PVOID* virtual_address,
+                                PHYSICAL_ADDRESS* physical) {
     auto* d = object_of<DeviceInstance>(device, ObjectKind::Device);
     if (d == nullptr || virtual_address == nullptr || physical == nullptr) return STATUS_INVALID_PARAMETER;
     *virtual_address = nullptr;
     *physical = 0;
     if (d->common_buffers == nullptr) {
-        note(d, KSIM_LOG_ERROR,
-             "KsimDeviceAllocateCommonBuffer called outside InitializeAllocator: ksim makes frame memory only "
-             "for the allocator being initialized (docs/minidriver.md)");
+        note(
+            d, KSIM_LOG_ERROR,
+            "KsimDeviceAllocateCommonBuffer called outside InitializeAllocator: ksim makes frame memory only "
+            "for the allocator being initialized (docs/minidriver.md)");
         return STATUS_INVALID_DEVICE_REQUEST;
     }
     return d->common_buffers->allocate_common_buffer(length, virtual_address, physical);

@@ -50,7 +50,8 @@ typedef struct {
  * get. Allocate returns a frame (an address inside a common buffer from
  * KsimDeviceAllocateCommonBuffer) or NULL; Free gets back exactly what Allocate gave;
  * DeleteAllocator runs when the last pin of the pipe is back in STOP. */
-typedef NTSTATUS (*PFNKSPININITIALIZEALLOCATOR)(PKSPIN Pin, PKSALLOCATOR_FRAMING AllocatorFraming, PVOID* Context);
+typedef NTSTATUS (*PFNKSPININITIALIZEALLOCATOR)(PKSPIN Pin, PKSALLOCATOR_FRAMING AllocatorFraming,
+                                                PVOID* Context);
 typedef VOID (*PFNKSDELETEALLOCATOR)(PVOID Context);
 typedef PVOID (*PFNKSDEFAULTALLOCATE)(PVOID Context);
 typedef VOID (*PFNKSDEFAULTFREE)(PVOID Context, PVOID Buffer);
@@ -76,13 +77,14 @@ typedef struct {
  *   committed / removed.
  * - SetDataFormat: not called. A ksim pin is created with its topology's format, which
  *   ConnectionFormat carries from Create on; formats do not change afterwards. */
+typedef NTSTATUS (*PFNKSPINSETDATAFORMAT)(PKSPIN Pin, PKSDATAFORMAT OldFormat, PVOID OldAttributeList,
+                                          const KSDATARANGE* DataRange, const VOID* AttributeRange);
 typedef struct {
     NTSTATUS (*Create)(PKSPIN Pin, PIRP Irp);
     NTSTATUS (*Close)(PKSPIN Pin, PIRP Irp);
     NTSTATUS (*Process)(PKSPIN Pin);
     VOID (*Reset)(PKSPIN Pin);
-    NTSTATUS (*SetDataFormat)(PKSPIN Pin, PKSDATAFORMAT OldFormat, PVOID OldAttributeList,
-                              const KSDATARANGE* DataRange, const VOID* AttributeRange);
+    PFNKSPINSETDATAFORMAT SetDataFormat;
     NTSTATUS (*SetDeviceState)(PKSPIN Pin, KSSTATE ToState, KSSTATE FromState);
     VOID (*Connect)(PKSPIN Pin);
     VOID (*Disconnect)(PKSPIN Pin);
@@ -133,12 +135,12 @@ typedef struct {
 typedef struct {
     ULONG MinFrameSize;
     ULONG MaxFrameSize;
-    ULONG MaxFrames;         /* 0 = no limit */
-    ULONG AlignmentMask;     /* the strictest FileAlignment it can honour */
-    BOOLEAN Contiguous;      /* each frame is physically contiguous */
-    BOOLEAN ScatterGather;   /* can describe frames as mappings */
-    ULONG MaxMappings;       /* per frame */
-    ULONG MaxMappingBytes;   /* per mapping */
+    ULONG MaxFrames;                /* 0 = no limit */
+    ULONG AlignmentMask;            /* the strictest FileAlignment it can honour */
+    BOOLEAN Contiguous;             /* each frame is physically contiguous */
+    BOOLEAN ScatterGather;          /* can describe frames as mappings */
+    ULONG MaxMappings;              /* per frame */
+    ULONG MaxMappingBytes;          /* per mapping */
     PHYSICAL_ADDRESS PhysicalBase;  /* the simulated DMA window of its common buffer */
     PHYSICAL_ADDRESS PhysicalLimit; /* last byte of that window */
     ULONG Boundary;                 /* frames do not cross this power of two (0 = none) */
@@ -248,10 +250,18 @@ typedef VOID (*PFNKSSTREAMPOINTER)(PKSSTREAM_POINTER StreamPointer);
 typedef VOID (*PFNKSIM_TIMER)(PVOID Context, LONGLONG Now);
 
 /* ---- ksimd's routine table (what the inline routines call) -------------------------------- */
+typedef NTSTATUS (*PFNKSIM_INITIALIZE_DRIVER)(PDRIVER_OBJECT Driver, ULONG AbiVersion,
+                                              const KSDEVICE_DESCRIPTOR* Descriptor);
+typedef NTSTATUS (*PFNKSIM_ADVANCE_OFFSETS)(PKSSTREAM_POINTER StreamPointer, ULONG InUsed, ULONG OutUsed,
+                                            BOOLEAN Eject, BOOLEAN Unlock);
+typedef NTSTATUS (*PFNKSIM_CLONE)(PKSSTREAM_POINTER StreamPointer, PFNKSSTREAMPOINTER CancelCallback,
+                                  ULONG ContextSize, PKSSTREAM_POINTER* CloneStreamPointer);
+typedef NTSTATUS (*PFNKSIM_ALLOCATE_COMMON_BUFFER)(PKSDEVICE Device, ULONG Length, PVOID* Virtual,
+                                                   PHYSICAL_ADDRESS* Physical);
 struct _KSIM_HOST_API {
     ULONG Size;       /* sizeof(KSIM_HOST_API) as ksimd built it */
     ULONG AbiVersion; /* KSIM_DDK_ABI_VERSION of ksimd */
-    NTSTATUS (*InitializeDriver)(PDRIVER_OBJECT Driver, ULONG AbiVersion, const KSDEVICE_DESCRIPTOR* Descriptor);
+    PFNKSIM_INITIALIZE_DRIVER InitializeDriver;
     NTSTATUS (*Edit)(PVOID Object, PVOID* PointerToPointer, ULONG NewSize, ULONG OldSize);
     PKSFILTER (*PinGetParentFilter)(PKSPIN Pin);
     PKSDEVICE (*FilterGetDevice)(PKSFILTER Filter);
@@ -260,10 +270,8 @@ struct _KSIM_HOST_API {
     NTSTATUS (*Lock)(PKSSTREAM_POINTER StreamPointer);
     VOID (*Unlock)(PKSSTREAM_POINTER StreamPointer, BOOLEAN Eject);
     NTSTATUS (*Advance)(PKSSTREAM_POINTER StreamPointer);
-    NTSTATUS (*AdvanceOffsets)(PKSSTREAM_POINTER StreamPointer, ULONG InUsed, ULONG OutUsed, BOOLEAN Eject,
-                               BOOLEAN Unlock);
-    NTSTATUS (*Clone)(PKSSTREAM_POINTER StreamPointer, PFNKSSTREAMPOINTER CancelCallback, ULONG ContextSize,
-                      PKSSTREAM_POINTER* CloneStreamPointer);
+    PFNKSIM_ADVANCE_OFFSETS AdvanceOffsets;
+    PFNKSIM_CLONE Clone;
     PKSSTREAM_POINTER (*PinGetFirstClone)(PKSPIN Pin);
     PKSSTREAM_POINTER (*GetNextClone)(PKSSTREAM_POINTER StreamPointer);
     VOID (*Delete)(PKSSTREAM_POINTER StreamPointer);
@@ -272,7 +280,7 @@ struct _KSIM_HOST_API {
     VOID (*CancelTimeout)(PKSSTREAM_POINTER StreamPointer);
     VOID (*AttemptProcessing)(PKSPIN Pin, BOOLEAN Asynchronous);
     NTSTATUS (*GetAvailableByteCount)(PKSPIN Pin, LONG* InputDataBytes, LONG* OutputBufferBytes);
-    NTSTATUS (*AllocateCommonBuffer)(PKSDEVICE Device, ULONG Length, PVOID* Virtual, PHYSICAL_ADDRESS* Physical);
+    PFNKSIM_ALLOCATE_COMMON_BUFFER AllocateCommonBuffer;
     VOID (*FreeCommonBuffer)(PKSDEVICE Device, PVOID Virtual);
     NTSTATUS (*TimerCreate)(PKSPIN Pin, PFNKSIM_TIMER Callback, PVOID Context, PKSIM_TIMER* Timer);
     NTSTATUS (*TimerStart)(PKSIM_TIMER Timer, LONGLONG Start, LONGLONG Period);
@@ -306,20 +314,27 @@ static inline NTSTATUS KsInitializeDriver(PDRIVER_OBJECT DriverObject, PCUNICODE
 /* _KsEdit / KsEdit: gives Object its own copy of *PointerToPointer (NewSize bytes, the first
  * OldSize copied) to change; ksimd frees it with the object. Editing the same pointer again
  * reuses the copy when it is large enough. */
-static inline NTSTATUS _KsEdit(PVOID Object, PVOID* PointerToPointer, ULONG NewSize, ULONG OldSize, ULONG Tag) {
+static inline NTSTATUS _KsEdit(PVOID Object, PVOID* PointerToPointer, ULONG NewSize, ULONG OldSize,
+                               ULONG Tag) {
     (void)Tag;
     /* Object is a KSPIN, KSFILTER or KSDEVICE: each starts with its KSIM_HOST_LINK. */
     return ((const KSIM_HOST_LINK*)Object)->Api->Edit(Object, PointerToPointer, NewSize, OldSize);
 }
-#define KsEdit(Object, PointerToPointer, Tag)                                                  \
-    _KsEdit((Object), (PVOID*)(PointerToPointer), (ULONG)sizeof(**(PointerToPointer)),      \
+#define KsEdit(Object, PointerToPointer, Tag)                                          \
+    _KsEdit((Object), (PVOID*)(PointerToPointer), (ULONG)sizeof(**(PointerToPointer)), \
             (ULONG)sizeof(**(PointerToPointer)), (Tag))
 #define KsEditSized(Object, PointerToPointer, NewSize, OldSize, Tag) \
     _KsEdit((Object), (PVOID*)(PointerToPointer), (NewSize), (OldSize), (Tag))
 
-static inline PKSFILTER KsPinGetParentFilter(PKSPIN Pin) { return Pin->Ksim.Api->PinGetParentFilter(Pin); }
-static inline PKSDEVICE KsFilterGetDevice(PKSFILTER Filter) { return Filter->Ksim.Api->FilterGetDevice(Filter); }
-static inline PKSDEVICE KsPinGetDevice(PKSPIN Pin) { return KsFilterGetDevice(KsPinGetParentFilter(Pin)); }
+static inline PKSFILTER KsPinGetParentFilter(PKSPIN Pin) {
+    return Pin->Ksim.Api->PinGetParentFilter(Pin);
+}
+static inline PKSDEVICE KsFilterGetDevice(PKSFILTER Filter) {
+    return Filter->Ksim.Api->FilterGetDevice(Filter);
+}
+static inline PKSDEVICE KsPinGetDevice(PKSPIN Pin) {
+    return KsFilterGetDevice(KsPinGetParentFilter(Pin));
+}
 
 /* ---- stream pointers (the pin's queue) -------------------------------------------------- */
 
@@ -346,8 +361,8 @@ static inline NTSTATUS KsStreamPointerAdvance(PKSSTREAM_POINTER StreamPointer) {
 }
 /* KsStreamPointerAdvanceOffsets: the pointer must be locked; moves to the next frame when
  * Remaining reaches 0 or with Eject. */
-static inline NTSTATUS KsStreamPointerAdvanceOffsets(PKSSTREAM_POINTER StreamPointer, ULONG InUsed, ULONG OutUsed,
-                                                     BOOLEAN Eject) {
+static inline NTSTATUS KsStreamPointerAdvanceOffsets(PKSSTREAM_POINTER StreamPointer, ULONG InUsed,
+                                                     ULONG OutUsed, BOOLEAN Eject) {
     return StreamPointer->Ksim.Api->AdvanceOffsets(StreamPointer, InUsed, OutUsed, Eject, FALSE);
 }
 /* KsStreamPointerAdvanceOffsetsAndUnlock. */
@@ -358,8 +373,9 @@ static inline VOID KsStreamPointerAdvanceOffsetsAndUnlock(PKSSTREAM_POINTER Stre
 /* KsStreamPointerClone: the clone keeps its frame alive until KsStreamPointerDelete; it starts
  * with its source's lock state and offsets, and ContextSize zeroed bytes at Context.
  * CancelCallback is not supported (no IRP cancellation in ksim): pass NULL. */
-static inline NTSTATUS KsStreamPointerClone(PKSSTREAM_POINTER StreamPointer, PFNKSSTREAMPOINTER CancelCallback,
-                                            ULONG ContextSize, PKSSTREAM_POINTER* CloneStreamPointer) {
+static inline NTSTATUS KsStreamPointerClone(PKSSTREAM_POINTER StreamPointer,
+                                            PFNKSSTREAMPOINTER CancelCallback, ULONG ContextSize,
+                                            PKSSTREAM_POINTER* CloneStreamPointer) {
     return StreamPointer->Ksim.Api->Clone(StreamPointer, CancelCallback, ContextSize, CloneStreamPointer);
 }
 /* KsPinGetFirstCloneStreamPointer / KsStreamPointerGetNextClone: clones in creation order. */
@@ -379,8 +395,8 @@ static inline NTSTATUS KsStreamPointerSetStatusCode(PKSSTREAM_POINTER StreamPoin
     return STATUS_SUCCESS;
 }
 /* KsStreamPointerScheduleTimeout (Interval: relative, 100 ns) / KsStreamPointerCancelTimeout. */
-static inline VOID KsStreamPointerScheduleTimeout(PKSSTREAM_POINTER StreamPointer, PFNKSSTREAMPOINTER Callback,
-                                                  ULONGLONG Interval) {
+static inline VOID KsStreamPointerScheduleTimeout(PKSSTREAM_POINTER StreamPointer,
+                                                  PFNKSSTREAMPOINTER Callback, ULONGLONG Interval) {
     StreamPointer->Ksim.Api->ScheduleTimeout(StreamPointer, Callback, Interval);
 }
 static inline VOID KsStreamPointerCancelTimeout(PKSSTREAM_POINTER StreamPointer) {
@@ -416,7 +432,8 @@ static inline VOID KsimDeviceFreeCommonBuffer(PKSDEVICE Device, PVOID Virtual) {
 /* A periodic timer at absolute deadlines Start + Period * (n + 1) (no drift), the KTIMER + DPC
  * of avshws's hardware simulation. Callbacks run on the pin's streaming thread while the pin
  * is in RUN (a deadline that passes in PAUSE fires on the return to RUN). */
-static inline NTSTATUS KsimTimerCreate(PKSPIN Pin, PFNKSIM_TIMER Callback, PVOID Context, PKSIM_TIMER* Timer) {
+static inline NTSTATUS KsimTimerCreate(PKSPIN Pin, PFNKSIM_TIMER Callback, PVOID Context,
+                                       PKSIM_TIMER* Timer) {
     return Pin->Ksim.Api->TimerCreate(Pin, Callback, Context, Timer);
 }
 /* Start (100 ns, ksim's clock: KsimQueryTime) and Period (100 ns, > 0). Restarting replaces. */
@@ -424,9 +441,13 @@ static inline NTSTATUS KsimTimerStart(PKSIM_TIMER Timer, LONGLONG Start, LONGLON
     return Timer->Ksim.Api->TimerStart(Timer, Start, Period);
 }
 /* Stops the timer: no callback after it returns. */
-static inline VOID KsimTimerStop(PKSIM_TIMER Timer) { Timer->Ksim.Api->TimerStop(Timer); }
+static inline VOID KsimTimerStop(PKSIM_TIMER Timer) {
+    Timer->Ksim.Api->TimerStop(Timer);
+}
 /* Stops and frees it (ksimd deletes a pin's remaining timers when the pin closes). */
-static inline VOID KsimTimerDelete(PKSIM_TIMER Timer) { Timer->Ksim.Api->TimerDelete(Timer); }
+static inline VOID KsimTimerDelete(PKSIM_TIMER Timer) {
+    Timer->Ksim.Api->TimerDelete(Timer);
+}
 
 /* KeQueryInterruptTime: ksim's monotonic clock, 100 ns units (the clock timers run on). Object
  * is a PKSDEVICE, PKSFILTER or PKSPIN. */

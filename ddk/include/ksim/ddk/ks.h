@@ -73,7 +73,11 @@ typedef struct _GUID {
 
 /* Initializers, usable in static descriptors: GUID g = STATICGUIDOF_...; */
 #define KSIM_GUID_INIT(l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    { (l), (w1), (w2), { (b1), (b2), (b3), (b4), (b5), (b6), (b7), (b8) } }
+    {                                                             \
+        (l), (w1), (w2), {                                        \
+            (b1), (b2), (b3), (b4), (b5), (b6), (b7), (b8)        \
+        }                                                         \
+    }
 #define STATIC_GUID_NULL KSIM_GUID_INIT(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 #define STATIC_KS_TYPE_DONT_CARE STATIC_GUID_NULL
 #define STATIC_KSMEMORY_TYPE_DONT_CARE STATIC_GUID_NULL
@@ -107,8 +111,7 @@ typedef struct _GUID {
     KSIM_GUID_INIT(0x00000001, 0x0000, 0x0010, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71)
 
 /* ---- states and pin properties ---------------------------------------------------------- */
-typedef enum { KSSTATE_STOP = 0, KSSTATE_ACQUIRE = 1, KSSTATE_PAUSE = 2, KSSTATE_RUN = 3 } KSSTATE,
-    *PKSSTATE;
+typedef enum { KSSTATE_STOP = 0, KSSTATE_ACQUIRE = 1, KSSTATE_PAUSE = 2, KSSTATE_RUN = 3 } KSSTATE, *PKSSTATE;
 typedef enum { KSRESET_BEGIN = 0, KSRESET_END = 1 } KSRESET;
 typedef enum { KSPIN_DATAFLOW_IN = 1, KSPIN_DATAFLOW_OUT = 2 } KSPIN_DATAFLOW;
 typedef enum {
@@ -223,7 +226,7 @@ typedef struct {
     ULONG CountItems;
     ULONG PinFlags; /* reserved: 0 */
     KS_COMPRESSION OutputCompression;
-    ULONG PinWeight;                 /* reserved: 0 */
+    ULONG PinWeight;                /* reserved: 0 */
     KS_FRAMING_ITEM FramingItem[1]; /* CountItems items follow */
 } KSALLOCATOR_FRAMING_EX, *PKSALLOCATOR_FRAMING_EX;
 
@@ -244,21 +247,20 @@ typedef struct {
  * compression 1/1 + 0, weights 0: the framing most AVStream drivers declare. */
 #define DECLARE_SIMPLE_FRAMING_EX(FramingExName, MemoryType, Flags, Frames, Alignment, MinFrameSize, \
                                   MaxFrameSize)                                                      \
-    const KSALLOCATOR_FRAMING_EX FramingExName = {                                                   \
-        1,                                                                                           \
-        0,                                                                                           \
-        {1, 1, 0},                                                                                   \
-        0,                                                                                           \
-        {{MemoryType,                                                                                \
-          STATIC_KS_TYPE_DONT_CARE,                                                                  \
-          0,                                                                                         \
-          0,                                                                                         \
-          (Flags),                                                                                   \
-          (Frames),                                                                                  \
-          {(Alignment)},                                                                             \
-          0,                                                                                         \
-          {0, 0xFFFFFFFFu, 1},                                                                       \
-          {{(MinFrameSize), (MaxFrameSize), 1}, 0, 0}}}}
+    const KSALLOCATOR_FRAMING_EX FramingExName = {1,                                                 \
+                                                  0,                                                 \
+                                                  {1, 1, 0},                                         \
+                                                  0,                                                 \
+                                                  {{MemoryType,                                      \
+                                                    STATIC_KS_TYPE_DONT_CARE,                        \
+                                                    0,                                               \
+                                                    0,                                               \
+                                                    (Flags),                                         \
+                                                    (Frames),                                        \
+                                                    {(Alignment)},                                   \
+                                                    0,                                               \
+                                                    {0, 0xFFFFFFFFu, 1},                             \
+                                                    {{(MinFrameSize), (MaxFrameSize), 1}, 0, 0}}}}
 
 /* ---- data formats ------------------------------------------------------------------------ */
 typedef struct {
@@ -378,7 +380,10 @@ typedef struct {
     ULONG Remaining; /* bytes, or mappings with KSPIN_FLAG_GENERATE_MAPPINGS */
 } KSSTREAM_POINTER_OFFSET, *PKSSTREAM_POINTER_OFFSET;
 
-typedef enum { KSSTREAM_POINTER_STATE_UNLOCKED = 0, KSSTREAM_POINTER_STATE_LOCKED = 1 } KSSTREAM_POINTER_STATE;
+typedef enum {
+    KSSTREAM_POINTER_STATE_UNLOCKED = 0,
+    KSSTREAM_POINTER_STATE_LOCKED = 1
+} KSSTREAM_POINTER_STATE;
 
 #ifdef __cplusplus
 }

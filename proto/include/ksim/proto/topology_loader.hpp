@@ -34,7 +34,8 @@ using Diagnostics = std::vector<Diagnostic>;
 class DriverResolver {
 public:
     virtual ~DriverResolver() = default;
-    virtual std::expected<std::vector<PinDescriptor>, Diagnostics> driver_pins(const FilterDescriptor& filter) = 0;
+    virtual std::expected<std::vector<PinDescriptor>, Diagnostics> driver_pins(
+        const FilterDescriptor& filter) = 0;
 };
 
 struct LoadOptions {

@@ -39,6 +39,9 @@ struct HostOptions {
     std::function<void(unsigned, const std::string&, const std::string&)> log;
     // Refuse modules not owned by this uid (or root), or writable by group/others.
     bool check_module_permissions = true;
+    // Where a bare module name ("libmycam.so", no '/') is looked for after the directories of
+    // $KSIM_DRIVER_PATH (colon-separated): the installed drivers' directory.
+    std::string default_driver_dir = KSIM_DEFAULT_DRIVER_DIR;
 };
 
 class DriverHost final : public proto::DriverResolver {

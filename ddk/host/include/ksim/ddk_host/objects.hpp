@@ -22,7 +22,12 @@ struct FilterInstance;
 
 // What every object starts with after its C part: its kind (checked on each routine) and the
 // memory KsEdit gave it (freed with the object).
-enum class ObjectKind : unsigned { Device = 0x4B534456, Filter = 0x4B534654, Pin = 0x4B53504E, Timer = 0x4B53544D };
+enum class ObjectKind : unsigned {
+    Device = 0x4B534456,
+    Filter = 0x4B534654,
+    Pin = 0x4B53504E,
+    Timer = 0x4B53544D
+};
 
 struct EditedBlock {
     std::unique_ptr<std::byte[]> bytes;
@@ -64,13 +69,15 @@ struct PinInstance : ObjectBase {
     PinInstance() : ObjectBase(ObjectKind::Pin) {}
     KSPIN ks{};
     FilterInstance* filter = nullptr;
-    std::string id;                    // KsimName
-    std::vector<std::byte> format;     // what ks.ConnectionFormat points at
+    std::string id;                      // KsimName
+    std::vector<std::byte> format;       // what ks.ConnectionFormat points at
     StreamingHost* streaming = nullptr;  // set by ksimd while the pin is hosted; null offline
     std::vector<std::unique_ptr<TimerInstance>> timers;
     bool created = false;  // Create succeeded (Close is owed)
 
-    [[nodiscard]] const KSPIN_DISPATCH* dispatch() const { return ks.Descriptor ? ks.Descriptor->Dispatch : nullptr; }
+    [[nodiscard]] const KSPIN_DISPATCH* dispatch() const {
+        return ks.Descriptor ? ks.Descriptor->Dispatch : nullptr;
+    }
     [[nodiscard]] const KSALLOCATOR_DISPATCH* allocator() const {
         const KSPIN_DISPATCH* d = dispatch();
         return d ? d->Allocator : nullptr;

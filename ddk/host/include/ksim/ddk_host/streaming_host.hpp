@@ -34,7 +34,8 @@ public:
 class CommonBufferHost {
 public:
     virtual ~CommonBufferHost() = default;
-    virtual NTSTATUS allocate_common_buffer(ULONG length, PVOID* virtual_address, PHYSICAL_ADDRESS* physical) = 0;
+    virtual NTSTATUS allocate_common_buffer(ULONG length, PVOID* virtual_address,
+                                            PHYSICAL_ADDRESS* physical) = 0;
     virtual void free_common_buffer(PVOID virtual_address) = 0;
 };
 
