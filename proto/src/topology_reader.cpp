@@ -277,8 +277,9 @@ FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& 
         if (!v.contains(key))
             r.report(ptr, "key.missing", fmt::format("missing required key \"{}\"", key),
                      fmt::format("add \"{}\" (or \"driver\" for a minidriver module)", key));
-    if (!v.contains("kind") || !v.contains("pins")) return f;
-    auto kind = read_filter_kind(r, v, ptr);
+    // Without "kind" the pins are still read (as the default kind), so that one missing key is
+    // one diagnostic rather than a cascade through every connection naming them.
+    auto kind = v.contains("kind") ? read_filter_kind(r, v, ptr) : std::nullopt;
     if (kind) f.kind = *kind;
     if (v.contains("video")) f.video = read_video(r, v["video"], child(ptr, "video"));
     if (v.contains("audio")) f.audio = read_audio(r, v["audio"], child(ptr, "audio"));

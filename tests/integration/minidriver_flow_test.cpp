@@ -106,9 +106,6 @@ TEST(MinidriverFlow, Avscam_ToKernelSink_ItsOwnAllocatorServesEveryFrame) {
             if (completed < 8) (void)app->connection().next_event(50ms);
         }
         ASSERT_GE(completed, 8u);
-        auto sink_stats = app->statistics(checker);
-        ASSERT_TRUE(sink_stats);
-        EXPECT_EQ(sink_stats->check_failures, 0u);
         auto cam = app->statistics(camera);
         ASSERT_TRUE(cam && cam->vendor_allocator);
         EXPECT_TRUE(cam->vendor_allocator->initialized);
