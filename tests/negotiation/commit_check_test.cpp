@@ -10,9 +10,9 @@
 #include <set>
 
 #include "graph_builders.hpp"
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/rules.hpp"
-#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
 
 namespace ksim::negotiation::test {

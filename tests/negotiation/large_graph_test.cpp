@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <string>
 
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/record_json.hpp"
-#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
 
 namespace ksim::negotiation {
