@@ -62,6 +62,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+export KSIM_DRIVER_PATH="$build/drivers${KSIM_DRIVER_PATH:+:$KSIM_DRIVER_PATH}"  # minidriver configs
 echo "== starting ksimd on $config"
 "$ksimd" --config "$config" --socket "$sock" --runtime-dir "$tmp/run" --log-level warn >"$tmp/ksimd.log" 2>&1 &
 ksimd_pid=$!

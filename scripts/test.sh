@@ -6,6 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=$("$root/scripts/build.sh" "$@" | tail -n 1)
+# Shipped configs name driver modules by file name; the build's drivers/ directory has them.
+export KSIM_DRIVER_PATH="$build_dir/drivers${KSIM_DRIVER_PATH:+:$KSIM_DRIVER_PATH}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # die_after_fork=0: the kill and soak tests fork the doomed client from a multi-threaded test

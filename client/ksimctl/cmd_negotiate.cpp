@@ -9,6 +9,7 @@
 #include "ksim/negotiation/record_json.hpp"
 #include "ksim/negotiation/render.hpp"
 #include "ksim/proto/topology_loader.hpp"
+#include "offline_config.hpp"
 
 namespace ksim::ctl {
 namespace {
@@ -39,7 +40,8 @@ int report_invalid(const proto::Diagnostics& diagnostics, bool json) {
 }
 
 int run_negotiate(const NegotiateOptions& opt, bool json) {
-    auto topology = proto::load_topology_file(opt.file);
+    const OfflineConfig config = load_offline(opt.file);
+    const auto& topology = config.topology;
     if (!topology) return report_invalid(topology.error(), json);
     const negotiation::NegotiationResult result = negotiation::negotiate(*topology);
     if (json)

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "ksim/proto/topology_loader.hpp"
+#include "offline_config.hpp"
 
 namespace ksim::ctl {
 namespace {
@@ -14,7 +14,8 @@ int run_validate(const std::vector<std::string>& files, bool json) {
     nlohmann::json all = nlohmann::json::array();
     std::size_t invalid = 0, errors = 0;
     for (const auto& file : files) {
-        auto loaded = proto::load_topology_file(file);
+        const OfflineConfig config = load_offline(file);
+        const auto& loaded = config.topology;
         if (loaded) continue;
         ++invalid;
         for (const auto& d : loaded.error()) {

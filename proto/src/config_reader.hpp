@@ -32,6 +32,7 @@ public:
     void report(std::string_view pointer, std::string rule, std::string message, std::string hint,
                 bool at_key = false);
     [[nodiscard]] std::size_t error_count() const { return out_.size(); }
+    [[nodiscard]] const std::string& file() const { return file_; }
 
     // Checks `v` is an object whose keys are all in `allowed` and that `required` are present.
     bool object(const json& v, const std::string& ptr, std::initializer_list<std::string_view> allowed,

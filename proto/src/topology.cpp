@@ -90,23 +90,32 @@ std::optional<AllocatorKind> parse_allocator_kind(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+constexpr FilterKindName kFilterKindNames[] = {
+    {"video_capture", FilterKind::VideoCapture},
+    {"audio_capture", FilterKind::AudioCapture},
+    {"inplace_transform", FilterKind::InPlaceTransform},
+    {"copy_transform", FilterKind::CopyTransform},
+    {"kernel_sink", FilterKind::KernelSink},
+    {"user_source", FilterKind::UserSource},
+    {"user_sink", FilterKind::UserSink},
+    {"driver", FilterKind::Driver},
+};
+}  // namespace
+
+std::span<const FilterKindName> filter_kind_names() {
+    return kFilterKindNames;
+}
+
+std::optional<FilterKind> parse_filter_kind(std::string_view name) {
+    for (const FilterKindName& k : kFilterKindNames)
+        if (k.name == name) return k.kind;
+    return std::nullopt;
+}
+
 std::string_view to_string(FilterKind k) {
-    switch (k) {
-        case FilterKind::VideoCapture:
-            return "video_capture";
-        case FilterKind::AudioCapture:
-            return "audio_capture";
-        case FilterKind::InPlaceTransform:
-            return "inplace_transform";
-        case FilterKind::CopyTransform:
-            return "copy_transform";
-        case FilterKind::KernelSink:
-            return "kernel_sink";
-        case FilterKind::UserSource:
-            return "user_source";
-        case FilterKind::UserSink:
-            return "user_sink";
-    }
+    for (const FilterKindName& n : kFilterKindNames)
+        if (n.kind == k) return n.name;
     return "?";
 }
 

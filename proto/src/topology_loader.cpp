@@ -16,7 +16,8 @@ std::string Diagnostic::to_string() const {
                        hint);
 }
 
-std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, std::string_view file_name) {
+std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, std::string_view file_name,
+                                                        const LoadOptions& options) {
     Diagnostics diags;
     // Comments are not JSON; the "comment" field is the place for prose.
     auto parsed = parse_untrusted_json(text);
@@ -39,13 +40,14 @@ std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, s
     const nlohmann::json& doc = *parsed;
     detail::PositionIndex index(text);
     detail::ConfigReader reader(std::string(file_name), index, diags);
-    Topology topology = detail::read_topology(reader, doc);
+    Topology topology = detail::read_topology(reader, doc, options.drivers);
     if (!diags.empty()) return std::unexpected(std::move(diags));
     topology.source_file = std::string(file_name);
     return topology;
 }
 
-std::expected<Topology, Diagnostics> load_topology_file(const std::filesystem::path& path) {
+std::expected<Topology, Diagnostics> load_topology_file(const std::filesystem::path& path,
+                                                        const LoadOptions& options) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return std::unexpected(
@@ -54,7 +56,7 @@ std::expected<Topology, Diagnostics> load_topology_file(const std::filesystem::p
     }
     std::ostringstream text;
     text << in.rdbuf();
-    return load_topology_text(text.str(), path.string());
+    return load_topology_text(text.str(), path.string(), options);
 }
 
 }  // namespace ksim::proto

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "framing_config.hpp"
@@ -34,13 +36,51 @@ std::optional<E> read_choice(ConfigReader& r, const json& obj, const std::string
     return std::nullopt;
 }
 
-constexpr Choice<FilterKind> kKinds[] = {{"video_capture", FilterKind::VideoCapture},
-                                         {"audio_capture", FilterKind::AudioCapture},
-                                         {"inplace_transform", FilterKind::InPlaceTransform},
-                                         {"copy_transform", FilterKind::CopyTransform},
-                                         {"kernel_sink", FilterKind::KernelSink},
-                                         {"user_source", FilterKind::UserSource},
-                                         {"user_sink", FilterKind::UserSink}};
+// The config's "kind" values: every name of proto's filter-kind table but "driver" (a driver
+// filter says "driver": {...} instead).
+std::optional<FilterKind> read_filter_kind(ConfigReader& r, const json& obj, const std::string& ptr) {
+    auto s = r.string(obj, ptr, "kind");
+    if (!s) return std::nullopt;
+    std::vector<std::string> names;
+    std::string all;
+    for (const FilterKindName& k : filter_kind_names()) {
+        if (k.kind == FilterKind::Driver) continue;
+        if (k.name == *s) return k.kind;
+        names.emplace_back(k.name);
+        all += (all.empty() ? "" : ", ") + std::string(k.name);
+    }
+    if (*s == to_string(FilterKind::Driver)) {
+        r.report(
+            child(ptr, "kind"), "driver.missing",
+            "a driver filter names its module with \"driver\", not with \"kind\"",
+            "\"driver\": {\"module\": \"drivers/libmycam.so\", \"filter\": \"MyCapture\"} without \"kind\"");
+        return std::nullopt;
+    }
+    auto guess = closest_name(*s, names);
+    r.report(child(ptr, "kind"), "value.unknown-name", fmt::format("unknown filter kind \"{}\"", *s),
+             guess ? fmt::format("did you mean \"{}\"? ({})", *guess, all) : fmt::format("one of {}", all));
+    return std::nullopt;
+}
+
+// "driver": {"module": PATH, "filter": NAME}; PATH is relative to the config file's directory.
+std::optional<DriverRef> read_driver_ref(ConfigReader& r, const json& v, const std::string& ptr) {
+    if (!r.object(v, ptr, {"module", "filter", "comment"}, {"module", "filter"})) return std::nullopt;
+    DriverRef d;
+    auto module = r.string(v, ptr, "module");
+    auto filter = r.string(v, ptr, "filter");
+    if (!module || !filter) return std::nullopt;
+    if (module->empty() || filter->empty()) {
+        r.report(module->empty() ? child(ptr, "module") : child(ptr, "filter"), "driver.empty-name",
+                 "the module path and the filter name must not be empty",
+                 "\"module\": \"drivers/libmycam.so\", \"filter\": \"MyCapture\"");
+        return std::nullopt;
+    }
+    d.module = *module;
+    d.filter = *filter;
+    std::filesystem::path path(*module);
+    d.path = path.is_absolute() ? path : std::filesystem::path(r.file()).parent_path() / path;
+    return d;
+}
 constexpr Choice<PinDirection> kDirections[] = {{"in", PinDirection::In}, {"out", PinDirection::Out}};
 constexpr Choice<PinHosting> kHostings[] = {{"kernel", PinHosting::Kernel}, {"user", PinHosting::User}};
 constexpr Choice<VideoFormat> kFormats[] = {
@@ -154,16 +194,92 @@ PinDescriptor read_pin(ConfigReader& r, const json& v, const std::string& ptr, F
     return pin;
 }
 
-FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& ptr) {
+// A driver filter's "pins" are optional: its pins come from the driver. An entry names one of
+// them and may only add what the driver cannot say (the allocator's capabilities for
+// negotiation, when the descriptor declares none).
+void read_driver_pins(ConfigReader& r, const json& v, const std::string& ptr, FilterDescriptor& f) {
+    if (!r.array(v, ptr)) return;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        std::string p = child(ptr, i);
+        if (!r.object(v[i], p, {"id", "allocator", "comment"}, {"id"})) continue;
+        PinDescriptor pin;
+        pin.pointer = p;
+        if (auto id = r.string(v[i], p, "id")) pin.id = *id;
+        if (v[i].contains("allocator"))
+            pin.allocator = read_allocator(r, v[i]["allocator"], child(p, "allocator"));
+        f.pins.push_back(std::move(pin));
+    }
+}
+
+// The driver's pins, merged with the config's entries for them.
+void instantiate_driver(ConfigReader& r, DriverResolver* drivers, FilterDescriptor& f) {
+    const std::string ptr = child(f.pointer, "driver");
+    if (drivers == nullptr) {
+        r.report(ptr, "driver.no-loader", "this program does not load driver modules",
+                 "load the config with ksimd, ksimctl validate or ksimctl negotiate");
+        return;
+    }
+    auto pins = drivers->driver_pins(f);
+    if (!pins) {
+        for (const Diagnostic& d : pins.error()) r.report(d.pointer, d.rule, d.message, d.hint);
+        return;
+    }
+    for (const PinDescriptor& listed : f.pins) {
+        auto it = std::find_if(pins->begin(), pins->end(),
+                               [&](const PinDescriptor& p) { return p.id == listed.id; });
+        if (it == pins->end()) {
+            std::string have;
+            for (const auto& p : *pins) have += (have.empty() ? "" : ", ") + p.id;
+            r.report(child(listed.pointer, "id"), "driver.unknown-pin",
+                     fmt::format("driver filter \"{}\" of {} has no pin \"{}\"", f.driver->filter,
+                                 f.driver->path.string(), listed.id),
+                     fmt::format("one of its pins: {}", have.empty() ? "(none)" : have));
+            continue;
+        }
+        it->pointer = listed.pointer;
+        if (listed.allocator) {
+            if (!it->allocator)
+                r.report(child(listed.pointer, "allocator"), "driver.allocator-without-dispatch",
+                         fmt::format("pin \"{}\" of driver filter \"{}\" has no KSALLOCATOR_DISPATCH",
+                                     listed.id, f.driver->filter),
+                         "declare capabilities only for a pin whose KSPIN_DISPATCH.Allocator is set");
+            else
+                it->allocator = listed.allocator;
+        }
+    }
+    f.pins = std::move(*pins);
+}
+
+FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& ptr,
+                             DriverResolver* drivers) {
     FilterDescriptor f;
     f.pointer = ptr;
-    if (!r.object(v, ptr, {"id", "kind", "video", "audio", "pins", "comment"}, {"id", "kind", "pins"}))
-        return f;
+    if (!r.object(v, ptr, {"id", "kind", "driver", "video", "audio", "pins", "comment"}, {"id"})) return f;
     if (auto id = r.string(v, ptr, "id")) {
         f.id = *id;
         check_id(r, child(ptr, "id"), *id);
     }
-    auto kind = read_choice(r, v, ptr, "kind", kKinds, "filter kind");
+    if (v.contains("driver")) {
+        if (v.contains("kind"))
+            r.report(child(ptr, "kind"), "driver.kind-conflict",
+                     "a filter is either a built-in kind or a driver module, not both",
+                     "keep \"kind\" or \"driver\"", true);
+        f.kind = FilterKind::Driver;
+        f.driver = read_driver_ref(r, v["driver"], child(ptr, "driver"));
+        if (v.contains("video")) f.video = read_video(r, v["video"], child(ptr, "video"));
+        if (v.contains("audio")) f.audio = read_audio(r, v["audio"], child(ptr, "audio"));
+        if (v.contains("pins")) read_driver_pins(r, v["pins"], child(ptr, "pins"), f);
+        if (f.driver && r.error_count() == 0) instantiate_driver(r, drivers, f);
+        return f;
+    }
+    // A built-in filter needs both; the hint names the alternative.
+    for (std::string_view key : {"kind", "pins"})
+        if (!v.contains(key))
+            r.report(ptr, "key.missing", fmt::format("missing required key \"{}\"", key),
+                     fmt::format("add \"{}\" (or \"driver\" for a minidriver module)", key));
+    // Without "kind" the pins are still read (as the default kind), so that one missing key is
+    // one diagnostic rather than a cascade through every connection naming them.
+    auto kind = v.contains("kind") ? read_filter_kind(r, v, ptr) : std::nullopt;
     if (kind) f.kind = *kind;
     if (v.contains("video")) f.video = read_video(r, v["video"], child(ptr, "video"));
     if (v.contains("audio")) f.audio = read_audio(r, v["audio"], child(ptr, "audio"));
@@ -216,7 +332,7 @@ void read_memory_types(ConfigReader& r, const json& v, const std::string& ptr, T
 
 }  // namespace
 
-Topology read_topology(ConfigReader& r, const json& doc) {
+Topology read_topology(ConfigReader& r, const json& doc, DriverResolver* drivers) {
     Topology t;
     if (!r.object(doc, "",
                   {"ksim_topology", "name", "comment", "memory_types", "filters", "connections", "faults"},
@@ -237,7 +353,7 @@ Topology read_topology(ConfigReader& r, const json& doc) {
         std::set<std::string> seen;
         for (std::size_t i = 0; i < doc["filters"].size(); ++i) {
             std::string p = child(std::string("/filters"), i);
-            FilterDescriptor f = read_filter(r, doc["filters"][i], p);
+            FilterDescriptor f = read_filter(r, doc["filters"][i], p, drivers);
             if (!f.id.empty() && !seen.insert(f.id).second)
                 r.report(child(p, "id"), "id.duplicate", fmt::format("filter id \"{}\" is used twice", f.id),
                          "unique filter ids");

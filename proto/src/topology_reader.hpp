@@ -3,11 +3,13 @@
 
 #include "config_reader.hpp"
 #include "ksim/proto/topology.hpp"
+#include "ksim/proto/topology_loader.hpp"
 
 namespace ksim::proto::detail {
 
-// Filters, pins, memory types; then connection rules (connection_rules.cpp).
-Topology read_topology(ConfigReader& r, const json& doc);
+// Filters, pins, memory types (driver filters instantiated through `drivers`); then connection
+// rules (connection_rules.cpp).
+Topology read_topology(ConfigReader& r, const json& doc, DriverResolver* drivers);
 void read_connections(ConfigReader& r, const json& doc, Topology& topology);
 // Fault injection (fault_rules.cpp): each fault names a pin that exists and suits its kind.
 void read_faults(ConfigReader& r, const json& doc, Topology& topology);

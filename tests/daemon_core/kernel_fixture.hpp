@@ -80,11 +80,13 @@ AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connecti
 
 class KernelTest : public ::testing::Test {
 protected:
-    void make(const proto::Topology& t) {
+    // `drivers`: the host `t` was loaded through, when it has driver filters.
+    void make(const proto::Topology& t, std::shared_ptr<ddk_host::DriverHost> drivers = nullptr) {
         KernelOptions o;
         o.shm_prefix = "ksim-test";
         o.clock = clock;
         o.streaming_threads = false;
+        o.drivers = std::move(drivers);
         auto k = Kernel::create(t, o, events, port);
         ASSERT_TRUE(k.has_value()) << k.error().message;
         kernel = std::move(*k);

@@ -57,7 +57,7 @@ if(header_count LESS 10)
   fail("only ${header_count} headers installed under ${include_root}: ${headers}")
 endif()
 foreach(header IN LISTS headers)
-  if(NOT header MATCHES "^ksim/(client|proto|wire|shm)/[a-z_]+\\.hpp$")
+  if(NOT header MATCHES "^ksim/(client|proto|wire|shm)/[a-z_]+\\.hpp$" AND NOT header MATCHES "^ksim/ddk/[a-z_]+\\.h$")
     fail("unexpected installed file ${include_root}/${header}")
   endif()
   file(STRINGS "${include_root}/${header}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<]ksim/")
@@ -106,6 +106,29 @@ run("compiling the consumer with pkg-config's flags" ignored
     ${CONSUMER_CXX} ${extra_flags} "${CONSUMER_DIR}/main.cpp" -o "${tmp}/pkg-config-consumer" ${pc_flags})
 run("running the pkg-config consumer" out "${tmp}/pkg-config-consumer" "${socket}")
 message(STATUS "pkg-config consumer: ${out}")
+
+# 5. The example minidriver built as a driver vendor builds it, against the installed driver API:
+#    its own CMake project with find_package(ksim) (target ksim::ddk), then with pkg-config
+#    (ksim-ddk.pc). The installed ksimctl loads each module and validates a config naming it.
+run("configuring avscam against the installed package" ignored
+    ${CMAKE_COMMAND} -S "${KSIM_SOURCE_DIR}/examples/drivers/avscam" -B "${tmp}/avscam" -G "${CONSUMER_GENERATOR}"
+    -DCMAKE_C_COMPILER=${CONSUMER_CC} -DCMAKE_PREFIX_PATH=${prefix} -DKSIM_AVSCAM_SELFTEST=OFF
+    "-DCMAKE_C_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_MODULE_LINKER_FLAGS=${CONSUMER_FLAGS}")
+run("building avscam against the installed package" ignored ${CMAKE_COMMAND} --build "${tmp}/avscam")
+set(config "${KSIM_SOURCE_DIR}/configs/minidriver-avscam-vendor-dma.json")
+set(ENV{KSIM_DRIVER_PATH} "${tmp}/avscam/drivers")
+run("validating a config with the find_package-built driver" out "${prefix}/${KSIM_BINDIR}/ksimctl" validate "${config}")
+run("pkg-config ksim-ddk" ddk_flags ${PKG_CONFIG} --cflags ksim-ddk)
+string(STRIP "${ddk_flags}" ddk_flags)
+separate_arguments(ddk_flags UNIX_COMMAND "${ddk_flags}")
+file(GLOB avscam_sources "${KSIM_SOURCE_DIR}/examples/drivers/avscam/*.c")
+file(MAKE_DIRECTORY "${tmp}/avscam-pc")
+run("compiling avscam with pkg-config's flags" ignored
+    ${CONSUMER_CC} ${extra_flags} -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden ${ddk_flags}
+    ${avscam_sources} -o "${tmp}/avscam-pc/libksim_avscam.so")
+set(ENV{KSIM_DRIVER_PATH} "${tmp}/avscam-pc")
+run("validating a config with the pkg-config-built driver" out "${prefix}/${KSIM_BINDIR}/ksimctl" validate "${config}")
+message(STATUS "avscam built against the installed driver API (find_package and pkg-config)")
 
 file(REMOVE_RECURSE "${tmp}")
 if(EXISTS "${tmp}")

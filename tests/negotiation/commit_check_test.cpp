@@ -10,6 +10,7 @@
 #include <set>
 
 #include "graph_builders.hpp"
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/rules.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -38,7 +39,8 @@ TEST(CommitCheck, EveryEngineDecisionForEveryShippedConfig_IsAccepted) {
     for (const auto& e : fs::directory_iterator(KSIM_CONFIGS_DIR)) {
         if (e.path().extension() != ".json" || e.path().filename().string().ends_with(".schema.json"))
             continue;
-        auto topology = proto::load_topology_file(e.path());
+        ddk_host::DriverHost drivers;  // minidriver configs load their module (KSIM_DRIVER_PATH)
+        auto topology = proto::load_topology_file(e.path(), proto::LoadOptions{&drivers});
         ASSERT_TRUE(topology) << e.path();
         const Graph graph = graph_from_topology(*topology);
         auto result = negotiate(graph);

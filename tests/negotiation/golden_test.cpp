@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/record_json.hpp"
 #include "ksim/negotiation/rules.hpp"
@@ -36,7 +37,8 @@ std::string read(const fs::path& p) {
 }
 
 NegotiationResult negotiate_file(const fs::path& config) {
-    auto topology = proto::load_topology_file(config);
+    ddk_host::DriverHost drivers;  // minidriver configs load their module (KSIM_DRIVER_PATH)
+    auto topology = proto::load_topology_file(config, proto::LoadOptions{&drivers});
     if (!topology) ADD_FAILURE() << config << " does not load";
     return topology ? negotiate(*topology) : NegotiationResult{};
 }

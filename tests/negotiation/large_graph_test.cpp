@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/record_json.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -54,7 +55,8 @@ TEST(NegotiationLargeGraph, EveryCopyOfAShippedConfig_DecidesAsTheConfigAlone) {
     for (const auto& e : fs::directory_iterator(KSIM_CONFIGS_DIR)) {
         if (e.path().extension() != ".json" || e.path().filename().string().ends_with(".schema.json"))
             continue;
-        auto topology = proto::load_topology_file(e.path());
+        ddk_host::DriverHost drivers;  // minidriver configs load their module (KSIM_DRIVER_PATH)
+        auto topology = proto::load_topology_file(e.path(), proto::LoadOptions{&drivers});
         ASSERT_TRUE(topology) << e.path();
         const Graph base = graph_from_topology(*topology);
         if (base.connections.empty()) continue;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology.hpp"
 #include "ksim/proto/topology_loader.hpp"
 
@@ -28,7 +29,8 @@ TEST(ShippedConfigs, AtLeastSevenExist) {
 
 TEST(ShippedConfigs, EveryConfig_LoadsAndHasComment) {
     for (const auto& path : shipped_configs()) {
-        auto r = load_topology_file(path);
+        ksim::ddk_host::DriverHost drivers;  // minidriver configs load their module (KSIM_DRIVER_PATH)
+        auto r = load_topology_file(path, LoadOptions{&drivers});
         ASSERT_TRUE(r) << path << ": " << r.error().front().to_string();
         EXPECT_FALSE(r->comment.empty()) << path;
         EXPECT_FALSE(r->filters.empty()) << path;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel_impl.hpp"
+#include "ksim/ddk_host/driver_host.hpp"
 #include "logging.hpp"
 
 namespace ksim::daemon {
@@ -27,6 +28,8 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
         case FilterKind::UserSource:
         case FilterKind::UserSink:
             return out ? PinRole::UserSource : PinRole::UserSink;
+        case FilterKind::Driver:
+            return out ? PinRole::Capture : PinRole::Sink;  // a source whose Process is the driver's
     }
     return PinRole::Sink;
 }
@@ -50,6 +53,7 @@ std::string Pipe::allocator_label() const {
         case AllocatorCommit::Kind::User:
             return "user";
         case AllocatorCommit::Kind::Vendor:
+            if (driver) return "vendor:" + driver->kind();
             return dma ? "vendor:" + dma->kind() : "vendor";
     }
     return "?";
@@ -60,6 +64,24 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
     role = role_for(f.desc, desc);
     framing = proto::effective_framing(f.desc, desc);
     sm = std::make_unique<PinStateMachine>(name, *this);
+    if (f.desc.kind == FilterKind::Driver) {
+        ddk_host::PinInstance* instance =
+            k.options.drivers ? k.options.drivers->find_pin(f.desc.id, desc.id) : nullptr;
+        if (!instance) return;  // Kernel::create refuses the topology
+        const ULONG flags = instance->ks.Descriptor->Flags;
+        queue = std::make_unique<StreamQueue>(
+            StreamQueue::Options{desc.direction, (flags & KSPIN_FLAG_DISTINCT_TRAILING_EDGE) != 0,
+                                 (flags & KSPIN_FLAG_GENERATE_MAPPINGS) != 0},
+            *k.clock, [this](QueuedFrame&& frame) {
+                driver->frame_completing(frame);
+                kernel.on_capture_complete(*this, std::move(frame));
+            });
+        driver = std::make_unique<DriverPin>(*instance, *queue, *k.clock);
+        if (instance->allocator() && desc.allocator)
+            driver_allocator = std::make_shared<DriverAllocator>(
+                *instance, *desc.allocator, k.options.shm_prefix + "-" + name + "-common");
+        return;
+    }
     if (desc.allocator && desc.allocator->mode == proto::AllocatorMode::Kernel)
         vendor = std::make_shared<shm::DmaAllocator>(*desc.allocator);
     if (role == PinRole::Capture) {
@@ -150,7 +172,15 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         auto filter = std::make_unique<FilterRuntime>();
         filter->desc = fd;
         filter->desc.pins.clear();
-        for (const proto::PinDescriptor& pd : fd.pins) impl->add_pin(*filter, pd);
+        for (const proto::PinDescriptor& pd : fd.pins) {
+            Pin* pin = impl->add_pin(*filter, pd);
+            if (fd.kind == FilterKind::Driver && !pin->driver)
+                return fail(
+                    Errc::InvalidConfig,
+                    fmt::format("driver filter {} pin {}: no driver instance (the topology must be loaded "
+                                "through the kernel's DriverHost)",
+                                fd.id, pd.id));
+        }
         filter->desc.pins = fd.pins;
         impl->filters.push_back(std::move(filter));
     }
@@ -312,6 +342,10 @@ Result<PinStats> Kernel::stats(const PinKey& key) const {
         s.vendor_calls = c;
         s.vendor_name = p.vendor->kind();
         s.vendor_initialized = p.pipe && p.pipe->active() && p.pipe->dma == p.vendor.get();
+    } else if (p.driver_allocator) {
+        s.vendor_calls = p.driver_allocator->calls();
+        s.vendor_name = p.driver_allocator->kind();
+        s.vendor_initialized = p.pipe && p.pipe->active() && p.pipe->driver == p.driver_allocator.get();
     }
     return s;
 }

@@ -76,7 +76,23 @@ std::span<std::byte> Kernel::Impl::frame_bytes(const FrameRef& f) {
 std::vector<SgMapping> Kernel::Impl::frame_mappings(const FrameRef& f) {
     std::span<std::byte> bytes = frame_bytes(f);
     std::vector<SgMapping> out;
-    if (f.pipe->dma) {
+    if (f.pipe->driver) {
+        // A driver's frame: contiguous in its common buffer, split like the DMA adapter splits
+        // long runs (MaxMappingByteCount = the allocator's declared segment length).
+        const auto physical = f.pipe->driver->physical_address(f.handle.index);
+        if (!physical || bytes.empty()) return out;
+        const std::uint32_t segment = std::max<std::uint32_t>(1, f.pipe->driver->caps().max_segment_bytes);
+        for (std::size_t done = 0; done < bytes.size();) {
+            const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(segment, bytes.size() - done));
+            const std::uint64_t address = *physical + done;
+            out.push_back(SgMapping{
+                address, bytes.data() + done, n,
+                static_cast<std::uint32_t>(
+                    address == 0 ? 0x80000000u
+                                 : std::min<std::uint64_t>(address & (~address + 1), 0x80000000u))});
+            done += n;
+        }
+    } else if (f.pipe->dma) {
         auto sg = f.pipe->dma->scatter_gather(f.handle.index);
         if (!sg) return out;
         std::size_t offset = 0;
@@ -106,6 +122,8 @@ void Kernel::Impl::refill(Pin& pin) {
     if (!pin.queue || !pin.pipe || !pin.pipe->active()) return;
     pin.accepting = true;
     Pipe& pipe = *pin.pipe;
+    StreamPointer* edge = pin.queue->leading_edge(PointerLock::Unlocked);
+    const bool was_empty = edge == nullptr || !edge->has_frame();
     // Ask only while the pool has frames left, so the allocator's callbacks pair up one to one.
     while (pipe.has_free_frame()) {
         auto h = pipe.allocator->allocate();
@@ -120,11 +138,16 @@ void Kernel::Impl::refill(Pin& pin) {
         f.token = token_of(*h);
         f.cookie = h->generation;
         f.data = frame_bytes(ref);
+        if (pipe.driver && pipe.sg_lists[h->index].empty()) pipe.sg_lists[h->index] = frame_mappings(ref);
         f.mappings = pipe.sg_lists[h->index];
         f.header.frame_extent = static_cast<std::uint32_t>(f.data.size());
+        if (pin.driver) pin.driver->frame_queued(f);
         pin.queue->add_frame(std::move(f));
     }
-    if (pin.running) process(pin);
+    if (pin.driver)
+        pin.driver->frames_arrived(was_empty, pin.running);
+    else if (pin.running)
+        process(pin);
 }
 
 void Kernel::Impl::process(Pin& pin) {

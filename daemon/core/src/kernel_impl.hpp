@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "driver_allocator.hpp"
+#include "driver_pin.hpp"
 #include "ksim/daemon/content.hpp"
 #include "ksim/daemon/hwsim.hpp"
 #include "ksim/daemon/kernel.hpp"
@@ -48,7 +50,8 @@ struct Pipe {
     AllocatorCommit commit;
     std::vector<Pin*> pins;
     std::shared_ptr<shm::FrameAllocator> allocator;  // null while every pin is in STOP
-    shm::DmaAllocator* dma = nullptr;                // == allocator.get() for vendor pipes
+    shm::DmaAllocator* dma = nullptr;                // == allocator.get() for declared vendor pipes
+    DriverAllocator* driver = nullptr;               // == allocator.get() for a driver's own allocator
     std::optional<shm::WritableMapping> mapping;     // the daemon's view (DMA writes, transforms)
     // Per frame index, built with the allocator and dropped with it. A pool's size is fixed for
     // its lifetime, so taking, passing and returning a frame only writes a slot: no allocation
@@ -154,12 +157,14 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::unique_ptr<StreamQueue> queue;     // capture pins
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
-    std::shared_ptr<shm::DmaAllocator> vendor;      // the pin's KSALLOCATOR_DISPATCH (if declared)
-    std::shared_ptr<DeliveryTarget> delivery;       // user pins: the owner's rings (attach_delivery)
-    shm::DmaCallCounts vendor_calls_retired{};      // calls of vendor instances already deleted
-    std::vector<proto::Fault> faults;               // injected from the topology's /faults
-    std::optional<ReleaseStall> stall;              // sink pins with a stall_releases fault
-    std::optional<DisconnectCountdown> disconnect;  // user pins with a disconnect_client fault
+    std::shared_ptr<shm::DmaAllocator> vendor;          // the pin's KSALLOCATOR_DISPATCH (if declared)
+    std::unique_ptr<DriverPin> driver;                  // driver pins: the minidriver's pin, hosted
+    std::shared_ptr<DriverAllocator> driver_allocator;  // its KSALLOCATOR_DISPATCH (if it has one)
+    std::shared_ptr<DeliveryTarget> delivery;           // user pins: the owner's rings (attach_delivery)
+    shm::DmaCallCounts vendor_calls_retired{};          // calls of vendor instances already deleted
+    std::vector<proto::Fault> faults;                   // injected from the topology's /faults
+    std::optional<ReleaseStall> stall;                  // sink pins with a stall_releases fault
+    std::optional<DisconnectCountdown> disconnect;      // user pins with a disconnect_client fault
 
     [[nodiscard]] const proto::Fault* fault(proto::FaultKind kind) const {
         for (const auto& f : faults)
@@ -243,6 +248,10 @@ struct Kernel::Impl {
                                   const StateRequester& requester) const;
     Result<void> activate(Pipe& pipe);
     void deactivate_if_idle(Pipe& pipe);
+    // One step of a driver pin (kernel_driver.cpp): its SetDeviceState, queue and streaming.
+    Result<void> driver_transition(Pin& pin, proto::PinState from, proto::PinState to);
+    // Fails a pin that has no committed decision and so cannot leave STOP.
+    Result<void> require_commit(const Pin& pin) const;
     void start_streaming(Pin& pin);
     void stop_streaming(Pin& pin);
     // The body of a capture pin's streaming thread (the timer of the simulated hardware): sleeps
@@ -282,6 +291,7 @@ struct Kernel::Impl {
     void retract_free_frames(Pin& source);
     void run_due_ticks();
     void run_ticks(Pin& capture);  // hardware ticks due now, drops, timeouts, Process
+    [[nodiscard]] std::optional<Ticks> next_tick(const Pin& capture) const;  // its hardware's or timers'
     void sync_drops(Pin& capture);
     std::span<std::byte> frame_bytes(const FrameRef& f);
     std::vector<SgMapping> frame_mappings(const FrameRef& f);  // built once per frame at activate

@@ -16,17 +16,20 @@ namespace ksim::daemon {
 
 using proto::PinState;
 
+Result<void> Kernel::Impl::require_commit(const Pin& pin) const {
+    if (pin.pipe) return {};
+    return fail(Errc::NotCommitted,
+                fmt::format("{}: no allocator decision is committed for this pin, so it cannot leave STOP; "
+                            "the graph manager must commit one for its connection first",
+                            pin.key.to_string()));
+}
+
 Result<void> Pin::on_transition(PinState from, PinState to) {
     Kernel::Impl& k = kernel;
     k.stall_on_transition(*this, from, to);  // a stall_releases fault: armed in RUN, over in STOP
+    if (driver) return k.driver_transition(*this, from, to);
     if (from == PinState::Stop && to == PinState::Acquire) {
-        if (!pipe) {
-            return fail(
-                Errc::NotCommitted,
-                fmt::format("{}: no allocator decision is committed for this pin, so it cannot leave STOP; "
-                            "the graph manager must commit one for its connection first",
-                            key.to_string()));
-        }
+        if (auto r = k.require_commit(*this); !r) return r;
         if (auto r = k.activate(*pipe); !r) return r;
         if (device) device->reset();
         skipped_seen = 0;
@@ -114,9 +117,10 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     const AllocatorCommit& c = pipe.commit;
     std::shared_ptr<shm::FrameAllocator> allocator;
     shm::DmaAllocator* dma = nullptr;
+    DriverAllocator* driver = nullptr;
     if (c.kind == AllocatorCommit::Kind::Vendor) {
         Pin* provider = find_pin(c.provider);
-        if (!provider || !provider->vendor)
+        if (!provider || (!provider->vendor && !provider->driver_allocator))
             return fail(Errc::Internal, "vendor pipe without a vendor allocator");
         if (const proto::Fault* f = provider->fault(proto::FaultKind::VendorInitializeFails)) {
             // The injected failure stands for the dispatch's InitializeAllocator itself: it ran
@@ -130,8 +134,14 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
                             pipe.name, provider->desc.allocator->name, c.provider.to_string(),
                             proto::fault_status_name(f->status), to_string(f->kind), f->pointer));
         }
-        allocator = provider->vendor;
-        dma = provider->vendor.get();
+        if (provider->driver_allocator) {
+            // The minidriver's own KSALLOCATOR_DISPATCH: its InitializeAllocator runs below.
+            allocator = provider->driver_allocator;
+            driver = provider->driver_allocator.get();
+        } else {
+            allocator = provider->vendor;
+            dma = provider->vendor.get();
+        }
     } else {
         shm::DefaultAllocatorOptions o;
         o.name = options.shm_prefix + "-" + pipe.name;
@@ -155,10 +165,13 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
     }
     pipe.allocator = std::move(allocator);
     pipe.dma = dma;
+    pipe.driver = driver;
     pipe.mapping = std::move(*mapping);
     pipe.held.assign(c.frames, HeldFrame{});
     pipe.sg_lists.clear();
-    for (std::uint32_t i = 0; i < c.frames; ++i)
+    // A driver's allocator places each frame when it first hands it out: its list is built then.
+    if (driver) pipe.sg_lists.assign(c.frames, {});
+    for (std::uint32_t i = 0; i < c.frames && !driver; ++i)
         pipe.sg_lists.push_back(frame_mappings(FrameRef{shm::FrameHandle{region, i, 0, 0}, &pipe}));
     pipe_by_region[region] = &pipe;
     pipe.frame_limit = c.frames;
@@ -204,6 +217,7 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
         provider->vendor = std::make_shared<shm::DmaAllocator>(*provider->desc.allocator);
     }
     pipe.dma = nullptr;
+    pipe.driver = nullptr;  // the driver's allocator object stays with its pin, DeleteAllocator has run
     pipe.allocator.reset();
     log->info("pipe {}: allocator deleted (every pin in STOP)", pipe.name);
 }
@@ -217,7 +231,7 @@ constexpr Ticks kLagFloor = kTicksPerSecond / 20;
 }  // namespace
 
 void Kernel::Impl::start_streaming(Pin& pin) {
-    if (!options.streaming_threads || !pin.device || pin.streaming) return;
+    if (!options.streaming_threads || (!pin.device && !pin.driver) || pin.streaming) return;
     StreamingThread st;
     st.thread = std::thread(&Kernel::Impl::streaming_loop, this, std::ref(pin), st.control);
     pin.streaming = std::move(st);
@@ -234,7 +248,7 @@ void Kernel::Impl::start_streaming(Pin& pin) {
         // Sleep until the hardware's next tick is due, without the kernel lock. stop_streaming
         // sets the flag under the lock before it posts, so a post that lands before we sleep
         // ends the sleep at once: no stop is missed. Any early wake-up just loops and looks again.
-        const auto deadline = pin.device->hw.next_deadline();
+        const auto deadline = next_tick(pin);
         const Ticks wait = deadline ? *deadline - clock->now() : kTicksPerSecond;
         if (wait > 0) {
             lock.unlock();
@@ -242,7 +256,7 @@ void Kernel::Impl::start_streaming(Pin& pin) {
             lock.lock();
             continue;
         }
-        drop_if_overloaded(pin, warned);
+        if (pin.device) drop_if_overloaded(pin, warned);
         // Ticks due now: simulated DMA, interrupts, drop accounting, timeouts, Process.
         run_ticks(pin);
         // Events and hand-offs to user pins go out with the lock released (a tick rarely has any).
@@ -280,11 +294,22 @@ void Kernel::Impl::stop_streaming(Pin& pin) {
 void Kernel::Impl::run_due_ticks() {
     for (const auto& f : filters)
         for (const auto& p : f->pins) {
-            if (p->device && p->device->hw.started()) run_ticks(*p);
+            if ((p->device && p->device->hw.started()) || (p->driver && p->running)) run_ticks(*p);
         }
 }
 
+std::optional<Ticks> Kernel::Impl::next_tick(const Pin& pin) const {
+    if (pin.driver) return pin.driver->next_timer_deadline();
+    return pin.device->hw.next_deadline();
+}
+
 [[gnu::hot]] void Kernel::Impl::run_ticks(Pin& pin) {
+    if (pin.driver) {
+        // The driver's "hardware": its timers (ISR + DPC), then stream-pointer timeouts.
+        pin.driver->fire_timers(clock->now());
+        pin.queue->fire_timeouts();
+        return;
+    }
     pin.device->hw.advance_to(clock->now());
     sync_drops(pin);
     pin.queue->fire_timeouts();

@@ -186,6 +186,12 @@ StreamPointer* StreamQueue::find_clone(std::uint64_t id) {
     return fired;
 }
 
+std::size_t StreamQueue::frames_from_leading_edge() const {
+    if (!leading_.has_frame_) return 0;
+    return static_cast<std::size_t>(
+        std::distance(std::list<FrameSlot>::const_iterator(leading_.pos_), frames_.cend()));
+}
+
 void StreamQueue::flush() {
     for (StreamPointer& c : clones_) {
         c.has_frame_ = false;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "ksim/daemon/server/daemon_app.hpp"
+#include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
 
 int main(int argc, char** argv) {
@@ -37,13 +38,26 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error code, not a signal
 
-    auto topology = ksim::proto::load_topology_file(config);
+    // Driver modules load with the config: their pins exist (and report their framing) from the
+    // start, as the offline tools see them.
+    ksim::ddk_host::HostOptions host_options;
+    host_options.log = [](unsigned level, const std::string& object, const std::string& text) {
+        auto log = spdlog::get("driver") ? spdlog::get("driver") : spdlog::default_logger();
+        const auto lvl = level <= KSIM_LOG_ERROR     ? spdlog::level::err
+                         : level == KSIM_LOG_WARNING ? spdlog::level::warn
+                         : level == KSIM_LOG_INFO    ? spdlog::level::info
+                                                     : spdlog::level::debug;
+        log->log(lvl, "[driver {}] {}", object, text);
+    };
+    auto drivers = std::make_shared<ksim::ddk_host::DriverHost>(std::move(host_options));
+    auto topology = ksim::proto::load_topology_file(config, ksim::proto::LoadOptions{drivers.get()});
     if (!topology) {
         for (const auto& d : topology.error()) std::cerr << d.to_string() << "\n";
         return 2;
     }
     ksim::daemon::server::DaemonOptions options;
     options.topology = std::move(*topology);
+    options.drivers = std::move(drivers);
     options.socket_path = socket;
     options.runtime_dir = runtime_dir;
     if (!allow_group.empty()) {

@@ -40,11 +40,7 @@ proto::PinHosting hosting_from(const json& v) {
 }
 
 proto::FilterKind filter_kind_from(const json& v) {
-    using K = proto::FilterKind;
-    auto s = text_of(v);
-    for (K k : {K::VideoCapture, K::AudioCapture, K::InPlaceTransform, K::CopyTransform, K::KernelSink,
-                K::UserSource, K::UserSink})
-        if (proto::to_string(k) == s) return k;
+    if (auto k = proto::parse_filter_kind(text_of(v))) return *k;
     throw std::invalid_argument("unknown filter kind " + proto::json_preview(v));
 }
 

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ksim/proto/framing.hpp"
@@ -40,7 +43,17 @@ enum class FilterKind {
     KernelSink,        // counts and checks frames
     UserSource,        // pins hosted by a client that produces frames
     UserSink,          // pins hosted by a client that consumes frames
+    Driver,            // a minidriver module's filter ("driver" in the config; docs/minidriver.md)
 };
+
+// The one table of filter-kind names: the config's "kind" values, the wire's and the CLI's.
+// (Driver has no "kind" value: a config names a module with "driver" instead.)
+struct FilterKindName {
+    std::string_view name;
+    FilterKind kind;
+};
+std::span<const FilterKindName> filter_kind_names();
+std::optional<FilterKind> parse_filter_kind(std::string_view name);  // any name of the table
 
 enum class VideoFormat { Nv12, Yuy2, Rgb24 };
 
@@ -93,9 +106,17 @@ struct PinDescriptor {
     }
 };
 
+// A filter whose code is a minidriver module: `"driver": {"module": ..., "filter": ...}`.
+struct DriverRef {
+    std::string module;          // as written in the config
+    std::filesystem::path path;  // resolved against the config file's directory
+    std::string filter;          // the KSFILTER_DESCRIPTOR's KsimName
+};
+
 struct FilterDescriptor {
     std::string id;
     FilterKind kind = FilterKind::VideoCapture;
+    std::optional<DriverRef> driver;  // kind == Driver
     std::optional<VideoParams> video;
     std::optional<AudioParams> audio;
     std::vector<PinDescriptor> pins;

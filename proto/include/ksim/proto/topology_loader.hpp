@@ -27,8 +27,26 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
+// Instantiates the filters a config takes from minidriver modules (ksim::ddk_host implements it):
+// the pins of `filter` as the driver's descriptor and its pin Create report them. Diagnostics
+// carry pointer, rule, message and hint (the loader adds file and position); they name the
+// module, the symbol or the pin at fault.
+class DriverResolver {
+public:
+    virtual ~DriverResolver() = default;
+    virtual std::expected<std::vector<PinDescriptor>, Diagnostics> driver_pins(
+        const FilterDescriptor& filter) = 0;
+};
+
+struct LoadOptions {
+    // Null: a config with a driver filter is invalid (rule driver.no-loader), e.g. in the fuzzer.
+    DriverResolver* drivers = nullptr;
+};
+
 // Parses and validates; a topology is returned only when there are no diagnostics.
-std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, std::string_view file_name);
-std::expected<Topology, Diagnostics> load_topology_file(const std::filesystem::path& path);
+std::expected<Topology, Diagnostics> load_topology_text(std::string_view text, std::string_view file_name,
+                                                        const LoadOptions& options = {});
+std::expected<Topology, Diagnostics> load_topology_file(const std::filesystem::path& path,
+                                                        const LoadOptions& options = {});
 
 }  // namespace ksim::proto

@@ -60,8 +60,9 @@ public:
     // The region holding all frames. Precondition: initialized and not removed.
     [[nodiscard]] virtual const Region& region() const = 0;
     // Where frame `index` lives. Errors: NotFound (index >= frames), InvalidState.
-    [[nodiscard]] Result<FrameLayout> frame(std::uint32_t index) const;
-    [[nodiscard]] AllocatorStatus status() const;
+    // Virtual for allocators whose frames are placed by someone else (a minidriver's Allocate).
+    [[nodiscard]] virtual Result<FrameLayout> frame(std::uint32_t index) const;
+    [[nodiscard]] virtual AllocatorStatus status() const;
     // An eventfd (EFD_SEMAPHORE) that becomes readable when a frame is freed while someone
     // watches (see FreeFrameWatch). -1 before initialize.
     [[nodiscard]] int free_frame_fd() const;

@@ -22,6 +22,10 @@
 #include "ksim/shm/frame.hpp"
 #include "ksim/shm/region.hpp"
 
+namespace ksim::ddk_host {
+class DriverHost;
+}
+
 namespace ksim::daemon {
 
 using ClientId = std::uint64_t;  // 0 = the daemon itself
@@ -128,6 +132,9 @@ struct KernelOptions {
     std::string shm_prefix = "ksim";  // names regions "<prefix>-<pipe>"
     std::shared_ptr<Clock> clock;     // null = SteadyClock; tests inject a FakeClock
     bool streaming_threads = true;    // false: tests drive time with Kernel::advance_time
+    // The driver host the topology was loaded through: it holds the pin instances of the
+    // topology's driver filters (docs/minidriver.md). Required when the topology has any.
+    std::shared_ptr<ddk_host::DriverHost> drivers;
 };
 
 struct PinInfo {

@@ -164,6 +164,8 @@ public:
     void flush();
 
     [[nodiscard]] std::size_t frame_count() const { return frames_.size(); }
+    // Frames at or after the leading edge (what Process has not yet looked at).
+    [[nodiscard]] std::size_t frames_from_leading_edge() const;
     [[nodiscard]] std::size_t clone_count() const { return clones_.size(); }
     [[nodiscard]] const Options& options() const { return options_; }
 

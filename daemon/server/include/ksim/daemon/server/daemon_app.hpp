@@ -16,6 +16,10 @@
 #include "ksim/proto/error.hpp"
 #include "ksim/proto/topology.hpp"
 
+namespace ksim::ddk_host {
+class DriverHost;
+}
+
 namespace ksim::daemon::server {
 
 // How many pins one session may create (create_pin); past it: too_large. Bounds what one client
@@ -46,6 +50,9 @@ struct ClientUsage {
 
 struct DaemonOptions {
     proto::Topology topology;
+    // The driver host `topology` was loaded through (its driver filters' pin instances); null
+    // when the topology has no driver filter.
+    std::shared_ptr<ddk_host::DriverHost> drivers;
     std::filesystem::path socket_path;  // empty = default_socket_path()
     std::filesystem::path runtime_dir;  // empty = the socket's directory; locked for our lifetime
     std::optional<gid_t> allow_group;   // besides our own uid, members of this group may connect

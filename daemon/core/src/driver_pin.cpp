@@ -1,0 +1,366 @@
+#include "driver_pin.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ksim/ddk_host/driver_host.hpp"
+#include "ksim/proto/ntstatus.hpp"
+
+namespace ksim::daemon {
+namespace {
+
+KSSTATE to_ks(proto::PinState s) {
+    return static_cast<KSSTATE>(static_cast<int>(s));
+}
+
+PointerLock to_lock(KSSTREAM_POINTER_STATE s) {
+    return s == KSSTREAM_POINTER_STATE_LOCKED ? PointerLock::Locked : PointerLock::Unlocked;
+}
+
+NTSTATUS to_nt(NtStatus s) {
+    return static_cast<NTSTATUS>(static_cast<std::uint32_t>(s));
+}
+
+}  // namespace
+
+DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const Clock& clock)
+    : instance_(instance), queue_(queue), clock_(clock) {
+    instance_.streaming = this;
+}
+
+DriverPin::~DriverPin() {
+    instance_.streaming = nullptr;
+}
+
+void DriverPin::note(unsigned level, const std::string& text) const {
+    if (ddk_host::DriverHost* host = ddk_host::host_of(&instance_.ks)) host->log(level, instance_.name, text);
+}
+
+// --- dispatch ----------------------------------------------------------------------------------
+
+NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
+    const KSPIN_DISPATCH* d = instance_.dispatch();
+    NTSTATUS status = STATUS_SUCCESS;
+    if (d != nullptr && d->SetDeviceState != nullptr)
+        status = d->SetDeviceState(&instance_.ks, to_ks(to), to_ks(from));
+    if (NT_SUCCESS(status)) {
+        instance_.ks.DeviceState = to_ks(to);
+        instance_.ks.ClientState = to_ks(to);
+    }
+    running_ = to == proto::PinState::Run;
+    return status;
+}
+
+void DriverPin::reset() {
+    const KSPIN_DISPATCH* d = instance_.dispatch();
+    instance_.ks.ResetState = KSRESET_BEGIN;
+    if (d != nullptr && d->Reset != nullptr) d->Reset(&instance_.ks);
+    instance_.ks.ResetState = KSRESET_END;
+}
+
+void DriverPin::flushed() {
+    // The queue deleted every clone: their wrappers go, and processing starts afresh.
+    for (Wrapper& w : wrappers_)
+        if (w.sp != nullptr && w.sp->is_clone()) retire(w);
+    for (Wrapper& w : wrappers_)
+        if (w.sp != nullptr) refresh(w);
+    pending_ = false;
+    deferred_ = false;
+}
+
+void DriverPin::frames_arrived(bool was_empty, bool running) {
+    running_ = running;
+    const ULONG f = flags();
+    for (Wrapper& w : wrappers_)
+        if (w.sp != nullptr && !w.sp->is_clone()) refresh(w);  // an edge may now point at a frame
+    if ((f & KSPIN_FLAG_DO_NOT_INITIATE_PROCESSING) != 0 || pending_) return;
+    if (was_empty || (f & KSPIN_FLAG_INITIATE_PROCESSING_ON_EVERY_ARRIVAL) != 0) process();
+}
+
+void DriverPin::run_started() {
+    running_ = true;
+    if (deferred_ || queue_.frames_from_leading_edge() > 0) {
+        deferred_ = false;
+        if (!pending_) process();
+    }
+}
+
+void DriverPin::attempt_processing(bool /*asynchronous*/) {
+    // ksim runs it at once (or right after the Process in progress): the "asynchronous" work
+    // item would run on the same serialised context anyway.
+    pending_ = false;
+    process();
+}
+
+void DriverPin::process() {
+    const KSPIN_DISPATCH* d = instance_.dispatch();
+    if (d == nullptr || d->Process == nullptr) return;
+    if ((flags() & KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY) != 0 && !running_) {
+        deferred_ = true;
+        return;
+    }
+    if (in_process_) {
+        rerun_ = true;
+        return;
+    }
+    in_process_ = true;
+    do {
+        rerun_ = false;
+        const NTSTATUS s = d->Process(&instance_.ks);
+        pending_ = s == STATUS_PENDING;
+        if (!NT_SUCCESS(s))
+            note(KSIM_LOG_WARNING,
+                 fmt::format("Process returned {}", proto::ntstatus_name(static_cast<std::uint32_t>(s))));
+    } while (rerun_);
+    in_process_ = false;
+}
+
+// --- frames ------------------------------------------------------------------------------------
+
+DriverPin::FrameExtras& DriverPin::extras_of(const QueuedFrame& frame) {
+    const auto index = static_cast<std::uint32_t>(frame.token);
+    if (index >= extras_.size()) extras_.resize(index + 1);
+    return extras_[index];
+}
+
+void DriverPin::frame_queued(const QueuedFrame& frame) {
+    FrameExtras& x = extras_of(frame);
+    x.header = KSSTREAM_HEADER{};
+    x.header.Size = sizeof(KSSTREAM_HEADER);
+    x.header.FrameExtent = static_cast<ULONG>(frame.data.size());
+    x.header.Data = frame.data.data();
+    x.header.PresentationTime = KSTIME{0, 1, 1};
+    x.info = KSIM_FRAME_INFO{};
+    x.mappings.clear();
+    if ((flags() & KSPIN_FLAG_GENERATE_MAPPINGS) != 0)
+        for (const SgMapping& m : frame.mappings)
+            x.mappings.push_back(
+                KSMAPPING{static_cast<PHYSICAL_ADDRESS>(m.physical_address), m.byte_count, m.alignment});
+}
+
+void DriverPin::frame_completing(QueuedFrame& frame) {
+    if (frame.header.status == static_cast<std::uint32_t>(NtStatus::Cancelled))
+        return;  // flushed: DataUsed 0
+    const FrameExtras& x = extras_of(frame);
+    proto::StreamHeader& h = frame.header;
+    h.data_used = x.header.DataUsed;
+    if (h.data_used > frame.data.size()) {
+        note(KSIM_LOG_ERROR, fmt::format("DataUsed {} is larger than the frame ({} bytes); clamped",
+                                         h.data_used, frame.data.size()));
+        h.data_used = static_cast<std::uint32_t>(frame.data.size());
+    }
+    h.presentation_time = {x.header.PresentationTime.Time, x.header.PresentationTime.Numerator,
+                           x.header.PresentationTime.Denominator};
+    h.duration = x.header.Duration;
+    h.options_flags = static_cast<proto::StreamHeaderOptions>(x.header.OptionsFlags);
+    h.type_specific_flags = x.header.TypeSpecificFlags;
+    h.picture_number = x.info.PictureNumber;
+    h.drop_count = x.info.DropCount;
+}
+
+// --- wrappers ----------------------------------------------------------------------------------
+
+DriverPin::Wrapper* DriverPin::wrapper_of(StreamPointer* sp) {
+    if (auto it = by_pointer_.find(sp); it != by_pointer_.end()) return it->second;
+    Wrapper* w = nullptr;
+    if (!retired_.empty()) {
+        w = retired_.back();
+        retired_.pop_back();
+    } else {
+        w = &wrappers_.emplace_back();
+    }
+    *w = Wrapper{};
+    w->sp = sp;
+    w->ks.Ksim = KSIM_HOST_LINK{&ddk_host::host_api(), w};
+    w->ks.Pin = &instance_.ks;
+    by_pointer_[sp] = w;
+    return w;
+}
+
+DriverPin::Wrapper* DriverPin::live(PKSSTREAM_POINTER sp, const char* routine) {
+    auto* w = static_cast<Wrapper*>(sp->Ksim.Object);
+    if (w == nullptr || w->sp == nullptr) {
+        note(KSIM_LOG_ERROR, fmt::format("{} called with a stream pointer that was deleted", routine));
+        return nullptr;
+    }
+    return w;
+}
+
+void DriverPin::retire(Wrapper& w) {
+    by_pointer_.erase(w.sp);
+    w.sp = nullptr;
+    w.ks.StreamHeader = nullptr;
+    w.ks.KsimFrameInfo = nullptr;
+    w.ks.OffsetIn = w.ks.OffsetOut = KSSTREAM_POINTER_OFFSET{};
+    retired_.push_back(&w);
+}
+
+void DriverPin::refresh(Wrapper& w) {
+    StreamPointer& sp = *w.sp;
+    std::span<std::byte> context = sp.is_clone() ? sp.context() : std::span<std::byte>{};
+    w.ks.Context = context.empty() ? nullptr : context.data();
+    w.ks.Offset = instance_.ks.DataFlow == KSPIN_DATAFLOW_OUT ? &w.ks.OffsetOut : &w.ks.OffsetIn;
+    QueuedFrame* f = sp.has_frame() ? sp.frame() : nullptr;
+    if (f == nullptr) {
+        w.ks.StreamHeader = nullptr;
+        w.ks.KsimFrameInfo = nullptr;
+        w.ks.OffsetIn = w.ks.OffsetOut = KSSTREAM_POINTER_OFFSET{};
+        return;
+    }
+    FrameExtras& x = extras_of(*f);
+    w.ks.StreamHeader = &x.header;
+    w.ks.KsimFrameInfo = &x.info;
+    const bool mapped = (flags() & KSPIN_FLAG_GENERATE_MAPPINGS) != 0;
+    auto fill = [&](KSSTREAM_POINTER_OFFSET& out, const StreamOffset& in) {
+        out.Count = in.count;
+        out.Remaining = in.remaining;
+        const std::uint32_t used = in.count >= in.remaining ? in.count - in.remaining : 0;
+        if (mapped)
+            out.Mappings = x.mappings.empty()
+                               ? nullptr
+                               : x.mappings.data() + std::min<std::size_t>(used, x.mappings.size());
+        else
+            out.Data = reinterpret_cast<PUCHAR>(f->data.data()) + std::min<std::size_t>(used, f->data.size());
+    };
+    fill(w.ks.OffsetIn, sp.offset_in());
+    fill(w.ks.OffsetOut, sp.offset_out());
+}
+
+PKSSTREAM_POINTER DriverPin::expose(StreamPointer* sp) {
+    if (sp == nullptr) return nullptr;
+    Wrapper* w = wrapper_of(sp);
+    refresh(*w);
+    return &w->ks;
+}
+
+// --- StreamingHost -----------------------------------------------------------------------------
+
+PKSSTREAM_POINTER DriverPin::leading_edge(KSSTREAM_POINTER_STATE state) {
+    return expose(queue_.leading_edge(to_lock(state)));
+}
+
+PKSSTREAM_POINTER DriverPin::trailing_edge(KSSTREAM_POINTER_STATE state) {
+    return expose(queue_.trailing_edge(to_lock(state)));
+}
+
+NTSTATUS DriverPin::lock(PKSSTREAM_POINTER sp) {
+    Wrapper* w = live(sp, "KsStreamPointerLock");
+    if (w == nullptr) return STATUS_INVALID_PARAMETER;
+    const NTSTATUS s = to_nt(queue_.lock(*w->sp));
+    refresh(*w);
+    return s;
+}
+
+void DriverPin::unlock(PKSSTREAM_POINTER sp, bool eject) {
+    Wrapper* w = live(sp, "KsStreamPointerUnlock");
+    if (w == nullptr) return;
+    queue_.unlock(*w->sp, eject);
+    if (w->sp != nullptr) refresh(*w);
+}
+
+NTSTATUS DriverPin::advance(PKSSTREAM_POINTER sp) {
+    Wrapper* w = live(sp, "KsStreamPointerAdvance");
+    if (w == nullptr) return STATUS_INVALID_PARAMETER;
+    const NTSTATUS s = to_nt(queue_.advance(*w->sp));
+    refresh(*w);
+    return s;
+}
+
+NTSTATUS DriverPin::advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject,
+                                    bool and_unlock) {
+    Wrapper* w = live(sp, "KsStreamPointerAdvanceOffsets");
+    if (w == nullptr) return STATUS_INVALID_PARAMETER;
+    const NTSTATUS s = to_nt(queue_.advance_offsets(*w->sp, in_used, out_used, eject));
+    if (and_unlock && w->sp->lock_state() == PointerLock::Locked) queue_.unlock(*w->sp, false);
+    refresh(*w);
+    return s;
+}
+
+NTSTATUS DriverPin::clone(PKSSTREAM_POINTER sp, ULONG context_size, PKSSTREAM_POINTER* out) {
+    *out = nullptr;
+    Wrapper* w = live(sp, "KsStreamPointerClone");
+    if (w == nullptr) return STATUS_INVALID_PARAMETER;
+    if (context_size > 64 * 1024) {
+        note(KSIM_LOG_ERROR,
+             fmt::format("KsStreamPointerClone: ContextSize {} is over ksim's 64 KiB", context_size));
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    auto c = queue_.clone(*w->sp, context_size);
+    if (!c) return STATUS_INVALID_DEVICE_STATE;  // the source has no frame
+    *out = expose(*c);
+    return STATUS_SUCCESS;
+}
+
+PKSSTREAM_POINTER DriverPin::first_clone() {
+    return expose(queue_.first_clone());
+}
+
+PKSSTREAM_POINTER DriverPin::next_clone(PKSSTREAM_POINTER sp) {
+    Wrapper* w = live(sp, "KsStreamPointerGetNextClone");
+    if (w == nullptr || !w->sp->is_clone()) return nullptr;
+    return expose(queue_.next_clone(*w->sp));
+}
+
+void DriverPin::delete_clone(PKSSTREAM_POINTER sp) {
+    Wrapper* w = live(sp, "KsStreamPointerDelete");
+    if (w == nullptr) return;
+    if (!w->sp->is_clone()) {
+        note(KSIM_LOG_ERROR, "KsStreamPointerDelete called on an edge; only clones are deleted");
+        return;
+    }
+    StreamPointer* p = w->sp;
+    retire(*w);
+    queue_.delete_clone(*p);  // may complete the frame (frame_completing reads its header)
+}
+
+void DriverPin::set_status_code(PKSSTREAM_POINTER sp, NTSTATUS status) {
+    if (Wrapper* w = live(sp, "KsStreamPointerSetStatusCode"))
+        queue_.set_status_code(*w->sp, static_cast<NtStatus>(static_cast<std::uint32_t>(status)));
+}
+
+void DriverPin::schedule_timeout(PKSSTREAM_POINTER sp, PFNKSSTREAMPOINTER callback, ULONGLONG interval) {
+    Wrapper* w = live(sp, "KsStreamPointerScheduleTimeout");
+    if (w == nullptr || callback == nullptr) return;
+    w->timeout = callback;
+    queue_.schedule_timeout(
+        *w->sp,
+        [this, w](StreamPointer&) {
+            if (w->sp == nullptr || w->timeout == nullptr) return;
+            refresh(*w);
+            w->timeout(&w->ks);
+        },
+        static_cast<Ticks>(std::min<ULONGLONG>(interval, static_cast<ULONGLONG>(INT64_MAX / 2))));
+}
+
+void DriverPin::cancel_timeout(PKSSTREAM_POINTER sp) {
+    if (Wrapper* w = live(sp, "KsStreamPointerCancelTimeout")) {
+        queue_.cancel_timeout(*w->sp);
+        w->timeout = nullptr;
+    }
+}
+
+NTSTATUS DriverPin::available_bytes(LONG* input_data, LONG* output_buffer) {
+    std::uint64_t bytes = 0;
+    if (StreamPointer* edge = queue_.leading_edge(PointerLock::Unlocked); edge && edge->has_frame())
+        bytes = std::uint64_t{edge->frame()->data.size()} * queue_.frames_from_leading_edge();
+    const LONG value = static_cast<LONG>(std::min<std::uint64_t>(bytes, 0x7FFFFFFF));
+    const bool out = instance_.ks.DataFlow == KSPIN_DATAFLOW_OUT;
+    if (input_data != nullptr) *input_data = out ? 0 : value;
+    if (output_buffer != nullptr) *output_buffer = out ? value : 0;
+    return STATUS_SUCCESS;
+}
+
+// --- timers ------------------------------------------------------------------------------------
+
+std::optional<Ticks> DriverPin::next_timer_deadline() const {
+    LONGLONG d = 0;
+    if (!instance_.next_timer_deadline(d)) return std::nullopt;
+    return static_cast<Ticks>(d);
+}
+
+void DriverPin::fire_timers(Ticks now) {
+    instance_.fire_due_timers(static_cast<LONGLONG>(now));
+}
+
+}  // namespace ksim::daemon

@@ -1,0 +1,106 @@
+// DriverPin: a minidriver's pin hosted by ksimd — the class-driver side of its queue. It is the
+// pin instance's StreamingHost: the stream-pointer routines the driver calls act on the pin's
+// StreamQueue (edges, clones, offsets, timeouts), and each KSSTREAM_POINTER the driver sees is
+// a wrapper kept current from the queue's pointer after every call. It also runs the pin's
+// dispatch by AVStream's rules: SetDeviceState one step at a time, pin-centric Process on
+// arrival (unless DO_NOT_INITIATE_PROCESSING; every arrival with
+// INITIATE_PROCESSING_ON_EVERY_ARRIVAL; only in RUN with PROCESS_IN_RUN_STATE_ONLY), STATUS_PENDING
+// until KsPinAttemptProcessing, Reset before the queue is flushed, and the driver's timers.
+// Called under the kernel lock only.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "ksim/daemon/clock.hpp"
+#include "ksim/daemon/stream_queue.hpp"
+#include "ksim/ddk_host/objects.hpp"
+#include "ksim/ddk_host/streaming_host.hpp"
+#include "ksim/proto/stream_header.hpp"
+
+namespace ksim::daemon {
+
+class DriverPin final : public ddk_host::StreamingHost {
+public:
+    DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const Clock& clock);
+    ~DriverPin() override;
+    DriverPin(const DriverPin&) = delete;
+    DriverPin& operator=(const DriverPin&) = delete;
+
+    [[nodiscard]] ddk_host::PinInstance& instance() const { return instance_; }
+    [[nodiscard]] ULONG flags() const { return instance_.ks.Descriptor->Flags; }
+
+    // SetDeviceState(to, from) for one step; the pin's DeviceState follows on success.
+    NTSTATUS set_device_state(proto::PinState to, proto::PinState from);
+    // The queue is about to be flushed (STOP): Reset, then every clone wrapper is retired.
+    void reset();
+    void flushed();
+    // Frames were added to the queue; `was_empty`: none was under the leading edge before.
+    void frames_arrived(bool was_empty, bool running);
+    // RUN began: runs the Process held off by PROCESS_IN_RUN_STATE_ONLY.
+    void run_started();
+    // A frame entered the queue: its KSSTREAM_HEADER and mappings, as the driver will see them.
+    void frame_queued(const QueuedFrame& frame);
+    // A frame completes: the driver's header fields into ksim's (DataUsed clamped to the frame).
+    void frame_completing(QueuedFrame& frame);
+
+    [[nodiscard]] std::optional<Ticks> next_timer_deadline() const;
+    void fire_timers(Ticks now);
+
+    // StreamingHost: the routines of ksim/ddk/avstream.h.
+    PKSSTREAM_POINTER leading_edge(KSSTREAM_POINTER_STATE state) override;
+    PKSSTREAM_POINTER trailing_edge(KSSTREAM_POINTER_STATE state) override;
+    NTSTATUS lock(PKSSTREAM_POINTER sp) override;
+    void unlock(PKSSTREAM_POINTER sp, bool eject) override;
+    NTSTATUS advance(PKSSTREAM_POINTER sp) override;
+    NTSTATUS advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject,
+                             bool unlock) override;
+    NTSTATUS clone(PKSSTREAM_POINTER sp, ULONG context_size, PKSSTREAM_POINTER* out) override;
+    PKSSTREAM_POINTER first_clone() override;
+    PKSSTREAM_POINTER next_clone(PKSSTREAM_POINTER sp) override;
+    void delete_clone(PKSSTREAM_POINTER sp) override;
+    void set_status_code(PKSSTREAM_POINTER sp, NTSTATUS status) override;
+    void schedule_timeout(PKSSTREAM_POINTER sp, PFNKSSTREAMPOINTER callback, ULONGLONG interval) override;
+    void cancel_timeout(PKSSTREAM_POINTER sp) override;
+    void attempt_processing(bool asynchronous) override;
+    NTSTATUS available_bytes(LONG* input_data, LONG* output_buffer) override;
+    LONGLONG now() override { return clock_.now(); }
+
+private:
+    struct Wrapper {
+        KSSTREAM_POINTER ks{};
+        StreamPointer* sp = nullptr;  // null once retired (deleted clone)
+        PFNKSSTREAMPOINTER timeout = nullptr;
+    };
+    struct FrameExtras {
+        KSSTREAM_HEADER header{};
+        KSIM_FRAME_INFO info{};
+        std::vector<KSMAPPING> mappings;
+    };
+    void process();
+    Wrapper* wrapper_of(StreamPointer* sp);                    // finds or makes the wrapper of a live pointer
+    Wrapper* live(PKSSTREAM_POINTER sp, const char* routine);  // null (logged) for a retired one
+    PKSSTREAM_POINTER expose(StreamPointer* sp);               // refreshed wrapper, or null
+    void refresh(Wrapper& w);
+    void retire(Wrapper& w);
+    FrameExtras& extras_of(const QueuedFrame& frame);
+    void note(unsigned level, const std::string& text) const;
+
+    ddk_host::PinInstance& instance_;
+    StreamQueue& queue_;
+    const Clock& clock_;
+    std::unordered_map<const StreamPointer*, Wrapper*> by_pointer_;
+    std::deque<Wrapper> wrappers_;  // stable addresses; retired ones are reused
+    std::vector<Wrapper*> retired_;
+    std::vector<FrameExtras> extras_;  // by frame index in the pipe's pool
+    bool in_process_ = false;
+    bool rerun_ = false;
+    bool pending_ = false;   // Process returned STATUS_PENDING: not again until KsPinAttemptProcessing
+    bool deferred_ = false;  // held off until RUN (PROCESS_IN_RUN_STATE_ONLY)
+    bool running_ = false;
+};
+
+}  // namespace ksim::daemon

@@ -1,0 +1,280 @@
+// A minidriver hosted by the in-process Kernel: the recording test driver (tests/drivers) sees
+// its own callbacks — SetDeviceState one step at a time, Process only in RUN
+// (PROCESS_IN_RUN_STATE_ONLY), its allocator initialized only when negotiation selects it and
+// then once per pipe, Allocate/Free for every frame, DeleteAllocator at the last STOP — and its
+// frames reach the kernel sink with the headers it filled.
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include "kernel_fixture.hpp"
+#include "ksim/ddk_host/driver_host.hpp"
+#include "ksim/negotiation/negotiate.hpp"
+#include "ksim/proto/topology_loader.hpp"
+#include "recording_driver.h"
+
+namespace ksim::daemon::testing {
+namespace {
+
+using proto::PinState;
+
+// The driver's record, read from the module the DriverHost loaded (same process).
+class Recording {
+public:
+    Recording() {
+        handle_ = ::dlopen(KSIM_RECORDING_DRIVER, RTLD_NOW);
+        counts_ = reinterpret_cast<PFN_RECORDING_COUNTS>(::dlsym(handle_, "ksim_recording_counts"));
+        reset_ = reinterpret_cast<PFN_RECORDING_RESET>(::dlsym(handle_, "ksim_recording_reset"));
+        reset_();
+    }
+    ~Recording() { ::dlclose(handle_); }
+    const RecordingCounts& operator*() const { return *counts_(); }
+    const RecordingCounts* operator->() const { return counts_(); }
+
+private:
+    void* handle_ = nullptr;
+    PFN_RECORDING_COUNTS counts_ = nullptr;
+    PFN_RECORDING_RESET reset_ = nullptr;
+};
+
+// camera (the recording driver's filter `filter`, NV12 64x48 @30) -> sink (kernel or user).
+std::string config(std::string_view filter, bool user_sink) {
+    const std::string sink =
+        user_sink ? R"({"id": "sink", "kind": "user_sink", "pins": [{"id": "input", "direction": "in",
+               "framing": {"simple": {"memory_type": "USER", "flags": ["PREFERENCES_ONLY"], "frames": 2,
+               "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}}]})"
+                  : R"({"id": "sink", "kind": "kernel_sink", "pins": [{"id": "input", "direction": "in",
+               "hosting": "kernel", "framing": {"simple": {"memory_type": "DONT_CARE", "flags": ["PREFERENCES_ONLY"],
+               "frames": 2, "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}}]})";
+    return fmt::format(R"({{"ksim_topology": 1, "name": "driver-test", "filters": [
+        {{"id": "camera", "driver": {{"module": "{}", "filter": "{}"}},
+          "video": {{"format": "NV12", "width": 64, "height": 48, "fps": [30, 1]}}}}, {}],
+        "connections": [{{"from": "camera.capture", "to": "sink.input"}}]}})",
+                       KSIM_RECORDING_DRIVER, filter, sink);
+}
+
+class KernelDriverTest : public KernelTest {
+protected:
+    proto::Topology load(std::string_view filter, bool user_sink = false) {
+        drivers = std::make_shared<ddk_host::DriverHost>();
+        auto t = proto::load_topology_text(config(filter, user_sink), "/tests/driver-test.json",
+                                           proto::LoadOptions{drivers.get()});
+        if (!t) {
+            ADD_FAILURE() << t.error().front().to_string();
+            return {};
+        }
+        return *t;
+    }
+    // The decision negotiation makes for the one connection, as the graph manager commits it.
+    AllocatorCommit commit_from_negotiation(const proto::Topology& t) {
+        const negotiation::NegotiationResult r = negotiation::negotiate(t);
+        const negotiation::Decision& d = r.pipes.at(0).decision;
+        AllocatorCommit c;
+        c.connections = {{camera, sink}};
+        c.kind = d.allocator->kind;
+        c.provider = PinKey::parse(std::string(d.allocator->pin)).value();
+        c.memory_type = d.allocator->memory_type;
+        c.frame_size = d.framing.frame_size;
+        c.frames = d.framing.frames;
+        c.alignment_mask = d.framing.alignment_mask;
+        return c;
+    }
+    PinState state_of(const PinKey& key) const {
+        for (const FilterInfo& f : kernel->filters())
+            for (const PinInfo& p : f.pins)
+                if (p.key == key) return p.state;
+        ADD_FAILURE() << "no pin " << key.to_string();
+        return PinState::Stop;
+    }
+    void run_all(PinState s) {
+        set(sink, s);
+        set(camera, s);
+    }
+    Recording recording;
+    std::shared_ptr<ddk_host::DriverHost> drivers;
+};
+
+TEST_F(KernelDriverTest, Load_TheFramingIsWhatThePinCreateEdited_AndNoAllocatorRoutineRuns) {
+    const proto::Topology t = load("Recorder");
+    const proto::PinDescriptor* pin = t.find_pin(proto::PinRef{"camera", "capture"});
+    ASSERT_NE(pin, nullptr);
+    ASSERT_TRUE(pin->framing.has_value());
+    ASSERT_EQ(pin->framing->items.size(), 1u);
+    EXPECT_EQ(pin->framing->items[0].frames, 3u);  // edited from the declared 2
+    EXPECT_EQ(pin->framing->items[0].physical_range.min_frame_size, kImage);
+    EXPECT_EQ(pin->framing->items[0].framing_range.range.max_frame_size, kImage);
+    ASSERT_TRUE(pin->allocator.has_value());
+    EXPECT_EQ(pin->allocator->name, "recorder_dma");
+    EXPECT_EQ(recording->pin_create, 1u);
+    EXPECT_EQ(recording->device_start, 1u);
+    EXPECT_EQ(recording->initialize, 0u);
+    EXPECT_EQ(recording->allocate, 0u);
+}
+
+TEST_F(KernelDriverTest, KernelConnection_SelectsTheDriversAllocator_InitializedOncePerPipe) {
+    const proto::Topology t = load("Recorder");
+    make(t, drivers);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_EQ(c.kind, AllocatorCommit::Kind::Vendor);
+    ASSERT_EQ(c.provider, camera);
+    ASSERT_TRUE(kernel->commit(c).has_value()) << kernel->commit(c).error().message;
+    EXPECT_EQ(recording->initialize, 0u);  // committed is not initialized
+
+    set(sink, PinState::Acquire);
+    set(camera, PinState::Acquire);
+    EXPECT_EQ(recording->initialize, 1u);
+    EXPECT_EQ(recording->last_frames, 3u);
+    EXPECT_EQ(recording->last_frame_size, kImage);
+    run_all(PinState::Pause);
+    EXPECT_EQ(recording->allocate, 3u);  // the pool's frames, into the queue
+    EXPECT_EQ(recording->process, 0u);   // PROCESS_IN_RUN_STATE_ONLY: not in PAUSE
+    run_all(PinState::Run);
+    EXPECT_GE(recording->process, 1u);
+    run_periods(10);
+    EXPECT_EQ(recording->process_outside_run, 0u);
+    EXPECT_EQ(recording->frames_completed, 10u);
+    EXPECT_EQ(stats(sink).completed, 10u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);  // picture numbers increase, data present
+    EXPECT_EQ(stats(camera).allocator, "vendor:recorder_dma");
+    EXPECT_EQ(stats(camera).vendor_calls->initialize, 1u);
+    // Every frame that went round was the driver's: one Allocate per trip, one Free per return.
+    EXPECT_EQ(recording->allocate, recording->free_calls + 3u);
+    EXPECT_EQ(recording->allocate_null, 0u);
+
+    set(camera, PinState::Stop);
+    EXPECT_EQ(recording->remove, 0u);  // the sink is still out of STOP: the pipe lives
+    set(sink, PinState::Stop);
+    EXPECT_EQ(recording->remove, 1u);
+    EXPECT_EQ(recording->allocate, recording->free_calls);
+    EXPECT_STREQ(recording->states, "0>1,1>2,2>3,3>2,2>1,1>0");
+
+    run_all(PinState::Acquire);  // a second ACQUIRE: a new pool, InitializeAllocator again
+    EXPECT_EQ(recording->initialize, 2u);
+}
+
+TEST_F(KernelDriverTest, UserConnection_NeverInitializesTheDriversAllocator) {
+    const proto::Topology t = load("Recorder", /*user_sink=*/true);
+    make(t, drivers);
+    const negotiation::NegotiationResult r = negotiation::negotiate(t);
+    const negotiation::Decision& d = r.pipes.at(0).decision;
+    ASSERT_TRUE(d.allocator.has_value());
+    EXPECT_EQ(d.allocator->kind, proto::AllocatorKind::User);
+    bool rejected_by_mode = false;
+    for (const auto& cand : d.candidates)
+        if (cand.allocator.name == "recorder_dma" && !cand.selected)
+            rejected_by_mode = !cand.reasons.empty() && cand.reasons.front().rule.starts_with("mode.");
+    EXPECT_TRUE(rejected_by_mode);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_TRUE(kernel->commit(c).has_value()) << kernel->commit(c).error().message;
+    set(camera, PinState::Acquire);
+    set(camera, PinState::Stop);
+    EXPECT_EQ(recording->initialize, 0u);
+    EXPECT_EQ(recording->allocate, 0u);
+    EXPECT_STREQ(recording->states, "0>1,1>0");
+}
+
+TEST_F(KernelDriverTest, InitializeAllocatorFails_TheStateChangeFailsNamingTheRoutineAndStatus) {
+    const proto::Topology t = load("RecorderInitFails");
+    make(t, drivers);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_EQ(c.kind, AllocatorCommit::Kind::Vendor);
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    // The pipe's first pin to leave STOP creates its allocator, whichever end it is.
+    auto r = kernel->set_state(sink, PinState::Acquire, kDaemon);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::InsufficientResources);
+    EXPECT_NE(
+        r.error().message.find("InitializeAllocator returned STATUS_INSUFFICIENT_RESOURCES (0xC000009A)"),
+        std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(state_of(sink), PinState::Stop);
+    EXPECT_EQ(recording->initialize, 1u);
+    EXPECT_EQ(recording->set_state, 0u);  // SetDeviceState(ACQUIRE) never ran
+    EXPECT_EQ(recording->remove, 0u);     // no allocator was made, none is deleted
+}
+
+TEST_F(KernelDriverTest, DefaultAllocator_ServesADriverWithoutAllocatorDispatch) {
+    const proto::Topology t = load("RecorderNoAllocator");
+    make(t, drivers);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_EQ(c.kind, AllocatorCommit::Kind::Default);
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    run_all(PinState::Run);
+    run_periods(4);
+    EXPECT_EQ(stats(sink).completed, 4u);
+    EXPECT_EQ(stats(sink).check_failures, 0u);
+    run_all(PinState::Stop);
+    EXPECT_EQ(recording->initialize, 0u);
+}
+
+// --- validation of driver configs ---------------------------------------------------------------
+
+proto::Diagnostics load_errors(const std::string& text) {
+    ddk_host::DriverHost host;
+    auto t = proto::load_topology_text(text, "/tests/driver-test.json", proto::LoadOptions{&host});
+    return t ? proto::Diagnostics{} : t.error();
+}
+
+std::string one_filter(std::string_view driver_json, std::string_view extra = "") {
+    return fmt::format(R"({{"ksim_topology": 1, "filters": [{{"id": "camera", "driver": {},
+        "video": {{"format": "NV12", "width": 64, "height": 48}}{}}}]}})",
+                       driver_json, extra);
+}
+
+TEST(DriverConfig, MissingModule_IsNamedWithItsPath) {
+    const auto d = load_errors(one_filter(R"({"module": "/nonexistent/libnothing.so", "filter": "X"})"));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].rule, "driver.module-missing");
+    EXPECT_EQ(d[0].pointer, "/filters/0/driver/module");
+    EXPECT_NE(d[0].message.find("/nonexistent/libnothing.so"), std::string::npos);
+}
+
+TEST(DriverConfig, UnknownFilterName_ListsTheModulesFilters) {
+    const auto d = load_errors(
+        one_filter(fmt::format(R"({{"module": "{}", "filter": "Nope"}})", KSIM_RECORDING_DRIVER)));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].rule, "driver.unknown-filter");
+    EXPECT_EQ(d[0].pointer, "/filters/0/driver/filter");
+    EXPECT_NE(d[0].hint.find("Recorder, RecorderInitFails, RecorderNoAllocator"), std::string::npos)
+        << d[0].hint;
+}
+
+TEST(DriverConfig, ConfigPinTheDescriptorLacks_IsRefused) {
+    const auto d = load_errors(
+        one_filter(fmt::format(R"({{"module": "{}", "filter": "Recorder"}})", KSIM_RECORDING_DRIVER),
+                   R"(, "pins": [{"id": "preview"}])"));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].rule, "driver.unknown-pin");
+    EXPECT_EQ(d[0].pointer, "/filters/0/pins/0/id");
+    EXPECT_NE(d[0].hint.find("capture"), std::string::npos);
+}
+
+TEST(DriverConfig, ModuleWithoutDriverEntry_NamesTheSymbol) {
+    // Any shared object without DriverEntry: libc's math library is always there.
+    const auto d = load_errors(one_filter(R"({"module": "/lib/x86_64-linux-gnu/libm.so.6", "filter": "X"})"));
+    ASSERT_EQ(d.size(), 1u);
+    // Debian's libm belongs to root and is not group-writable, so only the symbol is missing.
+    EXPECT_EQ(d[0].rule, "driver.entry-missing");
+    EXPECT_NE(d[0].message.find("DriverEntry"), std::string::npos);
+}
+
+TEST(DriverConfig, GroupWritableModule_IsRefused) {
+    const std::string copy = fmt::format("/tmp/ksim-driver-perm-{}.so", ::getpid());
+    std::filesystem::copy_file(KSIM_RECORDING_DRIVER, copy,
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::permissions(copy, std::filesystem::perms::group_write,
+                                 std::filesystem::perm_options::add);
+    const auto d = load_errors(one_filter(fmt::format(R"({{"module": "{}", "filter": "Recorder"}})", copy)));
+    std::filesystem::remove(copy);
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].rule, "driver.module-permissions");
+    EXPECT_NE(d[0].message.find("writable by its group"), std::string::npos) << d[0].message;
+}
+
+TEST(DriverConfig, WithoutALoader_ADriverFilterIsInvalid) {
+    auto t = proto::load_topology_text(one_filter(R"({"module": "x.so", "filter": "X"})"), "/tests/x.json");
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().at(0).rule, "driver.no-loader");
+}
+
+}  // namespace
+}  // namespace ksim::daemon::testing

@@ -1,0 +1,29 @@
+/* What the recording test driver counts (recording_driver.c); read by the tests through
+ * ksim_recording_counts() in the loaded module. */
+#ifndef KSIM_TESTS_RECORDING_DRIVER_H
+#define KSIM_TESTS_RECORDING_DRIVER_H
+
+#include "ksim/ddk/ks.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    unsigned driver_entry, device_add, device_start, device_stop, device_remove;
+    unsigned filter_create, filter_close, pin_create, pin_close;
+    unsigned initialize, remove, allocate, free_calls, allocate_null;
+    unsigned process, process_outside_run, timer_ticks, frames_completed, reset;
+    unsigned set_state;
+    char states[512]; /* "0>1,1>2,...": each SetDeviceState as from>to, in call order */
+    ULONG last_frames, last_frame_size, last_alignment, last_options; /* InitializeAllocator's framing */
+} RecordingCounts;
+
+typedef const RecordingCounts* (*PFN_RECORDING_COUNTS)(void);
+typedef void (*PFN_RECORDING_RESET)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
