@@ -6,9 +6,12 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "kernel_fixture.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
+#include "ksim/negotiation/rules.hpp"
 #include "ksim/proto/topology_loader.hpp"
 #include "recording_driver.h"
 
@@ -37,7 +40,8 @@ private:
 };
 
 // camera (the recording driver's filter `filter`, NV12 64x48 @30) -> sink (kernel or user).
-std::string config(std::string_view filter, bool user_sink) {
+// `allocator`: capabilities the config declares for the driver's allocator (JSON), or empty.
+std::string config(std::string_view filter, bool user_sink, std::string_view allocator = "") {
     const std::string sink =
         user_sink ? R"({"id": "sink", "kind": "user_sink", "pins": [{"id": "input", "direction": "in",
                "framing": {"simple": {"memory_type": "USER", "flags": ["PREFERENCES_ONLY"], "frames": 2,
@@ -47,16 +51,20 @@ std::string config(std::string_view filter, bool user_sink) {
                "frames": 2, "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}}]})";
     return fmt::format(R"({{"ksim_topology": 1, "name": "driver-test", "filters": [
         {{"id": "camera", "driver": {{"module": "{}", "filter": "{}"}},
-          "video": {{"format": "NV12", "width": 64, "height": 48, "fps": [30, 1]}}}}, {}],
+          "video": {{"format": "NV12", "width": 64, "height": 48, "fps": [30, 1]}}{}}}, {}],
         "connections": [{{"from": "camera.capture", "to": "sink.input"}}]}})",
-                       KSIM_RECORDING_DRIVER, filter, sink);
+                       KSIM_RECORDING_DRIVER, filter,
+                       allocator.empty()
+                           ? std::string()
+                           : fmt::format(R"(, "pins": [{{"id": "capture", "allocator": {}}}])", allocator),
+                       sink);
 }
 
 class KernelDriverTest : public KernelTest {
 protected:
-    proto::Topology load(std::string_view filter, bool user_sink = false) {
+    proto::Topology load(std::string_view filter, bool user_sink = false, std::string_view allocator = "") {
         drivers = std::make_shared<ddk_host::DriverHost>();
-        auto t = proto::load_topology_text(config(filter, user_sink), "/tests/driver-test.json",
+        auto t = proto::load_topology_text(config(filter, user_sink, allocator), "/tests/driver-test.json",
                                            proto::LoadOptions{drivers.get()});
         if (!t) {
             ADD_FAILURE() << t.error().front().to_string();
@@ -172,6 +180,53 @@ TEST_F(KernelDriverTest, UserConnection_NeverInitializesTheDriversAllocator) {
     EXPECT_STREQ(recording->states, "0>1,1>0");
 }
 
+// A kernel connection, but the driver's allocator (capabilities from the config this time) falls
+// short of one requirement: negotiation rejects it with that capability's rule, the default
+// allocator serves the pipe, and the driver's InitializeAllocator is never called.
+struct Shortfall {
+    const char* allocator;  // the capabilities the config declares
+    std::string_view rule;  // the rule that rejects them
+};
+
+class KernelDriverShortfall : public KernelDriverTest, public ::testing::WithParamInterface<Shortfall> {};
+
+TEST_P(KernelDriverShortfall, CapabilityShort_ItsAllocatorIsNeverInitialized) {
+    const proto::Topology t = load("Recorder", false, GetParam().allocator);
+    make(t, drivers);
+    const negotiation::NegotiationResult r = negotiation::negotiate(t);
+    const negotiation::Decision& d = r.pipes.at(0).decision;
+    ASSERT_TRUE(d.allocator.has_value());
+    EXPECT_EQ(d.allocator->kind, proto::AllocatorKind::Default);
+    std::string rejected_by;
+    for (const auto& cand : d.candidates)
+        if (cand.allocator.name == "recorder_dma" && !cand.selected && !cand.reasons.empty())
+            rejected_by = std::string(cand.reasons.front().rule);
+    EXPECT_EQ(rejected_by, GetParam().rule);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_TRUE(kernel->commit(c).has_value()) << kernel->commit(c).error().message;
+    run_all(PinState::Run);
+    run_periods(3);
+    EXPECT_EQ(stats(sink).completed, 3u);  // frames flow, from the default allocator's pool
+    run_all(PinState::Stop);
+    EXPECT_EQ(recording->initialize, 0u);
+    EXPECT_EQ(recording->allocate, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachCapability, KernelDriverShortfall,
+    ::testing::Values(
+        Shortfall{R"({"name": "recorder_dma", "max_frames": 1})", negotiation::rule::kCapsMaxFrames},
+        Shortfall{R"({"name": "recorder_dma", "max_frames": 8, "max_frame_size": 1024})",
+                  negotiation::rule::kCapsFrameSize},
+        Shortfall{R"({"name": "recorder_dma", "max_frames": 8, "alignment": "FILE_QUAD_ALIGNMENT"})",
+                  negotiation::rule::kCapsAlignment}),
+    [](const ::testing::TestParamInfo<Shortfall>& info) {
+        std::string name(info.param.rule);  // "caps.max-frames" -> "caps_max_frames"
+        std::ranges::replace_if(
+            name, [](char c) { return c == '.' || c == '-'; }, '_');
+        return name;
+    });
+
 TEST_F(KernelDriverTest, InitializeAllocatorFails_TheStateChangeFailsNamingTheRoutineAndStatus) {
     const proto::Topology t = load("RecorderInitFails");
     make(t, drivers);
@@ -190,6 +245,24 @@ TEST_F(KernelDriverTest, InitializeAllocatorFails_TheStateChangeFailsNamingTheRo
     EXPECT_EQ(recording->initialize, 1u);
     EXPECT_EQ(recording->set_state, 0u);  // SetDeviceState(ACQUIRE) never ran
     EXPECT_EQ(recording->remove, 0u);     // no allocator was made, none is deleted
+}
+
+TEST_F(KernelDriverTest, GenerateMappings_EachFrameIsDescribedByMappingsOfTheDeclaredLength) {
+    const proto::Topology t = load("RecorderMapped");
+    make(t, drivers);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_EQ(c.kind, AllocatorCommit::Kind::Vendor);
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    run_all(PinState::Run);
+    run_periods(5);
+    EXPECT_EQ(recording->frames_completed, 5u);
+    EXPECT_EQ(recording->mapped_frames, 5u);
+    EXPECT_EQ(recording->mapping_errors, 0u);                     // contiguous, and covering the whole frame
+    EXPECT_EQ(recording->mapping_count, (kImage + 1023) / 1024);  // split at MaxMappingBytes
+    EXPECT_EQ(recording->max_mapping_bytes, 1024u);
+    EXPECT_GE(recording->first_physical, 0x100000000ll);  // inside the declared DMA window
+    EXPECT_LE(recording->first_physical, 0x1FFFFFFFFll);
+    run_all(PinState::Stop);
 }
 
 TEST_F(KernelDriverTest, DefaultAllocator_ServesADriverWithoutAllocatorDispatch) {

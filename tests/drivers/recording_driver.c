@@ -3,7 +3,9 @@
  * called and when: a capture filter in three variants, selected by the config's "filter" name:
  *   "Recorder"           - a pin with its own KSALLOCATOR_DISPATCH over one common buffer;
  *   "RecorderInitFails"  - the same, but InitializeAllocator returns STATUS_INSUFFICIENT_RESOURCES;
- *   "RecorderNoAllocator"- no allocator dispatch (the default allocator serves it).
+ *   "RecorderNoAllocator"- no allocator dispatch (the default allocator serves it);
+ *   "RecorderMapped"     - like "Recorder" with KSPIN_FLAG_GENERATE_MAPPINGS and 1 KiB mappings:
+ *                          each frame's mappings are checked at completion.
  * The pin is avshws-shaped: Create edits the framing to the image size, Process clones each new
  * frame at the leading edge, a timer at the frame period completes the oldest clone (frame
  * number in the first 8 bytes, the rest filled with the frame number's low byte), and
@@ -113,6 +115,26 @@ static void note_state(KSSTATE to, KSSTATE from) {
     ++g_counts.set_state;
 }
 
+/* GENERATE_MAPPINGS: the clone's OffsetOut counts mappings; together they must cover the frame
+ * as one physically contiguous run (a driver allocator's frame lies in one common buffer). */
+static void check_mappings(PKSSTREAM_POINTER clone) {
+    const KSSTREAM_POINTER_OFFSET* o = &clone->OffsetOut;
+    ULONG bytes = 0;
+    int ok = o->Mappings != NULL && o->Count > 0 && o->Remaining == o->Count;
+    for (ULONG i = 0; ok && i < o->Count; ++i) {
+        const KSMAPPING* m = &o->Mappings[i];
+        if (i > 0 && m->PhysicalAddress != o->Mappings[i - 1].PhysicalAddress + o->Mappings[i - 1].ByteCount)
+            ok = 0;
+        if (m->ByteCount > g_counts.max_mapping_bytes) g_counts.max_mapping_bytes = m->ByteCount;
+        bytes += m->ByteCount;
+    }
+    if (bytes != clone->StreamHeader->FrameExtent) ok = 0;
+    ++g_counts.mapped_frames;
+    g_counts.mapping_count = o->Count;
+    g_counts.first_physical = o->Mappings ? o->Mappings[0].PhysicalAddress : 0;
+    if (!ok) ++g_counts.mapping_errors;
+}
+
 static VOID tick(PVOID context, LONGLONG now) {
     PKSPIN pin = (PKSPIN)context;
     PinContext* c = (PinContext*)pin->Context;
@@ -122,6 +144,7 @@ static VOID tick(PVOID context, LONGLONG now) {
         ++c->skipped;
         return;
     }
+    if ((pin->Descriptor->Flags & KSPIN_FLAG_GENERATE_MAPPINGS) != 0) check_mappings(clone);
     ++c->frame_number;
     PUCHAR data = (PUCHAR)clone->StreamHeader->Data;
     ULONG size = clone->StreamHeader->FrameExtent;
@@ -234,17 +257,34 @@ static const KSIM_ALLOCATOR_CAPABILITIES kCaps = {1,
                                                   0,
                                                   STATIC_KSMEMORY_TYPE_KERNEL_NONPAGED,
                                                   "recorder_dma"};
+/* Mappings of at most 1 KiB: a 4608-byte frame is described by 5 of them. */
+static const KSIM_ALLOCATOR_CAPABILITIES kMappedCaps = {1,
+                                                        0x10000000u,
+                                                        8,
+                                                        0xFFF,
+                                                        TRUE,
+                                                        TRUE,
+                                                        128,
+                                                        1024,
+                                                        0x100000000ll,
+                                                        0x1FFFFFFFFll,
+                                                        0,
+                                                        STATIC_KSMEMORY_TYPE_KERNEL_NONPAGED,
+                                                        "recorder_dma"};
 
-#define CAPTURE_PIN(dispatch, caps)                                                                \
-    {                                                                                              \
-        &(dispatch), NULL,                                                                         \
-            {0, NULL, 0, NULL, 0, NULL, KSPIN_DATAFLOW_OUT, KSPIN_COMMUNICATION_BOTH, NULL, NULL}, \
-            KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY, 1, 1, &kFraming, NULL, "capture", (caps)         \
+#define CAPTURE_PIN_FLAGS(dispatch, caps, flags)                                                            \
+    {                                                                                                       \
+        &(dispatch), NULL,                                                                                  \
+            {0, NULL, 0, NULL, 0, NULL, KSPIN_DATAFLOW_OUT, KSPIN_COMMUNICATION_BOTH, NULL, NULL}, (flags), \
+            1, 1, &kFraming, NULL, "capture", (caps)                                                        \
     }
+#define CAPTURE_PIN(dispatch, caps) CAPTURE_PIN_FLAGS(dispatch, caps, KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY)
 
 static const KSPIN_DESCRIPTOR_EX kPins[] = {CAPTURE_PIN(kPinDispatch, &kCaps)};
 static const KSPIN_DESCRIPTOR_EX kPinsInitFails[] = {CAPTURE_PIN(kPinDispatchInitFails, &kCaps)};
 static const KSPIN_DESCRIPTOR_EX kPinsNoAllocator[] = {CAPTURE_PIN(kPinDispatchNoAllocator, NULL)};
+static const KSPIN_DESCRIPTOR_EX kPinsMapped[] = {CAPTURE_PIN_FLAGS(
+    kPinDispatch, &kMappedCaps, KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY | KSPIN_FLAG_GENERATE_MAPPINGS)};
 
 static NTSTATUS filter_create(PKSFILTER filter, PIRP irp) {
     (void)filter;
@@ -268,7 +308,9 @@ static const KSFILTER_DISPATCH kFilterDispatch = {filter_create, filter_close, N
 static const KSFILTER_DESCRIPTOR kRecorder = FILTER(kPins, "Recorder");
 static const KSFILTER_DESCRIPTOR kRecorderInitFails = FILTER(kPinsInitFails, "RecorderInitFails");
 static const KSFILTER_DESCRIPTOR kRecorderNoAllocator = FILTER(kPinsNoAllocator, "RecorderNoAllocator");
-static const KSFILTER_DESCRIPTOR* const kFilters[] = {&kRecorder, &kRecorderInitFails, &kRecorderNoAllocator};
+static const KSFILTER_DESCRIPTOR kRecorderMapped = FILTER(kPinsMapped, "RecorderMapped");
+static const KSFILTER_DESCRIPTOR* const kFilters[] = {&kRecorder, &kRecorderInitFails, &kRecorderNoAllocator,
+                                                      &kRecorderMapped};
 
 static NTSTATUS device_add(PKSDEVICE device) {
     (void)device;
@@ -294,7 +336,7 @@ static VOID device_remove(PKSDEVICE device, PIRP irp) {
     ++g_counts.device_remove;
 }
 static const KSDEVICE_DISPATCH kDeviceDispatch = {device_add, device_start, device_stop, device_remove};
-static const KSDEVICE_DESCRIPTOR kDevice = {&kDeviceDispatch, 3, kFilters, KSDEVICE_DESCRIPTOR_VERSION, 0};
+static const KSDEVICE_DESCRIPTOR kDevice = {&kDeviceDispatch, 4, kFilters, KSDEVICE_DESCRIPTOR_VERSION, 0};
 
 KSIM_DRIVER_EXPORT NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path) {
     ++g_counts.driver_entry;

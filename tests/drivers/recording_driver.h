@@ -17,6 +17,12 @@ typedef struct {
     unsigned set_state;
     char states[512]; /* "0>1,1>2,...": each SetDeviceState as from>to, in call order */
     ULONG last_frames, last_frame_size, last_alignment, last_options; /* InitializeAllocator's framing */
+    /* "RecorderMapped" (GENERATE_MAPPINGS): per completed frame, its mappings as the clone saw them */
+    unsigned mapped_frames;          /* frames whose mappings were checked */
+    unsigned mapping_count;          /* mappings of the last such frame */
+    unsigned mapping_errors;         /* frames whose mappings did not cover the frame contiguously */
+    ULONG max_mapping_bytes;         /* the largest ByteCount seen */
+    PHYSICAL_ADDRESS first_physical; /* PhysicalAddress of the last frame's first mapping */
 } RecordingCounts;
 
 typedef const RecordingCounts* (*PFN_RECORDING_COUNTS)(void);
