@@ -330,6 +330,19 @@ TEST(DriverConfig, ModuleWithoutDriverEntry_NamesTheSymbol) {
     EXPECT_NE(d[0].message.find("DriverEntry"), std::string::npos);
 }
 
+TEST(DriverConfig, ModuleBuiltAgainstAnotherApiVersion_IsRefusedNamingBothVersions) {
+    const auto d =
+        load_errors(one_filter(fmt::format(R"({{"module": "{}", "filter": "X"}})", KSIM_OLD_ABI_DRIVER)));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].rule, "driver.abi-version");
+    EXPECT_EQ(d[0].pointer, "/filters/0/driver/module");
+    EXPECT_NE(d[0].message.find(fmt::format("version {}", KSIM_DDK_ABI_VERSION + 41u)), std::string::npos)
+        << d[0].message;
+    EXPECT_NE(d[0].message.find(fmt::format("implements version {}", KSIM_DDK_ABI_VERSION)),
+              std::string::npos)
+        << d[0].message;
+}
+
 TEST(DriverConfig, GroupWritableModule_IsRefused) {
     const std::string copy = fmt::format("/tmp/ksim-driver-perm-{}.so", ::getpid());
     std::filesystem::copy_file(KSIM_RECORDING_DRIVER, copy,
