@@ -8,16 +8,13 @@
 
 #include "errno_error.hpp"
 #include "frame_pool.hpp"
+#include "ksim/proto/align.hpp"
 
 namespace ksim::shm {
 namespace {
 
 constexpr std::uint64_t kPage = proto::kPageSize;
 constexpr std::uint64_t kMaxCommonBuffer = std::uint64_t{1} << 40;
-
-std::uint64_t round_up(std::uint64_t value, std::uint64_t power_of_two) {
-    return (value + power_of_two - 1) & ~(power_of_two - 1);
-}
 
 std::uint32_t address_alignment(std::uint64_t address) {
     if (address == 0) return 0x80000000u;
@@ -65,27 +62,28 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
     // Place the frames: aligned, and not crossing a boundary in physical address space.
     const std::uint64_t align =
         std::uint64_t{std::max(negotiated.file_alignment, proto::file_alignment::kQuad)} + 1;
-    if (round_up(negotiated.frame_size, align) * negotiated.frames > kMaxCommonBuffer) {
+    if (proto::round_up_to(negotiated.frame_size, align) * negotiated.frames > kMaxCommonBuffer) {
         return fail(Errc::InsufficientResources, who + ": " + std::to_string(negotiated.frames) +
                                                      " frames of " + std::to_string(negotiated.frame_size) +
                                                      " bytes exceed the largest common buffer (1 TiB)");
     }
-    physical_base_ = round_up(caps_.physical_base, std::max(align, kPage));
+    physical_base_ = proto::round_up_to(caps_.physical_base, std::max(align, kPage));
     std::vector<FrameLayout> layouts(negotiated.frames);
     std::uint64_t cursor = 0;
     for (auto& layout : layouts) {
-        std::uint64_t offset = round_up(cursor, align);
+        std::uint64_t offset = proto::round_up_to(cursor, align);
         if (caps_.boundary != 0) {
             const std::uint64_t first = physical_base_ + offset;
             const std::uint64_t last = first + negotiated.frame_size - 1;
             if (first / caps_.boundary != last / caps_.boundary) {
-                offset = round_up(round_up(first, caps_.boundary) - physical_base_, align);
+                offset =
+                    proto::round_up_to(proto::round_up_to(first, caps_.boundary) - physical_base_, align);
             }
         }
         layout = FrameLayout{offset, negotiated.frame_size};
         cursor = offset + negotiated.frame_size;
     }
-    const std::uint64_t total = round_up(cursor, kPage);
+    const std::uint64_t total = proto::round_up_to(cursor, kPage);
     if (physical_base_ + total - 1 > caps_.physical_limit || physical_base_ < caps_.physical_base) {
         return fail(Errc::InsufficientResources,
                     who + ": common buffer of " + std::to_string(total) + " bytes at " +
@@ -110,7 +108,7 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
         while (offset < end) {
             // A run ends at the frame end, the segment limit, or (scattered) the page end.
             std::uint64_t run_end = std::min(end, offset + max_segment);
-            if (!caps_.contiguous) run_end = std::min(run_end, round_up(offset + 1, kPage));
+            if (!caps_.contiguous) run_end = std::min(run_end, proto::round_up_to(offset + 1, kPage));
             const std::uint64_t physical = physical_of(offset);
             entries.push_back(
                 SgEntry{physical, static_cast<std::uint32_t>(run_end - offset), address_alignment(physical)});

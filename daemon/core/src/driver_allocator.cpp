@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ksim/proto/align.hpp"
 #include "ksim/proto/ntstatus.hpp"
 #include "logging.hpp"
 
@@ -10,10 +11,6 @@ namespace {
 
 constexpr std::uint64_t kPage = proto::kPageSize;
 constexpr std::uint64_t kMaxCommonBuffer = std::uint64_t{1} << 40;
-
-std::uint64_t round_up(std::uint64_t value, std::uint64_t power_of_two) {
-    return (value + power_of_two - 1) & ~(power_of_two - 1);
-}
 
 std::string status_text(NTSTATUS s) {
     return proto::ntstatus_name(static_cast<std::uint32_t>(s));
@@ -205,7 +202,7 @@ NTSTATUS DriverAllocator::allocate_common_buffer(ULONG length, PVOID* virtual_ad
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     if (length == 0 || length > kMaxCommonBuffer) return STATUS_INVALID_PARAMETER;
-    const std::uint64_t base = round_up(caps_.physical_base, kPage);
+    const std::uint64_t base = proto::round_up_to(caps_.physical_base, kPage);
     if (base + length - 1 > caps_.physical_limit || base + length - 1 < base) {
         log->error("{}: a common buffer of {} bytes does not fit its physical window 0x{:X}-0x{:X}", who(),
                    length, caps_.physical_base, caps_.physical_limit);

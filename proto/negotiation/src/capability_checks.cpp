@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ksim/negotiation/rules.hpp"
+#include "ksim/proto/align.hpp"
 #include "ksim/proto/memory_types.hpp"
 
 namespace ksim::negotiation::detail {
@@ -57,10 +58,6 @@ std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t po
             format_record("add a {} framing item to {} or set PREFERENCES_ONLY on it", type, pin.id()));
     }
     return std::nullopt;
-}
-
-std::uint64_t round_up(std::uint64_t size, std::uint32_t mask) {
-    return (size + mask) & ~std::uint64_t{mask};
 }
 
 }  // namespace
@@ -179,7 +176,8 @@ RecordVector<Finding> check_capabilities(const CheckContext& ctx, std::size_t po
     const std::uint64_t window = caps.physical_limit < caps.physical_base ? 0
                                  : span == UINT64_MAX                     ? UINT64_MAX
                                                                           : span + 1;
-    const std::uint64_t needed_bytes = std::uint64_t{f.frames} * round_up(f.frame_size, caps.alignment_mask);
+    const std::uint64_t needed_bytes =
+        std::uint64_t{f.frames} * proto::round_up_to(f.frame_size, std::uint64_t{caps.alignment_mask} + 1);
     if (needed_bytes > window)
         out.push_back(make_finding(
             rule::kCapsPhysicalWindow,
