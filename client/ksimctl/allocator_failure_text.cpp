@@ -7,7 +7,8 @@ namespace ksim::ctl {
 std::string describe_failure(const wire::AllocatorFailure& f) {
     const auto& g = f.framing;
     const auto& c = f.capabilities;
-    const std::string max_frames = c.max_frames == 0 ? "any number of" : fmt::format("up to {}", c.max_frames);
+    const std::string max_frames =
+        c.max_frames == 0 ? "any number of" : fmt::format("up to {}", c.max_frames);
     return fmt::format(
         "{} of '{}' ({}) returned {} for {} x {} B, alignment mask 0x{:X}, flags 0x{:X}, pool {}; declared "
         "{}-{} B, {} frames, alignment 0x{:X}, window 0x{:X}-0x{:X}; asked by {}{}",

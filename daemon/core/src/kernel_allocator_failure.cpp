@@ -23,7 +23,8 @@ Error Kernel::Impl::allocator_failed(Pipe& pipe, const Pin& provider, const Pin&
     if (fault) f.fault = fault->pointer;
     f.message = error.message;
     logger("core.kernel")->warn("{}; {} stays in STOP", error.message, asking.name);
-    emit({KernelEvent::Type::AllocatorFailed, provider.key, error.message, proto::PinState::Stop, kDaemon, f});
+    emit(
+        {KernelEvent::Type::AllocatorFailed, provider.key, error.message, proto::PinState::Stop, kDaemon, f});
     pipe.failure = std::move(f);
     return error;
 }
