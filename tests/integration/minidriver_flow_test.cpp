@@ -231,6 +231,14 @@ TEST(MinidriverFlow, InitializeAllocatorFails_TheFailureShowsInGraphStatsAndTheE
                       .at("routine"),
                   "InitializeAllocator")
             << props.out;
+        const RunResult table = run({ksimctl_path(), "--socket", stack.socket(), "stats", "--interval", "0"},
+                                    stack.dir(), "stats");
+        ASSERT_EQ(table.exit_code, 0) << table.err;
+        EXPECT_NE(table.out.find("recorder_dma init 1 alloc 0 free 0 del 0 FAILED"), std::string::npos)
+            << table.out;
+        EXPECT_NE(table.out.find("camera.capture: allocator failed: InitializeAllocator of 'recorder_dma'"),
+                  std::string::npos)
+            << table.out;
 
         mgr->signal(SIGTERM);
         EXPECT_EQ(mgr->wait(10s), 0) << mgr->stderr_text();
