@@ -1,8 +1,10 @@
 // `ksimctl graph [--dot]`: the live graph — filters, pins, connections — with the allocator
-// decision ksimd actually committed for each connection.
+// decision ksimd actually committed for each connection, and why its vendor allocator is not
+// running when its InitializeAllocator failed.
 #include <iostream>
 #include <memory>
 
+#include "allocator_failure_text.hpp"
 #include "ksim/proto/framing_json.hpp"
 #include "ksim/proto/memory_types.hpp"
 #include "online.hpp"
@@ -41,8 +43,11 @@ void print_dot(const std::vector<wire::FilterInfo>& filters,
         std::cout << "  }\n";
     }
     for (const auto& c : connections)
-        std::cout << "  " << dot_id(c.from.to_string()) << " -> " << dot_id(c.to.to_string())
-                  << " [label=" << dot_id(describe(c.decision)) << (c.decision ? "" : ", style=dashed")
+        std::cout << "  " << dot_id(c.from.to_string()) << " -> " << dot_id(c.to.to_string()) << " [label="
+                  << dot_id(describe(c.decision) +
+                            (c.allocator_failure ? "\nallocator failed: " + c.allocator_failure->status_name
+                                                 : ""))
+                  << (c.decision ? "" : ", style=dashed") << (c.allocator_failure ? ", color=red" : "")
                   << "];\n";
     std::cout << "}\n";
 }
@@ -59,9 +64,12 @@ int run_graph(const GlobalOptions& global, bool dot) {
     } else if (global.json) {
         print_json({{"filters", nlohmann::json(*filters)}, {"connections", nlohmann::json(*connections)}});
     } else {
-        for (const auto& c : *connections)
+        for (const auto& c : *connections) {
             std::cout << c.from.to_string() << " -> " << c.to.to_string() << "  [" << describe(c.decision)
                       << "]\n";
+            if (c.allocator_failure)
+                std::cout << "    allocator failed: " << describe_failure(*c.allocator_failure) << "\n";
+        }
         if (connections->empty()) std::cout << "(no connections)\n";
     }
     return kExitOk;

@@ -1,6 +1,7 @@
 // `ksimctl stats [--watch]`: a live per-pin table like pw-top — frames/s, completed, dropped,
 // in flight, hand-off latency, and for pins with a vendor allocator (KSALLOCATOR_DISPATCH) how
-// often each of its callbacks ran. Rates come from two samples `--interval` seconds apart.
+// often each of its callbacks ran (and, under the table, why it is not running when its
+// InitializeAllocator failed). Rates come from two samples `--interval` seconds apart.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "allocator_failure_text.hpp"
 #include "online.hpp"
 
 namespace ksim::ctl {
@@ -68,7 +70,10 @@ std::string vendor_cell(const wire::PinStatistics& s) {
     if (!s.vendor_allocator) return "-";
     const auto& v = *s.vendor_allocator;
     return fmt::format("{} init {} alloc {} free {} del {}{}", v.name, v.calls.initialize, v.calls.allocate,
-                       v.calls.free, v.calls.remove, v.initialized ? " *" : "");
+                       v.calls.free, v.calls.remove,
+                       v.initialized    ? " *"
+                       : v.last_failure ? " FAILED"
+                                        : "");
 }
 
 void print_table(const Sample& before, const Sample& now, double seconds) {
@@ -81,6 +86,10 @@ void print_table(const Sample& before, const Sample& now, double seconds) {
                    fmt::format("{:.1f}", static_cast<double>(s.latency_max_ns) / 1000.0),
                    s.allocator.value_or("-"), vendor_cell(s)});
     table.print(std::cout);
+    for (const auto& [pin, s] : now)
+        if (s.vendor_allocator && s.vendor_allocator->last_failure)
+            std::cout << pin << ": allocator failed: " << describe_failure(*s.vendor_allocator->last_failure)
+                      << "\n";
 }
 
 int run_stats(const GlobalOptions& global, const StatsOptions& options) {

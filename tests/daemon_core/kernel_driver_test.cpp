@@ -27,8 +27,11 @@ public:
         handle_ = ::dlopen(KSIM_RECORDING_DRIVER, RTLD_NOW);
         counts_ = reinterpret_cast<PFN_RECORDING_COUNTS>(::dlsym(handle_, "ksim_recording_counts"));
         reset_ = reinterpret_cast<PFN_RECORDING_RESET>(::dlsym(handle_, "ksim_recording_reset"));
+        fail_next_ = reinterpret_cast<PFN_RECORDING_FAIL_NEXT_INITIALIZE>(
+            ::dlsym(handle_, "ksim_recording_fail_next_initialize"));
         reset_();
     }
+    void fail_next_initialize(NTSTATUS status) const { fail_next_(status); }
     ~Recording() { ::dlclose(handle_); }
     const RecordingCounts& operator*() const { return *counts_(); }
     const RecordingCounts* operator->() const { return counts_(); }
@@ -37,6 +40,7 @@ private:
     void* handle_ = nullptr;
     PFN_RECORDING_COUNTS counts_ = nullptr;
     PFN_RECORDING_RESET reset_ = nullptr;
+    PFN_RECORDING_FAIL_NEXT_INITIALIZE fail_next_ = nullptr;
 };
 
 // camera (the recording driver's filter `filter`, NV12 64x48 @30) -> sink (kernel or user).
@@ -263,6 +267,69 @@ TEST_F(KernelDriverTest, GenerateMappings_EachFrameIsDescribedByMappingsOfTheDec
     EXPECT_GE(recording->first_physical, 0x100000000ll);  // inside the declared DMA window
     EXPECT_LE(recording->first_physical, 0x1FFFFFFFFll);
     run_all(PinState::Stop);
+}
+
+TEST_F(KernelDriverTest, InitializeAllocatorFails_ThePipeRecordsTheFailure_UntilAnActivationSucceeds) {
+    const proto::Topology t = load("Recorder");
+    make(t, drivers);
+    const AllocatorCommit c = commit_from_negotiation(t);
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    ASSERT_FALSE(kernel->connections().at(0).allocator_failure.has_value());  // committed, not failed
+    recording.fail_next_initialize(static_cast<NTSTATUS>(0xC00000A3u));       // STATUS_DEVICE_NOT_READY
+    clock->advance(42);
+    const Ticks when = clock->now();
+
+    auto r = kernel->set_state(sink, PinState::Acquire, kDaemon);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::InsufficientResources);  // the reply is what it was
+    EXPECT_EQ(state_of(sink), PinState::Stop);
+
+    const auto connections = kernel->connections();
+    ASSERT_EQ(connections.size(), 1u);
+    ASSERT_TRUE(connections[0].allocator_failure.has_value());
+    const AllocatorFailure& f = *connections[0].allocator_failure;
+    EXPECT_EQ(f.routine, "InitializeAllocator");
+    EXPECT_EQ(f.status, 0xC00000A3u);
+    EXPECT_EQ(f.status_name, "STATUS_DEVICE_NOT_READY (0xC00000A3)");
+    // The KSALLOCATOR_FRAMING the driver's routine got is the record's.
+    EXPECT_EQ(f.framing.frames, recording->last_frames);
+    EXPECT_EQ(f.framing.frame_size, recording->last_frame_size);
+    EXPECT_EQ(f.framing.file_alignment, recording->last_alignment);
+    EXPECT_EQ(f.framing.flags, recording->last_options);
+    EXPECT_EQ(f.framing.frames, c.frames);
+    EXPECT_EQ(f.framing.frame_size, c.frame_size);
+    EXPECT_EQ(f.framing.file_alignment, c.alignment_mask);
+    EXPECT_EQ(f.caps.name, "recorder_dma");  // the driver's KSIM_ALLOCATOR_CAPABILITIES
+    EXPECT_EQ(f.caps.max_frames, 8u);
+    EXPECT_EQ(f.caps.alignment_mask, 0xFFFu);
+    EXPECT_EQ(f.provider, camera);
+    EXPECT_EQ(f.asked_by, sink);
+    EXPECT_EQ(f.at, when);
+    EXPECT_FALSE(f.fault.has_value());
+    EXPECT_EQ(f.message, r.error().message);
+
+    // The provider's statistics say why its allocator is not running; the sink has no vendor part.
+    const PinStats s = stats(camera);
+    EXPECT_FALSE(s.vendor_initialized);
+    ASSERT_TRUE(s.vendor_failure.has_value());
+    EXPECT_EQ(s.vendor_failure->status, 0xC00000A3u);
+    EXPECT_FALSE(stats(sink).vendor_failure.has_value());
+
+    // Subscribers hear it once, with the same record.
+    const auto failed = events.of(KernelEvent::Type::AllocatorFailed);
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_EQ(failed[0].pin, camera);
+    ASSERT_TRUE(failed[0].failure.has_value());
+    EXPECT_EQ(failed[0].failure->status_name, f.status_name);
+    EXPECT_EQ(failed[0].failure->asked_by, sink);
+
+    // The next STOP->ACQUIRE runs the routine again; it succeeds and the record is history.
+    set(sink, PinState::Acquire);
+    EXPECT_EQ(recording->initialize, 2u);
+    EXPECT_FALSE(kernel->connections().at(0).allocator_failure.has_value());
+    EXPECT_FALSE(stats(camera).vendor_failure.has_value());
+    EXPECT_TRUE(stats(camera).vendor_initialized);
+    EXPECT_EQ(events.of(KernelEvent::Type::AllocatorFailed).size(), 1u);
 }
 
 TEST_F(KernelDriverTest, DefaultAllocator_ServesADriverWithoutAllocatorDispatch) {

@@ -54,6 +54,40 @@ TEST_F(KernelTest, Fault_VendorInitializeFails_AcquireFailsNamingAllocatorPinAnd
     EXPECT_FALSE(kernel->set_state(camera, PinState::Acquire, kDaemon).has_value());
 }
 
+TEST_F(KernelTest, Fault_VendorInitializeFails_JoinsThePipesRecord_UntilAnotherDecision) {
+    auto t = camera_to_sink(true, PinHosting::Kernel);
+    auto f = fault_on(FaultKind::VendorInitializeFails, camera);
+    f.status = 0xC00000A3u;  // STATUS_DEVICE_NOT_READY
+    t.faults.push_back(f);
+    make(t);
+    const AllocatorCommit c = vendor_commit(t, camera);
+    ASSERT_TRUE(kernel->commit(c).has_value());
+    ASSERT_FALSE(kernel->set_state(sink, PinState::Acquire, kDaemon).has_value());
+
+    const auto connections = kernel->connections();
+    ASSERT_EQ(connections.size(), 1u);
+    ASSERT_TRUE(connections[0].allocator_failure.has_value());
+    const AllocatorFailure& record = *connections[0].allocator_failure;
+    EXPECT_EQ(record.routine, "InitializeAllocator");
+    EXPECT_EQ(record.status, 0xC00000A3u);
+    EXPECT_EQ(record.status_name, "STATUS_DEVICE_NOT_READY (0xC00000A3)");
+    EXPECT_EQ(record.framing,
+              proto::make_create_request(c.frames, c.frame_size, c.alignment_mask, c.memory_type));
+    EXPECT_EQ(record.caps.name, "vendor_dma");  // the declared capabilities
+    EXPECT_EQ(record.caps.max_frames, t.find_pin(proto::PinRef{"camera", "capture"})->allocator->max_frames);
+    EXPECT_EQ(record.provider, camera);
+    EXPECT_EQ(record.asked_by, sink);
+    EXPECT_EQ(record.fault, "/faults/0");
+    ASSERT_TRUE(stats(camera).vendor_failure.has_value());
+    EXPECT_EQ(events.of(KernelEvent::Type::AllocatorFailed).size(), 1u);
+
+    // The record belongs to the decision: another commit for the connection starts clean.
+    ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
+    EXPECT_FALSE(kernel->connections().at(0).allocator_failure.has_value());
+    EXPECT_FALSE(stats(camera).vendor_failure.has_value());
+    set(sink, PinState::Acquire);
+}
+
 TEST_F(KernelTest, Fault_VendorInitializeFails_OnlyWhenTheVendorAllocatorIsSelected) {
     auto t = camera_to_sink(true, PinHosting::Kernel);
     t.faults.push_back(fault_on(FaultKind::VendorInitializeFails, camera));

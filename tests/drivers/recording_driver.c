@@ -6,6 +6,8 @@
  *   "RecorderNoAllocator"- no allocator dispatch (the default allocator serves it);
  *   "RecorderMapped"     - like "Recorder" with KSPIN_FLAG_GENERATE_MAPPINGS and 1 KiB mappings:
  *                          each frame's mappings are checked at completion.
+ * ksim_recording_fail_next_initialize(status) makes the next InitializeAllocator of "Recorder"
+ * return `status` once: a pipe that fails and then starts.
  * The pin is avshws-shaped: Create edits the framing to the image size, Process clones each new
  * frame at the leading edge, a timer at the frame period completes the oldest clone (frame
  * number in the first 8 bytes, the rest filled with the frame number's low byte), and
@@ -22,12 +24,17 @@
 #include "ksim/ddk/avstream.h"
 
 static RecordingCounts g_counts;
+static NTSTATUS g_fail_next_initialize = STATUS_SUCCESS;
 
 KSIM_DRIVER_EXPORT const RecordingCounts* ksim_recording_counts(void) {
     return &g_counts;
 }
 KSIM_DRIVER_EXPORT void ksim_recording_reset(void) {
     memset(&g_counts, 0, sizeof g_counts);
+    g_fail_next_initialize = STATUS_SUCCESS;
+}
+KSIM_DRIVER_EXPORT void ksim_recording_fail_next_initialize(NTSTATUS status) {
+    g_fail_next_initialize = status;
 }
 
 /* ---- allocator over one common buffer ---- */
@@ -44,6 +51,11 @@ static NTSTATUS init_allocator(PKSPIN pin, PKSALLOCATOR_FRAMING framing, PVOID* 
     g_counts.last_frame_size = framing->FrameSize;
     g_counts.last_alignment = framing->FileAlignment;
     g_counts.last_options = framing->OptionsFlags;
+    if (!NT_SUCCESS(g_fail_next_initialize)) {
+        NTSTATUS s = g_fail_next_initialize;
+        g_fail_next_initialize = STATUS_SUCCESS;
+        return s;
+    }
     if (framing->Frames > 64) return STATUS_INVALID_PARAMETER;
     Allocator* a = (Allocator*)calloc(1, sizeof *a);
     if (!a) return STATUS_INSUFFICIENT_RESOURCES;

@@ -27,6 +27,8 @@ typedef struct {
 
 typedef const RecordingCounts* (*PFN_RECORDING_COUNTS)(void);
 typedef void (*PFN_RECORDING_RESET)(void);
+/* The next InitializeAllocator of "Recorder" returns `status` (once), before it allocates. */
+typedef void (*PFN_RECORDING_FAIL_NEXT_INITIALIZE)(NTSTATUS status);
 
 #ifdef __cplusplus
 }

@@ -3,11 +3,14 @@
 // the framing its pin Create edited and commits, and a libksim client streams its frames. The
 // content is avscam's documented pattern (pattern.h), checked byte for byte; on the kernel chain
 // its own allocator is selected and its four routines are called (the counts come over the wire).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 
 #include "ksim/client/stream.hpp"
 #include "stack.hpp"
@@ -117,6 +120,130 @@ TEST(MinidriverFlow, Avscam_ToKernelSink_ItsOwnAllocatorServesEveryFrame) {
         ASSERT_TRUE(cam && cam->vendor_allocator);
         EXPECT_EQ(cam->vendor_allocator->calls.remove, 1u) << "DeleteAllocator at the last STOP";
         EXPECT_EQ(cam->vendor_allocator->calls.allocate, cam->vendor_allocator->calls.free);
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+}
+
+// A directory of its own under /tmp for a test's config, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "ksim-allocfail-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() { std::filesystem::remove_all(path_); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// The recording test driver's "RecorderInitFails" (its InitializeAllocator returns
+// STATUS_INSUFFICIENT_RESOURCES) feeding a kernel sink: negotiation selects its allocator.
+std::filesystem::path write_init_fails_config(const std::filesystem::path& dir) {
+    const auto path = dir / "init-fails.json";
+    std::ofstream(path) << fmt::format(R"({{"ksim_topology": 1, "name": "init-fails", "filters": [
+        {{"id": "camera", "driver": {{"module": "{}", "filter": "RecorderInitFails"}},
+          "video": {{"format": "NV12", "width": 64, "height": 48, "fps": [30, 1]}}}},
+        {{"id": "sink", "kind": "kernel_sink", "pins": [{{"id": "input", "direction": "in", "hosting": "kernel",
+          "framing": {{"simple": {{"memory_type": "DONT_CARE", "flags": ["PREFERENCES_ONLY"], "frames": 2,
+          "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}}}}}]}}],
+        "connections": [{{"from": "camera.capture", "to": "sink.input"}}]}})",
+                                       KSIM_RECORDING_DRIVER);
+    return path;
+}
+
+TEST(MinidriverFlow, InitializeAllocatorFails_TheFailureShowsInGraphStatsAndTheEventStream) {
+    const auto shm_before = ksim_dev_shm_entries();
+    {
+        TempDir tmp;
+        Stack stack(write_init_fails_config(tmp.path()));
+        auto app = stack.connect(wire::Role::Client, "watcher");
+        ASSERT_TRUE(app);
+        ASSERT_TRUE(app->connection().subscribe());
+        auto mgr = stack.start_graphmgr("manager");
+        ASSERT_TRUE(wait_all_committed(*app, 1, 20s)) << mgr->stderr_text();
+
+        const proto::PinRef sink{"sink", "input"}, camera{"camera", "capture"};
+        auto r = app->set_state(sink, proto::PinState::Acquire);
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error().code, Errc::InsufficientResources);
+
+        // The subscribed client hears it (other events may come first).
+        std::optional<wire::AllocatorFailedEvent> heard;
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!heard && std::chrono::steady_clock::now() < deadline) {
+            auto event = app->connection().next_event(200ms);
+            if (!event || event->type != wire::MessageType::AllocatorFailed) continue;
+            auto decoded = wire::decode_body<wire::AllocatorFailedEvent>(event->body);
+            ASSERT_TRUE(decoded) << decoded.error().message;
+            heard = std::move(*decoded);
+        }
+        ASSERT_TRUE(heard.has_value()) << "no allocator_failed event";
+        EXPECT_EQ(heard->pin, camera);
+        EXPECT_EQ(heard->failure.routine, "InitializeAllocator");
+        EXPECT_EQ(heard->failure.status, 0xC000009Au);
+        EXPECT_EQ(heard->failure.asked_by, sink);
+        EXPECT_EQ(heard->failure.capabilities.name, "recorder_dma");
+        EXPECT_EQ(heard->failure.message, r.error().message);
+
+        // `ksimctl graph --json`: the connection carries the record, with the framing it was given.
+        const RunResult graph =
+            run({ksimctl_path(), "--socket", stack.socket(), "--json", "graph"}, stack.dir(), "graph");
+        ASSERT_EQ(graph.exit_code, 0) << graph.err;
+        const auto g = nlohmann::json::parse(graph.out);
+        ASSERT_EQ(g.at("connections").size(), 1u);
+        const auto& conn = g["connections"][0];
+        ASSERT_TRUE(conn.contains("allocator_failure")) << graph.out;
+        const auto& f = conn["allocator_failure"];
+        EXPECT_EQ(f.at("status_name"), "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)");
+        EXPECT_EQ(f.at("framing").at("frames"), conn.at("decision").at("frames"));
+        EXPECT_EQ(f.at("framing").at("frame_size"), conn.at("decision").at("frame_size"));
+        EXPECT_EQ(f.at("capabilities").at("name"), "recorder_dma");
+        // ... and the text form says it under the connection.
+        const RunResult text =
+            run({ksimctl_path(), "--socket", stack.socket(), "graph"}, stack.dir(), "graph-text");
+        ASSERT_EQ(text.exit_code, 0) << text.err;
+        EXPECT_NE(
+            text.out.find("allocator failed: InitializeAllocator of 'recorder_dma' (camera.capture) returned "
+                          "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)"),
+            std::string::npos)
+            << text.out;
+
+        // The provider's statistics (what `ksimctl props camera.capture` shows) say why too.
+        auto stats = app->statistics(camera);
+        ASSERT_TRUE(stats && stats->vendor_allocator) << (stats ? "" : stats.error().message);
+        EXPECT_FALSE(stats->vendor_allocator->initialized);
+        ASSERT_TRUE(stats->vendor_allocator->last_failure.has_value());
+        EXPECT_EQ(stats->vendor_allocator->last_failure->status, 0xC000009Au);
+        const RunResult props =
+            run({ksimctl_path(), "--socket", stack.socket(), "--json", "props", "camera.capture"},
+                stack.dir(), "props");
+        ASSERT_EQ(props.exit_code, 0) << props.err;
+        EXPECT_EQ(nlohmann::json::parse(props.out)
+                      .at("STATISTICS")
+                      .at("vendor_allocator")
+                      .at("last_failure")
+                      .at("routine"),
+                  "InitializeAllocator")
+            << props.out;
+        const RunResult table = run({ksimctl_path(), "--socket", stack.socket(), "stats", "--interval", "0"},
+                                    stack.dir(), "stats");
+        ASSERT_EQ(table.exit_code, 0) << table.err;
+        EXPECT_NE(table.out.find("recorder_dma init 1 alloc 0 free 0 del 0 FAILED"), std::string::npos)
+            << table.out;
+        EXPECT_NE(table.out.find("camera.capture: allocator failed: InitializeAllocator of 'recorder_dma'"),
+                  std::string::npos)
+            << table.out;
+
+        mgr->signal(SIGTERM);
+        EXPECT_EQ(mgr->wait(10s), 0) << mgr->stderr_text();
+        EXPECT_NE(mgr->stderr_text().find("allocator_failed"), std::string::npos)
+            << "the graph manager logs it: " << mgr->stderr_text();
         EXPECT_EQ(stack.stop_daemon(), 0);
     }
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);

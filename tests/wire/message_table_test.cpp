@@ -31,7 +31,7 @@ TEST(WireMessageTable, OnlyHello_IsAllowedBeforeTheHandshake) {
 
 TEST(WireMessageTable, EventsNamedByTheIssue_AreEvents) {
     for (auto name : {"state_changed", "frame_dropped", "allocator_committed", "client_gone",
-                      "framing_changed", "connection_changed"}) {
+                      "framing_changed", "connection_changed", "allocator_failed"}) {
         auto t = parse_message_type(name);
         ASSERT_TRUE(t.has_value()) << name;
         EXPECT_EQ(info(*t).kind, MessageKind::Event) << name;

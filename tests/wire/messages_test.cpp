@@ -46,6 +46,19 @@ proto::VendorAllocatorCaps sample_caps() {
     return caps;
 }
 
+AllocatorFailure sample_failure(std::optional<std::string> fault) {
+    return AllocatorFailure{"InitializeAllocator",
+                            0xC000009Au,
+                            "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)",
+                            proto::make_create_request(3, 6144, 0x3F, proto::memory_type::kKernelNonPaged),
+                            sample_caps(),
+                            pin("cam", "capture"),
+                            pin("sink", "in"),
+                            123456789,
+                            std::move(fault),
+                            "pipe cam.capture->sink.in: creating the vendor allocator failed: ..."};
+}
+
 TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
     expect_round_trip(Hello{kProtocolVersion, Role::GraphManager, "graphmgr"});
     expect_round_trip(Welcome{42, kProtocolVersion, "0.1.0"});
@@ -105,6 +118,9 @@ TEST(WireMessages, EveryPropertyReply_RoundTrips) {
                                   PinStatistics{100, 2, 3, "vendor:dma0", 1500, 9000,
                                                 VendorAllocatorStats{"dma0", true, {1, 40, 38, 0}}},
                                   {}};
+    expect_round_trip(vendor_stats);
+    vendor_stats.statistics->vendor_allocator->initialized = false;
+    vendor_stats.statistics->vendor_allocator->last_failure = sample_failure(std::nullopt);
     expect_round_trip(vendor_stats);
     GetPropertyReply legacy{pin("viewer", "audio"),
                             PropertyId::AllocatorFraming,
@@ -245,6 +261,32 @@ TEST(WireMessages, Events_RoundTrip) {
         ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), true, "connected by client 3"});
     expect_round_trip(
         ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), false, "client 3 went away"});
+    expect_round_trip(AllocatorFailedEvent{pin("cam", "capture"), sample_failure("/faults/0"), "pipe ..."});
+}
+
+TEST(WireMessages, AllocatorFailure_NamesItsFieldsAndTravelsWithTheConnection) {
+    ConnectionInfo c{pin("cam", "capture"), pin("sink", "in"),
+                     AllocatorDecision{AllocatorKind::Vendor, pin("cam", "capture"),
+                                       proto::memory_type::kKernelNonPaged, 6144, 3, 0x3F},
+                     sample_failure("/faults/0")};
+    expect_round_trip(ConnectionsReply{{c}, std::nullopt, false});
+    const json j = c;
+    const json& f = j.at("allocator_failure");
+    EXPECT_EQ(f.at("routine"), "InitializeAllocator");
+    EXPECT_EQ(f.at("status"), 0xC000009Au);
+    EXPECT_EQ(f.at("status_name"), "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)");
+    EXPECT_EQ(f.at("framing").at("frames"), 3);
+    EXPECT_EQ(f.at("capabilities").at("name"), "dma0");
+    EXPECT_EQ(f.at("asked_by"), "sink.in");
+    EXPECT_EQ(f.at("fault"), "/faults/0");
+    // A connection without one carries no field; a record missing its status is refused by name.
+    EXPECT_FALSE(
+        json(ConnectionInfo{pin("a", "out"), pin("b", "in"), std::nullopt}).contains("allocator_failure"));
+    json broken = j;
+    broken["allocator_failure"].erase("status");
+    auto r = decode_body<ConnectionInfo>(broken);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("status"), std::string::npos) << r.error().message;
 }
 
 TEST(WireMessages, FreeFramesRing_RoundTripsAndOlderRequestsMeanNoFreeFramesRing) {

@@ -209,6 +209,11 @@ Result<void> GraphManager::run_session(const std::atomic<bool>& stop) {
             if (graph_changed(event->type)) {
                 gm_log()->info("{} {}: renegotiating", wire::to_string(event->type), event->body.dump());
                 pass = true;
+            } else if (event->type == wire::MessageType::AllocatorFailed) {
+                // No fallback: the decision stands until a pass commits another, so this is news
+                // for the operator, not a reason to renegotiate.
+                auto ev = wire::decode_body<wire::AllocatorFailedEvent>(event->body);
+                gm_log()->warn("allocator_failed: {}", ev ? ev->detail : event->body.dump());
             } else if (event->type == wire::MessageType::StateChanged) {
                 auto ev = wire::decode_body<wire::StateChangedEvent>(event->body);
                 pass = waiting_for_stop_ && ev && ev->state == proto::PinState::Stop;

@@ -347,6 +347,7 @@ Result<PinStats> Kernel::stats(const PinKey& key) const {
         s.vendor_name = p.driver_allocator->kind();
         s.vendor_initialized = p.pipe && p.pipe->active() && p.pipe->driver == p.driver_allocator.get();
     }
+    if (s.vendor_calls && p.pipe && p.pipe->commit.provider == p.key) s.vendor_failure = p.pipe->failure;
     return s;
 }
 
@@ -355,7 +356,10 @@ std::vector<ConnectionInfo> Kernel::connections() const {
     std::vector<ConnectionInfo> out;
     for (auto [from, to] : impl_->connections) {
         ConnectionInfo c{from->key, to->key, from->kernel_hosted() && to->kernel_hosted(), std::nullopt};
-        if (from->pipe && from->pipe == to->pipe) c.decision = from->pipe->commit;
+        if (from->pipe && from->pipe == to->pipe) {
+            c.decision = from->pipe->commit;
+            c.allocator_failure = from->pipe->failure;
+        }
         out.push_back(std::move(c));
     }
     return out;

@@ -20,7 +20,7 @@ Result<void> Kernel::Impl::driver_transition(Pin& pin, PinState from, PinState t
     const bool up = static_cast<int>(to) > static_cast<int>(from);
     if (from == PinState::Stop && to == PinState::Acquire) {
         if (auto r = require_commit(pin); !r) return r;
-        if (auto r = activate(*pin.pipe); !r) return r;
+        if (auto r = activate(*pin.pipe, pin); !r) return r;
     }
     if (const NTSTATUS s = driver.set_device_state(to, from); !NT_SUCCESS(s)) {
         const std::string what = fmt::format("{}: the driver's SetDeviceState({} -> {}) returned {}",

@@ -62,6 +62,8 @@ struct Pipe {
     // pipe carries a pool_exhaustion fault (set at activate). Every allocation asks first.
     std::uint32_t frame_limit = 0;
     const proto::Fault* exhaustion = nullptr;  // that fault, for the error it causes
+    // The last activation's InitializeAllocator failure; reset when an activation succeeds.
+    std::optional<AllocatorFailure> failure;
 
     [[nodiscard]] bool active() const { return allocator != nullptr; }
     [[nodiscard]] bool has_free_frame() const { return allocator->status().outstanding < frame_limit; }
@@ -246,7 +248,13 @@ struct Kernel::Impl {
     // PermissionDenied unless `requester` may change `pin`'s state (StateRequester's rule).
     Result<void> check_may_change(const Pin& pin, proto::PinState target,
                                   const StateRequester& requester) const;
-    Result<void> activate(Pipe& pipe);
+    // Creates the pipe's allocator for `asking`'s STOP->ACQUIRE (no-op when it exists).
+    Result<void> activate(Pipe& pipe, const Pin& asking);
+    // A vendor allocator's InitializeAllocator failed activating `pipe`: records it on the pipe,
+    // announces it (AllocatorFailed) and returns the state change's error.
+    Error allocator_failed(Pipe& pipe, const Pin& provider, const Pin& asking,
+                           const proto::VendorAllocatorCaps& caps, const proto::AllocatorFraming& given,
+                           std::uint32_t status, const proto::Fault* fault, Error error);
     void deactivate_if_idle(Pipe& pipe);
     // One step of a driver pin (kernel_driver.cpp): its SetDeviceState, queue and streaming.
     Result<void> driver_transition(Pin& pin, proto::PinState from, proto::PinState to);

@@ -30,7 +30,7 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
     if (driver) return k.driver_transition(*this, from, to);
     if (from == PinState::Stop && to == PinState::Acquire) {
         if (auto r = k.require_commit(*this); !r) return r;
-        if (auto r = k.activate(*pipe); !r) return r;
+        if (auto r = k.activate(*pipe, *this); !r) return r;
         if (device) device->reset();
         skipped_seen = 0;
         return {};
@@ -112,14 +112,18 @@ Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, const StateReque
     return r;
 }
 
-Result<void> Kernel::Impl::activate(Pipe& pipe) {
+Result<void> Kernel::Impl::activate(Pipe& pipe, const Pin& asking) {
     if (pipe.active()) return {};
     const AllocatorCommit& c = pipe.commit;
+    // What an allocator is created with: for a vendor allocator, the KSALLOCATOR_FRAMING its
+    // InitializeAllocator receives.
+    const auto request = proto::make_create_request(c.frames, c.frame_size, c.alignment_mask, c.memory_type);
     std::shared_ptr<shm::FrameAllocator> allocator;
     shm::DmaAllocator* dma = nullptr;
     DriverAllocator* driver = nullptr;
+    Pin* provider = nullptr;
     if (c.kind == AllocatorCommit::Kind::Vendor) {
-        Pin* provider = find_pin(c.provider);
+        provider = find_pin(c.provider);
         if (!provider || (!provider->vendor && !provider->driver_allocator))
             return fail(Errc::Internal, "vendor pipe without a vendor allocator");
         if (const proto::Fault* f = provider->fault(proto::FaultKind::VendorInitializeFails)) {
@@ -127,12 +131,14 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
             // (and counts as a call) but returned an error, so no instance exists and nothing
             // (region, ledger pool, mapping) was created.
             ++provider->vendor_calls_retired.initialize;
-            return fail(
-                Errc::InsufficientResources,
-                fmt::format("pipe {}: InitializeAllocator of vendor allocator \"{}\" on pin {} returned {} "
-                            "(fault {} injected by the topology at {})",
-                            pipe.name, provider->desc.allocator->name, c.provider.to_string(),
-                            proto::fault_status_name(f->status), to_string(f->kind), f->pointer));
+            return std::unexpected(allocator_failed(
+                pipe, *provider, asking, *provider->desc.allocator, request, f->status, f,
+                Error{
+                    Errc::InsufficientResources,
+                    fmt::format("pipe {}: InitializeAllocator of vendor allocator \"{}\" on pin {} returned "
+                                "{} (fault {} injected by the topology at {})",
+                                pipe.name, provider->desc.allocator->name, c.provider.to_string(),
+                                proto::fault_status_name(f->status), to_string(f->kind), f->pointer)}));
         }
         if (provider->driver_allocator) {
             // The minidriver's own KSALLOCATOR_DISPATCH: its InitializeAllocator runs below.
@@ -148,10 +154,17 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
         o.memory_type = c.memory_type;
         allocator = std::make_shared<shm::DefaultAllocator>(o);
     }
-    const auto request = proto::make_create_request(c.frames, c.frame_size, c.alignment_mask, c.memory_type);
+    const std::uint64_t routine_calls = driver ? driver->calls().initialize : 0;
     if (auto r = allocator->initialize(request); !r) {
-        return fail(r.error().code, fmt::format("pipe {}: creating the {} allocator failed: {}", pipe.name,
-                                                to_string(c.kind), r.error().message));
+        Error error{r.error().code, fmt::format("pipe {}: creating the {} allocator failed: {}", pipe.name,
+                                                to_string(c.kind), r.error().message)};
+        // Only a failure of the driver's routine itself is InitializeAllocator's (a request
+        // refused before it ran is not): a status, or a success ksim could not use.
+        if (driver && driver->calls().initialize != routine_calls)
+            error = allocator_failed(pipe, *provider, asking, driver->caps(), request,
+                                     static_cast<std::uint32_t>(driver->last_initialize_status()), nullptr,
+                                     std::move(error));
+        return std::unexpected(std::move(error));
     }
     auto mapping = shm::WritableMapping::map(allocator->region());
     if (!mapping) {
@@ -185,6 +198,7 @@ Result<void> Kernel::Impl::activate(Pipe& pipe) {
                 ->warn("pipe {}: hands out at most {} of its {} frames (fault {} at {})", pipe.name,
                        f->frames, c.frames, to_string(f->kind), f->pointer);
         }
+    pipe.failure.reset();  // the allocator runs now: an earlier failure is history
     logger("core.kernel")
         ->info("pipe {}: {} allocator created (region {}, {} x {} B)", pipe.name, pipe.allocator_label(),
                region, c.frames, c.frame_size);

@@ -42,6 +42,12 @@ void KernelBridge::on_event(const KernelEvent& event) {
                                     wire::make_event(wire::FramingChangedEvent{pin, framing, event.detail}));
                 break;
             }
+            case Type::AllocatorFailed:
+                if (event.failure)
+                    sessions_.broadcast(wire::MessageType::AllocatorFailed,
+                                        wire::make_event(wire::AllocatorFailedEvent{
+                                            pin, to_wire(*event.failure), event.detail}));
+                break;
             case Type::ClientDisconnectDue:
                 // A disconnect_client fault: the session ends exactly as when the client dies
                 // (Session::stop -> RequestHandler::session_closed: rings closed, client_gone).

@@ -25,6 +25,19 @@ shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
 wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
     return wire::FrameRef{frame.region, frame.index, frame.generation};
 }
+wire::AllocatorFailure to_wire(const AllocatorFailure& f) {
+    // Ticks are 100 ns; the wire speaks nanoseconds like the latencies.
+    return wire::AllocatorFailure{f.routine,
+                                  f.status,
+                                  f.status_name,
+                                  f.framing,
+                                  f.caps,
+                                  to_pin_ref(f.provider),
+                                  to_pin_ref(f.asked_by),
+                                  static_cast<std::uint64_t>(f.at) * 100u,
+                                  f.fault,
+                                  f.message};
+}
 
 RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
                                std::uint32_t ring_capacity, ClientCaps caps)
@@ -117,6 +130,7 @@ Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType
         case T::FramingChanged:
         case T::FrameReady:
         case T::ConnectionChanged:
+        case T::AllocatorFailed:
         case T::kCount:
             break;
     }
@@ -296,6 +310,8 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
                 reply.statistics->vendor_allocator = wire::VendorAllocatorStats{
                     stats->vendor_name, stats->vendor_initialized,
                     wire::VendorAllocatorCalls{c.initialize, c.allocate, c.free, c.remove}};
+                if (stats->vendor_failure)
+                    reply.statistics->vendor_allocator->last_failure = to_wire(*stats->vendor_failure);
             }
             break;
         }
@@ -320,6 +336,7 @@ Result<Body> RequestHandler::on_connections(const json& message) {
                     wire::AllocatorDecision{c.decision->kind,        to_pin_ref(c.decision->provider),
                                             c.decision->memory_type, c.decision->frame_size,
                                             c.decision->frames,      c.decision->alignment_mask};
+            if (c.allocator_failure) out.allocator_failure = to_wire(*c.allocator_failure);
             return json(out);
         },
         [&](std::size_t i) {

@@ -97,5 +97,6 @@ PinKey to_pin_key(const proto::PinRef& ref);
 proto::PinRef to_pin_ref(const PinKey& key);
 shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
 wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
+wire::AllocatorFailure to_wire(const AllocatorFailure& failure);
 
 }  // namespace ksim::daemon::server

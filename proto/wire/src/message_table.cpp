@@ -33,6 +33,7 @@ constexpr std::array<MessageInfo, static_cast<std::size_t>(MessageType::kCount)>
     {T::FramingChanged, "framing_changed", K::Event, false, false},
     {T::FrameReady, "frame_ready", K::Event, false, false},
     {T::ConnectionChanged, "connection_changed", K::Event, false, false},
+    {T::AllocatorFailed, "allocator_failed", K::Event, false, false},
 }};
 
 constexpr bool table_is_ordered() {

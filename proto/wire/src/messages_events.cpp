@@ -72,6 +72,15 @@ void from_json(const json& j, ConnectionChangedEvent& v) {
     v.detail = detail_field(j);
 }
 
+void to_json(json& j, const AllocatorFailedEvent& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)}, {"failure", v.failure}, {"detail", v.detail}};
+}
+void from_json(const json& j, AllocatorFailedEvent& v) {
+    v.pin = pin_field(j);
+    v.failure = field<AllocatorFailure>(j, "failure");
+    v.detail = detail_field(j);
+}
+
 void to_json(json& j, const FrameReadyEvent& v) {
     j = json{
         {"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};

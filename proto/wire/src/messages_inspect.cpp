@@ -183,13 +183,40 @@ void from_json(const json& j, VendorAllocatorCalls& v) {
     v.remove = field<std::uint64_t>(j, "delete");
 }
 
+void to_json(json& j, const AllocatorFailure& v) {
+    j = json{{"routine", v.routine},
+             {"status", v.status},
+             {"status_name", v.status_name},
+             {"framing", v.framing},
+             {"capabilities", v.capabilities},
+             {"provider", pin_ref_to_json(v.provider)},
+             {"asked_by", pin_ref_to_json(v.asked_by)},
+             {"at_ns", v.at_ns},
+             {"message", v.message}};
+    put_optional(j, "fault", v.fault);
+}
+void from_json(const json& j, AllocatorFailure& v) {
+    v.routine = field<std::string>(j, "routine");
+    v.status = field<std::uint32_t>(j, "status");
+    v.status_name = field<std::string>(j, "status_name");
+    v.framing = field<proto::AllocatorFraming>(j, "framing");
+    v.capabilities = field<proto::VendorAllocatorCaps>(j, "capabilities");
+    v.provider = field_with<proto::PinRef>(j, "provider", pin_ref_from_json);
+    v.asked_by = field_with<proto::PinRef>(j, "asked_by", pin_ref_from_json);
+    v.at_ns = field<std::uint64_t>(j, "at_ns");
+    v.fault = optional_field<std::string>(j, "fault");
+    v.message = field<std::string>(j, "message");
+}
+
 void to_json(json& j, const VendorAllocatorStats& v) {
     j = json{{"name", v.name}, {"initialized", v.initialized}, {"calls", v.calls}};
+    put_optional(j, "last_failure", v.last_failure);
 }
 void from_json(const json& j, VendorAllocatorStats& v) {
     v.name = field<std::string>(j, "name");
     v.initialized = field<bool>(j, "initialized");
     v.calls = field<VendorAllocatorCalls>(j, "calls");
+    v.last_failure = optional_field<AllocatorFailure>(j, "last_failure");
 }
 
 void to_json(json& j, const PinStatistics& v) {
@@ -273,11 +300,13 @@ void from_json(const json& j, ConnectionsRequest& v) {
 void to_json(json& j, const ConnectionInfo& v) {
     j = json{{"from", pin_ref_to_json(v.from)}, {"to", pin_ref_to_json(v.to)}};
     put_optional(j, "decision", v.decision);
+    put_optional(j, "allocator_failure", v.allocator_failure);
 }
 void from_json(const json& j, ConnectionInfo& v) {
     v.from = field_with<proto::PinRef>(j, "from", pin_ref_from_json);
     v.to = field_with<proto::PinRef>(j, "to", pin_ref_from_json);
     v.decision = optional_field<AllocatorDecision>(j, "decision");
+    v.allocator_failure = optional_field<AllocatorFailure>(j, "allocator_failure");
 }
 
 void to_json(json& j, const ConnectionsReply& v) {

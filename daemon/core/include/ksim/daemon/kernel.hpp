@@ -56,6 +56,23 @@ struct AllocatorCommit {
     std::uint32_t alignment_mask = 0;
 };
 
+// Why a pipe's vendor allocator is not running: its InitializeAllocator (a minidriver's own
+// routine, or a declared allocator's under a vendor_initialize_fails fault) failed the pipe's
+// first STOP->ACQUIRE, as in AVStream, and the asking pin stayed in STOP (docs/minidriver.md,
+// "When it fails"). Kept with the pipe's decision until an activation of the pipe succeeds.
+struct AllocatorFailure {
+    std::string routine = "InitializeAllocator";
+    std::uint32_t status = 0;          // the NTSTATUS it returned
+    std::string status_name;           // proto::ntstatus_name(status): "STATUS_... (0x...)"
+    proto::AllocatorFraming framing;   // the KSALLOCATOR_FRAMING it was given
+    proto::VendorAllocatorCaps caps;   // what its declared capabilities promised negotiation
+    PinKey provider;                   // the pin whose allocator it is
+    PinKey asked_by;                   // the pin whose STOP->ACQUIRE ran it
+    Ticks at = 0;                      // kernel clock
+    std::optional<std::string> fault;  // JSON pointer of the fault that injected it, if one did
+    std::string message;               // the error the state change returned
+};
+
 // Asynchronous events for subscribers.
 struct KernelEvent {
     enum class Type {
@@ -67,12 +84,15 @@ struct KernelEvent {
         // A disconnect_client fault fired on `pin`: whoever owns the sessions closes `client`'s
         // as if the client had died (the kernel has no sessions; `detail` is the reason to log).
         ClientDisconnectDue,
+        // A vendor allocator's InitializeAllocator failed a state change (`failure` says how).
+        AllocatorFailed,
     };
     Type type = Type::StateChanged;
     PinKey pin;
     std::string detail;
     proto::PinState state{};    // StateChanged: the state just entered
     ClientId client = kDaemon;  // ClientGone, ClientDisconnectDue: the client; otherwise the requester if any
+    std::optional<AllocatorFailure> failure = std::nullopt;  // AllocatorFailed
 };
 std::string_view to_string(KernelEvent::Type t);
 
@@ -185,6 +205,9 @@ struct PinStats {
     std::optional<shm::DmaCallCounts> vendor_calls;
     std::string vendor_name;          // the vendor allocator's name (when vendor_calls is set)
     bool vendor_initialized = false;  // an instance of it exists now (its pipe is active)
+    // Why it is not running: the failure its pipe recorded, when this pin provides the pipe's
+    // allocator and its last activation failed in InitializeAllocator.
+    std::optional<AllocatorFailure> vendor_failure = std::nullopt;
 };
 
 struct ConnectionInfo {
@@ -192,6 +215,8 @@ struct ConnectionInfo {
     PinKey to;
     bool kernel_mode = true;                  // both ends kernel-hosted
     std::optional<AllocatorCommit> decision;  // committed pipe decision covering it
+    std::optional<AllocatorFailure> allocator_failure =
+        std::nullopt;  // its pipe's, if the last activation failed
 };
 
 // What a client needs to map a pin's frames: the regions (fds via shm::Region::share) and the

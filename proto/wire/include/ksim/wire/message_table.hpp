@@ -39,6 +39,7 @@ enum class MessageType : std::uint32_t {
     FramingChanged,
     FrameReady,         // socket fallback for frame delivery before a stream's rings exist
     ConnectionChanged,  // a connection was made or removed
+    AllocatorFailed,    // a vendor allocator's InitializeAllocator failed a state change
     kCount,             // not a message: the number of types (the table is sized by it)
 };
 

@@ -134,10 +134,28 @@ struct VendorAllocatorCalls {
     std::uint64_t remove = 0;  // DeleteAllocator
     friend bool operator==(const VendorAllocatorCalls&, const VendorAllocatorCalls&) = default;
 };
+// Why a pipe's vendor allocator is not running: its InitializeAllocator failed the pipe's first
+// STOP -> ACQUIRE and the asking pin stayed in STOP (docs/minidriver.md, "When it fails"). ksimd
+// keeps it with the pipe's decision until an activation of the pipe succeeds (or another commit
+// replaces the decision); `connections`, the provider's STATISTICS and `allocator_failed` carry it.
+struct AllocatorFailure {
+    std::string routine;                      // "InitializeAllocator"
+    std::uint32_t status = 0;                 // the NTSTATUS it returned
+    std::string status_name;                  // "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)"
+    proto::AllocatorFraming framing;          // the KSALLOCATOR_FRAMING it was given
+    proto::VendorAllocatorCaps capabilities;  // what its declared capabilities promised negotiation
+    proto::PinRef provider;                   // the pin whose allocator it is
+    proto::PinRef asked_by;                   // the pin whose STOP -> ACQUIRE ran it
+    std::uint64_t at_ns = 0;                  // ksimd's monotonic clock
+    std::optional<std::string> fault;  // JSON pointer of the vendor_initialize_fails fault, if injected
+    std::string message;               // the error the set_state got
+};
 struct VendorAllocatorStats {
     std::string name;
     bool initialized = false;  // an instance exists now (selected, pipe at ACQUIRE or above)
     VendorAllocatorCalls calls;
+    // Set while its pipe's last activation failed in InitializeAllocator ("last_failure").
+    std::optional<AllocatorFailure> last_failure = std::nullopt;
 };
 struct PinStatistics {
     std::uint64_t completed = 0;
@@ -189,6 +207,8 @@ struct ConnectionInfo {
     proto::PinRef from;
     proto::PinRef to;
     std::optional<AllocatorDecision> decision;  // absent until committed
+    // The pipe's vendor allocator failed its last activation ("allocator_failure").
+    std::optional<AllocatorFailure> allocator_failure = std::nullopt;
 };
 struct ConnectionsReply {
     static constexpr MessageType kType = MessageType::Connections;
@@ -356,6 +376,13 @@ struct ConnectionChangedEvent {
     bool connected = true;  // false: the connection is gone
     std::string detail;
 };
+// A vendor allocator's InitializeAllocator failed a state change (`pin` provides the allocator).
+struct AllocatorFailedEvent {
+    static constexpr MessageType kType = MessageType::AllocatorFailed;
+    proto::PinRef pin;
+    AllocatorFailure failure;
+    std::string detail;
+};
 struct FrameReadyEvent {
     static constexpr MessageType kType = MessageType::FrameReady;
     proto::PinRef pin;
@@ -378,6 +405,7 @@ KSIM_WIRE_JSON(GetPropertyRequest)
 KSIM_WIRE_JSON(StreamAllocatorStatus)
 KSIM_WIRE_JSON(ConnectionState)
 KSIM_WIRE_JSON(VendorAllocatorCalls)
+KSIM_WIRE_JSON(AllocatorFailure)
 KSIM_WIRE_JSON(VendorAllocatorStats)
 KSIM_WIRE_JSON(PinStatistics)
 KSIM_WIRE_JSON(GetPropertyReply)
@@ -410,6 +438,7 @@ KSIM_WIRE_JSON(AllocatorCommittedEvent)
 KSIM_WIRE_JSON(ClientGoneEvent)
 KSIM_WIRE_JSON(FramingChangedEvent)
 KSIM_WIRE_JSON(ConnectionChangedEvent)
+KSIM_WIRE_JSON(AllocatorFailedEvent)
 KSIM_WIRE_JSON(FrameReadyEvent)
 #undef KSIM_WIRE_JSON
 
