@@ -25,8 +25,8 @@ namespace ksim::proto::detail {
 
 }  // namespace ksim::proto::detail
 
-#define KSIM_ASSERT(condition, message)                                                       \
-    do {                                                                                      \
-        if (!(condition)) [[unlikely]]                                                        \
+#define KSIM_ASSERT(condition, message)                                                      \
+    do {                                                                                     \
+        if (!(condition)) [[unlikely]]                                                       \
             ::ksim::proto::detail::assert_failed(#condition, __FILE__, __LINE__, (message)); \
     } while (false)
