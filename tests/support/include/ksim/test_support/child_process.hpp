@@ -17,11 +17,11 @@
 namespace ksim::test_support {
 
 struct SpawnOptions {
-    std::filesystem::path out;      // stdout; empty: inherited
-    std::filesystem::path err;      // stderr; empty: the same file as `out`
-    bool truncate = false;          // start the files empty instead of appending
-    std::vector<std::string> env;   // extra environment entries "K=V"
-    std::optional<rlimit> nofile;   // RLIMIT_NOFILE set before exec (as prlimit would)
+    std::filesystem::path out;     // stdout; empty: inherited
+    std::filesystem::path err;     // stderr; empty: the same file as `out`
+    bool truncate = false;         // start the files empty instead of appending
+    std::vector<std::string> env;  // extra environment entries "K=V"
+    std::optional<rlimit> nofile;  // RLIMIT_NOFILE set before exec (as prlimit would)
 };
 
 class ChildProcess {
