@@ -45,5 +45,6 @@ TEST(SocketPath, Default_FollowsTheUserAndXdgRuntimeDir) {
 TEST(SocketPath, NonRootWithoutXdgRuntimeDir_FallsBackToRunUser) {
     if (::geteuid() == 0) GTEST_SKIP() << "root always uses /run/ksim";
     XdgRuntimeDir xdg(nullptr);
-    EXPECT_EQ(ksim::wire::default_socket_path(), "/run/user/" + std::to_string(::geteuid()) + "/ksim/ksimd.sock");
+    EXPECT_EQ(ksim::wire::default_socket_path(),
+              "/run/user/" + std::to_string(::geteuid()) + "/ksim/ksimd.sock");
 }
