@@ -37,12 +37,3 @@ if(KSIM_SANITIZER_FLAGS)
   add_compile_options(${KSIM_SANITIZER_FLAGS})
   add_link_options(${KSIM_SANITIZER_FLAGS})
 endif()
-
-# Adds each listed subdirectory that has a CMakeLists.txt, so modules can grow independently.
-function(ksim_add_present_subdirectories)
-  foreach(dir IN LISTS ARGN)
-    if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt")
-      add_subdirectory(${dir})
-    endif()
-  endforeach()
-endfunction()

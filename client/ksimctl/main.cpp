@@ -2,9 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
-#ifdef KSIMCTL_ONLINE
 #include "online.hpp"
-#endif
 
 int main(int argc, char** argv) {
     CLI::App app{"ksimctl - inspect and drive the ksim kernel-streaming simulator"};
@@ -19,7 +17,6 @@ int main(int argc, char** argv) {
     int exit_code = ksim::ctl::kExitOk;
     ksim::ctl::add_validate_command(app, global, exit_code);
     ksim::ctl::add_negotiate_command(app, global, exit_code);
-#ifdef KSIMCTL_ONLINE
     ksim::ctl::add_status_command(app, global, exit_code);
     ksim::ctl::add_list_command(app, global, exit_code);
     ksim::ctl::add_props_command(app, global, exit_code);
@@ -28,7 +25,6 @@ int main(int argc, char** argv) {
     ksim::ctl::add_ledger_command(app, global, exit_code);
     ksim::ctl::add_state_command(app, global, exit_code);
     ksim::ctl::add_capture_command(app, global, exit_code);
-#endif
 
     try {
         app.parse(argc, argv);

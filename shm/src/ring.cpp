@@ -325,7 +325,9 @@ Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeo
 [[gnu::hot]] Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
     if (try_push(entry)) return {};
     if (auto ok = wait_for_space(timeout); !ok) return ok;
-    if (!try_push(entry)) return fail(Errc::Internal, "ring: space reported but the push failed");
+    // One producer: only the consumer's tail moves meanwhile, and only forward, unless the
+    // consumer (another process) wrote a bad index.
+    if (!try_push(entry)) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return {};
 }
 

@@ -13,12 +13,6 @@
 
 namespace ksim::client::test {
 
-std::filesystem::path make_temp_dir(const std::string& prefix) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    return tmpl;
-}
-
 nlohmann::json FakePeer::read() {
     for (;;) {
         auto next = decoder_.next();

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ksim/shm/unique_fd.hpp"
+#include "ksim/test_support/files.hpp"
 #include "ksim/wire/codec.hpp"
 
 namespace ksim::client::test {
@@ -46,7 +47,6 @@ private:
     std::thread thread_;
 };
 
-// A unique, empty temp directory (mkdtemp).
-std::filesystem::path make_temp_dir(const std::string& prefix);
+using test_support::make_temp_dir;  // a unique, empty temp directory (mkdtemp)
 
 }  // namespace ksim::client::test

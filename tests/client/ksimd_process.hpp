@@ -9,39 +9,17 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "ksim/shm/unique_fd.hpp"
+#include "ksim/test_support/child_process.hpp"
+#include "ksim/test_support/files.hpp"
 
 namespace ksim::client::test {
 
-// Names in /dev/shm now (memfd regions must never add any).
-std::set<std::string> dev_shm_entries();
-
-// A child process that can be waited for with a timeout (pidfd + poll).
-class ChildProcess {
-public:
-    // fork + exec `argv` with stdout/stderr to `log` (appended); extra environment entries "K=V".
-    static ChildProcess spawn(const std::vector<std::string>& argv, const std::filesystem::path& log,
-                              const std::vector<std::string>& env = {});
-    ChildProcess() = default;
-    ChildProcess(ChildProcess&& other) noexcept;
-    ChildProcess& operator=(ChildProcess&& other) noexcept;
-    ~ChildProcess();  // SIGKILL + reap if still running
-
-    // The wait status once it exited, nullopt on timeout.
-    std::optional<int> wait(std::chrono::milliseconds timeout);
-    [[nodiscard]] bool running() const { return pid_ > 0; }
-    [[nodiscard]] pid_t pid() const { return pid_; }
-    [[nodiscard]] int pidfd() const { return pidfd_.get(); }
-
-private:
-    void kill_and_reap() noexcept;
-    pid_t pid_ = -1;
-    shm::UniqueFd pidfd_;
-};
+using test_support::ChildProcess;
+using test_support::dev_shm_entries;
 
 class KsimdProcess {
 public:

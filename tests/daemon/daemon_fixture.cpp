@@ -1,22 +1,8 @@
 #include "daemon_fixture.hpp"
 
-#include <stdlib.h>
-
 #include "ksim/proto/topology_loader.hpp"
 
 namespace ksim::test {
-
-TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ksimd-test-XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    if (made == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
 
 proto::Topology load_config(const std::string& name) {
     auto t = proto::load_topology_file(std::filesystem::path(KSIM_CONFIGS_DIR) / name);

@@ -9,22 +9,12 @@
 #include <thread>
 
 #include "ksim/daemon/server/daemon_app.hpp"
+#include "ksim/test_support/files.hpp"
 #include "test_client.hpp"
 
 namespace ksim::test {
 
-// A fresh 0700 directory under /tmp, removed with its contents.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;  // a fresh 0700 directory under /tmp, removed with its contents
 
 proto::Topology load_config(const std::string& name);  // from configs/
 

@@ -21,6 +21,8 @@
 
 #include "../common/deep_json.hpp"
 #include "daemon_fixture.hpp"
+#include "ksim/test_support/child_process.hpp"
+#include "ksim/test_support/files.hpp"
 
 namespace ksim::test {
 namespace {
@@ -29,77 +31,21 @@ using nlohmann::json;
 
 const std::string kConfig = std::string(KSIM_CONFIGS_DIR) + "/demo-capture-1080p.json";
 
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test_support::ChildProcess;
+using test_support::dev_shm_entries;
+using test_support::read_file;
+using Child = ChildProcess;
 
-std::set<std::string> dev_shm_entries() {
-    std::set<std::string> out;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) out.insert(e.path().filename());
-    return out;
-}
-
-// A child process with a way to wait for its exit with a timeout (pidfd + poll).
-class Child {
-public:
-    Child() = default;
-    explicit Child(pid_t pid) : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
-    Child(Child&& o) noexcept : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
-    ~Child() {
-        if (pid_ > 0) {  // a test failed half-way: never leave a process behind
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-    [[nodiscard]] pid_t pid() const { return pid_; }
-    // The wait status, or nullopt on timeout.
-    std::optional<int> wait(std::chrono::milliseconds timeout) {
-        pollfd p{pidfd_.get(), POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
-        int status = 0;
-        if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
-        pid_ = -1;
-        return status;
-    }
-    bool alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
-
-private:
-    pid_t pid_ = -1;
-    shm::UniqueFd pidfd_;
-};
-
-// The descriptor limit a child starts with (as prlimit would set it before exec).
-struct NofileLimit {
-    rlim_t soft;
-    rlim_t hard;
-};
-
-// Starts ksimd with `args`; stdout and stderr go to `log`.
+// Starts ksimd with `args`; stdout and stderr go to `log`; `nofile` is the descriptor limit it
+// starts with (as prlimit would set it before exec).
 Child spawn_ksimd(const std::vector<std::string>& args, const std::filesystem::path& log,
-                  std::optional<NofileLimit> nofile = std::nullopt) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        if (nofile) {
-            const rlimit limit{nofile->soft, nofile->hard};
-            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
-        }
-        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<char*> argv;
-        std::string exe = KSIM_KSIMD_PATH;
-        argv.push_back(exe.data());
-        std::vector<std::string> copy = args;
-        for (auto& a : copy) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(exe.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return Child(pid);
+                  std::optional<rlimit> nofile = std::nullopt) {
+    std::vector<std::string> argv{KSIM_KSIMD_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    test_support::SpawnOptions options;
+    options.out = log;
+    options.nofile = nofile;
+    return ChildProcess::spawn(argv, options);
 }
 
 class KsimdProcess : public ::testing::Test {
@@ -254,7 +200,7 @@ TEST_F(KsimdProcess, HostileDepthMessageBeforeHello_IsRefusedAndTheDaemonServesO
               std::string::npos)
         << reply->dump();
     EXPECT_TRUE(attacker->wait_closed(10s));
-    EXPECT_TRUE(d.alive());
+    EXPECT_FALSE(d.exited());
 
     auto other = TestClient::connect(socket_, 10s);
     ASSERT_TRUE(other.has_value());
@@ -286,7 +232,7 @@ TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
         if (reply) ::_exit(1);  // served: wrong
         ::_exit(reply.error().code == Errc::Disconnected ? 0 : 12);
     }
-    Child client(pid);
+    Child client = ChildProcess::adopt(pid);
     auto status = client.wait(10s);
     ASSERT_TRUE(status && WIFEXITED(*status));
     EXPECT_EQ(WEXITSTATUS(*status), 0) << "1 = served, 10 = setuid failed, 11 = connect failed, 12 = timeout";
@@ -321,7 +267,7 @@ TEST_F(KsimdProcess, OperatorRoleFromAnotherUid_IsRefusedButTheClientRoleIsServe
         if (!client || !(*client)["ok"].get<bool>()) ::_exit(2);
         ::_exit(0);
     }
-    Child client(pid);
+    Child client = ChildProcess::adopt(pid);
     auto status = client.wait(10s);
     ASSERT_TRUE(status && WIFEXITED(*status));
     EXPECT_EQ(WEXITSTATUS(*status), 0) << "1 = operator granted, 2 = client refused, 10 = setuid failed, "
@@ -356,7 +302,7 @@ TEST_F(KsimdProcess, SoftDescriptorLimit_IsRaisedToTheHardOneAndLogged) {
     rlimit mine{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &mine), 0);
     const rlim_t hard = std::min<rlim_t>(mine.rlim_max, 512);
-    Child d = spawn_ksimd(args(socket_), log_, NofileLimit{64, hard});
+    Child d = spawn_ksimd(args(socket_), log_, rlimit{64, hard});
     ASSERT_TRUE(TestClient::connect(socket_, 10s).has_value()) << read_file(log_);
     ::kill(d.pid(), SIGTERM);
     ASSERT_TRUE(d.wait(10s).has_value());
@@ -368,7 +314,7 @@ TEST_F(KsimdProcess, SoftDescriptorLimit_IsRaisedToTheHardOneAndLogged) {
 TEST_F(KsimdProcess, OutOfDescriptors_PausesAcceptingWithBoundedLogAndRecovers) {
     const auto started = std::chrono::steady_clock::now();
     constexpr rlim_t kLimit = 48;
-    Child d = spawn_ksimd(args(socket_), log_, NofileLimit{kLimit, kLimit});
+    Child d = spawn_ksimd(args(socket_), log_, rlimit{kLimit, kLimit});
     auto first = TestClient::connect(socket_, 10s);
     ASSERT_TRUE(first.has_value()) << read_file(log_);
     ASSERT_TRUE(first->hello().has_value()) << read_file(log_);

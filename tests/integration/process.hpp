@@ -1,6 +1,5 @@
-// Child processes for the end-to-end tests: real binaries started with posix_spawn, stdout and
-// stderr captured to files, waited for through a pidfd with a deadline (no sleeps), killed and
-// reaped by the destructor so no test leaves a live child behind.
+// Child processes for the end-to-end tests: real binaries (test_support::ChildProcess) with
+// stdout and stderr captured to files named after a label, and exit codes as a shell shows them.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "ksim/test_support/child_process.hpp"
+
 namespace ksim::itest {
 
 using namespace std::chrono_literals;
@@ -18,14 +19,14 @@ using namespace std::chrono_literals;
 class Process {
 public:
     // Starts `argv[0]` with `argv`; stdout and stderr go to files in `log_dir` named after
-    // `label`. Throws std::runtime_error when the process cannot be started.
+    // `label`. Throws std::runtime_error when the process cannot be started (a binary that cannot
+    // be executed exits 127).
     Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label);
-    ~Process();
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
-    [[nodiscard]] pid_t pid() const { return pid_; }
-    [[nodiscard]] int pidfd() const { return pidfd_; }
+    [[nodiscard]] pid_t pid() const { return child_.pid(); }
+    [[nodiscard]] int pidfd() const { return child_.pidfd(); }
     // True while the process has not exited (does not reap it).
     [[nodiscard]] bool running() const;
     // Waits for exit; the exit code, 128+signal when killed, nullopt on timeout.
@@ -38,8 +39,7 @@ public:
     [[nodiscard]] std::string stderr_text() const;
 
 private:
-    pid_t pid_ = -1;
-    int pidfd_ = -1;
+    test_support::ChildProcess child_;  // killed and reaped by its destructor
     std::optional<int> exit_code_;
     std::filesystem::path out_, err_;
 };
@@ -56,7 +56,6 @@ RunResult run(std::vector<std::string> argv, const std::filesystem::path& log_di
 // Names in /dev/shm containing "ksim" (memfd regions never appear there; named shm would).
 std::vector<std::string> ksim_dev_shm_entries();
 
-// Live (not yet reaped) children of this process.
-bool has_live_children();
+using test_support::has_live_children;
 
 }  // namespace ksim::itest

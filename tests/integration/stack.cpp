@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "ksim/test_support/files.hpp"
+
 namespace ksim::itest {
 
 std::string ksimd_path() {
@@ -32,9 +34,7 @@ std::vector<std::filesystem::path> shipped_configs() {
 }
 
 Stack::Stack(const std::filesystem::path& config, std::chrono::milliseconds ready_timeout) : config_(config) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ksim-itest-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
+    dir_ = test_support::make_temp_dir("ksim-itest");
     start_daemon(ready_timeout);
 }
 

@@ -15,17 +15,11 @@
 #include <string>
 #include <system_error>
 
+#include "ksim/test_support/files.hpp"
+
 namespace ksim::shm::test {
 
-// The set of names in /dev/shm now (empty if it does not exist).
-inline std::set<std::string> dev_shm_entries() {
-    std::set<std::string> names;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
-        names.insert(entry.path().filename().string());
-    }
-    return names;
-}
+using test_support::dev_shm_entries;  // the set of names in /dev/shm now
 
 // A forked child running `body`; its return value is the exit status. The child never returns
 // into gtest. wait() reaps it with a timeout and kills it if it overruns.

@@ -7,6 +7,7 @@
 
 #include "daemon_snapshot.hpp"
 #include "graph_builder.hpp"
+#include "ksim/log/logger.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/wire/envelope.hpp"
 
@@ -14,12 +15,7 @@ namespace ksim::graphmgr {
 namespace {
 
 std::shared_ptr<spdlog::logger> gm_log() {
-    static auto logger = [] {
-        if (auto existing = spdlog::get("graphmgr")) return existing;
-        auto created = spdlog::default_logger()->clone("graphmgr");
-        spdlog::register_logger(created);
-        return created;
-    }();
+    static auto logger = log::logger("graphmgr");
     return logger;
 }
 

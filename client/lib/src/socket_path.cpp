@@ -1,16 +1,11 @@
 #include "ksim/client/socket_path.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
+#include "ksim/wire/socket_path.hpp"
 
 namespace ksim::client {
 
 std::string default_socket_path() {
-    if (::geteuid() == 0) return "/run/ksim/ksimd.sock";
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg != '\0')
-        return std::string(xdg) + "/ksim/ksimd.sock";
-    return "/run/user/" + std::to_string(::geteuid()) + "/ksim/ksimd.sock";
+    return wire::default_socket_path();
 }
 
 std::string resolve_socket_path(const std::string& explicit_path) {

@@ -1,14 +1,15 @@
 #include "ksim/daemon/hwsim.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <cstring>
+
+#include "ksim/proto/assert.hpp"
 
 namespace ksim::daemon {
 
 HardwareSimulation::HardwareSimulation(ContentGenerator& content, Ticks period, InterruptSink& interrupt)
     : content_(content), period_(period), interrupt_(interrupt) {
-    assert(period_ > 0);
+    KSIM_ASSERT(period_ > 0, "hardware simulation with a frame period of zero ticks");
 }
 
 void HardwareSimulation::start(Ticks now) {

@@ -1,14 +1,10 @@
-// Named spdlog loggers for daemon/core ("core.kernel", "core.pin", "core.hwsim"): clones of the
-// default logger (same sinks), registered once so that spdlog::set_level reaches them.
+// Named spdlog loggers for daemon/core ("core.kernel", "core.pin", "core.hwsim"): ksim_log's.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
-#include <memory>
-#include <string>
+#include "ksim/log/logger.hpp"
 
 namespace ksim::daemon {
 
-std::shared_ptr<spdlog::logger> logger(const std::string& name);
+using log::logger;
 
 }  // namespace ksim::daemon

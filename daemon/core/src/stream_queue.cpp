@@ -1,7 +1,8 @@
 #include "ksim/daemon/stream_queue.hpp"
 
 #include <algorithm>
-#include <cassert>
+
+#include "ksim/proto/assert.hpp"
 
 namespace ksim::daemon {
 
@@ -124,7 +125,7 @@ StreamPointer* StreamQueue::next_clone(const StreamPointer& clone) {
 // [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
 // hand-off's code (docs/memory.md, "Code on the hot path").
 [[gnu::hot]] void StreamQueue::delete_clone(StreamPointer& clone) {
-    assert(clone.clone_ && "edges cannot be deleted");
+    KSIM_ASSERT(clone.clone_, "delete_clone called on a leading or trailing edge");
     auto it = std::ranges::find_if(clones_, [&](const StreamPointer& c) { return &c == &clone; });
     if (it == clones_.end()) return;
     const bool had = it->has_frame_;

@@ -4,16 +4,6 @@
 
 namespace ksim::daemon::server {
 
-std::shared_ptr<spdlog::logger> logger(const std::string& name) {
-    static std::mutex mutex;
-    std::lock_guard lock(mutex);
-    if (auto existing = spdlog::get(name)) return existing;
-    auto created = spdlog::default_logger()->clone(name);
-    created->set_level(spdlog::get_level());
-    spdlog::register_logger(created);
-    return created;
-}
-
 namespace {
 
 // The length of the valid UTF-8 sequence at the start of `s`, or 0 (overlong forms, surrogates

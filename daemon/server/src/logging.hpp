@@ -14,10 +14,12 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "ksim/log/logger.hpp"
+
 namespace ksim::daemon::server {
 
-// The logger `name`, created on first use with the default sink and level.
-std::shared_ptr<spdlog::logger> logger(const std::string& name);
+// The logger `name`, created on first use with the default sink and level (ksim_log).
+using log::logger;
 
 // How many bytes of one client-supplied string a log line keeps.
 inline constexpr std::size_t kLoggableBytes = 128;

@@ -2,6 +2,7 @@
 // for frames).
 #include <algorithm>
 
+#include "ksim/proto/assert.hpp"
 #include "ksim/shm/fd_passing.hpp"
 #include "logging.hpp"
 #include "request_handler.hpp"
@@ -118,7 +119,7 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     reply.frames = grant->frames;
     Body body;
     for (const auto& r : grant->regions) {
-        if (!r.region) return fail(Errc::Internal, "stream grant for " + key.to_string() + " has no region");
+        KSIM_ASSERT(r.region, "Kernel::open_stream granted a region without its shm::Region");
         auto fd = r.region->share(r.access);
         if (!fd) return std::unexpected(fd.error());
         wire::RegionGrant region;

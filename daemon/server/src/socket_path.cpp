@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "ksim/shm/unique_fd.hpp"
+#include "ksim/wire/socket_path.hpp"
 
 namespace ksim::daemon::server {
 namespace {
@@ -73,10 +74,7 @@ Result<void> open_directory_to_group(const std::filesystem::path& dir, const str
 }  // namespace
 
 std::filesystem::path default_socket_path() {
-    if (::geteuid() == 0) return "/run/ksim/ksimd.sock";
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg != '\0')
-        return std::filesystem::path(xdg) / "ksim" / "ksimd.sock";
-    return std::filesystem::path("/run/user") / std::to_string(::geteuid()) / "ksim" / "ksimd.sock";
+    return wire::default_socket_path();
 }
 
 Result<void> claim_socket_path(const std::filesystem::path& path, std::optional<gid_t> allow_group) {

@@ -1,7 +1,8 @@
 #include "ksim/wire/message_table.hpp"
 
 #include <array>
-#include <cassert>
+
+#include "ksim/proto/assert.hpp"
 
 namespace ksim::wire {
 namespace {
@@ -51,7 +52,7 @@ std::span<const MessageInfo> message_table() {
 
 const MessageInfo& info(MessageType type) {
     auto i = static_cast<std::size_t>(type);
-    assert(i < kTable.size());
+    KSIM_ASSERT(i < kTable.size(), "a MessageType without a row in the message table");
     return kTable[i];
 }
 

@@ -1,5 +1,5 @@
-// Where ksimd listens by default. The rule is the daemon's own (docs/ksimd.md), repeated here so
-// that clients find the daemon without configuration.
+// Where ksimd listens by default, so that clients find the daemon without configuration. The
+// rule is ksim/wire/socket_path.hpp's, the one ksimd binds by (docs/ksimd.md).
 #pragma once
 
 #include <string>

@@ -11,8 +11,7 @@
 
 namespace ksim::daemon::server {
 
-// `$XDG_RUNTIME_DIR/ksim/ksimd.sock`; `/run/ksim/ksimd.sock` as root; `/run/user/<uid>/ksim/ksimd.sock`
-// for a non-root user without XDG_RUNTIME_DIR.
+// wire::default_socket_path() (ksim/wire/socket_path.hpp), the rule clients connect by.
 std::filesystem::path default_socket_path();
 
 // Makes `path` available for bind(): creates the parent directory (0700) if missing and refuses
