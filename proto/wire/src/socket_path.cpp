@@ -6,11 +6,15 @@
 
 namespace ksim::wire {
 
+std::string default_socket_path_for(unsigned uid, const char* xdg_runtime_dir) {
+    if (uid == 0) return "/run/ksim/ksimd.sock";
+    if (xdg_runtime_dir != nullptr && *xdg_runtime_dir != '\0')
+        return std::string(xdg_runtime_dir) + "/ksim/ksimd.sock";
+    return "/run/user/" + std::to_string(uid) + "/ksim/ksimd.sock";
+}
+
 std::string default_socket_path() {
-    if (::geteuid() == 0) return "/run/ksim/ksimd.sock";
-    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg != '\0')
-        return std::string(xdg) + "/ksim/ksimd.sock";
-    return "/run/user/" + std::to_string(::geteuid()) + "/ksim/ksimd.sock";
+    return default_socket_path_for(::geteuid(), std::getenv("XDG_RUNTIME_DIR"));
 }
 
 }  // namespace ksim::wire
