@@ -22,6 +22,8 @@ std::string_view to_string(KernelEvent::Type t) {
             return "framing_changed";
         case KernelEvent::Type::ClientDisconnectDue:
             return "client_disconnect_due";
+        case KernelEvent::Type::VerifierViolation:
+            return "verifier_violation";
     }
     return "?";
 }
