@@ -7,11 +7,11 @@
 
 #include <algorithm>
 
+#include "driver_pin.hpp"
 #include "kernel_fixture.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/proto/topology_loader.hpp"
-#include "driver_pin.hpp"
 
 namespace ksim::daemon::testing {
 namespace {
@@ -56,7 +56,8 @@ protected:
             const negotiation::Decision& d = r.pipes.at(conn.pipe_index).decision;
             ASSERT_TRUE(d.allocator.has_value()) << std::string(conn.id);
             AllocatorCommit c;
-            c.connections = {{PinKey::parse(std::string(conn.from)).value(), PinKey::parse(std::string(conn.to)).value()}};
+            c.connections = {
+                {PinKey::parse(std::string(conn.from)).value(), PinKey::parse(std::string(conn.to)).value()}};
             c.kind = d.allocator->kind;
             c.provider = PinKey::parse(std::string(d.allocator->pin)).value();
             c.memory_type = d.allocator->memory_type;
@@ -104,7 +105,8 @@ protected:
             if (e.detail.starts_with(fmt::format("{}: {}: ", id, routine))) ++events_for_rule;
         }
         EXPECT_EQ(events_for_rule, 1u) << "one event for the first violation, however many followed";
-        EXPECT_EQ(other_completed, static_cast<std::uint64_t>(kPeriods)) << "the built-in camera kept streaming";
+        EXPECT_EQ(other_completed, static_cast<std::uint64_t>(kPeriods))
+            << "the built-in camera kept streaming";
         EXPECT_EQ(other_check_failures, 0u);
         EXPECT_TRUE(kernel->ledger().empty()) << "every frame went back to its pool";
     }
@@ -137,7 +139,8 @@ TEST_F(KernelVerifierTest, UnlockOfAnUnlockedEdge_IsReportedAndDoesNothing) {
 TEST_F(KernelVerifierTest, DeleteOfADeletedClone_IsReportedAndTheFrameCompletesOnce) {
     run("DeletedClone");
     expect_only(VerifierRule::DeletedClone, "KsStreamPointerDelete");
-    EXPECT_EQ(count_of(report(), "verifier.deleted-clone"), static_cast<std::uint64_t>(kPeriods));  // one per tick
+    EXPECT_EQ(count_of(report(), "verifier.deleted-clone"),
+              static_cast<std::uint64_t>(kPeriods));  // one per tick
     EXPECT_EQ(bad_completed, static_cast<std::uint64_t>(kPeriods));
 }
 
@@ -222,7 +225,8 @@ TEST(VerifierRecord, AHostileDriver_KeepsMemoryBoundedAndOneFirstCallback) {
     FakeClock clock(0);
     int first = 0;
     Verifier v("/x.so", PinKey{"f", "p"}, clock, [&](const VerifierViolation&) { ++first; });
-    for (int i = 0; i < 100'000; ++i) v.report(VerifierRule::UnlockUnlocked, "KsStreamPointerUnlock", "again");
+    for (int i = 0; i < 100'000; ++i)
+        v.report(VerifierRule::UnlockUnlocked, "KsStreamPointerUnlock", "again");
     v.report(VerifierRule::DeletedClone, "KsStreamPointerDelete", "gone");
     EXPECT_EQ(first, 2);
     const VerifierReport r = v.snapshot();

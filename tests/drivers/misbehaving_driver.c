@@ -37,9 +37,10 @@ typedef enum {
     MODE_COUNT
 } Mode;
 
-static const char* const kModeNames[MODE_COUNT] = {
-    "Polite",         "UnlockUnlocked", "DeletedClone",      "AdvancePastEnd", "OffsetsPastEnd", "DataUsedBeyond",
-    "LockedAtFlush",  "PendStall",      "AllocateDuplicate", "AllocateShort",  "DeleteEdge"};
+static const char* const kModeNames[MODE_COUNT] = {"Polite",         "UnlockUnlocked", "DeletedClone",
+                                                   "AdvancePastEnd", "OffsetsPastEnd", "DataUsedBeyond",
+                                                   "LockedAtFlush",  "PendStall",      "AllocateDuplicate",
+                                                   "AllocateShort",  "DeleteEdge"};
 
 static Mode mode_of(PKSPIN pin) {
     const char* name = KsPinGetParentFilter(pin)->Descriptor->KsimName;
@@ -234,11 +235,12 @@ static const KSPIN_DESCRIPTOR_EX kPins[] = {
      &kCaps}};
 
 #define FILTER(name) \
-    {NULL, NULL, KSFILTER_DESCRIPTOR_VERSION, 0, NULL, 1, sizeof(KSPIN_DESCRIPTOR_EX), kPins, 0, NULL, name}
+    { NULL, NULL, KSFILTER_DESCRIPTOR_VERSION, 0, NULL, 1, sizeof(KSPIN_DESCRIPTOR_EX), kPins, 0, NULL, name }
 static const KSFILTER_DESCRIPTOR kFilterDescriptors[MODE_COUNT] = {
-    FILTER("Polite"),        FILTER("UnlockUnlocked"), FILTER("DeletedClone"),      FILTER("AdvancePastEnd"),
-    FILTER("OffsetsPastEnd"), FILTER("DataUsedBeyond"), FILTER("LockedAtFlush"),     FILTER("PendStall"),
-    FILTER("AllocateDuplicate"), FILTER("AllocateShort"), FILTER("DeleteEdge")};
+    FILTER("Polite"),         FILTER("UnlockUnlocked"), FILTER("DeletedClone"),
+    FILTER("AdvancePastEnd"), FILTER("OffsetsPastEnd"), FILTER("DataUsedBeyond"),
+    FILTER("LockedAtFlush"),  FILTER("PendStall"),      FILTER("AllocateDuplicate"),
+    FILTER("AllocateShort"),  FILTER("DeleteEdge")};
 static const KSFILTER_DESCRIPTOR* const kFilters[MODE_COUNT] = {
     &kFilterDescriptors[0], &kFilterDescriptors[1], &kFilterDescriptors[2], &kFilterDescriptors[3],
     &kFilterDescriptors[4], &kFilterDescriptors[5], &kFilterDescriptors[6], &kFilterDescriptors[7],

@@ -81,8 +81,8 @@ void Verifier::report(VerifierRule rule, std::string_view routine, std::string m
     VerifierViolation v{std::string(info.id), std::string(routine), std::move(message), clock_.now(), n};
     if (worth_logging(n)) {
         logger("core.verifier")
-            ->error("{} [{}] driver {} filter {} pin {}: {}: {} (hint: {}){}", info.id, n, driver_, pin_.filter,
-                    pin_.pin, v.routine, v.message, info.hint,
+            ->error("{} [{}] driver {} filter {} pin {}: {}: {} (hint: {}){}", info.id, n, driver_,
+                    pin_.filter, pin_.pin, v.routine, v.message, info.hint,
                     n == kLoggedPerRule ? "; further violations of this rule on this pin are counted and "
                                           "logged only at 10, 100, 1000, ..."
                                         : "");

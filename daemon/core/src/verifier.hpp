@@ -45,7 +45,7 @@ const VerifierRuleInfo& rule_info(VerifierRule rule);
 
 class Verifier {
 public:
-    static constexpr std::size_t kRecent = 8;        // last violations kept per pin
+    static constexpr std::size_t kRecent = 8;           // last violations kept per pin
     static constexpr std::uint64_t kLoggedPerRule = 5;  // then only every 10^n-th is logged
 
     using FirstViolation = std::function<void(const VerifierViolation&)>;
