@@ -33,7 +33,8 @@ void print_text(const std::vector<Entry>& entries) {
         for (const auto& r : e.stats.rules) rules.add({"  " + r.rule, std::to_string(r.count), r.hint});
         rules.print(std::cout);
         Table recent({"  #", "RULE", "ROUTINE", "MESSAGE"});
-        for (const auto& v : e.stats.recent) recent.add({"  " + std::to_string(v.nth), v.rule, v.routine, v.message});
+        for (const auto& v : e.stats.recent)
+            recent.add({"  " + std::to_string(v.nth), v.rule, v.routine, v.message});
         recent.print(std::cout);
     }
 }
@@ -78,7 +79,8 @@ int run_verifier(const GlobalOptions& global, const std::string& pin_text) {
 }  // namespace
 
 void add_verifier_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-    auto* cmd = app.add_subcommand("verifier", "Misuse of the driver API the verifier caught, per minidriver pin");
+    auto* cmd =
+        app.add_subcommand("verifier", "Misuse of the driver API the verifier caught, per minidriver pin");
     auto pin = std::make_shared<std::string>();
     cmd->add_option("pin", *pin, "Only this pin (filter.pin)");
     cmd->callback([&global, &exit_code, pin] { exit_code = run_verifier(global, *pin); });
