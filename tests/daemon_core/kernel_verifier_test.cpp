@@ -199,6 +199,12 @@ TEST_F(KernelVerifierTest, DeleteOfAnEdge_IsReportedAndTheEdgeStays) {
     EXPECT_EQ(bad_completed, static_cast<std::uint64_t>(kPeriods));
 }
 
+TEST_F(KernelVerifierTest, StreamPointerRoutineInStop_IsReportedAndFails) {
+    run("RoutineInStop");  // the driver fails STOP->ACQUIRE if it gets an edge
+    expect_only(VerifierRule::RoutineInStop, "KsPinGetLeadingEdgeStreamPointer");
+    EXPECT_EQ(bad_completed, static_cast<std::uint64_t>(kPeriods));
+}
+
 TEST_F(KernelVerifierTest, ReportOfANonDriverPin_IsAClearError) {
     run("Polite", 1);
     auto r = kernel->verifier_report(camera2);

@@ -14,7 +14,9 @@
  *   "PendStall"         - Process returns STATUS_PENDING and never calls KsPinAttemptProcessing;
  *   "AllocateDuplicate" - Allocate always returns the first frame;
  *   "AllocateShort"     - the common buffer is half a frame short: the last frame is not whole;
- *   "DeleteEdge"        - Process deletes the leading edge.
+ *   "DeleteEdge"        - Process deletes the leading edge;
+ *   "RoutineInStop"     - SetDeviceState(STOP->ACQUIRE) asks for the leading edge (and fails the
+ *                         step if it gets one).
  * C11, against the public headers only.
  */
 #include <stdlib.h>
@@ -34,13 +36,14 @@ typedef enum {
     ALLOCATE_DUPLICATE,
     ALLOCATE_SHORT,
     DELETE_EDGE,
+    ROUTINE_IN_STOP,
     MODE_COUNT
 } Mode;
 
 static const char* const kModeNames[MODE_COUNT] = {"Polite",         "UnlockUnlocked", "DeletedClone",
                                                    "AdvancePastEnd", "OffsetsPastEnd", "DataUsedBeyond",
                                                    "LockedAtFlush",  "PendStall",      "AllocateDuplicate",
-                                                   "AllocateShort",  "DeleteEdge"};
+                                                   "AllocateShort",  "DeleteEdge",     "RoutineInStop"};
 
 static Mode mode_of(PKSPIN pin) {
     const char* name = KsPinGetParentFilter(pin)->Descriptor->KsimName;
@@ -165,6 +168,9 @@ static NTSTATUS pin_close(PKSPIN pin, PIRP irp) {
 
 static NTSTATUS pin_set_state(PKSPIN pin, KSSTATE to, KSSTATE from) {
     PinContext* c = (PinContext*)pin->Context;
+    if (c->mode == ROUTINE_IN_STOP && from == KSSTATE_STOP &&
+        KsPinGetLeadingEdgeStreamPointer(pin, KSSTREAM_POINTER_STATE_UNLOCKED) != NULL)
+        return STATUS_UNSUCCESSFUL;
     if (from == KSSTATE_PAUSE && to == KSSTATE_RUN) {
         c->started = KsimQueryTime(pin);
         return KsimTimerStart(c->timer, c->started, c->period);
@@ -240,11 +246,11 @@ static const KSFILTER_DESCRIPTOR kFilterDescriptors[MODE_COUNT] = {
     FILTER("Polite"),         FILTER("UnlockUnlocked"), FILTER("DeletedClone"),
     FILTER("AdvancePastEnd"), FILTER("OffsetsPastEnd"), FILTER("DataUsedBeyond"),
     FILTER("LockedAtFlush"),  FILTER("PendStall"),      FILTER("AllocateDuplicate"),
-    FILTER("AllocateShort"),  FILTER("DeleteEdge")};
+    FILTER("AllocateShort"),  FILTER("DeleteEdge"),     FILTER("RoutineInStop")};
 static const KSFILTER_DESCRIPTOR* const kFilters[MODE_COUNT] = {
-    &kFilterDescriptors[0], &kFilterDescriptors[1], &kFilterDescriptors[2], &kFilterDescriptors[3],
-    &kFilterDescriptors[4], &kFilterDescriptors[5], &kFilterDescriptors[6], &kFilterDescriptors[7],
-    &kFilterDescriptors[8], &kFilterDescriptors[9], &kFilterDescriptors[10]};
+    &kFilterDescriptors[0], &kFilterDescriptors[1], &kFilterDescriptors[2],  &kFilterDescriptors[3],
+    &kFilterDescriptors[4], &kFilterDescriptors[5], &kFilterDescriptors[6],  &kFilterDescriptors[7],
+    &kFilterDescriptors[8], &kFilterDescriptors[9], &kFilterDescriptors[10], &kFilterDescriptors[11]};
 
 static const KSDEVICE_DESCRIPTOR kDevice = {NULL, MODE_COUNT, kFilters, KSDEVICE_DESCRIPTOR_VERSION, 0};
 

@@ -37,8 +37,8 @@ bool wait_violation_and_frames(client::Client& c, const proto::PinRef& p, std::u
     for (;;) {
         auto stats = c.statistics(p);
         if (stats && stats->completed >= frames && stats->verifier && stats->verifier->total > 0) return true;
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         (void)c.connection().next_event(std::min(left, std::chrono::milliseconds(50)));
     }
@@ -46,8 +46,8 @@ bool wait_violation_and_frames(client::Client& c, const proto::PinRef& p, std::u
 
 TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKeepsStreaming) {
     const auto shm_before = ksim_dev_shm_entries();
-    const std::filesystem::path config =
-        std::filesystem::temp_directory_path() / ("ksim-verifier-flow-" + std::to_string(::getpid()) + ".json");
+    const std::filesystem::path config = std::filesystem::temp_directory_path() /
+                                         ("ksim-verifier-flow-" + std::to_string(::getpid()) + ".json");
     {
         Stack stack(write_config(config));
         auto app = stack.connect(wire::Role::Client, "observer");
@@ -60,8 +60,9 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         move_to(*app, bad, proto::PinState::Run);
         ASSERT_TRUE(wait_violation_and_frames(*app, bad, 5, 30s)) << stack.daemon().stderr_text();
 
-        const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", "bad.capture"},
-                                  stack.dir(), "ksimctl");
+        const RunResult ctl =
+            run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", "bad.capture"},
+                stack.dir(), "ksimctl");
         ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
         const auto rows = nlohmann::json::parse(ctl.out);
         ASSERT_EQ(rows.size(), 1u) << ctl.out;
@@ -80,8 +81,9 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         EXPECT_NE(table.out.find("verifier.unlock-unlocked"), std::string::npos) << table.out;
         EXPECT_NE(table.out.find("KsStreamPointerUnlock"), std::string::npos) << table.out;
 
-        const RunResult not_driver = run({ksimctl_path(), "--socket", stack.socket(), "verifier", "checker.input"},
-                                         stack.dir(), "ksimctl-not-driver");
+        const RunResult not_driver =
+            run({ksimctl_path(), "--socket", stack.socket(), "verifier", "checker.input"}, stack.dir(),
+                "ksimctl-not-driver");
         EXPECT_EQ(not_driver.exit_code, 1);
         EXPECT_NE(not_driver.err.find("not a minidriver's pin"), std::string::npos) << not_driver.err;
 
@@ -89,7 +91,8 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         move_to(*app, checker, proto::PinState::Stop);
         EXPECT_EQ(stack.stop_daemon(), 0);
         // The log (ksimd logs to stdout): the rule, the how-manieth, the driver.
-        EXPECT_NE(stack.daemon().stdout_text().find("verifier.unlock-unlocked [1] driver "), std::string::npos)
+        EXPECT_NE(stack.daemon().stdout_text().find("verifier.unlock-unlocked [1] driver "),
+                  std::string::npos)
             << stack.daemon().stdout_text();
     }
     std::filesystem::remove(config);

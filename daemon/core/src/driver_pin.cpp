@@ -60,7 +60,9 @@ NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
 void DriverPin::reset() {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     instance_.ks.ResetState = KSRESET_BEGIN;
+    in_reset_ = true;  // ACQUIRE->STOP resets with DeviceState already STOP: its Reset may walk the queue
     if (d != nullptr && d->Reset != nullptr) d->Reset(&instance_.ks);
+    in_reset_ = false;
     instance_.ks.ResetState = KSRESET_END;
 }
 
@@ -234,7 +236,16 @@ DriverPin::Wrapper* DriverPin::live(PKSSTREAM_POINTER sp, const char* routine) {
                                      static_cast<const void*>(sp)));
         return nullptr;
     }
+    if (stopped(routine)) return nullptr;
     return w;
+}
+
+bool DriverPin::stopped(const char* routine) {
+    routine_ = routine;
+    if (instance_.ks.DeviceState != KSSTATE_STOP || in_reset_) return false;
+    verifier_.report(VerifierRule::RoutineInStop, routine,
+                     "the pin is in STOP (its queue is empty); the call fails and does nothing");
+    return true;
 }
 
 void DriverPin::retire(Wrapper& w) {
@@ -287,10 +298,12 @@ PKSSTREAM_POINTER DriverPin::expose(StreamPointer* sp) {
 // --- StreamingHost -----------------------------------------------------------------------------
 
 PKSSTREAM_POINTER DriverPin::leading_edge(KSSTREAM_POINTER_STATE state) {
+    if (stopped("KsPinGetLeadingEdgeStreamPointer")) return nullptr;
     return expose(queue_.leading_edge(to_lock(state)));
 }
 
 PKSSTREAM_POINTER DriverPin::trailing_edge(KSSTREAM_POINTER_STATE state) {
+    if (stopped("KsPinGetTrailingEdgeStreamPointer")) return nullptr;
     return expose(queue_.trailing_edge(to_lock(state)));
 }
 
@@ -378,6 +391,7 @@ NTSTATUS DriverPin::clone(PKSSTREAM_POINTER sp, ULONG context_size, PKSSTREAM_PO
 }
 
 PKSSTREAM_POINTER DriverPin::first_clone() {
+    if (stopped("KsPinGetFirstCloneStreamPointer")) return nullptr;
     return expose(queue_.first_clone());
 }
 

@@ -98,6 +98,8 @@ private:
     void process();
     Wrapper* wrapper_of(StreamPointer* sp);                    // finds or makes the wrapper of a live pointer
     Wrapper* live(PKSSTREAM_POINTER sp, const char* routine);  // null (reported) for a retired one
+    // True (reported) when `routine` is called while the pin is in STOP (Reset excepted).
+    bool stopped(const char* routine);
     [[nodiscard]] std::optional<Ticks> stall_deadline() const;
     PKSSTREAM_POINTER expose(StreamPointer* sp);  // refreshed wrapper, or null
     void refresh(Wrapper& w);
@@ -113,6 +115,7 @@ private:
     std::deque<Wrapper*> retired_;     // oldest first (kQuarantine)
     std::vector<FrameExtras> extras_;  // by frame index in the pipe's pool
     bool in_process_ = false;
+    bool in_reset_ = false;
     bool rerun_ = false;
     bool pending_ = false;   // Process returned STATUS_PENDING: not again until KsPinAttemptProcessing
     bool deferred_ = false;  // held off until RUN (PROCESS_IN_RUN_STATE_ONLY)

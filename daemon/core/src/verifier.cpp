@@ -46,6 +46,12 @@ constexpr std::array<VerifierRuleInfo, kVerifierRuleCount> kRules = {{
     {VerifierRule::DeleteEdge, "verifier.delete-edge",
      "KsStreamPointerDelete was called on the leading or trailing edge (only clones are deleted)",
      "delete only pointers from KsStreamPointerClone"},
+    {VerifierRule::RoutineInStop, "verifier.routine-in-stop",
+     "a stream-pointer routine was called while the pin is in STOP (from Create, Close, "
+     "SetDeviceState(STOP->ACQUIRE) or an allocator routine): the queue is empty and AVStream "
+     "would not call the driver in a state where this makes sense",
+     "use stream pointers in Process, timer and timeout callbacks, and in SetDeviceState out of "
+     "ACQUIRE, PAUSE or RUN"},
 }};
 
 constexpr bool table_in_order() {

@@ -31,8 +31,9 @@ enum class VerifierRule : unsigned {
     AllocateDuplicate,
     AllocateForeignFrame,
     DeleteEdge,
+    RoutineInStop,
 };
-inline constexpr std::size_t kVerifierRuleCount = 9;
+inline constexpr std::size_t kVerifierRuleCount = 10;
 
 struct VerifierRuleInfo {
     VerifierRule rule;
