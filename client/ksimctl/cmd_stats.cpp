@@ -61,6 +61,7 @@ nlohmann::json to_json(const Sample& before, const Sample& now, double seconds) 
     for (auto& row : rows) {
         const auto& s = now.at(row["pin"].get<std::string>());
         if (s.vendor_allocator) row["vendor_allocator"] = *s.vendor_allocator;
+        if (s.verifier) row["verifier_violations"] = s.verifier->total;  // details: ksimctl verifier
     }
     return rows;
 }

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     ksim::ctl::add_graph_command(app, global, exit_code);
     ksim::ctl::add_stats_command(app, global, exit_code);
     ksim::ctl::add_ledger_command(app, global, exit_code);
+    ksim::ctl::add_verifier_command(app, global, exit_code);
     ksim::ctl::add_state_command(app, global, exit_code);
     ksim::ctl::add_capture_command(app, global, exit_code);
 

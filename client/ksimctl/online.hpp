@@ -50,6 +50,7 @@ void add_props_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
 void add_graph_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_ledger_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_verifier_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_state_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_capture_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 

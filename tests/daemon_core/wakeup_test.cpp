@@ -12,7 +12,7 @@ namespace ksim::daemon {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using WallClock = std::chrono::steady_clock;
 
 // Far beyond any test's run time: a wait that lasts this long means the wake-up was lost.
 constexpr auto kForever = 600s;
@@ -21,23 +21,23 @@ constexpr auto kLost = 60s;
 TEST(Wakeup, PostBeforeTheWait_EndsItAtOnce) {
     Wakeup wake;
     wake.post();
-    const auto start = Clock::now();
+    const auto start = WallClock::now();
     wake.wait_for(kForever);
-    EXPECT_LT(Clock::now() - start, kLost);
+    EXPECT_LT(WallClock::now() - start, kLost);
 }
 
 TEST(Wakeup, WithoutAPost_TheWaitLastsItsTimeout) {
     Wakeup wake;
-    const auto start = Clock::now();
+    const auto start = WallClock::now();
     wake.wait_for(20ms);
-    EXPECT_GE(Clock::now() - start, 20ms);
+    EXPECT_GE(WallClock::now() - start, 20ms);
 }
 
 TEST(Wakeup, NegativeTimeout_ReturnsAtOnce) {
     Wakeup wake;
-    const auto start = Clock::now();
+    const auto start = WallClock::now();
     wake.wait_for(-5s);
-    EXPECT_LT(Clock::now() - start, kLost);
+    EXPECT_LT(WallClock::now() - start, kLost);
 }
 
 TEST(Wakeup, PostFromAnotherThread_EndsABlockedWait) {
@@ -56,13 +56,13 @@ TEST(Wakeup, EachPostEndsOneWait) {
     Wakeup wake;
     wake.post();
     wake.post();
-    const auto start = Clock::now();
+    const auto start = WallClock::now();
     wake.wait_for(kForever);
     wake.wait_for(kForever);
-    EXPECT_LT(Clock::now() - start, kLost);
-    const auto third = Clock::now();
+    EXPECT_LT(WallClock::now() - start, kLost);
+    const auto third = WallClock::now();
     wake.wait_for(20ms);  // both posts consumed: this one times out
-    EXPECT_GE(Clock::now() - third, 20ms);
+    EXPECT_GE(WallClock::now() - third, 20ms);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
  * The pin is avshws-shaped: Create edits the framing to the image size, Process clones each new
  * frame at the leading edge, a timer at the frame period completes the oldest clone (frame
  * number in the first 8 bytes, the rest filled with the frame number's low byte), and
- * PROCESS_IN_RUN_STATE_ONLY holds Process off until RUN.
+ * PROCESS_IN_RUN_STATE_ONLY holds Process off until RUN; PAUSE->ACQUIRE deletes the clones.
  * Tests read the record through ksim_recording_counts() after dlopen(RTLD_NOLOAD) of the module.
  * C11, against the public headers only.
  */
@@ -219,6 +219,9 @@ static NTSTATUS pin_set_state(PKSPIN pin, KSSTATE to, KSSTATE from) {
         KsimTimerStop(c->timer);
         c->frame_number = 0;
         c->skipped = 0;
+        /* give back every frame the "hardware" held (else verifier.locked-at-flush) */
+        for (PKSSTREAM_POINTER clone; (clone = KsPinGetFirstCloneStreamPointer(pin)) != NULL;)
+            KsStreamPointerDelete(clone);
     }
     return STATUS_SUCCESS;
 }

@@ -107,21 +107,33 @@ TEST(WireMessages, EveryPropertyReply_RoundTrips) {
                            {},
                            {},
                            {},
-                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt},
+                           PinStatistics{100, 2, 3, "default", 1500, 9000, std::nullopt, std::nullopt},
                            {}};
     expect_round_trip(stats);
-    GetPropertyReply vendor_stats{pin("cam", "capture"),
-                                  PropertyId::Statistics,
-                                  {},
-                                  {},
-                                  {},
-                                  PinStatistics{100, 2, 3, "vendor:dma0", 1500, 9000,
-                                                VendorAllocatorStats{"dma0", true, {1, 40, 38, 0}}},
-                                  {}};
+    GetPropertyReply vendor_stats{
+        pin("cam", "capture"),
+        PropertyId::Statistics,
+        {},
+        {},
+        {},
+        PinStatistics{100, 2, 3, "vendor:dma0", 1500, 9000,
+                      VendorAllocatorStats{"dma0", true, {1, 40, 38, 0}}, std::nullopt},
+        {}};
     expect_round_trip(vendor_stats);
     vendor_stats.statistics->vendor_allocator->initialized = false;
     vendor_stats.statistics->vendor_allocator->last_failure = sample_failure(std::nullopt);
     expect_round_trip(vendor_stats);
+    PinStatistics driver_pin{100, 2, 3, "vendor:dma0", 1500, 9000, std::nullopt, std::nullopt};
+    driver_pin.verifier = VerifierStats{
+        "/drivers/bad.so",
+        3,
+        {VerifierRuleCount{"verifier.unlock-unlocked", 3, "unlock once"}},
+        {VerifierViolation{"verifier.unlock-unlocked", "KsStreamPointerUnlock", "not locked", 700, 3}}};
+    GetPropertyReply verifier_stats{
+        pin("bad", "capture"), PropertyId::Statistics, {}, {}, {}, driver_pin, {}};
+    expect_round_trip(verifier_stats);
+    EXPECT_EQ(json(verifier_stats)["statistics"]["verifier"]["recent"][0]["routine"],
+              "KsStreamPointerUnlock");
     GetPropertyReply legacy{pin("viewer", "audio"),
                             PropertyId::AllocatorFraming,
                             {},

@@ -19,8 +19,18 @@ std::string status_text(NTSTATUS s) {
 }  // namespace
 
 DriverAllocator::DriverAllocator(ddk_host::PinInstance& pin, proto::VendorAllocatorCaps caps,
-                                 std::string region_name)
-    : pin_(pin), caps_(std::move(caps)), region_name_(std::move(region_name)), dispatch_(pin.allocator()) {}
+                                 std::string region_name, Verifier* verifier)
+    : pin_(pin),
+      caps_(std::move(caps)),
+      region_name_(std::move(region_name)),
+      dispatch_(pin.allocator()),
+      verifier_(verifier) {}
+
+std::unexpected<Error> DriverAllocator::misuse(VerifierRule rule, std::string_view routine,
+                                               std::string what) {
+    if (verifier_ != nullptr) verifier_->report(rule, routine, what);
+    return fail(Errc::InvalidState, who() + ": " + std::string(routine) + " returned " + what);
+}
 
 DriverAllocator::~DriverAllocator() {
     remove();
@@ -93,16 +103,16 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
     const std::uint64_t size = mapping_->bytes().size();
     if (p < base || static_cast<std::uint64_t>(p - base) + negotiated_.frame_size > size) {
         // Not memory of ours: never hand it back to the driver's Free either.
-        return fail(Errc::InvalidState,
-                    fmt::format("{}: Allocate returned {} which is not a whole frame of {} bytes inside its "
-                                "common buffer ({} bytes)",
-                                who(), frame, negotiated_.frame_size, size));
+        return misuse(
+            VerifierRule::AllocateForeignFrame, "Allocate",
+            fmt::format("{} which is not a whole frame of {} bytes inside its common buffer ({} bytes)",
+                        frame, negotiated_.frame_size, size));
     }
     const std::uint64_t offset = static_cast<std::uint64_t>(p - base);
     auto give_back = [&](std::string why) {
         ++calls_.free;
         with_dma([&] { dispatch_->Free(context_, frame); });
-        return fail(Errc::InvalidState, who() + ": Allocate returned " + why);
+        return misuse(VerifierRule::AllocateForeignFrame, "Allocate", std::move(why));
     };
     if (((physical_base_ + offset) & negotiated_.file_alignment) != 0)
         return give_back(fmt::format("a frame at offset {} that breaks the negotiated alignment mask 0x{:X}",
@@ -129,10 +139,8 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
                                          offset, negotiated_.frames));
     } else if (slot->outstanding) {
         // The driver handed out a frame it already gave and did not get back: not ours to free.
-        return fail(
-            Errc::InvalidState,
-            fmt::format("{}: Allocate returned the frame at offset {} again while it is still allocated",
-                        who(), offset));
+        return misuse(VerifierRule::AllocateDuplicate, "Allocate",
+                      fmt::format("the frame at offset {} again while it is still allocated", offset));
     }
     slot->outstanding = true;
     ++outstanding_;

@@ -7,7 +7,8 @@
 // index (at most the negotiated count), so the ledger, crash reclaim and read-only client
 // mappings work for the driver's frames as for ksim's own. remove runs DeleteAllocator.
 // Everything the driver returns is checked (inside the common buffer, whole frame, aligned,
-// not handed out twice); a bad answer fails the call with an error naming the routine.
+// not handed out twice); a bad answer fails the call with an error naming the routine and is
+// reported to the pin's Verifier.
 // Called under the kernel lock only (the driver's routines are serialised like every other
 // call into the driver).
 #pragma once
@@ -21,12 +22,15 @@
 #include "ksim/shm/allocator.hpp"
 #include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/mapping.hpp"
+#include "verifier.hpp"
 
 namespace ksim::daemon {
 
 class DriverAllocator final : public shm::FrameAllocator, public ddk_host::CommonBufferHost {
 public:
-    DriverAllocator(ddk_host::PinInstance& pin, proto::VendorAllocatorCaps caps, std::string region_name);
+    // `verifier`: where the driver's misuse is reported (may be null).
+    DriverAllocator(ddk_host::PinInstance& pin, proto::VendorAllocatorCaps caps, std::string region_name,
+                    Verifier* verifier = nullptr);
     ~DriverAllocator() override;
 
     Result<void> initialize(const proto::AllocatorFraming& negotiated) override;
@@ -65,6 +69,8 @@ private:
     auto with_dma(F&& call);
     std::string who() const;  // "vendor allocator 'name' of pin P"
     void drop_buffer();
+    // Reports the misuse and returns the error that fails the call.
+    std::unexpected<Error> misuse(VerifierRule rule, std::string_view routine, std::string what);
 
     ddk_host::PinInstance& pin_;
     proto::VendorAllocatorCaps caps_;
@@ -80,6 +86,7 @@ private:
     std::vector<Slot> slots_;
     std::uint32_t outstanding_ = 0;
     shm::DmaCallCounts calls_{};
+    Verifier* verifier_ = nullptr;
 };
 
 }  // namespace ksim::daemon

@@ -24,8 +24,13 @@ NTSTATUS to_nt(NtStatus s) {
 
 }  // namespace
 
-DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const Clock& clock)
-    : instance_(instance), queue_(queue), clock_(clock) {
+DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const Clock& clock,
+                     Verifier& verifier, Ticks frame_period)
+    : instance_(instance),
+      queue_(queue),
+      clock_(clock),
+      verifier_(verifier),
+      frame_period_(std::max<Ticks>(1, frame_period)) {
     instance_.streaming = this;
 }
 
@@ -55,7 +60,9 @@ NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
 void DriverPin::reset() {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     instance_.ks.ResetState = KSRESET_BEGIN;
+    in_reset_ = true;  // ACQUIRE->STOP resets with DeviceState already STOP: its Reset may walk the queue
     if (d != nullptr && d->Reset != nullptr) d->Reset(&instance_.ks);
+    in_reset_ = false;
     instance_.ks.ResetState = KSRESET_END;
 }
 
@@ -67,6 +74,42 @@ void DriverPin::flushed() {
         if (w.sp != nullptr) refresh(w);
     pending_ = false;
     deferred_ = false;
+    waiting_since_.reset();
+    stall_reported_ = false;
+}
+
+void DriverPin::check_before_flush(std::string_view step) {
+    std::size_t locked_edges = 0;
+    for (const Wrapper& w : wrappers_)
+        if (w.sp != nullptr && !w.sp->is_clone() && w.sp->lock_state() == PointerLock::Locked) ++locked_edges;
+    std::size_t locked_clones = 0;
+    for (StreamPointer* c = queue_.first_clone(); c != nullptr; c = queue_.next_clone(*c))
+        if (c->lock_state() == PointerLock::Locked) ++locked_clones;
+    if (locked_edges == 0 && locked_clones == 0) return;
+    verifier_.report(VerifierRule::LockedAtFlush, step,
+                     fmt::format("{} locked edge(s) and {} locked clone(s) still held after SetDeviceState "
+                                 "and Reset; ksim flushes them (clones deleted, frames cancelled)",
+                                 locked_edges, locked_clones));
+}
+
+std::optional<Ticks> DriverPin::stall_deadline() const {
+    if (!waiting_since_ || stall_reported_) return std::nullopt;
+    return *waiting_since_ + kStallPeriods * frame_period_;
+}
+
+void DriverPin::check_stall(Ticks now) {
+    if (!pending_ || queue_.frames_from_leading_edge() == 0) {
+        waiting_since_.reset();
+        return;
+    }
+    if (!waiting_since_) waiting_since_ = now;
+    const std::optional<Ticks> due = stall_deadline();
+    if (!due || now < *due) return;
+    stall_reported_ = true;
+    verifier_.report(VerifierRule::PendStall, "Process",
+                     fmt::format("Process returned STATUS_PENDING and {} frame(s) have waited {} ms at the "
+                                 "leading edge with no KsPinAttemptProcessing",
+                                 queue_.frames_from_leading_edge(), (now - *waiting_since_) / 10'000));
 }
 
 void DriverPin::frames_arrived(bool was_empty, bool running) {
@@ -74,6 +117,7 @@ void DriverPin::frames_arrived(bool was_empty, bool running) {
     const ULONG f = flags();
     for (Wrapper& w : wrappers_)
         if (w.sp != nullptr && !w.sp->is_clone()) refresh(w);  // an edge may now point at a frame
+    if (pending_ && !waiting_since_ && queue_.frames_from_leading_edge() > 0) waiting_since_ = clock_.now();
     if ((f & KSPIN_FLAG_DO_NOT_INITIATE_PROCESSING) != 0 || pending_) return;
     if (was_empty || (f & KSPIN_FLAG_INITIATE_PROCESSING_ON_EVERY_ARRIVAL) != 0) process();
 }
@@ -90,6 +134,8 @@ void DriverPin::attempt_processing(bool /*asynchronous*/) {
     // ksim runs it at once (or right after the Process in progress): the "asynchronous" work
     // item would run on the same serialised context anyway.
     pending_ = false;
+    waiting_since_.reset();
+    stall_reported_ = false;
     process();
 }
 
@@ -109,6 +155,8 @@ void DriverPin::process() {
         rerun_ = false;
         const NTSTATUS s = d->Process(&instance_.ks);
         pending_ = s == STATUS_PENDING;
+        if (pending_ && !waiting_since_ && queue_.frames_from_leading_edge() > 0)
+            waiting_since_ = clock_.now();
         if (!NT_SUCCESS(s))
             note(KSIM_LOG_WARNING,
                  fmt::format("Process returned {}", proto::ntstatus_name(static_cast<std::uint32_t>(s))));
@@ -146,8 +194,9 @@ void DriverPin::frame_completing(QueuedFrame& frame) {
     proto::StreamHeader& h = frame.header;
     h.data_used = x.header.DataUsed;
     if (h.data_used > frame.data.size()) {
-        note(KSIM_LOG_ERROR, fmt::format("DataUsed {} is larger than the frame ({} bytes); clamped",
-                                         h.data_used, frame.data.size()));
+        verifier_.report(VerifierRule::DataUsedBeyondFrame, routine_,
+                         fmt::format("frame completed with DataUsed {} but FrameExtent {}; clamped",
+                                     h.data_used, frame.data.size()));
         h.data_used = static_cast<std::uint32_t>(frame.data.size());
     }
     h.presentation_time = {x.header.PresentationTime.Time, x.header.PresentationTime.Numerator,
@@ -164,9 +213,9 @@ void DriverPin::frame_completing(QueuedFrame& frame) {
 DriverPin::Wrapper* DriverPin::wrapper_of(StreamPointer* sp) {
     if (auto it = by_pointer_.find(sp); it != by_pointer_.end()) return it->second;
     Wrapper* w = nullptr;
-    if (!retired_.empty()) {
-        w = retired_.back();
-        retired_.pop_back();
+    if (retired_.size() > kQuarantine) {
+        w = retired_.front();
+        retired_.pop_front();
     } else {
         w = &wrappers_.emplace_back();
     }
@@ -179,12 +228,24 @@ DriverPin::Wrapper* DriverPin::wrapper_of(StreamPointer* sp) {
 }
 
 DriverPin::Wrapper* DriverPin::live(PKSSTREAM_POINTER sp, const char* routine) {
+    routine_ = routine;
     auto* w = static_cast<Wrapper*>(sp->Ksim.Object);
     if (w == nullptr || w->sp == nullptr) {
-        note(KSIM_LOG_ERROR, fmt::format("{} called with a stream pointer that was deleted", routine));
+        verifier_.report(VerifierRule::DeletedClone, routine,
+                         fmt::format("stream pointer {} is a clone that was deleted; the call does nothing",
+                                     static_cast<const void*>(sp)));
         return nullptr;
     }
+    if (stopped(routine)) return nullptr;
     return w;
+}
+
+bool DriverPin::stopped(const char* routine) {
+    routine_ = routine;
+    if (instance_.ks.DeviceState != KSSTATE_STOP || in_reset_) return false;
+    verifier_.report(VerifierRule::RoutineInStop, routine,
+                     "the pin is in STOP (its queue is empty); the call fails and does nothing");
+    return true;
 }
 
 void DriverPin::retire(Wrapper& w) {
@@ -237,10 +298,12 @@ PKSSTREAM_POINTER DriverPin::expose(StreamPointer* sp) {
 // --- StreamingHost -----------------------------------------------------------------------------
 
 PKSSTREAM_POINTER DriverPin::leading_edge(KSSTREAM_POINTER_STATE state) {
+    if (stopped("KsPinGetLeadingEdgeStreamPointer")) return nullptr;
     return expose(queue_.leading_edge(to_lock(state)));
 }
 
 PKSSTREAM_POINTER DriverPin::trailing_edge(KSSTREAM_POINTER_STATE state) {
+    if (stopped("KsPinGetTrailingEdgeStreamPointer")) return nullptr;
     return expose(queue_.trailing_edge(to_lock(state)));
 }
 
@@ -255,6 +318,13 @@ NTSTATUS DriverPin::lock(PKSSTREAM_POINTER sp) {
 void DriverPin::unlock(PKSSTREAM_POINTER sp, bool eject) {
     Wrapper* w = live(sp, "KsStreamPointerUnlock");
     if (w == nullptr) return;
+    if (w->sp->lock_state() != PointerLock::Locked) {
+        verifier_.report(
+            VerifierRule::UnlockUnlocked, routine_,
+            fmt::format("the {} is not locked; the call does nothing{}", w->sp->is_clone() ? "clone" : "edge",
+                        eject ? " (not even the eject)" : ""));
+        return;
+    }
     queue_.unlock(*w->sp, eject);
     if (w->sp != nullptr) refresh(*w);
 }
@@ -262,6 +332,12 @@ void DriverPin::unlock(PKSSTREAM_POINTER sp, bool eject) {
 NTSTATUS DriverPin::advance(PKSSTREAM_POINTER sp) {
     Wrapper* w = live(sp, "KsStreamPointerAdvance");
     if (w == nullptr) return STATUS_INVALID_PARAMETER;
+    if (!w->sp->has_frame()) {
+        verifier_.report(VerifierRule::AdvancePastEnd, routine_,
+                         "the pointer is already past the end of the queue (an earlier advance returned "
+                         "STATUS_DEVICE_NOT_READY); returns STATUS_DEVICE_NOT_READY again");
+        return STATUS_DEVICE_NOT_READY;
+    }
     const NTSTATUS s = to_nt(queue_.advance(*w->sp));
     refresh(*w);
     return s;
@@ -269,8 +345,30 @@ NTSTATUS DriverPin::advance(PKSSTREAM_POINTER sp) {
 
 NTSTATUS DriverPin::advance_offsets(PKSSTREAM_POINTER sp, ULONG in_used, ULONG out_used, bool eject,
                                     bool and_unlock) {
-    Wrapper* w = live(sp, "KsStreamPointerAdvanceOffsets");
+    Wrapper* w =
+        live(sp, and_unlock ? "KsStreamPointerAdvanceOffsetsAndUnlock" : "KsStreamPointerAdvanceOffsets");
     if (w == nullptr) return STATUS_INVALID_PARAMETER;
+    StreamPointer& p = *w->sp;
+    if (and_unlock && p.lock_state() != PointerLock::Locked) {
+        verifier_.report(VerifierRule::UnlockUnlocked, routine_,
+                         "the pointer is not locked; the call does nothing");
+        return STATUS_DEVICE_NOT_READY;
+    }
+    if (!p.has_frame()) {
+        verifier_.report(VerifierRule::AdvancePastEnd, routine_,
+                         "the pointer is past the end of the queue (no frame); the call does nothing");
+        return STATUS_DEVICE_NOT_READY;
+    }
+    const bool out = instance_.ks.DataFlow == KSPIN_DATAFLOW_OUT;
+    const ULONG used = out ? out_used : in_used;
+    const std::uint32_t remaining = p.offset().remaining;
+    if (p.lock_state() == PointerLock::Locked && used > remaining) {
+        verifier_.report(VerifierRule::AdvancePastEnd, routine_,
+                         fmt::format("{} {} is more than Offset{}->Remaining {}; the call fails with "
+                                     "STATUS_INVALID_PARAMETER and the pointer stays",
+                                     out ? "OutUsed" : "InUsed", used, out ? "Out" : "In", remaining));
+        return STATUS_INVALID_PARAMETER;
+    }
     const NTSTATUS s = to_nt(queue_.advance_offsets(*w->sp, in_used, out_used, eject));
     if (and_unlock && w->sp->lock_state() == PointerLock::Locked) queue_.unlock(*w->sp, false);
     refresh(*w);
@@ -293,6 +391,7 @@ NTSTATUS DriverPin::clone(PKSSTREAM_POINTER sp, ULONG context_size, PKSSTREAM_PO
 }
 
 PKSSTREAM_POINTER DriverPin::first_clone() {
+    if (stopped("KsPinGetFirstCloneStreamPointer")) return nullptr;
     return expose(queue_.first_clone());
 }
 
@@ -306,7 +405,7 @@ void DriverPin::delete_clone(PKSSTREAM_POINTER sp) {
     Wrapper* w = live(sp, "KsStreamPointerDelete");
     if (w == nullptr) return;
     if (!w->sp->is_clone()) {
-        note(KSIM_LOG_ERROR, "KsStreamPointerDelete called on an edge; only clones are deleted");
+        verifier_.report(VerifierRule::DeleteEdge, routine_, "the pointer is an edge; the call does nothing");
         return;
     }
     StreamPointer* p = w->sp;
@@ -354,9 +453,12 @@ NTSTATUS DriverPin::available_bytes(LONG* input_data, LONG* output_buffer) {
 // --- timers ------------------------------------------------------------------------------------
 
 std::optional<Ticks> DriverPin::next_timer_deadline() const {
+    // The stall check is a deadline too, so a pin whose driver armed no timer is still checked.
+    std::optional<Ticks> next = stall_deadline();
     LONGLONG d = 0;
-    if (!instance_.next_timer_deadline(d)) return std::nullopt;
-    return static_cast<Ticks>(d);
+    if (instance_.next_timer_deadline(d) && (!next || static_cast<Ticks>(d) < *next))
+        next = static_cast<Ticks>(d);
+    return next;
 }
 
 void DriverPin::fire_timers(Ticks now) {

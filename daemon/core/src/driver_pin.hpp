@@ -6,6 +6,8 @@
 // arrival (unless DO_NOT_INITIATE_PROCESSING; every arrival with
 // INITIATE_PROCESSING_ON_EVERY_ARRIVAL; only in RUN with PROCESS_IN_RUN_STATE_ONLY), STATUS_PENDING
 // until KsPinAttemptProcessing, Reset before the queue is flushed, and the driver's timers.
+// Every misuse of these routines is reported to the pin's Verifier at the point it happens,
+// and the call fails without touching the queue.
 // Called under the kernel lock only.
 #pragma once
 
@@ -20,12 +22,20 @@
 #include "ksim/ddk_host/objects.hpp"
 #include "ksim/ddk_host/streaming_host.hpp"
 #include "ksim/proto/stream_header.hpp"
+#include "verifier.hpp"
 
 namespace ksim::daemon {
 
 class DriverPin final : public ddk_host::StreamingHost {
 public:
-    DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const Clock& clock);
+    // `frame_period`: the pin's format's, for the stall rule.
+    DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const Clock& clock, Verifier& verifier,
+              Ticks frame_period);
+    // A pend stall is reported after this many frame periods with frames waiting.
+    static constexpr Ticks kStallPeriods = 8;
+    // Deleted clones' wrappers are reused only after this many more were deleted, so a driver
+    // that uses a deleted clone is caught (not silently given someone else's clone).
+    static constexpr std::size_t kQuarantine = 64;
     ~DriverPin() override;
     DriverPin(const DriverPin&) = delete;
     DriverPin& operator=(const DriverPin&) = delete;
@@ -37,6 +47,11 @@ public:
     NTSTATUS set_device_state(proto::PinState to, proto::PinState from);
     // The queue is about to be flushed (STOP): Reset, then every clone wrapper is retired.
     void reset();
+    // Right before the flush: reports locked edges and clones the driver still holds.
+    void check_before_flush(std::string_view step);
+    // A pend stall: Process pended and frames have waited kStallPeriods periods (reported once
+    // per stall; KsPinAttemptProcessing ends it).
+    void check_stall(Ticks now);
     void flushed();
     // Frames were added to the queue; `was_empty`: none was under the leading edge before.
     void frames_arrived(bool was_empty, bool running);
@@ -82,8 +97,11 @@ private:
     };
     void process();
     Wrapper* wrapper_of(StreamPointer* sp);                    // finds or makes the wrapper of a live pointer
-    Wrapper* live(PKSSTREAM_POINTER sp, const char* routine);  // null (logged) for a retired one
-    PKSSTREAM_POINTER expose(StreamPointer* sp);               // refreshed wrapper, or null
+    Wrapper* live(PKSSTREAM_POINTER sp, const char* routine);  // null (reported) for a retired one
+    // True (reported) when `routine` is called while the pin is in STOP (Reset excepted).
+    bool stopped(const char* routine);
+    [[nodiscard]] std::optional<Ticks> stall_deadline() const;
+    PKSSTREAM_POINTER expose(StreamPointer* sp);  // refreshed wrapper, or null
     void refresh(Wrapper& w);
     void retire(Wrapper& w);
     FrameExtras& extras_of(const QueuedFrame& frame);
@@ -93,14 +111,20 @@ private:
     StreamQueue& queue_;
     const Clock& clock_;
     std::unordered_map<const StreamPointer*, Wrapper*> by_pointer_;
-    std::deque<Wrapper> wrappers_;  // stable addresses; retired ones are reused
-    std::vector<Wrapper*> retired_;
+    std::deque<Wrapper> wrappers_;     // stable addresses; retired ones are reused
+    std::deque<Wrapper*> retired_;     // oldest first (kQuarantine)
     std::vector<FrameExtras> extras_;  // by frame index in the pipe's pool
     bool in_process_ = false;
+    bool in_reset_ = false;
     bool rerun_ = false;
     bool pending_ = false;   // Process returned STATUS_PENDING: not again until KsPinAttemptProcessing
     bool deferred_ = false;  // held off until RUN (PROCESS_IN_RUN_STATE_ONLY)
     bool running_ = false;
+    Verifier& verifier_;
+    Ticks frame_period_;
+    const char* routine_ = "";            // the routine being served (names a completion's cause)
+    std::optional<Ticks> waiting_since_;  // pending_ with frames at the leading edge, since
+    bool stall_reported_ = false;
 };
 
 }  // namespace ksim::daemon

@@ -76,10 +76,15 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
                 driver->frame_completing(frame);
                 kernel.on_capture_complete(*this, std::move(frame));
             });
-        driver = std::make_unique<DriverPin>(*instance, *queue, *k.clock);
+        verifier = std::make_unique<Verifier>(
+            instance->device().module->path, key, *k.clock, [this](const VerifierViolation& v) {
+                kernel.emit({KernelEvent::Type::VerifierViolation, key,
+                             v.rule + ": " + v.routine + ": " + v.message, state(), kDaemon});
+            });
+        driver = std::make_unique<DriverPin>(*instance, *queue, *k.clock, *verifier, frame_period(f.desc));
         if (instance->allocator() && desc.allocator)
             driver_allocator = std::make_shared<DriverAllocator>(
-                *instance, *desc.allocator, k.options.shm_prefix + "-" + name + "-common");
+                *instance, *desc.allocator, k.options.shm_prefix + "-" + name + "-common", verifier.get());
         return;
     }
     if (desc.allocator && desc.allocator->mode == proto::AllocatorMode::Kernel)
@@ -348,7 +353,21 @@ Result<PinStats> Kernel::stats(const PinKey& key) const {
         s.vendor_initialized = p.pipe && p.pipe->active() && p.pipe->driver == p.driver_allocator.get();
     }
     if (s.vendor_calls && p.pipe && p.pipe->commit.provider == p.key) s.vendor_failure = p.pipe->failure;
+    if (p.verifier) s.verifier_violations = p.verifier->total();
     return s;
+}
+
+Result<VerifierReport> Kernel::verifier_report(const PinKey& key) const {
+    std::lock_guard lock(impl_->mu);
+    auto found = impl_->pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    const Pin& p = **found;
+    if (!p.verifier)
+        return fail(Errc::InvalidArgument,
+                    fmt::format("pin {} is not a driver's pin: the verifier watches only minidriver pins "
+                                "(docs/minidriver.md, \"Verifier\")",
+                                key.to_string()));
+    return p.verifier->snapshot();
 }
 
 std::vector<ConnectionInfo> Kernel::connections() const {

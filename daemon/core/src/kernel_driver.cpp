@@ -45,6 +45,8 @@ Result<void> Kernel::Impl::driver_transition(Pin& pin, PinState from, PinState t
         // PAUSE->ACQUIRE or ACQUIRE->STOP: nothing stays queued below PAUSE.
         pin.accepting = false;
         driver.reset();
+        driver.check_before_flush(
+            fmt::format("queue flush at {} -> {}", proto::to_string(from), proto::to_string(to)));
         pin.queue->flush();
         driver.flushed();
     }

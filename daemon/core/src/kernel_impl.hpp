@@ -160,6 +160,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
     std::shared_ptr<shm::DmaAllocator> vendor;          // the pin's KSALLOCATOR_DISPATCH (if declared)
+    std::unique_ptr<Verifier> verifier;                 // driver pins: their misuse of the driver API
     std::unique_ptr<DriverPin> driver;                  // driver pins: the minidriver's pin, hosted
     std::shared_ptr<DriverAllocator> driver_allocator;  // its KSALLOCATOR_DISPATCH (if it has one)
     std::shared_ptr<DeliveryTarget> delivery;           // user pins: the owner's rings (attach_delivery)

@@ -322,6 +322,7 @@ std::optional<Ticks> Kernel::Impl::next_tick(const Pin& pin) const {
         // The driver's "hardware": its timers (ISR + DPC), then stream-pointer timeouts.
         pin.driver->fire_timers(clock->now());
         pin.queue->fire_timeouts();
+        pin.driver->check_stall(clock->now());
         return;
     }
     pin.device->hw.advance_to(clock->now());

@@ -24,6 +24,8 @@ std::string_view to_string(KernelEvent::Type t) {
             return "client_disconnect_due";
         case KernelEvent::Type::AllocatorFailed:
             return "allocator_failed";
+        case KernelEvent::Type::VerifierViolation:
+            return "verifier_violation";
     }
     return "?";
 }

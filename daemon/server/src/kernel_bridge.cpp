@@ -53,6 +53,9 @@ void KernelBridge::on_event(const KernelEvent& event) {
                 // (Session::stop -> RequestHandler::session_closed: rings closed, client_gone).
                 if (auto session = sessions_.find(event.client)) session->stop(event.detail);
                 break;
+            case Type::VerifierViolation:
+                // Logged by the kernel's verifier; clients read it with verifier_report (ksimctl).
+                break;
             case Type::ClientGone:
                 break;
         }

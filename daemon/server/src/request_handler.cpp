@@ -200,6 +200,16 @@ Result<PinInfo> RequestHandler::find_pin(const PinKey& key) const {
 
 namespace {
 
+wire::VerifierStats to_wire(const VerifierReport& r) {
+    wire::VerifierStats out{r.driver, r.total, {}, {}};
+    for (const VerifierRuleCount& c : r.counts)
+        out.rules.push_back(wire::VerifierRuleCount{c.rule, c.count, c.hint});
+    for (const VerifierViolation& v : r.recent)
+        out.recent.push_back(wire::VerifierViolation{
+            v.rule, v.routine, v.message, static_cast<std::uint64_t>(std::max<Ticks>(0, v.at)) * 100, v.nth});
+    return out;
+}
+
 std::optional<PinKey> peer_of(const std::vector<ConnectionInfo>& connections, const PinKey& pin) {
     for (const auto& c : connections) {
         if (c.from == pin) return c.to;
@@ -304,6 +314,7 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
                                     stats->allocator.empty() ? std::nullopt : std::optional(stats->allocator),
                                     static_cast<std::uint64_t>(stats->latency_avg_us * 1000.0),
                                     static_cast<std::uint64_t>(stats->latency_max_us * 1000.0),
+                                    std::nullopt,
                                     std::nullopt};
             if (stats->vendor_calls) {
                 const auto& c = *stats->vendor_calls;
@@ -313,6 +324,7 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
                 if (stats->vendor_failure)
                     reply.statistics->vendor_allocator->last_failure = to_wire(*stats->vendor_failure);
             }
+            if (auto v = kernel_.verifier_report(key)) reply.statistics->verifier = to_wire(*v);
             break;
         }
     }

@@ -219,6 +219,37 @@ void from_json(const json& j, VendorAllocatorStats& v) {
     v.last_failure = optional_field<AllocatorFailure>(j, "last_failure");
 }
 
+void to_json(json& j, const VerifierRuleCount& v) {
+    j = json{{"rule", v.rule}, {"count", v.count}, {"hint", v.hint}};
+}
+void from_json(const json& j, VerifierRuleCount& v) {
+    v.rule = field<std::string>(j, "rule");
+    v.count = field<std::uint64_t>(j, "count");
+    v.hint = field<std::string>(j, "hint");
+}
+
+void to_json(json& j, const VerifierViolation& v) {
+    j = json{
+        {"rule", v.rule}, {"routine", v.routine}, {"message", v.message}, {"at_ns", v.at_ns}, {"nth", v.nth}};
+}
+void from_json(const json& j, VerifierViolation& v) {
+    v.rule = field<std::string>(j, "rule");
+    v.routine = field<std::string>(j, "routine");
+    v.message = field<std::string>(j, "message");
+    v.at_ns = field<std::uint64_t>(j, "at_ns");
+    v.nth = field<std::uint64_t>(j, "nth");
+}
+
+void to_json(json& j, const VerifierStats& v) {
+    j = json{{"driver", v.driver}, {"total", v.total}, {"rules", v.rules}, {"recent", v.recent}};
+}
+void from_json(const json& j, VerifierStats& v) {
+    v.driver = field<std::string>(j, "driver");
+    v.total = field<std::uint64_t>(j, "total");
+    v.rules = field<std::vector<VerifierRuleCount>>(j, "rules");
+    v.recent = field<std::vector<VerifierViolation>>(j, "recent");
+}
+
 void to_json(json& j, const PinStatistics& v) {
     j = json{{"completed", v.completed},
              {"dropped", v.dropped},
@@ -227,6 +258,7 @@ void to_json(json& j, const PinStatistics& v) {
              {"latency_max_ns", v.latency_max_ns}};
     put_optional(j, "allocator", v.allocator);
     put_optional(j, "vendor_allocator", v.vendor_allocator);
+    put_optional(j, "verifier", v.verifier);
 }
 void from_json(const json& j, PinStatistics& v) {
     v.completed = field<std::uint64_t>(j, "completed");
@@ -236,6 +268,7 @@ void from_json(const json& j, PinStatistics& v) {
     v.latency_max_ns = field<std::uint64_t>(j, "latency_max_ns");
     v.allocator = optional_field<std::string>(j, "allocator");
     v.vendor_allocator = optional_field<VendorAllocatorStats>(j, "vendor_allocator");
+    v.verifier = optional_field<VerifierStats>(j, "verifier");
 }
 
 void to_json(json& j, const GetPropertyReply& v) {

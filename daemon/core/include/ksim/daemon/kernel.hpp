@@ -86,6 +86,9 @@ struct KernelEvent {
         ClientDisconnectDue,
         // A vendor allocator's InitializeAllocator failed a state change (`failure` says how).
         AllocatorFailed,
+        // The verifier caught a driver pin misusing the driver API (first time per rule per
+        // pin): `detail` is "<rule id>: <routine>: <message>" (Kernel::verifier_report has all).
+        VerifierViolation,
     };
     Type type = Type::StateChanged;
     PinKey pin;
@@ -208,6 +211,29 @@ struct PinStats {
     // Why it is not running: the failure its pipe recorded, when this pin provides the pipe's
     // allocator and its last activation failed in InitializeAllocator.
     std::optional<AllocatorFailure> vendor_failure = std::nullopt;
+    std::uint64_t verifier_violations = 0;  // driver pins: misuses the verifier caught (all rules)
+};
+
+// The verifier's record of a driver pin (docs/minidriver.md, "Verifier"): bounded whatever the
+// driver does — a count per rule and the last few violations.
+struct VerifierViolation {
+    std::string rule;     // stable id, "verifier.unlock-unlocked"
+    std::string routine;  // the routine the driver called (or ksim's step that found it)
+    std::string message;
+    Ticks at = 0;           // ksim's clock
+    std::uint64_t nth = 0;  // the how-manieth violation of this rule on this pin
+};
+struct VerifierRuleCount {
+    std::string rule;
+    std::uint64_t count = 0;
+    std::string hint;  // what a correct driver does
+};
+struct VerifierReport {
+    std::string driver;  // the module's path
+    PinKey pin;
+    std::uint64_t total = 0;
+    std::vector<VerifierRuleCount> counts;  // rules violated at least once, in rule-table order
+    std::vector<VerifierViolation> recent;  // oldest first
 };
 
 struct ConnectionInfo {
@@ -261,6 +287,9 @@ public:
     Result<proto::AllocatorFraming> allocator_framing(const PinKey&) const;
     Result<StreamAllocatorStatus> allocator_status(const PinKey&) const;
     Result<PinStats> stats(const PinKey&) const;
+    // Driver pins: what the verifier caught. NotFound for an unknown pin, InvalidParameter for a
+    // pin that is not a driver's.
+    Result<VerifierReport> verifier_report(const PinKey&) const;
     std::vector<ConnectionInfo> connections() const;
     Result<void> commit(const AllocatorCommit&);  // re-validated; never trusted blindly
     // Walks each intermediate state (one StateChanged event per step). Stops at the first step

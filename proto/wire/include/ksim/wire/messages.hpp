@@ -157,6 +157,29 @@ struct VendorAllocatorStats {
     // Set while its pipe's last activation failed in InitializeAllocator ("last_failure").
     std::optional<AllocatorFailure> last_failure = std::nullopt;
 };
+// A driver pin's verifier record (docs/minidriver.md, "Verifier"): the rules the driver broke,
+// how often, and the last few violations.
+struct VerifierRuleCount {
+    std::string rule;  // stable id, "verifier.unlock-unlocked"
+    std::uint64_t count = 0;
+    std::string hint;
+    friend bool operator==(const VerifierRuleCount&, const VerifierRuleCount&) = default;
+};
+struct VerifierViolation {
+    std::string rule;
+    std::string routine;
+    std::string message;
+    std::uint64_t at_ns = 0;  // ksimd's clock
+    std::uint64_t nth = 0;    // the how-manieth violation of this rule on this pin
+    friend bool operator==(const VerifierViolation&, const VerifierViolation&) = default;
+};
+struct VerifierStats {
+    std::string driver;  // the module's path
+    std::uint64_t total = 0;
+    std::vector<VerifierRuleCount> rules;
+    std::vector<VerifierViolation> recent;  // oldest first
+    friend bool operator==(const VerifierStats&, const VerifierStats&) = default;
+};
 struct PinStatistics {
     std::uint64_t completed = 0;
     std::uint64_t dropped = 0;
@@ -165,6 +188,7 @@ struct PinStatistics {
     std::uint64_t latency_avg_ns = 0;      // hand-off latency
     std::uint64_t latency_max_ns = 0;
     std::optional<VendorAllocatorStats> vendor_allocator;  // pins that declare a vendor allocator
+    std::optional<VerifierStats> verifier;                 // minidriver pins
 };
 // Exactly one of the optionals is set, matching `property`.
 struct GetPropertyReply {
@@ -407,6 +431,9 @@ KSIM_WIRE_JSON(ConnectionState)
 KSIM_WIRE_JSON(VendorAllocatorCalls)
 KSIM_WIRE_JSON(AllocatorFailure)
 KSIM_WIRE_JSON(VendorAllocatorStats)
+KSIM_WIRE_JSON(VerifierRuleCount)
+KSIM_WIRE_JSON(VerifierViolation)
+KSIM_WIRE_JSON(VerifierStats)
 KSIM_WIRE_JSON(PinStatistics)
 KSIM_WIRE_JSON(GetPropertyReply)
 KSIM_WIRE_JSON(AllocatorDecision)
