@@ -1,11 +1,13 @@
 // SPSC descriptor ring: index arithmetic, publication order and the wake-up protocol.
 //
-// Wake-up protocol (both directions alike): the waiter sets its flag, issues a full fence and
-// re-checks the ring before sleeping — on a futex on its flag (blocking waits; the waker clears the flag)
-// or on its eventfd (event loops, arm_wait); the flag says which. The other side publishes its
-// index, issues a full fence and, only if the flag is set, wakes the futex or writes the
-// eventfd. One of the two always sees the other's store, so no wake-up is lost, and a running
-// peer costs no syscall.
+// Wake-up protocol (both directions alike; ring.hpp has the full statement): the waiter sets
+// its flag, issues a full fence and re-checks the ring before sleeping — on a futex on its flag
+// (blocking waits) or on its eventfd (event loops, arm_wait); the flag says which. The other
+// side publishes its index, issues a full fence and, only if the flag is set, claims it (a
+// compare-and-swap back to 0) and wakes the futex or writes the eventfd. One of the two always
+// sees the other's store, so no wake-up is lost; a running peer costs no syscall, and a sleep
+// costs at most one wake-up however many entries are published before the sleeper runs.
+// Every syscall of the ring is counted in the ring header (RingSyscalls), on its caller's side.
 #include "ksim/shm/ring.hpp"
 
 #include <fcntl.h>
@@ -34,8 +36,15 @@ using Clock = std::chrono::steady_clock;
 // The publish times in shared memory are steady_clock ticks: nanoseconds (see ring_layout.hpp).
 static_assert(std::is_same_v<Clock::duration, std::chrono::nanoseconds>);
 
-void signal(int fd) {
+// One syscall made by a side of the ring, on that side's counter (measurement only). Relaxed:
+// nothing is ordered by it, and it sits on a cache line its side writes anyway.
+void count(std::atomic<std::uint64_t>& counter) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+void signal(int fd, std::atomic<std::uint64_t>& wakes) {
     const std::uint64_t one = 1;
+    count(wakes);
     [[maybe_unused]] const auto n = ::write(fd, &one, sizeof one);  // EAGAIN only at 2^64-2 pending
 }
 
@@ -55,21 +64,24 @@ std::uint32_t* futex_word(std::atomic<std::uint32_t>& flag) {
     return reinterpret_cast<std::uint32_t*>(&flag);
 }
 
-void futex_wake(std::atomic<std::uint32_t>& flag) {
+void futex_wake(std::atomic<std::uint32_t>& flag, std::atomic<std::uint64_t>& wakes) {
     std::uint32_t expected = detail::kWaitingOnFutex;
-    if (flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst))
+    if (flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst)) {
+        count(wakes);
         ::syscall(SYS_futex, futex_word(flag), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+    }
 }
 
 // Wakes the peer that raised `waiting`, the way it sleeps: its futex (a blocking wait) or `fd`
-// (an event loop, see arm_wait). Any other value a peer may have scribbled there is taken as
-// "eventfd": a wake-up more never hurts, a lost one would.
-void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
-    const std::uint32_t w = waiting.load(std::memory_order_relaxed);
-    if (w == detail::kWaitingOnFutex)
-        futex_wake(waiting);
-    else if (w != 0)
-        signal(fd);
+// (an event loop, see arm_wait). Either way the waker first claims the flag (compare-and-swap
+// back to 0), so of all the publishes that find it raised only the first makes a syscall: one
+// wake-up per sleep, never one per entry. Any other value a peer may have scribbled there is
+// taken as "eventfd": a wake-up more never hurts, a lost one would.
+void wake_peer(std::atomic<std::uint32_t>& waiting, int fd, std::atomic<std::uint64_t>& wakes) {
+    std::uint32_t w = waiting.load(std::memory_order_relaxed);
+    if (w == 0) return;
+    if (w == detail::kWaitingOnFutex) return futex_wake(waiting, wakes);
+    if (waiting.compare_exchange_strong(w, 0, std::memory_order_seq_cst)) signal(fd, wakes);
 }
 
 // Out of line: the waits below are on the frame hand-off's hot path.
@@ -87,8 +99,9 @@ void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
 // one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us
 // sooner than from poll() + read() (docs/memory.md).
 template <typename Ready>
-Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::chrono::milliseconds timeout,
-                        const char* what, std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
+Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::atomic<std::uint64_t>& sleeps,
+                        std::chrono::milliseconds timeout, const char* what,
+                        std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
                         std::atomic<bool>* interrupted = nullptr,
                         const std::atomic<bool>* cancelled = nullptr) {
     if (cancelled && cancelled->load(std::memory_order_acquire)) [[unlikely]]
@@ -121,6 +134,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::c
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
         const timespec relative{static_cast<time_t>(secs.count()),
                                 static_cast<long>(std::chrono::nanoseconds(left - secs).count())};
+        count(sleeps);
         if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, detail::kWaitingOnFutex, &relative, nullptr,
                       0) != 0 &&
             errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
@@ -220,6 +234,13 @@ Result<RingEndpoint> RingEndpoint::attach(RingShare share) {
                         capacity);
 }
 
+RingSyscalls RingEndpoint::syscalls() const {
+    return RingSyscalls{header_->producer_wakes.load(std::memory_order_relaxed),
+                        header_->producer_sleeps.load(std::memory_order_relaxed),
+                        header_->consumer_wakes.load(std::memory_order_relaxed),
+                        header_->consumer_sleeps.load(std::memory_order_relaxed)};
+}
+
 }  // namespace detail
 
 // ---- RingProducer ----
@@ -251,7 +272,7 @@ std::uint32_t RingProducer::size() const {
     }
     header_->head.store(head + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->consumer_waiting, data_ready_.get());
+    wake_peer(header_->consumer_waiting, data_ready_.get(), header_->producer_wakes);
     return n;
 }
 
@@ -275,8 +296,8 @@ RingProducer::Retracted RingProducer::retract() {
 // loops): the flag is set before both wake-ups, so a wait that starts after them sees it.
 void RingProducer::cancel_waits() {
     cancelled_->store(true, std::memory_order_seq_cst);
-    futex_wake(header_->producer_waiting);
-    signal(space_ready_.get());
+    futex_wake(header_->producer_waiting, header_->producer_wakes);
+    signal(space_ready_.get(), header_->producer_wakes);
 }
 
 Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
@@ -288,8 +309,8 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
         corrupt = used > cap;
         return corrupt || used < cap;
     };
-    auto ok =
-        wait_until(ready, header_->producer_waiting, timeout, "free slot", spin_, nullptr, cancelled_.get());
+    auto ok = wait_until(ready, header_->producer_waiting, header_->producer_sleeps, timeout, "free slot",
+                         spin_, nullptr, cancelled_.get());
     if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return ok;
 }
@@ -310,12 +331,14 @@ Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeo
         if (waits_cancelled()) return cancelled_wait("a wake-up");
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
         pollfd pfd{space_ready_.get(), POLLIN, 0};
+        count(header_->producer_sleeps);
         const int rc = ::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
         if (rc < 0 && errno == EINTR) continue;
         if (rc < 0) return detail::fail_errno("ring: poll");
         if (rc == 0)
             return fail(Errc::Timeout, "ring: no wake-up within " + std::to_string(timeout.count()) + " ms");
         std::uint64_t value = 0;
+        count(header_->producer_sleeps);
         [[maybe_unused]] const auto n = ::read(space_ready_.get(), &value, sizeof value);  // drain
         if (waits_cancelled()) return cancelled_wait("a wake-up");
         return {};
@@ -339,18 +362,18 @@ Result<RingConsumer> RingConsumer::attach(RingShare share) {
 
 void RingConsumer::interrupt() {
     interrupted_->store(true);
-    futex_wake(header_->consumer_waiting);
+    futex_wake(header_->consumer_waiting, header_->consumer_wakes);
 }
 
 void RingConsumer::cancel_waits() {
     cancelled_->store(true, std::memory_order_seq_cst);
-    futex_wake(header_->consumer_waiting);
-    signal(data_ready_.get());
+    futex_wake(header_->consumer_waiting, header_->consumer_wakes);
+    signal(data_ready_.get(), header_->consumer_wakes);
 }
 
 void RingConsumer::notify_producer() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->producer_waiting, space_ready_.get());
+    wake_peer(header_->producer_waiting, space_ready_.get(), header_->consumer_wakes);
 }
 
 std::uint32_t RingConsumer::size() const {
@@ -380,7 +403,7 @@ std::uint32_t RingConsumer::size() const {
             break;
     }
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->producer_waiting, space_ready_.get());
+    wake_peer(header_->producer_waiting, space_ready_.get(), header_->consumer_wakes);
     return n;
 }
 
@@ -398,8 +421,8 @@ std::optional<RingEntry> RingConsumer::try_pop() {
         corrupt = available > capacity_;
         return available != 0;
     };
-    auto ok = wait_until(ready, header_->consumer_waiting, timeout, "data", spin_, interrupted_.get(),
-                         cancelled_.get());
+    auto ok = wait_until(ready, header_->consumer_waiting, header_->consumer_sleeps, timeout, "data", spin_,
+                         interrupted_.get(), cancelled_.get());
     if (ok && corrupt) {
         corrupted_ = true;
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");
