@@ -64,9 +64,14 @@ std::uint32_t* futex_word(std::atomic<std::uint32_t>& flag) {
     return reinterpret_cast<std::uint32_t*>(&flag);
 }
 
+bool sleeps_on_futex(std::uint32_t flag) {
+    return flag == detail::kWaitingOnFutex || flag == detail::kWaitingLazily;
+}
+
+// Wakes a blocking wait, eager or lazy, if one raised `flag`.
 void futex_wake(std::atomic<std::uint32_t>& flag, std::atomic<std::uint64_t>& wakes) {
-    std::uint32_t expected = detail::kWaitingOnFutex;
-    if (flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst)) {
+    std::uint32_t expected = flag.load(std::memory_order_relaxed);
+    if (sleeps_on_futex(expected) && flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst)) {
         count(wakes);
         ::syscall(SYS_futex, futex_word(flag), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
     }
@@ -76,11 +81,13 @@ void futex_wake(std::atomic<std::uint32_t>& flag, std::atomic<std::uint64_t>& wa
 // (an event loop, see arm_wait). Either way the waker first claims the flag (compare-and-swap
 // back to 0), so of all the publishes that find it raised only the first makes a syscall: one
 // wake-up per sleep, never one per entry. Any other value a peer may have scribbled there is
-// taken as "eventfd": a wake-up more never hurts, a lost one would.
-void wake_peer(std::atomic<std::uint32_t>& waiting, int fd, std::atomic<std::uint64_t>& wakes) {
+// taken as "eventfd": a wake-up more never hurts, a lost one would. A quiet publish leaves a
+// lazy wait asleep (it has a deadline of its own).
+void wake_peer(std::atomic<std::uint32_t>& waiting, int fd, std::atomic<std::uint64_t>& wakes,
+               bool quietly = false) {
     std::uint32_t w = waiting.load(std::memory_order_relaxed);
-    if (w == 0) return;
-    if (w == detail::kWaitingOnFutex) return futex_wake(waiting, wakes);
+    if (w == 0 || (quietly && w == detail::kWaitingLazily)) return;
+    if (sleeps_on_futex(w)) return futex_wake(waiting, wakes);
     if (waiting.compare_exchange_strong(w, 0, std::memory_order_seq_cst)) signal(fd, wakes);
 }
 
@@ -95,15 +102,17 @@ void wake_peer(std::atomic<std::uint32_t>& waiting, int fd, std::atomic<std::uin
 }
 
 // Waits until `ready()`, `*interrupted`, `*cancelled` or the deadline: first checks for up to `spin` without
-// sleeping, then sleeps on the futex of `waiting` (see futex_wake). A futex, not the eventfd:
-// one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us
-// sooner than from poll() + read() (docs/memory.md).
+// sleeping, then sleeps on the futex of `waiting` (see futex_wake), which holds `sleep_as` meanwhile
+// (kWaitingOnFutex, or kWaitingLazily for a wait that quiet publishes leave asleep). A futex, not the
+// eventfd: one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us sooner
+// than from poll() + read() (docs/memory.md).
 template <typename Ready>
 Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::atomic<std::uint64_t>& sleeps,
                         std::chrono::milliseconds timeout, const char* what,
                         std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
                         std::atomic<bool>* interrupted = nullptr,
-                        const std::atomic<bool>* cancelled = nullptr) {
+                        const std::atomic<bool>* cancelled = nullptr,
+                        std::uint32_t sleep_as = detail::kWaitingOnFutex) {
     if (cancelled && cancelled->load(std::memory_order_acquire)) [[unlikely]]
         return cancelled_wait(what);
     if (ready()) return {};
@@ -118,7 +127,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::a
     const auto deadline = start + timeout;
     for (;;) {
         // (Re-)raise the flag, then look: a peer that publishes after the fence sees the flag.
-        waiting.store(detail::kWaitingOnFutex, std::memory_order_relaxed);
+        waiting.store(sleep_as, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (ready()) break;
         if (interrupted && interrupted->exchange(false)) break;
@@ -135,8 +144,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::a
         const timespec relative{static_cast<time_t>(secs.count()),
                                 static_cast<long>(std::chrono::nanoseconds(left - secs).count())};
         count(sleeps);
-        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, detail::kWaitingOnFutex, &relative, nullptr,
-                      0) != 0 &&
+        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, sleep_as, &relative, nullptr, 0) != 0 &&
             errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
             waiting.store(0, std::memory_order_relaxed);
             return detail::fail_errno("ring: futex wait");
@@ -258,7 +266,7 @@ std::uint32_t RingProducer::size() const {
 
 // [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
 // hand-off's code (docs/memory.md, "Code on the hot path").
-[[gnu::hot]] std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
+[[gnu::hot]] std::size_t RingProducer::try_push(std::span<const RingEntry> entries, Publish publish) {
     const std::uint32_t cap = capacity_;
     const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
     const std::uint64_t used = head - header_->tail.load(std::memory_order_acquire);
@@ -272,7 +280,8 @@ std::uint32_t RingProducer::size() const {
     }
     header_->head.store(head + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->consumer_waiting, data_ready_.get(), header_->producer_wakes);
+    wake_peer(header_->consumer_waiting, data_ready_.get(), header_->producer_wakes,
+              publish == Publish::Quietly);
     return n;
 }
 
@@ -345,10 +354,11 @@ Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeo
     }
 }
 
-[[gnu::hot]] Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
-    if (try_push(entry)) return {};
+[[gnu::hot]] Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout,
+                                             Publish publish) {
+    if (try_push(entry, publish)) return {};
     if (auto ok = wait_for_space(timeout); !ok) return ok;
-    if (!try_push(entry)) return fail(Errc::Internal, "ring: space reported but the push failed");
+    if (!try_push(entry, publish)) return fail(Errc::Internal, "ring: space reported but the push failed");
     return {};
 }
 
@@ -413,7 +423,7 @@ std::optional<RingEntry> RingConsumer::try_pop() {
     return entry;
 }
 
-[[gnu::hot]] Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
+[[gnu::hot]] Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout, Wait wait) {
     bool corrupt = false;
     auto ready = [&] {
         const std::uint64_t available =
@@ -422,7 +432,8 @@ std::optional<RingEntry> RingConsumer::try_pop() {
         return available != 0;
     };
     auto ok = wait_until(ready, header_->consumer_waiting, header_->consumer_sleeps, timeout, "data", spin_,
-                         interrupted_.get(), cancelled_.get());
+                         interrupted_.get(), cancelled_.get(),
+                         wait == Wait::Lazily ? detail::kWaitingLazily : detail::kWaitingOnFutex);
     if (ok && corrupt) {
         corrupted_ = true;
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");

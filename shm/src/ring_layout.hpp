@@ -42,6 +42,9 @@ struct RingHeader {
 // waker clears it), an event loop (arm_wait) on the eventfd.
 inline constexpr std::uint32_t kWaitingOnEventfd = 1;
 inline constexpr std::uint32_t kWaitingOnFutex = 2;
+// A blocking wait on the futex too, but a lazy one (Wait::Lazily): a publish marked
+// Publish::Quietly leaves it asleep; it comes back by its own deadline.
+inline constexpr std::uint32_t kWaitingLazily = 3;
 
 inline constexpr std::size_t kRingSlotsOffset = 192;
 static_assert(sizeof(RingHeader) <= kRingSlotsOffset);

@@ -146,7 +146,8 @@ void consume(RingConsumer& consumer, bool on_eventfd, SideTally& tally) {
         } else {
             ++tally.announced;
             if (auto waited = consumer.wait_for_data(kBound); !waited) {
-                tally.failure = "consumer wait at entry " + std::to_string(expected) + ": " + waited.error().message;
+                tally.failure =
+                    "consumer wait at entry " + std::to_string(expected) + ": " + waited.error().message;
                 return;
             }
         }
@@ -180,6 +181,58 @@ TEST(ShmRingWakeup, PublishRacingSleep_LosesNoWakeUpAndWakesAtMostOncePerSleep) 
         EXPECT_LE(s.producer_wakes, t.consumer.announced + s.consumer_sleeps);
         EXPECT_LE(s.consumer_wakes, t.producer.announced + s.producer_sleeps);
     }
+}
+
+}  // namespace
+}  // namespace ksim::shm::wakeup_test
+
+namespace ksim::shm::wakeup_test {
+namespace {
+
+// Returns once the consumer's wait made its sleep syscall (it counts it just before FUTEX_WAIT),
+// so a publish after this finds it asleep or about to be, with its flag raised either way.
+void until_consumer_sleeps(const RingProducer& producer, std::uint64_t sleeps) {
+    while (producer.syscalls().consumer_sleeps < sleeps) std::this_thread::yield();
+}
+
+TEST(ShmRingWakeup, QuietPublish_LeavesALazyWaitAsleepUntilItsDeadline) {
+    auto ends = make_ring("lazy", 8);
+    constexpr auto kDeadline = 300ms;
+    std::jthread consumer([&] {
+        const auto start = std::chrono::steady_clock::now();
+        auto waited = ends.consumer.wait_for_data(kDeadline, Wait::Lazily);
+        EXPECT_TRUE(waited) << "the entry is there at the deadline";
+        EXPECT_GE(std::chrono::steady_clock::now() - start, kDeadline) << "a quiet publish ended a lazy wait";
+    });
+    until_consumer_sleeps(ends.producer, 1);
+    ASSERT_TRUE(ends.producer.try_push(entry(1), Publish::Quietly));
+    consumer.join();
+    EXPECT_EQ(ends.producer.syscalls().producer_wakes, 0u);
+    EXPECT_EQ(ends.consumer.size(), 1u);  // waiting for whoever takes it next
+}
+
+TEST(ShmRingWakeup, QuietPublish_WakesAWaitForEveryEntry_AndAWakingPublishEndsALazyWait) {
+    auto ends = make_ring("lazy-eager", 8);
+    {
+        std::jthread consumer([&] { EXPECT_TRUE(ends.consumer.wait_for_data(kBound)); });
+        until_consumer_sleeps(ends.producer, 1);
+        ASSERT_TRUE(ends.producer.try_push(entry(1), Publish::Quietly));
+    }
+    ASSERT_TRUE(ends.consumer.try_pop());
+    {
+        const auto slept = ends.producer.syscalls().consumer_sleeps;
+        std::jthread consumer([&] { EXPECT_TRUE(ends.consumer.wait_for_data(kBound, Wait::Lazily)); });
+        until_consumer_sleeps(ends.producer, slept + 1);
+        ASSERT_TRUE(ends.producer.try_push(entry(2)));
+    }
+    EXPECT_EQ(ends.producer.syscalls().producer_wakes, 2u);
+}
+
+TEST(ShmRingWakeup, Interrupt_EndsALazyWait) {
+    auto ends = make_ring("lazy-interrupt", 8);
+    std::jthread consumer([&] { EXPECT_TRUE(ends.consumer.wait_for_data(kBound, Wait::Lazily)); });
+    until_consumer_sleeps(ends.producer, 1);
+    ends.consumer.interrupt();
 }
 
 }  // namespace

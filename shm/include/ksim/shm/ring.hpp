@@ -124,6 +124,15 @@ struct RingSyscalls {
     }
 };
 
+// Lazy hand-offs (docs/memory.md, "Lazy release"): a consumer that needs entries only within a
+// bound, not at once, waits with Wait::Lazily (its flag says so) and a producer whose entries
+// are not urgent publishes with Publish::Quietly; a quiet publish wakes a consumer that waits
+// for every entry (Wait::UntilData, an event loop) as any publish does, but leaves a lazy wait
+// asleep until its own deadline. Every other wake-up (interrupt, cancel_waits, a publish with
+// Publish::Wake) ends a lazy wait too.
+enum class Publish { Wake, Quietly };
+enum class Wait { UntilData, Lazily };
+
 namespace detail {
 struct RingHeader;
 
@@ -167,13 +176,16 @@ public:
     // Publishes as many entries as fit (all or a prefix) with one index store, one clock read
     // (their PublishTime) and at most one wake-up. Returns how many were published. Never
     // blocks, never allocates.
-    std::size_t try_push(std::span<const RingEntry> entries);
-    bool try_push(const RingEntry& entry) { return try_push(std::span(&entry, 1)) == 1; }
+    std::size_t try_push(std::span<const RingEntry> entries, Publish publish = Publish::Wake);
+    bool try_push(const RingEntry& entry, Publish publish = Publish::Wake) {
+        return try_push(std::span(&entry, 1), publish) == 1;
+    }
     // Waits until at least one slot is free. Errors: Timeout, ProtocolError (corrupt indices),
     // Disconnected (cancel_waits).
     Result<void> wait_for_space(std::chrono::milliseconds timeout);
     // try_push of one entry, waiting for space up to `timeout`.
-    Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout);
+    Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout,
+                      Publish publish = Publish::Wake);
 
     // For event loops (e.g. an Asio stream_descriptor on space_fd()): arm_wait() raises the
     // waiting flag and returns false if a slot is already free (then disarm and push now);
@@ -227,8 +239,9 @@ public:
     std::size_t try_pop(std::span<RingEntry> out, std::span<PublishTime> published = {});
     std::optional<RingEntry> try_pop();
     // Waits until at least one entry is available, or interrupt() is called. Errors: Timeout,
-    // ProtocolError, Disconnected (cancel_waits).
-    Result<void> wait_for_data(std::chrono::milliseconds timeout);
+    // ProtocolError, Disconnected (cancel_waits). Wait::Lazily: as long as only quiet publishes
+    // come, sleeps on until `timeout`, then returns like any wait (success if they published).
+    Result<void> wait_for_data(std::chrono::milliseconds timeout, Wait wait = Wait::UntilData);
     // Makes a wait_for_data (or pop) blocked in another thread of this process return now,
     // successfully but possibly without data (e.g. to stop a thread that drains the ring); the
     // next wait returns at once if none was blocked. Never blocks; thread-safe.
