@@ -16,16 +16,18 @@
 namespace ksim::bench {
 
 struct SyscallSnapshot {
-    std::uint64_t delivered = 0;  // rings a frame travels on to its consumer
-    std::uint64_t released = 0;   // the consumer's ring back to ksimd
-    std::uint64_t acquired = 0;   // the producer's free-frame ring
+    std::uint64_t delivered = 0;           // rings a frame travels on to its consumer
+    std::uint64_t released = 0;            // the consumer's ring back to ksimd
+    std::uint64_t released_by_client = 0;  // of those, the consumer's own (wakes, space waits)
+    std::uint64_t acquired = 0;            // the producer's free-frame ring
 };
 
 // `producer` is null for a kernel-hosted source (the camera): its frames reach the consumer's
 // ring without any client ring before it.
 inline SyscallSnapshot syscalls_of(const client::Stream* producer, const client::Stream& consumer) {
     const auto in = consumer.ring_syscalls();
-    SyscallSnapshot s{in.to_client.total(), in.to_daemon.total(), 0};
+    SyscallSnapshot s{in.to_client.total(), in.to_daemon.total(),
+                      in.to_daemon.producer_wakes + in.to_daemon.producer_sleeps, 0};
     if (producer) {
         const auto out = producer->ring_syscalls();
         s.delivered += out.to_daemon.total();
@@ -35,17 +37,19 @@ inline SyscallSnapshot syscalls_of(const client::Stream* producer, const client:
 }
 
 inline SyscallSnapshot operator-(const SyscallSnapshot& a, const SyscallSnapshot& b) {
-    return SyscallSnapshot{a.delivered - b.delivered, a.released - b.released, a.acquired - b.acquired};
+    return SyscallSnapshot{a.delivered - b.delivered, a.released - b.released,
+                           a.released_by_client - b.released_by_client, a.acquired - b.acquired};
 }
 
-// Counters sys_per_frame (delivered), sys_per_release and, with a client producer,
-// sys_per_acquire.
+// Counters sys_per_frame (delivered), sys_per_release (of which sys_per_release_client in the
+// consumer's process) and, with a client producer, sys_per_acquire.
 inline void report_syscalls(benchmark::State& state, const SyscallSnapshot& spent, std::uint64_t frames,
                             bool client_producer) {
     if (frames == 0) return;
     const auto per = [&](std::uint64_t n) { return static_cast<double>(n) / static_cast<double>(frames); };
     state.counters["sys_per_frame"] = per(spent.delivered);
     state.counters["sys_per_release"] = per(spent.released);
+    state.counters["sys_per_release_client"] = per(spent.released_by_client);
     if (client_producer) state.counters["sys_per_acquire"] = per(spent.acquired);
 }
 
