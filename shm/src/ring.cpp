@@ -398,7 +398,7 @@ std::uint32_t RingConsumer::size() const {
     for (;;) {
         const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
         if (available > cap) {
-            corrupted_ = true;
+            corrupted_->store(true, std::memory_order_relaxed);
             return 0;
         }
         n = std::min<std::size_t>(out.size(), available);
@@ -435,7 +435,7 @@ std::optional<RingEntry> RingConsumer::try_pop() {
                          interrupted_.get(), cancelled_.get(),
                          wait == Wait::Lazily ? detail::kWaitingLazily : detail::kWaitingOnFutex);
     if (ok && corrupt) {
-        corrupted_ = true;
+        corrupted_->store(true, std::memory_order_relaxed);
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");
     }
     return ok;
@@ -457,7 +457,7 @@ void RingConsumer::disarm_wait() {
     if (take()) return entry;
     if (auto ok = wait_for_data(timeout); !ok) return std::unexpected(ok.error());
     if (take()) return entry;
-    return fail(corrupted_ ? Errc::ProtocolError : Errc::Internal, "ring: data reported but the pop failed");
+    return fail(corrupted() ? Errc::ProtocolError : Errc::Internal, "ring: data reported but the pop failed");
 }
 
 }  // namespace ksim::shm

@@ -28,8 +28,8 @@ TEST(LazyRelease, AtASteadyRate_LooksTheLagAfterTheNextDelivery_WhichThenNeedsNo
 }
 
 TEST(LazyRelease, IdleOrOverdueStream_SleepsUntilADeliveryWakesIt) {
-    EXPECT_EQ(next_look(100 * kMs, 0, 0, 0), kNoDeadline);                        // never delivered
-    EXPECT_EQ(next_look(500 * kMs, 0, 100 * kMs, kFrame), kNoDeadline);          // next frame overdue
+    EXPECT_EQ(next_look(100 * kMs, 0, 0, 0), kNoDeadline);               // never delivered
+    EXPECT_EQ(next_look(500 * kMs, 0, 100 * kMs, kFrame), kNoDeadline);  // next frame overdue
     EXPECT_TRUE(needs_wake(600 * kMs, kNoDeadline));
     EXPECT_FALSE(needs_wake(600 * kMs, 0));  // 0: the drain is running, it looks anyway
 }

@@ -25,7 +25,8 @@
 //
 // RingChannel (daemon) owns the region and eventfds; RingProducer / RingConsumer are the two
 // views, each usable in a different process from a RingShare (descriptors sent over
-// SCM_RIGHTS). Each view is used by one thread at a time.
+// SCM_RIGHTS). Each view is used by one thread at a time, except that a consumer may wait in
+// one thread while another pops (ksimd's drain thread and StreamRings::take_releases).
 #pragma once
 
 #include <atomic>
@@ -269,11 +270,13 @@ public:
     [[nodiscard]] std::uint32_t size() const;
     // True once the producer published an index that cannot be right (more than capacity ahead
     // or behind): the peer is broken or malicious; stop using the ring.
-    [[nodiscard]] bool corrupted() const { return corrupted_; }
+    [[nodiscard]] bool corrupted() const { return corrupted_->load(std::memory_order_relaxed); }
 
 private:
     explicit RingConsumer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
-    bool corrupted_ = false;
+    // Atomic, because a wait may find the ring corrupt in one thread while another holds the
+    // right to pop (ksimd's drain thread and StreamRings::take_releases); on the heap, movable.
+    std::unique_ptr<std::atomic<bool>> corrupted_ = std::make_unique<std::atomic<bool>>(false);
     // Set by interrupt(); on the heap so that the consumer stays movable.
     std::unique_ptr<std::atomic<bool>> interrupted_ = std::make_unique<std::atomic<bool>>(false);
 };
