@@ -19,6 +19,8 @@
 // same round), the headline: each of its ratios compares samples taken seconds apart, and the
 // median discards a round the machine disturbed. The label lists the rounds' ratios. Manual
 // time = ksim hop (an iteration is a round; its time is the round's mean ksim hop).
+// sys_per_frame / sys_per_release: syscalls on the viewer's two rings (both processes) during
+// the ksim bursts, per frame taken (syscall_counts.hpp).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -31,6 +33,7 @@
 #include "bench_stack.hpp"
 #include "latency_stats.hpp"
 #include "periodic_producer.hpp"
+#include "syscall_counts.hpp"
 
 namespace {
 
@@ -79,10 +82,12 @@ std::string check_capture(const ksim::Result<ksim::client::FrameView>& in, std::
 }
 
 // Runs the camera for one burst, then pauses it; the error, or empty.
+// `frames` counts every frame taken, settling and late ones included (the syscalls they cost
+// are counted too).
 std::string measure_ksim(ksim::bench::BenchStack& stack, ksim::client::Stream& stream, std::uint32_t size,
-                         std::int64_t& last_picture, std::vector<double>& hops) {
+                         std::int64_t& last_picture, std::vector<double>& hops, std::uint64_t& frames) {
     if (!stack.resume_capture(size)) return "resume the camera: " + stack.error();
-    for (std::uint32_t i = 0; i < kSettleFrames + kFramesPerRound; ++i) {
+    for (std::uint32_t i = 0; i < kSettleFrames + kFramesPerRound; ++i, ++frames) {
         auto in = stream.next_frame(5s);
         const auto end = Clock::now();
         if (auto error = check_capture(in, size, last_picture); !error.empty()) return error;
@@ -94,6 +99,7 @@ std::string measure_ksim(ksim::bench::BenchStack& stack, ksim::client::Stream& s
     for (;;) {
         auto late = stream.next_frame(0ms);
         if (!late && late.error().code == ksim::Errc::Timeout) return {};
+        ++frames;
         if (auto error = check_capture(late, size, last_picture); !error.empty()) return error;
     }
 }
@@ -113,14 +119,18 @@ void BM_KsimCaptureInterleaved(benchmark::State& state) {
     std::uint64_t raw_sequence = 0;
     std::int64_t last_picture = -1;
     std::string label = "rounds' hop_x_p50:";
+    // The viewer's rings see traffic only during the ksim bursts (the camera is paused during
+    // the raw ones), so one snapshot around the whole loop counts exactly the bursts' syscalls.
+    std::uint64_t ksim_frames = 0;
+    const auto syscalls_before = ksim::bench::syscalls_of(nullptr, *stream);
+    auto ksim_burst = [&](std::vector<double>& hops) {
+        return measure_ksim(stack, *stream, size, last_picture, hops, ksim_frames);
+    };
     for (auto _ : state) {
         std::vector<double> raw, ksim;
         const bool raw_first = round_x_p50.size() % 2 == 0;
-        std::string error = raw_first ? measure_raw(*producer, raw_sequence, raw)
-                                      : measure_ksim(stack, *stream, size, last_picture, ksim);
-        if (error.empty())
-            error = raw_first ? measure_ksim(stack, *stream, size, last_picture, ksim)
-                              : measure_raw(*producer, raw_sequence, raw);
+        std::string error = raw_first ? measure_raw(*producer, raw_sequence, raw) : ksim_burst(ksim);
+        if (error.empty()) error = raw_first ? ksim_burst(ksim) : measure_raw(*producer, raw_sequence, raw);
         if (!error.empty()) {
             state.SkipWithError(error.c_str());
             break;
@@ -136,6 +146,7 @@ void BM_KsimCaptureInterleaved(benchmark::State& state) {
         std::snprintf(text, sizeof text, " %.2f", x);
         label += text;
     }
+    const auto ksim_syscalls = ksim::bench::syscalls_of(nullptr, *stream) - syscalls_before;
     producer.reset();
     stack.close_capture(size);
     if (state.error_occurred() || raw_all.empty()) return;
@@ -148,6 +159,7 @@ void BM_KsimCaptureInterleaved(benchmark::State& state) {
     state.counters["hop_x_p50"] = hop.p50 / raw.p50;
     state.counters["hop_x_p99"] = hop.p99 / raw.p99;
     state.counters["hop_x_p50_rounds"] = ksim::bench::median(round_x_p50);
+    ksim::bench::report_syscalls(state, ksim_syscalls, ksim_frames, false);
     state.SetLabel(label);
 }
 

@@ -13,7 +13,9 @@
 //          ksimd's routing (against relay wake-up and copy for the baseline).
 // p50/p99 in microseconds; the ksim rows add x_* ratios against the plain raw ring of the same
 // size and x_spin_* against the raw ring whose consumer spins 20 us before sleeping, as libksim's
-// next_frame does (like for like).
+// next_frame does (like for like), and the syscalls per frame of every ring involved, both
+// processes (sys_per_frame: submit + delivery rings; sys_per_release: the consumer's release
+// ring; sys_per_acquire: the producer's free-frame ring; see syscall_counts.hpp).
 //
 // The capture case (the same hop from ksimd's simulated camera to a viewer asleep in
 // next_frame, measured in interleaved rounds) is in capture_bench.cpp.
@@ -30,6 +32,7 @@
 #include "bench_stack.hpp"
 #include "latency_stats.hpp"
 #include "raw_ring.hpp"
+#include "syscall_counts.hpp"
 
 namespace {
 
@@ -136,6 +139,7 @@ void BM_KsimClientToClient(benchmark::State& state) {
     if (!pair) return state.SkipWithError(("ksim stack: " + stack.error()).c_str());
     Samples samples(static_cast<std::size_t>(state.max_iterations));
     std::uint64_t n = 0;
+    const auto syscalls_before = ksim::bench::syscalls_of(pair->producer.get(), *pair->consumer);
     for (auto _ : state) {
         ++n;
         auto out = pair->producer->acquire_frame(5s);  // a free frame: not part of the hand-off
@@ -159,6 +163,8 @@ void BM_KsimClientToClient(benchmark::State& state) {
         samples.round_trip.push_back(micros(end - start));
         samples.hop.push_back(micros(end - in->delivered_at()));
     }  // `in` goes back to its pool at the end of each iteration
+    ksim::bench::report_syscalls(
+        state, ksim::bench::syscalls_of(pair->producer.get(), *pair->consumer) - syscalls_before, n, true);
     const Row row = report(state, samples);
     ratios(state, row, g_raw, "");
     ratios(state, row, g_raw_spin, "_spin");  // like for like: the consumer spins as libksim's does

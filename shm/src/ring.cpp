@@ -1,11 +1,13 @@
 // SPSC descriptor ring: index arithmetic, publication order and the wake-up protocol.
 //
-// Wake-up protocol (both directions alike): the waiter sets its flag, issues a full fence and
-// re-checks the ring before sleeping — on a futex on its flag (blocking waits; the waker clears the flag)
-// or on its eventfd (event loops, arm_wait); the flag says which. The other side publishes its
-// index, issues a full fence and, only if the flag is set, wakes the futex or writes the
-// eventfd. One of the two always sees the other's store, so no wake-up is lost, and a running
-// peer costs no syscall.
+// Wake-up protocol (both directions alike; ring.hpp has the full statement): the waiter sets
+// its flag, issues a full fence and re-checks the ring before sleeping — on a futex on its flag
+// (blocking waits) or on its eventfd (event loops, arm_wait); the flag says which. The other
+// side publishes its index, issues a full fence and, only if the flag is set, claims it (a
+// compare-and-swap back to 0) and wakes the futex or writes the eventfd. One of the two always
+// sees the other's store, so no wake-up is lost; a running peer costs no syscall, and a sleep
+// costs at most one wake-up however many entries are published before the sleeper runs.
+// Every syscall of the ring is counted in the ring header (RingSyscalls), on its caller's side.
 #include "ksim/shm/ring.hpp"
 
 #include <fcntl.h>
@@ -34,8 +36,15 @@ using Clock = std::chrono::steady_clock;
 // The publish times in shared memory are steady_clock ticks: nanoseconds (see ring_layout.hpp).
 static_assert(std::is_same_v<Clock::duration, std::chrono::nanoseconds>);
 
-void signal(int fd) {
+// One syscall made by a side of the ring, on that side's counter (measurement only). Relaxed:
+// nothing is ordered by it, and it sits on a cache line its side writes anyway.
+void count(std::atomic<std::uint64_t>& counter) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+void signal(int fd, std::atomic<std::uint64_t>& wakes) {
     const std::uint64_t one = 1;
+    count(wakes);
     [[maybe_unused]] const auto n = ::write(fd, &one, sizeof one);  // EAGAIN only at 2^64-2 pending
 }
 
@@ -55,21 +64,31 @@ std::uint32_t* futex_word(std::atomic<std::uint32_t>& flag) {
     return reinterpret_cast<std::uint32_t*>(&flag);
 }
 
-void futex_wake(std::atomic<std::uint32_t>& flag) {
-    std::uint32_t expected = detail::kWaitingOnFutex;
-    if (flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst))
+bool sleeps_on_futex(std::uint32_t flag) {
+    return flag == detail::kWaitingOnFutex || flag == detail::kWaitingLazily;
+}
+
+// Wakes a blocking wait, eager or lazy, if one raised `flag`.
+void futex_wake(std::atomic<std::uint32_t>& flag, std::atomic<std::uint64_t>& wakes) {
+    std::uint32_t expected = flag.load(std::memory_order_relaxed);
+    if (sleeps_on_futex(expected) && flag.compare_exchange_strong(expected, 0, std::memory_order_seq_cst)) {
+        count(wakes);
         ::syscall(SYS_futex, futex_word(flag), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+    }
 }
 
 // Wakes the peer that raised `waiting`, the way it sleeps: its futex (a blocking wait) or `fd`
-// (an event loop, see arm_wait). Any other value a peer may have scribbled there is taken as
-// "eventfd": a wake-up more never hurts, a lost one would.
-void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
-    const std::uint32_t w = waiting.load(std::memory_order_relaxed);
-    if (w == detail::kWaitingOnFutex)
-        futex_wake(waiting);
-    else if (w != 0)
-        signal(fd);
+// (an event loop, see arm_wait). Either way the waker first claims the flag (compare-and-swap
+// back to 0), so of all the publishes that find it raised only the first makes a syscall: one
+// wake-up per sleep, never one per entry. Any other value a peer may have scribbled there is
+// taken as "eventfd": a wake-up more never hurts, a lost one would. A quiet publish leaves a
+// lazy wait asleep (it has a deadline of its own).
+void wake_peer(std::atomic<std::uint32_t>& waiting, int fd, std::atomic<std::uint64_t>& wakes,
+               bool quietly = false) {
+    std::uint32_t w = waiting.load(std::memory_order_relaxed);
+    if (w == 0 || (quietly && w == detail::kWaitingLazily)) return;
+    if (sleeps_on_futex(w)) return futex_wake(waiting, wakes);
+    if (waiting.compare_exchange_strong(w, 0, std::memory_order_seq_cst)) signal(fd, wakes);
 }
 
 // Out of line: the waits below are on the frame hand-off's hot path.
@@ -83,14 +102,17 @@ void wake_peer(std::atomic<std::uint32_t>& waiting, int fd) {
 }
 
 // Waits until `ready()`, `*interrupted`, `*cancelled` or the deadline: first checks for up to `spin` without
-// sleeping, then sleeps on the futex of `waiting` (see futex_wake). A futex, not the eventfd:
-// one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us
-// sooner than from poll() + read() (docs/memory.md).
+// sleeping, then sleeps on the futex of `waiting` (see futex_wake), which holds `sleep_as` meanwhile
+// (kWaitingOnFutex, or kWaitingLazily for a wait that quiet publishes leave asleep). A futex, not the
+// eventfd: one syscall to sleep and none to re-arm, and on a 2-CPU VM a sleeping thread wakes ~10 us sooner
+// than from poll() + read() (docs/memory.md).
 template <typename Ready>
-Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::chrono::milliseconds timeout,
-                        const char* what, std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
+Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::atomic<std::uint64_t>& sleeps,
+                        std::chrono::milliseconds timeout, const char* what,
+                        std::chrono::nanoseconds spin = std::chrono::nanoseconds(0),
                         std::atomic<bool>* interrupted = nullptr,
-                        const std::atomic<bool>* cancelled = nullptr) {
+                        const std::atomic<bool>* cancelled = nullptr,
+                        std::uint32_t sleep_as = detail::kWaitingOnFutex) {
     if (cancelled && cancelled->load(std::memory_order_acquire)) [[unlikely]]
         return cancelled_wait(what);
     if (ready()) return {};
@@ -105,7 +127,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::c
     const auto deadline = start + timeout;
     for (;;) {
         // (Re-)raise the flag, then look: a peer that publishes after the fence sees the flag.
-        waiting.store(detail::kWaitingOnFutex, std::memory_order_relaxed);
+        waiting.store(sleep_as, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (ready()) break;
         if (interrupted && interrupted->exchange(false)) break;
@@ -121,8 +143,8 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::c
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
         const timespec relative{static_cast<time_t>(secs.count()),
                                 static_cast<long>(std::chrono::nanoseconds(left - secs).count())};
-        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, detail::kWaitingOnFutex, &relative, nullptr,
-                      0) != 0 &&
+        count(sleeps);
+        if (::syscall(SYS_futex, futex_word(waiting), FUTEX_WAIT, sleep_as, &relative, nullptr, 0) != 0 &&
             errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
             waiting.store(0, std::memory_order_relaxed);
             return detail::fail_errno("ring: futex wait");
@@ -220,6 +242,13 @@ Result<RingEndpoint> RingEndpoint::attach(RingShare share) {
                         capacity);
 }
 
+RingSyscalls RingEndpoint::syscalls() const {
+    return RingSyscalls{header_->producer_wakes.load(std::memory_order_relaxed),
+                        header_->producer_sleeps.load(std::memory_order_relaxed),
+                        header_->consumer_wakes.load(std::memory_order_relaxed),
+                        header_->consumer_sleeps.load(std::memory_order_relaxed)};
+}
+
 }  // namespace detail
 
 // ---- RingProducer ----
@@ -237,7 +266,7 @@ std::uint32_t RingProducer::size() const {
 
 // [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
 // hand-off's code (docs/memory.md, "Code on the hot path").
-[[gnu::hot]] std::size_t RingProducer::try_push(std::span<const RingEntry> entries) {
+[[gnu::hot]] std::size_t RingProducer::try_push(std::span<const RingEntry> entries, Publish publish) {
     const std::uint32_t cap = capacity_;
     const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
     const std::uint64_t used = head - header_->tail.load(std::memory_order_acquire);
@@ -251,7 +280,8 @@ std::uint32_t RingProducer::size() const {
     }
     header_->head.store(head + n, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->consumer_waiting, data_ready_.get());
+    wake_peer(header_->consumer_waiting, data_ready_.get(), header_->producer_wakes,
+              publish == Publish::Quietly);
     return n;
 }
 
@@ -275,8 +305,8 @@ RingProducer::Retracted RingProducer::retract() {
 // loops): the flag is set before both wake-ups, so a wait that starts after them sees it.
 void RingProducer::cancel_waits() {
     cancelled_->store(true, std::memory_order_seq_cst);
-    futex_wake(header_->producer_waiting);
-    signal(space_ready_.get());
+    futex_wake(header_->producer_waiting, header_->producer_wakes);
+    signal(space_ready_.get(), header_->producer_wakes);
 }
 
 Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
@@ -288,8 +318,8 @@ Result<void> RingProducer::wait_for_space(std::chrono::milliseconds timeout) {
         corrupt = used > cap;
         return corrupt || used < cap;
     };
-    auto ok =
-        wait_until(ready, header_->producer_waiting, timeout, "free slot", spin_, nullptr, cancelled_.get());
+    auto ok = wait_until(ready, header_->producer_waiting, header_->producer_sleeps, timeout, "free slot",
+                         spin_, nullptr, cancelled_.get());
     if (ok && corrupt) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return ok;
 }
@@ -310,24 +340,27 @@ Result<void> RingProducer::sleep_until_signalled(std::chrono::milliseconds timeo
         if (waits_cancelled()) return cancelled_wait("a wake-up");
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
         pollfd pfd{space_ready_.get(), POLLIN, 0};
+        count(header_->producer_sleeps);
         const int rc = ::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
         if (rc < 0 && errno == EINTR) continue;
         if (rc < 0) return detail::fail_errno("ring: poll");
         if (rc == 0)
             return fail(Errc::Timeout, "ring: no wake-up within " + std::to_string(timeout.count()) + " ms");
         std::uint64_t value = 0;
+        count(header_->producer_sleeps);
         [[maybe_unused]] const auto n = ::read(space_ready_.get(), &value, sizeof value);  // drain
         if (waits_cancelled()) return cancelled_wait("a wake-up");
         return {};
     }
 }
 
-[[gnu::hot]] Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout) {
-    if (try_push(entry)) return {};
+[[gnu::hot]] Result<void> RingProducer::push(const RingEntry& entry, std::chrono::milliseconds timeout,
+                                             Publish publish) {
+    if (try_push(entry, publish)) return {};
     if (auto ok = wait_for_space(timeout); !ok) return ok;
     // One producer: only the consumer's tail moves meanwhile, and only forward, unless the
     // consumer (another process) wrote a bad index.
-    if (!try_push(entry)) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
+    if (!try_push(entry, publish)) return fail(Errc::ProtocolError, "ring: the consumer's index is corrupt");
     return {};
 }
 
@@ -341,18 +374,18 @@ Result<RingConsumer> RingConsumer::attach(RingShare share) {
 
 void RingConsumer::interrupt() {
     interrupted_->store(true);
-    futex_wake(header_->consumer_waiting);
+    futex_wake(header_->consumer_waiting, header_->consumer_wakes);
 }
 
 void RingConsumer::cancel_waits() {
     cancelled_->store(true, std::memory_order_seq_cst);
-    futex_wake(header_->consumer_waiting);
-    signal(data_ready_.get());
+    futex_wake(header_->consumer_waiting, header_->consumer_wakes);
+    signal(data_ready_.get(), header_->consumer_wakes);
 }
 
 void RingConsumer::notify_producer() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->producer_waiting, space_ready_.get());
+    wake_peer(header_->producer_waiting, space_ready_.get(), header_->consumer_wakes);
 }
 
 std::uint32_t RingConsumer::size() const {
@@ -367,7 +400,7 @@ std::uint32_t RingConsumer::size() const {
     for (;;) {
         const std::uint64_t available = header_->head.load(std::memory_order_acquire) - tail;
         if (available > cap) {
-            corrupted_ = true;
+            corrupted_->store(true, std::memory_order_relaxed);
             return 0;
         }
         n = std::min<std::size_t>(out.size(), available);
@@ -382,7 +415,7 @@ std::uint32_t RingConsumer::size() const {
             break;
     }
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    wake_peer(header_->producer_waiting, space_ready_.get());
+    wake_peer(header_->producer_waiting, space_ready_.get(), header_->consumer_wakes);
     return n;
 }
 
@@ -392,7 +425,7 @@ std::optional<RingEntry> RingConsumer::try_pop() {
     return entry;
 }
 
-[[gnu::hot]] Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout) {
+[[gnu::hot]] Result<void> RingConsumer::wait_for_data(std::chrono::milliseconds timeout, Wait wait) {
     bool corrupt = false;
     auto ready = [&] {
         const std::uint64_t available =
@@ -400,10 +433,11 @@ std::optional<RingEntry> RingConsumer::try_pop() {
         corrupt = available > capacity_;
         return available != 0;
     };
-    auto ok = wait_until(ready, header_->consumer_waiting, timeout, "data", spin_, interrupted_.get(),
-                         cancelled_.get());
+    auto ok = wait_until(ready, header_->consumer_waiting, header_->consumer_sleeps, timeout, "data", spin_,
+                         interrupted_.get(), cancelled_.get(),
+                         wait == Wait::Lazily ? detail::kWaitingLazily : detail::kWaitingOnFutex);
     if (ok && corrupt) {
-        corrupted_ = true;
+        corrupted_->store(true, std::memory_order_relaxed);
         return fail(Errc::ProtocolError, "ring: the producer's index is corrupt");
     }
     return ok;
@@ -425,7 +459,7 @@ void RingConsumer::disarm_wait() {
     if (take()) return entry;
     if (auto ok = wait_for_data(timeout); !ok) return std::unexpected(ok.error());
     if (take()) return entry;
-    return fail(corrupted_ ? Errc::ProtocolError : Errc::Internal, "ring: data reported but the pop failed");
+    return fail(corrupted() ? Errc::ProtocolError : Errc::Internal, "ring: data reported but the pop failed");
 }
 
 }  // namespace ksim::shm

@@ -223,5 +223,52 @@ TEST_F(KsimdDatapathTest, AcquireFrame_OnAnExhaustedPool_WaitsForTheConsumerToRe
         << "waiting on the free-frame ring, not asking the daemon again and again";
 }
 
+// Lazy release: a whole pool given back at once fits the consumer's ring (more slots than the
+// pool has frames), costs the client no wait for space and at most one wake-up per half pool,
+// and is in the ledger by the next request (ksimd takes releases before it answers).
+TEST_F(KsimdDatapathTest, ReleasingTheWholePoolAtOnce_FitsTheRing_WakesKsimdRarely_AndReachesTheLedger) {
+    constexpr std::uint32_t kFrames = 64;  // the daemon's default ring capacity
+    start(kUserSourceSink);
+    Client c = connect();
+    commit({{kApp, kViewer}}, kViewer, proto::memory_type::kUser, kSmallFrame, kFrames);
+    set(c, kApp, proto::PinState::Acquire);
+    set(c, kViewer, proto::PinState::Acquire);
+    auto source = c.open_stream(kApp);
+    auto sink = c.open_stream(kViewer);
+    ASSERT_TRUE(source && sink);
+    set(c, kViewer, proto::PinState::Run);
+    set(c, kApp, proto::PinState::Run);
+
+    std::vector<FrameView> consumed;
+    for (std::uint32_t i = 0; i < kFrames; ++i) {
+        auto w = (*source)->acquire_frame(5s);
+        ASSERT_TRUE(w) << "frame " << i << ": " << w.error().message;
+        ASSERT_TRUE(w->submit(16));
+        auto f = (*sink)->next_frame(5s);
+        ASSERT_TRUE(f) << f.error().message;
+        consumed.push_back(std::move(*f));
+    }
+    ASSERT_EQ(outstanding(c), kFrames);      // every frame of the pool is in the viewer's hands
+    constexpr std::uint32_t kFreeDepth = 4;  // the source's free-frame ring, topped up from returns
+    // A few releases, well under half the pool: all quiet, ksimd is not woken...
+    constexpr std::uint32_t kFew = 10;
+    auto before = (*sink)->ring_syscalls().to_daemon;
+    for (std::uint32_t i = 0; i < kFew; ++i) ASSERT_TRUE(consumed[i].release());
+    EXPECT_EQ(((*sink)->ring_syscalls().to_daemon - before).producer_wakes, 0u)
+        << "a quiet release woke ksimd";
+    // ...yet the next request sees them (no polling: ksimd takes releases before it answers;
+    // its drain thread would only look 10 ms later).
+    EXPECT_EQ(outstanding(c), kFrames - kFew + kFreeDepth);
+    // The rest at once.
+    before = (*sink)->ring_syscalls().to_daemon;
+    for (std::uint32_t i = kFew; i < kFrames; ++i) ASSERT_TRUE(consumed[i].release());
+    const auto spent = (*sink)->ring_syscalls().to_daemon - before;
+    EXPECT_EQ(spent.producer_sleeps, 0u) << "a release waited for space on its ring";
+    EXPECT_LE(spent.producer_wakes, 2u) << "releases are quiet but for one per half pool";
+    EXPECT_EQ(outstanding(c), kFreeDepth);
+    for (const auto& p : {kApp, kViewer}) set(c, p, proto::PinState::Stop);
+    EXPECT_EQ(outstanding(c), 0u);
+}
+
 }  // namespace
 }  // namespace ksim::client

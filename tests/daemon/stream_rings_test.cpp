@@ -57,10 +57,12 @@ TEST(StreamRings, ClosingAStreamWhoseDrainThreadSleeps_JoinsItPromptly) {
         ASSERT_TRUE(opened.has_value()) << opened.error().message;
         shm::RingProducer client = client_side_of_to_daemon(*opened);
         pass_a_ringful(client);
-        // Until the drain thread took the last entry too (its pop signals our armed wait): it is
-        // then back asleep on the empty ring, or about to be.
-        (void)client.arm_wait();
-        while (client.size() > 0) ASSERT_TRUE(client.sleep_until_signalled(milliseconds(5000)).has_value());
+        // Until the drain thread took the last entry too (its pop signals our armed wait, once per
+        // arm): it is then back asleep on the empty ring, or about to be.
+        while (client.arm_wait() || client.size() > 0) {
+            ASSERT_TRUE(client.sleep_until_signalled(milliseconds(5000)).has_value());
+            client.disarm_wait();
+        }
         client.disarm_wait();
         const auto start = Clock::now();
         rings.close_client(kClient);  // joins the stream's drain thread

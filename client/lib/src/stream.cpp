@@ -299,5 +299,13 @@ bool Stream::uses_rings() const {
 bool Stream::uses_free_frame_ring() const {
     return core_->free_frames.has_value();
 }
+Stream::RingSyscalls Stream::ring_syscalls() const {
+    const detail::StreamCore& core = *core_;
+    RingSyscalls counts;
+    if (core.incoming) counts.to_client = core.incoming->syscalls();
+    if (core.outgoing) counts.to_daemon = core.outgoing->syscalls();
+    if (core.free_frames) counts.free_frames = core.free_frames->syscalls();
+    return counts;
+}
 
 }  // namespace ksim::client

@@ -94,8 +94,13 @@ std::uint64_t StreamCore::frames_in_flight() const {
     // A producer's to_daemon ring carries submissions only: an unused frame goes back on the socket.
     if (outgoing && !writable) {
         std::lock_guard lock(outgoing_mutex);
-        // The ring holds at least `frames` entries, so a release never waits in practice.
-        if (outgoing->push(shm::RingEntry{.frame = frame}, kDefaultTimeout)) return {};
+        // Lazy release (docs/memory.md): quietly, ksimd takes it when it needs it - unless this
+        // one puts half the pool on the ring, when whoever fills the pool may run short: then
+        // ksimd is woken. The ring holds more entries than the pool has frames: it never waits.
+        const bool pool_short = outgoing->size() + 1 >= std::max<std::uint32_t>(1, frames / 2);
+        if (outgoing->push(shm::RingEntry{.frame = frame}, kDefaultTimeout,
+                           pool_short ? shm::Publish::Wake : shm::Publish::Quietly))
+            return {};
     }
     auto reply = connection->call(wire::MessageType::ReleaseFrame,
                                   nlohmann::json(wire::ReleaseFrameRequest{to_frame_ref(frame)}));

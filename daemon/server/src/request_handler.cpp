@@ -92,6 +92,9 @@ Response RequestHandler::handle(SessionContext& session, const json& message) {
 
 Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType type, const json& message) {
     using T = wire::MessageType;
+    // Releases are lazy (lazy_release.hpp): take them first, so that whatever this request
+    // needs or shows (a free frame, the ledger, a state change, statistics) includes them.
+    rings_.take_releases();
     switch (type) {
         case T::Hello:
             return on_hello(session, message);

@@ -137,8 +137,10 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     pin = find_pin(key);
     if (!pin) return std::unexpected(pin.error());
     if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
-        // At least one slot per frame, so a ring never refuses a frame the pool could hand out.
-        const std::uint32_t capacity = std::max(ring_capacity_, grant->frames);
+        // More slots than the pool has frames (pool + 1, cf. iceoryx2#571), so a ring never
+        // refuses a frame the pool could hand out: a client holds at most the whole pool (it
+        // borrows nothing else), and with lazy release all of it may sit on its ring at once.
+        const std::uint32_t capacity = std::max(ring_capacity_, grant->frames + 1);
         const std::uint32_t free_depth = request->free_frames && pin->direction == proto::PinDirection::Out
                                              ? free_frame_depth(grant->frames)
                                              : 0;

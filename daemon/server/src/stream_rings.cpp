@@ -9,9 +9,17 @@
 #include <cstring>
 #include <stop_token>
 
+#include "lazy_release.hpp"
 #include "logging.hpp"
 
 namespace ksim::daemon::server {
+namespace {
+
+std::int64_t now_ns() {
+    return std::chrono::steady_clock::now().time_since_epoch().count();
+}
+
+}  // namespace
 
 // One stream's rings and the views the daemon uses. The kernel holds it (as the pin's
 // DeliveryTarget) and so does the drain thread, so it lives until both let go.
@@ -22,6 +30,17 @@ public:
     std::mutex push_mutex;  // streaming threads of several sources may deliver to one pin
     std::optional<shm::RingChannel> to_daemon_channel;
     std::optional<shm::RingConsumer> to_daemon;
+    // The drain thread and take_releases() take turns at consuming to_daemon.
+    std::mutex consume_mutex;
+
+    // What the lazy release of a sink stream decides with (lazy_release.hpp): frames put on
+    // to_client and frames taken back, the last delivery and the interval before it (steady
+    // clock ns), and when the drain thread's sleep ends (0 while it runs).
+    std::atomic<std::uint64_t> delivered{0};
+    std::atomic<std::uint64_t> taken{0};
+    std::atomic<std::int64_t> last_delivery{0};
+    std::atomic<std::int64_t> interval{0};
+    std::atomic<std::int64_t> look_at{0};
 
     // Every frame to a client passes here (hot: docs/memory.md, "Code on the hot path").
     [[gnu::hot]] bool try_deliver(const shm::FrameDescriptor& frame,
@@ -29,7 +48,19 @@ public:
         if (!to_client) return false;
         const shm::RingEntry entry = shm::to_ring_entry(frame, header);
         std::lock_guard lock(push_mutex);
-        return to_client->try_push(entry);
+        // Counted before the push: the client can give the frame back only after it.
+        delivered.fetch_add(1, std::memory_order_seq_cst);
+        if (!to_client->try_push(entry)) {
+            delivered.fetch_sub(1, std::memory_order_relaxed);
+            return false;
+        }
+        const std::int64_t now = now_ns();
+        const std::int64_t last = last_delivery.exchange(now, std::memory_order_relaxed);
+        if (last > 0) interval.store(now - last, std::memory_order_relaxed);
+        // Seq_cst against the drain thread's store of look_at and its re-read of `delivered`:
+        // either it sees this delivery before it sleeps, or this sees how long it sleeps.
+        if (needs_wake(now, look_at.load(std::memory_order_seq_cst)) && to_daemon) to_daemon->interrupt();
+        return true;
     }
     void frame_freed() override {
         // Only reads the producer's flag and wakes it (futex or eventfd): safe beside the drain thread.
@@ -64,7 +95,50 @@ public:
     }
 };
 
+namespace {
+
+// Takes what the client put on its to_daemon ring and hands it to the kernel: releases of a
+// sink stream, submissions of a source stream. Returns how many entries it took; false in
+// `usable` once the ring is corrupt.
+std::size_t take_entries(Kernel* kernel, ClientId client, const PinKey& pin, proto::PinDirection direction,
+                         std::uint32_t frame_size, StreamRings::Rings& rings, bool& usable) {
+    std::lock_guard lock(rings.consume_mutex);
+    shm::RingConsumer& ring = *rings.to_daemon;
+    std::size_t total = 0;
+    for (;;) {
+        std::array<shm::RingEntry, 32> batch{};
+        const std::size_t n = ring.try_pop(batch);
+        if (ring.corrupted()) {
+            usable = false;
+            return total;
+        }
+        if (n == 0) return total;
+        total += n;
+        rings.taken.fetch_add(n, std::memory_order_relaxed);
+        for (std::size_t i = 0; i < n && kernel != nullptr; ++i) {
+            const auto& e = batch[i];
+            Result<void> r;
+            if (direction == proto::PinDirection::In)
+                r = kernel->release_frame(client, e.frame);
+            else
+                r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
+            if (!r)
+                log_limited("stream", spdlog::level::debug, "ring refused client " + std::to_string(client),
+                            "client {} {}: frame {}/{} refused: {}", client, loggable(pin.to_string()),
+                            e.frame.region, e.frame.index,
+                            loggable(r.error().message, kLoggableMessageBytes));
+        }
+    }
+}
+
+}  // namespace
+
 struct StreamRings::Stream {
+    Kernel* kernel = nullptr;
+    ClientId client = 0;
+    PinKey pin;
+    proto::PinDirection direction = proto::PinDirection::In;
+    std::uint32_t frame_size = 0;
     std::shared_ptr<Rings> rings;
     std::jthread drain;  // declared last: joined first, while `rings` is still alive
 };
@@ -91,46 +165,62 @@ void describe_drain_thread(proto::PinDirection direction) {
         logger("stream")->debug("drain thread stays SCHED_OTHER: {}", std::strerror(err));
 }
 
+// How long the drain thread of a sink stream sleeps, as a wait timeout, or 0 when a delivery
+// raced the decision and it should look again first. Stores when it will look (look_at) before
+// re-reading `delivered`: see Rings::try_deliver.
+std::chrono::milliseconds release_sleep(StreamRings::Rings& rings) {
+    const std::int64_t now = now_ns();
+    const std::uint64_t delivered = rings.delivered.load(std::memory_order_seq_cst);
+    const auto outstanding =
+        static_cast<std::int64_t>(delivered - rings.taken.load(std::memory_order_relaxed));
+    const std::int64_t at = next_look(now, outstanding, rings.last_delivery.load(std::memory_order_relaxed),
+                                      rings.interval.load(std::memory_order_relaxed));
+    rings.look_at.store(at, std::memory_order_seq_cst);
+    if (rings.delivered.load(std::memory_order_seq_cst) != delivered) return std::chrono::milliseconds(0);
+    if (at == kNoDeadline) return kIdleWait;
+    return std::chrono::ceil<std::chrono::milliseconds>(std::chrono::nanoseconds(at - now));
+}
+
 // Drains a to_daemon ring: a sink client releases frames, a source client submits them. The
-// thread sleeps in the ring's blocking wait (a futex: the cheapest wake-up, which is this leg of
-// every user-mode frame's trip) until the client publishes or stop is requested: the
-// stop_callback interrupts the wait, so an idle stream costs no wake-ups and a close joins at once.
-void drain_loop(std::stop_token stop, Kernel* kernel, ClientId client, PinKey pin,
-                proto::PinDirection direction, std::uint32_t frame_size,
+// thread sleeps in the ring's blocking wait (a futex) until stop is requested (the
+// stop_callback interrupts the wait, so a close joins at once) or:
+//   - a source stream: the client publishes (each submission wakes it: this leg is on every
+//     user-mode frame's trip downstream);
+//   - a sink stream: the lazy-release schedule (lazy_release.hpp) says so. It waits lazily:
+//     the client's releases are published quietly and do not wake it, but the one that fills
+//     half the pool does, and so does a delivery to a drain asleep for too long.
+// Its last pass, after stop, takes what is left, so a closed stream leaves nothing unreleased.
+void drain_loop(std::stop_token stop, StreamRings::Stream* stream,
                 std::shared_ptr<StreamRings::Rings> rings) {
     auto log = logger("stream");
-    describe_drain_thread(direction);
+    describe_drain_thread(stream->direction);
+    const bool releases = stream->direction == proto::PinDirection::In;
     shm::RingConsumer& ring = *rings->to_daemon;
     // Runs in the thread that requests stop (jthread's destructor): a flag and a futex wake.
     const std::stop_callback wake(stop, [&ring] { ring.interrupt(); });
+    bool usable = true;
+    auto take = [&] {
+        (void)take_entries(stream->kernel, stream->client, stream->pin, stream->direction, stream->frame_size,
+                           *rings, usable);
+        if (!usable)
+            log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", stream->client,
+                      loggable(stream->pin.to_string()));
+        return usable;
+    };
     while (!stop.stop_requested()) {
-        if (auto waited = ring.wait_for_data(kIdleWait); !waited) {
-            if (waited.error().code == Errc::Timeout) continue;
-            log->warn("client {} {}: waiting on the ring to daemon failed: {}", client,
-                      loggable(pin.to_string()), waited.error().message);
-            return;
+        const auto sleep = releases ? release_sleep(*rings) : kIdleWait;
+        if (sleep.count() > 0) {
+            auto waited = ring.wait_for_data(sleep, releases ? shm::Wait::Lazily : shm::Wait::UntilData);
+            rings->look_at.store(0, std::memory_order_relaxed);  // running: a delivery needs no wake-up
+            if (!waited && waited.error().code != Errc::Timeout) {
+                log->warn("client {} {}: waiting on the ring to daemon failed: {}", stream->client,
+                          loggable(stream->pin.to_string()), waited.error().message);
+                return;
+            }
         }
-        std::array<shm::RingEntry, 32> batch{};
-        std::size_t n = ring.try_pop(batch);
-        if (ring.corrupted()) {
-            log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", client,
-                      loggable(pin.to_string()));
-            return;
-        }
-        for (std::size_t i = 0; i < n && kernel != nullptr; ++i) {
-            const auto& e = batch[i];
-            Result<void> r;
-            if (direction == proto::PinDirection::In)
-                r = kernel->release_frame(client, e.frame);
-            else
-                r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
-            if (!r)
-                log_limited("stream", spdlog::level::debug, "ring refused client " + std::to_string(client),
-                            "client {} {}: frame {}/{} refused: {}", client, loggable(pin.to_string()),
-                            e.frame.region, e.frame.index,
-                            loggable(r.error().message, kLoggableMessageBytes));
-        }
+        if (!take()) return;
     }
+    (void)take();
 }
 
 struct RingPair {
@@ -194,8 +284,13 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin
     rings->to_daemon_channel.emplace(std::move(ring->channel));
 
     auto stream = std::make_shared<Stream>();
+    stream->kernel = kernel_;
+    stream->client = client;
+    stream->pin = pin;
+    stream->direction = direction;
+    stream->frame_size = frame_size;
     stream->rings = rings;
-    stream->drain = std::jthread(drain_loop, kernel_, client, pin, direction, frame_size, rings);
+    stream->drain = std::jthread(drain_loop, stream.get(), rings);
     opened.target = std::move(rings);
 
     std::shared_ptr<Stream> previous;
@@ -219,6 +314,20 @@ StreamRings::Push StreamRings::push(ClientId client, const PinKey& pin, const sh
         rings = it->second->rings;
     }
     return rings->try_deliver(frame, header) ? Push::Delivered : Push::Full;
+}
+
+void StreamRings::take_releases() {
+    std::vector<std::shared_ptr<Stream>> sinks;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, stream] : streams_)
+            if (stream->direction == proto::PinDirection::In && stream->rings->to_daemon->size() > 0)
+                sinks.push_back(stream);
+    }
+    for (const auto& s : sinks) {
+        bool usable = true;  // a corrupt ring: its drain thread reports it and stops
+        (void)take_entries(s->kernel, s->client, s->pin, s->direction, s->frame_size, *s->rings, usable);
+    }
 }
 
 void StreamRings::client_connected(ClientId client) {

@@ -59,16 +59,21 @@ public:
     Push push(ClientId client, const PinKey& pin, const shm::FrameDescriptor& frame,
               const proto::StreamHeader& header);
 
+    // Takes every release sink clients have put on their rings and not yet seen taken (lazy
+    // release, lazy_release.hpp), now, in the calling thread: before a request is answered, so
+    // that what it needs or shows (a free frame, the ledger, a state change) includes them.
+    void take_releases();
+
     void client_connected(ClientId client);
     [[nodiscard]] bool client_live(ClientId client) const;
     // Stops the client's drain threads and drops its rings (before Kernel::client_gone).
     void close_client(ClientId client);
     void close_all();
 
-    class Rings;  // one stream's rings (stream_rings.cpp)
+    class Rings;    // one stream's rings (stream_rings.cpp)
+    struct Stream;  // one stream: its rings, its drain thread and what that needs
 
 private:
-    struct Stream;
     using Key = std::pair<ClientId, PinKey>;
 
     Kernel* kernel_ = nullptr;

@@ -2,14 +2,31 @@
 // region, plain data with indices (no pointers), head and tail on separate cache lines.
 // Wake-ups are sent only when the peer has said it is waiting, so a running peer costs no
 // syscall; batches publish once and wake once. A blocking wait sleeps on a futex on its waiting
-// flag; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio. Every
+// flag; an event loop sleeps on one of the two eventfds (arm_wait), for poll/epoll/Asio.
+//
+// The wake-up protocol, the same in both directions. Each side has one atomic state word in the
+// ring header, its `waiting` flag: 0 = running, or how it sleeps (futex / eventfd).
+//   sleeper: 1. raise the flag (announce "I will sleep"); 2. full fence; 3. re-check the ring
+//            (data for a consumer, a free slot for a producer): if it is ready, lower the flag
+//            and go on; 4. else sleep - FUTEX_WAIT on the flag's value (returns at once if a
+//            waker already cleared it) or poll on the eventfd.
+//   waker:   1. publish its index; 2. full fence; 3. load the peer's flag: 0 -> no syscall;
+//            raised -> claim it with a compare-and-swap back to 0 and, only if that succeeded,
+//            make one syscall (FUTEX_WAKE, or an eventfd write).
+// No lost wake-up, by construction: of "sleeper raised the flag" and "waker published", the
+// fences order one before the other, so either the sleeper's re-check sees the entry or the
+// waker sees the flag. At most one wake-up per sleep: only the waker whose compare-and-swap
+// clears the flag makes a syscall; every later publish before the sleeper raises the flag again
+// finds 0. So an idle -> pending edge of a ring costs one syscall, never one per descriptor.
+// Every syscall a side makes on a ring is counted in the header (syscalls(), for benchmarks). Every
 // entry carries the time its producer published it, so a consumer can tell how long a hand-off
 // took. There is no lock at all, so a peer that dies mid-operation cannot leave anything held:
 // the survivor just stops seeing progress (waits time out; the control socket reports the death).
 //
 // RingChannel (daemon) owns the region and eventfds; RingProducer / RingConsumer are the two
 // views, each usable in a different process from a RingShare (descriptors sent over
-// SCM_RIGHTS). Each view is used by one thread at a time.
+// SCM_RIGHTS). Each view is used by one thread at a time, except that a consumer may wait in
+// one thread while another pops (ksimd's drain thread and StreamRings::take_releases).
 #pragma once
 
 #include <atomic>
@@ -90,6 +107,33 @@ struct RingShare {
     RegionId region = kInvalidRegion;  // the ring region's id (for diagnostics)
 };
 
+// The syscalls each side's process made on a ring since its creation, counted at the call
+// sites: wakes = FUTEX_WAKE or eventfd write, sleeps = FUTEX_WAIT, poll or eventfd read.
+// Measurement only (bench/ reports syscalls per frame with them): either peer can write them.
+struct RingSyscalls {
+    std::uint64_t producer_wakes = 0;
+    std::uint64_t producer_sleeps = 0;
+    std::uint64_t consumer_wakes = 0;
+    std::uint64_t consumer_sleeps = 0;
+
+    [[nodiscard]] std::uint64_t total() const {
+        return producer_wakes + producer_sleeps + consumer_wakes + consumer_sleeps;
+    }
+    friend RingSyscalls operator-(const RingSyscalls& a, const RingSyscalls& b) {
+        return RingSyscalls{a.producer_wakes - b.producer_wakes, a.producer_sleeps - b.producer_sleeps,
+                            a.consumer_wakes - b.consumer_wakes, a.consumer_sleeps - b.consumer_sleeps};
+    }
+};
+
+// Lazy hand-offs (docs/memory.md, "Lazy release"): a consumer that needs entries only within a
+// bound, not at once, waits with Wait::Lazily (its flag says so) and a producer whose entries
+// are not urgent publishes with Publish::Quietly; a quiet publish wakes a consumer that waits
+// for every entry (Wait::UntilData, an event loop) as any publish does, but leaves a lazy wait
+// asleep until its own deadline. Every other wake-up (interrupt, cancel_waits, a publish with
+// Publish::Wake) ends a lazy wait too.
+enum class Publish { Wake, Quietly };
+enum class Wait { UntilData, Lazily };
+
 namespace detail {
 struct RingHeader;
 
@@ -105,6 +149,8 @@ public:
     void set_spin_budget(std::chrono::nanoseconds budget) { spin_ = budget; }
     // True once cancel_waits() (of the producer or consumer view) was called on this end.
     [[nodiscard]] bool waits_cancelled() const { return cancelled_->load(std::memory_order_acquire); }
+    // Both sides' syscalls on this ring so far (see RingSyscalls).
+    [[nodiscard]] RingSyscalls syscalls() const;
 
 protected:
     static Result<RingEndpoint> attach(RingShare share);
@@ -131,18 +177,22 @@ public:
     // Publishes as many entries as fit (all or a prefix) with one index store, one clock read
     // (their PublishTime) and at most one wake-up. Returns how many were published. Never
     // blocks, never allocates.
-    std::size_t try_push(std::span<const RingEntry> entries);
-    bool try_push(const RingEntry& entry) { return try_push(std::span(&entry, 1)) == 1; }
+    std::size_t try_push(std::span<const RingEntry> entries, Publish publish = Publish::Wake);
+    bool try_push(const RingEntry& entry, Publish publish = Publish::Wake) {
+        return try_push(std::span(&entry, 1), publish) == 1;
+    }
     // Waits until at least one slot is free. Errors: Timeout, ProtocolError (corrupt indices),
     // Disconnected (cancel_waits).
     Result<void> wait_for_space(std::chrono::milliseconds timeout);
     // try_push of one entry, waiting for space up to `timeout`.
-    Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout);
+    Result<void> push(const RingEntry& entry, std::chrono::milliseconds timeout,
+                      Publish publish = Publish::Wake);
 
     // For event loops (e.g. an Asio stream_descriptor on space_fd()): arm_wait() raises the
     // waiting flag and returns false if a slot is already free (then disarm and push now);
     // when it returns true, sleep until space_fd() is readable, read it (8 bytes) to drain it,
-    // then disarm_wait() and retry.
+    // then disarm_wait() and retry. One arm gets at most one signal (the waker lowers the flag):
+    // arm again before each sleep.
     [[nodiscard]] bool arm_wait();
     void disarm_wait();
     [[nodiscard]] int space_fd() const { return space_ready_.get(); }
@@ -190,8 +240,9 @@ public:
     std::size_t try_pop(std::span<RingEntry> out, std::span<PublishTime> published = {});
     std::optional<RingEntry> try_pop();
     // Waits until at least one entry is available, or interrupt() is called. Errors: Timeout,
-    // ProtocolError, Disconnected (cancel_waits).
-    Result<void> wait_for_data(std::chrono::milliseconds timeout);
+    // ProtocolError, Disconnected (cancel_waits). Wait::Lazily: as long as only quiet publishes
+    // come, sleeps on until `timeout`, then returns like any wait (success if they published).
+    Result<void> wait_for_data(std::chrono::milliseconds timeout, Wait wait = Wait::UntilData);
     // Makes a wait_for_data (or pop) blocked in another thread of this process return now,
     // successfully but possibly without data (e.g. to stop a thread that drains the ring); the
     // next wait returns at once if none was blocked. Never blocks; thread-safe.
@@ -200,7 +251,8 @@ public:
     // publish time.
     Result<RingEntry> pop(std::chrono::milliseconds timeout, PublishTime* published = nullptr);
 
-    // For event loops: as RingProducer::arm_wait, with data_fd() readable when data arrives.
+    // For event loops: as RingProducer::arm_wait, with data_fd() readable when data arrives
+    // (once per arm, however many entries come before the consumer runs).
     [[nodiscard]] bool arm_wait();
     void disarm_wait();
     [[nodiscard]] int data_fd() const { return data_ready_.get(); }
@@ -218,11 +270,13 @@ public:
     [[nodiscard]] std::uint32_t size() const;
     // True once the producer published an index that cannot be right (more than capacity ahead
     // or behind): the peer is broken or malicious; stop using the ring.
-    [[nodiscard]] bool corrupted() const { return corrupted_; }
+    [[nodiscard]] bool corrupted() const { return corrupted_->load(std::memory_order_relaxed); }
 
 private:
     explicit RingConsumer(RingEndpoint endpoint) : RingEndpoint(std::move(endpoint)) {}
-    bool corrupted_ = false;
+    // Atomic, because a wait may find the ring corrupt in one thread while another holds the
+    // right to pop (ksimd's drain thread and StreamRings::take_releases); on the heap, movable.
+    std::unique_ptr<std::atomic<bool>> corrupted_ = std::make_unique<std::atomic<bool>>(false);
     // Set by interrupt(); on the heap so that the consumer stays movable.
     std::unique_ptr<std::atomic<bool>> interrupted_ = std::make_unique<std::atomic<bool>>(false);
 };

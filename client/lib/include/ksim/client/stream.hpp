@@ -35,6 +35,7 @@
 #include "ksim/proto/stream_header.hpp"
 #include "ksim/proto/topology.hpp"
 #include "ksim/shm/frame.hpp"
+#include "ksim/shm/ring.hpp"
 
 namespace ksim::client {
 
@@ -141,6 +142,16 @@ public:
     // True when a producer stream pops free frames from a ring the daemon keeps topped up
     // (false: each acquire_frame is a request on the socket, as with an older daemon).
     [[nodiscard]] bool uses_free_frame_ring() const;
+
+    // The wake-up and sleep syscalls made so far on this stream's rings, by both ends (ksimd's
+    // and this process's), as the rings count them (docs/memory.md); zero for a ring the
+    // stream does not have. For benchmarks and diagnostics: ksimd can write the counters.
+    struct RingSyscalls {
+        shm::RingSyscalls to_client;    // completed frames (consumer) / unused (producer)
+        shm::RingSyscalls to_daemon;    // released (consumer) or submitted (producer) frames
+        shm::RingSyscalls free_frames;  // free frames posted to a producer
+    };
+    [[nodiscard]] RingSyscalls ring_syscalls() const;
 
 private:
     friend class Client;  // opens streams that resume with it
