@@ -25,13 +25,6 @@ void expect_clean(const std::vector<std::string>& shm_before) {
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
-// Walks a pin to `state`, failing the test with the daemon's message otherwise.
-void set_state(client::Client& c, const proto::PinRef& p, proto::PinState state) {
-    auto r = c.set_state(p, state);
-    ASSERT_TRUE(r) << p.to_string() << " -> " << proto::to_string(state) << ": " << r.error().message;
-    ASSERT_EQ(*r, state);
-}
-
 TEST(FrameFlow, Demo_CaptureToUserSink_FrameCounterIncreasesAndOverlayIsIntact) {
     const auto shm_before = ksim_dev_shm_entries();
     {

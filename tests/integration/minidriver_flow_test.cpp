@@ -39,11 +39,6 @@ std::optional<std::string> pattern_mismatch(std::span<const std::byte> frame, st
     return std::nullopt;
 }
 
-void set_state(client::Client& c, const proto::PinRef& p, proto::PinState state) {
-    auto r = c.set_state(p, state);
-    ASSERT_TRUE(r) << p.to_string() << " -> " << proto::to_string(state) << ": " << r.error().message;
-}
-
 TEST(MinidriverFlow, Avscam_ToUserSink_FramesCarryItsPattern_AndItsAllocatorIsNeverInitialized) {
     const auto shm_before = ksim_dev_shm_entries();
     {

@@ -3,6 +3,8 @@
 // deadline while watching the daemon's pidfd, never a sleep. Binary paths come from CMake.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -60,5 +62,12 @@ private:
 // done), using the AllocatorCommitted events of a subscribed client and re-reading on each.
 bool wait_all_committed(client::Client& observer, std::size_t expected_connections,
                         std::chrono::milliseconds timeout);
+
+// Walks a pin to `state`, failing the test with the daemon's message otherwise.
+inline void set_state(client::Client& c, const proto::PinRef& p, proto::PinState state) {
+    auto r = c.set_state(p, state);
+    ASSERT_TRUE(r) << p.to_string() << " -> " << proto::to_string(state) << ": " << r.error().message;
+    ASSERT_EQ(*r, state);
+}
 
 }  // namespace ksim::itest

@@ -24,11 +24,6 @@ std::filesystem::path write_config(const std::filesystem::path& path) {
     return path;
 }
 
-void move_to(client::Client& c, const proto::PinRef& p, proto::PinState state) {
-    auto r = c.set_state(p, state);
-    ASSERT_TRUE(r) << p.to_string() << " -> " << proto::to_string(state) << ": " << r.error().message;
-}
-
 // Waits (on events, against a deadline) until the pin completed `frames` and its verifier saw
 // at least one violation.
 bool wait_violation_and_frames(client::Client& c, const proto::PinRef& p, std::uint64_t frames,
@@ -56,8 +51,8 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         auto mgr = stack.start_graphmgr("manager");
         ASSERT_TRUE(wait_all_committed(*app, 1, 20s)) << mgr->stderr_text();
         const proto::PinRef bad{"bad", "capture"}, checker{"checker", "input"};
-        move_to(*app, checker, proto::PinState::Run);
-        move_to(*app, bad, proto::PinState::Run);
+        set_state(*app, checker, proto::PinState::Run);
+        set_state(*app, bad, proto::PinState::Run);
         ASSERT_TRUE(wait_violation_and_frames(*app, bad, 5, 30s)) << stack.daemon().stderr_text();
 
         const RunResult ctl =
@@ -87,8 +82,8 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         EXPECT_EQ(not_driver.exit_code, 1);
         EXPECT_NE(not_driver.err.find("not a minidriver's pin"), std::string::npos) << not_driver.err;
 
-        move_to(*app, bad, proto::PinState::Stop);
-        move_to(*app, checker, proto::PinState::Stop);
+        set_state(*app, bad, proto::PinState::Stop);
+        set_state(*app, checker, proto::PinState::Stop);
         EXPECT_EQ(stack.stop_daemon(), 0);
         // The log (ksimd logs to stdout): the rule, the how-manieth, the driver.
         EXPECT_NE(stack.daemon().stdout_text().find("verifier.unlock-unlocked [1] driver "),
