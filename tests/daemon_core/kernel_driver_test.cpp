@@ -163,6 +163,17 @@ TEST_F(KernelDriverTest, KernelConnection_SelectsTheDriversAllocator_Initialized
     EXPECT_EQ(recording->initialize, 2u);
 }
 
+TEST_F(KernelDriverTest, Connect_WhenTheKernelWiresTheTopology_DisconnectWhenItGoes) {
+    const proto::Topology t = load("Recorder");
+    EXPECT_EQ(recording->connect, 0u);  // offline loading (pin Create) connects nothing
+    make(t, drivers);
+    EXPECT_EQ(recording->connect, 1u);
+    EXPECT_EQ(recording->disconnect, 0u);
+    kernel.reset();
+    EXPECT_EQ(recording->disconnect, 1u);
+    EXPECT_EQ(recording->pin_close, 0u);  // the pin instance stays the driver host's until it goes
+}
+
 TEST_F(KernelDriverTest, UserConnection_NeverInitializesTheDriversAllocator) {
     const proto::Topology t = load("Recorder", /*user_sink=*/true);
     make(t, drivers);

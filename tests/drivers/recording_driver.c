@@ -243,12 +243,23 @@ static VOID pin_reset(PKSPIN pin) {
     ++g_counts.reset;
 }
 
+static VOID pin_connect(PKSPIN pin) {
+    (void)pin;
+    ++g_counts.connect;
+}
+
+static VOID pin_disconnect(PKSPIN pin) {
+    (void)pin;
+    ++g_counts.disconnect;
+}
+
 static const KSALLOCATOR_DISPATCH kAllocator = {init_allocator, delete_allocator, allocate, free_frame};
 static const KSALLOCATOR_DISPATCH kFailingAllocator = {init_allocator_fails, delete_allocator, allocate,
                                                        free_frame};
 
-static const KSPIN_DISPATCH kPinDispatch = {pin_create,    pin_close, pin_process, pin_reset, NULL,
-                                            pin_set_state, NULL,      NULL,        NULL,      &kAllocator};
+static const KSPIN_DISPATCH kPinDispatch = {pin_create, pin_close,     pin_process, pin_reset,
+                                            NULL,       pin_set_state, pin_connect, pin_disconnect,
+                                            NULL,       &kAllocator};
 static const KSPIN_DISPATCH kPinDispatchInitFails = {
     pin_create, pin_close, pin_process, pin_reset, NULL, pin_set_state, NULL, NULL, NULL, &kFailingAllocator};
 static const KSPIN_DISPATCH kPinDispatchNoAllocator = {

@@ -23,6 +23,7 @@ typedef struct {
     unsigned mapping_errors;         /* frames whose mappings did not cover the frame contiguously */
     ULONG max_mapping_bytes;         /* the largest ByteCount seen */
     PHYSICAL_ADDRESS first_physical; /* PhysicalAddress of the last frame's first mapping */
+    unsigned connect, disconnect;    /* KSPIN_DISPATCH Connect / Disconnect */
 } RecordingCounts;
 
 typedef const RecordingCounts* (*PFN_RECORDING_COUNTS)(void);

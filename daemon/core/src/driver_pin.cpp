@@ -35,7 +35,18 @@ DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const 
 }
 
 DriverPin::~DriverPin() {
+    if (connected_) {
+        const KSPIN_DISPATCH* d = instance_.dispatch();
+        if (d != nullptr && d->Disconnect != nullptr) d->Disconnect(&instance_.ks);
+    }
     instance_.streaming = nullptr;
+}
+
+void DriverPin::connect() {
+    if (connected_) return;
+    connected_ = true;
+    const KSPIN_DISPATCH* d = instance_.dispatch();
+    if (d != nullptr && d->Connect != nullptr) d->Connect(&instance_.ks);
 }
 
 void DriverPin::note(unsigned level, const std::string& text) const {

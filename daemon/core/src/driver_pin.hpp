@@ -47,6 +47,9 @@ public:
     NTSTATUS set_device_state(proto::PinState to, proto::PinState from);
     // The queue is about to be flushed (STOP): Reset, then every clone wrapper is retired.
     void reset();
+    // Connect: the topology connected the pin (ksimd calls it once, after the kernel wired its
+    // connections); Disconnect follows when ksimd takes the pin down.
+    void connect();
     // Right before the flush: reports locked edges and clones the driver still holds.
     void check_before_flush(std::string_view step);
     // A pend stall: Process pended and frames have waited kStallPeriods periods (reported once
@@ -120,6 +123,7 @@ private:
     bool pending_ = false;   // Process returned STATUS_PENDING: not again until KsPinAttemptProcessing
     bool deferred_ = false;  // held off until RUN (PROCESS_IN_RUN_STATE_ONLY)
     bool running_ = false;
+    bool connected_ = false;  // Connect was called: Disconnect is owed
     Verifier& verifier_;
     Ticks frame_period_;
     const char* routine_ = "";            // the routine being served (names a completion's cause)

@@ -198,6 +198,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         from->peer = to;
         to->peer = from;
         impl->connections.emplace_back(from, to);
+        // A minidriver's pin hears of its connection (KSPIN_DISPATCH.Connect).
+        for (Pin* p : {from, to})
+            if (p->driver) p->driver->connect();
     }
     for (const proto::Fault& f : topology.faults) {
         Pin* pin = impl->find_pin(PinKey{f.pin.filter, f.pin.pin});

@@ -73,8 +73,9 @@ typedef struct {
  *   after KsPinAttemptProcessing, and — with KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY — only in RUN
  *   (entering RUN then runs it for the frames that arrived in PAUSE).
  *   STATUS_PENDING: not again until KsPinAttemptProcessing.
- * - Reset: the queue is being flushed (STOP). Connect/Disconnect: the pin's connection was
- *   committed / removed.
+ * - Reset: the queue is being flushed (STOP). Connect: ksimd wired the pin's connection from the
+ *   topology (once, when ksimd loads the config; the offline tools do not call it);
+ *   Disconnect: ksimd takes the pin down (exit).
  * - SetDataFormat: not called. A ksim pin is created with its topology's format, which
  *   ConnectionFormat carries from Create on; formats do not change afterwards. */
 typedef NTSTATUS (*PFNKSPINSETDATAFORMAT)(PKSPIN Pin, PKSDATAFORMAT OldFormat, PVOID OldAttributeList,
