@@ -5,20 +5,17 @@
 
 #include <set>
 
+#include "ksim/proto/ntstatus.hpp"
 #include "topology_reader.hpp"
 
 namespace ksim::proto::detail {
 namespace {
 
-struct StatusName {
-    std::string_view name;
-    std::uint32_t value;
-};
-// NTSTATUS errors an InitializeAllocator plausibly returns.
-constexpr StatusName kStatuses[] = {
-    {"STATUS_INSUFFICIENT_RESOURCES", 0xC000009Au}, {"STATUS_NO_MEMORY", 0xC0000017u},
-    {"STATUS_DEVICE_NOT_READY", 0xC00000A3u},       {"STATUS_DEVICE_NOT_CONNECTED", 0xC000009Du},
-    {"STATUS_INVALID_PARAMETER", 0xC000000Du},      {"STATUS_UNSUCCESSFUL", 0xC0000001u}};
+// The NTSTATUS errors an InitializeAllocator plausibly returns, which a fault may name (their
+// values: ntstatus.hpp).
+constexpr std::string_view kStatuses[] = {"STATUS_INSUFFICIENT_RESOURCES", "STATUS_NO_MEMORY",
+                                          "STATUS_DEVICE_NOT_READY",       "STATUS_DEVICE_NOT_CONNECTED",
+                                          "STATUS_INVALID_PARAMETER",      "STATUS_UNSUCCESSFUL"};
 
 // The one parameter each kind takes ("" = none besides "status" for the vendor fault).
 std::string_view param_of(FaultKind k) {
@@ -60,9 +57,9 @@ std::optional<std::uint32_t> read_status(ConfigReader& r, const json& v, const s
     auto s = r.string(v, ptr, "status");
     if (!s) return std::nullopt;
     std::vector<std::string> names;
-    for (const auto& st : kStatuses) {
-        if (st.name == *s) return st.value;
-        names.emplace_back(st.name);
+    for (std::string_view name : kStatuses) {
+        if (name == *s) return parse_ntstatus(name);
+        names.emplace_back(name);
     }
     auto guess = closest_name(*s, names);
     r.report(child(ptr, "status"), "value.unknown-name", fmt::format("unknown NTSTATUS \"{}\"", *s),
@@ -209,11 +206,3 @@ void read_faults(ConfigReader& r, const json& doc, Topology& t) {
 }
 
 }  // namespace ksim::proto::detail
-
-namespace ksim::proto {
-std::string fault_status_name(std::uint32_t status) {
-    for (const auto& st : detail::kStatuses)
-        if (st.value == status) return fmt::format("{} (0x{:08X})", st.name, status);
-    return fmt::format("0x{:08X}", status);
-}
-}  // namespace ksim::proto

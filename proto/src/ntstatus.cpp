@@ -41,4 +41,10 @@ std::string ntstatus_name(std::uint32_t status) {
     return fmt::format("0x{:08X}", status);
 }
 
+std::optional<std::uint32_t> parse_ntstatus(std::string_view name) {
+    for (const StatusName& s : kNames)
+        if (s.name == name) return s.value;
+    return std::nullopt;
+}
+
 }  // namespace ksim::proto

@@ -16,11 +16,6 @@ namespace {
 constexpr std::uint64_t kPage = proto::kPageSize;
 constexpr std::uint64_t kMaxCommonBuffer = std::uint64_t{1} << 40;
 
-std::uint32_t address_alignment(std::uint64_t address) {
-    if (address == 0) return 0x80000000u;
-    return static_cast<std::uint32_t>(std::min<std::uint64_t>(address & (~address + 1), 0x80000000u));
-}
-
 }  // namespace
 
 DmaAllocator::DmaAllocator(proto::VendorAllocatorCaps caps) : caps_(std::move(caps)) {}
@@ -110,8 +105,8 @@ Result<void> DmaAllocator::initialize(const proto::AllocatorFraming& negotiated)
             std::uint64_t run_end = std::min(end, offset + max_segment);
             if (!caps_.contiguous) run_end = std::min(run_end, proto::round_up_to(offset + 1, kPage));
             const std::uint64_t physical = physical_of(offset);
-            entries.push_back(
-                SgEntry{physical, static_cast<std::uint32_t>(run_end - offset), address_alignment(physical)});
+            entries.push_back(SgEntry{physical, static_cast<std::uint32_t>(run_end - offset),
+                                      proto::address_alignment(physical)});
             offset = run_end;
         }
         const std::uint32_t count = static_cast<std::uint32_t>(entries.size()) - first[i];

@@ -222,7 +222,8 @@ void DriverPin::frame_completing(QueuedFrame& frame) {
 // --- wrappers ----------------------------------------------------------------------------------
 
 DriverPin::Wrapper* DriverPin::wrapper_of(StreamPointer* sp) {
-    if (auto it = by_pointer_.find(sp); it != by_pointer_.end()) return it->second;
+    for (const auto& [pointer, wrapper] : by_pointer_)
+        if (pointer == sp) return wrapper;
     Wrapper* w = nullptr;
     if (retired_.size() > kQuarantine) {
         w = retired_.front();
@@ -234,7 +235,7 @@ DriverPin::Wrapper* DriverPin::wrapper_of(StreamPointer* sp) {
     w->sp = sp;
     w->ks.Ksim = KSIM_HOST_LINK{&ddk_host::host_api(), w};
     w->ks.Pin = &instance_.ks;
-    by_pointer_[sp] = w;
+    by_pointer_.emplace_back(sp, w);
     return w;
 }
 
@@ -260,11 +261,17 @@ bool DriverPin::stopped(const char* routine) {
 }
 
 void DriverPin::retire(Wrapper& w) {
-    by_pointer_.erase(w.sp);
+    for (auto& entry : by_pointer_)
+        if (entry.first == w.sp) {
+            entry = by_pointer_.back();
+            by_pointer_.pop_back();
+            break;
+        }
     w.sp = nullptr;
     w.ks.StreamHeader = nullptr;
     w.ks.KsimFrameInfo = nullptr;
     w.ks.OffsetIn = w.ks.OffsetOut = KSSTREAM_POINTER_OFFSET{};
+    if (retired_.full()) retired_.set_capacity(2 * retired_.capacity());  // grows, never per frame
     retired_.push_back(&w);
 }
 

@@ -11,10 +11,11 @@
 // Called under the kernel lock only.
 #pragma once
 
+#include <boost/circular_buffer.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ksim/daemon/clock.hpp"
@@ -113,10 +114,12 @@ private:
     ddk_host::PinInstance& instance_;
     StreamQueue& queue_;
     const Clock& clock_;
-    std::unordered_map<const StreamPointer*, Wrapper*> by_pointer_;
-    std::deque<Wrapper> wrappers_;     // stable addresses; retired ones are reused
-    std::deque<Wrapper*> retired_;     // oldest first (kQuarantine)
-    std::vector<FrameExtras> extras_;  // by frame index in the pipe's pool
+    // The wrapper of each live queue pointer (edges and clones: a handful). A flat vector and a
+    // ring, not a hash map and a deque: a clone per frame must not allocate once they have grown.
+    std::vector<std::pair<const StreamPointer*, Wrapper*>> by_pointer_;
+    std::deque<Wrapper> wrappers_;                               // stable addresses; retired ones are reused
+    boost::circular_buffer<Wrapper*> retired_{2 * kQuarantine};  // oldest first (kQuarantine)
+    std::vector<FrameExtras> extras_;                            // by frame index in the pipe's pool
     bool in_process_ = false;
     bool in_reset_ = false;
     bool rerun_ = false;

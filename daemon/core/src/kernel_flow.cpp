@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kernel_impl.hpp"
+#include "ksim/proto/align.hpp"
 #include "logging.hpp"
 
 namespace ksim::daemon {
@@ -85,11 +86,7 @@ std::vector<SgMapping> Kernel::Impl::frame_mappings(const FrameRef& f) {
         for (std::size_t done = 0; done < bytes.size();) {
             const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(segment, bytes.size() - done));
             const std::uint64_t address = *physical + done;
-            out.push_back(SgMapping{
-                address, bytes.data() + done, n,
-                static_cast<std::uint32_t>(
-                    address == 0 ? 0x80000000u
-                                 : std::min<std::uint64_t>(address & (~address + 1), 0x80000000u))});
+            out.push_back(SgMapping{address, bytes.data() + done, n, proto::address_alignment(address)});
             done += n;
         }
     } else if (f.pipe->dma) {

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "kernel_impl.hpp"
+#include "ksim/proto/ntstatus.hpp"
 #include "logging.hpp"
 
 namespace ksim::daemon {
@@ -138,7 +139,7 @@ Result<void> Kernel::Impl::activate(Pipe& pipe, const Pin& asking) {
                     fmt::format("pipe {}: InitializeAllocator of vendor allocator \"{}\" on pin {} returned "
                                 "{} (fault {} injected by the topology at {})",
                                 pipe.name, provider->desc.allocator->name, c.provider.to_string(),
-                                proto::fault_status_name(f->status), to_string(f->kind), f->pointer)}));
+                                proto::ntstatus_name(f->status), to_string(f->kind), f->pointer)}));
         }
         if (provider->driver_allocator) {
             // The minidriver's own KSALLOCATOR_DISPATCH: its InitializeAllocator runs below.

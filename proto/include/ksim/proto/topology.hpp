@@ -200,7 +200,5 @@ std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
 std::string_view to_string(FilterKind k);
 std::string_view to_string(VideoFormat f);
 std::string_view to_string(FaultKind k);  // the config's name, e.g. "pool_exhaustion"
-// "STATUS_DEVICE_NOT_READY (0xC00000A3)" for a status a fault may name; the number alone otherwise.
-std::string fault_status_name(std::uint32_t status);
 
 }  // namespace ksim::proto
