@@ -112,7 +112,7 @@ int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     for (const auto& f : *filters)
         for (const auto& p : f.pins)
             if (f.id == pin->filter && p.id == pin->pin && p.connected_to)
-                peer = wire::parse_pin_ref(*p.connected_to);
+                peer = proto::parse_pin_ref(*p.connected_to);
     std::vector<proto::PinRef> started;
     auto start = [&](const proto::PinRef& r, proto::PinState target) -> Result<void> {
         auto state = client->connection_state(r);

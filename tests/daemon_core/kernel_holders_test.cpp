@@ -26,18 +26,18 @@ protected:
         make(t);
         ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
     }
-    PinInfo info(const PinKey& key) {
+    PinInfo info(const PinRef& key) {
         for (const auto& f : kernel->filters())
             for (const auto& p : f.pins)
                 if (p.key == key) return p;
         ADD_FAILURE() << "no pin " << key.to_string();
         return {};
     }
-    bool pool_active(const PinKey& key) {
+    bool pool_active(const PinRef& key) {
         auto s = kernel->allocator_status(key);
         return s && s->active;
     }
-    void set_as(const PinKey& k, PinState s, const StateRequester& who) {
+    void set_as(const PinRef& k, PinState s, const StateRequester& who) {
         auto r = kernel->set_state(k, s, who);
         ASSERT_TRUE(r.has_value()) << k.to_string() << ": " << r.error().message;
     }

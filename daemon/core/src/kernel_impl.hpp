@@ -145,7 +145,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     Kernel::Impl& kernel;
     FilterRuntime& filter;
     proto::PinDescriptor desc;
-    PinKey key;
+    PinRef key;
     std::string name;  // "filter/pin" for logs
     PinRole role = PinRole::Sink;
     std::uint64_t ledger_id = 0;  // owner id of frames held by this pin (never a ClientId)
@@ -204,7 +204,7 @@ struct FilterRuntime {
 
 struct Delivery {
     ClientId owner;
-    PinKey pin;
+    PinRef pin;
     shm::FrameHandle frame;
     proto::StreamHeader header;
 };
@@ -235,8 +235,8 @@ struct Kernel::Impl {
     bool shut_down = false;
 
     // --- lookup (mu held) ---
-    Pin* find_pin(const PinKey& key) const;
-    Result<Pin*> pin_or_error(const PinKey& key) const;
+    Pin* find_pin(const PinRef& key) const;
+    Result<Pin*> pin_or_error(const PinRef& key) const;
     FilterRuntime* find_filter(std::string_view id) const;
     Pin* add_pin(FilterRuntime& filter, proto::PinDescriptor desc);
 

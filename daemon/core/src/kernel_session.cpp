@@ -88,7 +88,7 @@ void Kernel::client_gone(ClientId client) {
     const std::string summary = fmt::format("{} frames reclaimed, {} pins stopped, {} created pins removed",
                                             frames.size(), orphans.size(), removed);
     logger("core.kernel")->info("client {} gone: {}", client, summary);
-    k.emit({KernelEvent::Type::ClientGone, PinKey{}, summary, PinState::Stop, client});
+    k.emit({KernelEvent::Type::ClientGone, PinRef{}, summary, PinState::Stop, client});
     k.flush(lock);
 }
 

@@ -472,7 +472,6 @@ KSIM_WIRE_JSON(FrameReadyEvent)
 // Shared value mappings (also used by ksimctl output).
 nlohmann::json pin_ref_to_json(const proto::PinRef& p);    // "filter.pin"
 proto::PinRef pin_ref_from_json(const nlohmann::json& j);  // throws std::invalid_argument
-std::optional<proto::PinRef> parse_pin_ref(std::string_view text);
 nlohmann::json stream_header_to_json(const proto::StreamHeader& h);
 proto::StreamHeader stream_header_from_json(const nlohmann::json& j);
 
