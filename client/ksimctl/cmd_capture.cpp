@@ -59,14 +59,13 @@ void draw_progress(unsigned done, unsigned total) {
 Result<std::optional<proto::VideoParams>> video_params(const CaptureOptions& o) {
     if (o.raw) return std::optional<proto::VideoParams>{};
     if (o.format.empty() && o.size.empty()) return std::optional<proto::VideoParams>{};  // guess per frame
-    proto::VideoParams v;
-    auto format = client::parse_video_format(o.format.empty() ? "NV12" : o.format);
-    if (!format)
+    const std::string format = o.format.empty() ? "NV12" : o.format;
+    if (!client::parse_video_format(format))
         return fail(Errc::InvalidArgument, "--format '" + o.format + "': expected NV12, YUY2 or RGB24");
-    v.format = *format;
-    if (std::sscanf(o.size.c_str(), "%ux%u", &v.width, &v.height) != 2 || v.width == 0 || v.height == 0)
+    auto v = client::parse_video_params(format, o.size);
+    if (!v)
         return fail(Errc::InvalidArgument, "--size '" + o.size + "': expected WIDTHxHEIGHT, e.g. 1920x1080");
-    return std::optional<proto::VideoParams>{v};
+    return std::optional<proto::VideoParams>{*v};
 }
 
 // Writes one frame; returns the path written.
