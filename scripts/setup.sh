@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
-  libgtest-dev libbenchmark-dev libsystemd-dev
+  libgtest-dev libbenchmark-dev libsystemd-dev libpng-dev
   python3-jsonschema graphviz
 )
 for option in "$@"; do
