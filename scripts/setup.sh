@@ -12,7 +12,7 @@ set -euo pipefail
 # and the example clients compile against.
 demo_packages=(
   build-essential cmake ninja-build pkg-config
-  libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsystemd-dev
+  libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsystemd-dev libpng-dev
 )
 # The tests and benchmarks on top (README, "Dependencies").
 test_packages=(libgtest-dev libbenchmark-dev python3-jsonschema graphviz)

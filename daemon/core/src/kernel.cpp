@@ -275,7 +275,7 @@ std::vector<FilterInfo> Kernel::filters() const {
     std::lock_guard lock(impl_->mu);
     std::vector<FilterInfo> out;
     for (const auto& f : impl_->filters) {
-        FilterInfo fi{f->desc.id, f->desc.kind, {}};
+        FilterInfo fi{f->desc.id, f->desc.kind, {}, f->desc.video, f->desc.audio};
         for (const auto& p : f->pins) fi.pins.push_back(info_of(*p));
         out.push_back(std::move(fi));
     }
