@@ -197,6 +197,18 @@ void DriverPin::frame_queued(const QueuedFrame& frame) {
     x.header.Data = frame.data.data();
     x.header.PresentationTime = KSTIME{0, 1, 1};
     x.info = KSIM_FRAME_INFO{};
+    if (instance_.ks.DataFlow == KSPIN_DATAFLOW_IN) {
+        // An input frame arrives filled: the driver reads what the upstream pin completed it with.
+        const proto::StreamHeader& h = frame.header;
+        x.header.DataUsed = h.data_used;
+        x.header.PresentationTime =
+            KSTIME{h.presentation_time.time, h.presentation_time.numerator, h.presentation_time.denominator};
+        x.header.Duration = h.duration;
+        x.header.OptionsFlags = static_cast<ULONG>(h.options_flags);
+        x.header.TypeSpecificFlags = h.type_specific_flags;
+        x.info.PictureNumber = h.picture_number;
+        x.info.DropCount = h.drop_count;
+    }
     x.mappings.clear();
     if ((flags() & KSPIN_FLAG_GENERATE_MAPPINGS) != 0)
         for (const SgMapping& m : frame.mappings)
