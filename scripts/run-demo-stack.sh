@@ -8,9 +8,9 @@
 #      background for connections made later;
 #   3. for each sink pin: a user-hosted video sink is captured with the capture-viewer example
 #      (in the format of the filter that produces the frames) as PPM images, any other
-#      user-hosted sink with `ksimctl capture --raw`; a kernel-hosted sink is run with its upstream
-#      pins (`ksimctl state`) until it has completed frames, and `ksimctl stats` shows its counts
-#      and the vendor allocators' call counts;
+#      user-hosted sink with `ksimctl capture` (audio: one WAV file); a kernel-hosted sink is run
+#      with its upstream pins (`ksimctl state`) until it has completed frames, and `ksimctl stats`
+#      shows its counts and the vendor allocators' call counts;
 #   4. stops everything (trap on exit): no process is left running and nothing is left in /dev/shm.
 # Environment: KSIM_BUILD_DIR (default build/), KSIM_DEMO_FRAMES (default 3), KSIM_DEMO_OUT
 # (default out/demo-snapshots), KSIM_DEMO_SOCKET and KSIM_DEMO_RUNTIME_DIR (default: in a fresh
@@ -155,8 +155,8 @@ show_user_sink() {
     "$viewer" --socket "$sock" --pin "$pin" --count "$frames" --out "$dir" --format "$format" --size "$size" \
       | sed 's/^/   /'
   else
-    echo "== capturing $frames frame(s) from $pin ($media) with ksimctl capture --raw"
-    ctl capture "$pin" --count "$frames" --out "$dir" --raw 2>&1 | sed 's/^/   /'
+    echo "== capturing $frames frame(s) from $pin ($media) with ksimctl capture"
+    ctl capture "$pin" --count "$frames" --out "$dir" 2>&1 | sed 's/^/   /'
   fi
   echo "== frames of $pin in $dir:"
   ls -1 "$dir" | sed "s|^|   $dir/|"

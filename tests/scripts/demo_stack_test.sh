@@ -2,8 +2,8 @@
 # demo_stack_test.sh BUILD_DIR CONFIG EXPECTED_EXIT: runs scripts/run-demo-stack.sh on CONFIG in a
 # private temporary directory (its own socket, runtime dir and output) and checks what it showed:
 #   - exit EXPECTED_EXIT (3 for a config whose negotiation fails, with the explanation printed);
-#   - on success, for every sink `ksimctl sinks` names: a user-hosted one has KSIM_DEMO_FRAMES
-#     frames written (video ones as PPM images of the config's size), a kernel-hosted one
+#   - on success, for every sink `ksimctl sinks` names: a user-hosted video one has
+#     KSIM_DEMO_FRAMES PPM images of the config's size, an audio one a WAV file, a kernel-hosted one
 #     completed frames (the script's "completed N frame(s)" line, N > 0);
 #   - nothing left behind: the private directory holds only the output, no process is running
 #     on the private socket.
@@ -43,9 +43,15 @@ while read -r pin hosting media _; do
     continue
   fi
   dir="$work/frames/${pin//./-}"
+  if [[ $media == PCM:* ]]; then
+    # ksimctl capture writes an audio stream as one WAV file.
+    wavs=("$dir"/*.wav)
+    [[ ${#wavs[@]} -eq 1 && -f ${wavs[0]} && $(head -c 4 "${wavs[0]}") == RIFF ]] || fail "$pin: no WAV file in $dir"
+    continue
+  fi
   count=$(find "$dir" -type f | wc -l)
   [[ $count -eq $frames ]] || fail "$pin: $count frame file(s) in $dir, expected $frames"
-  if [[ $media != - && $media != PCM:* ]]; then
+  if [[ $media != - ]]; then
     size=${media#*:}
     for image in "$dir"/*; do
       header=$(head -c 32 "$image" | head -n 2 | tr '\n' ' ')
