@@ -256,7 +256,7 @@ TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
     OpenStreamReply open{pin("app", "in0"),
                          4096,
                          8,
-                         {RegionGrant{7, 65536, Access::ReadOnly, 0, {0, 4096}}},
+                         {RegionGrant{7, 65536, shm::Access::ReadOnly, 0, {0, 4096}}},
                          {RingGrant{RingDirection::ToClient, 1, 8192, 64, 2, 3}},
                          4};
     expect_round_trip(open);
@@ -319,7 +319,7 @@ TEST(WireMessages, FreeFramesRing_RoundTripsAndOlderRequestsMeanNoFreeFramesRing
     OpenStreamReply open{pin("app", "out0"),
                          4096,
                          8,
-                         {RegionGrant{7, 65536, Access::ReadWrite, 0, {0, 4096}}},
+                         {RegionGrant{7, 65536, shm::Access::ReadWrite, 0, {0, 4096}}},
                          {RingGrant{RingDirection::FreeFrames, 1, 8192, 4, 2, 3, 3}},
                          4};
     expect_round_trip(open);
@@ -367,6 +367,21 @@ TEST(WireMessages, CreatePinWithDotInId_IsRejected) {
     EXPECT_NE(r.error().message.find("/pin_id"), std::string::npos) << r.error().message;
 }
 
+TEST(WireMessages, FrameRef_ConvertsToTheRingDescriptorAndBack) {
+    const shm::FrameDescriptor d{7, 3, 12, 0};
+    const FrameRef ref = to_frame_ref(d);
+    EXPECT_EQ(ref, (FrameRef{7, 3, 12}));
+    EXPECT_EQ(to_descriptor(ref), d);
+    EXPECT_EQ(to_descriptor(FrameRef{1, 2, 3}).reserved, 0u);
+}
+
+TEST(WireMessages, RegionAccess_TravelsByItsWireName) {
+    for (auto a : {shm::Access::ReadOnly, shm::Access::ReadWrite}) EXPECT_EQ(parse_access(to_string(a)), a);
+    EXPECT_EQ(to_string(shm::Access::ReadOnly), "read_only");
+    EXPECT_EQ(to_string(shm::Access::ReadWrite), "read_write");
+    EXPECT_FALSE(parse_access("write_only").has_value());
+}
+
 TEST(WireMessages, UnknownEnumValues_ListTheValidOnes) {
     auto state = decode_body<SetStateRequest>(json{{"pin", "a.b"}, {"state", "FLYING"}});
     ASSERT_FALSE(state.has_value());
@@ -386,7 +401,8 @@ TEST(WireMessages, SubscribeToARequestName_IsRejected) {
 }
 
 TEST(WireMessages, OpenStreamReplyWithFdIndexOutOfRange_IsRejected) {
-    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 2, {}}}, {}, 2};
+    OpenStreamReply open{
+        pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, shm::Access::ReadOnly, 2, {}}}, {}, 2};
     auto r = decode_body<OpenStreamReply>(json(open));
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("fd_index 2"), std::string::npos);
@@ -412,7 +428,7 @@ TEST(WireMessages, BodyThatIsNotAnObject_IsRejectedNotCrashing) {
 
 TEST(WireMessages, FrameOffsetOutsideItsRegion_IsRejected) {
     json j = OpenStreamReply{
-        pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
+        pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, shm::Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
     auto r = decode_body<OpenStreamReply>(j);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("frame_offsets"), std::string::npos) << r.error().message;

@@ -13,12 +13,6 @@ namespace ksim::daemon::server {
 
 using nlohmann::json;
 
-shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
-    return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
-}
-wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
-    return wire::FrameRef{frame.region, frame.index, frame.generation};
-}
 wire::AllocatorFailure to_wire(const AllocatorFailure& f) {
     // Ticks are 100 ns; the wire speaks nanoseconds like the latencies.
     return wire::AllocatorFailure{
@@ -364,7 +358,7 @@ Result<Body> RequestHandler::on_ledger(const json& message) {
             const auto& e = ledger[i];
             std::string holder =
                 e.owner != kDaemon ? "client " + std::to_string(e.owner) : e.holder.to_string();
-            return json(wire::LedgerEntry{e.pipe, to_frame_ref(e.frame), e.owner, std::move(holder)});
+            return json(wire::LedgerEntry{e.pipe, wire::to_frame_ref(e.frame), e.owner, std::move(holder)});
         },
         [&](std::size_t i) { return "the ledger entry of pool '" + ledger[i].pipe + "'"; });
     if (!page) return std::unexpected(page.error());

@@ -93,8 +93,6 @@ private:
 };
 
 // Conversions between wire and daemon types (also used by the kernel bridge).
-shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
-wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
 wire::AllocatorFailure to_wire(const AllocatorFailure& failure);
 
 }  // namespace ksim::daemon::server

@@ -14,6 +14,7 @@
 
 #include "ksim/daemon/clock.hpp"
 #include "ksim/negotiation/record.hpp"
+#include "ksim/proto/client_id.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/stream_header.hpp"
@@ -28,8 +29,8 @@ class DriverHost;
 
 namespace ksim::daemon {
 
-using ClientId = std::uint64_t;  // 0 = the daemon itself
-inline constexpr ClientId kDaemon = 0;
+using proto::ClientId;
+using proto::kDaemon;  // the daemon itself
 
 // The kernel keys its pins by the topology's "filter.pin" reference (proto/topology.hpp).
 using proto::PinRef;
