@@ -91,8 +91,8 @@ protected:
         return c;
     }
     PinState state_of(const PinRef& key) const {
-        for (const FilterInfo& f : kernel->filters())
-            for (const PinInfo& p : f.pins)
+        for (const FilterSnapshot& f : kernel->filters())
+            for (const PinSnapshot& p : f.pins)
                 if (p.key == key) return p.state;
         ADD_FAILURE() << "no pin " << key.to_string();
         return PinState::Stop;

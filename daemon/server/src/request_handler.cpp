@@ -163,7 +163,7 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     // need not diff the graph to notice (the pins a client created go with it).
     for (const auto& c : before) {
         const bool kept = std::ranges::any_of(
-            after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
+            after, [&](const ConnectionSnapshot& a) { return a.from == c.from && a.to == c.to; });
         if (!kept)
             events.push_back({wire::MessageType::ConnectionChanged,
                               wire::make_event(wire::ConnectionChangedEvent{c.from, c.to, false,
@@ -172,7 +172,7 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     return events;
 }
 
-Result<PinInfo> RequestHandler::find_pin(const PinRef& key) const {
+Result<PinSnapshot> RequestHandler::find_pin(const PinRef& key) const {
     for (const auto& f : kernel_.filters()) {
         if (f.id != key.filter) continue;
         for (const auto& p : f.pins)
@@ -194,7 +194,7 @@ wire::VerifierStats to_wire(const VerifierReport& r) {
     return out;
 }
 
-std::optional<PinRef> peer_of(const std::vector<ConnectionInfo>& connections, const PinRef& pin) {
+std::optional<PinRef> peer_of(const std::vector<ConnectionSnapshot>& connections, const PinRef& pin) {
     for (const auto& c : connections) {
         if (c.from == pin) return c.to;
         if (c.to == pin) return c.from;
@@ -202,7 +202,7 @@ std::optional<PinRef> peer_of(const std::vector<ConnectionInfo>& connections, co
     return std::nullopt;
 }
 
-wire::FilterInfo filter_info(const FilterInfo& f, const std::vector<ConnectionInfo>& connections) {
+wire::FilterInfo filter_info(const FilterSnapshot& f, const std::vector<ConnectionSnapshot>& connections) {
     wire::FilterInfo out{f.id, f.kind, {}, f.video, f.audio};
     for (const auto& p : f.pins) {
         wire::PinInfo pin;
@@ -232,7 +232,7 @@ Result<Body> RequestHandler::on_list(const json& message) {
     if (!request) return std::unexpected(request.error());
     const auto connections = kernel_.connections();
     const auto filters = kernel_.filters();
-    std::vector<const FilterInfo*> selected;
+    std::vector<const FilterSnapshot*> selected;
     for (const auto& f : filters)
         if (!request->filter || f.id == *request->filter) selected.push_back(&f);
     if (request->filter && selected.empty())

@@ -81,7 +81,7 @@ private:
     Result<Body> on_subscribe(SessionContext& session, const nlohmann::json& message);
 
     // The pin as the kernel lists it. NotFound names the pin.
-    Result<PinInfo> find_pin(const PinRef& key) const;
+    Result<PinSnapshot> find_pin(const PinRef& key) const;
 
     Kernel& kernel_;
     StreamRings& rings_;
