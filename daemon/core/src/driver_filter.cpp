@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/ntstatus.hpp"
 
@@ -75,7 +76,8 @@ void DriverFilter::attempt() {
 bool DriverFilter::run_once(NTSTATUS& status) {
     for (std::size_t i = 0; i < pins_.size(); ++i)
         edges_[i] = pins_[i]->prepare_process_pin(process_pins_[i]);
-    status = instance_.dispatch()->Process(&instance_.ks, index_.data());
+    status = ddk_host::call_driver(instance_, "KSFILTER_DISPATCH.Process", instance_.dispatch()->Process,
+                                   &instance_.ks, index_.data());
     bool used = false;
     for (std::size_t i = 0; i < pins_.size(); ++i)
         if (edges_[i] != nullptr) used = pins_[i]->finish_process_pin(process_pins_[i], edges_[i]) || used;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "driver_filter.hpp"
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/ntstatus.hpp"
 
@@ -38,7 +39,8 @@ DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const 
 DriverPin::~DriverPin() {
     if (connected_) {
         const KSPIN_DISPATCH* d = instance_.dispatch();
-        if (d != nullptr && d->Disconnect != nullptr) d->Disconnect(&instance_.ks);
+        if (d != nullptr && d->Disconnect != nullptr)
+            ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Disconnect", d->Disconnect, &instance_.ks);
     }
     instance_.streaming = nullptr;
 }
@@ -47,7 +49,8 @@ void DriverPin::connect() {
     if (connected_) return;
     connected_ = true;
     const KSPIN_DISPATCH* d = instance_.dispatch();
-    if (d != nullptr && d->Connect != nullptr) d->Connect(&instance_.ks);
+    if (d != nullptr && d->Connect != nullptr)
+        ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Connect", d->Connect, &instance_.ks);
 }
 
 void DriverPin::note(unsigned level, const std::string& text) const {
@@ -60,7 +63,8 @@ NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     NTSTATUS status = STATUS_SUCCESS;
     if (d != nullptr && d->SetDeviceState != nullptr)
-        status = d->SetDeviceState(&instance_.ks, to_ks(to), to_ks(from));
+        status = ddk_host::call_driver(instance_, "KSPIN_DISPATCH.SetDeviceState", d->SetDeviceState,
+                                       &instance_.ks, to_ks(to), to_ks(from));
     if (NT_SUCCESS(status)) {
         instance_.ks.DeviceState = to_ks(to);
         instance_.ks.ClientState = to_ks(to);
@@ -73,7 +77,8 @@ void DriverPin::reset() {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     instance_.ks.ResetState = KSRESET_BEGIN;
     in_reset_ = true;  // ACQUIRE->STOP resets with DeviceState already STOP: its Reset may walk the queue
-    if (d != nullptr && d->Reset != nullptr) d->Reset(&instance_.ks);
+    if (d != nullptr && d->Reset != nullptr)
+        ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Reset", d->Reset, &instance_.ks);
     in_reset_ = false;
     instance_.ks.ResetState = KSRESET_END;
 }
@@ -168,7 +173,8 @@ void DriverPin::process() {
     in_process_ = true;
     do {
         rerun_ = false;
-        const NTSTATUS s = d->Process(&instance_.ks);
+        const NTSTATUS s =
+            ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Process", d->Process, &instance_.ks);
         pending_ = s == STATUS_PENDING;
         if (pending_ && !waiting_since_ && queue_.frames_from_leading_edge() > 0)
             waiting_since_ = clock_.now();
@@ -502,7 +508,7 @@ void DriverPin::schedule_timeout(PKSSTREAM_POINTER sp, PFNKSSTREAMPOINTER callba
         [this, w](StreamPointer&) {
             if (w->sp == nullptr || w->timeout == nullptr) return;
             refresh(*w);
-            w->timeout(&w->ks);
+            ddk_host::call_driver(instance_, "KSSTREAM_POINTER timeout callback", w->timeout, &w->ks);
         },
         static_cast<Ticks>(std::min<ULONGLONG>(interval, static_cast<ULONGLONG>(INT64_MAX / 2))));
 }
