@@ -91,10 +91,10 @@ protected:
             for (const auto& id : pipe.connections)
                 for (const auto& rec : r.connections)
                     if (rec.id == id)
-                        c.connections.emplace_back(PinKey::parse(std::string(rec.from)).value(),
-                                                   PinKey::parse(std::string(rec.to)).value());
+                        c.connections.emplace_back(proto::parse_pin_ref(rec.from).value(),
+                                                   proto::parse_pin_ref(rec.to).value());
             c.kind = pipe.decision.allocator->kind;
-            c.provider = PinKey::parse(std::string(pipe.decision.allocator->pin)).value();
+            c.provider = proto::parse_pin_ref(pipe.decision.allocator->pin).value();
             c.memory_type = pipe.decision.allocator->memory_type;
             c.frame_size = pipe.decision.framing.frame_size;
             c.frames = pipe.decision.framing.frames;
@@ -120,19 +120,19 @@ protected:
         }
     }
     void run_chain() {
-        for (const PinKey& p : {consumer, copier_out, copier_in, camera}) set(p, PinState::Run);
+        for (const PinRef& p : {consumer, copier_out, copier_in, camera}) set(p, PinState::Run);
     }
     void stop_chain() {
-        for (const PinKey& p : {camera, copier_in, copier_out, consumer}) set(p, PinState::Stop);
+        for (const PinRef& p : {camera, copier_in, copier_out, consumer}) set(p, PinState::Stop);
         EXPECT_TRUE(kernel->ledger().empty());
-        for (const PinKey& p : {camera, copier_in, copier_out, consumer}) EXPECT_EQ(stats(p).in_flight, 0u);
+        for (const PinRef& p : {camera, copier_in, copier_out, consumer}) EXPECT_EQ(stats(p).in_flight, 0u);
     }
 
     FlowRecording flow;
     std::shared_ptr<ddk_host::DriverHost> drivers;
-    const PinKey consumer{"consumer", "input"};
-    const PinKey copier_in{"copier", "input"};
-    const PinKey copier_out{"copier", "output"};
+    const PinRef consumer{"consumer", "input"};
+    const PinRef copier_in{"copier", "input"};
+    const PinRef copier_out{"copier", "output"};
 };
 
 std::string recorder() {

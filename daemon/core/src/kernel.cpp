@@ -112,7 +112,7 @@ Kernel::Impl::Impl(KernelOptions o, EventSink& e, UserPinPort& p)
       events(e),
       port(p) {}
 
-Pin* Kernel::Impl::find_pin(const PinKey& key) const {
+Pin* Kernel::Impl::find_pin(const PinRef& key) const {
     const FilterRuntime* f = find_filter(key.filter);
     if (!f) return nullptr;
     for (const auto& p : f->pins)
@@ -126,7 +126,7 @@ FilterRuntime* Kernel::Impl::find_filter(std::string_view id) const {
     return nullptr;
 }
 
-Result<Pin*> Kernel::Impl::pin_or_error(const PinKey& key) const {
+Result<Pin*> Kernel::Impl::pin_or_error(const PinRef& key) const {
     if (Pin* p = find_pin(key)) return p;
     if (!find_filter(key.filter))
         return fail(Errc::NotFound, fmt::format("no filter '{}' (pin {})", key.filter, key.to_string()));
@@ -209,8 +209,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         impl->filters.push_back(std::move(filter));
     }
     for (const proto::Connection& c : topology.connections) {
-        Pin* from = impl->find_pin(PinKey{c.from.filter, c.from.pin});
-        Pin* to = impl->find_pin(PinKey{c.to.filter, c.to.pin});
+        Pin* from = impl->find_pin(PinRef{c.from.filter, c.from.pin});
+        Pin* to = impl->find_pin(PinRef{c.to.filter, c.to.pin});
         if (!from || !to) {
             return fail(Errc::InvalidConfig, fmt::format("connection {} names an unknown pin", c.id()));
         }
@@ -222,7 +222,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
             if (p->driver) p->driver->connect();
     }
     for (const proto::Fault& f : topology.faults) {
-        Pin* pin = impl->find_pin(PinKey{f.pin.filter, f.pin.pin});
+        Pin* pin = impl->find_pin(PinRef{f.pin.filter, f.pin.pin});
         if (!pin) return fail(Errc::InvalidConfig, fmt::format("fault {} names an unknown pin", f.pointer));
         pin->faults.push_back(f);
         logger("core.kernel")->warn("{}: fault {} injected ({})", pin->name, to_string(f.kind), f.pointer);
@@ -292,14 +292,14 @@ std::vector<FilterInfo> Kernel::filters() const {
     std::lock_guard lock(impl_->mu);
     std::vector<FilterInfo> out;
     for (const auto& f : impl_->filters) {
-        FilterInfo fi{f->desc.id, f->desc.kind, {}};
+        FilterInfo fi{f->desc.id, f->desc.kind, {}, f->desc.video, f->desc.audio};
         for (const auto& p : f->pins) fi.pins.push_back(info_of(*p));
         out.push_back(std::move(fi));
     }
     return out;
 }
 
-Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key) const {
+Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
@@ -316,7 +316,7 @@ Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key
     return *(*pin)->framing;
 }
 
-Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinKey& key) const {
+Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
@@ -329,7 +329,7 @@ Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinKey& key) con
                 fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
 }
 
-Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const {
+Result<StreamAllocatorStatus> Kernel::allocator_status(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
@@ -344,7 +344,7 @@ Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const 
     return s;
 }
 
-Result<PinStats> Kernel::stats(const PinKey& key) const {
+Result<PinStats> Kernel::stats(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
     if (!found) return std::unexpected(found.error());
@@ -379,7 +379,7 @@ Result<PinStats> Kernel::stats(const PinKey& key) const {
     return s;
 }
 
-Result<VerifierReport> Kernel::verifier_report(const PinKey& key) const {
+Result<VerifierReport> Kernel::verifier_report(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
     if (!found) return std::unexpected(found.error());
@@ -413,7 +413,7 @@ Result<void> Kernel::commit(const AllocatorCommit& c) {
     return r;
 }
 
-Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, const StateRequester& requester) {
+Result<void> Kernel::set_state(const PinRef& key, proto::PinState target, const StateRequester& requester) {
     std::unique_lock lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());

@@ -148,12 +148,12 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     Kernel::Impl& kernel;
     FilterRuntime& filter;
     proto::PinDescriptor desc;
-    PinKey key;
+    PinRef key;
     std::string name;  // "filter/pin" for logs
     PinRole role = PinRole::Sink;
     std::uint64_t ledger_id = 0;  // owner id of frames held by this pin (never a ClientId)
     ClientId owner = kDaemon;     // user pins: the hosting client
-    PinHolders holders;           // plain clients that moved it out of STOP (none in STOP)
+    PinHolders holders;           // plain clients holding it out of STOP, with their claims
     bool dynamic = false;         // created by create_user_pin
     std::optional<proto::AllocatorFramingEx> framing;
     std::unique_ptr<PinStateMachine> sm;
@@ -209,7 +209,7 @@ struct FilterRuntime {
 
 struct Delivery {
     ClientId owner;
-    PinKey pin;
+    PinRef pin;
     shm::FrameHandle frame;
     proto::StreamHeader header;
 };
@@ -240,8 +240,8 @@ struct Kernel::Impl {
     bool shut_down = false;
 
     // --- lookup (mu held) ---
-    Pin* find_pin(const PinKey& key) const;
-    Result<Pin*> pin_or_error(const PinKey& key) const;
+    Pin* find_pin(const PinRef& key) const;
+    Result<Pin*> pin_or_error(const PinRef& key) const;
     FilterRuntime* find_filter(std::string_view id) const;
     Pin* add_pin(FilterRuntime& filter, proto::PinDescriptor desc);
 
@@ -275,9 +275,13 @@ struct Kernel::Impl {
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 
     // --- session end (kernel_session.cpp) ---
-    // Takes `client` off every pin's holders and hosts; returns the pins left with neither a
-    // holder nor a host that are not in STOP.
-    std::vector<Pin*> release_pins_of(ClientId client);
+    // Takes `client` off every pin's holders and hosts; returns the pins whose state it alone
+    // held: each with the state it goes down to (the highest claim left, STOP when none).
+    struct PinRelease {
+        Pin* pin;
+        proto::PinState to;
+    };
+    std::vector<PinRelease> release_pins_of(ClientId client);
     // Removes a filter created by a client: its pins (and every pin of their pipes) to STOP,
     // their connections and pipes dropped, a FramingChanged event per removed pin.
     void remove_filter(FilterRuntime& filter, ClientId client);
