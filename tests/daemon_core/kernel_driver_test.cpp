@@ -414,8 +414,7 @@ TEST(DriverConfig, ModuleBuiltAgainstAnotherApiVersion_IsRefusedNamingBothVersio
     ASSERT_EQ(d.size(), 1u);
     EXPECT_EQ(d[0].rule, "driver.abi-version");
     EXPECT_EQ(d[0].pointer, "/filters/0/driver/module");
-    EXPECT_NE(d[0].message.find(fmt::format("version {}", KSIM_DDK_ABI_VERSION + 41u)), std::string::npos)
-        << d[0].message;
+    EXPECT_NE(d[0].message.find("API version 1;"), std::string::npos) << d[0].message;
     EXPECT_NE(d[0].message.find(fmt::format("implements version {}", KSIM_DDK_ABI_VERSION)),
               std::string::npos)
         << d[0].message;

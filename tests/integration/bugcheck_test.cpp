@@ -3,10 +3,12 @@
 // thread on stderr and in a report file in its runtime directory, removes its socket and exits
 // with kBugcheckExitCode; a connected client sees Disconnected; a new ksimd on the same socket and
 // runtime directory comes up and keeps the report. A crash at load (pin Create) is reported on
-// stderr only, before the runtime directory is taken.
+// stderr only, before the runtime directory is taken; a SIGSEGV another process sends is no
+// bugcheck.
 #include "ksim/daemon/server/bugcheck.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -37,10 +39,11 @@ std::filesystem::path config_path(const std::string& filter) {
            ("ksim-bugcheck-" + filter + "-" + std::to_string(::getpid()) + ".json");
 }
 
-// The report files ksimd `pid` wrote into `dir` (bugcheck-<pid>-<time>.txt).
-std::vector<std::filesystem::path> reports_of(const std::filesystem::path& dir, pid_t pid) {
+// The report files ksimd `pid` wrote into `dir` (<kind>-<pid>-<time>.txt; kind: bugcheck, crash).
+std::vector<std::filesystem::path> reports_of(const std::filesystem::path& dir, const std::string& kind,
+                                              pid_t pid) {
     std::vector<std::filesystem::path> out;
-    const std::regex name("bugcheck-" + std::to_string(pid) + R"(-\d{8}T\d{6}Z\.txt)");
+    const std::regex name(kind + "-" + std::to_string(pid) + R"(-\d{8}T\d{6}Z\.txt)");
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(dir, ec))
         if (std::regex_match(e.path().filename().string(), name)) out.push_back(e.path());
@@ -52,6 +55,10 @@ struct Crash {
     std::string signal;   // as the report names it
     std::string details;  // another line the report has for this crash
 };
+
+void PrintTo(const Crash& c, std::ostream* os) {
+    *os << c.filter;
+}
 
 class BugcheckInProcess : public ::testing::TestWithParam<Crash> {};
 
@@ -92,7 +99,7 @@ TEST_P(BugcheckInProcess, IsReportedWithModuleAndRoutine_AndTheServiceRestartsCl
         EXPECT_NE(log.find("thread:      "), std::string::npos) << log;
 
         // The report file: one, named in the log, saying the same and a backtrace.
-        const auto reports = reports_of(stack.dir() / "run", pid);
+        const auto reports = reports_of(stack.dir() / "run", "bugcheck", pid);
         ASSERT_EQ(reports.size(), 1u) << log;
         EXPECT_NE(log.find("report:      " + reports[0].string()), std::string::npos) << log;
         const std::string report = test_support::read_file(reports[0]);
@@ -132,6 +139,28 @@ INSTANTIATE_TEST_SUITE_P(
               "routine:     KSPIN_DISPATCH.Process"},
         Crash{"AbortInProcess", "SIGABRT (6, SI_TKILL", "object:      filter 'bad' pin 'capture'"}),
     [](const auto& info) { return info.param.filter; });
+
+TEST(Bugcheck, SignalFromAnotherProcess_IsNoBugcheck_ReportedAsNotInDriverCode_AndKsimdDiesOfIt) {
+    const std::filesystem::path config = write_config(config_path("kill"), "SegfaultInProcess");
+    {
+        Stack stack(config);
+        const pid_t pid = stack.daemon().pid();
+        stack.daemon().signal(SIGSEGV);
+        ASSERT_EQ(stack.daemon().wait(20s), 128 + SIGSEGV) << stack.daemon().stderr_text();
+        const std::string log = stack.daemon().stderr_text();
+        EXPECT_NE(log.find("ksimd crashed: not in driver code"), std::string::npos) << log;
+        EXPECT_NE(log.find("SIGSEGV (11, SI_USER: sent by kill)"), std::string::npos) << log;
+        EXPECT_EQ(log.find("BUGCHECK"), std::string::npos) << log;
+        EXPECT_TRUE(reports_of(stack.dir() / "run", "bugcheck", pid).empty());
+        const auto reports = reports_of(stack.dir() / "run", "crash", pid);
+        ASSERT_EQ(reports.size(), 1u) << log;
+        EXPECT_NE(test_support::read_file(reports[0]).find("not in driver code"), std::string::npos);
+        // The socket stays (only a bugcheck removes it); the next ksimd replaces it as stale.
+        stack.restart_daemon();
+        EXPECT_EQ(stack.stop_daemon(), 0) << stack.daemon().stderr_text();
+    }
+    std::filesystem::remove(config);
+}
 
 TEST(Bugcheck, CrashWhileLoadingTheConfig_IsReportedOnStderr_BeforeTheRuntimeDirectoryIsTaken) {
     const std::filesystem::path config = write_config(config_path("SegfaultInCreate"), "SegfaultInCreate");

@@ -172,6 +172,22 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+// The filter-centric side of a driver filter whose KSFILTER_DISPATCH has Process (else null):
+// its pins in pin-descriptor order, as the process pin index lists them.
+std::unique_ptr<DriverFilter> make_driver_filter(FilterRuntime& filter) {
+    if (filter.pins.empty() || !filter.pins.front()->driver) return nullptr;
+    ddk_host::FilterInstance& instance = *filter.pins.front()->driver->instance().filter;
+    const KSFILTER_DISPATCH* d = instance.dispatch();
+    if (d == nullptr || d->Process == nullptr) return nullptr;
+    std::vector<DriverPin*> pins;
+    for (const auto& pin_instance : instance.pins)
+        for (const auto& p : filter.pins)
+            if (&p->driver->instance() == pin_instance.get()) pins.push_back(p->driver.get());
+    return std::make_unique<DriverFilter>(instance, std::move(pins));
+}
+}  // namespace
+
 Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, KernelOptions options,
                                                EventSink& events, UserPinPort& port) {
     auto impl = std::make_unique<Impl>(std::move(options), events, port);
@@ -189,6 +205,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
                                 fd.id, pd.id));
         }
         filter->desc.pins = fd.pins;
+        if (fd.kind == FilterKind::Driver) filter->driver = make_driver_filter(*filter);
         impl->filters.push_back(std::move(filter));
     }
     for (const proto::Connection& c : topology.connections) {

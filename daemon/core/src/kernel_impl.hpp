@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "driver_allocator.hpp"
+#include "driver_filter.hpp"
 #include "driver_pin.hpp"
 #include "ksim/daemon/content.hpp"
 #include "ksim/daemon/hwsim.hpp"
@@ -202,6 +203,8 @@ struct FilterRuntime {
     proto::FilterDescriptor desc;
     std::vector<std::unique_ptr<Pin>> pins;
     ClientId creator = kDaemon;  // filters created by create_user_pin
+    // A minidriver filter with a filter-centric Process (after `pins`: it goes first).
+    std::unique_ptr<DriverFilter> driver;
 };
 
 struct Delivery {
