@@ -10,7 +10,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/setup.sh"
 
 build_dir="$root/build"
-extra=(-DKSIM_UNITY_BUILD=ON)
+# The GStreamer plugin is required here (setup.sh installs its packages), so a missing package
+# fails the build instead of leaving the plugin and its tests out.
+extra=(-DKSIM_UNITY_BUILD=ON -DKSIM_GSTREAMER=ON)
 case ${1:-} in
   "") ;;
   --sanitize)

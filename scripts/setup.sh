@@ -12,6 +12,8 @@ packages=(
   libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsystemd-dev
   python3-jsonschema graphviz
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 )
 for option in "$@"; do
   case $option in
