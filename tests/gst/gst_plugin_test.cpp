@@ -17,14 +17,8 @@ namespace ksim::itest {
 namespace {
 
 std::vector<std::string> gst_env(const std::filesystem::path& dir) {
-    std::vector<std::string> env{std::string("GST_PLUGIN_PATH=") + KSIM_GST_PLUGIN_DIR,
-                                 "GST_REGISTRY=" + (dir / "gst-registry.bin").string(),
-                                 "GST_DEBUG_NO_COLOR=1"};
-#ifdef KSIM_GST_EXTRA_ENV
-    // Sanitizer builds: the instrumented plugin needs its runtime loaded first (CMakeLists.txt).
-    for (const char* e : {KSIM_GST_EXTRA_ENV}) env.emplace_back(e);
-#endif
-    return env;
+    return {std::string("GST_PLUGIN_PATH=") + KSIM_GST_PLUGIN_DIR,
+            "GST_REGISTRY=" + (dir / "gst-registry.bin").string(), "GST_DEBUG_NO_COLOR=1"};
 }
 
 std::vector<std::string> launch_argv(const std::string& pipeline_text) {

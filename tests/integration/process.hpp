@@ -19,8 +19,8 @@ using namespace std::chrono_literals;
 class Process {
 public:
     // Starts `argv[0]` with `argv`; stdout and stderr go to files in `log_dir` named after
-    // `label`. Throws std::runtime_error when the process cannot be started (a binary that cannot
-    // be executed exits 127). `env`: extra environment entries "K=V".
+    // `label`; no core dumps. Throws std::runtime_error when the process cannot be started (a binary that
+    // cannot be executed exits 127). `env`: extra environment entries "K=V".
     Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label,
             std::vector<std::string> env = {});
     Process(const Process&) = delete;
