@@ -156,6 +156,50 @@ TEST(WireMessages, EveryPropertyReply_RoundTrips) {
                             {},
                             proto::make_create_request(8, 0, 0, proto::memory_type::kKernelNonPaged)};
     expect_round_trip(legacy);
+    GetPropertyReply video{
+        pin("viewer", "input"),
+        PropertyId::DataFormat,
+        {},
+        {},
+        {},
+        {},
+        {},
+        proto::DataFormat{proto::VideoParams{proto::VideoFormat::Yuy2, 640, 480, 30000, 1001}, std::nullopt}};
+    expect_round_trip(video);
+    EXPECT_EQ(
+        json(video)["data_format"],
+        json::parse(R"({"video": {"format": "YUY2", "width": 640, "height": 480, "fps": [30000, 1001]}})"));
+    GetPropertyReply audio{pin("mic", "capture"),
+                           PropertyId::DataFormat,
+                           {},
+                           {},
+                           {},
+                           {},
+                           {},
+                           proto::DataFormat{std::nullopt, proto::AudioParams{44100, 1, 16, 441}}};
+    expect_round_trip(audio);
+    EXPECT_EQ(json(audio)["data_format"]["audio"]["sample_rate"], 44100);
+}
+
+TEST(WireMessages, DataFormat_NeitherOrBothKindsOrAnUnknownFormat_IsRejectedWithThePointer) {
+    const json base = json::parse(R"({"pin": {"filter": "v", "pin": "in"}, "property": "DATAFORMAT"})");
+    auto decode = [&](const char* data_format) {
+        json j = base;
+        j["data_format"] = json::parse(data_format);
+        return decode_body<GetPropertyReply>(j);
+    };
+    auto neither = decode("{}");
+    ASSERT_FALSE(neither);
+    EXPECT_NE(neither.error().message.find("exactly one of 'video' and 'audio'"), std::string::npos)
+        << neither.error().message;
+    auto unknown = decode(R"({"video": {"format": "I420", "width": 2, "height": 2, "fps": [1, 1]}})");
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("/data_format/video/format"), std::string::npos)
+        << unknown.error().message;
+    auto zero_den = decode(R"({"video": {"format": "NV12", "width": 2, "height": 2, "fps": [30, 0]}})");
+    ASSERT_FALSE(zero_den);
+    EXPECT_NE(zero_den.error().message.find("/data_format/video/fps"), std::string::npos)
+        << zero_den.error().message;
 }
 
 TEST(WireMessages, PinInfoOfAnOlderDaemon_DefaultsToTheStandardMediumAndNoCaps) {

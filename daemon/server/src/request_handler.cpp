@@ -282,6 +282,12 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
             reply.status = wire::StreamAllocatorStatus{status->framing, status->allocated_frames};
             break;
         }
+        case wire::PropertyId::DataFormat: {
+            auto format = kernel_.data_format(key);
+            if (!format) return std::unexpected(format.error());
+            reply.data_format = std::move(*format);
+            break;
+        }
         case wire::PropertyId::ConnectionState: {
             auto peer = peer_of(kernel_.connections(), key);
             reply.connection =

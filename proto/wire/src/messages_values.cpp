@@ -182,13 +182,16 @@ std::string_view to_string(PropertyId p) {
             return "STATISTICS";
         case PropertyId::AllocatorFraming:
             return "ALLOCATORFRAMING";
+        case PropertyId::DataFormat:
+            return "DATAFORMAT";
     }
     return "?";
 }
 
 std::optional<PropertyId> parse_property_id(std::string_view name) {
-    for (auto p : {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus,
-                   PropertyId::ConnectionState, PropertyId::Statistics, PropertyId::AllocatorFraming})
+    for (auto p :
+         {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus, PropertyId::ConnectionState,
+          PropertyId::Statistics, PropertyId::AllocatorFraming, PropertyId::DataFormat})
         if (to_string(p) == name) return p;
     return std::nullopt;
 }

@@ -116,10 +116,11 @@ enum class PropertyId {
     StreamAllocatorStatus,
     ConnectionState,
     Statistics,
-    AllocatorFraming
+    AllocatorFraming,
+    DataFormat,  // KSPROPERTY_CONNECTION_DATAFORMAT (proto::DataFormat)
 };
 std::string_view to_string(
-    PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "ALLOCATORFRAMING"
+    PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "DATAFORMAT"
 std::optional<PropertyId> parse_property_id(std::string_view name);
 
 struct GetPropertyRequest {
@@ -212,6 +213,8 @@ struct GetPropertyReply {
     std::optional<ConnectionState> connection;
     std::optional<PinStatistics> statistics;
     std::optional<proto::AllocatorFraming> legacy_framing;  // ALLOCATORFRAMING ("legacy_framing")
+    // DATAFORMAT ("data_format"): {"video": {...}} or {"audio": {...}}, each as in configs.
+    std::optional<proto::DataFormat> data_format = std::nullopt;
 };
 
 using proto::AllocatorKind;  // default kernel pool / vendor / user-mode pool
