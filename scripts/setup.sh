@@ -15,7 +15,11 @@ demo_packages=(
   libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsystemd-dev libpng-dev
 )
 # The tests and benchmarks on top (README, "Dependencies").
-test_packages=(libgtest-dev libbenchmark-dev python3-jsonschema graphviz)
+# The GStreamer plugin (gst/) is built and tested with the tests: its headers, gst-launch-1.0 /
+# gst-inspect-1.0 and the elements its tests connect it to.
+test_packages=(libgtest-dev libbenchmark-dev python3-jsonschema graphviz
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 
 with_tests=1
 extra_packages=()

@@ -30,7 +30,7 @@ int run_props(const GlobalOptions& global, const std::string& pin_text) {
     nlohmann::json out = nlohmann::json::object();
     for (auto property : {wire::PropertyId::AllocatorFramingEx, wire::PropertyId::AllocatorFraming,
                           wire::PropertyId::StreamAllocatorStatus, wire::PropertyId::ConnectionState,
-                          wire::PropertyId::Statistics}) {
+                          wire::PropertyId::Statistics, wire::PropertyId::DataFormat}) {
         const std::string name(wire::to_string(property));
         auto reply = client->get_property(*pin, property);
         if (!reply) {

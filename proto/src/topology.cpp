@@ -161,4 +161,10 @@ std::string_view to_string(VideoFormat f) {
     return "?";
 }
 
+std::optional<VideoFormat> parse_video_format(std::string_view name) {
+    for (auto f : {VideoFormat::Nv12, VideoFormat::Yuy2, VideoFormat::Rgb24})
+        if (to_string(f) == name) return f;
+    return std::nullopt;
+}
+
 }  // namespace ksim::proto

@@ -88,7 +88,7 @@ private:
         reply.frames = 2;
         reply.regions.push_back(wire::RegionGrant{1,
                                                   kPoolRegionSize,
-                                                  producer ? wire::Access::ReadWrite : wire::Access::ReadOnly,
+                                                  producer ? shm::Access::ReadWrite : shm::Access::ReadOnly,
                                                   0,
                                                   {0, kPoolFrameSize}});
         wire::RingGrant incoming{

@@ -102,7 +102,7 @@ private:
         reply.frame_size = kFrameSize;
         reply.frames = static_cast<std::uint32_t>(kOffsets.size());
         reply.regions.push_back(
-            wire::RegionGrant{kRegionId, kRegionSize, wire::Access::ReadOnly, 0, kOffsets});
+            wire::RegionGrant{kRegionId, kRegionSize, shm::Access::ReadOnly, 0, kOffsets});
         reply.rings.push_back(wire::RingGrant{wire::RingDirection::ToClient, 1, in->size, 8, 2, 3});
         reply.rings.push_back(wire::RingGrant{wire::RingDirection::ToDaemon, 4, out->size, 8, 5, 6});
         reply.fd_count = 7;

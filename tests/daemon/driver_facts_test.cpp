@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <variant>
 
 #include "daemon_fixture.hpp"
 #include "ksim/proto/framing_json.hpp"
@@ -103,6 +104,60 @@ TEST_F(DaemonOn, LegacyOnlyPin_AnswersAllocatorFramingButNotTheExProperty) {
         0, wire::GetPropertyRequest{{"camera", "capture"}, wire::PropertyId::AllocatorFraming}));
     ASSERT_TRUE(not_legacy.has_value());
     EXPECT_EQ(error_code(*not_legacy), "unsupported") << not_legacy->dump();
+}
+
+// DATAFORMAT of `pin`: the decoded format, or the error reply's code.
+std::variant<proto::DataFormat, std::string> data_format_of(TestClient& c, const std::string& filter,
+                                                            const std::string& pin) {
+    auto reply = c.request(
+        wire::make_request(0, wire::GetPropertyRequest{{filter, pin}, wire::PropertyId::DataFormat}));
+    if (!reply) throw std::runtime_error(reply.error().message);
+    if (!(*reply)["ok"].get<bool>()) return error_code(*reply);
+    auto decoded = wire::decode_body<wire::GetPropertyReply>(*reply);
+    if (!decoded) throw std::runtime_error(decoded.error().message + ": " + reply->dump());
+    return *decoded->data_format;
+}
+
+TEST_F(DaemonOn, DataFormat_FollowsTheDataThroughAnInPlaceTransformToTheSink) {
+    start_on("inplace-transform-pipe.json");
+    auto c = connect_with_hello();
+    const auto camera = load_config("inplace-transform-pipe.json").find_filter("camera")->video;
+    ASSERT_TRUE(camera.has_value());
+    for (const auto& [filter, pin] : {std::pair{"camera", "capture"},
+                                      {"overlay", "input"},
+                                      {"overlay", "output"},
+                                      {"checker", "input"}}) {
+        auto format = data_format_of(c, filter, pin);
+        ASSERT_TRUE(std::holds_alternative<proto::DataFormat>(format)) << filter << "." << pin;
+        const auto& f = std::get<proto::DataFormat>(format);
+        ASSERT_TRUE(f.video.has_value()) << filter << "." << pin;
+        EXPECT_FALSE(f.audio.has_value());
+        EXPECT_EQ(f.video->format, camera->format) << filter << "." << pin;
+        EXPECT_EQ(f.video->width, camera->width);
+        EXPECT_EQ(f.video->height, camera->height);
+        EXPECT_EQ(f.video->fps_numerator, camera->fps_numerator);
+        EXPECT_EQ(f.video->fps_denominator, camera->fps_denominator);
+    }
+}
+
+TEST_F(DaemonOn, DataFormat_AudioForAnAudioSinkAndNotFoundWhereNothingDeclaresOne) {
+    start_on("driver-samples-avshws.json");
+    auto c = connect_with_hello();
+    const auto audio = load_config("driver-samples-avshws.json").find_filter("usb_audio")->audio;
+    ASSERT_TRUE(audio.has_value());
+    auto format = data_format_of(c, "viewer", "audio");
+    ASSERT_TRUE(std::holds_alternative<proto::DataFormat>(format));
+    const auto& f = std::get<proto::DataFormat>(format);
+    ASSERT_TRUE(f.audio.has_value());
+    EXPECT_FALSE(f.video.has_value());
+    EXPECT_EQ(f.audio->sample_rate, audio->sample_rate);
+    EXPECT_EQ(f.audio->channels, audio->channels);
+    EXPECT_EQ(f.audio->bits_per_sample, audio->bits_per_sample);
+    EXPECT_EQ(f.audio->frames_per_period, audio->frames_per_period);
+    // A copy transform without a format of its own and nothing upstream: no format to report.
+    auto none = data_format_of(c, "midi", "stream");
+    ASSERT_TRUE(std::holds_alternative<std::string>(none));
+    EXPECT_EQ(std::get<std::string>(none), "not_found");
 }
 
 // The next event of `type`, skipping others (state changes etc.).

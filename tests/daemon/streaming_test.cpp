@@ -58,7 +58,7 @@ TEST_F(DaemonStreaming, UserSink_ReceivesCameraFramesThroughTheRingAndReturnsThe
     EXPECT_EQ(grant->frame_size, kImage);
     EXPECT_EQ(grant->frames, 4u);
     ASSERT_EQ(grant->regions.size(), 1u);
-    EXPECT_EQ(grant->regions[0].access, wire::Access::ReadOnly) << "a consumer maps frames read-only";
+    EXPECT_EQ(grant->regions[0].access, shm::Access::ReadOnly) << "a consumer maps frames read-only";
     ASSERT_EQ(grant->rings.size(), 2u);
 
     auto region = shm::Region::adopt(std::move(client.fds.at(grant->regions[0].fd_index)),

@@ -54,13 +54,26 @@ class KernelDriverFlowTest : public KernelTest {
 protected:
     // `camera`: the upstream filter's JSON (without id); consumer: the flow driver's Consumer.
     proto::Topology load(std::string_view camera_filter) {
-        drivers = std::make_shared<ddk_host::DriverHost>();
-        const std::string text = fmt::format(
+        return load_text(fmt::format(
             R"({{"ksim_topology": 1, "name": "driver-flow-test", "filters": [
                 {{"id": "camera", {}, {}}},
                 {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
               "connections": [{{"from": "camera.capture", "to": "consumer.input"}}]}})",
-            camera_filter, kVideo, KSIM_FLOW_DRIVER, kVideo);
+            camera_filter, kVideo, KSIM_FLOW_DRIVER, kVideo));
+    }
+    // camera (the recording driver) -> copier (the flow driver's filter-centric Copier) -> consumer.
+    proto::Topology load_chain() {
+        return load_text(fmt::format(
+            R"({{"ksim_topology": 1, "name": "driver-flow-chain", "filters": [
+                {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
+                {{"id": "copier", "driver": {{"module": "{}", "filter": "Copier"}}, {}}},
+                {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
+              "connections": [{{"from": "camera.capture", "to": "copier.input"}},
+                              {{"from": "copier.output", "to": "consumer.input"}}]}})",
+            KSIM_RECORDING_DRIVER, kVideo, KSIM_FLOW_DRIVER, kVideo, KSIM_FLOW_DRIVER, kVideo));
+    }
+    proto::Topology load_text(const std::string& text) {
+        drivers = std::make_shared<ddk_host::DriverHost>();
         auto t = proto::load_topology_text(text, "/tests/driver-flow-test.json",
                                            proto::LoadOptions{drivers.get()});
         if (!t) {
@@ -96,9 +109,30 @@ protected:
         EXPECT_EQ(stats(consumer).in_flight, 0u);
     }
 
+    // The consumer read the recorder's frames from..count-1 in order, byte for byte.
+    void expect_recorder_frames(unsigned from, unsigned count) {
+        for (unsigned i = from; i < count && i < FLOW_MAX_FRAMES; ++i) {
+            SCOPED_TRACE(i);
+            const FlowFrame& f = flow->log[i];
+            EXPECT_EQ(f.picture_number, i + 1);
+            EXPECT_EQ(f.data_used, kImage);
+            EXPECT_EQ(f.hash, recorder_frame_hash(i + 1, kImage));
+        }
+    }
+    void run_chain() {
+        for (const PinRef& p : {consumer, copier_out, copier_in, camera}) set(p, PinState::Run);
+    }
+    void stop_chain() {
+        for (const PinRef& p : {camera, copier_in, copier_out, consumer}) set(p, PinState::Stop);
+        EXPECT_TRUE(kernel->ledger().empty());
+        for (const PinRef& p : {camera, copier_in, copier_out, consumer}) EXPECT_EQ(stats(p).in_flight, 0u);
+    }
+
     FlowRecording flow;
     std::shared_ptr<ddk_host::DriverHost> drivers;
     const PinRef consumer{"consumer", "input"};
+    const PinRef copier_in{"copier", "input"};
+    const PinRef copier_out{"copier", "output"};
 };
 
 std::string recorder() {
@@ -225,6 +259,94 @@ TEST_F(KernelDriverFlowTest, ADriverInputPinBelowPause_DropsWhatArrives) {
     set(camera, PinState::Stop);
     set(consumer, PinState::Stop);
     expect_everything_home();
+}
+
+TEST_F(KernelDriverFlowTest, FilterCentric_CopiesEachInputFrameIntoAnOutputFrame_ByteForByteDownstream) {
+    const proto::Topology t = load_chain();
+    make(t, drivers);
+    commit_negotiated(t);
+    run_chain();
+    run_periods(10);
+    EXPECT_EQ(flow->copied, 10u);
+    EXPECT_EQ(flow->filter_process, 10u);  // one per input frame: each call used one of each
+    ASSERT_EQ(flow->frames, 10u);
+    expect_recorder_frames(0, 10);
+    EXPECT_EQ(flow->index_errors, 0u);
+    EXPECT_EQ(flow->filter_process_missing_data, 0u);
+    EXPECT_EQ(flow->filter_process_outside_run, 0u);
+    EXPECT_EQ(stats(copier_out).completed, 10u);
+    stop_chain();
+}
+
+TEST_F(KernelDriverFlowTest, FilterCentric_NotCalledWhileARequiredPinLacksFrames) {
+    const proto::Topology t = load_chain();
+    make(t, drivers);
+    commit_negotiated(t);
+    // The output pin stays in ACQUIRE: its queue holds no frame, so the copier cannot process
+    // though input frames arrive and wait.
+    set(consumer, PinState::Run);
+    set(copier_out, PinState::Acquire);
+    set(copier_in, PinState::Run);
+    set(camera, PinState::Run);
+    run_periods(3);
+    EXPECT_EQ(flow->filter_process, 0u);
+    EXPECT_EQ(stats(copier_in).completed, 3u);
+    EXPECT_GT(stats(copier_in).in_flight, 0u);
+    // Output frames arrive in PAUSE (that pin has no PROCESS_IN_RUN_STATE_ONLY): the waiting
+    // input frames are copied at once, in order, as far as the output frames go.
+    set(copier_out, PinState::Pause);
+    EXPECT_GT(flow->copied, 0u);
+    EXPECT_EQ(flow->copied, flow->filter_process);
+    set(copier_out, PinState::Run);
+    run_periods(6);
+    ASSERT_GE(flow->frames, 6u);
+    expect_recorder_frames(0, flow->frames);
+    EXPECT_EQ(flow->filter_process_missing_data, 0u);
+    // The input pin (PROCESS_IN_RUN_STATE_ONLY) below RUN holds Process off too.
+    set(copier_in, PinState::Pause);
+    const unsigned calls = flow->filter_process;
+    run_periods(2);
+    EXPECT_EQ(flow->filter_process, calls);
+    set(copier_in, PinState::Run);
+    EXPECT_GT(flow->filter_process, calls);
+    EXPECT_EQ(flow->filter_process_outside_run, 0u);
+    stop_chain();
+}
+
+TEST_F(KernelDriverFlowTest, FilterCentric_AfterStatusPending_WaitsForKsFilterAttemptProcessing) {
+    const proto::Topology t = load_chain();
+    make(t, drivers);
+    commit_negotiated(t);
+    void* module = ::dlopen(KSIM_FLOW_DRIVER, RTLD_NOW | RTLD_NOLOAD);
+    ASSERT_NE(module, nullptr);
+    reinterpret_cast<PFN_FLOW_PEND_NEXT>(::dlsym(module, "ksim_flow_pend_next"))(4);
+    ::dlclose(module);
+    run_chain();
+    run_periods(3);
+    EXPECT_EQ(flow->pended, 1u);
+    EXPECT_EQ(flow->filter_process, 1u);  // frames kept arriving: no call while it pends
+    EXPECT_EQ(flow->copied, 0u);
+    run_periods(3);  // the timer's KsFilterAttemptProcessing ends the pend: the waiting frames go
+    EXPECT_EQ(flow->attempts, 1u);
+    EXPECT_GE(flow->copied, 3u);
+    ASSERT_GE(flow->frames, 3u);
+    expect_recorder_frames(0, flow->frames);
+    stop_chain();
+}
+
+TEST(DriverConfig, FilterCentricFilterWithAPinCentricPin_IsRefused) {
+    ddk_host::DriverHost drivers;
+    const auto t =
+        proto::load_topology_text(fmt::format(R"({{"ksim_topology": 1, "name": "conflict", "filters": [
+            {{"id": "copier", "driver": {{"module": "{}", "filter": "CopierPinProcess"}}, {}}}],
+            "connections": []}})",
+                                              KSIM_FLOW_DRIVER, kVideo),
+                                  "/tests/conflict.json", proto::LoadOptions{&drivers});
+    ASSERT_FALSE(t.has_value());
+    ASSERT_EQ(t.error().size(), 1u);
+    EXPECT_EQ(t.error().front().rule, "driver.process-conflict");
+    EXPECT_NE(t.error().front().message.find("pin \"input\""), std::string::npos)
+        << t.error().front().message;
 }
 
 }  // namespace

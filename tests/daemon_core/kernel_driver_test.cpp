@@ -91,8 +91,8 @@ protected:
         return c;
     }
     PinState state_of(const PinRef& key) const {
-        for (const FilterInfo& f : kernel->filters())
-            for (const PinInfo& p : f.pins)
+        for (const FilterSnapshot& f : kernel->filters())
+            for (const PinSnapshot& p : f.pins)
                 if (p.key == key) return p.state;
         ADD_FAILURE() << "no pin " << key.to_string();
         return PinState::Stop;
@@ -414,8 +414,7 @@ TEST(DriverConfig, ModuleBuiltAgainstAnotherApiVersion_IsRefusedNamingBothVersio
     ASSERT_EQ(d.size(), 1u);
     EXPECT_EQ(d[0].rule, "driver.abi-version");
     EXPECT_EQ(d[0].pointer, "/filters/0/driver/module");
-    EXPECT_NE(d[0].message.find(fmt::format("version {}", KSIM_DDK_ABI_VERSION + 41u)), std::string::npos)
-        << d[0].message;
+    EXPECT_NE(d[0].message.find("API version 1;"), std::string::npos) << d[0].message;
     EXPECT_NE(d[0].message.find(fmt::format("implements version {}", KSIM_DDK_ABI_VERSION)),
               std::string::npos)
         << d[0].message;

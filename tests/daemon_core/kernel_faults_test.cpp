@@ -224,7 +224,7 @@ TEST_F(KernelTest, Fault_DelayLongerThanAPeriod_InterruptsStayInOrder) {
 // --- stall_releases ------------------------------------------------------------------------------
 
 // The frames of the ledger held by `pin` (ksimd is their owner: the pin holds them, no client).
-std::size_t held_by(const std::vector<LedgerEntry>& ledger, const PinRef& pin) {
+std::size_t held_by(const std::vector<LedgerRecord>& ledger, const PinRef& pin) {
     std::size_t n = 0;
     for (const auto& e : ledger)
         if (e.holder == pin && e.owner == kDaemon) ++n;

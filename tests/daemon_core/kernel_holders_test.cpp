@@ -28,7 +28,7 @@ protected:
         make(t);
         ASSERT_TRUE(kernel->commit(default_commit(t)).has_value());
     }
-    PinInfo info(const PinRef& key) {
+    PinSnapshot info(const PinRef& key) {
         for (const auto& f : kernel->filters())
             for (const auto& p : f.pins)
                 if (p.key == key) return p;
@@ -208,7 +208,7 @@ TEST_F(KernelHoldersTest, SessionEnd_APinItCreated_IsRemovedWithItsConnectionAnd
 
     kernel->client_gone(kClient);
     const auto filters = kernel->filters();
-    EXPECT_FALSE(std::ranges::any_of(filters, [](const FilterInfo& f) { return f.id == "myapp"; }));
+    EXPECT_FALSE(std::ranges::any_of(filters, [](const FilterSnapshot& f) { return f.id == "myapp"; }));
     EXPECT_TRUE(kernel->connections().empty());
     EXPECT_EQ(info(camera).state, PinState::Stop);
     EXPECT_FALSE(info(camera).committed) << "the pipe went with the pin";

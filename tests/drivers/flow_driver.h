@@ -32,10 +32,15 @@ typedef struct {
     unsigned filter_process_missing_data; /* called while a pin that requires frames had none */
     unsigned copied;                      /* frames copied input -> output */
     unsigned index_errors;                /* the process pin index was not the filter's pins in order */
+    unsigned pended;                      /* Process calls that returned STATUS_PENDING */
+    unsigned attempts;                    /* KsFilterAttemptProcessing calls from the timer */
 } FlowRecord;
 
 typedef const FlowRecord* (*PFN_FLOW_RECORD)(void);
 typedef void (*PFN_FLOW_RESET)(void);
+/* The copier's next Process returns STATUS_PENDING having used nothing; its input pin's timer
+ * (one tick per frame period, in RUN) calls KsFilterAttemptProcessing `ticks` ticks later. */
+typedef void (*PFN_FLOW_PEND_NEXT)(unsigned ticks);
 /* FNV-1a 64 over `size` bytes: what FlowFrame.hash holds (the tests compute the same). */
 static inline ULONGLONG flow_hash(const UCHAR* data, ULONG size) {
     ULONGLONG h = 0xcbf29ce484222325ull;

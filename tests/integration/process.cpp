@@ -5,9 +5,10 @@
 namespace ksim::itest {
 
 Process::Process(std::vector<std::string> argv, const std::filesystem::path& log_dir,
-                 const std::string& label)
+                 const std::string& label, std::vector<std::string> env)
     : out_(log_dir / (label + ".out")), err_(log_dir / (label + ".err")) {
     test_support::SpawnOptions options;
+    options.env = std::move(env);
     options.out = out_;
     options.err = err_;
     options.truncate = true;
@@ -42,8 +43,8 @@ std::string Process::stderr_text() const {
 }
 
 RunResult run(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label,
-              std::chrono::milliseconds timeout) {
-    Process p(std::move(argv), log_dir, label);
+              std::chrono::milliseconds timeout, std::vector<std::string> env) {
+    Process p(std::move(argv), log_dir, label, std::move(env));
     auto code = p.wait(timeout);
     if (!code) p.kill_and_reap();
     return RunResult{code.value_or(-1), p.stdout_text(), p.stderr_text()};

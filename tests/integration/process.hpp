@@ -19,9 +19,10 @@ using namespace std::chrono_literals;
 class Process {
 public:
     // Starts `argv[0]` with `argv`; stdout and stderr go to files in `log_dir` named after
-    // `label`; no core dumps. Throws std::runtime_error when the process cannot be started (a binary that cannot
-    // be executed exits 127).
-    Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label);
+    // `label`; no core dumps. Throws std::runtime_error when the process cannot be started (a binary that
+    // cannot be executed exits 127). `env`: extra environment entries "K=V".
+    Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label,
+            std::vector<std::string> env = {});
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
@@ -51,7 +52,7 @@ struct RunResult {
     std::string err;
 };
 RunResult run(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label,
-              std::chrono::milliseconds timeout = 30s);
+              std::chrono::milliseconds timeout = 30s, std::vector<std::string> env = {});
 
 // Names in /dev/shm containing "ksim" (memfd regions never appear there; named shm would).
 std::vector<std::string> ksim_dev_shm_entries();

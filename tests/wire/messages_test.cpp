@@ -156,6 +156,50 @@ TEST(WireMessages, EveryPropertyReply_RoundTrips) {
                             {},
                             proto::make_create_request(8, 0, 0, proto::memory_type::kKernelNonPaged)};
     expect_round_trip(legacy);
+    GetPropertyReply video{
+        pin("viewer", "input"),
+        PropertyId::DataFormat,
+        {},
+        {},
+        {},
+        {},
+        {},
+        proto::DataFormat{proto::VideoParams{proto::VideoFormat::Yuy2, 640, 480, 30000, 1001}, std::nullopt}};
+    expect_round_trip(video);
+    EXPECT_EQ(
+        json(video)["data_format"],
+        json::parse(R"({"video": {"format": "YUY2", "width": 640, "height": 480, "fps": [30000, 1001]}})"));
+    GetPropertyReply audio{pin("mic", "capture"),
+                           PropertyId::DataFormat,
+                           {},
+                           {},
+                           {},
+                           {},
+                           {},
+                           proto::DataFormat{std::nullopt, proto::AudioParams{44100, 1, 16, 441}}};
+    expect_round_trip(audio);
+    EXPECT_EQ(json(audio)["data_format"]["audio"]["sample_rate"], 44100);
+}
+
+TEST(WireMessages, DataFormat_NeitherOrBothKindsOrAnUnknownFormat_IsRejectedWithThePointer) {
+    const json base = json::parse(R"({"pin": {"filter": "v", "pin": "in"}, "property": "DATAFORMAT"})");
+    auto decode = [&](const char* data_format) {
+        json j = base;
+        j["data_format"] = json::parse(data_format);
+        return decode_body<GetPropertyReply>(j);
+    };
+    auto neither = decode("{}");
+    ASSERT_FALSE(neither);
+    EXPECT_NE(neither.error().message.find("exactly one of 'video' and 'audio'"), std::string::npos)
+        << neither.error().message;
+    auto unknown = decode(R"({"video": {"format": "I420", "width": 2, "height": 2, "fps": [1, 1]}})");
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("/data_format/video/format"), std::string::npos)
+        << unknown.error().message;
+    auto zero_den = decode(R"({"video": {"format": "NV12", "width": 2, "height": 2, "fps": [30, 0]}})");
+    ASSERT_FALSE(zero_den);
+    EXPECT_NE(zero_den.error().message.find("/data_format/video/fps"), std::string::npos)
+        << zero_den.error().message;
 }
 
 TEST(WireMessages, PinInfoOfAnOlderDaemon_DefaultsToTheStandardMediumAndNoCaps) {
@@ -256,7 +300,7 @@ TEST(WireMessages, GraphAndStreamMessages_RoundTrip) {
     OpenStreamReply open{pin("app", "in0"),
                          4096,
                          8,
-                         {RegionGrant{7, 65536, Access::ReadOnly, 0, {0, 4096}}},
+                         {RegionGrant{7, 65536, shm::Access::ReadOnly, 0, {0, 4096}}},
                          {RingGrant{RingDirection::ToClient, 1, 8192, 64, 2, 3}},
                          4};
     expect_round_trip(open);
@@ -319,7 +363,7 @@ TEST(WireMessages, FreeFramesRing_RoundTripsAndOlderRequestsMeanNoFreeFramesRing
     OpenStreamReply open{pin("app", "out0"),
                          4096,
                          8,
-                         {RegionGrant{7, 65536, Access::ReadWrite, 0, {0, 4096}}},
+                         {RegionGrant{7, 65536, shm::Access::ReadWrite, 0, {0, 4096}}},
                          {RingGrant{RingDirection::FreeFrames, 1, 8192, 4, 2, 3, 3}},
                          4};
     expect_round_trip(open);
@@ -367,6 +411,21 @@ TEST(WireMessages, CreatePinWithDotInId_IsRejected) {
     EXPECT_NE(r.error().message.find("/pin_id"), std::string::npos) << r.error().message;
 }
 
+TEST(WireMessages, FrameRef_ConvertsToTheRingDescriptorAndBack) {
+    const shm::FrameDescriptor d{7, 3, 12, 0};
+    const FrameRef ref = to_frame_ref(d);
+    EXPECT_EQ(ref, (FrameRef{7, 3, 12}));
+    EXPECT_EQ(to_descriptor(ref), d);
+    EXPECT_EQ(to_descriptor(FrameRef{1, 2, 3}).reserved, 0u);
+}
+
+TEST(WireMessages, RegionAccess_TravelsByItsWireName) {
+    for (auto a : {shm::Access::ReadOnly, shm::Access::ReadWrite}) EXPECT_EQ(parse_access(to_string(a)), a);
+    EXPECT_EQ(to_string(shm::Access::ReadOnly), "read_only");
+    EXPECT_EQ(to_string(shm::Access::ReadWrite), "read_write");
+    EXPECT_FALSE(parse_access("write_only").has_value());
+}
+
 TEST(WireMessages, UnknownEnumValues_ListTheValidOnes) {
     auto state = decode_body<SetStateRequest>(json{{"pin", "a.b"}, {"state", "FLYING"}});
     ASSERT_FALSE(state.has_value());
@@ -386,7 +445,8 @@ TEST(WireMessages, SubscribeToARequestName_IsRejected) {
 }
 
 TEST(WireMessages, OpenStreamReplyWithFdIndexOutOfRange_IsRejected) {
-    OpenStreamReply open{pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, Access::ReadOnly, 2, {}}}, {}, 2};
+    OpenStreamReply open{
+        pin("app", "in0"), 4096, 8, {RegionGrant{7, 65536, shm::Access::ReadOnly, 2, {}}}, {}, 2};
     auto r = decode_body<OpenStreamReply>(json(open));
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("fd_index 2"), std::string::npos);
@@ -412,7 +472,7 @@ TEST(WireMessages, BodyThatIsNotAnObject_IsRejectedNotCrashing) {
 
 TEST(WireMessages, FrameOffsetOutsideItsRegion_IsRejected) {
     json j = OpenStreamReply{
-        pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
+        pin("app", "in0"), 4096, 2, {RegionGrant{7, 8192, shm::Access::ReadOnly, 0, {0, 8192}}}, {}, 1};
     auto r = decode_body<OpenStreamReply>(j);
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("frame_offsets"), std::string::npos) << r.error().message;

@@ -109,6 +109,10 @@ Result<wire::PinStatistics> Client::statistics(const proto::PinRef& pin) {
     return take(get_property(pin, wire::PropertyId::Statistics), &wire::GetPropertyReply::statistics);
 }
 
+Result<proto::DataFormat> Client::data_format(const proto::PinRef& pin) {
+    return take(get_property(pin, wire::PropertyId::DataFormat), &wire::GetPropertyReply::data_format);
+}
+
 Result<std::vector<wire::ConnectionInfo>> Client::connections() {
     auto reply = every_page(*this, wire::ConnectionsRequest{std::nullopt, wire::kConnectionsMaxPerPage},
                             &wire::ConnectionsReply::connections);

@@ -72,10 +72,7 @@ std::optional<proto::VideoFormat> parse_video_format(std::string_view name) {
     std::string upper(name);
     std::ranges::transform(upper, upper.begin(),
                            [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    if (upper == "NV12") return proto::VideoFormat::Nv12;
-    if (upper == "YUY2") return proto::VideoFormat::Yuy2;
-    if (upper == "RGB24") return proto::VideoFormat::Rgb24;
-    return std::nullopt;
+    return proto::parse_video_format(upper);
 }
 
 std::optional<proto::VideoParams> parse_video_params(std::string_view format, std::string_view size) {

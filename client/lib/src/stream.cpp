@@ -24,8 +24,7 @@ Result<shm::UniqueFd> take_fd(std::vector<shm::UniqueFd>& fds, std::uint32_t ind
 
 Result<std::shared_ptr<MappedRegion>> map_region(detail::RegionCache& cache, const wire::RegionGrant& grant,
                                                  std::vector<shm::UniqueFd>& fds) {
-    const auto access =
-        grant.access == wire::Access::ReadWrite ? shm::Access::ReadWrite : shm::Access::ReadOnly;
+    const shm::Access access = grant.access;
     auto fd = take_fd(fds, grant.fd_index, "region " + std::to_string(grant.id));
     if (!fd) return std::unexpected(fd.error());
     if (auto cached = cache.find(grant.id, access)) return cached;  // its new descriptor closes here
@@ -104,7 +103,7 @@ RegionFrames frame_table(std::uint32_t id, std::shared_ptr<MappedRegion> mapped,
         auto ready = wire::decode_body<wire::FrameReadyEvent>(event->body);
         if (!ready) return std::unexpected(ready.error());
         if (!(ready->pin == core->pin)) continue;
-        return view_or_give_back(core, detail::to_descriptor(ready->frame), ready->header,
+        return view_or_give_back(core, wire::to_descriptor(ready->frame), ready->header,
                                  std::chrono::steady_clock::now());
     }
 }

@@ -7,14 +7,6 @@
 
 namespace ksim::client::detail {
 
-shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
-    return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
-}
-
-wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
-    return wire::FrameRef{frame.region, frame.index, frame.generation};
-}
-
 void StreamCore::cancel_waits() {
     session_ended.store(true, std::memory_order_seq_cst);
     if (incoming) incoming->cancel_waits();
@@ -103,7 +95,7 @@ std::uint64_t StreamCore::frames_in_flight() const {
             return {};
     }
     auto reply = connection->call(wire::MessageType::ReleaseFrame,
-                                  nlohmann::json(wire::ReleaseFrameRequest{to_frame_ref(frame)}));
+                                  nlohmann::json(wire::ReleaseFrameRequest{wire::to_frame_ref(frame)}));
     if (!reply) return std::unexpected(reply.error());
     return {};
 }
@@ -115,7 +107,7 @@ Result<shm::FrameDescriptor> StreamCore::ask_daemon(std::chrono::milliseconds ti
     if (!reply) return std::unexpected(reply.error());
     auto acquired = wire::decode_body<wire::AcquireFrameReply>(*reply);
     if (!acquired) return std::unexpected(acquired.error());
-    return to_descriptor(acquired->frame);
+    return wire::to_descriptor(acquired->frame);
 }
 
 Result<shm::FrameDescriptor> StreamCore::acquire_from_ring(Timeout timeout) {
@@ -206,8 +198,9 @@ Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::
             return or_session_end(pushed.error());
         return {};
     }
-    auto reply = connection->call(wire::MessageType::SubmitFrame,
-                                  nlohmann::json(wire::SubmitFrameRequest{pin, to_frame_ref(frame), header}));
+    auto reply =
+        connection->call(wire::MessageType::SubmitFrame,
+                         nlohmann::json(wire::SubmitFrameRequest{pin, wire::to_frame_ref(frame), header}));
     if (!reply) return std::unexpected(reply.error());
     return {};
 }

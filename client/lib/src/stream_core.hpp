@@ -114,7 +114,4 @@ private:
 Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection> connection,
                                                      const proto::PinRef& pin, Timeout timeout);
 
-shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
-wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
-
 }  // namespace ksim::client::detail

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "driver_filter.hpp"
 #include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/ntstatus.hpp"
@@ -92,6 +93,7 @@ void DriverPin::flushed() {
     deferred_ = false;
     waiting_since_.reset();
     stall_reported_ = false;
+    if (filter_ != nullptr) filter_->flushed();
 }
 
 void DriverPin::check_before_flush(std::string_view step) {
@@ -146,7 +148,8 @@ void DriverPin::run_started() {
     }
 }
 
-void DriverPin::attempt_processing(bool /*asynchronous*/) {
+void DriverPin::attempt_processing(bool asynchronous) {
+    if (filter_ != nullptr) return filter_->attempt_processing(asynchronous);
     // ksim runs it at once (or right after the Process in progress): the "asynchronous" work
     // item would run on the same serialised context anyway.
     pending_ = false;
@@ -156,6 +159,7 @@ void DriverPin::attempt_processing(bool /*asynchronous*/) {
 }
 
 void DriverPin::process() {
+    if (filter_ != nullptr) return filter_->attempt();  // its rule covers the run state too
     const KSPIN_DISPATCH* d = instance_.dispatch();
     if (d == nullptr || d->Process == nullptr) return;
     if ((flags() & KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY) != 0 && !running_) {
@@ -179,6 +183,47 @@ void DriverPin::process() {
                  fmt::format("Process returned {}", proto::ntstatus_name(static_cast<std::uint32_t>(s))));
     } while (rerun_);
     in_process_ = false;
+}
+
+// --- filter-centric processing ------------------------------------------------------------------
+
+PKSSTREAM_POINTER DriverPin::prepare_process_pin(KSPROCESSPIN& pp) {
+    pp = KSPROCESSPIN{};
+    pp.Pin = &instance_.ks;
+    if (!has_frame_at_leading_edge()) return nullptr;  // a pin whose frames are not required
+    PKSSTREAM_POINTER edge = expose(queue_.leading_edge(PointerLock::Locked));
+    pp.StreamPointer = edge;
+    pp.Data = edge->Offset->Data;
+    pp.BytesAvailable = edge->Offset->Remaining;
+    if (instance_.ks.DataFlow == KSPIN_DATAFLOW_IN) pp.Flags = edge->StreamHeader->OptionsFlags;
+    return edge;
+}
+
+bool DriverPin::finish_process_pin(const KSPROCESSPIN& pp, PKSSTREAM_POINTER edge) {
+    routine_ = "Process";
+    Wrapper* w = static_cast<Wrapper*>(edge->Ksim.Object);
+    StreamPointer& sp = *w->sp;  // an edge: never retired
+    if (!sp.has_frame()) return false;
+    const bool out = instance_.ks.DataFlow == KSPIN_DATAFLOW_OUT;
+    ULONG used = pp.BytesUsed;
+    const std::uint32_t available = sp.offset().remaining;
+    if (used > available) {
+        verifier_.report(
+            VerifierRule::AdvancePastEnd, routine_,
+            fmt::format("KSPROCESSPIN.BytesUsed {} of pin {} is more than its BytesAvailable {}; "
+                        "ksim uses {}",
+                        used, instance_.id, available, available));
+        used = available;
+    }
+    const bool moves = used > 0 || pp.Terminate != 0;
+    if (sp.lock_state() == PointerLock::Locked) {
+        if (out && w->ks.StreamHeader != nullptr) w->ks.StreamHeader->DataUsed += used;
+        // Remaining at 0 or Terminate: the frame is done (an output frame goes downstream).
+        if (moves) (void)queue_.advance_offsets(sp, out ? 0 : used, out ? used : 0, pp.Terminate != 0);
+        if (sp.lock_state() == PointerLock::Locked) queue_.unlock(sp, false);
+    }
+    refresh(*w);
+    return moves;
 }
 
 // --- frames ------------------------------------------------------------------------------------

@@ -165,12 +165,28 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
                 emit({KernelEvent::Type::FrameDropped, d.pin, "hand-off to client refused", pin->state(),
                       d.owner});
             }
-            if (Pipe* pipe = pipe_of(d.frame)) give_back(FrameRef{d.frame, pipe}, d.owner);
+            if (Pipe* pipe = pipe_of(d.frame)) give_back(PipeFrame{d.frame, pipe}, d.owner);
         }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
+
+namespace {
+// The filter-centric side of a driver filter whose KSFILTER_DISPATCH has Process (else null):
+// its pins in pin-descriptor order, as the process pin index lists them.
+std::unique_ptr<DriverFilter> make_driver_filter(FilterRuntime& filter) {
+    if (filter.pins.empty() || !filter.pins.front()->driver) return nullptr;
+    ddk_host::FilterInstance& instance = *filter.pins.front()->driver->instance().filter;
+    const KSFILTER_DISPATCH* d = instance.dispatch();
+    if (d == nullptr || d->Process == nullptr) return nullptr;
+    std::vector<DriverPin*> pins;
+    for (const auto& pin_instance : instance.pins)
+        for (const auto& p : filter.pins)
+            if (&p->driver->instance() == pin_instance.get()) pins.push_back(p->driver.get());
+    return std::make_unique<DriverFilter>(instance, std::move(pins));
+}
+}  // namespace
 
 Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, KernelOptions options,
                                                EventSink& events, UserPinPort& port) {
@@ -189,6 +205,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
                                 fd.id, pd.id));
         }
         filter->desc.pins = fd.pins;
+        if (fd.kind == FilterKind::Driver) filter->driver = make_driver_filter(*filter);
         impl->filters.push_back(std::move(filter));
     }
     for (const proto::Connection& c : topology.connections) {
@@ -249,8 +266,8 @@ std::optional<proto::AllocatorFraming> legacy_only_framing(const Pin& p) {
     return p.desc.legacy_framing;
 }
 
-PinInfo info_of(const Pin& p) {
-    PinInfo i;
+PinSnapshot info_of(const Pin& p) {
+    PinSnapshot i;
     i.key = p.key;
     i.direction = p.desc.direction;
     i.hosting = p.desc.hosting;
@@ -271,11 +288,11 @@ PinInfo info_of(const Pin& p) {
 }
 }  // namespace
 
-std::vector<FilterInfo> Kernel::filters() const {
+std::vector<FilterSnapshot> Kernel::filters() const {
     std::lock_guard lock(impl_->mu);
-    std::vector<FilterInfo> out;
+    std::vector<FilterSnapshot> out;
     for (const auto& f : impl_->filters) {
-        FilterInfo fi{f->desc.id, f->desc.kind, {}, f->desc.video, f->desc.audio};
+        FilterSnapshot fi{f->desc.id, f->desc.kind, {}, f->desc.video, f->desc.audio};
         for (const auto& p : f->pins) fi.pins.push_back(info_of(*p));
         out.push_back(std::move(fi));
     }
@@ -375,11 +392,11 @@ Result<VerifierReport> Kernel::verifier_report(const PinRef& key) const {
     return p.verifier->snapshot();
 }
 
-std::vector<ConnectionInfo> Kernel::connections() const {
+std::vector<ConnectionSnapshot> Kernel::connections() const {
     std::lock_guard lock(impl_->mu);
-    std::vector<ConnectionInfo> out;
+    std::vector<ConnectionSnapshot> out;
     for (auto [from, to] : impl_->connections) {
-        ConnectionInfo c{from->key, to->key, from->kernel_hosted() && to->kernel_hosted(), std::nullopt};
+        ConnectionSnapshot c{from->key, to->key, from->kernel_hosted() && to->kernel_hosted(), std::nullopt};
         if (from->pipe && from->pipe == to->pipe) {
             c.decision = from->pipe->commit;
             c.allocator_failure = from->pipe->failure;

@@ -30,7 +30,7 @@ bool Kernel::Impl::holds_back(const Pin& pin) const {
     return pin.stall && pin.state() != PinState::Stop && (pin.stall->armed || pin.stall->stalled());
 }
 
-void Kernel::Impl::hold_back(Pin& pin, FrameRef ref) {
+void Kernel::Impl::hold_back(Pin& pin, PipeFrame ref) {
     ReleaseStall& s = *pin.stall;
     s.held.push_back(ref);
     if (s.stalled()) return;
@@ -62,12 +62,12 @@ void Kernel::Impl::end_stall(Pin& pin, std::string_view why, bool own_timer) {
     if (!s.stalled()) return;
     const Ticks lasted = clock->now() - (*s.until - s.length);
     s.until.reset();
-    const std::vector<FrameRef> frames = std::exchange(s.held, {});
+    const std::vector<PipeFrame> frames = std::exchange(s.held, {});
     logger("core.kernel")
         ->info("{}: stall over after {} us ({}): {} frame(s) returned to the pool at once (fault {} at {})",
                pin.name, microseconds_of(lasted), why, frames.size(), to_string(s.fault.kind),
                s.fault.pointer);
-    for (const FrameRef& ref : frames) give_back(ref, pin.ledger_id);
+    for (const PipeFrame& ref : frames) give_back(ref, pin.ledger_id);
 }
 
 void Kernel::Impl::end_due_stalls() {

@@ -69,13 +69,13 @@ Pipe* Kernel::Impl::pipe_of(const shm::FrameHandle& h) const {
     return it == pipe_by_region.end() ? nullptr : it->second;
 }
 
-std::span<std::byte> Kernel::Impl::frame_bytes(const FrameRef& f) {
+std::span<std::byte> Kernel::Impl::frame_bytes(const PipeFrame& f) {
     auto layout = f.pipe->allocator->frame(f.handle.index);
     if (!layout || !f.pipe->mapping) return {};
     return f.pipe->mapping->slice(layout->offset, layout->size);
 }
 
-std::vector<SgMapping> Kernel::Impl::frame_mappings(const FrameRef& f) {
+std::vector<SgMapping> Kernel::Impl::frame_mappings(const PipeFrame& f) {
     std::span<std::byte> bytes = frame_bytes(f);
     std::vector<SgMapping> out;
     if (f.pipe->driver) {
@@ -131,7 +131,7 @@ void Kernel::Impl::refill(Pin& pin) {
             (void)pipe.allocator->free(*h);
             break;
         }
-        const FrameRef ref{*h, &pipe};
+        const PipeFrame ref{*h, &pipe};
         QueuedFrame f;
         f.token = token_of(*h);
         f.cookie = h->generation;
@@ -215,7 +215,7 @@ void Kernel::Impl::process(Pin& pin) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
     if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
-    const FrameRef ref{h, pipe};
+    const PipeFrame ref{h, pipe};
     if (frame.header.status == static_cast<std::uint32_t>(NtStatus::Cancelled)) {
         give_back(ref, pin.ledger_id);  // STOP/flush: DataUsed = 0, straight back to the pool
         return;
@@ -234,7 +234,7 @@ void Kernel::Impl::process(Pin& pin) {
 
 // --- hand-offs ---------------------------------------------------------------------------------
 
-[[gnu::hot]] void Kernel::Impl::deliver(Pin& from, Pin& to, FrameRef ref, proto::StreamHeader header,
+[[gnu::hot]] void Kernel::Impl::deliver(Pin& from, Pin& to, PipeFrame ref, proto::StreamHeader header,
                                         Ticks sent_at) {
     auto drop = [&](Pin& at, std::string_view why) {
         ++at.dropped;
@@ -322,7 +322,7 @@ void Kernel::Impl::process(Pin& pin) {
     }
 }
 
-[[gnu::hot]] void Kernel::Impl::queue_input(Pin& pin, FrameRef ref, const proto::StreamHeader& header) {
+[[gnu::hot]] void Kernel::Impl::queue_input(Pin& pin, PipeFrame ref, const proto::StreamHeader& header) {
     Pipe& pipe = *ref.pipe;
     StreamPointer* edge = pin.queue->leading_edge(PointerLock::Unlocked);
     const bool was_empty = edge == nullptr || !edge->has_frame();
@@ -346,10 +346,10 @@ void Kernel::Impl::on_input_complete(Pin& pin, QueuedFrame&& frame) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
     if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
-    give_back(FrameRef{h, pipe}, pin.ledger_id);
+    give_back(PipeFrame{h, pipe}, pin.ledger_id);
 }
 
-void Kernel::Impl::copy_to_output(Pin& in, Pin& out, FrameRef ref, const proto::StreamHeader& header,
+void Kernel::Impl::copy_to_output(Pin& in, Pin& out, PipeFrame ref, const proto::StreamHeader& header,
                                   Ticks sent_at) {
     if (&out == &in || !out.peer || !out.pipe || !out.pipe->active()) {
         ++in.dropped;
@@ -371,7 +371,7 @@ bool Kernel::Impl::try_copy(Pin& in, Pin& out, const PendingCopy& job) {
         give_back(job.ref, in.ledger_id);
         return true;  // consumed: dropped
     }
-    const FrameRef dref{*dst, out.pipe};
+    const PipeFrame dref{*dst, out.pipe};
     const std::span<std::byte> src = frame_bytes(job.ref);
     const std::span<std::byte> in_bytes = src.first(std::min<std::size_t>(src.size(), job.header.data_used));
     const std::span<std::byte> out_bytes = frame_bytes(dref);
@@ -429,7 +429,7 @@ void Kernel::Impl::drop_pending_copies(Pin& in, std::string_view why) {
     for (const PendingCopy& job : jobs) give_back(job.ref, in.ledger_id);
 }
 
-void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
+void Kernel::Impl::give_back(PipeFrame ref, std::uint64_t holder) {
     if (auto r = unhold(ref.handle, holder); !r) {
         logger("core.kernel")
             ->error("pipe {}: frame {} not held by {}: {}", ref.pipe->name, ref.handle.index, holder,
@@ -439,7 +439,7 @@ void Kernel::Impl::give_back(FrameRef ref, std::uint64_t holder) {
     return_to_pool(ref);
 }
 
-void Kernel::Impl::return_to_pool(FrameRef ref) {
+void Kernel::Impl::return_to_pool(PipeFrame ref) {
     if (auto r = ref.pipe->allocator->free(ref.handle); !r) {
         logger("core.kernel")
             ->error("pipe {}: free of frame {} failed: {}", ref.pipe->name, ref.handle.index,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "driver_allocator.hpp"
+#include "driver_filter.hpp"
 #include "driver_pin.hpp"
 #include "ksim/daemon/content.hpp"
 #include "ksim/daemon/hwsim.hpp"
@@ -72,8 +73,8 @@ struct Pipe {
     [[nodiscard]] std::string allocator_label() const;
 };
 
-// A frame travelling through a pin's queue or a hand-off.
-struct FrameRef {
+// A frame and the pipe whose pool it belongs to, as it travels through a pin's queue or a hand-off.
+struct PipeFrame {
     shm::FrameHandle handle{};
     Pipe* pipe = nullptr;
 };
@@ -104,7 +105,7 @@ struct CaptureDevice final : InterruptSink {
 // An input frame a copy waits with until the output pipe frees a frame (AVStream processes a
 // transform only when every pin has a frame; the input frame stays in the input queue).
 struct PendingCopy {
-    FrameRef ref;
+    PipeFrame ref;
     proto::StreamHeader header;
     Ticks sent_at = 0;
 };
@@ -129,7 +130,7 @@ struct ReleaseStall {
     Ticks length = 0;
     bool armed = false;          // the pin entered RUN: the next frame it gives back starts a stall
     std::optional<Ticks> until;  // set while a stall lasts
-    std::vector<FrameRef> held;
+    std::vector<PipeFrame> held;
     std::optional<StreamingThread> timer;  // ends the stall on time (streaming threads only)
     [[nodiscard]] bool stalled() const { return until.has_value(); }
 };
@@ -202,6 +203,8 @@ struct FilterRuntime {
     proto::FilterDescriptor desc;
     std::vector<std::unique_ptr<Pin>> pins;
     ClientId creator = kDaemon;  // filters created by create_user_pin
+    // A minidriver filter with a filter-centric Process (after `pins`: it goes first).
+    std::unique_ptr<DriverFilter> driver;
 };
 
 struct Delivery {
@@ -289,22 +292,22 @@ struct Kernel::Impl {
     void on_capture_complete(Pin& capture, QueuedFrame&& frame);
     // A frame arrives at a driver's input pin: into its queue (in PAUSE and RUN), then the
     // driver's processing rules run.
-    void queue_input(Pin& in, FrameRef frame, const proto::StreamHeader& header);
+    void queue_input(Pin& in, PipeFrame frame, const proto::StreamHeader& header);
     // A frame of a driver's input pin completes (consumed, or cancelled by the flush): it goes
     // back to its pool.
     void on_input_complete(Pin& in, QueuedFrame&& frame);
-    void deliver(Pin& from, Pin& to, FrameRef frame, proto::StreamHeader header, Ticks sent_at);
+    void deliver(Pin& from, Pin& to, PipeFrame frame, proto::StreamHeader header, Ticks sent_at);
     // A transform's input frame into a fresh frame of the output pin's pipe (scaled for a copy
     // transform), then delivered downstream; the input frame goes back to its pool.
-    void copy_to_output(Pin& in, Pin& out, FrameRef frame, const proto::StreamHeader& header, Ticks sent_at);
+    void copy_to_output(Pin& in, Pin& out, PipeFrame frame, const proto::StreamHeader& header, Ticks sent_at);
     // One copy into a fresh output frame; false (nothing done) when the output pool is exhausted.
     bool try_copy(Pin& in, Pin& out, const PendingCopy& job);
     // Runs the copies waiting for `pipe`'s frames (called when a frame returns to its pool).
     void resume_copies(Pipe& pipe);
     // Gives every waiting input frame of `in` back (STOP, or the output side went away).
     void drop_pending_copies(Pin& in, std::string_view why);
-    void give_back(FrameRef frame, std::uint64_t holder);  // ledger release + return_to_pool
-    void return_to_pool(FrameRef frame);  // allocator free (frame no longer in the ledger), refills
+    void give_back(PipeFrame frame, std::uint64_t holder);  // ledger release + return_to_pool
+    void return_to_pool(PipeFrame frame);  // allocator free (frame no longer in the ledger), refills
     void refill_sources(Pipe& pipe);
     // User source pins with a free-frame ring (kernel_user.cpp): fill it from the pipe's pool
     // (nothing in STOP), or take back and free what the client has not popped.
@@ -314,8 +317,8 @@ struct Kernel::Impl {
     void run_ticks(Pin& capture);  // hardware ticks due now, drops, timeouts, Process
     [[nodiscard]] std::optional<Ticks> next_tick(const Pin& capture) const;  // its hardware's or timers'
     void sync_drops(Pin& capture);
-    std::span<std::byte> frame_bytes(const FrameRef& f);
-    std::vector<SgMapping> frame_mappings(const FrameRef& f);  // built once per frame at activate
+    std::span<std::byte> frame_bytes(const PipeFrame& f);
+    std::vector<SgMapping> frame_mappings(const PipeFrame& f);  // built once per frame at activate
     Pipe* pipe_of(const shm::FrameHandle& h) const;
     void note_latency(Pin& pin, Ticks sent_at);
     Result<void> hold(const shm::FrameHandle& h, std::uint64_t owner);                   // ledger.record
@@ -329,7 +332,7 @@ struct Kernel::Impl {
     // (then the frame starts it). Never in STOP.
     [[nodiscard]] bool holds_back(const Pin& pin) const;
     // Keeps `ref` (already held by the pin's ledger id) until the stall ends; starts it if armed.
-    void hold_back(Pin& pin, FrameRef ref);
+    void hold_back(Pin& pin, PipeFrame ref);
     // Every held frame back to the pool at once. From the timer thread itself: `own_timer`.
     void end_stall(Pin& pin, std::string_view why, bool own_timer = false);
     void end_due_stalls();  // advance_time: stalls whose time is up

@@ -205,7 +205,7 @@ Result<void> Kernel::Impl::activate(Pipe& pipe, const Pin& asking) {
     // A driver's allocator places each frame when it first hands it out: its list is built then.
     if (driver) pipe.sg_lists.assign(c.frames, {});
     for (std::uint32_t i = 0; i < c.frames && !driver; ++i)
-        pipe.sg_lists.push_back(frame_mappings(FrameRef{shm::FrameHandle{region, i, 0, 0}, &pipe}));
+        pipe.sg_lists.push_back(frame_mappings(PipeFrame{shm::FrameHandle{region, i, 0, 0}, &pipe}));
     pipe_by_region[region] = &pipe;
     pipe.frame_limit = c.frames;
     pipe.exhaustion = nullptr;

@@ -215,7 +215,7 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
         // the client (pass validates the descriptor, as unhold does).
         if (auto r = k.pass(frame, client, sink->ledger_id); !r) return r;
         if (const HeldFrame* slot = k.held_frame(frame)) k.note_latency(*sink, slot->sent_at);
-        k.hold_back(*sink, FrameRef{frame, pipe});
+        k.hold_back(*sink, PipeFrame{frame, pipe});
         k.flush(lock);
         return {};
     }
@@ -225,7 +225,7 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
         for (Pin* p : pipe->pins)
             if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, slot->sent_at);
     }
-    k.return_to_pool(FrameRef{frame, pipe});
+    k.return_to_pool(PipeFrame{frame, pipe});
     k.flush(lock);
     return {};
 }
@@ -289,9 +289,9 @@ Result<void> Kernel::submit_frame(ClientId client, const PinRef& key, const shm:
     ++pin.completed;
     k.count_crossing(pin);
     if (!pin.peer) {
-        k.give_back(FrameRef{frame, pipe}, pin.ledger_id);
+        k.give_back(PipeFrame{frame, pipe}, pin.ledger_id);
     } else {
-        k.deliver(pin, *pin.peer, FrameRef{frame, pipe}, h, k.clock->now());
+        k.deliver(pin, *pin.peer, PipeFrame{frame, pipe}, h, k.clock->now());
     }
     // The client popped this frame from its free-frame ring (if it has one): top the ring up.
     k.post_free_frames(pin);
@@ -299,14 +299,14 @@ Result<void> Kernel::submit_frame(ClientId client, const PinRef& key, const shm:
     return {};
 }
 
-std::vector<LedgerEntry> Kernel::ledger() const {
+std::vector<LedgerRecord> Kernel::ledger() const {
     std::lock_guard lock(impl_->mu);
-    std::vector<LedgerEntry> out;
+    std::vector<LedgerRecord> out;
     // Ordered by region id, then frame index (pipe_by_region is ordered by region).
     for (const auto& [region, pipe] : impl_->pipe_by_region) {
         for (const HeldFrame& held : pipe->held) {
             if (!held.held) continue;
-            LedgerEntry e;
+            LedgerRecord e;
             e.frame = held.handle;
             e.pipe = pipe->name;
             if (Pin* p = impl_->holder_pin(held.owner)) {

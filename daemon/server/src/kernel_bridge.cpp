@@ -76,7 +76,7 @@ bool KernelBridge::deliver(ClientId owner, const PinRef& user_pin, const shm::Fr
     // Fallback until the client opened the stream's rings: one event per frame on its socket.
     boost::asio::post(io_, [this, owner, pin = user_pin, frame, header] {
         if (auto session = sessions_.find(owner))
-            session->send(wire::make_event(wire::FrameReadyEvent{pin, to_frame_ref(frame), header}));
+            session->send(wire::make_event(wire::FrameReadyEvent{pin, wire::to_frame_ref(frame), header}));
     });
     return true;
 }

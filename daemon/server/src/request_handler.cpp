@@ -13,12 +13,6 @@ namespace ksim::daemon::server {
 
 using nlohmann::json;
 
-shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
-    return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
-}
-wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
-    return wire::FrameRef{frame.region, frame.index, frame.generation};
-}
 wire::AllocatorFailure to_wire(const AllocatorFailure& f) {
     // Ticks are 100 ns; the wire speaks nanoseconds like the latencies.
     return wire::AllocatorFailure{
@@ -169,7 +163,7 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     // need not diff the graph to notice (the pins a client created go with it).
     for (const auto& c : before) {
         const bool kept = std::ranges::any_of(
-            after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
+            after, [&](const ConnectionSnapshot& a) { return a.from == c.from && a.to == c.to; });
         if (!kept)
             events.push_back({wire::MessageType::ConnectionChanged,
                               wire::make_event(wire::ConnectionChangedEvent{c.from, c.to, false,
@@ -178,7 +172,7 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
     return events;
 }
 
-Result<PinInfo> RequestHandler::find_pin(const PinRef& key) const {
+Result<PinSnapshot> RequestHandler::find_pin(const PinRef& key) const {
     for (const auto& f : kernel_.filters()) {
         if (f.id != key.filter) continue;
         for (const auto& p : f.pins)
@@ -200,7 +194,7 @@ wire::VerifierStats to_wire(const VerifierReport& r) {
     return out;
 }
 
-std::optional<PinRef> peer_of(const std::vector<ConnectionInfo>& connections, const PinRef& pin) {
+std::optional<PinRef> peer_of(const std::vector<ConnectionSnapshot>& connections, const PinRef& pin) {
     for (const auto& c : connections) {
         if (c.from == pin) return c.to;
         if (c.to == pin) return c.from;
@@ -208,7 +202,7 @@ std::optional<PinRef> peer_of(const std::vector<ConnectionInfo>& connections, co
     return std::nullopt;
 }
 
-wire::FilterInfo filter_info(const FilterInfo& f, const std::vector<ConnectionInfo>& connections) {
+wire::FilterInfo filter_info(const FilterSnapshot& f, const std::vector<ConnectionSnapshot>& connections) {
     wire::FilterInfo out{f.id, f.kind, {}, f.video, f.audio};
     for (const auto& p : f.pins) {
         wire::PinInfo pin;
@@ -238,7 +232,7 @@ Result<Body> RequestHandler::on_list(const json& message) {
     if (!request) return std::unexpected(request.error());
     const auto connections = kernel_.connections();
     const auto filters = kernel_.filters();
-    std::vector<const FilterInfo*> selected;
+    std::vector<const FilterSnapshot*> selected;
     for (const auto& f : filters)
         if (!request->filter || f.id == *request->filter) selected.push_back(&f);
     if (request->filter && selected.empty())
@@ -286,6 +280,12 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
             auto status = kernel_.allocator_status(key);
             if (!status) return std::unexpected(status.error());
             reply.status = wire::StreamAllocatorStatus{status->framing, status->allocated_frames};
+            break;
+        }
+        case wire::PropertyId::DataFormat: {
+            auto format = kernel_.data_format(key);
+            if (!format) return std::unexpected(format.error());
+            reply.data_format = std::move(*format);
             break;
         }
         case wire::PropertyId::ConnectionState: {
@@ -364,7 +364,7 @@ Result<Body> RequestHandler::on_ledger(const json& message) {
             const auto& e = ledger[i];
             std::string holder =
                 e.owner != kDaemon ? "client " + std::to_string(e.owner) : e.holder.to_string();
-            return json(wire::LedgerEntry{e.pipe, to_frame_ref(e.frame), e.owner, std::move(holder)});
+            return json(wire::LedgerEntry{e.pipe, wire::to_frame_ref(e.frame), e.owner, std::move(holder)});
         },
         [&](std::size_t i) { return "the ledger entry of pool '" + ledger[i].pipe + "'"; });
     if (!page) return std::unexpected(page.error());

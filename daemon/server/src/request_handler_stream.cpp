@@ -124,7 +124,7 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
         wire::RegionGrant region;
         region.id = r.region_id;
         region.size = r.size;
-        region.access = r.access == shm::Access::ReadWrite ? wire::Access::ReadWrite : wire::Access::ReadOnly;
+        region.access = r.access;
         region.fd_index = static_cast<std::uint32_t>(body.fds.size());
         region.frame_offsets = r.frame_offsets;
         reply.regions.push_back(std::move(region));
@@ -180,7 +180,7 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
 Result<Body> RequestHandler::on_release_frame(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::ReleaseFrameRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (auto r = kernel_.release_frame(session.client_id, to_descriptor(request->frame)); !r)
+    if (auto r = kernel_.release_frame(session.client_id, wire::to_descriptor(request->frame)); !r)
         return std::unexpected(r.error());
     return Body{};
 }
@@ -190,13 +190,13 @@ Result<Body> RequestHandler::on_acquire_frame(const SessionContext& session, con
     if (!request) return std::unexpected(request.error());
     auto frame = kernel_.acquire_frame(session.client_id, request->pin);
     if (!frame) return std::unexpected(frame.error());
-    return Body{json(wire::AcquireFrameReply{to_frame_ref(*frame)}), {}};
+    return Body{json(wire::AcquireFrameReply{wire::to_frame_ref(*frame)}), {}};
 }
 
 Result<Body> RequestHandler::on_submit_frame(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::SubmitFrameRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (auto r = kernel_.submit_frame(session.client_id, request->pin, to_descriptor(request->frame),
+    if (auto r = kernel_.submit_frame(session.client_id, request->pin, wire::to_descriptor(request->frame),
                                       request->header);
         !r)
         return std::unexpected(r.error());

@@ -48,11 +48,11 @@ AllocatorChoice fallback_choice(const PreparedGraph& g, const PipePlan& plan, co
 // user-hosted upstream pin supplies the allocator unconditionally: no kernel pool is considered.)
 void considered_kernel_pool(const PreparedGraph& g, const PipePlan& plan, const SideRequest& request,
                             RecordVector<Candidate>& candidates) {
-    const PinState& upstream = g.pins[plan.pins[request.plan_positions.front()]];
+    const PreparedPin& upstream = g.pins[plan.pins[request.plan_positions.front()]];
     if (!upstream.kernel()) return;
     std::string user_pins;
     for (std::size_t pos : request.plan_positions) {
-        const PinState& pin = g.pins[plan.pins[pos]];
+        const PreparedPin& pin = g.pins[plan.pins[pos]];
         if (!pin.kernel()) user_pins += (user_pins.empty() ? "" : ", ") + pin.id();
     }
     Candidate& cand = candidates.emplace_back();
@@ -91,7 +91,7 @@ SideResult select_allocator(const PreparedGraph& g, const PipePlan& plan, const 
     out.candidates.reserve(request.plan_positions.size() + 1);
     std::optional<std::size_t> first_valid;
     for (std::size_t pos : request.plan_positions) {
-        const PinState& pin = g.pins[plan.pins[pos]];
+        const PreparedPin& pin = g.pins[plan.pins[pos]];
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate& cand = out.candidates.emplace_back();

@@ -19,7 +19,7 @@ std::string label(const CheckContext& ctx, std::size_t pos, const proto::VendorA
 // A pin takes memory type `type` when one of its usable items lists it or don't-care, or when
 // the item that applies says PREFERENCES_ONLY (its memory type is a preference, not a demand).
 bool pin_accepts(const CheckContext& ctx, std::size_t pos, const proto::Guid& type) {
-    const PinState& pin = ctx.g.pins[ctx.plan.pins[pos]];
+    const PreparedPin& pin = ctx.g.pins[ctx.plan.pins[pos]];
     const auto& items = pin.framing().items;
     if (has_all(items[ctx.request.items[pos]].requirement_flags, proto::RequirementFlags::PreferencesOnly))
         return true;
@@ -46,7 +46,7 @@ std::optional<Finding> check_memory_type(const CheckContext& ctx, std::size_t po
     for (std::size_t p : ctx.request.plan_positions) {
         if (pin_accepts(ctx, p, caps.memory_type)) continue;
         const std::string type = memory_label(ctx.g, caps.memory_type);
-        const PinState& pin = ctx.g.pins[ctx.plan.pins[p]];
+        const PreparedPin& pin = ctx.g.pins[ctx.plan.pins[p]];
         std::string listed;
         for (const auto& item : pin.framing().items)
             listed += (listed.empty() ? "" : ", ") + memory_label(ctx.g, item.memory_type);
@@ -97,7 +97,7 @@ std::optional<Finding> check_mode(const CheckContext& ctx, std::size_t provider_
                           who()),
             {{"connection_mode", std::string("kernel")}, {"allocator_mode", std::string("user")}},
             format_record("declare {} with mode kernel", caps.name));
-    const PinState& upstream = ctx.g.pins[ctx.plan.pins.front()];
+    const PreparedPin& upstream = ctx.g.pins[ctx.plan.pins.front()];
     if (ctx.plan.mode == ConnectionMode::User && !upstream.kernel() && provider_pos != 0)
         return make_finding(
             rule::kUpstreamUserPinAllocates,

@@ -112,7 +112,7 @@ bool in_range(const proto::FramingRange& r, std::uint32_t size) {
 
 // The frame size must lie in a physical range of the pin (any item usable on its bus); frames and
 // alignment must meet the item that applies to the committed memory type.
-Result<void> check_pin(const PinState& pin, std::size_t item_index, const ResultFraming& f) {
+Result<void> check_pin(const PreparedPin& pin, std::size_t item_index, const ResultFraming& f) {
     const auto& items = pin.framing().items;
     const bool size_ok = std::ranges::any_of(items, [&](const proto::FramingItem& i) {
         return bus_compatible(i, *pin.input) && in_range(i.physical_range, f.frame_size);
@@ -137,7 +137,7 @@ Result<void> check_pin(const PinState& pin, std::size_t item_index, const Result
 }
 
 Result<void> check_vendor(const CheckContext& ctx, std::size_t pos, const CommitRequest& c) {
-    const PinState& provider = ctx.g.pins[ctx.plan.pins[pos]];
+    const PreparedPin& provider = ctx.g.pins[ctx.plan.pins[pos]];
     if (!provider.input->allocator)
         return refuse(
             Errc::InvalidArgument, rule::kCommitNoVendorAllocator,

@@ -19,7 +19,7 @@ namespace ksim::negotiation::detail {
 
 // A pin with its framing resolved (Ex as answered, legacy converted, or none = don't care).
 // Small (no framing copy) because the engine keeps one per pin of a graph of any size.
-struct PinState {
+struct PreparedPin {
     const PinInput* input = nullptr;
     const proto::AllocatorFramingEx* resolved = nullptr;  // *input->framing, or PreparedGraph::converted
     proto::FramingProp prop = proto::FramingProp::Ex;
@@ -38,9 +38,9 @@ struct ConnectionState {
 
 struct PreparedGraph {
     const Graph* graph = nullptr;
-    std::vector<PinState> pins;
+    std::vector<PreparedPin> pins;
     // The framing of pins without ALLOCATORFRAMING_EX (legacy converted, or don't-care). Reserved
-    // before it is filled, so the PinState pointers into it stay valid.
+    // before it is filled, so the PreparedPin pointers into it stay valid.
     std::vector<proto::AllocatorFramingEx> converted;
     std::vector<ConnectionState> connections;
     std::vector<std::optional<std::size_t>> in_place_output;  // per input pin: its in-place output pin
@@ -95,7 +95,7 @@ void choose_memory(const PreparedGraph& g, const PipePlan& plan, RecordVector<Fi
                    MemoryChoice& choice);
 // The item of `pin` that applies to memory type `type`: the first usable one listing it, else a
 // don't-care one, else the pin's first usable item.
-std::size_t item_for_memory(const PinState& pin, const proto::Guid& type);
+std::size_t item_for_memory(const PreparedPin& pin, const proto::Guid& type);
 // Memory the ks.sys default allocator can make: pool memory (paged / non-paged, SYSTEM) or
 // don't-care; never USER (the user-mode allocator's) nor a device-specific type (a vendor's).
 bool default_allocator_makes(const proto::Guid& type);

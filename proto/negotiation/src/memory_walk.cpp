@@ -18,7 +18,7 @@ std::string bus_label(const Guid& g) {
 }
 
 // The first usable item of `pin` whose memory type is `type` or don't-care (exact match first).
-std::optional<std::size_t> item_for(const PinState& pin, const Guid& type) {
+std::optional<std::size_t> item_for(const PreparedPin& pin, const Guid& type) {
     const auto& items = pin.framing().items;
     std::optional<std::size_t> dont_care;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -37,7 +37,7 @@ bool every_pin_lists(const PreparedGraph& g, const PipePlan& plan, const Guid& t
 
 void note_bus_mismatches(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes) {
     for (std::size_t p : plan.pins) {
-        const PinState& pin = g.pins[p];
+        const PreparedPin& pin = g.pins[p];
         std::string skipped;
         const auto& items = pin.framing().items;
         for (std::size_t i = 0; i < items.size(); ++i) {
@@ -54,7 +54,7 @@ void note_bus_mismatches(const PreparedGraph& g, const PipePlan& plan, RecordVec
     }
 }
 
-std::size_t first_usable_item(const PinState& pin) {
+std::size_t first_usable_item(const PreparedPin& pin) {
     const auto& items = pin.framing().items;
     for (std::size_t i = 0; i < items.size(); ++i)
         if (bus_compatible(items[i], *pin.input)) return i;
@@ -63,7 +63,7 @@ std::size_t first_usable_item(const PinState& pin) {
 
 }  // namespace
 
-std::size_t item_for_memory(const PinState& pin, const Guid& type) {
+std::size_t item_for_memory(const PreparedPin& pin, const Guid& type) {
     return item_for(pin, type).value_or(first_usable_item(pin));
 }
 
@@ -84,7 +84,7 @@ bool walk_kernel(const PreparedGraph& g, const PipePlan& plan, MemoryChoice& cho
         for (std::size_t p : plan.pins) choice.items.push_back(item_for(g.pins[p], type).value_or(0));
         return true;
     };
-    const PinState& first = g.pins[plan.pins.front()];
+    const PreparedPin& first = g.pins[plan.pins.front()];
     for (const auto& item : first.framing().items) {
         if (!bus_compatible(item, *first.input)) continue;
         if (!item.memory_type.is_null()) {
@@ -93,7 +93,7 @@ bool walk_kernel(const PreparedGraph& g, const PipePlan& plan, MemoryChoice& cho
             continue;
         }
         for (std::size_t k = 1; k < plan.pins.size(); ++k) {
-            const PinState& other = g.pins[plan.pins[k]];
+            const PreparedPin& other = g.pins[plan.pins[k]];
             for (const auto& their : other.framing().items) {
                 if (!bus_compatible(their, *other.input) || their.memory_type.is_null()) continue;
                 if (usable(their.memory_type) && every_pin_lists(g, plan, their.memory_type))

@@ -30,7 +30,7 @@ struct Scratch {
 
 void note_framing_props(const PreparedGraph& g, const PipePlan& plan, RecordVector<Finding>& notes) {
     for (std::size_t p : plan.pins) {
-        const PinState& pin = g.pins[p];
+        const PreparedPin& pin = g.pins[p];
         if (pin.prop == proto::FramingProp::Old)
             notes.push_back(
                 make_finding(rule::kLegacyConverted,
@@ -57,7 +57,7 @@ std::string pipe_path(const PreparedGraph& g, const PipePlan& plan) {
 // A failed connection initializes nothing; each vendor allocator says so, with the failure's rule.
 void list_unevaluated_vendors(const PreparedGraph& g, const PipePlan& plan, Decision& d) {
     for (std::size_t p : plan.pins) {
-        const PinState& pin = g.pins[p];
+        const PreparedPin& pin = g.pins[p];
         if (!pin.input->allocator) continue;
         const auto& caps = *pin.input->allocator;
         Candidate c;

@@ -88,8 +88,8 @@ Result<void> check_ranges(const PinInput& pin, const proto::AllocatorFramingEx& 
 }
 
 // `converted` has room reserved for every pin without ALLOCATORFRAMING_EX.
-Result<PinState> resolve_pin(const PinInput& pin, std::vector<proto::AllocatorFramingEx>& converted) {
-    PinState state;
+Result<PreparedPin> resolve_pin(const PinInput& pin, std::vector<proto::AllocatorFramingEx>& converted) {
+    PreparedPin state;
     state.input = &pin;
     if (pin.framing) {
         if (pin.framing->items.empty())

@@ -146,10 +146,10 @@ RecordVector<Finding> read_findings(const Json& j, const std::string& ptr, const
 
 AllocatorChoice read_allocator(const Json& j, const std::string& ptr) {
     AllocatorChoice a;
-    a.kind = one_of<AllocatorKind>(j, ptr, "kind",
-                                   {{"default", AllocatorKind::Default},
-                                    {"vendor", AllocatorKind::Vendor},
-                                    {"user", AllocatorKind::User}});
+    const std::string kind = str(j, ptr, "kind");
+    const auto parsed = proto::parse_allocator_kind(kind);
+    if (!parsed) bad(ptr + "/kind", fmt::format("unknown value \"{}\"", kind));
+    a.kind = *parsed;
     a.name = rstr(j, ptr, "name");
     a.pin = rstr(j, ptr, "pin");
     a.mode = one_of<proto::AllocatorMode>(

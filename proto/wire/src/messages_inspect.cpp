@@ -202,7 +202,7 @@ void from_json(const json& j, GetPropertyRequest& v) {
         j, "property",
         enum_parser<PropertyId>(parse_property_id,
                                 "ALLOCATORFRAMING_EX, STREAMALLOCATOR_STATUS, CONNECTION_STATE, STATISTICS, "
-                                "ALLOCATORFRAMING"));
+                                "ALLOCATORFRAMING, DATAFORMAT"));
 }
 
 void to_json(json& j, const StreamAllocatorStatus& v) {
@@ -321,6 +321,61 @@ void from_json(const json& j, PinStatistics& v) {
     v.verifier = optional_field<VerifierStats>(j, "verifier");
 }
 
+namespace {
+
+// The data format in the config's shape (docs/config.md): {"video": {"format", "width",
+// "height", "fps": [num, den]}} or {"audio": {"sample_rate", "channels", "bits_per_sample",
+// "frames_per_period"}}.
+json data_format_to_json(const proto::DataFormat& f) {
+    json j = json::object();
+    if (f.video)
+        j["video"] = json{{"format", proto::to_string(f.video->format)},
+                          {"width", f.video->width},
+                          {"height", f.video->height},
+                          {"fps", json::array({f.video->fps_numerator, f.video->fps_denominator})}};
+    if (f.audio)
+        j["audio"] = json{{"sample_rate", f.audio->sample_rate},
+                          {"channels", f.audio->channels},
+                          {"bits_per_sample", f.audio->bits_per_sample},
+                          {"frames_per_period", f.audio->frames_per_period}};
+    return j;
+}
+
+proto::VideoParams video_params_from(const json& j) {
+    proto::VideoParams v;
+    v.format = field_with<proto::VideoFormat>(
+        j, "format", enum_parser<proto::VideoFormat>(proto::parse_video_format, "NV12, YUY2, RGB24"));
+    v.width = field<std::uint32_t>(j, "width");
+    v.height = field<std::uint32_t>(j, "height");
+    const auto fps = field_with<std::vector<std::uint32_t>>(
+        j, "fps", [](const json& a) { return array_with<std::uint32_t>(a, convert<std::uint32_t>); });
+    if (fps.size() != 2 || fps[1] == 0)
+        throw FieldError("/fps", "expected [numerator, denominator] with a denominator above 0");
+    v.fps_numerator = fps[0];
+    v.fps_denominator = fps[1];
+    return v;
+}
+
+proto::AudioParams audio_params_from(const json& j) {
+    proto::AudioParams a;
+    a.sample_rate = field<std::uint32_t>(j, "sample_rate");
+    a.channels = field<std::uint32_t>(j, "channels");
+    a.bits_per_sample = field<std::uint32_t>(j, "bits_per_sample");
+    a.frames_per_period = field<std::uint32_t>(j, "frames_per_period");
+    return a;
+}
+
+proto::DataFormat data_format_from(const json& j) {
+    proto::DataFormat f;
+    f.video = optional_field_with<proto::VideoParams>(j, "video", video_params_from);
+    f.audio = optional_field_with<proto::AudioParams>(j, "audio", audio_params_from);
+    if (f.video.has_value() == f.audio.has_value())
+        throw std::invalid_argument("expected exactly one of 'video' and 'audio'");
+    return f;
+}
+
+}  // namespace
+
 void to_json(json& j, const GetPropertyReply& v) {
     j = json{{"pin", pin_ref_to_json(v.pin)}, {"property", to_string(v.property)}};
     put_optional(j, "framing", v.framing);
@@ -328,6 +383,7 @@ void to_json(json& j, const GetPropertyReply& v) {
     put_optional(j, "connection", v.connection);
     put_optional(j, "statistics", v.statistics);
     put_optional(j, "legacy_framing", v.legacy_framing);
+    if (v.data_format) j["data_format"] = data_format_to_json(*v.data_format);
 }
 void from_json(const json& j, GetPropertyReply& v) {
     GetPropertyRequest head;
@@ -339,11 +395,13 @@ void from_json(const json& j, GetPropertyReply& v) {
     v.connection = optional_field<ConnectionState>(j, "connection");
     v.statistics = optional_field<PinStatistics>(j, "statistics");
     v.legacy_framing = optional_field<proto::AllocatorFraming>(j, "legacy_framing");
+    v.data_format = optional_field_with<proto::DataFormat>(j, "data_format", data_format_from);
     bool present = (v.property == PropertyId::AllocatorFramingEx && v.framing) ||
                    (v.property == PropertyId::StreamAllocatorStatus && v.status) ||
                    (v.property == PropertyId::ConnectionState && v.connection) ||
                    (v.property == PropertyId::Statistics && v.statistics) ||
-                   (v.property == PropertyId::AllocatorFraming && v.legacy_framing);
+                   (v.property == PropertyId::AllocatorFraming && v.legacy_framing) ||
+                   (v.property == PropertyId::DataFormat && v.data_format);
     if (!present)
         throw std::invalid_argument("the value of property " + std::string(to_string(v.property)) +
                                     " is missing");

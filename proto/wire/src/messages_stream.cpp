@@ -84,7 +84,8 @@ void to_json(json& j, const RegionGrant& v) {
 void from_json(const json& j, RegionGrant& v) {
     v.id = field<std::uint64_t>(j, "id");
     v.size = field<std::uint64_t>(j, "size");
-    v.access = field_with<Access>(j, "access", enum_parser<Access>(parse_access, "read_only, read_write"));
+    v.access =
+        field_with<shm::Access>(j, "access", enum_parser<shm::Access>(parse_access, "read_only, read_write"));
     v.fd_index = field<std::uint32_t>(j, "fd_index");
     if (j.contains("frame_offsets")) {
         v.frame_offsets = field<std::vector<std::uint64_t>>(j, "frame_offsets");

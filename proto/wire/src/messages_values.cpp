@@ -100,6 +100,13 @@ json medium_to_json(const proto::Guid& g) {
 using detail::field;
 using detail::json;
 
+FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
+    return FrameRef{frame.region, frame.index, frame.generation};
+}
+shm::FrameDescriptor to_descriptor(const FrameRef& ref) {
+    return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
+}
+
 json pin_ref_to_json(const proto::PinRef& p) {
     return p.to_string();
 }
@@ -175,24 +182,33 @@ std::string_view to_string(PropertyId p) {
             return "STATISTICS";
         case PropertyId::AllocatorFraming:
             return "ALLOCATORFRAMING";
+        case PropertyId::DataFormat:
+            return "DATAFORMAT";
     }
     return "?";
 }
 
 std::optional<PropertyId> parse_property_id(std::string_view name) {
-    for (auto p : {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus,
-                   PropertyId::ConnectionState, PropertyId::Statistics, PropertyId::AllocatorFraming})
+    for (auto p :
+         {PropertyId::AllocatorFramingEx, PropertyId::StreamAllocatorStatus, PropertyId::ConnectionState,
+          PropertyId::Statistics, PropertyId::AllocatorFraming, PropertyId::DataFormat})
         if (to_string(p) == name) return p;
     return std::nullopt;
 }
 
-std::string_view to_string(Access a) {
-    return a == Access::ReadOnly ? "read_only" : "read_write";
+std::string_view to_string(shm::Access a) {
+    switch (a) {
+        case shm::Access::ReadOnly:
+            return "read_only";
+        case shm::Access::ReadWrite:
+            return "read_write";
+    }
+    return "?";
 }
 
-std::optional<Access> parse_access(std::string_view name) {
-    if (name == "read_only") return Access::ReadOnly;
-    if (name == "read_write") return Access::ReadWrite;
+std::optional<shm::Access> parse_access(std::string_view name) {
+    for (auto a : {shm::Access::ReadOnly, shm::Access::ReadWrite})
+        if (to_string(a) == name) return a;
     return std::nullopt;
 }
 

@@ -72,6 +72,14 @@ struct AudioParams {
     std::uint32_t frames_per_period = 480;  // samples per channel in one KS frame
 };
 
+// KSPROPERTY_CONNECTION_DATAFORMAT, reduced to what ksim's filters carry: the format of the data
+// crossing a pin, video (KS_DATAFORMAT_VIDEOINFOHEADER) or PCM audio (KSDATAFORMAT_WAVEFORMATEX).
+// Exactly one of the two is set.
+struct DataFormat {
+    std::optional<VideoParams> video;
+    std::optional<AudioParams> audio;
+};
+
 // Capabilities a vendor allocator (KSALLOCATOR_DISPATCH over a DMA-like common buffer)
 // declares; negotiation compares them against a connection's combined framing.
 struct VendorAllocatorCaps {
@@ -209,6 +217,7 @@ std::string_view to_string(AllocatorKind k);  // "default", "vendor", "user"
 std::optional<AllocatorKind> parse_allocator_kind(std::string_view name);
 std::string_view to_string(FilterKind k);
 std::string_view to_string(VideoFormat f);
+std::optional<VideoFormat> parse_video_format(std::string_view name);  // exactly a to_string() name
 std::string_view to_string(FaultKind k);  // the config's name, e.g. "pool_exhaustion"
 
 }  // namespace ksim::proto

@@ -59,6 +59,10 @@ public:
     Result<wire::StreamAllocatorStatus> allocator_status(const proto::PinRef& pin);
     Result<wire::ConnectionState> connection_state(const proto::PinRef& pin);
     Result<wire::PinStatistics> statistics(const proto::PinRef& pin);
+    // KSPROPERTY_CONNECTION_DATAFORMAT: the video or audio format of the data crossing the pin.
+    // Errors: NotFound (no such pin, or no format known for its data), ProtocolError from a
+    // daemon that does not know the property.
+    Result<proto::DataFormat> data_format(const proto::PinRef& pin);
     // Any property, as the daemon answers it (exactly one optional of the reply is set).
     Result<wire::GetPropertyReply> get_property(const proto::PinRef& pin, wire::PropertyId property);
 

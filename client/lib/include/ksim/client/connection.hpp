@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ksim/client/reconnect.hpp"
+#include "ksim/proto/client_id.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/shm/unique_fd.hpp"
 #include "ksim/wire/message_table.hpp"
@@ -31,7 +32,7 @@ namespace detail {
 struct ConnectionAccess;  // connection_state.hpp
 }
 
-using ClientId = std::uint64_t;
+using proto::ClientId;
 using Timeout = std::chrono::milliseconds;
 
 inline constexpr Timeout kDefaultTimeout{5000};

@@ -14,6 +14,7 @@
 
 #include "ksim/daemon/clock.hpp"
 #include "ksim/negotiation/record.hpp"
+#include "ksim/proto/client_id.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/stream_header.hpp"
@@ -28,8 +29,8 @@ class DriverHost;
 
 namespace ksim::daemon {
 
-using ClientId = std::uint64_t;  // 0 = the daemon itself
-inline constexpr ClientId kDaemon = 0;
+using proto::ClientId;
+using proto::kDaemon;  // the daemon itself
 
 // The kernel keys its pins by the topology's "filter.pin" reference (proto/topology.hpp).
 using proto::PinRef;
@@ -153,7 +154,8 @@ struct KernelOptions {
     std::shared_ptr<ddk_host::DriverHost> drivers;
 };
 
-struct PinInfo {
+// One pin as the kernel sees it now (Kernel::filters); the server answers list with it.
+struct PinSnapshot {
     PinRef key;
     proto::PinDirection direction = proto::PinDirection::Out;
     proto::PinHosting hosting = proto::PinHosting::Kernel;
@@ -174,10 +176,11 @@ struct PinInfo {
     std::string allocator;  // "" or "default"/"vendor:<name>"/"user" once committed
 };
 
-struct FilterInfo {
+// One filter and its pins now (Kernel::filters).
+struct FilterSnapshot {
     std::string id;
     proto::FilterKind kind = proto::FilterKind::VideoCapture;
-    std::vector<PinInfo> pins;
+    std::vector<PinSnapshot> pins;
     std::optional<proto::VideoParams> video;  // the data format its topology declares, if any
     std::optional<proto::AudioParams> audio;
 };
@@ -231,7 +234,8 @@ struct VerifierReport {
     std::vector<VerifierViolation> recent;  // oldest first
 };
 
-struct ConnectionInfo {
+// One connection now, with the pipe decision covering it (Kernel::connections).
+struct ConnectionSnapshot {
     PinRef from;
     PinRef to;
     bool kernel_mode = true;                  // both ends kernel-hosted
@@ -258,8 +262,8 @@ struct StreamGrant {
     std::uint32_t frames = 0;
 };
 
-// One frame not in its pool: who holds it.
-struct LedgerEntry {
+// One frame not in its pool and who holds it: a line of Kernel::ledger.
+struct LedgerRecord {
     shm::FrameDescriptor frame{};
     ClientId owner = kDaemon;  // 0 = held inside the daemon (a pin's queue)
     PinRef holder;             // pin holding it (queue or client pin)
@@ -274,18 +278,27 @@ public:
     Kernel(const Kernel&) = delete;
     Kernel& operator=(const Kernel&) = delete;
 
-    std::vector<FilterInfo> filters() const;
+    std::vector<FilterSnapshot> filters() const;
     // KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX: the current framing. Unsupported for a pin that
-    // answers only the legacy property (PinInfo::legacy_framing) or no framing at all.
+    // answers only the legacy property (PinSnapshot::legacy_framing) or no framing at all.
     Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinRef&) const;
     // KSPROPERTY_CONNECTION_ALLOCATORFRAMING (legacy): answered only by legacy-only pins.
+<<<<<<< HEAD
+    Result<proto::AllocatorFraming> allocator_framing(const PinKey&) const;
+    Result<StreamAllocatorStatus> allocator_status(const PinKey&) const;
+    // KSPROPERTY_CONNECTION_DATAFORMAT: the format of the data crossing the pin (kernel_format.cpp
+    // has the rule). NotFound for an unknown pin or one whose data has no known format.
+    Result<proto::DataFormat> data_format(const PinKey&) const;
+    Result<PinStats> stats(const PinKey&) const;
+=======
     Result<proto::AllocatorFraming> allocator_framing(const PinRef&) const;
     Result<StreamAllocatorStatus> allocator_status(const PinRef&) const;
     Result<PinStats> stats(const PinRef&) const;
+>>>>>>> main
     // Driver pins: what the verifier caught. NotFound for an unknown pin, InvalidParameter for a
     // pin that is not a driver's.
     Result<VerifierReport> verifier_report(const PinRef&) const;
-    std::vector<ConnectionInfo> connections() const;
+    std::vector<ConnectionSnapshot> connections() const;
     Result<void> commit(const AllocatorCommit&);  // re-validated; never trusted blindly
     // Walks each intermediate state (one StateChanged event per step). Stops at the first step
     // that fails and returns its error; the pin stays in the last state reached. PermissionDenied
@@ -309,7 +322,7 @@ public:
     // pools (exactly once); every pin it held or hosted that no other client holds returns to
     // STOP; the pins it created (create_user_pin) are removed, with their connections and pipes.
     void client_gone(ClientId);
-    std::vector<LedgerEntry> ledger() const;
+    std::vector<LedgerRecord> ledger() const;
     void shutdown();  // STOP every pin, free everything; idempotent
 
     // The driver description the kernel was created from (fixed for its lifetime).

@@ -15,6 +15,7 @@
 namespace ksim::ddk_host {
 
 class StreamingHost;
+class FilterProcessingHost;
 class CommonBufferHost;
 class DriverHost;
 struct DriverModule;
@@ -99,6 +100,11 @@ struct FilterInstance : ObjectBase {
     std::string topology_id;  // the config's filter id
     std::vector<std::unique_ptr<PinInstance>> pins;
     bool created = false;
+    FilterProcessingHost* processing = nullptr;  // set by ksimd for a filter-centric filter; null offline
+
+    [[nodiscard]] const KSFILTER_DISPATCH* dispatch() const {
+        return ks.Descriptor ? ks.Descriptor->Dispatch : nullptr;
+    }
 };
 
 inline DeviceInstance& PinInstance::device() const {

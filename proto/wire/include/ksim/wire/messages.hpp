@@ -12,14 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "ksim/proto/client_id.hpp"
 #include "ksim/proto/framing.hpp"
 #include "ksim/proto/stream_header.hpp"
 #include "ksim/proto/topology.hpp"
+#include "ksim/shm/frame.hpp"
+#include "ksim/shm/region.hpp"
 #include "ksim/wire/message_table.hpp"
 
 namespace ksim::wire {
 
-using ClientId = std::uint64_t;  // 0 = the daemon itself
+using proto::ClientId;  // proto::kDaemon (0) = ksimd itself
 
 // A frame on the wire: (region, index, generation). The daemon validates every one it receives.
 struct FrameRef {
@@ -28,6 +31,9 @@ struct FrameRef {
     std::uint32_t generation = 0;
     friend bool operator==(const FrameRef&, const FrameRef&) = default;
 };
+// The one conversion between the wire's frame and the rings' and allocators' descriptor.
+[[nodiscard]] FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
+[[nodiscard]] shm::FrameDescriptor to_descriptor(const FrameRef& ref);
 
 // ---- handshake --------------------------------------------------------------------------
 // The longest `client_name` (bytes): ksimd keeps the name for the session's lifetime and with
@@ -110,10 +116,11 @@ enum class PropertyId {
     StreamAllocatorStatus,
     ConnectionState,
     Statistics,
-    AllocatorFraming
+    AllocatorFraming,
+    DataFormat,  // KSPROPERTY_CONNECTION_DATAFORMAT (proto::DataFormat)
 };
 std::string_view to_string(
-    PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "ALLOCATORFRAMING"
+    PropertyId p);  // "ALLOCATORFRAMING_EX", "STREAMALLOCATOR_STATUS", ..., "DATAFORMAT"
 std::optional<PropertyId> parse_property_id(std::string_view name);
 
 struct GetPropertyRequest {
@@ -206,6 +213,8 @@ struct GetPropertyReply {
     std::optional<ConnectionState> connection;
     std::optional<PinStatistics> statistics;
     std::optional<proto::AllocatorFraming> legacy_framing;  // ALLOCATORFRAMING ("legacy_framing")
+    // DATAFORMAT ("data_format"): {"video": {...}} or {"audio": {...}}, each as in configs.
+    std::optional<proto::DataFormat> data_format = std::nullopt;
 };
 
 using proto::AllocatorKind;  // default kernel pool / vendor / user-mode pool
@@ -282,16 +291,16 @@ struct CommitRequest {
 };
 
 // ---- streams --------------------------------------------------------------------------------
-enum class Access { ReadOnly, ReadWrite };
-std::string_view to_string(Access a);  // "read_only" / "read_write"
-std::optional<Access> parse_access(std::string_view name);
+// A region's access is shm::Access (the mapping's mode is in its type); these are its wire names.
+std::string_view to_string(shm::Access a);  // "read_only" / "read_write"
+std::optional<shm::Access> parse_access(std::string_view name);
 
 // One memory region granted to the client; its descriptor is `fds[fd_index]` of the SCM_RIGHTS
 // array that travels in the same sendmsg as the reply.
 struct RegionGrant {
     std::uint64_t id = 0;
     std::uint64_t size = 0;
-    Access access = Access::ReadOnly;
+    shm::Access access = shm::Access::ReadOnly;
     std::uint32_t fd_index = 0;
     std::vector<std::uint64_t> frame_offsets;  // byte offset of each frame, by index ("frame_offsets")
 };
