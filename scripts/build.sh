@@ -14,8 +14,8 @@ build_dir="$root/build"
 # The GStreamer plugin is required in the default build (setup.sh installs its packages with the
 # tests'), so a missing package fails the build instead of leaving the plugin and its tests out.
 # The demo profile leaves it out (the demo runs nothing of it, even where GStreamer is
-# installed); the sanitizer builds leave it out too, because an instrumented plugin cannot be loaded by the uninstrumented gst-launch-1.0 its tests run
-# (docs/gstreamer.md).
+# installed); the sanitizer builds leave it out too, because an instrumented plugin cannot be
+# loaded by the uninstrumented gst-launch-1.0 its tests run (docs/gstreamer.md).
 extra=(-DKSIM_UNITY_BUILD=ON)
 gstreamer=ON
 case ${1:-} in
