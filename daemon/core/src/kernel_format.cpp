@@ -33,7 +33,7 @@ std::optional<proto::DataFormat> format_of(const Pin& pin, std::size_t hops_left
 
 }  // namespace
 
-Result<proto::DataFormat> Kernel::data_format(const PinKey& key) const {
+Result<proto::DataFormat> Kernel::data_format(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());

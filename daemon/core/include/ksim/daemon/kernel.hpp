@@ -283,18 +283,12 @@ public:
     // answers only the legacy property (PinSnapshot::legacy_framing) or no framing at all.
     Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinRef&) const;
     // KSPROPERTY_CONNECTION_ALLOCATORFRAMING (legacy): answered only by legacy-only pins.
-<<<<<<< HEAD
-    Result<proto::AllocatorFraming> allocator_framing(const PinKey&) const;
-    Result<StreamAllocatorStatus> allocator_status(const PinKey&) const;
-    // KSPROPERTY_CONNECTION_DATAFORMAT: the format of the data crossing the pin (kernel_format.cpp
-    // has the rule). NotFound for an unknown pin or one whose data has no known format.
-    Result<proto::DataFormat> data_format(const PinKey&) const;
-    Result<PinStats> stats(const PinKey&) const;
-=======
     Result<proto::AllocatorFraming> allocator_framing(const PinRef&) const;
     Result<StreamAllocatorStatus> allocator_status(const PinRef&) const;
+    // KSPROPERTY_CONNECTION_DATAFORMAT: the format of the data crossing the pin (kernel_format.cpp
+    // has the rule). NotFound for an unknown pin or one whose data has no known format.
+    Result<proto::DataFormat> data_format(const PinRef&) const;
     Result<PinStats> stats(const PinRef&) const;
->>>>>>> main
     // Driver pins: what the verifier caught. NotFound for an unknown pin, InvalidParameter for a
     // pin that is not a driver's.
     Result<VerifierReport> verifier_report(const PinRef&) const;
