@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libbenchmark-dev libsystemd-dev
-  python3-jsonschema graphviz
+  python3-jsonschema graphviz systemd
 )
 for option in "$@"; do
   case $option in
