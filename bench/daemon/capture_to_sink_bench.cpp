@@ -67,14 +67,14 @@ void BM_Kernel_CaptureToKernelSink(benchmark::State& state) {
     o.streaming_threads = false;
     auto kernel = std::move(Kernel::create(topology(w, h), o, events, port).value());
     AllocatorCommit c;
-    c.connections = {{PinKey{"camera", "capture"}, PinKey{"sink", "input"}}};
-    c.provider = PinKey{"sink", "input"};
+    c.connections = {{PinRef{"camera", "capture"}, PinRef{"sink", "input"}}};
+    c.provider = PinRef{"sink", "input"};
     c.memory_type = proto::memory_type::kKernelNonPaged;
     c.frame_size = proto::image_size(proto::VideoParams{proto::VideoFormat::Nv12, w, h, 30, 1});
     c.frames = 4;
     c.alignment_mask = 7;
-    if (!kernel->commit(c) || !kernel->set_state(PinKey{"sink", "input"}, proto::PinState::Run, kDaemon) ||
-        !kernel->set_state(PinKey{"camera", "capture"}, proto::PinState::Run, kDaemon)) {
+    if (!kernel->commit(c) || !kernel->set_state(PinRef{"sink", "input"}, proto::PinState::Run, kDaemon) ||
+        !kernel->set_state(PinRef{"camera", "capture"}, proto::PinState::Run, kDaemon)) {
         state.SkipWithError("setup failed");
         return;
     }
@@ -83,10 +83,10 @@ void BM_Kernel_CaptureToKernelSink(benchmark::State& state) {
         clock->advance(period);
         kernel->advance_time();
     }
-    const auto s = kernel->stats(PinKey{"sink", "input"}).value();
+    const auto s = kernel->stats(PinRef{"sink", "input"}).value();
     state.SetItemsProcessed(static_cast<std::int64_t>(s.completed));
     state.counters["dropped"] =
-        static_cast<double>(kernel->stats(PinKey{"camera", "capture"}).value().dropped);
+        static_cast<double>(kernel->stats(PinRef{"camera", "capture"}).value().dropped);
     kernel->shutdown();
 }
 

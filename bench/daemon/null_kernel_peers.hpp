@@ -10,7 +10,7 @@ struct NullEvents : EventSink {
 };
 
 struct NullPort : UserPinPort {
-    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor&, const proto::StreamHeader&) override {
+    bool deliver(ClientId, const PinRef&, const shm::FrameDescriptor&, const proto::StreamHeader&) override {
         return false;
     }
 };

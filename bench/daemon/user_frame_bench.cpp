@@ -131,7 +131,7 @@ void BM_Kernel_UserSourceSubmitToUserSinkRelease(benchmark::State& state) {
     o.clock = std::make_shared<FakeClock>(0);
     o.streaming_threads = false;
     auto kernel = std::move(Kernel::create(user_to_user(), o, events, port).value());
-    const PinKey app{"app", "output"}, viewer{"viewer", "input"};
+    const PinRef app{"app", "output"}, viewer{"viewer", "input"};
     AllocatorCommit c;
     c.connections = {{app, viewer}};
     c.provider = viewer;

@@ -58,7 +58,7 @@ public:
             e.message = step + ": " + e.message;
             return std::unexpected(std::move(e));
         };
-        auto pin = wire::parse_pin_ref(options.pin);
+        auto pin = proto::parse_pin_ref(options.pin);
         if (!pin)
             return failed("--pin", Error{Errc::InvalidArgument, "expected FILTER.PIN, got " + options.pin});
 

@@ -28,7 +28,7 @@ int report_error(const std::string& what, const Error& error) {
 }
 
 std::optional<proto::PinRef> parse_pin_or_report(const std::string& text) {
-    auto pin = wire::parse_pin_ref(text);
+    auto pin = proto::parse_pin_ref(text);
     if (!pin)
         std::cerr << "ksimctl: '" << text << "' is not a pin; expected FILTER.PIN, e.g. camera.capture\n";
     return pin;

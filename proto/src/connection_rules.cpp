@@ -11,15 +11,12 @@ std::optional<PinRef> parse_ref(ConfigReader& r, const json& conn, const std::st
                                 std::string_view key, std::string_view rule_prefix) {
     auto s = r.string(conn, ptr, key);
     if (!s) return std::nullopt;
-    auto dot = s->find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == s->size() ||
-        s->find('.', dot + 1) != std::string::npos) {
+    auto ref = parse_pin_ref(*s);
+    if (!ref)
         r.report(child(ptr, key), fmt::format("{}.malformed-ref", rule_prefix),
                  fmt::format("\"{}\" is not \"filter.pin\"", *s),
                  "\"<filter id>.<pin id>\", e.g. \"camera.capture\"");
-        return std::nullopt;
-    }
-    return PinRef{s->substr(0, dot), s->substr(dot + 1)};
+    return ref;
 }
 
 const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& ref, const std::string& ptr,

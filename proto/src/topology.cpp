@@ -14,6 +14,18 @@ const FilterDescriptor* Topology::find_filter(std::string_view id) const {
     return it == filters.end() ? nullptr : &*it;
 }
 
+bool is_valid_id(std::string_view id) {
+    return !id.empty() && id.find('.') == std::string_view::npos;
+}
+
+std::optional<PinRef> parse_pin_ref(std::string_view text) {
+    const auto dot = text.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    const auto filter = text.substr(0, dot), pin = text.substr(dot + 1);
+    if (!is_valid_id(filter) || !is_valid_id(pin)) return std::nullopt;
+    return PinRef{std::string(filter), std::string(pin)};
+}
+
 const PinDescriptor* Topology::find_pin(const PinRef& ref) const {
     const FilterDescriptor* f = find_filter(ref.filter);
     return f ? f->find_pin(ref.pin) : nullptr;

@@ -86,9 +86,9 @@ constexpr Choice<PinHosting> kHostings[] = {{"kernel", PinHosting::Kernel}, {"us
 constexpr Choice<VideoFormat> kFormats[] = {
     {"NV12", VideoFormat::Nv12}, {"YUY2", VideoFormat::Yuy2}, {"RGB24", VideoFormat::Rgb24}};
 
-// An id is referenced as "filter.pin", so it must be non-empty and free of dots.
+// An id is referenced as "filter.pin": the one id rule (is_valid_id).
 bool check_id(ConfigReader& r, const std::string& ptr, const std::string& id) {
-    if (!id.empty() && id.find('.') == std::string::npos) return true;
+    if (is_valid_id(id)) return true;
     r.report(ptr, "id.invalid", fmt::format("id \"{}\" is empty or contains '.'", id),
              "a non-empty id without '.', e.g. \"capture\"");
     return false;

@@ -36,7 +36,7 @@ TEST(LogTarget, Parse_KnowsTheThreeNames) {
 
 PinInfo pin(std::string filter, std::string id, proto::PinState state) {
     PinInfo p;
-    p.key = PinKey{std::move(filter), std::move(id)};
+    p.key = PinRef{std::move(filter), std::move(id)};
     p.state = state;
     return p;
 }
@@ -46,9 +46,9 @@ TEST(ServiceStatus, CountsCommittedPipesOncePerProviderRunningPinsAndClients) {
     filters[0].pins = {pin("cam", "out", proto::PinState::Run), pin("cam", "still", proto::PinState::Pause)};
     filters[1].pins = {pin("sink", "in", proto::PinState::Run)};
     AllocatorCommit pipe_a;
-    pipe_a.provider = PinKey{"cam", "out"};
+    pipe_a.provider = PinRef{"cam", "out"};
     AllocatorCommit pipe_b;
-    pipe_b.provider = PinKey{"cam", "still"};
+    pipe_b.provider = PinRef{"cam", "still"};
     std::vector<ConnectionInfo> connections(4);
     connections[0].decision = pipe_a;
     connections[1].decision = pipe_a;  // the same pipe, two connections

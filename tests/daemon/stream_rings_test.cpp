@@ -53,7 +53,7 @@ TEST(StreamRings, ClosingAStreamWhoseDrainThreadSleeps_JoinsItPromptly) {
     rings.client_connected(kClient);
     Clock::duration closing{};
     for (int i = 0; i < kStreams; ++i) {
-        auto opened = rings.open(kClient, PinKey{"viewer", "input"}, proto::PinDirection::In, 8, 1024);
+        auto opened = rings.open(kClient, PinRef{"viewer", "input"}, proto::PinDirection::In, 8, 1024);
         ASSERT_TRUE(opened.has_value()) << opened.error().message;
         shm::RingProducer client = client_side_of_to_daemon(*opened);
         pass_a_ringful(client);
@@ -76,7 +76,7 @@ TEST(StreamRings, ClosingAStreamWhoseDrainThreadSleeps_JoinsItPromptly) {
 TEST(StreamRings, CloseAll_JoinsEveryDrainThreadPromptly) {
     StreamRings rings;
     for (int i = 0; i < kStreams; ++i) {
-        auto opened = rings.open(kClient + i, PinKey{"app", "output"}, proto::PinDirection::Out, 8, 1024);
+        auto opened = rings.open(kClient + i, PinRef{"app", "output"}, proto::PinDirection::Out, 8, 1024);
         ASSERT_TRUE(opened.has_value()) << opened.error().message;
     }
     const auto start = Clock::now();
@@ -86,7 +86,7 @@ TEST(StreamRings, CloseAll_JoinsEveryDrainThreadPromptly) {
 
 TEST(StreamRings, ADrainThreadAsleepOnAnEmptyRing_WakesForWhatTheClientPublishes) {
     StreamRings rings;
-    auto opened = rings.open(kClient, PinKey{"app", "output"}, proto::PinDirection::Out, 8, 1024);
+    auto opened = rings.open(kClient, PinRef{"app", "output"}, proto::PinDirection::Out, 8, 1024);
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     shm::RingProducer client = client_side_of_to_daemon(*opened);
     // Three rounds: each push beyond capacity only succeeds once the drain thread woke up (on
@@ -112,8 +112,8 @@ std::multimap<std::string, int> policies_by_thread_name() {
 // client are on their way downstream and keep the normal policy. The names make both visible.
 TEST(StreamRings, DrainThreads_AreNamedForTheirJob_AndOnlyTheReleaseThreadIsBatch) {
     StreamRings rings;
-    auto sink = rings.open(kClient, PinKey{"viewer", "input"}, proto::PinDirection::In, 8, 1024);
-    auto source = rings.open(kClient, PinKey{"app", "output"}, proto::PinDirection::Out, 8, 1024);
+    auto sink = rings.open(kClient, PinRef{"viewer", "input"}, proto::PinDirection::In, 8, 1024);
+    auto source = rings.open(kClient, PinRef{"app", "output"}, proto::PinDirection::Out, 8, 1024);
     ASSERT_TRUE(sink.has_value()) << sink.error().message;
     ASSERT_TRUE(source.has_value()) << source.error().message;
     shm::RingProducer releases = client_side_of_to_daemon(*sink);

@@ -182,7 +182,7 @@ protected:
     void start(Route route = Route::ThroughOverlay) {
         const bool direct = route == Route::Direct;
         make(direct ? user_source_user_sink() : user_inplace_user());
-        auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
+        auto commit = [&](std::vector<std::pair<PinRef, PinRef>> connections, PinRef provider) {
             auto r = kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, 4));
             ASSERT_TRUE(r.has_value()) << r.error().message;
         };
@@ -199,7 +199,7 @@ protected:
         ASSERT_TRUE(kernel->attach_delivery(kClient, viewer, sink_ring).has_value());
         set(viewer, PinState::Run);  // downstream first
         if (!direct)
-            for (const PinKey& k : {overlay_out, overlay_in}) set(k, PinState::Run);
+            for (const PinRef& k : {overlay_out, overlay_in}) set(k, PinState::Run);
         set(app, PinState::Run, kClient);
     }
     void submit(const shm::FrameDescriptor& f) {

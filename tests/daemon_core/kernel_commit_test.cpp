@@ -61,10 +61,10 @@ TEST_F(KernelTest, Kernel_Commit_UnknownConnectionOrForeignProvider_IsRejected) 
     const auto t = camera_to_sink(false, PinHosting::Kernel);
     make(t);
     auto c = default_commit(t);
-    c.connections = {{PinKey{"sink", "input"}, PinKey{"camera", "capture"}}};
+    c.connections = {{PinRef{"sink", "input"}, PinRef{"camera", "capture"}}};
     expect_error(kernel->commit(c), Errc::NotFound, "not a connection");
     c = default_commit(t);
-    c.provider = PinKey{"nope", "pin"};
+    c.provider = PinRef{"nope", "pin"};
     expect_error(kernel->commit(c), Errc::InvalidArgument, "not a pin of the committed pipe");
 }
 
@@ -150,7 +150,7 @@ TEST_F(KernelTest, Kernel_AllocatorFramingEx_IsTheFormatEditedFraming) {
     ASSERT_EQ(f->items.size(), 1u);
     EXPECT_EQ(f->items[0].physical_range.min_frame_size, kImage);
     EXPECT_EQ(f->items[0].physical_range.max_frame_size, kImage);
-    auto missing = kernel->allocator_framing_ex(PinKey{"camera", "nope"});
+    auto missing = kernel->allocator_framing_ex(PinRef{"camera", "nope"});
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().code, Errc::NotFound);
 }

@@ -19,15 +19,15 @@ TEST_F(KernelTest, Kernel_ShippedKernelChainVendorDma_StreamsThroughTheVendorAll
     const auto t = load("kernel-chain-vendor-dma.json");
     make(t);
     AllocatorCommit c;
-    c.connections = {{PinKey{"camera", "capture"}, PinKey{"checker", "input"}}};
+    c.connections = {{PinRef{"camera", "capture"}, PinRef{"checker", "input"}}};
     c.kind = AllocatorCommit::Kind::Vendor;
-    c.provider = PinKey{"camera", "capture"};
+    c.provider = PinRef{"camera", "capture"};
     c.memory_type = t.memory_types.at(0).guid;
     c.frame_size = 1280 * 720 * 3 / 2;
     c.frames = 4;
     c.alignment_mask = proto::file_alignment::kPage;
     ASSERT_TRUE(kernel->commit(c).has_value()) << kernel->commit(c).error().message;
-    const PinKey checker{"checker", "input"};
+    const PinRef checker{"checker", "input"};
     set(checker, PinState::Run);
     set(camera, PinState::Run);
     const Ticks period = kTicksPerSecond / 60;
@@ -48,9 +48,9 @@ TEST_F(KernelTest, Kernel_ShippedVendorRejectedUserMode_RefusesTheVendorAndAccep
     const auto t = load("vendor-rejected-user-mode.json");
     make(t);
     AllocatorCommit c;
-    c.connections = {{PinKey{"camera", "capture"}, PinKey{"viewer", "input"}}};
+    c.connections = {{PinRef{"camera", "capture"}, PinRef{"viewer", "input"}}};
     c.kind = AllocatorCommit::Kind::Vendor;
-    c.provider = PinKey{"camera", "capture"};
+    c.provider = PinRef{"camera", "capture"};
     c.memory_type = t.memory_types.at(0).guid;
     c.frame_size = 1280 * 720 * 3 / 2;
     c.frames = 4;
@@ -59,7 +59,7 @@ TEST_F(KernelTest, Kernel_ShippedVendorRejectedUserMode_RefusesTheVendorAndAccep
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("mode.kernel-allocator-on-user-connection"), std::string::npos);
     c.kind = AllocatorCommit::Kind::User;
-    c.provider = PinKey{"viewer", "input"};
+    c.provider = PinRef{"viewer", "input"};
     c.memory_type = proto::memory_type::kUser;
     c.alignment_mask = 0x3F;
     ASSERT_TRUE(kernel->commit(c).has_value()) << kernel->commit(c).error().message;
@@ -69,7 +69,7 @@ TEST_F(KernelTest, Kernel_ShippedVendorRejectedUserMode_RefusesTheVendorAndAccep
 TEST_F(KernelTest, Kernel_ShippedAudioCapture_DeliversPcmPeriodsToTheRecorder) {
     const auto t = load("audio-capture-pcm.json");
     make(t);
-    const PinKey mic{"mic", "capture"}, recorder{"recorder", "input"};
+    const PinRef mic{"mic", "capture"}, recorder{"recorder", "input"};
     AllocatorCommit c;
     c.connections = {{mic, recorder}};
     c.kind = AllocatorCommit::Kind::User;

@@ -83,14 +83,14 @@ protected:
         AllocatorCommit c;
         c.connections = {{camera, sink}};
         c.kind = d.allocator->kind;
-        c.provider = PinKey::parse(std::string(d.allocator->pin)).value();
+        c.provider = proto::parse_pin_ref(d.allocator->pin).value();
         c.memory_type = d.allocator->memory_type;
         c.frame_size = d.framing.frame_size;
         c.frames = d.framing.frames;
         c.alignment_mask = d.framing.alignment_mask;
         return c;
     }
-    PinState state_of(const PinKey& key) const {
+    PinState state_of(const PinRef& key) const {
         for (const FilterInfo& f : kernel->filters())
             for (const PinInfo& p : f.pins)
                 if (p.key == key) return p.state;
@@ -414,8 +414,7 @@ TEST(DriverConfig, ModuleBuiltAgainstAnotherApiVersion_IsRefusedNamingBothVersio
     ASSERT_EQ(d.size(), 1u);
     EXPECT_EQ(d[0].rule, "driver.abi-version");
     EXPECT_EQ(d[0].pointer, "/filters/0/driver/module");
-    EXPECT_NE(d[0].message.find(fmt::format("version {}", KSIM_DDK_ABI_VERSION + 41u)), std::string::npos)
-        << d[0].message;
+    EXPECT_NE(d[0].message.find("API version 1;"), std::string::npos) << d[0].message;
     EXPECT_NE(d[0].message.find(fmt::format("implements version {}", KSIM_DDK_ABI_VERSION)),
               std::string::npos)
         << d[0].message;

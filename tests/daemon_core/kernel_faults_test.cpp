@@ -9,7 +9,7 @@ using proto::FaultKind;
 using proto::PinHosting;
 using proto::PinState;
 
-proto::Fault fault_on(FaultKind kind, const PinKey& pin) {
+proto::Fault fault_on(FaultKind kind, const PinRef& pin) {
     proto::Fault f;
     f.kind = kind;
     f.pin = proto::PinRef{pin.filter, pin.pin};
@@ -17,7 +17,7 @@ proto::Fault fault_on(FaultKind kind, const PinKey& pin) {
     return f;
 }
 
-AllocatorCommit vendor_commit(const proto::Topology& t, const PinKey& provider) {
+AllocatorCommit vendor_commit(const proto::Topology& t, const PinRef& provider) {
     auto c = default_commit(t);
     c.kind = AllocatorCommit::Kind::Vendor;
     c.provider = provider;
@@ -137,7 +137,7 @@ TEST_F(KernelTest, Fault_PoolExhaustion_UserSourceAcquireFailsWithNoMoreEntries)
     c.frame_size = 1024;
     c.provider = app;
     ASSERT_TRUE(kernel->commit(c).has_value());
-    set(PinKey{"checker", "input"}, PinState::Run);
+    set(PinRef{"checker", "input"}, PinState::Run);
     set(app, PinState::Acquire, kClient);
     ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
     set(app, PinState::Run, kClient);
@@ -224,7 +224,7 @@ TEST_F(KernelTest, Fault_DelayLongerThanAPeriod_InterruptsStayInOrder) {
 // --- stall_releases ------------------------------------------------------------------------------
 
 // The frames of the ledger held by `pin` (ksimd is their owner: the pin holds them, no client).
-std::size_t held_by(const std::vector<LedgerEntry>& ledger, const PinKey& pin) {
+std::size_t held_by(const std::vector<LedgerEntry>& ledger, const PinRef& pin) {
     std::size_t n = 0;
     for (const auto& e : ledger)
         if (e.holder == pin && e.owner == kDaemon) ++n;
@@ -373,7 +373,7 @@ TEST_F(KernelTest, Fault_DisconnectClient_CountsASourcesSubmittedFrames) {
     c.frame_size = 1024;
     c.provider = app;
     ASSERT_TRUE(kernel->commit(c).has_value());
-    set(PinKey{"checker", "input"}, PinState::Run);
+    set(PinRef{"checker", "input"}, PinState::Run);
     set(app, PinState::Acquire, kClient);
     ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
     set(app, PinState::Run, kClient);

@@ -155,7 +155,7 @@ Topology copy_chain() {
 AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid memory) {
     AllocatorCommit c;
     for (const auto& cn : t.connections)
-        c.connections.emplace_back(PinKey{cn.from.filter, cn.from.pin}, PinKey{cn.to.filter, cn.to.pin});
+        c.connections.emplace_back(PinRef{cn.from.filter, cn.from.pin}, PinRef{cn.to.filter, cn.to.pin});
     // A pipe with a user-hosted pin is user mode: the user-mode allocator serves it.
     bool user_mode = false;
     for (const auto& f : t.filters)
@@ -170,7 +170,7 @@ AllocatorCommit default_commit(const Topology& t, std::uint32_t frames, Guid mem
     return c;
 }
 
-AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider,
+AllocatorCommit user_pipe_commit(std::vector<std::pair<PinRef, PinRef>> connections, PinRef provider,
                                  std::uint32_t frame_size, std::uint32_t frames) {
     AllocatorCommit c;
     c.connections = std::move(connections);

@@ -34,13 +34,13 @@ struct RecordingEvents : EventSink {
 
 struct Delivered {
     ClientId owner;
-    PinKey pin;
+    PinRef pin;
     shm::FrameDescriptor frame;
     proto::StreamHeader header;
 };
 
 struct RecordingPort : UserPinPort {
-    bool deliver(ClientId owner, const PinKey& pin, const shm::FrameDescriptor& f,
+    bool deliver(ClientId owner, const PinRef& pin, const shm::FrameDescriptor& f,
                  const proto::StreamHeader& h) override {
         std::lock_guard lock(mutex);
         if (!accept) return false;
@@ -75,7 +75,7 @@ proto::Topology copy_chain();
 // else the default allocator; `memory` null means USER resp. KERNEL_NONPAGED.
 AllocatorCommit default_commit(const proto::Topology& t, std::uint32_t frames = 2, proto::Guid memory = {});
 // A default-allocator pipe in user memory over `connections`, its pool owned by `provider`.
-AllocatorCommit user_pipe_commit(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider,
+AllocatorCommit user_pipe_commit(std::vector<std::pair<PinRef, PinRef>> connections, PinRef provider,
                                  std::uint32_t frame_size, std::uint32_t frames);
 
 class KernelTest : public ::testing::Test {
@@ -98,11 +98,11 @@ protected:
             kernel->advance_time();
         }
     }
-    void set(const PinKey& k, proto::PinState s, ClientId c = kDaemon) {
+    void set(const PinRef& k, proto::PinState s, ClientId c = kDaemon) {
         auto r = kernel->set_state(k, s, c);
         ASSERT_TRUE(r.has_value()) << k.to_string() << ": " << r.error().message;
     }
-    PinStats stats(const PinKey& k) {
+    PinStats stats(const PinRef& k) {
         auto s = kernel->stats(k);
         EXPECT_TRUE(s.has_value());
         return s.value_or(PinStats{});
@@ -112,13 +112,13 @@ protected:
     RecordingEvents events;
     RecordingPort port;
     std::unique_ptr<Kernel> kernel;
-    const PinKey camera{"camera", "capture"};
-    const PinKey sink{"sink", "input"};
+    const PinRef camera{"camera", "capture"};
+    const PinRef sink{"sink", "input"};
     // The pins of user_source_to_sink() and user_inplace_user().
-    const PinKey app{"app", "output"};
-    const PinKey overlay_in{"overlay", "input"};
-    const PinKey overlay_out{"overlay", "output"};
-    const PinKey viewer{"viewer", "input"};
+    const PinRef app{"app", "output"};
+    const PinRef overlay_in{"overlay", "input"};
+    const PinRef overlay_out{"overlay", "output"};
+    const PinRef viewer{"viewer", "input"};
 };
 
 }  // namespace ksim::daemon::testing

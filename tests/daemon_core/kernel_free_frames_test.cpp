@@ -41,7 +41,7 @@ protected:
     // app -> overlay (in place, one pipe of `frames`) -> viewer (its own pipe), all in RUN.
     void start(std::uint32_t frames) {
         make(user_inplace_user());
-        auto commit = [&](std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
+        auto commit = [&](std::vector<std::pair<PinRef, PinRef>> connections, PinRef provider) {
             auto r =
                 kernel->commit(user_pipe_commit(std::move(connections), std::move(provider), 1024, frames));
             ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -52,7 +52,7 @@ protected:
         set(app, PinState::Acquire, kClient);
         ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
         ASSERT_TRUE(kernel->open_stream(kClient, viewer).has_value());
-        for (const PinKey& k : {viewer, overlay_out, overlay_in}) set(k, PinState::Run);
+        for (const PinRef& k : {viewer, overlay_out, overlay_in}) set(k, PinState::Run);
         set(app, PinState::Run, kClient);
     }
     std::size_t held_in_app_pool() {

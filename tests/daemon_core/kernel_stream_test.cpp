@@ -218,12 +218,12 @@ TEST_F(KernelStreamTest, Kernel_InPlaceChain_ModifiesFramesWhereTheyAreAndDelive
     auto c = default_commit(t, 3);
     c.alignment_mask = proto::file_alignment::kQuad;
     ASSERT_TRUE(kernel->commit(c).has_value()) << kernel->commit(c).error().message;
-    const PinKey checker{"checker", "input"};
-    for (const PinKey& k : {checker, PinKey{"overlay", "output"}, PinKey{"overlay", "input"}, camera})
+    const PinRef checker{"checker", "input"};
+    for (const PinRef& k : {checker, PinRef{"overlay", "output"}, PinRef{"overlay", "input"}, camera})
         set(k, PinState::Run);
     run_periods(6);
-    EXPECT_EQ(stats(PinKey{"overlay", "input"}).completed, 6u);
-    EXPECT_EQ(stats(PinKey{"overlay", "output"}).completed, 6u);
+    EXPECT_EQ(stats(PinRef{"overlay", "input"}).completed, 6u);
+    EXPECT_EQ(stats(PinRef{"overlay", "output"}).completed, 6u);
     EXPECT_EQ(stats(checker).completed, 6u);
     EXPECT_EQ(stats(checker).check_failures, 0u);
     EXPECT_EQ(stats(camera).dropped, 0u);
@@ -237,16 +237,16 @@ TEST_F(KernelStreamTest, Kernel_CopyChain_ScalesIntoASecondPipesFrames) {
     AllocatorCommit down = default_commit(t);
     down.connections.erase(down.connections.begin());  // scaler -> checker: quarter-size frames
     down.frame_size = kImage / 4;
-    down.provider = PinKey{"scaler", "output"};
+    down.provider = PinRef{"scaler", "output"};
     ASSERT_TRUE(kernel->commit(up).has_value());
     ASSERT_TRUE(kernel->commit(down).has_value());
-    const PinKey checker{"checker", "input"};
-    for (const PinKey& k : {checker, PinKey{"scaler", "output"}, PinKey{"scaler", "input"}, camera})
+    const PinRef checker{"checker", "input"};
+    for (const PinRef& k : {checker, PinRef{"scaler", "output"}, PinRef{"scaler", "input"}, camera})
         set(k, PinState::Run);
     run_periods(5);
     EXPECT_EQ(stats(checker).completed, 5u);
     EXPECT_EQ(stats(checker).check_failures, 0u);
-    EXPECT_EQ(stats(PinKey{"scaler", "output"}).dropped, 0u);
+    EXPECT_EQ(stats(PinRef{"scaler", "output"}).dropped, 0u);
     EXPECT_EQ(kernel->connections().size(), 2u);
     EXPECT_EQ(kernel->connections()[1].decision->frame_size, kImage / 4);
 }
@@ -256,9 +256,9 @@ TEST_F(KernelStreamTest, Kernel_UserSource_SubmitsFramesToAKernelSink) {
     make(t);
     auto c = default_commit(t);
     c.frame_size = 1024;
-    c.provider = PinKey{"app", "output"};
+    c.provider = PinRef{"app", "output"};
     ASSERT_TRUE(kernel->commit(c).has_value());
-    const PinKey checker{"checker", "input"};
+    const PinRef checker{"checker", "input"};
     set(checker, PinState::Run);
     set(app, PinState::Acquire, kClient);
     auto grant = kernel->open_stream(kClient, app);

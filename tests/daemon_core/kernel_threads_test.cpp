@@ -14,7 +14,7 @@ using proto::PinHosting;
 using proto::PinState;
 
 struct WaitingPort : UserPinPort {
-    bool deliver(ClientId, const PinKey&, const shm::FrameDescriptor& f,
+    bool deliver(ClientId, const PinRef&, const shm::FrameDescriptor& f,
                  const proto::StreamHeader& h) override {
         std::lock_guard lock(mutex);
         char name[16] = {};
@@ -44,7 +44,7 @@ TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsC
     auto k = Kernel::create(t, o, events, port);
     ASSERT_TRUE(k.has_value());
     Kernel& kernel = **k;
-    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
     ASSERT_TRUE(kernel.commit(default_commit(t, 4)).has_value());
     ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
     ASSERT_TRUE(kernel.open_stream(5, sink).has_value());
@@ -82,7 +82,7 @@ TEST(KernelThreads, Kernel_StateChangesWhileStreaming_NeitherDeadlockNorLeakFram
     auto k = Kernel::create(t, KernelOptions{}, events, port);
     ASSERT_TRUE(k.has_value());
     Kernel& kernel = **k;
-    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
     ASSERT_TRUE(kernel.commit(default_commit(t, 3)).has_value());
     ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 9).has_value());
     ASSERT_TRUE(kernel.open_stream(9, sink).has_value());
@@ -128,7 +128,7 @@ TEST(KernelThreads, Fault_StallReleases_ItsTimerThreadEndsTheStallAndStreamingRe
     auto k = Kernel::create(t, KernelOptions{}, events, port);
     ASSERT_TRUE(k.has_value());
     Kernel& kernel = **k;
-    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
     ASSERT_TRUE(kernel.commit(default_commit(t, 2)).has_value());
     ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
     ASSERT_TRUE(kernel.open_stream(5, sink).has_value());
@@ -188,7 +188,7 @@ TEST(KernelThreads, Kernel_HostFallsFarBehindTheFrameClock_MissedPeriodsAreDropp
     auto k = Kernel::create(t, o, events, port);
     ASSERT_TRUE(k.has_value());
     Kernel& kernel = **k;
-    const PinKey camera{"camera", "capture"}, sink{"sink", "input"};
+    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
     ASSERT_TRUE(kernel.commit(default_commit(t, 2)).has_value());
     ASSERT_TRUE(kernel.set_state(sink, PinState::Run, kDaemon).has_value());
     ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());

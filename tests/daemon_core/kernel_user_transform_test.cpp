@@ -16,7 +16,7 @@ constexpr std::uint32_t kFrameSize = 1024;
 
 class UserTransformTest : public KernelTest {
 protected:
-    AllocatorCommit commit_for(std::vector<std::pair<PinKey, PinKey>> connections, PinKey provider) {
+    AllocatorCommit commit_for(std::vector<std::pair<PinRef, PinRef>> connections, PinRef provider) {
         return user_pipe_commit(std::move(connections), std::move(provider), kFrameSize, 2);
     }
     // Commits the two pipes, brings every pin to RUN and opens both client streams.
@@ -32,7 +32,7 @@ protected:
         ASSERT_TRUE(out.has_value()) << out.error().message;
         source_grant = std::move(*in);
         sink_grant = std::move(*out);
-        for (const PinKey& k : {viewer, overlay_out, overlay_in}) set(k, PinState::Run);
+        for (const PinRef& k : {viewer, overlay_out, overlay_in}) set(k, PinState::Run);
         set(app, PinState::Run, kClient);
     }
     // The client's view of one granted frame.
@@ -84,10 +84,10 @@ TEST_F(UserTransformTest, InPlaceTransformAcrossTwoPipes_CopiesIntoTheOutputPipe
     }
     EXPECT_EQ(stats(overlay_out).completed, 5u);
     EXPECT_EQ(stats(viewer).dropped, 0u);
-    for (const PinKey& k : {app, overlay_in, overlay_out, viewer})
+    for (const PinRef& k : {app, overlay_in, overlay_out, viewer})
         set(k, PinState::Stop, k == app || k == viewer ? kClient : kDaemon);
     EXPECT_TRUE(kernel->ledger().empty());
-    for (const PinKey& k : {app, viewer}) {
+    for (const PinRef& k : {app, viewer}) {
         auto st = kernel->allocator_status(k);
         ASSERT_TRUE(st.has_value());
         EXPECT_EQ(st->allocated_frames, 0u) << k.to_string();
@@ -130,7 +130,7 @@ TEST_F(UserTransformTest, CopyWithTheOutputPoolExhausted_InputFrameWaitsAndIsCop
     EXPECT_EQ(held(), 2u);  // only the viewer's two copies
     for (std::size_t i = 1; i < port.delivered.size(); ++i)
         ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[i].frame).has_value());
-    for (const PinKey& k : {app, overlay_out, viewer})
+    for (const PinRef& k : {app, overlay_out, viewer})
         set(k, PinState::Stop, k == overlay_out ? kDaemon : kClient);
     EXPECT_TRUE(kernel->ledger().empty());
 }

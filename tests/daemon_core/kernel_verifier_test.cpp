@@ -57,9 +57,9 @@ protected:
             ASSERT_TRUE(d.allocator.has_value()) << std::string(conn.id);
             AllocatorCommit c;
             c.connections = {
-                {PinKey::parse(std::string(conn.from)).value(), PinKey::parse(std::string(conn.to)).value()}};
+                {proto::parse_pin_ref(conn.from).value(), proto::parse_pin_ref(conn.to).value()}};
             c.kind = d.allocator->kind;
-            c.provider = PinKey::parse(std::string(d.allocator->pin)).value();
+            c.provider = proto::parse_pin_ref(d.allocator->pin).value();
             c.memory_type = d.allocator->memory_type;
             c.frame_size = d.framing.frame_size;
             c.frames = d.framing.frames;
@@ -67,13 +67,13 @@ protected:
             auto committed = kernel->commit(c);
             ASSERT_TRUE(committed.has_value()) << committed.error().message;
         }
-        for (const PinKey& k : {sink, bad, sink2, camera2}) set(k, PinState::Run);
+        for (const PinRef& k : {sink, bad, sink2, camera2}) set(k, PinState::Run);
         run_periods(periods);
         other_completed = stats(sink2).completed;
         other_check_failures = stats(sink2).check_failures;
         bad_completed = stats(sink).completed;
         bad_check_failures = stats(sink).check_failures;
-        for (const PinKey& k : {bad, sink, camera2, sink2}) set(k, PinState::Stop);
+        for (const PinRef& k : {bad, sink, camera2, sink2}) set(k, PinState::Stop);
     }
     VerifierReport report() {
         auto r = kernel->verifier_report(bad);
@@ -112,9 +112,9 @@ protected:
     }
 
     std::shared_ptr<ddk_host::DriverHost> drivers;
-    const PinKey bad{"bad", "capture"};
-    const PinKey sink2{"sink2", "input"};
-    const PinKey camera2{"camera2", "capture"};
+    const PinRef bad{"bad", "capture"};
+    const PinRef sink2{"sink2", "input"};
+    const PinRef camera2{"camera2", "capture"};
     std::uint64_t other_completed = 0, other_check_failures = 0, bad_completed = 0, bad_check_failures = 0;
 };
 
@@ -211,7 +211,7 @@ TEST_F(KernelVerifierTest, ReportOfANonDriverPin_IsAClearError) {
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::InvalidArgument);
     EXPECT_NE(r.error().message.find("not a driver's pin"), std::string::npos);
-    EXPECT_EQ(kernel->verifier_report(PinKey{"nope", "x"}).error().code, Errc::NotFound);
+    EXPECT_EQ(kernel->verifier_report(PinRef{"nope", "x"}).error().code, Errc::NotFound);
 }
 
 TEST(VerifierRules, EveryRuleHasAStableIdMeaningAndHint) {
@@ -230,7 +230,7 @@ TEST(VerifierRules, EveryRuleHasAStableIdMeaningAndHint) {
 TEST(VerifierRecord, AHostileDriver_KeepsMemoryBoundedAndOneFirstCallback) {
     FakeClock clock(0);
     int first = 0;
-    Verifier v("/x.so", PinKey{"f", "p"}, clock, [&](const VerifierViolation&) { ++first; });
+    Verifier v("/x.so", PinRef{"f", "p"}, clock, [&](const VerifierViolation&) { ++first; });
     for (int i = 0; i < 100'000; ++i)
         v.report(VerifierRule::UnlockUnlocked, "KsStreamPointerUnlock", "again");
     v.report(VerifierRule::DeletedClone, "KsStreamPointerDelete", "gone");

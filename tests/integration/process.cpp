@@ -11,6 +11,7 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& log
     options.out = out_;
     options.err = err_;
     options.truncate = true;
+    options.core = rlimit{0, 0};  // a program a test crashes leaves no core file in the test's directory
     child_ = test_support::ChildProcess::spawn(argv, options);
 }
 

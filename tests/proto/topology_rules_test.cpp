@@ -165,6 +165,18 @@ TEST(TopologyRules, IdWithDot_Reported) {
     expect_single(c, "id.invalid", "/filters/2/id", "contains '.'");
 }
 
+TEST(TopologyRules, PinIdWithDot_Reported) {
+    json c = minimal_config();
+    c["filters"][1]["pins"].push_back({{"id", "in.put"}, {"direction", "in"}, {"hosting", "user"}});
+    expect_single(c, "id.invalid", "/filters/1/pins/1/id", "id \"in.put\" is empty or contains '.'");
+}
+
+TEST(TopologyRules, EmptyPinId_Reported) {
+    json c = minimal_config();
+    c["filters"][1]["pins"].push_back({{"id", ""}, {"direction", "in"}, {"hosting", "user"}});
+    expect_single(c, "id.invalid", "/filters/1/pins/1/id", "is empty or contains '.'");
+}
+
 TEST(TopologyRules, UnknownPinInConnection_Reported) {
     json c = minimal_config();
     c["connections"][0]["to"] = "viewer.inptu";
@@ -182,6 +194,22 @@ TEST(TopologyRules, MalformedPinReference_Reported) {
     json c = minimal_config();
     c["connections"][0]["to"] = "viewer";
     expect_single(c, "connection.malformed-ref", "/connections/0/to", "not \"filter.pin\"");
+}
+
+// Ids contain no '.', so a reference with two dots names no pin rather than "viewer" / "in.put".
+TEST(TopologyRules, PinReferenceWithTwoDots_IsMalformed) {
+    json c = minimal_config();
+    c["connections"][0]["to"] = "viewer.in.put";
+    expect_single(c, "connection.malformed-ref", "/connections/0/to",
+                  "\"viewer.in.put\" is not \"filter.pin\"");
+}
+
+TEST(TopologyRules, PinReferenceWithAnEmptyPart_IsMalformed) {
+    for (const char* ref : {".input", "viewer.", "."}) {
+        json c = minimal_config();
+        c["connections"][0]["to"] = ref;
+        expect_single(c, "connection.malformed-ref", "/connections/0/to", "not \"filter.pin\"");
+    }
 }
 
 TEST(TopologyRules, DirectionMismatch_Reported) {

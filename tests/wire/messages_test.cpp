@@ -78,6 +78,20 @@ TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
     expect_round_trip(ListReply{
         {FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}, "demo", {}, std::nullopt, false});
     expect_round_trip(ListReply{{}, std::nullopt, {}, std::nullopt, false});
+    expect_round_trip(ListReply{{FilterInfo{"cam",
+                                            proto::FilterKind::VideoCapture,
+                                            {p},
+                                            proto::VideoParams{proto::VideoFormat::Yuy2, 640, 480, 25, 1},
+                                            std::nullopt},
+                                 FilterInfo{"mic",
+                                            proto::FilterKind::AudioCapture,
+                                            {},
+                                            std::nullopt,
+                                            proto::AudioParams{44100, 1, 16, 441}}},
+                                "demo",
+                                {},
+                                std::nullopt,
+                                false});
     expect_round_trip(GetPropertyRequest{pin("cam", "capture"), PropertyId::StreamAllocatorStatus});
 }
 
@@ -337,9 +351,20 @@ TEST(WireMessages, PinNameWithoutDot_IsRejected) {
     auto r = decode_body<OpenStreamRequest>(json{{"pin", "capture"}});
     ASSERT_FALSE(r.has_value());
     EXPECT_NE(r.error().message.find("filter.pin"), std::string::npos);
-    EXPECT_FALSE(parse_pin_ref("a.b.c").has_value());
-    EXPECT_FALSE(parse_pin_ref(".b").has_value());
-    EXPECT_FALSE(parse_pin_ref("a.").has_value());
+}
+
+TEST(WireMessages, PinNameWithTwoDots_IsRejected) {
+    auto r = decode_body<OpenStreamRequest>(json{{"pin", "a.b.c"}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("\"a.b.c\" is not of the form \"filter.pin\""), std::string::npos)
+        << r.error().message;
+}
+
+TEST(WireMessages, CreatePinWithDotInId_IsRejected) {
+    auto r =
+        decode_body<CreatePinRequest>(json{{"filter", "app"}, {"pin_id", "out.put"}, {"direction", "out"}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("/pin_id"), std::string::npos) << r.error().message;
 }
 
 TEST(WireMessages, UnknownEnumValues_ListTheValidOnes) {

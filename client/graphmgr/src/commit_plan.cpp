@@ -8,7 +8,7 @@ namespace ksim::graphmgr {
 namespace {
 
 proto::PinRef pin_ref(std::string_view id) {
-    auto ref = wire::parse_pin_ref(id);
+    auto ref = proto::parse_pin_ref(id);
     return ref ? *ref : proto::PinRef{std::string(id), ""};  // engine ids come from the daemon: always "f.p"
 }
 

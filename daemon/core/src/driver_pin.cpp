@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "driver_filter.hpp"
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/ntstatus.hpp"
 
@@ -37,7 +39,8 @@ DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const 
 DriverPin::~DriverPin() {
     if (connected_) {
         const KSPIN_DISPATCH* d = instance_.dispatch();
-        if (d != nullptr && d->Disconnect != nullptr) d->Disconnect(&instance_.ks);
+        if (d != nullptr && d->Disconnect != nullptr)
+            ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Disconnect", d->Disconnect, &instance_.ks);
     }
     instance_.streaming = nullptr;
 }
@@ -46,7 +49,8 @@ void DriverPin::connect() {
     if (connected_) return;
     connected_ = true;
     const KSPIN_DISPATCH* d = instance_.dispatch();
-    if (d != nullptr && d->Connect != nullptr) d->Connect(&instance_.ks);
+    if (d != nullptr && d->Connect != nullptr)
+        ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Connect", d->Connect, &instance_.ks);
 }
 
 void DriverPin::note(unsigned level, const std::string& text) const {
@@ -59,7 +63,8 @@ NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     NTSTATUS status = STATUS_SUCCESS;
     if (d != nullptr && d->SetDeviceState != nullptr)
-        status = d->SetDeviceState(&instance_.ks, to_ks(to), to_ks(from));
+        status = ddk_host::call_driver(instance_, "KSPIN_DISPATCH.SetDeviceState", d->SetDeviceState,
+                                       &instance_.ks, to_ks(to), to_ks(from));
     if (NT_SUCCESS(status)) {
         instance_.ks.DeviceState = to_ks(to);
         instance_.ks.ClientState = to_ks(to);
@@ -72,7 +77,8 @@ void DriverPin::reset() {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     instance_.ks.ResetState = KSRESET_BEGIN;
     in_reset_ = true;  // ACQUIRE->STOP resets with DeviceState already STOP: its Reset may walk the queue
-    if (d != nullptr && d->Reset != nullptr) d->Reset(&instance_.ks);
+    if (d != nullptr && d->Reset != nullptr)
+        ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Reset", d->Reset, &instance_.ks);
     in_reset_ = false;
     instance_.ks.ResetState = KSRESET_END;
 }
@@ -87,6 +93,7 @@ void DriverPin::flushed() {
     deferred_ = false;
     waiting_since_.reset();
     stall_reported_ = false;
+    if (filter_ != nullptr) filter_->flushed();
 }
 
 void DriverPin::check_before_flush(std::string_view step) {
@@ -141,7 +148,8 @@ void DriverPin::run_started() {
     }
 }
 
-void DriverPin::attempt_processing(bool /*asynchronous*/) {
+void DriverPin::attempt_processing(bool asynchronous) {
+    if (filter_ != nullptr) return filter_->attempt_processing(asynchronous);
     // ksim runs it at once (or right after the Process in progress): the "asynchronous" work
     // item would run on the same serialised context anyway.
     pending_ = false;
@@ -151,6 +159,7 @@ void DriverPin::attempt_processing(bool /*asynchronous*/) {
 }
 
 void DriverPin::process() {
+    if (filter_ != nullptr) return filter_->attempt();  // its rule covers the run state too
     const KSPIN_DISPATCH* d = instance_.dispatch();
     if (d == nullptr || d->Process == nullptr) return;
     if ((flags() & KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY) != 0 && !running_) {
@@ -164,7 +173,8 @@ void DriverPin::process() {
     in_process_ = true;
     do {
         rerun_ = false;
-        const NTSTATUS s = d->Process(&instance_.ks);
+        const NTSTATUS s =
+            ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Process", d->Process, &instance_.ks);
         pending_ = s == STATUS_PENDING;
         if (pending_ && !waiting_since_ && queue_.frames_from_leading_edge() > 0)
             waiting_since_ = clock_.now();
@@ -173,6 +183,47 @@ void DriverPin::process() {
                  fmt::format("Process returned {}", proto::ntstatus_name(static_cast<std::uint32_t>(s))));
     } while (rerun_);
     in_process_ = false;
+}
+
+// --- filter-centric processing ------------------------------------------------------------------
+
+PKSSTREAM_POINTER DriverPin::prepare_process_pin(KSPROCESSPIN& pp) {
+    pp = KSPROCESSPIN{};
+    pp.Pin = &instance_.ks;
+    if (!has_frame_at_leading_edge()) return nullptr;  // a pin whose frames are not required
+    PKSSTREAM_POINTER edge = expose(queue_.leading_edge(PointerLock::Locked));
+    pp.StreamPointer = edge;
+    pp.Data = edge->Offset->Data;
+    pp.BytesAvailable = edge->Offset->Remaining;
+    if (instance_.ks.DataFlow == KSPIN_DATAFLOW_IN) pp.Flags = edge->StreamHeader->OptionsFlags;
+    return edge;
+}
+
+bool DriverPin::finish_process_pin(const KSPROCESSPIN& pp, PKSSTREAM_POINTER edge) {
+    routine_ = "Process";
+    Wrapper* w = static_cast<Wrapper*>(edge->Ksim.Object);
+    StreamPointer& sp = *w->sp;  // an edge: never retired
+    if (!sp.has_frame()) return false;
+    const bool out = instance_.ks.DataFlow == KSPIN_DATAFLOW_OUT;
+    ULONG used = pp.BytesUsed;
+    const std::uint32_t available = sp.offset().remaining;
+    if (used > available) {
+        verifier_.report(
+            VerifierRule::AdvancePastEnd, routine_,
+            fmt::format("KSPROCESSPIN.BytesUsed {} of pin {} is more than its BytesAvailable {}; "
+                        "ksim uses {}",
+                        used, instance_.id, available, available));
+        used = available;
+    }
+    const bool moves = used > 0 || pp.Terminate != 0;
+    if (sp.lock_state() == PointerLock::Locked) {
+        if (out && w->ks.StreamHeader != nullptr) w->ks.StreamHeader->DataUsed += used;
+        // Remaining at 0 or Terminate: the frame is done (an output frame goes downstream).
+        if (moves) (void)queue_.advance_offsets(sp, out ? 0 : used, out ? used : 0, pp.Terminate != 0);
+        if (sp.lock_state() == PointerLock::Locked) queue_.unlock(sp, false);
+    }
+    refresh(*w);
+    return moves;
 }
 
 // --- frames ------------------------------------------------------------------------------------
@@ -191,6 +242,18 @@ void DriverPin::frame_queued(const QueuedFrame& frame) {
     x.header.Data = frame.data.data();
     x.header.PresentationTime = KSTIME{0, 1, 1};
     x.info = KSIM_FRAME_INFO{};
+    if (instance_.ks.DataFlow == KSPIN_DATAFLOW_IN) {
+        // An input frame arrives filled: the driver reads what the upstream pin completed it with.
+        const proto::StreamHeader& h = frame.header;
+        x.header.DataUsed = h.data_used;
+        x.header.PresentationTime =
+            KSTIME{h.presentation_time.time, h.presentation_time.numerator, h.presentation_time.denominator};
+        x.header.Duration = h.duration;
+        x.header.OptionsFlags = static_cast<ULONG>(h.options_flags);
+        x.header.TypeSpecificFlags = h.type_specific_flags;
+        x.info.PictureNumber = h.picture_number;
+        x.info.DropCount = h.drop_count;
+    }
     x.mappings.clear();
     if ((flags() & KSPIN_FLAG_GENERATE_MAPPINGS) != 0)
         for (const SgMapping& m : frame.mappings)
@@ -445,7 +508,7 @@ void DriverPin::schedule_timeout(PKSSTREAM_POINTER sp, PFNKSSTREAMPOINTER callba
         [this, w](StreamPointer&) {
             if (w->sp == nullptr || w->timeout == nullptr) return;
             refresh(*w);
-            w->timeout(&w->ks);
+            ddk_host::call_driver(instance_, "KSSTREAM_POINTER timeout callback", w->timeout, &w->ks);
         },
         static_cast<Ticks>(std::min<ULONGLONG>(interval, static_cast<ULONGLONG>(INT64_MAX / 2))));
 }

@@ -27,6 +27,8 @@
 
 namespace ksim::daemon {
 
+class DriverFilter;
+
 class DriverPin final : public ddk_host::StreamingHost {
 public:
     // `frame_period`: the pin's format's, for the stall rule.
@@ -61,10 +63,23 @@ public:
     void frames_arrived(bool was_empty, bool running);
     // RUN began: runs the Process held off by PROCESS_IN_RUN_STATE_ONLY.
     void run_started();
-    // A frame entered the queue: its KSSTREAM_HEADER and mappings, as the driver will see them.
+    // A frame entered the queue: its KSSTREAM_HEADER and mappings, as the driver will see them
+    // (an input pin's header carries what the upstream pin completed the frame with).
     void frame_queued(const QueuedFrame& frame);
     // A frame completes: the driver's header fields into ksim's (DataUsed clamped to the frame).
     void frame_completing(QueuedFrame& frame);
+
+    // Filter-centric processing (driver_filter.hpp): the pin's processing triggers go to the
+    // filter's Process instead of the pin's.
+    void set_filter_processing(DriverFilter* filter) { filter_ = filter; }
+    [[nodiscard]] bool running() const { return running_; }
+    [[nodiscard]] bool has_frame_at_leading_edge() const { return queue_.frames_from_leading_edge() > 0; }
+    // Before the filter's Process: `pp` describes the pin, with its leading edge locked when it
+    // has a frame (returned; null otherwise).
+    PKSSTREAM_POINTER prepare_process_pin(KSPROCESSPIN& pp);
+    // After it: BytesUsed advances `edge`'s offset (an output frame's DataUsed grows by it),
+    // Terminate ejects the frame; the edge ends unlocked. Returns whether the driver used anything.
+    bool finish_process_pin(const KSPROCESSPIN& pp, PKSSTREAM_POINTER edge);
 
     [[nodiscard]] std::optional<Ticks> next_timer_deadline() const;
     void fire_timers(Ticks now);
@@ -126,7 +141,8 @@ private:
     bool pending_ = false;   // Process returned STATUS_PENDING: not again until KsPinAttemptProcessing
     bool deferred_ = false;  // held off until RUN (PROCESS_IN_RUN_STATE_ONLY)
     bool running_ = false;
-    bool connected_ = false;  // Connect was called: Disconnect is owed
+    bool connected_ = false;          // Connect was called: Disconnect is owed
+    DriverFilter* filter_ = nullptr;  // the filter's, when it processes filter-centric
     Verifier& verifier_;
     Ticks frame_period_;
     const char* routine_ = "";            // the routine being served (names a completion's cause)

@@ -29,7 +29,7 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
         case FilterKind::UserSink:
             return out ? PinRole::UserSource : PinRole::UserSink;
         case FilterKind::Driver:
-            return out ? PinRole::Capture : PinRole::Sink;  // a source whose Process is the driver's
+            return out ? PinRole::Capture : PinRole::DriverIn;  // Process is the driver's
     }
     return PinRole::Sink;
 }
@@ -73,6 +73,8 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
             StreamQueue::Options{desc.direction, (flags & KSPIN_FLAG_DISTINCT_TRAILING_EDGE) != 0,
                                  (flags & KSPIN_FLAG_GENERATE_MAPPINGS) != 0},
             *k.clock, [this](QueuedFrame&& frame) {
+                if (desc.direction == PinDirection::In)
+                    return kernel.on_input_complete(*this, std::move(frame));
                 driver->frame_completing(frame);
                 kernel.on_capture_complete(*this, std::move(frame));
             });
@@ -110,7 +112,7 @@ Kernel::Impl::Impl(KernelOptions o, EventSink& e, UserPinPort& p)
       events(e),
       port(p) {}
 
-Pin* Kernel::Impl::find_pin(const PinKey& key) const {
+Pin* Kernel::Impl::find_pin(const PinRef& key) const {
     const FilterRuntime* f = find_filter(key.filter);
     if (!f) return nullptr;
     for (const auto& p : f->pins)
@@ -124,7 +126,7 @@ FilterRuntime* Kernel::Impl::find_filter(std::string_view id) const {
     return nullptr;
 }
 
-Result<Pin*> Kernel::Impl::pin_or_error(const PinKey& key) const {
+Result<Pin*> Kernel::Impl::pin_or_error(const PinRef& key) const {
     if (Pin* p = find_pin(key)) return p;
     if (!find_filter(key.filter))
         return fail(Errc::NotFound, fmt::format("no filter '{}' (pin {})", key.filter, key.to_string()));
@@ -170,6 +172,22 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+// The filter-centric side of a driver filter whose KSFILTER_DISPATCH has Process (else null):
+// its pins in pin-descriptor order, as the process pin index lists them.
+std::unique_ptr<DriverFilter> make_driver_filter(FilterRuntime& filter) {
+    if (filter.pins.empty() || !filter.pins.front()->driver) return nullptr;
+    ddk_host::FilterInstance& instance = *filter.pins.front()->driver->instance().filter;
+    const KSFILTER_DISPATCH* d = instance.dispatch();
+    if (d == nullptr || d->Process == nullptr) return nullptr;
+    std::vector<DriverPin*> pins;
+    for (const auto& pin_instance : instance.pins)
+        for (const auto& p : filter.pins)
+            if (&p->driver->instance() == pin_instance.get()) pins.push_back(p->driver.get());
+    return std::make_unique<DriverFilter>(instance, std::move(pins));
+}
+}  // namespace
+
 Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, KernelOptions options,
                                                EventSink& events, UserPinPort& port) {
     auto impl = std::make_unique<Impl>(std::move(options), events, port);
@@ -187,11 +205,12 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
                                 fd.id, pd.id));
         }
         filter->desc.pins = fd.pins;
+        if (fd.kind == FilterKind::Driver) filter->driver = make_driver_filter(*filter);
         impl->filters.push_back(std::move(filter));
     }
     for (const proto::Connection& c : topology.connections) {
-        Pin* from = impl->find_pin(PinKey{c.from.filter, c.from.pin});
-        Pin* to = impl->find_pin(PinKey{c.to.filter, c.to.pin});
+        Pin* from = impl->find_pin(PinRef{c.from.filter, c.from.pin});
+        Pin* to = impl->find_pin(PinRef{c.to.filter, c.to.pin});
         if (!from || !to) {
             return fail(Errc::InvalidConfig, fmt::format("connection {} names an unknown pin", c.id()));
         }
@@ -203,7 +222,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
             if (p->driver) p->driver->connect();
     }
     for (const proto::Fault& f : topology.faults) {
-        Pin* pin = impl->find_pin(PinKey{f.pin.filter, f.pin.pin});
+        Pin* pin = impl->find_pin(PinRef{f.pin.filter, f.pin.pin});
         if (!pin) return fail(Errc::InvalidConfig, fmt::format("fault {} names an unknown pin", f.pointer));
         pin->faults.push_back(f);
         logger("core.kernel")->warn("{}: fault {} injected ({})", pin->name, to_string(f.kind), f.pointer);
@@ -273,14 +292,14 @@ std::vector<FilterInfo> Kernel::filters() const {
     std::lock_guard lock(impl_->mu);
     std::vector<FilterInfo> out;
     for (const auto& f : impl_->filters) {
-        FilterInfo fi{f->desc.id, f->desc.kind, {}};
+        FilterInfo fi{f->desc.id, f->desc.kind, {}, f->desc.video, f->desc.audio};
         for (const auto& p : f->pins) fi.pins.push_back(info_of(*p));
         out.push_back(std::move(fi));
     }
     return out;
 }
 
-Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key) const {
+Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
@@ -297,7 +316,7 @@ Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinKey& key
     return *(*pin)->framing;
 }
 
-Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinKey& key) const {
+Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
@@ -310,7 +329,7 @@ Result<proto::AllocatorFraming> Kernel::allocator_framing(const PinKey& key) con
                 fmt::format("{} answers neither ALLOCATORFRAMING_EX nor ALLOCATORFRAMING", key.to_string()));
 }
 
-Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const {
+Result<StreamAllocatorStatus> Kernel::allocator_status(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());
@@ -325,7 +344,7 @@ Result<StreamAllocatorStatus> Kernel::allocator_status(const PinKey& key) const 
     return s;
 }
 
-Result<PinStats> Kernel::stats(const PinKey& key) const {
+Result<PinStats> Kernel::stats(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
     if (!found) return std::unexpected(found.error());
@@ -360,7 +379,7 @@ Result<PinStats> Kernel::stats(const PinKey& key) const {
     return s;
 }
 
-Result<VerifierReport> Kernel::verifier_report(const PinKey& key) const {
+Result<VerifierReport> Kernel::verifier_report(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
     if (!found) return std::unexpected(found.error());
@@ -394,7 +413,7 @@ Result<void> Kernel::commit(const AllocatorCommit& c) {
     return r;
 }
 
-Result<void> Kernel::set_state(const PinKey& key, proto::PinState target, const StateRequester& requester) {
+Result<void> Kernel::set_state(const PinRef& key, proto::PinState target, const StateRequester& requester) {
     std::unique_lock lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);
     if (!pin) return std::unexpected(pin.error());

@@ -56,7 +56,7 @@ Result<void> Kernel::Impl::commit(const AllocatorCommit& c) {
         return checked;
     std::vector<Pin*> pins;
     for (const auto& [from, to] : c.connections)
-        for (const PinKey* key : {&from, &to})
+        for (const PinRef* key : {&from, &to})
             if (Pin* p = find_pin(*key); std::ranges::find(pins, p) == pins.end()) pins.push_back(p);
     for (Pin* p : pins) {
         const std::vector<Pin*> affected = p->pipe ? p->pipe->pins : std::vector<Pin*>{p};

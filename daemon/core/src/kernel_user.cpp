@@ -13,12 +13,13 @@ using proto::PinDirection;
 using proto::PinState;
 
 namespace {
+// The id rule (proto::is_valid_id), and bounded: ksimd keeps the ids for the pin's lifetime.
 bool valid_id(const std::string& id) {
-    return !id.empty() && id.find('.') == std::string::npos && id.size() <= 128;
+    return proto::is_valid_id(id) && id.size() <= 128;
 }
 }  // namespace
 
-Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescriptor& desc,
+Result<PinRef> Kernel::create_user_pin(ClientId client, const proto::PinDescriptor& desc,
                                        std::string filter_id) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
@@ -34,7 +35,7 @@ Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescript
         return fail(Errc::PermissionDenied,
                     fmt::format("filter '{}' exists and was not created by client {}", filter_id, client));
     }
-    if (filter && k.find_pin(PinKey{filter_id, desc.id})) {
+    if (filter && k.find_pin(PinRef{filter_id, desc.id})) {
         return fail(Errc::AlreadyExists, fmt::format("pin {}.{} already exists", filter_id, desc.id));
     }
     if (!filter) {
@@ -55,12 +56,12 @@ Result<PinKey> Kernel::create_user_pin(ClientId client, const proto::PinDescript
     pin->dynamic = true;
     logger("core.pin")->info("{}: user pin created by client {}", pin->name, client);
     k.emit({KernelEvent::Type::FramingChanged, pin->key, "user pin created", PinState::Stop, client});
-    PinKey key = pin->key;
+    PinRef key = pin->key;
     k.flush(lock);
     return key;
 }
 
-Result<void> Kernel::connect(ClientId client, const PinKey& from_key, const PinKey& to_key) {
+Result<void> Kernel::connect(ClientId client, const PinRef& from_key, const PinRef& to_key) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
     auto from = k.pin_or_error(from_key);
@@ -91,7 +92,7 @@ Result<void> Kernel::connect(ClientId client, const PinKey& from_key, const PinK
     return {};
 }
 
-Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
+Result<StreamGrant> Kernel::open_stream(ClientId client, const PinRef& key) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
     auto found = k.pin_or_error(key);
@@ -146,7 +147,7 @@ Result<StreamGrant> Kernel::open_stream(ClientId client, const PinKey& key) {
     return g;
 }
 
-Result<void> Kernel::attach_delivery(ClientId client, const PinKey& key,
+Result<void> Kernel::attach_delivery(ClientId client, const PinRef& key,
                                      std::shared_ptr<DeliveryTarget> target) {
     std::unique_lock lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
@@ -229,7 +230,7 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     return {};
 }
 
-Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId client, const PinKey& key) {
+Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId client, const PinRef& key) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
     auto found = k.pin_or_error(key);
@@ -263,7 +264,7 @@ Result<shm::FrameDescriptor> Kernel::acquire_frame(ClientId client, const PinKey
     return *h;
 }
 
-Result<void> Kernel::submit_frame(ClientId client, const PinKey& key, const shm::FrameDescriptor& frame,
+Result<void> Kernel::submit_frame(ClientId client, const PinRef& key, const shm::FrameDescriptor& frame,
                                   const proto::StreamHeader& header) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;

@@ -77,7 +77,7 @@ const VerifierRuleInfo& rule_info(VerifierRule rule) {
     return kRules[static_cast<std::size_t>(rule)];
 }
 
-Verifier::Verifier(std::string driver, PinKey pin, const Clock& clock, FirstViolation on_first)
+Verifier::Verifier(std::string driver, PinRef pin, const Clock& clock, FirstViolation on_first)
     : driver_(std::move(driver)), pin_(std::move(pin)), clock_(clock), on_first_(std::move(on_first)) {}
 
 void Verifier::report(VerifierRule rule, std::string_view routine, std::string message) {

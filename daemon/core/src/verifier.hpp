@@ -50,8 +50,8 @@ public:
     static constexpr std::uint64_t kLoggedPerRule = 5;  // then only every 10^n-th is logged
 
     using FirstViolation = std::function<void(const VerifierViolation&)>;
-    // `driver`: the module path; `filter`/`pin`: the topology ids (PinKey).
-    Verifier(std::string driver, PinKey pin, const ::ksim::daemon::Clock& clock, FirstViolation on_first);
+    // `driver`: the module path; `filter`/`pin`: the topology ids (PinRef).
+    Verifier(std::string driver, PinRef pin, const ::ksim::daemon::Clock& clock, FirstViolation on_first);
 
     void report(VerifierRule rule, std::string_view routine, std::string message);
 
@@ -63,7 +63,7 @@ public:
 
 private:
     std::string driver_;
-    PinKey pin_;
+    PinRef pin_;
     const ::ksim::daemon::Clock& clock_;
     FirstViolation on_first_;
     std::array<std::uint64_t, kVerifierRuleCount> counts_{};

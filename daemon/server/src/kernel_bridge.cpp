@@ -20,7 +20,7 @@ void KernelBridge::on_event(const KernelEvent& event) {
     // that never hosted a pin); the kernel's own notice would duplicate it.
     if (event.type == Type::ClientGone) return;
     boost::asio::post(io_, [this, event] {
-        auto pin = to_pin_ref(event.pin);
+        const auto& pin = event.pin;
         switch (event.type) {
             case Type::StateChanged:
                 sessions_.broadcast(wire::MessageType::StateChanged, wire::make_event(wire::StateChangedEvent{
@@ -62,7 +62,7 @@ void KernelBridge::on_event(const KernelEvent& event) {
     });
 }
 
-bool KernelBridge::deliver(ClientId owner, const PinKey& user_pin, const shm::FrameDescriptor& frame,
+bool KernelBridge::deliver(ClientId owner, const PinRef& user_pin, const shm::FrameDescriptor& frame,
                            const proto::StreamHeader& header) {
     switch (rings_.push(owner, user_pin, frame, header)) {
         case StreamRings::Push::Delivered:
@@ -74,7 +74,7 @@ bool KernelBridge::deliver(ClientId owner, const PinKey& user_pin, const shm::Fr
     }
     if (!rings_.client_live(owner)) return false;
     // Fallback until the client opened the stream's rings: one event per frame on its socket.
-    boost::asio::post(io_, [this, owner, pin = to_pin_ref(user_pin), frame, header] {
+    boost::asio::post(io_, [this, owner, pin = user_pin, frame, header] {
         if (auto session = sessions_.find(owner))
             session->send(wire::make_event(wire::FrameReadyEvent{pin, to_frame_ref(frame), header}));
     });

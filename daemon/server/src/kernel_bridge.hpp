@@ -23,7 +23,7 @@ public:
     void set_kernel(Kernel* kernel) { kernel_ = kernel; }
 
     void on_event(const KernelEvent& event) override;
-    bool deliver(ClientId owner, const PinKey& user_pin, const shm::FrameDescriptor& frame,
+    bool deliver(ClientId owner, const PinRef& user_pin, const shm::FrameDescriptor& frame,
                  const proto::StreamHeader& header) override;
 
 private:

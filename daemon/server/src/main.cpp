@@ -6,6 +6,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "ksim/daemon/server/bugcheck.hpp"
 #include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/daemon/server/log_target.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(log_level));
     ksim::daemon::server::configure_logging(*ksim::daemon::server::parse_log_target(log_target));
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error code, not a signal
+    // Before any module loads: DriverEntry and the descriptors' Create are driver code too.
+    ksim::daemon::server::install_bugcheck_handler();
 
     // Driver modules load with the config: their pins exist (and report their framing) from the
     // start, as the offline tools see them.
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
     options.drivers = std::move(drivers);
     options.socket_path = socket;
     options.runtime_dir = runtime_dir;
+    options.bugcheck_reports = true;
     if (!allow_group.empty()) {
         group* g = std::isdigit(static_cast<unsigned char>(allow_group[0]))
                        ? ::getgrgid(std::stoul(allow_group))

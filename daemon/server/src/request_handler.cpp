@@ -13,12 +13,6 @@ namespace ksim::daemon::server {
 
 using nlohmann::json;
 
-PinKey to_pin_key(const proto::PinRef& ref) {
-    return PinKey{ref.filter, ref.pin};
-}
-proto::PinRef to_pin_ref(const PinKey& key) {
-    return proto::PinRef{key.filter, key.pin};
-}
 shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref) {
     return shm::FrameDescriptor{ref.region, ref.index, ref.generation, 0};
 }
@@ -27,16 +21,10 @@ wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame) {
 }
 wire::AllocatorFailure to_wire(const AllocatorFailure& f) {
     // Ticks are 100 ns; the wire speaks nanoseconds like the latencies.
-    return wire::AllocatorFailure{f.routine,
-                                  f.status,
-                                  f.status_name,
-                                  f.framing,
-                                  f.caps,
-                                  to_pin_ref(f.provider),
-                                  to_pin_ref(f.asked_by),
-                                  static_cast<std::uint64_t>(f.at) * 100u,
-                                  f.fault,
-                                  f.message};
+    return wire::AllocatorFailure{
+        f.routine, f.status,   f.status_name, f.framing,
+        f.caps,    f.provider, f.asked_by,    static_cast<std::uint64_t>(f.at) * 100u,
+        f.fault,   f.message};
 }
 
 RequestHandler::RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
@@ -183,15 +171,14 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
         const bool kept = std::ranges::any_of(
             after, [&](const ConnectionInfo& a) { return a.from == c.from && a.to == c.to; });
         if (!kept)
-            events.push_back(
-                {wire::MessageType::ConnectionChanged,
-                 wire::make_event(wire::ConnectionChangedEvent{to_pin_ref(c.from), to_pin_ref(c.to), false,
-                                                               session.name() + " went away"})});
+            events.push_back({wire::MessageType::ConnectionChanged,
+                              wire::make_event(wire::ConnectionChangedEvent{c.from, c.to, false,
+                                                                            session.name() + " went away"})});
     }
     return events;
 }
 
-Result<PinInfo> RequestHandler::find_pin(const PinKey& key) const {
+Result<PinInfo> RequestHandler::find_pin(const PinRef& key) const {
     for (const auto& f : kernel_.filters()) {
         if (f.id != key.filter) continue;
         for (const auto& p : f.pins)
@@ -213,7 +200,7 @@ wire::VerifierStats to_wire(const VerifierReport& r) {
     return out;
 }
 
-std::optional<PinKey> peer_of(const std::vector<ConnectionInfo>& connections, const PinKey& pin) {
+std::optional<PinRef> peer_of(const std::vector<ConnectionInfo>& connections, const PinRef& pin) {
     for (const auto& c : connections) {
         if (c.from == pin) return c.to;
         if (c.to == pin) return c.from;
@@ -222,7 +209,7 @@ std::optional<PinKey> peer_of(const std::vector<ConnectionInfo>& connections, co
 }
 
 wire::FilterInfo filter_info(const FilterInfo& f, const std::vector<ConnectionInfo>& connections) {
-    wire::FilterInfo out{f.id, f.kind, {}};
+    wire::FilterInfo out{f.id, f.kind, {}, f.video, f.audio};
     for (const auto& p : f.pins) {
         wire::PinInfo pin;
         pin.id = p.key.pin;
@@ -276,7 +263,7 @@ Result<Body> RequestHandler::on_list(const json& message) {
 Result<Body> RequestHandler::on_get_property(const json& message) {
     auto request = wire::decode_body<wire::GetPropertyRequest>(message);
     if (!request) return std::unexpected(request.error());
-    PinKey key = to_pin_key(request->pin);
+    PinRef key = request->pin;
     auto pin = find_pin(key);
     if (!pin) return std::unexpected(pin.error());
     wire::GetPropertyReply reply;
@@ -303,8 +290,8 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
         }
         case wire::PropertyId::ConnectionState: {
             auto peer = peer_of(kernel_.connections(), key);
-            reply.connection = wire::ConnectionState{
-                pin->state, peer ? std::optional(to_pin_ref(*peer)) : std::nullopt, pin->committed};
+            reply.connection =
+                wire::ConnectionState{pin->state, peer ? std::optional(*peer) : std::nullopt, pin->committed};
             break;
         }
         case wire::PropertyId::Statistics: {
@@ -345,12 +332,11 @@ Result<Body> RequestHandler::on_connections(const json& message) {
          request->max_connections.value_or(wire::kConnectionsMaxPerPage), connections.size()},
         [&](std::size_t i) {
             const auto& c = connections[i];
-            wire::ConnectionInfo out{to_pin_ref(c.from), to_pin_ref(c.to), std::nullopt};
+            wire::ConnectionInfo out{c.from, c.to, std::nullopt};
             if (c.decision)
-                out.decision =
-                    wire::AllocatorDecision{c.decision->kind,        to_pin_ref(c.decision->provider),
-                                            c.decision->memory_type, c.decision->frame_size,
-                                            c.decision->frames,      c.decision->alignment_mask};
+                out.decision = wire::AllocatorDecision{c.decision->kind,        c.decision->provider,
+                                                       c.decision->memory_type, c.decision->frame_size,
+                                                       c.decision->frames,      c.decision->alignment_mask};
             if (c.allocator_failure) out.allocator_failure = to_wire(*c.allocator_failure);
             return json(out);
         },

@@ -81,7 +81,7 @@ private:
     Result<Body> on_subscribe(SessionContext& session, const nlohmann::json& message);
 
     // The pin as the kernel lists it. NotFound names the pin.
-    Result<PinInfo> find_pin(const PinKey& key) const;
+    Result<PinInfo> find_pin(const PinRef& key) const;
 
     Kernel& kernel_;
     StreamRings& rings_;
@@ -93,8 +93,6 @@ private:
 };
 
 // Conversions between wire and daemon types (also used by the kernel bridge).
-PinKey to_pin_key(const proto::PinRef& ref);
-proto::PinRef to_pin_ref(const PinKey& key);
 shm::FrameDescriptor to_descriptor(const wire::FrameRef& ref);
 wire::FrameRef to_frame_ref(const shm::FrameDescriptor& frame);
 wire::AllocatorFailure to_wire(const AllocatorFailure& failure);

@@ -55,13 +55,13 @@ Result<Body> RequestHandler::on_create_pin(SessionContext& session, const json& 
     ++session.pins_created;
     session.framing_bytes += framing_bytes;
     logger("session")->info("{}: hosts pin {}", session.name(), loggable(key->to_string()));
-    return Body{json(wire::CreatePinReply{to_pin_ref(*key)}), {}};
+    return Body{json(wire::CreatePinReply{*key}), {}};
 }
 
 Result<Body> RequestHandler::on_connect(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::ConnectRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (auto r = kernel_.connect(session.client_id, to_pin_key(request->from), to_pin_key(request->to)); !r)
+    if (auto r = kernel_.connect(session.client_id, request->from, request->to); !r)
         return std::unexpected(r.error());
     // The graph manager negotiates new connections when it hears of them, instead of polling.
     Body body;
@@ -74,7 +74,7 @@ Result<Body> RequestHandler::on_connect(const SessionContext& session, const jso
 Result<Body> RequestHandler::on_set_state(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::SetStateRequest>(message);
     if (!request) return std::unexpected(request.error());
-    PinKey key = to_pin_key(request->pin);
+    PinRef key = request->pin;
     // The graph manager and operators act for the whole graph: they may change any pin and never
     // hold one (docs/protocol.md, "Handshake and roles").
     const bool privileged = session.role == wire::Role::GraphManager || session.role == wire::Role::Operator;
@@ -91,11 +91,10 @@ Result<Body> RequestHandler::on_commit(const json& message) {
     auto request = wire::decode_body<wire::CommitRequest>(message);
     if (!request) return std::unexpected(request.error());
     AllocatorCommit commit;
-    for (const auto& [from, to] : request->connections)
-        commit.connections.emplace_back(to_pin_key(from), to_pin_key(to));
+    for (const auto& [from, to] : request->connections) commit.connections.emplace_back(from, to);
     const auto& d = request->decision;
     commit.kind = d.kind;
-    commit.provider = to_pin_key(d.provider);
+    commit.provider = d.provider;
     commit.memory_type = d.memory_type;
     commit.frame_size = d.frame_size;
     commit.frames = d.frames;
@@ -107,7 +106,7 @@ Result<Body> RequestHandler::on_commit(const json& message) {
 Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::OpenStreamRequest>(message);
     if (!request) return std::unexpected(request.error());
-    PinKey key = to_pin_key(request->pin);
+    PinRef key = request->pin;
     auto pin = find_pin(key);
     if (!pin) return std::unexpected(pin.error());
     auto grant = kernel_.open_stream(session.client_id, key);
@@ -189,7 +188,7 @@ Result<Body> RequestHandler::on_release_frame(const SessionContext& session, con
 Result<Body> RequestHandler::on_acquire_frame(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::AcquireFrameRequest>(message);
     if (!request) return std::unexpected(request.error());
-    auto frame = kernel_.acquire_frame(session.client_id, to_pin_key(request->pin));
+    auto frame = kernel_.acquire_frame(session.client_id, request->pin);
     if (!frame) return std::unexpected(frame.error());
     return Body{json(wire::AcquireFrameReply{to_frame_ref(*frame)}), {}};
 }
@@ -197,8 +196,8 @@ Result<Body> RequestHandler::on_acquire_frame(const SessionContext& session, con
 Result<Body> RequestHandler::on_submit_frame(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::SubmitFrameRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (auto r = kernel_.submit_frame(session.client_id, to_pin_key(request->pin),
-                                      to_descriptor(request->frame), request->header);
+    if (auto r = kernel_.submit_frame(session.client_id, request->pin, to_descriptor(request->frame),
+                                      request->header);
         !r)
         return std::unexpected(r.error());
     return Body{};

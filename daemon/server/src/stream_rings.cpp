@@ -100,7 +100,7 @@ namespace {
 // Takes what the client put on its to_daemon ring and hands it to the kernel: releases of a
 // sink stream, submissions of a source stream. Returns how many entries it took; false in
 // `usable` once the ring is corrupt.
-std::size_t take_entries(Kernel* kernel, ClientId client, const PinKey& pin, proto::PinDirection direction,
+std::size_t take_entries(Kernel* kernel, ClientId client, const PinRef& pin, proto::PinDirection direction,
                          std::uint32_t frame_size, StreamRings::Rings& rings, bool& usable) {
     std::lock_guard lock(rings.consume_mutex);
     shm::RingConsumer& ring = *rings.to_daemon;
@@ -136,7 +136,7 @@ std::size_t take_entries(Kernel* kernel, ClientId client, const PinKey& pin, pro
 struct StreamRings::Stream {
     Kernel* kernel = nullptr;
     ClientId client = 0;
-    PinKey pin;
+    PinRef pin;
     proto::PinDirection direction = proto::PinDirection::In;
     std::uint32_t frame_size = 0;
     std::shared_ptr<Rings> rings;
@@ -245,7 +245,7 @@ StreamRings::~StreamRings() {
     close_all();
 }
 
-Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin,
+Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinRef& pin,
                                               proto::PinDirection direction, std::uint32_t capacity,
                                               std::uint32_t frame_size, std::uint32_t free_depth) {
     auto rings = std::make_shared<Rings>();
@@ -304,7 +304,7 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinKey& pin
     return opened;
 }
 
-StreamRings::Push StreamRings::push(ClientId client, const PinKey& pin, const shm::FrameDescriptor& frame,
+StreamRings::Push StreamRings::push(ClientId client, const PinRef& pin, const shm::FrameDescriptor& frame,
                                     const proto::StreamHeader& header) {
     std::shared_ptr<Rings> rings;
     {

@@ -50,13 +50,13 @@ public:
     // Creates the rings for `pin` hosted by `client` (replacing earlier ones). `capacity` is
     // rounded up to a power of two by shm. `free_depth` > 0 (source pins only) adds a
     // free_frames ring holding at most that many frames.
-    Result<Opened> open(ClientId client, const PinKey& pin, proto::PinDirection direction,
+    Result<Opened> open(ClientId client, const PinRef& pin, proto::PinDirection direction,
                         std::uint32_t capacity, std::uint32_t frame_size, std::uint32_t free_depth = 0);
 
     enum class Push { Delivered, Full, NoRing };
     // Kernel -> client hand-off by key, for pins the kernel has no DeliveryTarget for (the
     // keyed lookup copies the key; the attached target is the per-frame path).
-    Push push(ClientId client, const PinKey& pin, const shm::FrameDescriptor& frame,
+    Push push(ClientId client, const PinRef& pin, const shm::FrameDescriptor& frame,
               const proto::StreamHeader& header);
 
     // Takes every release sink clients have put on their rings and not yet seen taken (lazy
@@ -74,7 +74,7 @@ public:
     struct Stream;  // one stream: its rings, its drain thread and what that needs
 
 private:
-    using Key = std::pair<ClientId, PinKey>;
+    using Key = std::pair<ClientId, PinRef>;
 
     Kernel* kernel_ = nullptr;
     mutable std::mutex mutex_;

@@ -18,7 +18,7 @@ std::string count(std::size_t n, const char* one, const char* many) {
 
 std::string service_status(const std::vector<FilterInfo>& filters,
                            const std::vector<ConnectionInfo>& connections, std::size_t clients) {
-    std::set<PinKey> pipes;
+    std::set<PinRef> pipes;
     for (const auto& c : connections)
         if (c.decision) pipes.insert(c.decision->provider);
     std::size_t running = 0;

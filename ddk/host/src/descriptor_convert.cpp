@@ -35,10 +35,6 @@ proto::Guid to_guid(const GUID& g) {
 }
 
 std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPTOR& f, unsigned max_pins) {
-    if (f.Dispatch != nullptr && f.Dispatch->Process != nullptr)
-        return DescriptorProblem{"driver.filter-process-unsupported",
-                                 "it sets a filter-centric Process, which ksim does not host yet",
-                                 "use pin-centric processing (KSPIN_DISPATCH.Process)"};
     if (f.PinDescriptorsCount == 0 || f.PinDescriptors == nullptr || f.PinDescriptorsCount > max_pins)
         return DescriptorProblem{"driver.descriptor-invalid",
                                  fmt::format("it lists {} pin descriptors{}", f.PinDescriptorsCount,
@@ -67,16 +63,18 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
                                      fmt::format("pin \"{}\" has DataFlow {}", p.KsimName,
                                                  static_cast<int>(p.PinDescriptor.DataFlow)),
                                      "KSPIN_DATAFLOW_IN or KSPIN_DATAFLOW_OUT"};
-        if (p.PinDescriptor.DataFlow == KSPIN_DATAFLOW_IN)
-            return DescriptorProblem{"driver.input-pin-unsupported",
-                                     fmt::format("pin \"{}\" is an input pin; this ksim hosts driver output "
-                                                 "(source) pins only",
-                                                 p.KsimName),
-                                     "connect the driver's output pins to built-in or user-hosted sinks"};
         if (p.InstancesPossible == 0)
             return DescriptorProblem{"driver.pin-instances",
                                      fmt::format("pin \"{}\" allows 0 instances", p.KsimName),
                                      "InstancesPossible >= 1 (ksim creates one instance per pin descriptor)"};
+        if (f.Dispatch != nullptr && f.Dispatch->Process != nullptr && p.Dispatch != nullptr &&
+            p.Dispatch->Process != nullptr)
+            return DescriptorProblem{
+                "driver.process-conflict",
+                fmt::format(
+                    "the filter sets KSFILTER_DISPATCH.Process and pin \"{}\" sets KSPIN_DISPATCH.Process",
+                    p.KsimName),
+                "a filter is filter-centric or pin-centric: set the pins' Process to NULL, or the filter's"};
         if (p.Dispatch != nullptr && p.Dispatch->Clock != nullptr)
             return DescriptorProblem{"driver.clock-unsupported",
                                      fmt::format("pin \"{}\" sets KSPIN_DISPATCH.Clock", p.KsimName),

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/ddk_host/streaming_host.hpp"
 
@@ -176,6 +177,19 @@ void attempt_processing(PKSPIN pin, BOOLEAN asynchronous) {
     if (StreamingHost* s = streaming_of(pin, "KsPinAttemptProcessing"))
         s->attempt_processing(asynchronous != 0);
 }
+void filter_attempt_processing(PKSFILTER filter, BOOLEAN asynchronous) {
+    auto* f = object_of<FilterInstance>(filter, ObjectKind::Filter);
+    if (f == nullptr) return;
+    if (f->processing == nullptr) {
+        note(f, KSIM_LOG_ERROR,
+             f->dispatch() != nullptr && f->dispatch()->Process != nullptr
+                 ? "KsFilterAttemptProcessing called while the filter is not hosted for streaming"
+                 : "KsFilterAttemptProcessing called on a filter without a filter-centric Process "
+                   "(KSFILTER_DISPATCH.Process is NULL); use KsPinAttemptProcessing");
+        return;
+    }
+    f->processing->attempt_processing(asynchronous != 0);
+}
 NTSTATUS available_bytes(PKSPIN pin, LONG* input_data, LONG* output_buffer) {
     StreamingHost* s = streaming_of(pin, "KsPinGetAvailableByteCount");
     return s ? s->available_bytes(input_data, output_buffer) : STATUS_INVALID_DEVICE_STATE;
@@ -220,6 +234,8 @@ NTSTATUS timer_create(PKSPIN pin, PFNKSIM_TIMER callback, PVOID context, PKSIM_T
     t->callback = callback;
     t->context = context;
     t->name = p->name + "/timer";
+    t->module = p->module;
+    t->description = p->description + " timer";
     *timer = &t->ks;
     p->timers.push_back(std::move(t));
     return STATUS_SUCCESS;
@@ -297,6 +313,7 @@ constexpr KSIM_HOST_API kApi = {
     timer_delete,
     query_time,
     log_line,
+    filter_attempt_processing,
 };
 
 }  // namespace
@@ -334,6 +351,7 @@ std::size_t PinInstance::fire_due_timers(LONGLONG now) {
         const LONGLONG deadline = next->next_deadline();
         ++next->fired;
         ++ran;
+        const DriverCall call(*this, "KSIM_TIMER callback");
         next->callback(next->context, deadline);
     }
 }

@@ -21,7 +21,7 @@ void to_json(json& j, const CreatePinRequest& v) {
 void from_json(const json& j, CreatePinRequest& v) {
     v.filter = field<std::string>(j, "filter");
     v.id = field<std::string>(j, "pin_id");
-    if (v.id.empty() || v.id.find('.') != std::string::npos)
+    if (!proto::is_valid_id(v.id))
         throw FieldError("/pin_id",
                          proto::json_preview(json(v.id)) + " must be non-empty and contain no '.'");
     v.direction = field_with<proto::PinDirection>(j, "direction", direction_from);

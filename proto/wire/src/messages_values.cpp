@@ -100,21 +100,13 @@ json medium_to_json(const proto::Guid& g) {
 using detail::field;
 using detail::json;
 
-std::optional<proto::PinRef> parse_pin_ref(std::string_view text) {
-    auto dot = text.find('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size() ||
-        text.find('.', dot + 1) != std::string_view::npos)
-        return std::nullopt;
-    return proto::PinRef{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
-}
-
 json pin_ref_to_json(const proto::PinRef& p) {
     return p.to_string();
 }
 
 proto::PinRef pin_ref_from_json(const json& j) {
     if (!j.is_string()) throw std::invalid_argument(detail::expected_found("a string \"filter.pin\"", j));
-    auto p = parse_pin_ref(j.get<std::string>());
+    auto p = proto::parse_pin_ref(j.get<std::string>());
     if (!p) throw std::invalid_argument(proto::json_preview(j) + " is not of the form \"filter.pin\"");
     return *p;
 }

@@ -35,6 +35,7 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const Spa
     if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
     if (pid == 0) {
         if (options.nofile && ::setrlimit(RLIMIT_NOFILE, &*options.nofile) != 0) ::_exit(126);
+        if (options.core && ::setrlimit(RLIMIT_CORE, &*options.core) != 0) ::_exit(126);
         if (!options.out.empty()) {
             redirect(options.out, STDOUT_FILENO, options.truncate);
             if (options.err.empty()) ::dup2(STDOUT_FILENO, STDERR_FILENO);

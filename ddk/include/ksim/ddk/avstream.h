@@ -93,9 +93,45 @@ typedef struct {
     const KSALLOCATOR_DISPATCH* Allocator;
 } KSPIN_DISPATCH;
 
-/* KSFILTER_DISPATCH. Create/Close as for pins. Filter-centric Process is not hosted yet: a
- * filter that sets it is refused at load (rule driver.filter-process-unsupported). */
-typedef struct _KSPROCESSPIN_INDEXENTRY KSPROCESSPIN_INDEXENTRY, *PKSPROCESSPIN_INDEXENTRY;
+/* KSPROCESSPIN: one pin instance as a filter-centric Process sees it. Before each call ksimd
+ * locks the pin's leading edge (StreamPointer, NULL when the pin has no frame: only a pin with
+ * KSPIN_FLAG_FRAMES_NOT_REQUIRED_FOR_PROCESSING) and sets Data / BytesAvailable from its
+ * offset (input: the data left to read; output: the buffer left to fill), BytesUsed = 0,
+ * Terminate = FALSE and, on an input pin, Flags = the frame's OptionsFlags. After the call, for
+ * each pin, the driver's BytesUsed advances the offset (an output frame's DataUsed grows by it);
+ * the frame completes when nothing is left or Terminate is TRUE (sent on even if not all used);
+ * then the edge is unlocked. InPlaceCounterpart, DelegateBranch and CopySource are NULL: ksim
+ * builds no in-place pipes or splitters inside a driver filter. */
+typedef struct _KSPROCESSPIN KSPROCESSPIN, *PKSPROCESSPIN;
+struct _KSPROCESSPIN {
+    PKSPIN Pin;
+    PKSSTREAM_POINTER StreamPointer;
+    PKSPROCESSPIN InPlaceCounterpart;
+    PKSPROCESSPIN DelegateBranch;
+    PKSPROCESSPIN CopySource;
+    PVOID Data;
+    ULONG BytesAvailable;
+    ULONG BytesUsed;
+    ULONG Flags;
+    BOOLEAN Terminate;
+};
+
+/* KSPROCESSPIN_INDEXENTRY: the process pins of one pin descriptor. A filter-centric Process gets
+ * an array of these indexed like the filter's PinDescriptors; Count is the number of instances
+ * of that pin (ksim creates one per descriptor, so Count is 1 and Pins[0] is the pin). */
+typedef struct _KSPROCESSPIN_INDEXENTRY {
+    PKSPROCESSPIN* Pins;
+    ULONG Count;
+} KSPROCESSPIN_INDEXENTRY, *PKSPROCESSPIN_INDEXENTRY;
+
+/* KSFILTER_DISPATCH. Create/Close as for pins. Process (filter-centric; then every pin's
+ * KSPIN_DISPATCH.Process must be NULL): called when every pin that requires frames has a frame
+ * at its leading edge (all pins, except those with KSPIN_FLAG_FRAMES_NOT_REQUIRED_FOR_PROCESSING),
+ * no pin with KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY is below RUN, and no Process runs; triggered by
+ * frame arrivals (the pins' DO_NOT_INITIATE_PROCESSING / INITIATE_PROCESSING_ON_EVERY_ARRIVAL
+ * apply), by entering RUN, by KsFilterAttemptProcessing and KsPinAttemptProcessing. After
+ * STATUS_SUCCESS it is called again while that still holds and the last call used something;
+ * after STATUS_PENDING not until KsFilterAttemptProcessing / KsPinAttemptProcessing. */
 typedef struct {
     NTSTATUS (*Create)(PKSFILTER Filter, PIRP Irp);
     NTSTATUS (*Close)(PKSFILTER Filter, PIRP Irp);
@@ -289,6 +325,7 @@ struct _KSIM_HOST_API {
     VOID (*TimerDelete)(PKSIM_TIMER Timer);
     LONGLONG (*QueryTime)(PVOID Object);
     VOID (*Log)(PVOID Object, ULONG Level, const char* Message);
+    VOID (*FilterAttemptProcessing)(PKSFILTER Filter, BOOLEAN Asynchronous);
 };
 
 /* ---- the driver's entry point -------------------------------------------------------------- */
@@ -403,9 +440,15 @@ static inline VOID KsStreamPointerScheduleTimeout(PKSSTREAM_POINTER StreamPointe
 static inline VOID KsStreamPointerCancelTimeout(PKSSTREAM_POINTER StreamPointer) {
     StreamPointer->Ksim.Api->CancelTimeout(StreamPointer);
 }
-/* KsPinAttemptProcessing: runs Process again (at once when not inside Process, else after it). */
+/* KsPinAttemptProcessing: runs Process again (at once when not inside Process, else after it);
+ * on a pin of a filter-centric filter, it attempts the filter's Process. */
 static inline VOID KsPinAttemptProcessing(PKSPIN Pin, BOOLEAN Asynchronous) {
     Pin->Ksim.Api->AttemptProcessing(Pin, Asynchronous);
+}
+/* KsFilterAttemptProcessing: runs a filter-centric Process if its conditions hold (at once when
+ * not inside Process, else after it). */
+static inline VOID KsFilterAttemptProcessing(PKSFILTER Filter, BOOLEAN Asynchronous) {
+    Filter->Ksim.Api->FilterAttemptProcessing(Filter, Asynchronous);
 }
 /* KsPinGetAvailableByteCount: bytes queued on an input pin / buffer bytes on an output pin. */
 static inline NTSTATUS KsPinGetAvailableByteCount(PKSPIN Pin, LONG* InputDataBytes, LONG* OutputBufferBytes) {

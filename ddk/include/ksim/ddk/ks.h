@@ -21,8 +21,10 @@ extern "C" {
 #endif
 
 /* The version of this API. KsInitializeDriver passes the value the driver was compiled with;
- * ksimd refuses a driver built against another version (validation rule driver.abi-version). */
-#define KSIM_DDK_ABI_VERSION 1u
+ * ksimd refuses a driver built against another version (validation rule driver.abi-version).
+ * 2: KSPROCESSPIN / KSPROCESSPIN_INDEXENTRY, filter-centric Process, KsFilterAttemptProcessing
+ * (a new entry at the end of KSIM_HOST_API). */
+#define KSIM_DDK_ABI_VERSION 2u
 
 /* ---- basic types (the Windows names, with their LP64-safe widths) ---------------------- */
 typedef void VOID;

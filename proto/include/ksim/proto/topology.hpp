@@ -125,13 +125,23 @@ struct FilterDescriptor {
     [[nodiscard]] const PinDescriptor* find_pin(std::string_view pin_id) const;
 };
 
-// "filter.pin".
+// The one rule for filter and pin ids: non-empty and without '.', so that "filter.pin" splits at
+// its only '.' and names one pin. The config loader reports any other id as "id.invalid" (naming
+// its pointer); the wire's create_pin and ksimd refuse one.
+[[nodiscard]] bool is_valid_id(std::string_view id);
+
+// A pin by its filter's and its own id; written "filter.pin" in configs, on the wire and in the
+// CLI. ksimd keys its pins by it.
 struct PinRef {
     std::string filter;
     std::string pin;
     [[nodiscard]] std::string to_string() const { return filter + "." + pin; }
-    friend bool operator==(const PinRef&, const PinRef&) = default;
+    friend auto operator<=>(const PinRef&, const PinRef&) = default;
 };
+
+// The one parser of "filter.pin": exactly one '.', a valid id (is_valid_id) on either side.
+// nullopt otherwise: "capture", ".capture", "camera.", "a.b.c".
+[[nodiscard]] std::optional<PinRef> parse_pin_ref(std::string_view text);
 
 // A connection always runs from an output pin (`from`) to an input pin (`to`).
 struct Connection {

@@ -31,25 +31,17 @@ namespace ksim::daemon {
 using ClientId = std::uint64_t;  // 0 = the daemon itself
 inline constexpr ClientId kDaemon = 0;
 
-// "filter.pin" on the wire.
-struct PinKey {
-    std::string filter;
-    std::string pin;
-
-    [[nodiscard]] std::string to_string() const { return filter + "." + pin; }
-    // Splits at the last '.'; nullopt when either half is empty.
-    static std::optional<PinKey> parse(std::string_view text);
-    friend auto operator<=>(const PinKey&, const PinKey&) = default;
-};
+// The kernel keys its pins by the topology's "filter.pin" reference (proto/topology.hpp).
+using proto::PinRef;
 
 // What the graph manager commits for one pipe (one or more connections sharing frames).
 struct AllocatorCommit {
     // Default: the kernel pool sized from the framing; Vendor: the provider pin's
     // KSALLOCATOR_DISPATCH allocator; User: a user-mode pool of client-mappable memory.
     using Kind = proto::AllocatorKind;
-    std::vector<std::pair<PinKey, PinKey>> connections;  // the pipe's connections (from -> to)
+    std::vector<std::pair<PinRef, PinRef>> connections;  // the pipe's connections (from -> to)
     Kind kind = Kind::Default;
-    PinKey provider;  // pin that provides the allocator
+    PinRef provider;  // pin that provides the allocator
     proto::Guid memory_type{};
     std::uint32_t frame_size = 0;
     std::uint32_t frames = 0;
@@ -66,8 +58,8 @@ struct AllocatorFailure {
     std::string status_name;           // proto::ntstatus_name(status): "STATUS_... (0x...)"
     proto::AllocatorFraming framing;   // the KSALLOCATOR_FRAMING it was given
     proto::VendorAllocatorCaps caps;   // what its declared capabilities promised negotiation
-    PinKey provider;                   // the pin whose allocator it is
-    PinKey asked_by;                   // the pin whose STOP->ACQUIRE ran it
+    PinRef provider;                   // the pin whose allocator it is
+    PinRef asked_by;                   // the pin whose STOP->ACQUIRE ran it
     Ticks at = 0;                      // kernel clock
     std::optional<std::string> fault;  // JSON pointer of the fault that injected it, if one did
     std::string message;               // the error the state change returned
@@ -91,7 +83,7 @@ struct KernelEvent {
         VerifierViolation,
     };
     Type type = Type::StateChanged;
-    PinKey pin;
+    PinRef pin;
     std::string detail;
     proto::PinState state{};    // StateChanged: the state just entered
     ClientId client = kDaemon;  // ClientGone, ClientDisconnectDue: the client; otherwise the requester if any
@@ -112,7 +104,7 @@ public:
 class UserPinPort {
 public:
     virtual ~UserPinPort() = default;
-    virtual bool deliver(ClientId owner, const PinKey& user_pin, const shm::FrameDescriptor&,
+    virtual bool deliver(ClientId owner, const PinRef& user_pin, const shm::FrameDescriptor&,
                          const proto::StreamHeader&) = 0;
 };
 
@@ -140,9 +132,10 @@ public:
 };
 
 // Who asks for a state change, and with what authority (docs/daemon.md, "Pin holders"). A plain
-// client may change only a pin in STOP, a pin it hosts, or a pin it holds (moved out of STOP);
-// when it moves a pin out of STOP it becomes one of its holders. A privileged requester (the
-// graph manager, an operator, the daemon itself) may change any pin and never becomes a holder.
+// client may change only a pin in STOP, a pin it hosts, or a pin it holds (moved out of STOP, or
+// joined by asking for the state it is in); it holds the pin at the state it asked for, and
+// lowering a pin others hold lowers only that claim. A privileged requester (the graph manager,
+// an operator, the daemon itself) may change any pin and never becomes a holder.
 struct StateRequester {
     ClientId client = kDaemon;
     std::string name;         // the client's hello name, for messages ("" = none given)
@@ -161,12 +154,12 @@ struct KernelOptions {
 };
 
 struct PinInfo {
-    PinKey key;
+    PinRef key;
     proto::PinDirection direction = proto::PinDirection::Out;
     proto::PinHosting hosting = proto::PinHosting::Kernel;
     proto::PinState state = proto::PinState::Stop;
     ClientId owner = kDaemon;       // client hosting a user pin; 0 for kernel pins
-    std::vector<ClientId> holders;  // plain clients that moved it out of STOP (empty in STOP)
+    std::vector<ClientId> holders;  // plain clients holding it out of STOP (empty in STOP)
     ClientId creator = kDaemon;     // the client whose create_pin made it (removed with it)
     // Current (format-edited) framing as the engine and commit validation use it; for a pin
     // that declares only the legacy property this is KsProxy's conversion of it.
@@ -185,6 +178,8 @@ struct FilterInfo {
     std::string id;
     proto::FilterKind kind = proto::FilterKind::VideoCapture;
     std::vector<PinInfo> pins;
+    std::optional<proto::VideoParams> video;  // the data format its topology declares, if any
+    std::optional<proto::AudioParams> audio;
 };
 
 // KSSTREAMALLOCATOR_STATUS: the framing in use and the frames currently allocated.
@@ -230,15 +225,15 @@ struct VerifierRuleCount {
 };
 struct VerifierReport {
     std::string driver;  // the module's path
-    PinKey pin;
+    PinRef pin;
     std::uint64_t total = 0;
     std::vector<VerifierRuleCount> counts;  // rules violated at least once, in rule-table order
     std::vector<VerifierViolation> recent;  // oldest first
 };
 
 struct ConnectionInfo {
-    PinKey from;
-    PinKey to;
+    PinRef from;
+    PinRef to;
     bool kernel_mode = true;                  // both ends kernel-hosted
     std::optional<AllocatorCommit> decision;  // committed pipe decision covering it
     std::optional<AllocatorFailure> allocator_failure =
@@ -257,7 +252,7 @@ struct RegionGrant {
     std::shared_ptr<const shm::Region> region;  // keeps the region alive while the grant is sent
 };
 struct StreamGrant {
-    PinKey pin;
+    PinRef pin;
     std::vector<RegionGrant> regions;
     std::uint32_t frame_size = 0;
     std::uint32_t frames = 0;
@@ -267,7 +262,7 @@ struct StreamGrant {
 struct LedgerEntry {
     shm::FrameDescriptor frame{};
     ClientId owner = kDaemon;  // 0 = held inside the daemon (a pin's queue)
-    PinKey holder;             // pin holding it (queue or client pin)
+    PinRef holder;             // pin holding it (queue or client pin)
     std::string pipe;          // pipe (allocator instance) name
 };
 
@@ -282,33 +277,33 @@ public:
     std::vector<FilterInfo> filters() const;
     // KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX: the current framing. Unsupported for a pin that
     // answers only the legacy property (PinInfo::legacy_framing) or no framing at all.
-    Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinKey&) const;
+    Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinRef&) const;
     // KSPROPERTY_CONNECTION_ALLOCATORFRAMING (legacy): answered only by legacy-only pins.
-    Result<proto::AllocatorFraming> allocator_framing(const PinKey&) const;
-    Result<StreamAllocatorStatus> allocator_status(const PinKey&) const;
-    Result<PinStats> stats(const PinKey&) const;
+    Result<proto::AllocatorFraming> allocator_framing(const PinRef&) const;
+    Result<StreamAllocatorStatus> allocator_status(const PinRef&) const;
+    Result<PinStats> stats(const PinRef&) const;
     // Driver pins: what the verifier caught. NotFound for an unknown pin, InvalidParameter for a
     // pin that is not a driver's.
-    Result<VerifierReport> verifier_report(const PinKey&) const;
+    Result<VerifierReport> verifier_report(const PinRef&) const;
     std::vector<ConnectionInfo> connections() const;
     Result<void> commit(const AllocatorCommit&);  // re-validated; never trusted blindly
     // Walks each intermediate state (one StateChanged event per step). Stops at the first step
     // that fails and returns its error; the pin stays in the last state reached. PermissionDenied
     // (naming the holders or the host) when a plain client changes a pin that is not its own.
-    Result<void> set_state(const PinKey&, proto::PinState target, const StateRequester& requester);
+    Result<void> set_state(const PinRef&, proto::PinState target, const StateRequester& requester);
     // The same for a client without a name; kDaemon is privileged, any other id a plain client.
-    Result<void> set_state(const PinKey& key, proto::PinState target, ClientId requester) {
+    Result<void> set_state(const PinRef& key, proto::PinState target, ClientId requester) {
         return set_state(key, target, StateRequester{requester, {}, requester == kDaemon});
     }
-    Result<PinKey> create_user_pin(ClientId, const proto::PinDescriptor&, std::string filter_id);
-    Result<void> connect(ClientId, const PinKey& from, const PinKey& to);
-    Result<StreamGrant> open_stream(ClientId, const PinKey&);
+    Result<PinRef> create_user_pin(ClientId, const proto::PinDescriptor&, std::string filter_id);
+    Result<void> connect(ClientId, const PinRef& from, const PinRef& to);
+    Result<StreamGrant> open_stream(ClientId, const PinRef&);
     // Routes the pin's hand-offs to `target` (null detaches: back to UserPinPort) until the
     // client goes. Errors: NotFound, PermissionDenied (the pin is not hosted by `client`).
-    Result<void> attach_delivery(ClientId, const PinKey&, std::shared_ptr<DeliveryTarget> target);
+    Result<void> attach_delivery(ClientId, const PinRef&, std::shared_ptr<DeliveryTarget> target);
     Result<void> release_frame(ClientId, const shm::FrameDescriptor&);    // consumer returns a frame
-    Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinKey&);  // user source: writable frame
-    Result<void> submit_frame(ClientId, const PinKey&, const shm::FrameDescriptor&,
+    Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinRef&);  // user source: writable frame
+    Result<void> submit_frame(ClientId, const PinRef&, const shm::FrameDescriptor&,
                               const proto::StreamHeader&);
     // The client's session ended (like closing a process's handles): its frames go back to their
     // pools (exactly once); every pin it held or hosted that no other client holds returns to

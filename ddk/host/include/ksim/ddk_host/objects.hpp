@@ -15,6 +15,7 @@
 namespace ksim::ddk_host {
 
 class StreamingHost;
+class FilterProcessingHost;
 class CommonBufferHost;
 class DriverHost;
 struct DriverModule;
@@ -39,12 +40,15 @@ struct ObjectBase {
     ObjectKind kind;
     std::vector<EditedBlock> edits;
     std::string name;  // for messages: "module:filter", "filter.pin"
+    // For the bugcheck report (driver_call.hpp), set when the object is made: the module whose
+    // code it runs and how the report names the object ("filter 'camera' pin 'capture'").
+    DriverModule* module = nullptr;
+    std::string description;
 };
 
 struct DeviceInstance : ObjectBase {
     DeviceInstance() : ObjectBase(ObjectKind::Device) {}
     KSDEVICE ks{};
-    DriverModule* module = nullptr;
     DriverHost* host = nullptr;
     // Set by ksimd around the allocator routines it calls, so that AllocateCommonBuffer lands in
     // the allocator being initialized (null otherwise: the routine then fails, named).
@@ -96,6 +100,11 @@ struct FilterInstance : ObjectBase {
     std::string topology_id;  // the config's filter id
     std::vector<std::unique_ptr<PinInstance>> pins;
     bool created = false;
+    FilterProcessingHost* processing = nullptr;  // set by ksimd for a filter-centric filter; null offline
+
+    [[nodiscard]] const KSFILTER_DISPATCH* dispatch() const {
+        return ks.Descriptor ? ks.Descriptor->Dispatch : nullptr;
+    }
 };
 
 inline DeviceInstance& PinInstance::device() const {

@@ -1,6 +1,7 @@
 // The seams where ksimd plugs into the routines a driver calls: a pin's queue and stream
-// pointers (StreamingHost, one per hosted pin) and the frame memory of the allocator being
-// initialized (CommonBufferHost). Offline (ksimctl validate / negotiate) neither exists, and the
+// pointers (StreamingHost, one per hosted pin), a filter-centric filter's processing
+// (FilterProcessingHost) and the frame memory of the allocator being initialized
+// (CommonBufferHost). Offline (ksimctl validate / negotiate) neither exists, and the
 // routines that need them fail with a status and a log line naming the routine.
 #pragma once
 
@@ -29,6 +30,14 @@ public:
     virtual NTSTATUS available_bytes(LONG* input_data, LONG* output_buffer) = 0;
     // ksim's clock (100 ns).
     virtual LONGLONG now() = 0;
+};
+
+// A filter-centric filter's processing (ksimd's, one per hosted filter whose KSFILTER_DISPATCH
+// has Process): KsFilterAttemptProcessing lands here.
+class FilterProcessingHost {
+public:
+    virtual ~FilterProcessingHost() = default;
+    virtual void attempt_processing(bool asynchronous) = 0;
 };
 
 class CommonBufferHost {

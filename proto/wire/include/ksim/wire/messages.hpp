@@ -81,6 +81,12 @@ struct FilterInfo {
     std::string id;
     proto::FilterKind kind = proto::FilterKind::VideoCapture;
     std::vector<PinInfo> pins;
+    // The data format of the filter's streams as its topology declares it (what
+    // KSPROPERTY_CONNECTION_DATAFORMAT answers in KS): "video" {"format", "width", "height",
+    // "fps": [n, d]} or "audio" {"sample_rate", "channels", "bits_per_sample",
+    // "frames_per_period"}; absent for filters that declare none (and from older daemons).
+    std::optional<proto::VideoParams> video = std::nullopt;
+    std::optional<proto::AudioParams> audio = std::nullopt;
 };
 struct ListReply {
     static constexpr MessageType kType = MessageType::List;
@@ -472,7 +478,6 @@ KSIM_WIRE_JSON(FrameReadyEvent)
 // Shared value mappings (also used by ksimctl output).
 nlohmann::json pin_ref_to_json(const proto::PinRef& p);    // "filter.pin"
 proto::PinRef pin_ref_from_json(const nlohmann::json& j);  // throws std::invalid_argument
-std::optional<proto::PinRef> parse_pin_ref(std::string_view text);
 nlohmann::json stream_header_to_json(const proto::StreamHeader& h);
 proto::StreamHeader stream_header_from_json(const nlohmann::json& j);
 

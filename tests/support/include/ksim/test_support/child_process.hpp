@@ -22,6 +22,7 @@ struct SpawnOptions {
     bool truncate = false;         // start the files empty instead of appending
     std::vector<std::string> env;  // extra environment entries "K=V"
     std::optional<rlimit> nofile;  // RLIMIT_NOFILE set before exec (as prlimit would)
+    std::optional<rlimit> core;    // RLIMIT_CORE set before exec ({0, 0}: a crash leaves no core file)
 };
 
 class ChildProcess {

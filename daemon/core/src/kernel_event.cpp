@@ -1,12 +1,7 @@
+// Names of the kernel's event types (logs, tests).
 #include "ksim/daemon/kernel.hpp"
 
 namespace ksim::daemon {
-
-std::optional<PinKey> PinKey::parse(std::string_view text) {
-    const auto dot = text.rfind('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) return std::nullopt;
-    return PinKey{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
-}
 
 std::string_view to_string(KernelEvent::Type t) {
     switch (t) {

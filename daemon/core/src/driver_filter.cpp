@@ -1,0 +1,87 @@
+#include "driver_filter.hpp"
+
+#include <fmt/format.h>
+
+#include "ksim/ddk_host/driver_call.hpp"
+#include "ksim/ddk_host/driver_host.hpp"
+#include "ksim/proto/ntstatus.hpp"
+
+namespace ksim::daemon {
+
+DriverFilter::DriverFilter(ddk_host::FilterInstance& instance, std::vector<DriverPin*> pins)
+    : instance_(instance),
+      pins_(std::move(pins)),
+      process_pins_(pins_.size()),
+      pin_pointers_(pins_.size()),
+      index_(pins_.size()),
+      edges_(pins_.size()) {
+    for (std::size_t i = 0; i < pins_.size(); ++i) {
+        pin_pointers_[i] = &process_pins_[i];
+        index_[i] = KSPROCESSPIN_INDEXENTRY{&pin_pointers_[i], 1};
+        pins_[i]->set_filter_processing(this);
+    }
+    instance_.processing = this;
+}
+
+DriverFilter::~DriverFilter() {
+    for (DriverPin* p : pins_) p->set_filter_processing(nullptr);
+    instance_.processing = nullptr;
+}
+
+bool DriverFilter::ready() const {
+    if (pending_) return false;
+    for (const DriverPin* p : pins_) {
+        const ULONG flags = p->flags();
+        if ((flags & KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY) != 0 && !p->running()) return false;
+        if ((flags & KSPIN_FLAG_FRAMES_NOT_REQUIRED_FOR_PROCESSING) == 0 && !p->has_frame_at_leading_edge())
+            return false;
+    }
+    return true;
+}
+
+void DriverFilter::attempt_processing(bool /*asynchronous*/) {
+    // As for pins: at once (or right after the Process in progress); the work item would run in
+    // the same serialised context.
+    pending_ = false;
+    attempt();
+}
+
+void DriverFilter::attempt() {
+    if (in_process_) {
+        rerun_ = true;
+        return;
+    }
+    const KSFILTER_DISPATCH* d = instance_.dispatch();
+    if (d == nullptr || d->Process == nullptr) return;
+    in_process_ = true;
+    // AVStream processes again while the conditions hold; ksim stops when a call used nothing
+    // (a driver that returns STATUS_SUCCESS without consuming would otherwise spin).
+    bool again = ready();
+    while (again) {
+        rerun_ = false;
+        NTSTATUS status = STATUS_SUCCESS;
+        const bool used = run_once(status);
+        pending_ = status == STATUS_PENDING;
+        if (!NT_SUCCESS(status)) {
+            if (ddk_host::DriverHost* host = ddk_host::host_of(&instance_.ks))
+                host->log(KSIM_LOG_WARNING, instance_.name,
+                          fmt::format("filter Process returned {}",
+                                      proto::ntstatus_name(static_cast<std::uint32_t>(status))));
+        }
+        again = NT_SUCCESS(status) && status != STATUS_PENDING && (used || rerun_) && ready();
+    }
+    in_process_ = false;
+}
+
+bool DriverFilter::run_once(NTSTATUS& status) {
+    for (std::size_t i = 0; i < pins_.size(); ++i)
+        edges_[i] = pins_[i]->prepare_process_pin(process_pins_[i]);
+    status = ddk_host::call_driver(instance_, "KSFILTER_DISPATCH.Process", instance_.dispatch()->Process,
+                                   &instance_.ks, index_.data());
+    bool used = false;
+    for (std::size_t i = 0; i < pins_.size(); ++i)
+        if (edges_[i] != nullptr) used = pins_[i]->finish_process_pin(process_pins_[i], edges_[i]) || used;
+    return used;
+}
+
+}  // namespace ksim::daemon
