@@ -16,8 +16,9 @@ demo_packages=(
 )
 # The tests and benchmarks on top (README, "Dependencies").
 # The GStreamer plugin (gst/) is built and tested with the tests: its headers, gst-launch-1.0 /
-# gst-inspect-1.0 and the elements its tests connect it to.
-test_packages=(libgtest-dev libbenchmark-dev python3-jsonschema graphviz
+# gst-inspect-1.0 and the elements its tests connect it to. systemd: the install test runs
+# systemd-analyze verify on the installed units.
+test_packages=(libgtest-dev libbenchmark-dev python3-jsonschema graphviz systemd
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 

@@ -1,11 +1,14 @@
 # ctest driver, run with `cmake -P`: installs the ksim build tree into a fresh temporary prefix,
 # checks what a consumer needs is there (libraries, self-contained headers, CMake package,
 # pkg-config file), builds and runs tests/install/consumer through find_package(ksim) and through
-# `pkg-config --cflags --libs ksim`, and removes the temporary directory whatever happens.
+# `pkg-config --cflags --libs ksim`, builds the example driver against it, checks the service
+# files (systemd units that `systemd-analyze verify` accepts, pointing into the prefix; the
+# default topology, configs and docs they name), and removes the temporary directory whatever
+# happens.
 cmake_minimum_required(VERSION 3.25)
 
-foreach(var KSIM_BUILD_DIR KSIM_LIBDIR KSIM_INCLUDEDIR KSIM_BINDIR CONSUMER_DIR CONSUMER_GENERATOR CONSUMER_CXX
-            PKG_CONFIG)
+foreach(var KSIM_BUILD_DIR KSIM_LIBDIR KSIM_INCLUDEDIR KSIM_BINDIR KSIM_DATADIR KSIM_DOCDIR KSIM_SYSCONFDIR CONSUMER_DIR
+            CONSUMER_GENERATOR CONSUMER_CXX PKG_CONFIG SYSTEMD_ANALYZE)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "install_test.cmake: -D${var}=... is required")
   endif()
@@ -129,6 +132,49 @@ run("compiling avscam with pkg-config's flags" ignored
 set(ENV{KSIM_DRIVER_PATH} "${tmp}/avscam-pc")
 run("validating a config with the pkg-config-built driver" out "${prefix}/${KSIM_BINDIR}/ksimctl" validate "${config}")
 message(STATUS "avscam built against the installed driver API (find_package and pkg-config)")
+
+# 6. The service: units configured for this prefix (not the configured one), which systemd's own
+#    checker accepts (it fails on an ExecStart= that is not executable), naming a topology, docs
+#    and a sysusers.d entry that were installed too.
+set(system_units "${prefix}/lib/systemd/system")
+set(user_units "${prefix}/lib/systemd/user")
+foreach(file
+    lib/systemd/system/ksimd.service lib/systemd/system/ksim-graphmgr.service lib/systemd/user/ksimd.service
+    lib/sysusers.d/ksim.conf ${KSIM_SYSCONFDIR}/ksim/topology.json ${KSIM_DATADIR}/ksim/configs/topology.schema.json
+    ${KSIM_DATADIR}/ksim/configs/demo-capture-1080p.json ${KSIM_DOCDIR}/ksimd.md ${KSIM_DOCDIR}/README.md)
+  if(NOT EXISTS "${prefix}/${file}")
+    fail("not installed: ${file}")
+  endif()
+endforeach()
+foreach(unit "${system_units}/ksimd.service" "${system_units}/ksim-graphmgr.service" "${user_units}/ksimd.service")
+  file(STRINGS "${unit}" exec REGEX "^ExecStart=")
+  if(NOT exec MATCHES "^ExecStart=${prefix}/${KSIM_BINDIR}/ksim")
+    fail("${unit} does not start a binary of the prefix ${prefix}: ${exec}")
+  endif()
+  if(exec MATCHES "/ksimd " AND NOT exec MATCHES "--config ([^ ]+)")
+    fail("${unit} starts ksimd without --config: ${exec}")
+  endif()
+  set(config "${CMAKE_MATCH_1}")  # set by the match above (ksimd units only)
+  if(exec MATCHES "/ksimd " AND NOT EXISTS "${config}")
+    fail("${unit} names a topology that was not installed: ${config}")
+  endif()
+  file(STRINGS "${unit}" doc REGEX "^Documentation=file://")
+  string(REGEX REPLACE "^Documentation=file://" "" doc "${doc}")
+  if(NOT EXISTS "${doc}")
+    fail("${unit}'s Documentation= names ${doc}, which was not installed")
+  endif()
+endforeach()
+run("systemd-analyze verify (system units)" ignored
+    ${SYSTEMD_ANALYZE} verify "${system_units}/ksimd.service" "${system_units}/ksim-graphmgr.service")
+# A user manager's checker needs a runtime directory of its own.
+file(MAKE_DIRECTORY "${tmp}/xdg-runtime")
+run("systemd-analyze --user verify (user unit)" ignored
+    ${CMAKE_COMMAND} -E env "XDG_RUNTIME_DIR=${tmp}/xdg-runtime"
+    ${SYSTEMD_ANALYZE} --user verify "${user_units}/ksimd.service")
+unset(ENV{KSIM_DRIVER_PATH})
+run("validating the installed default topology" ignored
+    "${prefix}/${KSIM_BINDIR}/ksimctl" validate "${prefix}/${KSIM_SYSCONFDIR}/ksim/topology.json")
+message(STATUS "service files verified: ${system_units}, ${user_units}")
 
 file(REMOVE_RECURSE "${tmp}")
 if(EXISTS "${tmp}")

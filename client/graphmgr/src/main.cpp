@@ -97,8 +97,12 @@ int main(int argc, char** argv) {
             using ksim::graphmgr::PipeAction;
             const bool refused = plan.action == PipeAction::Commit && !plan.reason.empty();
             const bool explain = !plan.reason.empty() && plan.action != PipeAction::Unsatisfied;
-            spdlog::info("{}: {}{}", refused ? "refused" : ksim::graphmgr::to_string(plan.action),
-                         ksim::graphmgr::describe(plan), explain ? " - " + plan.reason : "");
+            // A pipe left without an allocator is a problem to look at, not progress.
+            const auto level = refused                                  ? spdlog::level::err
+                               : plan.action == PipeAction::Unsatisfied ? spdlog::level::warn
+                                                                        : spdlog::level::info;
+            spdlog::log(level, "{}: {}{}", refused ? "refused" : ksim::graphmgr::to_string(plan.action),
+                        ksim::graphmgr::describe(plan), explain ? " - " + plan.reason : "");
         }
         if (json) std::cout << ksim::negotiation::to_json(report->result).dump(2) << "\n";
         return report->complete() ? 0 : 3;

@@ -74,6 +74,11 @@ Result<Reply> Connection::request(wire::MessageType type, nlohmann::json body, T
     auto slot = s.pending.find(id);
     if (!sent) {
         s.pending.erase(slot);
+        // The daemon hung up before our request went out: the reader may still be reading why
+        // (a refusal it sent first), so wait for it to end the session and report that.
+        if (sent.error().code == Errc::Disconnected &&
+            s.changed.wait_for(lock, timeout, [&] { return !s.open; }))
+            return std::unexpected(s.reason);
         return std::unexpected(sent.error());
     }
     bool arrived = s.changed.wait_for(lock, timeout, [&] { return slot->second.has_value(); });

@@ -36,6 +36,9 @@ struct Connection::State {
     bool open = true;
     bool closed_by_client = false;  // close() ended it (a reconnecting Client then stays closed)
     Error reason{Errc::Disconnected, "connection closed"};
+    // An error the daemon sent unasked (id 0) just before it closes the session: why it refused
+    // us or hung up. It becomes the session's end reason.
+    std::optional<Error> daemon_said;
     std::chrono::steady_clock::time_point ended_at{};  // when the daemon's end was seen (a gap starts)
 
     detail::RegionCache regions;  // frame regions mapped by this connection's streams

@@ -66,6 +66,10 @@ void Connection::State::dispatch(nlohmann::json message) {
         }
         auto id_it = message.find("id");
         if (id_it == message.end() || !id_it->is_number_unsigned()) return;  // nothing to match
+        if (id_it->get<std::uint64_t>() == 0 && message.value("ok", true) != true) {
+            daemon_said = error_from_reply(message);  // requests have ids from 1: this ends the session
+            return;
+        }
         auto slot = pending.find(id_it->get<std::uint64_t>());
         if (slot == pending.end()) return;  // timed out: drop it (descriptors close here)
         if (message.value("ok", false) != true) {
@@ -105,7 +109,7 @@ void Connection::State::end_session(Error why) {
     {
         std::lock_guard lock(mutex);
         if (open) {
-            reason = std::move(why);  // close() set its own reason already
+            reason = daemon_said ? *daemon_said : std::move(why);  // close() set its own reason already
             ended_at = std::chrono::steady_clock::now();
         }
         open = false;  // before any wait returns: whoever sees the loss finds connected() false

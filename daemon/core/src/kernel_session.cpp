@@ -94,7 +94,11 @@ void Kernel::client_gone(ClientId client) {
     const std::string summary =
         fmt::format("{} frames reclaimed, {} pins stopped or lowered, {} created pins removed", frames.size(),
                     orphans.size(), removed);
-    logger("core.kernel")->info("client {} gone: {}", client, summary);
+    // A client that held nothing (a ksimctl query) leaves without a trace at info.
+    const bool held_something = !frames.empty() || !orphans.empty() || removed > 0;
+    logger("core.kernel")
+        ->log(held_something ? spdlog::level::info : spdlog::level::debug, "client {} gone: {}", client,
+              summary);
     k.emit({KernelEvent::Type::ClientGone, PinRef{}, summary, PinState::Stop, client});
     k.flush(lock);
 }

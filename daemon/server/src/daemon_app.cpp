@@ -1,5 +1,8 @@
 #include "ksim/daemon/server/daemon_app.hpp"
 
+#include <grp.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
@@ -27,6 +30,18 @@ std::string daemon_version() {
     return KSIM_VERSION;
 }
 
+namespace {
+// The group's name for refusal texts, looked up once (not per connection: NSS may be slow).
+std::string group_name(std::optional<gid_t> gid) {
+    if (!gid) return {};
+    std::vector<char> buf(16384);
+    group g{};
+    group* found = nullptr;
+    if (::getgrgid_r(*gid, &g, buf.data(), buf.size(), &found) != 0 || found == nullptr) return {};
+    return g.gr_name;
+}
+}  // namespace
+
 // Declaration order is destruction order reversed: the kernel (and its streaming threads) goes
 // before the bridge and rings it calls, and the io_context outlives everything that posts to it.
 struct DaemonApp::Impl {
@@ -39,12 +54,14 @@ struct DaemonApp::Impl {
     std::unique_ptr<Kernel> kernel;
     std::optional<RequestHandler> handler;
     std::optional<Server> server;
+    ServiceNotifier notifier{
+        io, [this] { return service_status(kernel->filters(), kernel->connections(), sessions.size()); }};
     bool stopped = false;
 
     void shutdown() {
         if (stopped) return;
         stopped = true;
-        notify_stopping();
+        notifier.stopping();
         server->stop();      // no new clients; socket file removed
         kernel->shutdown();  // STOP every pin: outstanding frames return to their pools
         sessions.stop_all("ksimd shutting down");
@@ -107,7 +124,8 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
 
     ServerOptions server_options;
     server_options.socket_path = o.socket_path;
-    server_options.allow_group = o.allow_group;
+    server_options.access = AccessRule{::geteuid(), o.allow_group, group_name(o.allow_group)};
+    server_options.credentials_hook = o.credentials_hook;
     server_options.handle_signals = o.handle_signals;
     server_options.limits.max_queued_messages = o.max_queued_messages;
     Impl* raw = impl.get();
@@ -117,7 +135,7 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
 
     logger("server")->info("ksimd {} ready: topology '{}' ({} filters), socket {}", daemon_version(),
                            o.topology.name, o.topology.filters.size(), o.socket_path.string());
-    if (o.notify_systemd) notify_ready("serving " + o.socket_path.string());
+    if (o.notify_systemd) impl->notifier.ready();
     return std::unique_ptr<DaemonApp>(new DaemonApp(std::move(impl)));
 }
 

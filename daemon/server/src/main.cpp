@@ -8,12 +8,13 @@
 
 #include "ksim/daemon/server/bugcheck.hpp"
 #include "ksim/daemon/server/daemon_app.hpp"
+#include "ksim/daemon/server/log_target.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"ksimd: the ksim kernel-streaming daemon"};
-    std::string config, socket, runtime_dir, log_level = "info", allow_group;
+    std::string config, socket, runtime_dir, log_level = "info", log_target = "auto", allow_group;
     bool foreground = false;
     app.add_option("--config", config, "topology config (JSON)")->required()->check(CLI::ExistingFile);
     app.add_option("--socket", socket, "control socket path (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
                  "stay in the foreground (ksimd never forks; accepted for systemd units)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    app.add_option("--log-target", log_target,
+                   "auto (the journal when stdout is systemd's journal stream), console, journal")
+        ->check(CLI::IsMember({"auto", "console", "journal"}));
     app.add_option("--allow-group", allow_group, "also accept clients of this group (name or gid)");
     app.add_flag_callback("--version", [] {
         std::cout << "ksimd " << ksim::daemon::server::daemon_version() << "\n";
@@ -36,7 +40,7 @@ int main(int argc, char** argv) {
     }
 
     spdlog::set_level(spdlog::level::from_str(log_level));
-    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
+    ksim::daemon::server::configure_logging(*ksim::daemon::server::parse_log_target(log_target));
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error code, not a signal
     // Before any module loads: DriverEntry and the descriptors' Create are driver code too.
     ksim::daemon::server::install_bugcheck_handler();

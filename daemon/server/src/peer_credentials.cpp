@@ -1,12 +1,10 @@
-#include "peer_credentials.hpp"
+#include "ksim/daemon/server/peer_credentials.hpp"
 
-#include <grp.h>
-#include <pwd.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 namespace ksim::daemon::server {
 
@@ -19,36 +17,34 @@ Result<PeerCredentials> peer_credentials(int socket_fd) {
     socklen_t len = sizeof(cred);
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
         return fail(Errc::Io, std::string("getsockopt(SO_PEERCRED): ") + std::strerror(errno));
-    return PeerCredentials{cred.pid, cred.uid, cred.gid};
-}
-
-namespace {
-
-// Supplementary groups of the peer's user, from the user database (the kernel does not report
-// them over SO_PEERCRED).
-bool user_in_group(uid_t uid, gid_t primary, gid_t group) {
-    std::vector<char> buf(16384);
-    passwd pw{};
-    passwd* found = nullptr;
-    if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) return false;
-    int count = 64;
-    std::vector<gid_t> groups(static_cast<std::size_t>(count));
-    if (::getgrouplist(pw.pw_name, primary, groups.data(), &count) < 0) {
-        groups.resize(static_cast<std::size_t>(count));
-        if (::getgrouplist(pw.pw_name, primary, groups.data(), &count) < 0) return false;
+    PeerCredentials peer{cred.pid, cred.uid, cred.gid, {}};
+    // NGROUPS_MAX is 65536; start with room for the usual handful and grow once to what the
+    // kernel says it needs (ERANGE).
+    peer.groups.resize(64);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        len = static_cast<socklen_t>(peer.groups.size() * sizeof(gid_t));
+        if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &len) == 0) {
+            peer.groups.resize(len / sizeof(gid_t));
+            return peer;
+        }
+        if (errno != ERANGE) break;
+        peer.groups.resize(len / sizeof(gid_t));
     }
-    groups.resize(static_cast<std::size_t>(count));
-    for (gid_t g : groups)
-        if (g == group) return true;
-    return false;
+    return fail(Errc::Io, std::string("getsockopt(SO_PEERGROUPS): ") + std::strerror(errno));
 }
 
-}  // namespace
-
-bool peer_allowed(const PeerCredentials& peer, uid_t daemon_uid, std::optional<gid_t> allowed_group) {
-    if (peer.uid == daemon_uid) return true;
-    if (!allowed_group) return false;
-    return peer.gid == *allowed_group || user_in_group(peer.uid, peer.gid, *allowed_group);
+std::optional<std::string> refusal_reason(const PeerCredentials& peer, const AccessRule& rule) {
+    if (peer.uid == rule.daemon_uid || peer.uid == 0) return std::nullopt;
+    if (rule.group &&
+        (peer.gid == *rule.group || std::ranges::find(peer.groups, *rule.group) != peer.groups.end()))
+        return std::nullopt;
+    const std::string prefix = "ksimd refused the connection from " + peer.to_string() + ": only uid " +
+                               std::to_string(rule.daemon_uid);
+    if (!rule.group) return prefix + " and root may connect (ksimd --allow-group GROUP admits a group)";
+    const std::string group = rule.group_name.empty()
+                                  ? std::to_string(*rule.group)
+                                  : rule.group_name + " (" + std::to_string(*rule.group) + ")";
+    return prefix + ", root and members of group " + group + " may connect";
 }
 
 }  // namespace ksim::daemon::server

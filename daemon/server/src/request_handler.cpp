@@ -130,9 +130,9 @@ Result<Body> RequestHandler::on_hello(SessionContext& session, const json& messa
         return fail(Errc::ProtocolError, "protocol version " + std::to_string(hello->protocol_version) +
                                              " is not supported; ksimd speaks version " +
                                              std::to_string(wire::kProtocolVersion));
-    if (hello->role == wire::Role::Operator && session.peer.uid != daemon_uid_)
+    if (hello->role == wire::Role::Operator && session.peer.uid != daemon_uid_ && session.peer.uid != 0)
         return fail(Errc::PermissionDenied, "the operator role is only for ksimd's own uid " +
-                                                std::to_string(daemon_uid_) + "; " + session.name() +
+                                                std::to_string(daemon_uid_) + " and root; " + session.name() +
                                                 " runs as uid " + std::to_string(session.peer.uid));
     if (hello->role == wire::Role::GraphManager) {
         if (graph_manager_)

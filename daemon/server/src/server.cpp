@@ -1,10 +1,13 @@
 #include "server.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 
+#include "ksim/wire/codec.hpp"
+#include "ksim/wire/envelope.hpp"
 #include "logging.hpp"
 #include "request_handler.hpp"
 #include "session_set.hpp"
@@ -46,11 +49,11 @@ Result<void> Server::listen() {
     listening_ = true;
     // The file mode is a first gate; SO_PEERCRED is the one that counts.
     mode_t mode = 0600;
-    if (options_.allow_group) {
-        if (::chown(options_.socket_path.c_str(), static_cast<uid_t>(-1), *options_.allow_group) == 0)
+    if (const auto group = options_.access.group) {
+        if (::chown(options_.socket_path.c_str(), static_cast<uid_t>(-1), *group) == 0)
             mode = 0660;
         else
-            logger("server")->warn("cannot give group {} access to {}", *options_.allow_group,
+            logger("server")->warn("cannot give group {} access to {}", *group,
                                    options_.socket_path.string());
     }
     ::chmod(options_.socket_path.c_str(), mode);
@@ -115,10 +118,11 @@ void Server::on_accepted(stream_protocol::socket socket) {
                     creds.error().message);
         return;  // the socket closes as it goes out of scope
     }
-    if (!peer_allowed(*creds, ::geteuid(), options_.allow_group)) {
-        log_limited("server", spdlog::level::warn, "refused uid " + std::to_string(creds->uid),
-                    "refused connection from {}: only uid {}{} may connect", creds->to_string(), ::geteuid(),
-                    options_.allow_group ? " and group " + std::to_string(*options_.allow_group) : "");
+    if (options_.credentials_hook) options_.credentials_hook(*creds);
+    if (auto refused = refusal_reason(*creds, options_.access)) {
+        log_limited("server", spdlog::level::warn, "refused uid " + std::to_string(creds->uid), "{}",
+                    *refused);
+        refuse(socket, Error{Errc::PermissionDenied, *refused});
         return;
     }
     SessionContext context;
@@ -128,6 +132,14 @@ void Server::on_accepted(stream_protocol::socket socket) {
                                              options_.limits);
     sessions_.add(session);
     session->start();
+}
+
+void Server::refuse(stream_protocol::socket& socket, const Error& why) {
+    // An unsolicited error (id 0) the client reports as the end of its session. One small frame
+    // fits the empty socket buffer; if it does not go out, the client still sees the close.
+    auto frame = wire::encode_frame(wire::make_error_reply(0, why));
+    if (frame)
+        (void)::send(socket.native_handle(), frame->data(), frame->size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void Server::stop() {

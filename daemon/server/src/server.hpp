@@ -1,5 +1,6 @@
 // Server: the listening socket and the signals. Accepts connections, refuses peers whose
-// credentials are not allowed (logged with uid/pid), and starts a Session for the rest. Out of
+// credentials are not allowed (an error message with the reason goes to the peer, then the
+// connection closes; logged with uid/pid), and starts a Session for the rest. Out of
 // descriptors (EMFILE, ENFILE, ...) it stops accepting for a back-off period instead of retrying
 // at once: the pending connection keeps the socket readable, so retrying would spin. SIGTERM
 // and SIGINT call the shutdown callback. io_context thread only.
@@ -14,6 +15,7 @@
 #include <functional>
 #include <optional>
 
+#include "ksim/daemon/server/peer_credentials.hpp"
 #include "ksim/proto/error.hpp"
 #include "session.hpp"
 
@@ -29,7 +31,9 @@ inline constexpr std::chrono::milliseconds kAcceptBackoffMax{1000};
 
 struct ServerOptions {
     std::filesystem::path socket_path;
-    std::optional<gid_t> allow_group;
+    AccessRule access;  // who may connect (peer_credentials.hpp)
+    // Tests only: rewrites what SO_PEERCRED said about a peer (a refusal without a second user).
+    std::function<void(PeerCredentials&)> credentials_hook;
     bool handle_signals = true;
     SessionLimits limits;
 };
@@ -49,6 +53,8 @@ private:
     // After an accept error: pause (resource exhaustion) or retry at once.
     void accept_failed(const boost::system::error_code& ec);
     void on_accepted(boost::asio::local::stream_protocol::socket socket);
+    // Tells a refused peer why, before its socket closes.
+    static void refuse(boost::asio::local::stream_protocol::socket& socket, const Error& why);
 
     boost::asio::io_context& io_;
     ServerOptions options_;

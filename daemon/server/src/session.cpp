@@ -17,6 +17,11 @@ namespace ksim::daemon::server {
 
 namespace asio = boost::asio;
 
+namespace {
+// The close reason of a client that hung up (EOF): the routine end of a session.
+constexpr std::string_view kHungUp = "disconnected";
+}  // namespace
+
 Session::Session(asio::local::stream_protocol::socket socket, SessionContext context, SessionSet& sessions,
                  RequestHandler& handler, SessionLimits limits)
     : socket_(std::move(socket)),
@@ -28,21 +33,23 @@ Session::Session(asio::local::stream_protocol::socket socket, SessionContext con
 void Session::start() {
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);  // writes go through sendmsg(MSG_DONTWAIT) anyway
-    logger("session")->info("{}: connected ({})", context_.name(), context_.peer.to_string());
+    // The hello line (role, name, peer) is the one a short-lived client leaves at info.
+    logger("session")->debug("{}: connected ({})", context_.name(), context_.peer.to_string());
     read_more();
 }
 
 void Session::read_more() {
     if (stopped_) return;
-    socket_.async_read_some(asio::buffer(read_buffer_),
-                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                if (ec) {
-                                    if (ec != asio::error::operation_aborted)
-                                        self->stop(ec == asio::error::eof ? "disconnected" : ec.message());
-                                    return;
-                                }
-                                self->on_bytes(n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            if (ec) {
+                if (ec != asio::error::operation_aborted)
+                    self->stop(ec == asio::error::eof ? std::string(kHungUp) : ec.message());
+                return;
+            }
+            self->on_bytes(n);
+        });
 }
 
 void Session::on_bytes(std::size_t n) {
@@ -297,7 +304,10 @@ void Session::stop(const std::string& reason) {
     coalescable_.clear();
     queue_.clear();
     queued_bytes_ = 0;
-    logger("session")->info("{}: closed: {}", context_.name(), reason);
+    // A client that simply hung up is routine; any other end (protocol error, overflow, a fault,
+    // shutdown) is worth a line.
+    logger("session")->log(reason == kHungUp ? spdlog::level::debug : spdlog::level::info, "{}: closed: {}",
+                           context_.name(), reason);
     auto self = shared_from_this();  // the set may hold the last reference
     sessions_.remove(context_.client_id);
     for (const auto& b : handler_.session_closed(context_, reason)) sessions_.broadcast(b.type, b.event);

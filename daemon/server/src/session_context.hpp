@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "ksim/daemon/kernel.hpp"
+#include "ksim/daemon/server/peer_credentials.hpp"
 #include "ksim/wire/message_table.hpp"
 #include "logging.hpp"
-#include "peer_credentials.hpp"
 
 namespace ksim::daemon::server {
 

@@ -74,7 +74,7 @@ Result<void> open_directory_to_group(const std::filesystem::path& dir, const str
 }  // namespace
 
 std::filesystem::path default_socket_path() {
-    return wire::default_socket_path();
+    return wire::default_listen_socket_path();
 }
 
 Result<void> claim_socket_path(const std::filesystem::path& path, std::optional<gid_t> allow_group) {

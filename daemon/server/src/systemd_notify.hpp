@@ -1,12 +1,53 @@
-// sd_notify wrapper: tells systemd (Type=notify) that ksimd is ready or stopping. A no-op when
-// not started by systemd (NOTIFY_SOCKET unset).
+// What ksimd tells systemd (Type=notify, libsystemd's sd_notify): READY=1 once it serves,
+// STATUS= whenever the status line changes, WATCHDOG=1 at half the interval the unit's
+// WatchdogSec= sets (WATCHDOG_USEC, sd_watchdog_enabled), STOPPING=1 at shutdown. The pings and
+// the status run on the io_context, so a wedged io loop stops them and systemd restarts ksimd.
+// Nothing runs when ksimd was not started by systemd (NOTIFY_SOCKET unset). io_context thread only.
 #pragma once
 
-#include <string_view>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ksim/daemon/kernel.hpp"
 
 namespace ksim::daemon::server {
 
-void notify_ready(std::string_view status);
-void notify_stopping();
+// How often the status line is refreshed without a watchdog (with one: at every ping).
+inline constexpr std::chrono::milliseconds kStatusPeriod{1000};
+
+// "2 pipes committed, 1 pin running, 3 clients": pipes with a committed allocator decision
+// (one per providing pin), pins in RUN, sessions open.
+std::string service_status(const std::vector<FilterInfo>& filters,
+                           const std::vector<ConnectionInfo>& connections, std::size_t clients);
+
+class ServiceNotifier {
+public:
+    // `status` is asked for the current status line on the io thread.
+    ServiceNotifier(boost::asio::io_context& io, std::function<std::string()> status);
+
+    // READY=1 with the first STATUS=; starts the status and watchdog timer.
+    void ready();
+    // STOPPING=1; stops the timer. Idempotent.
+    void stopping();
+
+    // The ping interval (half of WATCHDOG_USEC), zero without a watchdog.
+    [[nodiscard]] std::chrono::microseconds watchdog_interval() const { return watchdog_; }
+
+private:
+    void schedule();
+    void tick();
+
+    boost::asio::steady_timer timer_;
+    std::function<std::string()> status_;
+    std::string last_status_;
+    std::chrono::microseconds watchdog_{0};
+    bool enabled_ = false;  // NOTIFY_SOCKET set
+    bool stopped_ = false;
+};
 
 }  // namespace ksim::daemon::server

@@ -6,8 +6,10 @@
 
 namespace ksim::client {
 
-// `$XDG_RUNTIME_DIR/ksim/ksimd.sock`; `/run/ksim/ksimd.sock` when running as root. A non-root
-// process without XDG_RUNTIME_DIR falls back to `/run/user/<uid>/ksim/ksimd.sock`.
+// `/run/ksim/ksimd.sock` when running as root. A non-root process takes its own daemon's
+// `$XDG_RUNTIME_DIR/ksim/ksimd.sock` (`/run/user/<uid>/ksim/ksimd.sock` without XDG_RUNTIME_DIR)
+// when that socket exists, else the system daemon's `/run/ksim/ksimd.sock` when that one
+// exists, else its own path (wire::default_socket_path).
 std::string default_socket_path();
 
 // `explicit_path` when it is not empty, else default_socket_path().

@@ -8,11 +8,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ksim/daemon/server/peer_credentials.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/proto/topology.hpp"
 
@@ -55,10 +57,13 @@ struct DaemonOptions {
     std::shared_ptr<ddk_host::DriverHost> drivers;
     std::filesystem::path socket_path;  // empty = default_socket_path()
     std::filesystem::path runtime_dir;  // empty = the socket's directory; locked for our lifetime
-    std::optional<gid_t> allow_group;   // besides our own uid, members of this group may connect
-    bool handle_signals = true;         // SIGTERM/SIGINT -> orderly shutdown
-    bool notify_systemd = true;         // sd_notify(READY=1) once listening
-    bool raise_fd_limit = true;         // soft RLIMIT_NOFILE -> the hard limit (process-wide)
+    std::optional<gid_t> allow_group;   // besides our own uid and root, members of this group may connect
+    // Tests only: rewrites what SO_PEERCRED said about each peer, to see a refusal without a
+    // second user.
+    std::function<void(PeerCredentials&)> credentials_hook;
+    bool handle_signals = true;  // SIGTERM/SIGINT -> orderly shutdown
+    bool notify_systemd = true;  // under systemd: READY=1 once listening, STATUS=, WATCHDOG=1
+    bool raise_fd_limit = true;  // soft RLIMIT_NOFILE -> the hard limit (process-wide)
     // Bugcheck reports go to the runtime directory (arm_bugcheck_reports, process-wide): ksimd's
     // main sets it after install_bugcheck_handler; in-process tests leave it off.
     bool bugcheck_reports = false;

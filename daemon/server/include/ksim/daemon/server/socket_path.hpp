@@ -11,7 +11,8 @@
 
 namespace ksim::daemon::server {
 
-// wire::default_socket_path() (ksim/wire/socket_path.hpp), the rule clients connect by.
+// wire::default_listen_socket_path() (ksim/wire/socket_path.hpp): the rule clients connect by,
+// from the daemon's side.
 std::filesystem::path default_socket_path();
 
 // Makes `path` available for bind(): creates the parent directory (0700) if missing and refuses
