@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     examples::add_pin_options(app, options, "user-hosted sink pin to receive frames on");
     app.add_option("--count,-n", count, "frames to capture")->check(CLI::PositiveNumber);
     app.add_option("--out,-o", out_dir, "directory for the images");
-    CLI11_PARSE(app, argc, argv);
+    cli::add_version_flag(app, kProgram);
+    if (auto done = cli::parse(app, argc, argv)) return *done;
 
     // Connected, allocator committed, stream mapped read-only, the pin and its upstream running.
     auto session = examples::PinSession::start(options, kProgram);

@@ -5,12 +5,13 @@
 namespace ksim::itest {
 
 Process::Process(std::vector<std::string> argv, const std::filesystem::path& log_dir,
-                 const std::string& label)
+                 const std::string& label, std::vector<std::string> env)
     : out_(log_dir / (label + ".out")), err_(log_dir / (label + ".err")) {
     test_support::SpawnOptions options;
     options.out = out_;
     options.err = err_;
     options.truncate = true;
+    options.env = std::move(env);
     child_ = test_support::ChildProcess::spawn(argv, options);
 }
 

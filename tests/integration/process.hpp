@@ -21,7 +21,9 @@ public:
     // Starts `argv[0]` with `argv`; stdout and stderr go to files in `log_dir` named after
     // `label`. Throws std::runtime_error when the process cannot be started (a binary that cannot
     // be executed exits 127).
-    Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label);
+    // `env`: extra environment entries "K=V".
+    Process(std::vector<std::string> argv, const std::filesystem::path& log_dir, const std::string& label,
+            std::vector<std::string> env = {});
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 

@@ -6,6 +6,7 @@
 
 #include "fd_limit.hpp"
 #include "kernel_bridge.hpp"
+#include "ksim/cli/version.hpp"
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/server/socket_path.hpp"
 #include "ksim/shm/run_registry.hpp"
@@ -16,14 +17,10 @@
 #include "stream_rings.hpp"
 #include "systemd_notify.hpp"
 
-#ifndef KSIM_VERSION
-#define KSIM_VERSION "0.0.0"
-#endif
-
 namespace ksim::daemon::server {
 
 std::string daemon_version() {
-    return KSIM_VERSION;
+    return std::string(cli::kVersion);
 }
 
 // Declaration order is destruction order reversed: the kernel (and its streaming threads) goes
