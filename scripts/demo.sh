@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job in one command: install, build, and run ksim on the default demo config.
+# It installs and builds only what the demo runs (scripts/build.sh --demo -> build-demo/: no tests,
+# no benchmarks); scripts/test.sh builds everything.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=$("$root/scripts/build.sh" | tail -n 1)
+build_dir=$("$root/scripts/build.sh" --demo | tail -n 1)
 config=${1:-"$root/configs/demo-capture-1080p.json"}
 ctl="$build_dir/client/ksimctl/ksimctl"
 

@@ -2,24 +2,34 @@
 # Installs the Debian 12 packages ksim needs, if any is missing. Idempotent; needs root or sudo
 # only when something has to be installed.
 #   scripts/setup.sh            what the build, the demo and the tests need
+#   scripts/setup.sh --demo     only what building and running the demo needs (scripts/demo.sh)
 #   scripts/setup.sh --format   + clang-format-14 (scripts/check-format.sh)
 #   scripts/setup.sh --fuzz     + clang-16 with libFuzzer (scripts/fuzz.sh)
 # Options combine.
 set -euo pipefail
 
-packages=(
+# The demo's build: the compiler, CMake/Ninja and the libraries ksimd, ksim-graphmgr, ksimctl
+# and the example clients compile against.
+demo_packages=(
   build-essential cmake ninja-build pkg-config
-  libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
-  libgtest-dev libbenchmark-dev libsystemd-dev
-  python3-jsonschema graphviz
+  libboost-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsystemd-dev libpng-dev
 )
+# The tests and benchmarks on top (README, "Dependencies").
+test_packages=(libgtest-dev libbenchmark-dev python3-jsonschema graphviz)
+
+with_tests=1
+extra_packages=()
 for option in "$@"; do
   case $option in
-    --format) packages+=(clang-format-14) ;;
-    --fuzz) packages+=(clang-16 libclang-rt-16-dev) ;;
-    *) echo "setup: unknown option '$option' (valid: --format, --fuzz)" >&2; exit 2 ;;
+    --demo) with_tests=0 ;;
+    --format) extra_packages+=(clang-format-14) ;;
+    --fuzz) extra_packages+=(clang-16 libclang-rt-16-dev) ;;
+    *) echo "setup: unknown option '$option' (valid: --demo, --format, --fuzz)" >&2; exit 2 ;;
   esac
 done
+packages=("${demo_packages[@]}")
+if ((with_tests)); then packages+=("${test_packages[@]}"); fi
+packages+=("${extra_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,77 +1,82 @@
 // `ksimctl graph [--dot]`: the live graph — filters, pins, connections — with the allocator
 // decision ksimd actually committed for each connection, and why its vendor allocator is not
-// running when its InitializeAllocator failed.
+// running when its InitializeAllocator failed. --dot also says why the other candidates were
+// rejected and why an uncommitted connection fails: it reads what the graph manager reads
+// (ksim-graphmgr's snapshot) and runs the same engine on it, so its records are the graph
+// manager's, drawn by the renderer `ksimctl negotiate --dot` uses.
 #include <iostream>
 #include <memory>
 
 #include "allocator_failure_text.hpp"
-#include "ksim/proto/framing_json.hpp"
-#include "ksim/proto/memory_types.hpp"
+#include "daemon_snapshot.hpp"
+#include "graph_builder.hpp"
+#include "ksim/negotiation/negotiate.hpp"
+#include "ksim/negotiation/record.hpp"
+#include "ksim/negotiation/render.hpp"
 #include "online.hpp"
 
 namespace ksim::ctl {
 namespace {
 
-std::string memory_name(const proto::Guid& g) {
-    if (auto name = proto::memory_type_name(g)) return std::string(*name);
-    return nlohmann::json(g).get<std::string>();
-}
-
-std::string describe(const std::optional<wire::AllocatorDecision>& d) {
+// "vendor allocator vendor_dma of camera.capture, 4 x 3110400 B, VENDOR_DMA": the vendor
+// allocator by its KSALLOCATOR_DISPATCH name, the memory type by its name (custom ones too).
+std::string describe(const std::optional<wire::AllocatorDecision>& d, const graphmgr::DaemonSnapshot& s) {
     if (!d) return "not committed";
-    return std::string(wire::to_string(d->kind)) + " allocator of " + d->provider.to_string() + ", " +
-           std::to_string(d->frames) + " x " + std::to_string(d->frame_size) + " B, " +
-           memory_name(d->memory_type);
+    std::string kind = std::string(wire::to_string(d->kind)) + " allocator";
+    if (d->kind == wire::AllocatorKind::Vendor)
+        if (const wire::PinInfo* p = s.find_pin(d->provider.to_string()); p && p->vendor_allocator)
+            kind = "vendor allocator " + *p->vendor_allocator;
+    return kind + " of " + d->provider.to_string() + ", " + std::to_string(d->frames) + " x " +
+           std::to_string(d->frame_size) + " B, " +
+           negotiation::memory_type_label(d->memory_type, s.memory_types);
 }
 
-std::string dot_id(const std::string& text) {
-    return nlohmann::json(text).dump();
-}  // quoted, escaped
-
-void print_dot(const std::vector<wire::FilterInfo>& filters,
-               const std::vector<wire::ConnectionInfo>& connections) {
-    std::cout << "digraph ksim {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
-    for (const auto& f : filters) {
-        std::cout << "  subgraph " << dot_id("cluster_" + f.id)
-                  << " {\n    label=" << dot_id(f.id + " (" + std::string(proto::to_string(f.kind)) + ")")
-                  << ";\n";
+negotiation::LiveGraph live_view(const graphmgr::DaemonSnapshot& s) {
+    negotiation::LiveGraph live;
+    live.title = "ksimd: " + s.topology;
+    for (const auto& f : s.filters)
         for (const auto& p : f.pins)
-            std::cout << "    " << dot_id(f.id + "." + p.id) << " [label="
-                      << dot_id(p.id + "\n" + std::string(proto::to_string(p.hosting)) + ", " +
-                                std::string(proto::to_string(p.state)))
-                      << "];\n";
-        std::cout << "  }\n";
+            live.pins.emplace_back(f.id + "." + p.id,
+                                   std::string(proto::to_string(p.hosting)) + ", " +
+                                       std::string(proto::to_string(p.state)) +
+                                       (p.owner != 0 ? ", hosted by client " + std::to_string(p.owner) : ""));
+    for (const auto& c : s.connections) {
+        negotiation::LiveConnection l{c.from.to_string(), c.to.to_string(), std::nullopt, std::nullopt};
+        if (c.decision) l.committed = describe(c.decision, s);
+        if (c.allocator_failure) l.failure = describe_failure(*c.allocator_failure);
+        live.connections.push_back(std::move(l));
     }
-    for (const auto& c : connections)
-        std::cout << "  " << dot_id(c.from.to_string()) << " -> " << dot_id(c.to.to_string()) << " [label="
-                  << dot_id(describe(c.decision) +
-                            (c.allocator_failure ? "\nallocator failed: " + c.allocator_failure->status_name
-                                                 : ""))
-                  << (c.decision ? "" : ", style=dashed") << (c.allocator_failure ? ", color=red" : "")
-                  << "];\n";
-    std::cout << "}\n";
+    return live;
+}
+
+int print_dot(const graphmgr::DaemonSnapshot& snapshot) {
+    const graphmgr::BuiltGraph built = graphmgr::build_graph(snapshot);
+    auto result = negotiation::negotiate(built.graph);
+    if (!result) return report_error("negotiate the live graph", result.error());
+    for (const auto& w : built.warnings) std::cerr << "ksimctl: graph: " << w << "\n";
+    const negotiation::LiveGraph live = live_view(snapshot);
+    std::cout << negotiation::render_dot(*result, &live);
+    return kExitOk;
 }
 
 int run_graph(const GlobalOptions& global, bool dot) {
     auto client = connect_or_report(global);
     if (!client) return kExitError;
-    auto filters = client->list();
-    if (!filters) return report_error("list", filters.error());
-    auto connections = client->connections();
-    if (!connections) return report_error("connections", connections.error());
-    if (dot) {
-        print_dot(*filters, *connections);
-    } else if (global.json) {
-        print_json({{"filters", nlohmann::json(*filters)}, {"connections", nlohmann::json(*connections)}});
-    } else {
-        for (const auto& c : *connections) {
-            std::cout << c.from.to_string() << " -> " << c.to.to_string() << "  [" << describe(c.decision)
-                      << "]\n";
-            if (c.allocator_failure)
-                std::cout << "    allocator failed: " << describe_failure(*c.allocator_failure) << "\n";
-        }
-        if (connections->empty()) std::cout << "(no connections)\n";
+    auto snapshot = graphmgr::read_snapshot(*client);
+    if (!snapshot) return report_error("graph", snapshot.error());
+    if (dot) return print_dot(*snapshot);
+    if (global.json) {
+        print_json({{"filters", nlohmann::json(snapshot->filters)},
+                    {"connections", nlohmann::json(snapshot->connections)}});
+        return kExitOk;
     }
+    for (const auto& c : snapshot->connections) {
+        std::cout << c.from.to_string() << " -> " << c.to.to_string() << "  ["
+                  << describe(c.decision, *snapshot) << "]\n";
+        if (c.allocator_failure)
+            std::cout << "    allocator failed: " << describe_failure(*c.allocator_failure) << "\n";
+    }
+    if (snapshot->connections.empty()) std::cout << "(no connections)\n";
     return kExitOk;
 }
 
@@ -81,7 +86,9 @@ void add_graph_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
     auto* cmd =
         app.add_subcommand("graph", "The live graph with the allocator decisions committed per connection");
     auto dot = std::make_shared<bool>(false);
-    cmd->add_flag("--dot", *dot, "Graphviz DOT output (render with `dot -Tsvg`)");
+    cmd->add_flag("--dot", *dot,
+                  "Graphviz DOT output (render with `dot -Tsvg`): also the rejected candidates and why an "
+                  "uncommitted connection fails");
     cmd->callback([&global, &exit_code, dot] { exit_code = run_graph(global, *dot); });
 }
 

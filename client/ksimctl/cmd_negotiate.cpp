@@ -20,29 +20,10 @@ struct NegotiateOptions {
     bool dot = false;
 };
 
-int report_invalid(const proto::Diagnostics& diagnostics, bool json) {
-    if (json) {
-        nlohmann::json all = nlohmann::json::array();
-        for (const auto& d : diagnostics)
-            all.push_back({{"file", d.file},
-                           {"line", d.line},
-                           {"column", d.column},
-                           {"pointer", d.pointer},
-                           {"rule", d.rule},
-                           {"message", d.message},
-                           {"hint", d.hint}});
-        std::cout << all.dump(2) << "\n";
-    } else {
-        for (const auto& d : diagnostics) std::cerr << d.to_string() << " [" << d.rule << "]\n";
-        std::cerr << "invalid config: " << diagnostics.size() << " error(s); nothing negotiated\n";
-    }
-    return kExitInvalid;
-}
-
 int run_negotiate(const NegotiateOptions& opt, bool json) {
     const OfflineConfig config = load_offline(opt.file);
     const auto& topology = config.topology;
-    if (!topology) return report_invalid(topology.error(), json);
+    if (!topology) return report_invalid(topology.error(), json, "nothing negotiated");
     const negotiation::NegotiationResult result = negotiation::negotiate(*topology);
     if (json)
         std::cout << negotiation::to_json(result).dump(2) << "\n";

@@ -21,5 +21,6 @@ struct GlobalOptions {
 
 void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_negotiate_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_sinks_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 }  // namespace ksim::ctl

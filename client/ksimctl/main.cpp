@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     int exit_code = ksim::ctl::kExitOk;
     ksim::ctl::add_validate_command(app, global, exit_code);
     ksim::ctl::add_negotiate_command(app, global, exit_code);
+    ksim::ctl::add_sinks_command(app, global, exit_code);
     ksim::ctl::add_status_command(app, global, exit_code);
     ksim::ctl::add_list_command(app, global, exit_code);
     ksim::ctl::add_props_command(app, global, exit_code);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -17,5 +18,9 @@ struct OfflineConfig {
 };
 
 OfflineConfig load_offline(const std::filesystem::path& file);
+
+// Reports a config's errors: a JSON array on stdout with `json`, else one line each on stderr and
+// "invalid config: N error(s); <consequence>". Returns kExitInvalid.
+int report_invalid(const proto::Diagnostics& diagnostics, bool json, const std::string& consequence);
 
 }  // namespace ksim::ctl

@@ -1,6 +1,8 @@
-// Pin holders and the end of a session: a client that moves a pin out of STOP holds it like an
-// open handle; when its session ends, every pin nobody else holds or hosts returns to STOP through
-// the state machine (pool freed, recommit possible), and the pins it created go away with it.
+// Pin holders and the end of a session: a client that moves a pin out of STOP (or joins it at its
+// state) holds it like an open handle, at the state it asked for; when its session ends, every pin
+// nobody else holds or hosts returns to STOP through the state machine (pool freed, recommit
+// possible), a pin others hold goes down to the highest state they claim, and the pins it created
+// go away with it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -67,7 +69,7 @@ TEST_F(KernelHoldersTest, Holders_APrivilegedRequester_ChangesAnyPinAndNeverHold
 TEST_F(KernelHoldersTest, Permission_AStrangerChangingAHeldPin_IsRefusedNamingTheHolder) {
     make_committed();
     set_as(camera, PinState::Run, kViewerApp);
-    for (PinState target : {PinState::Stop, PinState::Pause, PinState::Run}) {
+    for (PinState target : {PinState::Stop, PinState::Pause, PinState::Acquire}) {
         auto r = kernel->set_state(camera, target, kStrangerApp);
         ASSERT_FALSE(r.has_value());
         EXPECT_EQ(r.error().code, Errc::PermissionDenied);
@@ -75,6 +77,57 @@ TEST_F(KernelHoldersTest, Permission_AStrangerChangingAHeldPin_IsRefusedNamingTh
         EXPECT_NE(r.error().message.find("client 8 (stranger)"), std::string::npos) << r.error().message;
     }
     EXPECT_EQ(info(camera).state, PinState::Run) << "a refused request changes nothing";
+}
+
+TEST_F(KernelHoldersTest, Join_AskingAHeldPinForTheStateItIsIn_MakesTheRequesterAHolder) {
+    make_committed();
+    set_as(camera, PinState::Run, kViewerApp);
+    set_as(camera, PinState::Run, kStrangerApp);
+    EXPECT_EQ(info(camera).holders, (std::vector<ClientId>{kClient, kStranger}));
+    EXPECT_EQ(info(camera).state, PinState::Run);
+}
+
+TEST_F(KernelHoldersTest, Join_APinStartedByAPrivilegedRequester_IsRefused) {
+    make_committed();
+    set(camera, PinState::Run);  // the daemon itself: nobody's handle
+    auto r = kernel->set_state(camera, PinState::Run, kStrangerApp);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::PermissionDenied);
+    EXPECT_TRUE(info(camera).holders.empty());
+}
+
+TEST_F(KernelHoldersTest, SessionEnd_TwoClientsRunningAPin_OneLeavingKeepsItRunning) {
+    make_committed();
+    set_as(camera, PinState::Run, kViewerApp);
+    set_as(camera, PinState::Run, kStrangerApp);
+    kernel->client_gone(kClient);
+    EXPECT_EQ(info(camera).state, PinState::Run) << "client 8 still holds it in RUN";
+    EXPECT_EQ(info(camera).holders, std::vector<ClientId>{kStranger});
+    kernel->client_gone(kStranger);
+    EXPECT_EQ(info(camera).state, PinState::Stop) << "its last holder is gone";
+    EXPECT_FALSE(pool_active(camera));
+}
+
+TEST_F(KernelHoldersTest, SessionEnd_TheOtherHolderClaimsALowerState_WalksDownToIt) {
+    make_committed();
+    set_as(camera, PinState::Acquire, kViewerApp);
+    set_as(camera, PinState::Acquire, kStrangerApp);
+    set_as(camera, PinState::Run, kViewerApp);
+    kernel->client_gone(kClient);
+    EXPECT_EQ(info(camera).state, PinState::Acquire) << "what client 8 asked for";
+    EXPECT_TRUE(pool_active(camera));
+}
+
+TEST_F(KernelHoldersTest, SetState_AHolderStoppingAPinAnotherHoldsInRun_LetsGoOfItOnly) {
+    make_committed();
+    set_as(camera, PinState::Run, kViewerApp);
+    set_as(camera, PinState::Run, kStrangerApp);
+    auto r = kernel->set_state(camera, PinState::Stop, kStrangerApp);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(info(camera).state, PinState::Run) << "client 7 still runs it";
+    EXPECT_EQ(info(camera).holders, std::vector<ClientId>{kClient}) << "client 8 let go";
+    set_as(camera, PinState::Pause, kViewerApp);
+    EXPECT_EQ(info(camera).state, PinState::Pause) << "the last holder lowers it for real";
 }
 
 TEST_F(KernelHoldersTest, Permission_APinStartedByAPrivilegedRequester_IsNotAClientsToChange) {

@@ -40,6 +40,10 @@ Stack::Stack(const std::filesystem::path& config, std::chrono::milliseconds read
 
 void Stack::crash_and_restart_daemon(std::chrono::milliseconds ready_timeout) {
     daemon_->signal(SIGKILL);
+    restart_daemon(ready_timeout);
+}
+
+void Stack::restart_daemon(std::chrono::milliseconds ready_timeout) {
     daemon_->kill_and_reap();
     start_daemon(ready_timeout);
 }

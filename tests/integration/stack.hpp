@@ -49,6 +49,9 @@ public:
     // SIGKILLs ksimd (a crash), then starts a new one on the same config, socket and runtime
     // directory and waits until it accepts connections. Throws on failure.
     void crash_and_restart_daemon(std::chrono::milliseconds ready_timeout = 20s);
+    // Starts a new ksimd on the same config, socket and runtime directory once the old one has
+    // exited (SIGKILLing it if it has not) and waits until it accepts connections. Throws on failure.
+    void restart_daemon(std::chrono::milliseconds ready_timeout = 20s);
 
 private:
     void start_daemon(std::chrono::milliseconds ready_timeout);

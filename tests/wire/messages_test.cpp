@@ -78,6 +78,20 @@ TEST(WireMessages, HandshakeAndInspection_RoundTrip) {
     expect_round_trip(ListReply{
         {FilterInfo{"cam", proto::FilterKind::VideoCapture, {p}}}, "demo", {}, std::nullopt, false});
     expect_round_trip(ListReply{{}, std::nullopt, {}, std::nullopt, false});
+    expect_round_trip(ListReply{{FilterInfo{"cam",
+                                            proto::FilterKind::VideoCapture,
+                                            {p},
+                                            proto::VideoParams{proto::VideoFormat::Yuy2, 640, 480, 25, 1},
+                                            std::nullopt},
+                                 FilterInfo{"mic",
+                                            proto::FilterKind::AudioCapture,
+                                            {},
+                                            std::nullopt,
+                                            proto::AudioParams{44100, 1, 16, 441}}},
+                                "demo",
+                                {},
+                                std::nullopt,
+                                false});
     expect_round_trip(GetPropertyRequest{pin("cam", "capture"), PropertyId::StreamAllocatorStatus});
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <utility>
@@ -75,6 +76,18 @@ std::optional<proto::VideoFormat> parse_video_format(std::string_view name) {
     if (upper == "YUY2") return proto::VideoFormat::Yuy2;
     if (upper == "RGB24") return proto::VideoFormat::Rgb24;
     return std::nullopt;
+}
+
+std::optional<proto::VideoParams> parse_video_params(std::string_view format, std::string_view size) {
+    auto f = parse_video_format(format);
+    if (!f) return std::nullopt;
+    proto::VideoParams v{*f, 0, 0, 30, 1};
+    const std::string text(size);
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%ux%u%c", &v.width, &v.height, &tail) != 2 || v.width == 0 ||
+        v.height == 0)
+        return std::nullopt;
+    return v;
 }
 
 std::optional<proto::VideoParams> guess_video_params(std::size_t image_bytes) {

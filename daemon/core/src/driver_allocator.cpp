@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/proto/align.hpp"
 #include "ksim/proto/ntstatus.hpp"
 #include "logging.hpp"
@@ -41,7 +42,8 @@ std::string DriverAllocator::who() const {
 }
 
 template <typename F>
-auto DriverAllocator::with_dma(F&& call) {
+auto DriverAllocator::with_dma(const char* routine, F&& call) {
+    const ddk_host::DriverCall in_driver(pin_, routine);
     ddk_host::DeviceInstance& device = pin_.device();
     device.common_buffers = this;
     struct Reset {
@@ -63,8 +65,9 @@ Result<void> DriverAllocator::initialize(const proto::AllocatorFraming& negotiat
     framing.FileAlignment = negotiated.file_alignment;
     ++calls_.initialize;
     PVOID context = nullptr;
-    const NTSTATUS status =
-        with_dma([&] { return dispatch_->InitializeAllocator(&pin_.ks, &framing, &context); });
+    const NTSTATUS status = with_dma("KSALLOCATOR_DISPATCH.InitializeAllocator", [&] {
+        return dispatch_->InitializeAllocator(&pin_.ks, &framing, &context);
+    });
     last_initialize_status_ = status;
     if (!NT_SUCCESS(status)) {
         drop_buffer();
@@ -96,7 +99,7 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
     if (outstanding_ >= negotiated_.frames)
         return fail(Errc::NoMoreEntries, fmt::format("{}: all {} frames are out", who(), negotiated_.frames));
     ++calls_.allocate;
-    PVOID frame = with_dma([&] { return dispatch_->Allocate(context_); });
+    PVOID frame = with_dma("KSALLOCATOR_DISPATCH.Allocate", [&] { return dispatch_->Allocate(context_); });
     if (frame == nullptr) return fail(Errc::NoMoreEntries, who() + ": Allocate returned NULL");
     const auto* base = mapping_->bytes().data();
     const auto* p = static_cast<const std::byte*>(frame);
@@ -111,7 +114,7 @@ Result<shm::FrameHandle> DriverAllocator::allocate() {
     const std::uint64_t offset = static_cast<std::uint64_t>(p - base);
     auto give_back = [&](std::string why) {
         ++calls_.free;
-        with_dma([&] { dispatch_->Free(context_, frame); });
+        with_dma("KSALLOCATOR_DISPATCH.Free", [&] { dispatch_->Free(context_, frame); });
         return misuse(VerifierRule::AllocateForeignFrame, "Allocate", std::move(why));
     };
     if (((physical_base_ + offset) & negotiated_.file_alignment) != 0)
@@ -159,7 +162,7 @@ Result<void> DriverAllocator::free(shm::FrameHandle frame) {
                     fmt::format("{}: frame {} freed twice or with an old handle", who(), frame.index));
     ++calls_.free;
     PVOID address = mapping_->bytes().data() + slot.offset;
-    with_dma([&] { dispatch_->Free(context_, address); });
+    with_dma("KSALLOCATOR_DISPATCH.Free", [&] { dispatch_->Free(context_, address); });
     slot.outstanding = false;
     ++slot.generation;
     --outstanding_;
@@ -169,7 +172,7 @@ Result<void> DriverAllocator::free(shm::FrameHandle frame) {
 void DriverAllocator::remove() {
     if (initialized_) {
         ++calls_.remove;
-        with_dma([&] { dispatch_->DeleteAllocator(context_); });
+        with_dma("KSALLOCATOR_DISPATCH.DeleteAllocator", [&] { dispatch_->DeleteAllocator(context_); });
         initialized_ = false;
         context_ = nullptr;
     }

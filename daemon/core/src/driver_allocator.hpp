@@ -64,9 +64,10 @@ private:
         bool outstanding = false;
         std::uint32_t generation = 0;
     };
-    // Runs `call` with this allocator as the device's common-buffer host.
+    // Runs `call` (the driver's `routine`) with this allocator as the device's common-buffer host,
+    // inside a DriverCall.
     template <typename F>
-    auto with_dma(F&& call);
+    auto with_dma(const char* routine, F&& call);
     std::string who() const;  // "vendor allocator 'name' of pin P"
     void drop_buffer();
     // Reports the misuse and returns the error that fails the call.

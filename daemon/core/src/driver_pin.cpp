@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/ntstatus.hpp"
 
@@ -37,7 +38,8 @@ DriverPin::DriverPin(ddk_host::PinInstance& instance, StreamQueue& queue, const 
 DriverPin::~DriverPin() {
     if (connected_) {
         const KSPIN_DISPATCH* d = instance_.dispatch();
-        if (d != nullptr && d->Disconnect != nullptr) d->Disconnect(&instance_.ks);
+        if (d != nullptr && d->Disconnect != nullptr)
+            ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Disconnect", d->Disconnect, &instance_.ks);
     }
     instance_.streaming = nullptr;
 }
@@ -46,7 +48,8 @@ void DriverPin::connect() {
     if (connected_) return;
     connected_ = true;
     const KSPIN_DISPATCH* d = instance_.dispatch();
-    if (d != nullptr && d->Connect != nullptr) d->Connect(&instance_.ks);
+    if (d != nullptr && d->Connect != nullptr)
+        ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Connect", d->Connect, &instance_.ks);
 }
 
 void DriverPin::note(unsigned level, const std::string& text) const {
@@ -59,7 +62,8 @@ NTSTATUS DriverPin::set_device_state(proto::PinState to, proto::PinState from) {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     NTSTATUS status = STATUS_SUCCESS;
     if (d != nullptr && d->SetDeviceState != nullptr)
-        status = d->SetDeviceState(&instance_.ks, to_ks(to), to_ks(from));
+        status = ddk_host::call_driver(instance_, "KSPIN_DISPATCH.SetDeviceState", d->SetDeviceState,
+                                       &instance_.ks, to_ks(to), to_ks(from));
     if (NT_SUCCESS(status)) {
         instance_.ks.DeviceState = to_ks(to);
         instance_.ks.ClientState = to_ks(to);
@@ -72,7 +76,8 @@ void DriverPin::reset() {
     const KSPIN_DISPATCH* d = instance_.dispatch();
     instance_.ks.ResetState = KSRESET_BEGIN;
     in_reset_ = true;  // ACQUIRE->STOP resets with DeviceState already STOP: its Reset may walk the queue
-    if (d != nullptr && d->Reset != nullptr) d->Reset(&instance_.ks);
+    if (d != nullptr && d->Reset != nullptr)
+        ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Reset", d->Reset, &instance_.ks);
     in_reset_ = false;
     instance_.ks.ResetState = KSRESET_END;
 }
@@ -164,7 +169,8 @@ void DriverPin::process() {
     in_process_ = true;
     do {
         rerun_ = false;
-        const NTSTATUS s = d->Process(&instance_.ks);
+        const NTSTATUS s =
+            ddk_host::call_driver(instance_, "KSPIN_DISPATCH.Process", d->Process, &instance_.ks);
         pending_ = s == STATUS_PENDING;
         if (pending_ && !waiting_since_ && queue_.frames_from_leading_edge() > 0)
             waiting_since_ = clock_.now();
@@ -191,6 +197,18 @@ void DriverPin::frame_queued(const QueuedFrame& frame) {
     x.header.Data = frame.data.data();
     x.header.PresentationTime = KSTIME{0, 1, 1};
     x.info = KSIM_FRAME_INFO{};
+    if (instance_.ks.DataFlow == KSPIN_DATAFLOW_IN) {
+        // An input frame arrives filled: the driver reads what the upstream pin completed it with.
+        const proto::StreamHeader& h = frame.header;
+        x.header.DataUsed = h.data_used;
+        x.header.PresentationTime =
+            KSTIME{h.presentation_time.time, h.presentation_time.numerator, h.presentation_time.denominator};
+        x.header.Duration = h.duration;
+        x.header.OptionsFlags = static_cast<ULONG>(h.options_flags);
+        x.header.TypeSpecificFlags = h.type_specific_flags;
+        x.info.PictureNumber = h.picture_number;
+        x.info.DropCount = h.drop_count;
+    }
     x.mappings.clear();
     if ((flags() & KSPIN_FLAG_GENERATE_MAPPINGS) != 0)
         for (const SgMapping& m : frame.mappings)
@@ -445,7 +463,7 @@ void DriverPin::schedule_timeout(PKSSTREAM_POINTER sp, PFNKSSTREAMPOINTER callba
         [this, w](StreamPointer&) {
             if (w->sp == nullptr || w->timeout == nullptr) return;
             refresh(*w);
-            w->timeout(&w->ks);
+            ddk_host::call_driver(instance_, "KSSTREAM_POINTER timeout callback", w->timeout, &w->ks);
         },
         static_cast<Ticks>(std::min<ULONGLONG>(interval, static_cast<ULONGLONG>(INT64_MAX / 2))));
 }

@@ -61,7 +61,8 @@ public:
     void frames_arrived(bool was_empty, bool running);
     // RUN began: runs the Process held off by PROCESS_IN_RUN_STATE_ONLY.
     void run_started();
-    // A frame entered the queue: its KSSTREAM_HEADER and mappings, as the driver will see them.
+    // A frame entered the queue: its KSSTREAM_HEADER and mappings, as the driver will see them
+    // (an input pin's header carries what the upstream pin completed the frame with).
     void frame_queued(const QueuedFrame& frame);
     // A frame completes: the driver's header fields into ksim's (DataUsed clamped to the frame).
     void frame_completing(QueuedFrame& frame);

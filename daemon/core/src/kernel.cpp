@@ -30,7 +30,7 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
         case FilterKind::UserSink:
             return out ? PinRole::UserSource : PinRole::UserSink;
         case FilterKind::Driver:
-            return out ? PinRole::Capture : PinRole::Sink;  // a source whose Process is the driver's
+            return out ? PinRole::Capture : PinRole::DriverIn;  // Process is the driver's
     }
     return PinRole::Sink;
 }
@@ -74,6 +74,8 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
             StreamQueue::Options{desc.direction, (flags & KSPIN_FLAG_DISTINCT_TRAILING_EDGE) != 0,
                                  (flags & KSPIN_FLAG_GENERATE_MAPPINGS) != 0},
             *k.clock, [this](QueuedFrame&& frame) {
+                if (desc.direction == PinDirection::In)
+                    return kernel.on_input_complete(*this, std::move(frame));
                 driver->frame_completing(frame);
                 kernel.on_capture_complete(*this, std::move(frame));
             });
@@ -278,7 +280,7 @@ std::vector<FilterInfo> Kernel::filters() const {
     std::lock_guard lock(impl_->mu);
     std::vector<FilterInfo> out;
     for (const auto& f : impl_->filters) {
-        FilterInfo fi{f->desc.id, f->desc.kind, {}};
+        FilterInfo fi{f->desc.id, f->desc.kind, {}, f->desc.video, f->desc.audio};
         for (const auto& p : f->pins) fi.pins.push_back(info_of(*p));
         out.push_back(std::move(fi));
     }

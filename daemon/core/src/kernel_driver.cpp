@@ -33,7 +33,11 @@ Result<void> Kernel::Impl::driver_transition(Pin& pin, PinState from, PinState t
         logger("core.driver")->error("{}; ksim completes the step anyway (a pin must be able to stop)", what);
     }
     if (from == PinState::Acquire && to == PinState::Pause) {
-        refill(pin);
+        // An output pin's queue is filled from its pipe; an input pin's from upstream, from now on.
+        if (pin.desc.direction == proto::PinDirection::Out)
+            refill(pin);
+        else
+            pin.accepting = true;
     } else if (from == PinState::Pause && to == PinState::Run) {
         pin.running = true;
         driver.run_started();

@@ -1,7 +1,8 @@
 // The data path inside the daemon: the requestor that keeps a capture pin's queue supplied with
 // frames from its pipe's allocator, avshws's Process (program the S/G list of each queued frame,
 // one clone per frame) and CompleteMappings (ISR side), and hand-offs along connections:
-// kernel sink, in-place and copy transforms in-process, user pins through UserPinPort.
+// kernel sink, in-place and copy transforms in-process, a minidriver's input pin (its queue),
+// user pins through UserPinPort.
 #include <fmt/format.h>
 
 #include <cstring>
@@ -281,6 +282,9 @@ void Kernel::Impl::process(Pin& pin) {
         count_crossing(to);
         return;
     }
+    // AVStream queues a frame only at a pin in PAUSE or RUN: below PAUSE nothing stays queued.
+    if (to.role == PinRole::DriverIn && !to.accepting)
+        return drop(to, "driver input pin is not in PAUSE or RUN");
     if (auto r = pass(ref.handle, from.ledger_id, to.ledger_id); !r) {
         logger("core.pin")
             ->error("{}: ledger refused hand-off from {}: {}", to.name, from.name, r.error().message);
@@ -324,9 +328,42 @@ void Kernel::Impl::process(Pin& pin) {
             if (holds_back(to)) return hold_back(to, ref);  // a stall_releases fault
             return give_back(ref, to.ledger_id);
         }
-        default:
-            return give_back(ref, to.ledger_id);
+        case PinRole::DriverIn:
+            return queue_input(to, ref, header);
+        case PinRole::Capture:
+        case PinRole::InPlaceOut:
+        case PinRole::CopyOut:
+        case PinRole::UserSource:
+        case PinRole::UserSink:
+            return give_back(ref, to.ledger_id);  // not a receiving role: the frame goes home
     }
+}
+
+[[gnu::hot]] void Kernel::Impl::queue_input(Pin& pin, FrameRef ref, const proto::StreamHeader& header) {
+    Pipe& pipe = *ref.pipe;
+    StreamPointer* edge = pin.queue->leading_edge(PointerLock::Unlocked);
+    const bool was_empty = edge == nullptr || !edge->has_frame();
+    QueuedFrame f;
+    f.token = token_of(ref.handle);
+    f.cookie = ref.handle.generation;
+    f.data = frame_bytes(ref);
+    if (pipe.driver && pipe.sg_lists[ref.handle.index].empty())
+        pipe.sg_lists[ref.handle.index] = frame_mappings(ref);
+    f.mappings = pipe.sg_lists[ref.handle.index];
+    f.header = header;
+    f.header.status = 0;
+    f.header.frame_extent = static_cast<std::uint32_t>(f.data.size());
+    f.header.data_used = std::min(f.header.data_used, f.header.frame_extent);
+    pin.driver->frame_queued(f);
+    pin.queue->add_frame(std::move(f));
+    pin.driver->frames_arrived(was_empty, pin.running);
+}
+
+void Kernel::Impl::on_input_complete(Pin& pin, QueuedFrame&& frame) {
+    const shm::FrameHandle h = handle_of(frame);
+    Pipe* pipe = pipe_of(h);
+    if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
+    give_back(FrameRef{h, pipe}, pin.ledger_id);
 }
 
 void Kernel::Impl::copy_to_output(Pin& in, Pin& out, FrameRef ref, const proto::StreamHeader& header,

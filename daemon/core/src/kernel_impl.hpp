@@ -32,8 +32,10 @@ namespace ksim::daemon {
 struct Pin;
 struct FilterRuntime;
 
-// What a pin does with frames, from its filter kind, direction and hosting.
-enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, Sink, UserSource, UserSink };
+// What a pin does with frames, from its filter kind, direction and hosting. A minidriver's
+// output pin is a Capture pin (the requestor fills its queue; its Process is the driver's); its
+// input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them).
+enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, Sink, DriverIn, UserSource, UserSink };
 
 // Who holds one frame of a pool, and when it left its source (hand-off latency): the per-frame
 // view of the ledger (shm::Ledger answers per pool and owner).
@@ -150,7 +152,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     PinRole role = PinRole::Sink;
     std::uint64_t ledger_id = 0;  // owner id of frames held by this pin (never a ClientId)
     ClientId owner = kDaemon;     // user pins: the hosting client
-    PinHolders holders;           // plain clients that moved it out of STOP (none in STOP)
+    PinHolders holders;           // plain clients holding it out of STOP, with their claims
     bool dynamic = false;         // created by create_user_pin
     std::optional<proto::AllocatorFramingEx> framing;
     std::unique_ptr<PinStateMachine> sm;
@@ -185,7 +187,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     double hold_sum_us = 0;
     double hold_max_us = 0;
     std::uint64_t skipped_seen = 0;          // capture: hardware skip count already added to `dropped`
-    bool accepting = false;                  // capture: the requestor queues frames (PAUSE/RUN)
+    bool accepting = false;                  // capture, driver input: the queue takes frames (PAUSE/RUN)
     bool running = false;                    // capture: RUN (frames are programmed as they arrive)
     bool pend_io = false;                    // capture: Process stopped on a full S/G table (avshws PendIo)
     std::deque<PendingCopy> pending_copies;  // copy inputs: frames waiting for an output frame
@@ -273,9 +275,13 @@ struct Kernel::Impl {
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 
     // --- session end (kernel_session.cpp) ---
-    // Takes `client` off every pin's holders and hosts; returns the pins left with neither a
-    // holder nor a host that are not in STOP.
-    std::vector<Pin*> release_pins_of(ClientId client);
+    // Takes `client` off every pin's holders and hosts; returns the pins whose state it alone
+    // held: each with the state it goes down to (the highest claim left, STOP when none).
+    struct PinRelease {
+        Pin* pin;
+        proto::PinState to;
+    };
+    std::vector<PinRelease> release_pins_of(ClientId client);
     // Removes a filter created by a client: its pins (and every pin of their pipes) to STOP,
     // their connections and pipes dropped, a FramingChanged event per removed pin.
     void remove_filter(FilterRuntime& filter, ClientId client);
@@ -284,6 +290,12 @@ struct Kernel::Impl {
     void refill(Pin& capture);   // allocate frames into the capture queue (the requestor)
     void process(Pin& capture);  // avshws Process: program S/G for queued frames
     void on_capture_complete(Pin& capture, QueuedFrame&& frame);
+    // A frame arrives at a driver's input pin: into its queue (in PAUSE and RUN), then the
+    // driver's processing rules run.
+    void queue_input(Pin& in, FrameRef frame, const proto::StreamHeader& header);
+    // A frame of a driver's input pin completes (consumed, or cancelled by the flush): it goes
+    // back to its pool.
+    void on_input_complete(Pin& in, QueuedFrame&& frame);
     void deliver(Pin& from, Pin& to, FrameRef frame, proto::StreamHeader header, Ticks sent_at);
     // A transform's input frame into a fresh frame of the output pin's pipe (scaled for a copy
     // transform), then delivered downstream; the input frame goes back to its pool.

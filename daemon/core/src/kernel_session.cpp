@@ -1,6 +1,7 @@
 // A client's session ended: what closing a dead process's handles does in KS. Its frames go back
 // to their pools; the pins it held or hosted that no live client still holds return to STOP
-// through the ordinary state machine (frames returned, hardware stopped, pools freed as on any
+// (those another live client holds, down to the highest state it claims) through the ordinary
+// state machine (frames returned, hardware stopped, pools freed as on any
 // STOP); the filters it created with create_user_pin are removed.
 #include <fmt/format.h>
 
@@ -13,17 +14,21 @@ namespace ksim::daemon {
 
 using proto::PinState;
 
-std::vector<Pin*> Kernel::Impl::release_pins_of(ClientId client) {
-    std::vector<Pin*> orphans;
+std::vector<Kernel::Impl::PinRelease> Kernel::Impl::release_pins_of(ClientId client) {
+    std::vector<PinRelease> out;
     for (const auto& f : filters)
         for (const auto& p : f->pins) {
             const bool held = p->holders.remove(client);
             const bool hosted = p->owner == client;
             if (hosted) p->owner = kDaemon;
-            if ((held || hosted) && p->holders.empty() && p->owner == kDaemon && p->state() != PinState::Stop)
-                orphans.push_back(p.get());
+            // A pin another live client hosts is its host's to change.
+            if (!(held || hosted) || p->owner != kDaemon) continue;
+            // Down to what the remaining holders claim (never up: a privileged requester may
+            // have lowered it below their claims), STOP when nobody holds it.
+            const PinState keep = std::min(p->holders.highest_claim().value_or(PinState::Stop), p->state());
+            if (keep != p->state()) out.push_back({p.get(), keep});
         }
-    return orphans;
+    return out;
 }
 
 void Kernel::Impl::remove_filter(FilterRuntime& filter, ClientId client) {
@@ -71,12 +76,13 @@ void Kernel::client_gone(ClientId client) {
             k.refill_sources(*pipe);
         }
     }
-    // Pins nobody holds any more go back to STOP. Downstream pins first: a capture pin then
-    // stops with its consumers already gone, as a graph is stopped sink first.
-    std::vector<Pin*> orphans = k.release_pins_of(client);
-    std::ranges::stable_partition(orphans,
-                                  [](const Pin* p) { return p->desc.direction == proto::PinDirection::In; });
-    for (Pin* p : orphans) (void)k.set_state(*p, PinState::Stop, StateRequester{});
+    // Pins nobody holds any more go back to STOP, pins others hold at a lower state down to it.
+    // Downstream pins first: a capture pin then stops with its consumers already gone, as a
+    // graph is stopped sink first.
+    std::vector<Impl::PinRelease> orphans = k.release_pins_of(client);
+    std::ranges::stable_partition(
+        orphans, [](const Impl::PinRelease& r) { return r.pin->desc.direction == proto::PinDirection::In; });
+    for (const Impl::PinRelease& r : orphans) (void)k.set_state(*r.pin, r.to, StateRequester{});
     std::vector<FilterRuntime*> created;
     for (const auto& f : k.filters)
         if (f->creator == client) created.push_back(f.get());
@@ -85,8 +91,9 @@ void Kernel::client_gone(ClientId client) {
         removed += f->pins.size();
         k.remove_filter(*f, client);
     }
-    const std::string summary = fmt::format("{} frames reclaimed, {} pins stopped, {} created pins removed",
-                                            frames.size(), orphans.size(), removed);
+    const std::string summary =
+        fmt::format("{} frames reclaimed, {} pins stopped or lowered, {} created pins removed", frames.size(),
+                    orphans.size(), removed);
     logger("core.kernel")->info("client {} gone: {}", client, summary);
     k.emit({KernelEvent::Type::ClientGone, PinKey{}, summary, PinState::Stop, client});
     k.flush(lock);

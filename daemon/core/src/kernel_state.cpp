@@ -85,6 +85,10 @@ Result<void> Kernel::Impl::check_may_change(const Pin& pin, PinState target,
     }
     // A pin in STOP is nobody's: any client may start it (and becomes its holder).
     if (pin.state() == PinState::Stop || pin.owner == me || pin.holders.contains(me)) return {};
+    // Joining: asking a held pin for the state it is in changes nothing for its holders, and the
+    // requester becomes one more, as a second handle would. A pin the graph manager or an
+    // operator started (no holder) is not joined: a client would take it down when it leaves.
+    if (target == pin.state() && !pin.holders.empty()) return {};
     const std::string by = pin.holders.empty()
                                ? std::string("the graph manager or an operator (no client holds it)")
                                : pin.holders.describe();
@@ -98,8 +102,16 @@ Result<void> Kernel::Impl::check_may_change(const Pin& pin, PinState target,
 Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, const StateRequester& requester) {
     if (shut_down && target != PinState::Stop) return fail(Errc::InvalidState, "the kernel is shutting down");
     if (auto r = check_may_change(pin, target, requester); !r) return r;
+    // A plain client lowering a pin other live clients hold lowers only its own claim, as a KS
+    // handle's SetState moves only its own pin instance: the pin stays at the highest state
+    // another holder claims (docs/daemon.md, "Pin holders").
+    const bool plain = !requester.privileged && requester.client != kDaemon;
+    PinState walk_to = target;
+    if (plain && target < pin.state())
+        if (const auto others = pin.holders.highest_claim(requester.client); others && *others > target)
+            walk_to = std::min(*others, pin.state());
     auto log = logger("core.pin");
-    auto r = pin.sm->set_state(target, [&](PinState from, PinState to) {
+    auto r = pin.sm->set_state(walk_to, [&](PinState from, PinState to) {
         log->info("{}: {} -> {}", pin.name, proto::to_string(from), proto::to_string(to));
         emit({KernelEvent::Type::StateChanged, pin.key,
               fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)), to, requester.client});
@@ -108,8 +120,15 @@ Result<void> Kernel::Impl::set_state(Pin& pin, PinState target, const StateReque
             if (pin.pipe) deactivate_if_idle(*pin.pipe);
         }
     });
-    // Out of STOP (even if a later step failed): the requester holds the pin like an open handle.
-    if (pin.state() != PinState::Stop) pin.holders.add(requester);
+    // Out of STOP (even if a later step failed): the requester holds the pin like an open handle,
+    // at the state it asked for or, when a step failed on the way, the state the pin reached. A
+    // client that let go (STOP) of a pin others keep running holds it no more.
+    if (pin.state() != PinState::Stop) {
+        if (walk_to != target && target == PinState::Stop)
+            pin.holders.remove(requester.client);
+        else
+            pin.holders.claim(requester, walk_to != target ? target : pin.state());
+    }
     return r;
 }
 

@@ -8,6 +8,7 @@
 #include "kernel_bridge.hpp"
 #include "ksim/cli/version.hpp"
 #include "ksim/daemon/kernel.hpp"
+#include "ksim/daemon/server/bugcheck.hpp"
 #include "ksim/daemon/server/socket_path.hpp"
 #include "ksim/shm/run_registry.hpp"
 #include "logging.hpp"
@@ -85,6 +86,8 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
         logger("server")->info("removed leftover of a previous run: {}", left);
     if (auto claimed = claim_socket_path(o.socket_path, o.allow_group); !claimed)
         return std::unexpected(claimed.error());
+    // From here a driver's crash may remove the socket: no other daemon can be using it.
+    if (o.bugcheck_reports) arm_bugcheck_reports(o.runtime_dir, o.socket_path);
     if (o.socket_path.parent_path() == o.runtime_dir)
         (void)impl->run_dir->register_file(o.socket_path.filename().string());
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "ksim/cli/command_line.hpp"
+#include "ksim/daemon/server/bugcheck.hpp"
 #include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error code, not a signal
+    // Before any module loads: DriverEntry and the descriptors' Create are driver code too.
+    ksim::daemon::server::install_bugcheck_handler();
 
     // Driver modules load with the config: their pins exist (and report their framing) from the
     // start, as the offline tools see them.
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     options.drivers = std::move(drivers);
     options.socket_path = ksim::wire::resolve_socket_path(socket);
     options.runtime_dir = runtime_dir;
+    options.bugcheck_reports = true;
     if (!allow_group.empty()) {
         group* g = std::isdigit(static_cast<unsigned char>(allow_group[0]))
                        ? ::getgrgid(std::stoul(allow_group))

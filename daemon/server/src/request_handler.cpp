@@ -233,7 +233,7 @@ std::optional<PinKey> peer_of(const std::vector<ConnectionInfo>& connections, co
 }
 
 wire::FilterInfo filter_info(const FilterInfo& f, const std::vector<ConnectionInfo>& connections) {
-    wire::FilterInfo out{f.id, f.kind, {}};
+    wire::FilterInfo out{f.id, f.kind, {}, f.video, f.audio};
     for (const auto& p : f.pins) {
         wire::PinInfo pin;
         pin.id = p.key.pin;

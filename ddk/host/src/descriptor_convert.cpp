@@ -67,12 +67,6 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
                                      fmt::format("pin \"{}\" has DataFlow {}", p.KsimName,
                                                  static_cast<int>(p.PinDescriptor.DataFlow)),
                                      "KSPIN_DATAFLOW_IN or KSPIN_DATAFLOW_OUT"};
-        if (p.PinDescriptor.DataFlow == KSPIN_DATAFLOW_IN)
-            return DescriptorProblem{"driver.input-pin-unsupported",
-                                     fmt::format("pin \"{}\" is an input pin; this ksim hosts driver output "
-                                                 "(source) pins only",
-                                                 p.KsimName),
-                                     "connect the driver's output pins to built-in or user-hosted sinks"};
         if (p.InstancesPossible == 0)
             return DescriptorProblem{"driver.pin-instances",
                                      fmt::format("pin \"{}\" allows 0 instances", p.KsimName),

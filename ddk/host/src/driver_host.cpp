@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "descriptor_convert.hpp"
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/proto/ntstatus.hpp"
 
 namespace ksim::ddk_host {
@@ -83,19 +84,29 @@ DriverHost::~DriverHost() {
         FilterInstance& f = **it;
         for (auto p = f.pins.rbegin(); p != f.pins.rend(); ++p) {
             PinInstance& pin = **p;
-            if (pin.created && pin.dispatch() && pin.dispatch()->Close)
+            if (pin.created && pin.dispatch() && pin.dispatch()->Close) {
+                const DriverCall call(pin, "KSPIN_DISPATCH.Close");
                 pin.dispatch()->Close(&pin.ks, nullptr);
+            }
             pin.created = false;
         }
-        if (f.created && f.ks.Descriptor->Dispatch && f.ks.Descriptor->Dispatch->Close)
+        if (f.created && f.ks.Descriptor->Dispatch && f.ks.Descriptor->Dispatch->Close) {
+            const DriverCall call(f, "KSFILTER_DISPATCH.Close");
             f.ks.Descriptor->Dispatch->Close(&f.ks, nullptr);
+        }
     }
     filters_.clear();
     for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
         DriverModule& m = **it;
         if (m.started && m.descriptor->Dispatch) {
-            if (m.descriptor->Dispatch->Stop) m.descriptor->Dispatch->Stop(&m.device->ks, nullptr);
-            if (m.descriptor->Dispatch->Remove) m.descriptor->Dispatch->Remove(&m.device->ks, nullptr);
+            if (m.descriptor->Dispatch->Stop) {
+                const DriverCall call(*m.device, "KSDEVICE_DISPATCH.Stop");
+                m.descriptor->Dispatch->Stop(&m.device->ks, nullptr);
+            }
+            if (m.descriptor->Dispatch->Remove) {
+                const DriverCall call(*m.device, "KSDEVICE_DISPATCH.Remove");
+                m.descriptor->Dispatch->Remove(&m.device->ks, nullptr);
+            }
         }
         m.device.reset();
         if (m.handle != nullptr) ::dlclose(m.handle);
@@ -141,6 +152,7 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
                                         "(chmod go-w)"));
     auto module = std::make_unique<DriverModule>();
     module->path = path;
+    module->file_name = std::filesystem::path(path).filename().string();
     module->handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (module->handle == nullptr)
         return std::unexpected(diag(ptr, "driver.module-unloadable",
@@ -158,7 +170,10 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
     // Keep the module in the list from here on, so the destructor unloads it on every path.
     DriverModule* m = module.get();
     modules_.push_back(std::move(module));
-    const NTSTATUS status = entry(&m->driver, m->path.c_str());
+    const NTSTATUS status = [&] {
+        const DriverCall call(*m, "DriverEntry");
+        return entry(&m->driver, m->path.c_str());
+    }();
     if (m->initialize_called && m->abi_version != KSIM_DDK_ABI_VERSION)
         return std::unexpected(diag(ptr, "driver.abi-version",
                                     fmt::format("{} was built against ksim driver API version {}; this ksim "
@@ -186,17 +201,23 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
     m->device->ks.Ksim = KSIM_HOST_LINK{&host_api(), static_cast<ObjectBase*>(m->device.get())};
     m->device->ks.Descriptor = m->descriptor;
     m->device->module = m;
+    m->device->description = "device";
     m->device->host = this;
-    m->device->name = std::filesystem::path(path).filename().string();
+    m->device->name = m->file_name;
     if (d.Dispatch != nullptr && d.Dispatch->Add != nullptr)
-        if (NTSTATUS s = d.Dispatch->Add(&m->device->ks); !NT_SUCCESS(s))
+        if (NTSTATUS s = call_driver(*m->device, "KSDEVICE_DISPATCH.Add", d.Dispatch->Add, &m->device->ks);
+            !NT_SUCCESS(s))
             return std::unexpected(
                 diag(ptr, "driver.device-add-failed",
                      fmt::format("the device's Add of {} returned {}", path, status_text(s)),
                      "Add returns STATUS_SUCCESS"));
     if (d.Dispatch != nullptr && d.Dispatch->Start != nullptr)
-        if (NTSTATUS s = d.Dispatch->Start(&m->device->ks, nullptr, nullptr, nullptr); !NT_SUCCESS(s)) {
-            if (d.Dispatch->Remove) d.Dispatch->Remove(&m->device->ks, nullptr);
+        if (NTSTATUS s = call_driver(*m->device, "KSDEVICE_DISPATCH.Start", d.Dispatch->Start, &m->device->ks,
+                                     nullptr, nullptr, nullptr);
+            !NT_SUCCESS(s)) {
+            if (d.Dispatch->Remove)
+                call_driver(*m->device, "KSDEVICE_DISPATCH.Remove", d.Dispatch->Remove, &m->device->ks,
+                            nullptr);
             return std::unexpected(
                 diag(ptr, "driver.device-start-failed",
                      fmt::format("the device's Start of {} returned {}", path, status_text(s)),
@@ -238,9 +259,12 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
     fi.device = m.device.get();
     fi.topology_id = filter.id;
     fi.name = filter.id;
+    fi.module = &m;
+    fi.description = fmt::format("filter '{}'", filter.id);
     filters_.push_back(std::move(instance));  // owned from here: the destructor closes what was created
     if (fd->Dispatch != nullptr && fd->Dispatch->Create != nullptr)
-        if (NTSTATUS s = fd->Dispatch->Create(&fi.ks, nullptr); !NT_SUCCESS(s))
+        if (NTSTATUS s = call_driver(fi, "KSFILTER_DISPATCH.Create", fd->Dispatch->Create, &fi.ks, nullptr);
+            !NT_SUCCESS(s))
             return failed(diag(
                 filter_ptr, "driver.filter-create-failed",
                 fmt::format("filter Create of \"{}\" returned {}", filter.driver->filter, status_text(s)),
@@ -272,10 +296,13 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
         pi.filter = &fi;
         pi.id = pd.KsimName;
         pi.name = filter.id + "." + pi.id;
+        pi.module = &m;
+        pi.description = fmt::format("filter '{}' pin '{}'", filter.id, pi.id);
         fi.pins.push_back(std::move(pin));
         const std::string pin_ptr = filter_ptr;
         if (pd.Dispatch != nullptr && pd.Dispatch->Create != nullptr)
-            if (NTSTATUS s = pd.Dispatch->Create(&pi.ks, nullptr); !NT_SUCCESS(s))
+            if (NTSTATUS s = call_driver(pi, "KSPIN_DISPATCH.Create", pd.Dispatch->Create, &pi.ks, nullptr);
+                !NT_SUCCESS(s))
                 return failed(diag(pin_ptr, "driver.pin-create-failed",
                                    fmt::format("pin Create of {} returned {}", pi.name, status_text(s)),
                                    "Create returns STATUS_SUCCESS for the topology's format"));

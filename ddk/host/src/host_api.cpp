@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ksim/ddk_host/driver_call.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/ddk_host/streaming_host.hpp"
 
@@ -220,6 +221,8 @@ NTSTATUS timer_create(PKSPIN pin, PFNKSIM_TIMER callback, PVOID context, PKSIM_T
     t->callback = callback;
     t->context = context;
     t->name = p->name + "/timer";
+    t->module = p->module;
+    t->description = p->description + " timer";
     *timer = &t->ks;
     p->timers.push_back(std::move(t));
     return STATUS_SUCCESS;
@@ -334,6 +337,7 @@ std::size_t PinInstance::fire_due_timers(LONGLONG now) {
         const LONGLONG deadline = next->next_deadline();
         ++next->fired;
         ++ran;
+        const DriverCall call(*this, "KSIM_TIMER callback");
         next->callback(next->context, deadline);
     }
 }

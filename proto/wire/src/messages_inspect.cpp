@@ -95,13 +95,63 @@ void from_json(const json& j, PinInfo& v) {
     v.vendor_allocator_caps = optional_field<proto::VendorAllocatorCaps>(j, "vendor_allocator_caps");
 }
 
+namespace {
+
+proto::VideoFormat video_format_from(const json& v) {
+    const std::string s = v.is_string() ? v.get<std::string>() : std::string();
+    for (auto f : {proto::VideoFormat::Nv12, proto::VideoFormat::Yuy2, proto::VideoFormat::Rgb24})
+        if (s == proto::to_string(f)) return f;
+    throw std::invalid_argument("unknown video format " + proto::json_preview(v) +
+                                " (valid: NV12, YUY2, RGB24)");
+}
+
+json video_to_json(const proto::VideoParams& v) {
+    return json{{"format", proto::to_string(v.format)},
+                {"width", v.width},
+                {"height", v.height},
+                {"fps", json::array({v.fps_numerator, v.fps_denominator})}};
+}
+proto::VideoParams video_from(const json& j) {
+    proto::VideoParams v;
+    v.format = field_with<proto::VideoFormat>(j, "format", video_format_from);
+    v.width = field<std::uint32_t>(j, "width");
+    v.height = field<std::uint32_t>(j, "height");
+    const auto fps = field<std::vector<std::uint32_t>>(j, "fps");
+    if (fps.size() != 2 || fps[1] == 0)
+        throw std::invalid_argument("field 'fps': expected [numerator, denominator > 0]");
+    v.fps_numerator = fps[0];
+    v.fps_denominator = fps[1];
+    return v;
+}
+
+json audio_to_json(const proto::AudioParams& a) {
+    return json{{"sample_rate", a.sample_rate},
+                {"channels", a.channels},
+                {"bits_per_sample", a.bits_per_sample},
+                {"frames_per_period", a.frames_per_period}};
+}
+proto::AudioParams audio_from(const json& j) {
+    proto::AudioParams a;
+    a.sample_rate = field<std::uint32_t>(j, "sample_rate");
+    a.channels = field<std::uint32_t>(j, "channels");
+    a.bits_per_sample = field<std::uint32_t>(j, "bits_per_sample");
+    a.frames_per_period = field<std::uint32_t>(j, "frames_per_period");
+    return a;
+}
+
+}  // namespace
+
 void to_json(json& j, const FilterInfo& v) {
     j = json{{"id", v.id}, {"kind", proto::to_string(v.kind)}, {"pins", v.pins}};
+    if (v.video) j["video"] = video_to_json(*v.video);
+    if (v.audio) j["audio"] = audio_to_json(*v.audio);
 }
 void from_json(const json& j, FilterInfo& v) {
     v.id = field<std::string>(j, "id");
     v.kind = field_with<proto::FilterKind>(j, "kind", filter_kind_from);
     v.pins = array_field<PinInfo>(j, "pins");
+    v.video = optional_field_with<proto::VideoParams>(j, "video", video_from);
+    v.audio = optional_field_with<proto::AudioParams>(j, "audio", audio_from);
 }
 
 namespace {

@@ -19,6 +19,10 @@ namespace ksim::client {
 // "NV12" / "YUY2" / "RGB24" (case-insensitive); proto::to_string() is the inverse.
 std::optional<proto::VideoFormat> parse_video_format(std::string_view name);
 
+// "NV12" + "1920x1080" -> the video params (30 fps); nullopt when either is malformed, a
+// dimension is zero, or the format is unknown. What the capture tools' --format/--size take.
+std::optional<proto::VideoParams> parse_video_params(std::string_view format, std::string_view size);
+
 // The video format when the stream does not say it: the one common resolution (QVGA..4K) and
 // format whose image size is exactly `image_bytes`; nullopt when none or several match.
 std::optional<proto::VideoParams> guess_video_params(std::size_t image_bytes);

@@ -140,9 +140,10 @@ public:
 };
 
 // Who asks for a state change, and with what authority (docs/daemon.md, "Pin holders"). A plain
-// client may change only a pin in STOP, a pin it hosts, or a pin it holds (moved out of STOP);
-// when it moves a pin out of STOP it becomes one of its holders. A privileged requester (the
-// graph manager, an operator, the daemon itself) may change any pin and never becomes a holder.
+// client may change only a pin in STOP, a pin it hosts, or a pin it holds (moved out of STOP, or
+// joined by asking for the state it is in); it holds the pin at the state it asked for, and
+// lowering a pin others hold lowers only that claim. A privileged requester (the graph manager,
+// an operator, the daemon itself) may change any pin and never becomes a holder.
 struct StateRequester {
     ClientId client = kDaemon;
     std::string name;         // the client's hello name, for messages ("" = none given)
@@ -166,7 +167,7 @@ struct PinInfo {
     proto::PinHosting hosting = proto::PinHosting::Kernel;
     proto::PinState state = proto::PinState::Stop;
     ClientId owner = kDaemon;       // client hosting a user pin; 0 for kernel pins
-    std::vector<ClientId> holders;  // plain clients that moved it out of STOP (empty in STOP)
+    std::vector<ClientId> holders;  // plain clients holding it out of STOP (empty in STOP)
     ClientId creator = kDaemon;     // the client whose create_pin made it (removed with it)
     // Current (format-edited) framing as the engine and commit validation use it; for a pin
     // that declares only the legacy property this is KsProxy's conversion of it.
@@ -185,6 +186,8 @@ struct FilterInfo {
     std::string id;
     proto::FilterKind kind = proto::FilterKind::VideoCapture;
     std::vector<PinInfo> pins;
+    std::optional<proto::VideoParams> video;  // the data format its topology declares, if any
+    std::optional<proto::AudioParams> audio;
 };
 
 // KSSTREAMALLOCATOR_STATUS: the framing in use and the frames currently allocated.

@@ -24,6 +24,7 @@ namespace ksim::ddk_host {
 // One loaded module (dlopen handle) and the device its DriverEntry registered.
 struct DriverModule {
     std::string path;
+    std::string file_name;  // the path's last component, as a bugcheck report names the module
     void* handle = nullptr;
     DRIVER_OBJECT driver{};
     const KSDEVICE_DESCRIPTOR* descriptor = nullptr;

@@ -39,12 +39,15 @@ struct ObjectBase {
     ObjectKind kind;
     std::vector<EditedBlock> edits;
     std::string name;  // for messages: "module:filter", "filter.pin"
+    // For the bugcheck report (driver_call.hpp), set when the object is made: the module whose
+    // code it runs and how the report names the object ("filter 'camera' pin 'capture'").
+    DriverModule* module = nullptr;
+    std::string description;
 };
 
 struct DeviceInstance : ObjectBase {
     DeviceInstance() : ObjectBase(ObjectKind::Device) {}
     KSDEVICE ks{};
-    DriverModule* module = nullptr;
     DriverHost* host = nullptr;
     // Set by ksimd around the allocator routines it calls, so that AllocateCommonBuffer lands in
     // the allocator being initialized (null otherwise: the routine then fails, named).

@@ -81,6 +81,12 @@ struct FilterInfo {
     std::string id;
     proto::FilterKind kind = proto::FilterKind::VideoCapture;
     std::vector<PinInfo> pins;
+    // The data format of the filter's streams as its topology declares it (what
+    // KSPROPERTY_CONNECTION_DATAFORMAT answers in KS): "video" {"format", "width", "height",
+    // "fps": [n, d]} or "audio" {"sample_rate", "channels", "bits_per_sample",
+    // "frames_per_period"}; absent for filters that declare none (and from older daemons).
+    std::optional<proto::VideoParams> video = std::nullopt;
+    std::optional<proto::AudioParams> audio = std::nullopt;
 };
 struct ListReply {
     static constexpr MessageType kType = MessageType::List;

@@ -59,6 +59,9 @@ struct DaemonOptions {
     bool handle_signals = true;         // SIGTERM/SIGINT -> orderly shutdown
     bool notify_systemd = true;         // sd_notify(READY=1) once listening
     bool raise_fd_limit = true;         // soft RLIMIT_NOFILE -> the hard limit (process-wide)
+    // Bugcheck reports go to the runtime directory (arm_bugcheck_reports, process-wide): ksimd's
+    // main sets it after install_bugcheck_handler; in-process tests leave it off.
+    bool bugcheck_reports = false;
     // Per session: a quarter of it unread pauses the session's requests (backpressure); overflow
     // (with events) disconnects that client.
     std::size_t max_queued_messages = 1024;
