@@ -42,15 +42,18 @@ int main(int argc, char** argv) {
         app.add_option("--format", format, "NV12 | YUY2 | RGB24 (default: guessed from the frame size)");
     app.add_option("--size", size, "WIDTHxHEIGHT of the frames")->needs(format_option);
     format_option->needs(app.get_option("--size"));
-    CLI11_PARSE(app, argc, argv);
+    cli::add_version_flag(app, kProgram);
+    if (auto done = cli::parse(app, argc, argv)) return *done;
     std::optional<proto::VideoParams> stated;
     if (!format.empty()) {
         stated = client::parse_video_params(format, size);
-        if (!stated)
-            return examples::fail_with(
+        if (!stated) {  // a usage error, exit 2 like the others
+            (void)examples::fail_with(
                 kProgram, "--format/--size",
                 Error{Errc::InvalidArgument,
                       "'" + format + "' '" + size + "': expected NV12, YUY2 or RGB24 and WIDTHxHEIGHT"});
+            return cli::kExitUsage;
+        }
     }
 
     // Connected, allocator committed, stream mapped read-only, the pin and its upstream running.

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "ksim/cli/command_line.hpp"
 #include "ksim/client/client.hpp"
 #include "ksim/client/socket_path.hpp"
 #include "ksim/client/stream.hpp"
@@ -35,8 +36,12 @@ struct PinOptions {
 };
 
 inline void add_pin_options(CLI::App& app, PinOptions& options, const std::string& pin_help) {
-    app.add_option("--socket", options.socket, "ksimd socket (default: $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
-    app.add_option("--pin", options.pin, pin_help + " (FILTER.PIN)");
+    app.add_option("--socket", options.socket,
+                   "ksimd socket (default: $KSIM_SOCKET, else $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    // A malformed pin is a usage error (exit 2), like any other bad argument.
+    app.add_option("--pin", options.pin, pin_help + " (FILTER.PIN)")->check([](const std::string& text) {
+        return wire::parse_pin_ref(text) ? std::string() : "expected FILTER.PIN, e.g. viewer.input";
+    });
     app.add_option("--wait", options.wait_seconds, "seconds to wait for the graph manager's commit");
     app.add_option("--reconnect", options.reconnect_seconds,
                    "when ksimd goes away, reconnect for up to this many seconds (0: exit instead)");

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     examples::add_pin_options(app, options, "user-hosted source pin");
     app.add_option("--frames,-n", frames, "frames to produce");
     app.add_option("--fps", fps, "frames per second")->check(CLI::PositiveNumber);
-    CLI11_PARSE(app, argc, argv);
+    cli::add_version_flag(app, kProgram);
+    if (auto done = cli::parse(app, argc, argv)) return *done;
 
     // Connected, allocator committed, pool mapped writable (we are its producer), pins running.
     auto session = examples::PinSession::start(options, kProgram);

@@ -12,37 +12,16 @@ namespace {
 
 int run_props(const GlobalOptions& global, const std::string& pin_text) {
     auto pin = parse_pin_or_report(pin_text);
-    if (!pin) return kExitError;
+    if (!pin) return kExitUsage;
     auto client = connect_or_report(global);
     if (!client) return kExitError;
 
-    // An unknown pin is a usage error; a property the pin cannot answer yet (no allocator
+    // An unknown pin fails the command; a property the pin cannot answer yet (no allocator
     // committed, no framing) is reported next to the others.
-    auto filters = client->list(pin->filter);
-    if (!filters) return report_error(pin_text, filters.error());
-    bool known = false;
-    for (const auto& f : *filters)
-        for (const auto& p : f.pins) known = known || (f.id == pin->filter && p.id == pin->pin);
-    if (!known)
-        return report_error(pin_text,
-                            Error{Errc::NotFound, "ksimd has no pin " + pin_text + " (see `ksimctl list`)"});
+    if (auto known = check_pin_known(*client, *pin); !known)
+        return report_unknown_pin(pin_text, known.error());
 
-    nlohmann::json out = nlohmann::json::object();
-    for (auto property : {wire::PropertyId::AllocatorFramingEx, wire::PropertyId::AllocatorFraming,
-                          wire::PropertyId::StreamAllocatorStatus, wire::PropertyId::ConnectionState,
-                          wire::PropertyId::Statistics, wire::PropertyId::DataFormat}) {
-        const std::string name(wire::to_string(property));
-        auto reply = client->get_property(*pin, property);
-        if (!reply) {
-            out[name] = {
-                {"error", {{"code", to_string(reply.error().code)}, {"message", reply.error().message}}}};
-            continue;
-        }
-        nlohmann::json body = *reply;
-        body.erase("pin");
-        body.erase("property");
-        out[name] = body.size() == 1 ? body.begin().value() : body;
-    }
+    const nlohmann::json out = pin_properties(*client, *pin);
     if (global.json) {
         print_json(out);
     } else {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "error_output.hpp"
 #include "online.hpp"
 
 namespace ksim::ctl {
@@ -12,13 +13,14 @@ namespace {
 
 int run_state(const GlobalOptions& global, const std::string& pin_text, const std::string& state_text) {
     auto pin = parse_pin_or_report(pin_text);
-    if (!pin) return kExitError;
+    if (!pin) return kExitUsage;
     auto target = proto::parse_pin_state(state_text);
-    if (!target) {
-        std::cerr << "ksimctl: '" << state_text
-                  << "' is not a pin state; expected STOP, ACQUIRE, PAUSE or RUN\n";
-        return kExitError;
-    }
+    if (!target)
+        return report_failure("",
+                              Error{Errc::InvalidArgument, "'" + state_text +
+                                                               "' is not a pin state; expected STOP, "
+                                                               "ACQUIRE, PAUSE or RUN"},
+                              kUsageRule, kExitUsage);
     auto client = connect_or_report(global, wire::Role::Operator);
     if (!client) return kExitError;
     auto reached = client->set_state(*pin, *target);

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "error_output.hpp"
 #include "online.hpp"
 
 namespace ksim::ctl {
@@ -43,10 +44,13 @@ int run_verifier(const GlobalOptions& global, const std::string& pin_text) {
     std::optional<proto::PinRef> only;
     if (!pin_text.empty()) {
         only = parse_pin_or_report(pin_text);
-        if (!only) return kExitError;
+        if (!only) return kExitUsage;
     }
     auto client = connect_or_report(global);
     if (!client) return kExitError;
+    if (only)
+        if (auto known = check_pin_known(*client, *only); !known)
+            return report_unknown_pin(pin_text, known.error());
     auto filters = client->list();
     if (!filters) return report_error("verifier", filters.error());
     std::vector<Entry> entries;
@@ -60,15 +64,12 @@ int run_verifier(const GlobalOptions& global, const std::string& pin_text) {
             if (!stats) return report_error("verifier " + f.id + "." + p.id, stats.error());
             if (stats->verifier) entries.push_back(Entry{f.id + "." + p.id, *stats->verifier});
         }
-    if (only && !found) {
-        std::cerr << "ksimctl: verifier: no pin " << pin_text << "\n";
-        return kExitError;
-    }
-    if (only && entries.empty()) {
-        std::cerr << "ksimctl: verifier: " << pin_text
-                  << " is not a minidriver's pin (the verifier watches only those)\n";
-        return kExitError;
-    }
+    if (only && !found)  // removed between the two requests
+        return report_failure("verifier", Error{Errc::NotFound, "pin " + pin_text + " went away"});
+    if (only && entries.empty())
+        return report_failure(
+            "verifier", Error{Errc::InvalidArgument,
+                              pin_text + " is not a minidriver's pin (the verifier watches only those)"});
     if (global.json)
         print_json(to_json(entries));
     else

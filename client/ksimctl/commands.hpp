@@ -11,6 +11,7 @@ namespace ksim::ctl {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;        // runtime failure (daemon unreachable, I/O)
 inline constexpr int kExitInvalid = 2;      // invalid config
+inline constexpr int kExitUsage = 2;        // a bad command line (every ksim program: ksim/cli)
 inline constexpr int kExitUnsatisfied = 3;  // negotiate: some connection fails
 
 struct GlobalOptions {

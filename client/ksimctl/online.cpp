@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <iostream>
 
+#include "error_output.hpp"
+#include "ksim/proto/pin_lookup.hpp"
+
 namespace ksim::ctl {
 
 std::optional<client::Client> connect_or_report(const GlobalOptions& global, wire::Role role,
@@ -14,24 +17,66 @@ std::optional<client::Client> connect_or_report(const GlobalOptions& global, wir
     options.role = role;
     auto connected = client::Client::connect(options);
     if (!connected) {
-        std::cerr << "ksimctl: " << connected.error().message << "\n";
-        if (connected.error().code == Errc::Disconnected)
-            std::cerr << "  (is ksimd running? start it with `ksimd --config FILE`, or pass --socket PATH)\n";
+        report_failure("", connected.error());
+        if (connected.error().code == Errc::Disconnected && !json_errors())
+            std::cerr << "  (is ksimd running? start it with `ksimd --config FILE`, or pass --socket PATH "
+                         "or set KSIM_SOCKET)\n";
         return std::nullopt;
     }
     return std::move(*connected);
 }
 
 int report_error(const std::string& what, const Error& error) {
-    std::cerr << "ksimctl: " << what << ": " << error.message << " [" << to_string(error.code) << "]\n";
-    return kExitError;
+    return report_failure(what, error);
 }
 
 std::optional<proto::PinRef> parse_pin_or_report(const std::string& text) {
     auto pin = proto::parse_pin_ref(text);
     if (!pin)
-        std::cerr << "ksimctl: '" << text << "' is not a pin; expected FILTER.PIN, e.g. camera.capture\n";
+        report_failure("",
+                       Error{Errc::InvalidArgument,
+                             "'" + text + "' is not a pin; expected FILTER.PIN, e.g. camera.capture"},
+                       kUsageRule, kExitUsage);
     return pin;
+}
+
+Result<void> check_pin_known(client::Client& client, const proto::PinRef& pin) {
+    auto filters = client.list();
+    if (!filters) return std::unexpected(filters.error());
+    std::vector<proto::FilterPinIds> graph;
+    for (const auto& f : *filters) {
+        auto& ids = graph.emplace_back(proto::FilterPinIds{f.id, {}});
+        for (const auto& p : f.pins) {
+            if (f.id == pin.filter && p.id == pin.pin) return {};
+            ids.pins.push_back(p.id);
+        }
+    }
+    return fail(Errc::NotFound, proto::describe_unknown_pin(pin, graph).to_string());
+}
+
+nlohmann::json pin_properties(client::Client& client, const proto::PinRef& pin) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto property : {wire::PropertyId::AllocatorFramingEx, wire::PropertyId::AllocatorFraming,
+                          wire::PropertyId::StreamAllocatorStatus, wire::PropertyId::ConnectionState,
+                          wire::PropertyId::Statistics, wire::PropertyId::DataFormat}) {
+        const std::string name(wire::to_string(property));
+        auto reply = client.get_property(pin, property);
+        if (!reply) {
+            out[name] = {
+                {"error", {{"code", to_string(reply.error().code)}, {"message", reply.error().message}}}};
+            continue;
+        }
+        nlohmann::json body = *reply;
+        body.erase("pin");
+        body.erase("property");
+        out[name] = body.size() == 1 ? body.begin().value() : body;
+    }
+    return out;
+}
+
+int report_unknown_pin(const std::string& pin_text, const Error& error) {
+    return report_failure(pin_text, error,
+                          error.code == Errc::NotFound ? kUnknownPinRule : std::string_view{});
 }
 
 void print_json(const nlohmann::json& value) {

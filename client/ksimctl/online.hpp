@@ -26,8 +26,19 @@ std::optional<client::Client> connect_or_report(
 // Prints "ksimctl: <what>: <message> [code]" to stderr and returns kExitError.
 int report_error(const std::string& what, const Error& error);
 
-// "filter.pin" → PinRef; prints an error and returns nullopt when malformed.
+// "filter.pin" → PinRef; reports a usage error (error_output.hpp, kUsageRule) and returns
+// nullopt when malformed: the caller exits with kExitUsage.
 std::optional<proto::PinRef> parse_pin_or_report(const std::string& text);
+
+// NotFound when ksimd has no such pin, worded as every unknown pin is (ksim/proto/pin_lookup.hpp:
+// the config loader's and ksimd's message and "did you mean" hint); the list request's own error
+// otherwise. report_unknown_pin reports it with kUnknownPinRule.
+Result<void> check_pin_known(client::Client& client, const proto::PinRef& pin);
+int report_unknown_pin(const std::string& pin_text, const Error& error);
+
+// Every property `pin` answers, by name ("ALLOCATORFRAMING_EX", ..., "STATISTICS"); one the pin
+// cannot answer yet is {"error":{"code","message"}} in its place (`ksimctl props`, `dump`).
+nlohmann::json pin_properties(client::Client& client, const proto::PinRef& pin);
 
 // Prints `value` as indented JSON on stdout.
 void print_json(const nlohmann::json& value);
@@ -53,5 +64,7 @@ void add_ledger_command(CLI::App& app, const GlobalOptions& global, int& exit_co
 void add_verifier_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_state_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_capture_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_monitor_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_dump_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 }  // namespace ksim::ctl

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "ksim/proto/pin_lookup.hpp"
 #include "topology_reader.hpp"
 
 namespace ksim::proto::detail {
@@ -21,31 +22,11 @@ std::optional<PinRef> parse_ref(ConfigReader& r, const json& conn, const std::st
 
 const PinDescriptor* resolve(ConfigReader& r, const Topology& t, const PinRef& ref, const std::string& ptr,
                              std::string_view rule_prefix) {
-    const std::string rule = fmt::format("{}.unknown-pin", rule_prefix);
     const FilterDescriptor* f = t.find_filter(ref.filter);
-    if (!f) {
-        std::vector<std::string> ids;
-        for (const auto& x : t.filters) ids.push_back(x.id);
-        auto guess = closest_name(ref.filter, ids);
-        r.report(ptr, rule, fmt::format("no filter \"{}\"", ref.filter),
-                 guess ? fmt::format("did you mean \"{}.{}\"?", *guess, ref.pin)
-                       : "a filter id declared in /filters");
-        return nullptr;
-    }
-    const PinDescriptor* p = f->find_pin(ref.pin);
-    if (!p) {
-        std::vector<std::string> ids;
-        std::string all;
-        for (const auto& x : f->pins) {
-            ids.push_back(x.id);
-            all += (all.empty() ? "" : ", ") + f->id + "." + x.id;
-        }
-        auto guess = closest_name(ref.pin, ids);
-        r.report(ptr, rule, fmt::format("filter \"{}\" has no pin \"{}\"", ref.filter, ref.pin),
-                 guess ? fmt::format("did you mean \"{}.{}\"?", ref.filter, *guess)
-                       : fmt::format("one of: {}", all));
-    }
-    return p;
+    if (const PinDescriptor* p = f ? f->find_pin(ref.pin) : nullptr) return p;
+    UnknownPin why = describe_unknown_pin(ref, pin_ids_of(t));
+    r.report(ptr, fmt::format("{}.unknown-pin", rule_prefix), std::move(why.message), std::move(why.hint));
+    return nullptr;
 }
 
 void read_connections(ConfigReader& r, const json& doc, Topology& t) {

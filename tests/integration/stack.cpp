@@ -53,16 +53,21 @@ void Stack::start_daemon(std::chrono::milliseconds ready_timeout) {
         std::vector<std::string>{ksimd_path(), "--config", config_.string(), "--socket", socket(),
                                  "--runtime-dir", (dir_ / "run").string(), "--log-level", "warn"},
         dir_, "ksimd");
-    const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
+    if (!wait_until_connectable(socket(), *daemon_, ready_timeout))
+        throw std::runtime_error("ksimd not ready or exited during start-up:\n" + daemon_->stderr_text());
+}
+
+bool wait_until_connectable(const std::string& socket, Process& daemon, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
-        auto c = connect(wire::Role::Client, "itest-ready");
-        if (c) return;
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw std::runtime_error("ksimd not ready: " + c.error().message + "\n" + daemon_->stderr_text());
+        client::ConnectOptions o;
+        o.socket_path = socket;
+        o.name = "itest-ready";
+        if (client::Connection::connect(o)) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
         // Wait a little on the daemon's pidfd: returns early if it died.
-        pollfd p{daemon_->pidfd(), POLLIN, 0};
-        if (::poll(&p, 1, 20) > 0)
-            throw std::runtime_error("ksimd exited during start-up:\n" + daemon_->stderr_text());
+        pollfd p{daemon.pidfd(), POLLIN, 0};
+        if (::poll(&p, 1, 20) > 0) return false;
     }
 }
 

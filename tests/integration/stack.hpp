@@ -61,6 +61,10 @@ private:
     std::unique_ptr<Process> daemon_;
 };
 
+// Polls connect() on `socket` until ksimd (`daemon`) accepts, watching its pidfd between tries;
+// false when it exited or `timeout` passed first.
+bool wait_until_connectable(const std::string& socket, Process& daemon, std::chrono::milliseconds timeout);
+
 // Waits until every connection of the daemon has a committed decision (the manager's pass is
 // done), using the AllocatorCommitted events of a subscribed client and re-reading on each.
 bool wait_all_committed(client::Client& observer, std::size_t expected_connections,

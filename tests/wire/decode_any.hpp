@@ -50,6 +50,12 @@ inline std::optional<Error> decode_as(MessageType type, const nlohmann::json& me
             return first_error.template operator()<LedgerRequest, LedgerReply>();
         case T::Subscribe:
             return first_error.template operator()<SubscribeRequest, EmptyReply>();
+        case T::Status:
+            return first_error.template operator()<StatusRequest, StatusReply>();
+        case T::ReportUnsatisfied:
+            return first_error.template operator()<ReportUnsatisfiedRequest, EmptyReply>();
+        case T::ResetStatistics:
+            return first_error.template operator()<ResetStatisticsRequest, ResetStatisticsReply>();
         case T::StateChanged:
             return first_error.template operator()<StateChangedEvent>();
         case T::FrameDropped:

@@ -18,16 +18,18 @@ using nlohmann::json;
 // clang-format off
 constexpr const char* kFieldNames[] = {
     "access", "alignment_mask", "allocate", "allocated_frames", "allocator", "calls", "capacity", "client_id",
-    "client_name", "committed", "completed", "connected", "connected_to", "connection", "connections",
-    "daemon_version", "data_used", "decision", "delete", "denominator", "depth", "detail", "direction",
-    "drop_count", "dropped", "duration", "entries", "events", "fd_count", "fd_index", "filter", "filters",
-    "frame", "frame_extent", "frame_size", "frames", "framing", "framing_prop", "free", "free_frames", "from",
-    "generation", "header", "holder", "hosting", "id", "in_flight", "index", "initialize", "initialized", "kind",
-    "latency_avg_ns", "latency_max_ns", "legacy_framing", "medium", "memory_type", "memory_types", "name",
+    "client_name", "committed", "committed_connections", "completed", "connected", "connected_to",
+    "connection", "connections", "daemon_version", "data_used", "decision", "delete", "denominator", "depth",
+    "detail", "direction", "drop_count", "dropped", "duration", "entries", "events", "fd_count", "fd_index",
+    "filter", "filters", "frame", "frame_extent", "frame_size", "frames", "framing", "framing_prop", "free",
+    "free_frames", "from", "generation", "graph_manager", "header", "hold_avg_ns", "hold_max_ns", "holder",
+    "hosting", "id", "in_flight", "index", "initialize", "initialized", "kind", "latency_avg_ns",
+    "latency_max_ns", "legacy_framing", "medium", "memory_type", "memory_types", "message", "name",
     "numerator", "options_flags", "owner", "peer", "peer_wake_fd_index", "picture_number", "pin", "pin_id",
-    "pins", "pool", "presentation_time", "property", "protocol_version", "provider", "region", "regions",
-    "rings", "role", "size", "state", "statistics", "status", "time", "to", "topology", "type_specific_flags",
-    "value", "vendor_allocator", "vendor_allocator_caps", "wake_fd_index"};
+    "pins", "pool", "presentation_time", "property", "protocol_version", "provider", "reason", "region",
+    "regions", "rings", "role", "rule", "size", "source", "state", "statistics", "status", "taken_ns", "time",
+    "to", "topology", "type_specific_flags", "uncommitted", "uncommitted_total", "value", "vendor_allocator",
+    "vendor_allocator_caps", "wake_fd_index"};
 // clang-format on
 
 std::string frame_of(const std::string& body) {

@@ -20,9 +20,11 @@ TEST(WireMessageTable, EveryType_HasAUniqueNameThatParsesBack) {
     EXPECT_EQ(names.size(), message_table().size());
 }
 
-TEST(WireMessageTable, OnlyCommit_IsRestrictedToTheGraphManager) {
+TEST(WireMessageTable, OnlyCommitAndReportUnsatisfied_AreRestrictedToTheGraphManager) {
     for (const auto& m : message_table())
-        EXPECT_EQ(m.graph_manager_only, m.type == MessageType::Commit) << m.name;
+        EXPECT_EQ(m.graph_manager_only,
+                  m.type == MessageType::Commit || m.type == MessageType::ReportUnsatisfied)
+            << m.name;
 }
 
 TEST(WireMessageTable, OnlyHello_IsAllowedBeforeTheHandshake) {

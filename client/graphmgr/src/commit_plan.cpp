@@ -42,8 +42,9 @@ PipePlan plan_pipe(const negotiation::NegotiationResult& result, const negotiati
     const negotiation::Decision& d = pipe.decision;
     if (d.status == negotiation::Status::Failed || !d.allocator) {
         plan.action = PipeAction::Unsatisfied;
-        plan.reason = d.failure ? fmt::format("{}: {}", d.failure->rule, d.failure->message)
-                                : "no allocator satisfies the pipe";
+        plan.rule = d.failure ? std::string(d.failure->rule) : std::string();
+        plan.message = d.failure ? std::string(d.failure->message) : "no allocator satisfies the pipe";
+        plan.reason = d.failure ? fmt::format("{}: {}", plan.rule, plan.message) : plan.message;
         return plan;
     }
     plan.request.decision =

@@ -25,6 +25,8 @@ struct PipePlan {
     PipeAction action = PipeAction::Commit;
     wire::CommitRequest request;  // valid unless Unsatisfied
     std::string reason;           // Unsatisfied: rule and message; WaitForStop: which pin
+    std::string rule;             // Unsatisfied: the engine's failing rule id (empty: none recorded)
+    std::string message;          // Unsatisfied: that rule's message
 };
 
 std::vector<PipePlan> plan_commits(const negotiation::NegotiationResult& result,

@@ -76,9 +76,15 @@ Result<PassReport> GraphManager::negotiate_and_commit() {
             case PipeAction::WaitForStop:
                 ++report.waiting;
                 break;
-            case PipeAction::Unsatisfied:
+            case PipeAction::Unsatisfied: {
                 ++report.unsatisfied;
+                // ksimd keeps why for `ksimctl status`; a daemon that predates the request
+                // refuses it, which changes nothing here.
+                auto r = client_.call<wire::EmptyReply>(
+                    wire::ReportUnsatisfiedRequest{plan.request.connections, plan.rule, plan.message});
+                if (!r && r.error().code == Errc::Disconnected) return std::unexpected(r.error());
                 break;
+            }
             case PipeAction::Commit: {
                 auto r = client_.commit(plan.request);
                 if (r) {

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "graph_manager.hpp"
+#include "ksim/cli/command_line.hpp"
 #include "ksim/client/socket_path.hpp"
 #include "ksim/negotiation/record_json.hpp"
 
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
     std::string socket, catalog_path, log_level = "info";
     bool once = false, json = false, no_reconnect = false;
     int rescan_ms = 0;
-    app.add_option("--socket", socket, "ksimd's control socket (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    app.add_option("--socket", socket,
+                   "ksimd's control socket (default: $KSIM_SOCKET, else $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
     // Accepted so that old unit files and scripts keep starting; ksimd now reports every fact
     // the catalog used to supply (docs/graphmgr.md).
     app.add_option("--driver-catalog", catalog_path,
@@ -56,16 +58,12 @@ int main(int argc, char** argv) {
                  "exit (1) when ksimd goes away instead of reconnecting with back-off and re-committing");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-    // CLI11's own exit codes (105, 106, ...) would collide with ours: every usage error is 2.
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
-    }
+    ksim::cli::add_version_flag(app, "ksim-graphmgr");
+    if (auto done = ksim::cli::parse(app, argc, argv)) return *done;
     if (rescan_ms > 0 && rescan_ms < 10) {
         std::cerr << "ksim-graphmgr: --rescan-ms " << rescan_ms
                   << " is too short; use 0 (off) or at least 10\n";
-        return 2;
+        return ksim::cli::kExitUsage;
     }
 
     auto logger = spdlog::stderr_color_mt("ksim-graphmgr");

@@ -9,7 +9,7 @@ std::string default_socket_path() {
 }
 
 std::string resolve_socket_path(const std::string& explicit_path) {
-    return explicit_path.empty() ? default_socket_path() : explicit_path;
+    return wire::resolve_socket_path(explicit_path);
 }
 
 }  // namespace ksim::client

@@ -78,7 +78,8 @@ std::uint64_t StreamCore::frames_in_flight() const {
     return held.load() + (incoming ? incoming->size() : 0);
 }
 
-[[gnu::hot]] Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame) {
+[[gnu::hot]] Result<void> StreamCore::give_back(const shm::FrameDescriptor& frame,
+                                                const shm::ReleaseStamps& stamps) {
     if (writable && outstanding.load() > 0) --outstanding;  // a producer's unsubmitted frame
     // The pool of a daemon that is gone takes nothing back (a reconnected client has new pools).
     if (session_ended.load(std::memory_order_relaxed)) [[unlikely]]
@@ -90,12 +91,15 @@ std::uint64_t StreamCore::frames_in_flight() const {
         // one puts half the pool on the ring, when whoever fills the pool may run short: then
         // ksimd is woken. The ring holds more entries than the pool has frames: it never waits.
         const bool pool_short = outgoing->size() + 1 >= std::max<std::uint32_t>(1, frames / 2);
-        if (outgoing->push(shm::RingEntry{.frame = frame}, kDefaultTimeout,
+        if (outgoing->push(shm::to_release_entry(frame, stamps), kDefaultTimeout,
                            pool_short ? shm::Publish::Wake : shm::Publish::Quietly))
             return {};
     }
-    auto reply = connection->call(wire::MessageType::ReleaseFrame,
-                                  nlohmann::json(wire::ReleaseFrameRequest{wire::to_frame_ref(frame)}));
+    wire::ReleaseFrameRequest release{wire::to_frame_ref(frame)};
+    if (stamps.taken != shm::PublishTime{})
+        release.taken_ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(stamps.taken.time_since_epoch()).count();
+    auto reply = connection->call(wire::MessageType::ReleaseFrame, nlohmann::json(release));
     if (!reply) return std::unexpected(reply.error());
     return {};
 }
@@ -217,6 +221,7 @@ Result<void> StreamCore::submit(const shm::FrameDescriptor& frame, const proto::
     view.descriptor_ = frame;
     view.header_ = header;
     view.delivered_at_ = delivered_at;
+    view.taken_at_ = std::chrono::steady_clock::now();
     view.bytes_ = bytes.first(std::min<std::size_t>(header.data_used, bytes.size()));
     return view;
 }
@@ -240,7 +245,8 @@ namespace ksim::client {
       bytes_(other.bytes_),
       header_(other.header_),
       descriptor_(other.descriptor_),
-      delivered_at_(other.delivered_at_) {}
+      delivered_at_(other.delivered_at_),
+      taken_at_(other.taken_at_) {}
 
 FrameView& FrameView::operator=(FrameView&& other) noexcept {
     if (this != &other) {
@@ -250,6 +256,7 @@ FrameView& FrameView::operator=(FrameView&& other) noexcept {
         header_ = other.header_;
         descriptor_ = other.descriptor_;
         delivered_at_ = other.delivered_at_;
+        taken_at_ = other.taken_at_;
     }
     return *this;
 }
@@ -264,7 +271,7 @@ FrameView& FrameView::operator=(FrameView&& other) noexcept {
     core_.reset();
     bytes_ = {};
     core->held.fetch_sub(1, std::memory_order_relaxed);
-    return core->give_back(descriptor_);
+    return core->give_back(descriptor_, {delivered_at_, taken_at_});
 }
 
 WritableFrame::WritableFrame(WritableFrame&& other) noexcept

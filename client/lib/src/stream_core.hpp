@@ -80,8 +80,9 @@ struct StreamCore {
     Result<std::span<const std::byte>> readable(const shm::FrameDescriptor& frame) const;
     Result<std::span<std::byte>> writable_bytes(const shm::FrameDescriptor& frame) const;
 
-    // Gives a frame back unused (consumer release, or a producer's unsubmitted frame).
-    Result<void> give_back(const shm::FrameDescriptor& frame);
+    // Gives a frame back unused (consumer release, or a producer's unsubmitted frame). A
+    // consumer's release says when the frame was published to it and when it took it.
+    Result<void> give_back(const shm::FrameDescriptor& frame, const shm::ReleaseStamps& stamps = {});
     // A free frame of a producer stream. With a free_frames ring: pops it, waiting on the ring's
     // wake-up up to `timeout`; only a client already holding `free_depth` frames or more asks
     // the daemon (the ring is topped up when frames come back, and those it holds are out).

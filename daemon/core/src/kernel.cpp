@@ -4,6 +4,7 @@
 
 #include "kernel_impl.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
+#include "ksim/proto/pin_lookup.hpp"
 #include "logging.hpp"
 
 namespace ksim::daemon {
@@ -128,9 +129,13 @@ FilterRuntime* Kernel::Impl::find_filter(std::string_view id) const {
 
 Result<Pin*> Kernel::Impl::pin_or_error(const PinRef& key) const {
     if (Pin* p = find_pin(key)) return p;
-    if (!find_filter(key.filter))
-        return fail(Errc::NotFound, fmt::format("no filter '{}' (pin {})", key.filter, key.to_string()));
-    return fail(Errc::NotFound, fmt::format("filter '{}' has no pin '{}'", key.filter, key.pin));
+    // The wording of the config loader's unknown pins (proto/pin_lookup.hpp), with its hint.
+    std::vector<proto::FilterPinIds> graph;
+    for (const auto& f : filters) {
+        auto& ids = graph.emplace_back(proto::FilterPinIds{f->desc.id, {}});
+        for (const auto& p : f->pins) ids.pins.push_back(p->desc.id);
+    }
+    return fail(Errc::NotFound, proto::describe_unknown_pin({key.filter, key.pin}, graph).to_string());
 }
 
 Pin* Kernel::Impl::add_pin(FilterRuntime& filter, proto::PinDescriptor desc) {
@@ -344,6 +349,33 @@ Result<StreamAllocatorStatus> Kernel::allocator_status(const PinRef& key) const 
     return s;
 }
 
+Result<std::uint64_t> Kernel::reset_stats(const std::optional<PinRef>& key) {
+    std::lock_guard lock(impl_->mu);
+    std::vector<Pin*> pins;
+    if (key) {
+        auto found = impl_->pin_or_error(*key);
+        if (!found) return std::unexpected(found.error());
+        pins.push_back(*found);
+    } else {
+        for (const auto& f : impl_->filters)
+            for (const auto& p : f->pins) pins.push_back(p.get());
+    }
+    // What wire::ResetStatisticsRequest documents: counters of what happened, not facts of now
+    // (in flight, the allocator) nor the vendor allocator's call counts or the verifier's record.
+    for (Pin* p : pins) {
+        p->completed = 0;
+        p->dropped = 0;
+        p->latency_samples = 0;
+        p->latency_sum_us = 0;
+        p->latency_max_us = 0;
+        p->hold_samples = 0;
+        p->hold_sum_us = 0;
+        p->hold_max_us = 0;
+        p->check_failures = 0;
+    }
+    return pins.size();
+}
+
 Result<PinStats> Kernel::stats(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto found = impl_->pin_or_error(key);
@@ -359,6 +391,9 @@ Result<PinStats> Kernel::stats(const PinRef& key) const {
     s.latency_samples = p.latency_samples;
     s.latency_avg_us = p.latency_samples ? p.latency_sum_us / static_cast<double>(p.latency_samples) : 0.0;
     s.latency_max_us = p.latency_max_us;
+    s.hold_samples = p.hold_samples;
+    s.hold_avg_us = p.hold_samples ? p.hold_sum_us / static_cast<double>(p.hold_samples) : 0.0;
+    s.hold_max_us = p.hold_max_us;
     s.check_failures = p.check_failures;
     if (p.vendor) {
         shm::DmaCallCounts c = p.vendor->calls();

@@ -107,11 +107,28 @@ std::vector<SgMapping> Kernel::Impl::frame_mappings(const PipeFrame& f) {
     return out;
 }
 
+namespace {
+void sample(std::uint64_t& samples, double& sum_us, double& max_us, Ticks from, Ticks to) {
+    const double us = static_cast<double>(std::max<Ticks>(0, to - from)) / 10.0;
+    ++samples;
+    sum_us += us;
+    max_us = std::max(max_us, us);
+}
+}  // namespace
+
 void Kernel::Impl::note_latency(Pin& pin, Ticks sent_at) {
-    const double us = static_cast<double>(clock->now() - sent_at) / 10.0;
-    ++pin.latency_samples;
-    pin.latency_sum_us += us;
-    pin.latency_max_us = std::max(pin.latency_max_us, us);
+    sample(pin.latency_samples, pin.latency_sum_us, pin.latency_max_us, sent_at, clock->now());
+}
+
+void Kernel::Impl::note_release(Pin& pin, Ticks sent_at, const ReleaseTimes& times) {
+    const Ticks released = times.released != 0 ? times.released : clock->now();
+    if (times.taken == 0) {  // the client did not say when it took the frame
+        sample(pin.latency_samples, pin.latency_sum_us, pin.latency_max_us, sent_at, released);
+        return;
+    }
+    const Ticks published = times.published != 0 ? times.published : sent_at;
+    sample(pin.latency_samples, pin.latency_sum_us, pin.latency_max_us, published, times.taken);
+    sample(pin.hold_samples, pin.hold_sum_us, pin.hold_max_us, times.taken, released);
 }
 
 // --- capture pins ------------------------------------------------------------------------------

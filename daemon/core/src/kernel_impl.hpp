@@ -184,6 +184,9 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::uint64_t latency_samples = 0;
     double latency_sum_us = 0;
     double latency_max_us = 0;
+    std::uint64_t hold_samples = 0;
+    double hold_sum_us = 0;
+    double hold_max_us = 0;
     std::uint64_t skipped_seen = 0;          // capture: hardware skip count already added to `dropped`
     bool accepting = false;                  // capture, driver input: the queue takes frames (PAUSE/RUN)
     bool running = false;                    // capture: RUN (frames are programmed as they arrive)
@@ -321,6 +324,8 @@ struct Kernel::Impl {
     std::vector<SgMapping> frame_mappings(const PipeFrame& f);  // built once per frame at activate
     Pipe* pipe_of(const shm::FrameHandle& h) const;
     void note_latency(Pin& pin, Ticks sent_at);
+    // A client's release: hand-off latency and hold time from `times` (ReleaseTimes).
+    void note_release(Pin& pin, Ticks sent_at, const ReleaseTimes& times);
     Result<void> hold(const shm::FrameHandle& h, std::uint64_t owner);                   // ledger.record
     Result<void> pass(const shm::FrameHandle& h, std::uint64_t from, std::uint64_t to);  // ledger.transfer
     Result<void> unhold(const shm::FrameHandle& h, std::uint64_t owner);                 // ledger.release

@@ -200,7 +200,8 @@ void Kernel::Impl::retract_free_frames(Pin& source) {
     }
 }
 
-Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& frame) {
+Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& frame,
+                                   const ReleaseTimes& times) {
     std::unique_lock lock(impl_->mu);
     Impl& k = *impl_;
     Pipe* pipe = k.pipe_of(frame);
@@ -214,7 +215,7 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
         // A stall_releases fault: the frame stays out of the pool, held by the pin instead of
         // the client (pass validates the descriptor, as unhold does).
         if (auto r = k.pass(frame, client, sink->ledger_id); !r) return r;
-        if (const HeldFrame* slot = k.held_frame(frame)) k.note_latency(*sink, slot->sent_at);
+        if (const HeldFrame* slot = k.held_frame(frame)) k.note_release(*sink, slot->sent_at, times);
         k.hold_back(*sink, PipeFrame{frame, pipe});
         k.flush(lock);
         return {};
@@ -223,7 +224,7 @@ Result<void> Kernel::release_frame(ClientId client, const shm::FrameDescriptor& 
     if (auto r = k.unhold(frame, client); !r) return r;
     if (const HeldFrame* slot = k.held_frame(frame)) {
         for (Pin* p : pipe->pins)
-            if (p->owner == client && !p->kernel_hosted()) k.note_latency(*p, slot->sent_at);
+            if (p->owner == client && !p->kernel_hosted()) k.note_release(*p, slot->sent_at, times);
     }
     k.return_to_pool(PipeFrame{frame, pipe});
     k.flush(lock);

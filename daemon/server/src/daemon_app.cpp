@@ -9,6 +9,7 @@
 
 #include "fd_limit.hpp"
 #include "kernel_bridge.hpp"
+#include "ksim/cli/version.hpp"
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/server/bugcheck.hpp"
 #include "ksim/daemon/server/socket_path.hpp"
@@ -20,14 +21,10 @@
 #include "stream_rings.hpp"
 #include "systemd_notify.hpp"
 
-#ifndef KSIM_VERSION
-#define KSIM_VERSION "0.0.0"
-#endif
-
 namespace ksim::daemon::server {
 
 std::string daemon_version() {
-    return KSIM_VERSION;
+    return std::string(cli::kVersion);
 }
 
 namespace {

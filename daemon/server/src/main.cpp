@@ -6,18 +6,21 @@
 #include <csignal>
 #include <iostream>
 
+#include "ksim/cli/command_line.hpp"
 #include "ksim/daemon/server/bugcheck.hpp"
 #include "ksim/daemon/server/daemon_app.hpp"
 #include "ksim/daemon/server/log_target.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/topology_loader.hpp"
+#include "ksim/wire/socket_path.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"ksimd: the ksim kernel-streaming daemon"};
     std::string config, socket, runtime_dir, log_level = "info", log_target = "auto", allow_group;
     bool foreground = false;
     app.add_option("--config", config, "topology config (JSON)")->required()->check(CLI::ExistingFile);
-    app.add_option("--socket", socket, "control socket path (default $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
+    app.add_option("--socket", socket,
+                   "control socket path (default: $KSIM_SOCKET, else $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
     app.add_option("--runtime-dir", runtime_dir,
                    "runtime directory, locked while running (default: the socket's)");
     app.add_flag("--foreground", foreground,
@@ -28,16 +31,8 @@ int main(int argc, char** argv) {
                    "auto (the journal when stdout is systemd's journal stream), console, journal")
         ->check(CLI::IsMember({"auto", "console", "journal"}));
     app.add_option("--allow-group", allow_group, "also accept clients of this group (name or gid)");
-    app.add_flag_callback("--version", [] {
-        std::cout << "ksimd " << ksim::daemon::server::daemon_version() << "\n";
-        throw CLI::Success();
-    });
-    // CLI11's own exit codes (105, 106, ...) would collide with ours: every usage error is 2.
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
-    }
+    ksim::cli::add_version_flag(app, "ksimd");
+    if (auto done = ksim::cli::parse(app, argc, argv)) return *done;
 
     spdlog::set_level(spdlog::level::from_str(log_level));
     ksim::daemon::server::configure_logging(*ksim::daemon::server::parse_log_target(log_target));
@@ -65,7 +60,7 @@ int main(int argc, char** argv) {
     ksim::daemon::server::DaemonOptions options;
     options.topology = std::move(*topology);
     options.drivers = std::move(drivers);
-    options.socket_path = socket;
+    options.socket_path = ksim::wire::resolve_socket_path(socket);
     options.runtime_dir = runtime_dir;
     options.bugcheck_reports = true;
     if (!allow_group.empty()) {

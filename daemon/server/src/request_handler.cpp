@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "ksim/proto/pin_lookup.hpp"
 #include "ksim/wire/codec.hpp"
 #include "logging.hpp"
 #include "reply_page.hpp"
@@ -106,6 +107,12 @@ Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType
             return on_ledger(message);
         case T::Subscribe:
             return on_subscribe(session, message);
+        case T::Status:
+            return on_status();
+        case T::ReportUnsatisfied:
+            return on_report_unsatisfied(message);
+        case T::ResetStatistics:
+            return on_reset_statistics(message);
         // No default: a new request type without a handler is a compile error (-Wswitch).
         // Events never reach here (read_envelope refuses them as requests).
         case T::StateChanged:
@@ -139,6 +146,7 @@ Result<Body> RequestHandler::on_hello(SessionContext& session, const json& messa
             return fail(Errc::Busy, "a graph manager is already connected (client " +
                                         std::to_string(*graph_manager_) + ")");
         graph_manager_ = session.client_id;
+        graph_manager_name_ = hello->client_name;
     }
     session.role = hello->role;
     session.client_name = hello->client_name;
@@ -173,13 +181,16 @@ std::vector<Broadcast> RequestHandler::session_closed(const SessionContext& sess
 }
 
 Result<PinSnapshot> RequestHandler::find_pin(const PinRef& key) const {
-    for (const auto& f : kernel_.filters()) {
-        if (f.id != key.filter) continue;
-        for (const auto& p : f.pins)
-            if (p.key.pin == key.pin) return p;
-        return fail(Errc::NotFound, "filter '" + key.filter + "' has no pin '" + key.pin + "'");
+    const auto filters = kernel_.filters();
+    std::vector<proto::FilterPinIds> graph;  // for the config loader's wording and hint
+    for (const auto& f : filters) {
+        auto& ids = graph.emplace_back(proto::FilterPinIds{f.id, {}});
+        for (const auto& p : f.pins) {
+            if (f.id == key.filter && p.key.pin == key.pin) return p;
+            ids.pins.push_back(p.key.pin);
+        }
     }
-    return fail(Errc::NotFound, "no filter '" + key.filter + "' (pin " + key.to_string() + ")");
+    return fail(Errc::NotFound, proto::describe_unknown_pin({key.filter, key.pin}, graph).to_string());
 }
 
 namespace {
@@ -297,15 +308,17 @@ Result<Body> RequestHandler::on_get_property(const json& message) {
         case wire::PropertyId::Statistics: {
             auto stats = kernel_.stats(key);
             if (!stats) return std::unexpected(stats.error());
-            reply.statistics =
-                wire::PinStatistics{stats->completed,
-                                    stats->dropped,
-                                    stats->in_flight,
-                                    stats->allocator.empty() ? std::nullopt : std::optional(stats->allocator),
-                                    static_cast<std::uint64_t>(stats->latency_avg_us * 1000.0),
-                                    static_cast<std::uint64_t>(stats->latency_max_us * 1000.0),
-                                    std::nullopt,
-                                    std::nullopt};
+            auto ns = [](double us) { return static_cast<std::uint64_t>(us * 1000.0); };
+            reply.statistics = wire::PinStatistics{};
+            wire::PinStatistics& out = *reply.statistics;
+            out.completed = stats->completed;
+            out.dropped = stats->dropped;
+            out.in_flight = stats->in_flight;
+            if (!stats->allocator.empty()) out.allocator = stats->allocator;
+            out.latency_avg_ns = ns(stats->latency_avg_us);
+            out.latency_max_ns = ns(stats->latency_max_us);
+            out.hold_avg_ns = ns(stats->hold_avg_us);
+            out.hold_max_ns = ns(stats->hold_max_us);
             if (stats->vendor_calls) {
                 const auto& c = *stats->vendor_calls;
                 reply.statistics->vendor_allocator = wire::VendorAllocatorStats{

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -52,6 +53,13 @@ struct ClientCaps {
     std::size_t max_framing_bytes = kMaxFramingBytesPerClient;
 };
 
+// Why a connection has no committed pipe, as `status` reports it (wire::UncommittedConnection).
+struct UncommittedWhy {
+    std::string rule;
+    std::string reason;
+    std::string source;  // "graph-manager" (report_unsatisfied) or "ksimd" (a refused commit)
+};
+
 class RequestHandler {
 public:
     RequestHandler(Kernel& kernel, StreamRings& rings, std::string daemon_version,
@@ -79,6 +87,14 @@ private:
     Result<Body> on_submit_frame(const SessionContext& session, const nlohmann::json& message);
     Result<Body> on_ledger(const nlohmann::json& message);
     Result<Body> on_subscribe(SessionContext& session, const nlohmann::json& message);
+    Result<Body> on_status() const;
+    Result<Body> on_report_unsatisfied(const nlohmann::json& message);
+    Result<Body> on_reset_statistics(const nlohmann::json& message);
+    // Remembers why `connections` have no committed pipe (for `status`), dropping what is kept
+    // for connections that no longer exist; forget() once a commit covers them.
+    void remember_uncommitted(const std::vector<std::pair<proto::PinRef, proto::PinRef>>& connections,
+                              const UncommittedWhy& why);
+    void forget_uncommitted(const std::vector<std::pair<proto::PinRef, proto::PinRef>>& connections);
 
     // The pin as the kernel lists it. NotFound names the pin.
     Result<PinSnapshot> find_pin(const PinRef& key) const;
@@ -89,7 +105,9 @@ private:
     std::uint32_t ring_capacity_;
     ClientCaps caps_;
     std::optional<ClientId> graph_manager_;
-    uid_t daemon_uid_ = ::geteuid();  // the operator role is for this uid only
+    std::string graph_manager_name_;
+    std::map<std::string, UncommittedWhy> uncommitted_why_;  // by "from->to"
+    uid_t daemon_uid_ = ::geteuid();                         // the operator role is for this uid only
 };
 
 // Conversions between wire and daemon types (also used by the kernel bridge).

@@ -99,7 +99,12 @@ Result<Body> RequestHandler::on_commit(const json& message) {
     commit.frame_size = d.frame_size;
     commit.frames = d.frames;
     commit.alignment_mask = d.alignment_mask;
-    if (auto r = kernel_.commit(commit); !r) return std::unexpected(r.error());
+    if (auto r = kernel_.commit(commit); !r) {
+        remember_uncommitted(request->connections,
+                             {std::string(to_string(r.error().code)), r.error().message, "ksimd"});
+        return std::unexpected(r.error());
+    }
+    forget_uncommitted(request->connections);
     return Body{};
 }
 
@@ -180,7 +185,11 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
 Result<Body> RequestHandler::on_release_frame(const SessionContext& session, const json& message) {
     auto request = wire::decode_body<wire::ReleaseFrameRequest>(message);
     if (!request) return std::unexpected(request.error());
-    if (auto r = kernel_.release_frame(session.client_id, wire::to_descriptor(request->frame)); !r)
+    ReleaseTimes times;  // the socket path: the release is now, the client says when it took it
+    if (request->taken_ns)
+        times.taken =
+            to_ticks(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*request->taken_ns)));
+    if (auto r = kernel_.release_frame(session.client_id, wire::to_descriptor(request->frame), times); !r)
         return std::unexpected(r.error());
     return Body{};
 }

@@ -107,7 +107,8 @@ std::size_t take_entries(Kernel* kernel, ClientId client, const PinRef& pin, pro
     std::size_t total = 0;
     for (;;) {
         std::array<shm::RingEntry, 32> batch{};
-        const std::size_t n = ring.try_pop(batch);
+        std::array<shm::PublishTime, 32> published{};  // a release's: when the client released it
+        const std::size_t n = ring.try_pop(batch, published);
         if (ring.corrupted()) {
             usable = false;
             return total;
@@ -118,9 +119,15 @@ std::size_t take_entries(Kernel* kernel, ClientId client, const PinRef& pin, pro
         for (std::size_t i = 0; i < n && kernel != nullptr; ++i) {
             const auto& e = batch[i];
             Result<void> r;
-            if (direction == proto::PinDirection::In)
-                r = kernel->release_frame(client, e.frame);
-            else
+            if (direction == proto::PinDirection::In) {
+                const shm::ReleaseStamps stamps = shm::release_stamps(e);
+                auto ticks = [](shm::PublishTime t) {
+                    return t == shm::PublishTime{} ? Ticks{0} : to_ticks(t);
+                };
+                r = kernel->release_frame(
+                    client, e.frame,
+                    ReleaseTimes{ticks(stamps.published), ticks(stamps.taken), ticks(published[i])});
+            } else
                 r = kernel->submit_frame(client, pin, e.frame, shm::to_stream_header(e, frame_size));
             if (!r)
                 log_limited("stream", spdlog::level::debug, "ring refused client " + std::to_string(client),

@@ -301,11 +301,10 @@ void from_json(const json& j, VerifierStats& v) {
 }
 
 void to_json(json& j, const PinStatistics& v) {
-    j = json{{"completed", v.completed},
-             {"dropped", v.dropped},
-             {"in_flight", v.in_flight},
-             {"latency_avg_ns", v.latency_avg_ns},
-             {"latency_max_ns", v.latency_max_ns}};
+    j = json{{"completed", v.completed},           {"dropped", v.dropped},
+             {"in_flight", v.in_flight},           {"latency_avg_ns", v.latency_avg_ns},
+             {"latency_max_ns", v.latency_max_ns}, {"hold_avg_ns", v.hold_avg_ns},
+             {"hold_max_ns", v.hold_max_ns}};
     put_optional(j, "allocator", v.allocator);
     put_optional(j, "vendor_allocator", v.vendor_allocator);
     put_optional(j, "verifier", v.verifier);
@@ -316,6 +315,8 @@ void from_json(const json& j, PinStatistics& v) {
     v.in_flight = field<std::uint64_t>(j, "in_flight");
     v.latency_avg_ns = field<std::uint64_t>(j, "latency_avg_ns");
     v.latency_max_ns = field<std::uint64_t>(j, "latency_max_ns");
+    v.hold_avg_ns = optional_field<std::uint64_t>(j, "hold_avg_ns").value_or(0);
+    v.hold_max_ns = optional_field<std::uint64_t>(j, "hold_max_ns").value_or(0);
     v.allocator = optional_field<std::string>(j, "allocator");
     v.vendor_allocator = optional_field<VendorAllocatorStats>(j, "vendor_allocator");
     v.verifier = optional_field<VerifierStats>(j, "verifier");

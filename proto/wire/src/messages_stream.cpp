@@ -174,9 +174,11 @@ void from_json(const json& j, OpenStreamReply& v) {
 
 void to_json(json& j, const ReleaseFrameRequest& v) {
     j = json{{"frame", v.frame}};
+    put_optional(j, "taken_ns", v.taken_ns);
 }
 void from_json(const json& j, ReleaseFrameRequest& v) {
     v.frame = field<FrameRef>(j, "frame");
+    v.taken_ns = optional_field<std::int64_t>(j, "taken_ns");
 }
 
 void to_json(json& j, const AcquireFrameRequest& v) {

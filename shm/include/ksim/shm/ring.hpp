@@ -97,6 +97,28 @@ inline proto::StreamHeader to_stream_header(const RingEntry& e, std::uint32_t fr
 // producer writes it; a consumer must not trust it for anything but measurement.
 using PublishTime = std::chrono::steady_clock::time_point;
 
+// A consumer's release on its to_daemon ring carries no stream header: in its place it carries
+// when ksimd published the frame to the consumer (`presentation_time` slot) and when the
+// consumer took it off its to_client ring (`duration` slot), PublishTime ticks (0 = unknown). The
+// release's own publish time is when it was released, so ksimd tells the hand-off latency
+// (published -> taken) from how long the consumer held the frame (taken -> released) however
+// late it drains the ring.
+struct ReleaseStamps {
+    PublishTime published{};
+    PublishTime taken{};
+};
+inline RingEntry to_release_entry(const FrameHandle& frame, const ReleaseStamps& stamps) {
+    RingEntry e{};
+    e.frame = frame;
+    e.presentation_time = stamps.published.time_since_epoch().count();
+    e.duration = stamps.taken.time_since_epoch().count();
+    return e;
+}
+inline ReleaseStamps release_stamps(const RingEntry& release) {
+    return {PublishTime(PublishTime::duration(release.presentation_time)),
+            PublishTime(PublishTime::duration(release.duration))};
+}
+
 // What a peer needs to attach to a ring: the ring memory (read-write: each side moves its own
 // index) and the two eventfds.
 struct RingShare {

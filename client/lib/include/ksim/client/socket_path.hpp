@@ -12,7 +12,8 @@ namespace ksim::client {
 // exists, else its own path (wire::default_socket_path).
 std::string default_socket_path();
 
-// `explicit_path` when it is not empty, else default_socket_path().
+// `explicit_path` when it is not empty, else $KSIM_SOCKET when it is set and not empty, else
+// default_socket_path() (wire::resolve_socket_path: ksimd binds by the same precedence).
 std::string resolve_socket_path(const std::string& explicit_path);
 
 }  // namespace ksim::client

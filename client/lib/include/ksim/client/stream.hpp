@@ -77,6 +77,9 @@ private:
     proto::StreamHeader header_{};
     shm::FrameDescriptor descriptor_{};
     std::chrono::steady_clock::time_point delivered_at_{};
+    // When the caller got the view: the release tells ksimd, which counts published -> taken as
+    // hand-off latency and taken -> released as hold time (STATISTICS).
+    std::chrono::steady_clock::time_point taken_at_{};
 };
 
 // A writable frame of a user-hosted source. Move-only; fill bytes(), set header fields, submit().

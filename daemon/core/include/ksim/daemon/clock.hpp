@@ -19,14 +19,17 @@ public:
     [[nodiscard]] virtual Ticks now() const = 0;
 };
 
+// A steady_clock time in 100 ns ticks: what SteadyClock reads, and how times other processes
+// took on the same clock (ring publish stamps, a client's release times) become kernel time.
+inline Ticks to_ticks(std::chrono::steady_clock::time_point t) {
+    using Hundred = std::chrono::duration<Ticks, std::ratio<1, kTicksPerSecond>>;
+    return std::chrono::duration_cast<Hundred>(t.time_since_epoch()).count();
+}
+
 // std::chrono::steady_clock in 100 ns ticks.
 class SteadyClock final : public Clock {
 public:
-    [[nodiscard]] Ticks now() const override {
-        using Hundred = std::chrono::duration<Ticks, std::ratio<1, kTicksPerSecond>>;
-        return std::chrono::duration_cast<Hundred>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-    }
+    [[nodiscard]] Ticks now() const override { return to_ticks(std::chrono::steady_clock::now()); }
 };
 
 // A clock that only moves when told to (tests).

@@ -192,6 +192,15 @@ struct StreamAllocatorStatus {
     bool active = false;  // an allocator instance exists (pin's pipe is at ACQUIRE or above)
 };
 
+// When a released frame was published to the client, taken by it and released, on the kernel's
+// clock (ksimd's is steady_clock, the clock ring entries are stamped with); 0 = not known.
+// Without `taken` the whole time since the frame left its source counts as hand-off latency.
+struct ReleaseTimes {
+    Ticks published = 0;  // 0: when it left its source
+    Ticks taken = 0;
+    Ticks released = 0;  // 0: now
+};
+
 struct PinStats {
     std::uint64_t completed = 0;  // frames this pin completed (source) or consumed (sink)
     std::uint64_t dropped = 0;    // frame periods with no buffer, or hand-offs refused
@@ -200,6 +209,9 @@ struct PinStats {
     std::uint64_t latency_samples = 0;
     double latency_avg_us = 0;  // hand-off latency: completion at the source -> delivery
     double latency_max_us = 0;
+    std::uint64_t hold_samples = 0;  // client pins: taken -> released (ReleaseTimes)
+    double hold_avg_us = 0;
+    double hold_max_us = 0;
     std::uint64_t check_failures = 0;  // kernel sinks: frames whose checks failed (order, size)
     // Pins declaring a vendor allocator: how often each KSALLOCATOR_DISPATCH callback ran
     // (initialize stays 0 unless the allocator was selected and the pipe reached ACQUIRE).
@@ -289,6 +301,9 @@ public:
     // has the rule). NotFound for an unknown pin or one whose data has no known format.
     Result<proto::DataFormat> data_format(const PinRef&) const;
     Result<PinStats> stats(const PinRef&) const;
+    // Zeroes the counters `ksimctl stats --reset` resets (wire::ResetStatisticsRequest says which)
+    // of `pin`, or of every pin when absent; returns how many pins. NotFound for an unknown pin.
+    Result<std::uint64_t> reset_stats(const std::optional<PinRef>& pin);
     // Driver pins: what the verifier caught. NotFound for an unknown pin, InvalidParameter for a
     // pin that is not a driver's.
     Result<VerifierReport> verifier_report(const PinRef&) const;
@@ -308,7 +323,9 @@ public:
     // Routes the pin's hand-offs to `target` (null detaches: back to UserPinPort) until the
     // client goes. Errors: NotFound, PermissionDenied (the pin is not hosted by `client`).
     Result<void> attach_delivery(ClientId, const PinRef&, std::shared_ptr<DeliveryTarget> target);
-    Result<void> release_frame(ClientId, const shm::FrameDescriptor&);    // consumer returns a frame
+    // A consumer returns a frame. `times` (when the client says) split its time out of the pool
+    // into the hand-off latency (published -> taken) and the hold time (taken -> released).
+    Result<void> release_frame(ClientId, const shm::FrameDescriptor&, const ReleaseTimes& times = {});
     Result<shm::FrameDescriptor> acquire_frame(ClientId, const PinRef&);  // user source: writable frame
     Result<void> submit_frame(ClientId, const PinRef&, const shm::FrameDescriptor&,
                               const proto::StreamHeader&);

@@ -31,6 +31,9 @@ enum class MessageType : std::uint32_t {
     SubmitFrame,
     Ledger,
     Subscribe,
+    Status,             // the daemon's state: graph manager, connections without a committed pipe
+    ReportUnsatisfied,  // the graph manager says why it commits nothing for a pipe
+    ResetStatistics,    // zero a pin's (or every pin's) STATISTICS counters
     // events (daemon -> subscribed session, no id)
     StateChanged,
     FrameDropped,

@@ -198,10 +198,16 @@ struct PinStatistics {
     std::uint64_t dropped = 0;
     std::uint64_t in_flight = 0;
     std::optional<std::string> allocator;  // allocator in use
-    std::uint64_t latency_avg_ns = 0;      // hand-off latency
+    // Hand-off latency: from the frame's completion upstream (ksimd publishing it) to its
+    // delivery — a kernel pin taking it, or a client taking it off its to_client ring.
+    std::uint64_t latency_avg_ns = 0;
     std::uint64_t latency_max_ns = 0;
     std::optional<VendorAllocatorStats> vendor_allocator;  // pins that declare a vendor allocator
     std::optional<VerifierStats> verifier;                 // minidriver pins
+    // Hold time of a client pin's frames: from the client taking a frame to its release
+    // ("hold_avg_ns", "hold_max_ns"; 0 for kernel pins and from older daemons).
+    std::uint64_t hold_avg_ns = 0;
+    std::uint64_t hold_max_ns = 0;
 };
 // Exactly one of the optionals is set, matching `property`.
 struct GetPropertyReply {
@@ -339,6 +345,9 @@ struct OpenStreamReply {
 struct ReleaseFrameRequest {
     static constexpr MessageType kType = MessageType::ReleaseFrame;
     FrameRef frame;
+    // When the client took the frame (read its frame_ready), steady_clock nanoseconds: splits
+    // STATISTICS into hand-off latency and hold time. Absent (older clients): all latency.
+    std::optional<std::int64_t> taken_ns = std::nullopt;
 };
 struct AcquireFrameRequest {
     static constexpr MessageType kType = MessageType::AcquireFrame;
@@ -374,6 +383,60 @@ struct LedgerReply {
 struct SubscribeRequest {
     static constexpr MessageType kType = MessageType::Subscribe;
     std::vector<MessageType> events;  // empty = every event
+};
+
+// ---- status and counters ------------------------------------------------------------------------
+// `status`: what an operator asks first when nothing streams — is a graph manager connected, and
+// which connections have no committed allocator decision, with why when it is known.
+struct StatusRequest {
+    static constexpr MessageType kType = MessageType::Status;
+};
+struct GraphManagerInfo {
+    ClientId client_id = 0;
+    std::string name;  // its hello's client_name
+};
+// A connection without a committed decision. `rule` / `reason` are set when ksimd knows why: the
+// graph manager reported the pipe unsatisfied (`report_unsatisfied`, the engine's rule id), or
+// ksimd refused its commit (`rule` then the error code's name). `source` says which of the two.
+struct UncommittedConnection {
+    proto::PinRef from;
+    proto::PinRef to;
+    std::optional<std::string> rule;
+    std::optional<std::string> reason;
+    std::optional<std::string> source;  // "graph-manager" or "ksimd"
+};
+// The reply stays small: at most kStatusMaxUncommitted connections are listed; `uncommitted_total`
+// counts them all.
+inline constexpr std::uint32_t kStatusMaxUncommitted = 256;
+struct StatusReply {
+    static constexpr MessageType kType = MessageType::Status;
+    std::string daemon_version;
+    std::optional<std::string> topology;
+    std::optional<GraphManagerInfo> graph_manager;  // absent: no graph manager is connected
+    std::uint64_t connections = 0;
+    std::uint64_t committed_connections = 0;
+    std::vector<UncommittedConnection> uncommitted;
+    std::uint64_t uncommitted_total = 0;
+};
+// Graph manager only: the pipe of `connections` has no allocator (the engine's failing `rule` and
+// its `message`). ksimd keeps it for `status` until a commit covers the connections or they go.
+struct ReportUnsatisfiedRequest {
+    static constexpr MessageType kType = MessageType::ReportUnsatisfied;
+    std::vector<std::pair<proto::PinRef, proto::PinRef>> connections;
+    std::string rule;
+    std::string message;
+};
+// `reset_statistics`: zeroes the counters of `pin`'s STATISTICS (every pin when absent):
+// completed, dropped, the latency and hold-time samples (avg and max) and the check failures.
+// Not reset: in_flight (frames out now), the allocator, the vendor allocator's call counts (a
+// lifetime record), `initialized` and `last_failure`, and the verifier's record.
+struct ResetStatisticsRequest {
+    static constexpr MessageType kType = MessageType::ResetStatistics;
+    std::optional<proto::PinRef> pin;
+};
+struct ResetStatisticsReply {
+    static constexpr MessageType kType = MessageType::ResetStatistics;
+    std::uint64_t pins = 0;  // how many pins were reset
 };
 
 // A reply with no fields besides id/ok (connect, commit, release_frame, submit_frame, subscribe).
@@ -474,6 +537,13 @@ KSIM_WIRE_JSON(LedgerEntry)
 KSIM_WIRE_JSON(LedgerReply)
 KSIM_WIRE_JSON(SubscribeRequest)
 KSIM_WIRE_JSON(EmptyReply)
+KSIM_WIRE_JSON(StatusRequest)
+KSIM_WIRE_JSON(GraphManagerInfo)
+KSIM_WIRE_JSON(UncommittedConnection)
+KSIM_WIRE_JSON(StatusReply)
+KSIM_WIRE_JSON(ReportUnsatisfiedRequest)
+KSIM_WIRE_JSON(ResetStatisticsRequest)
+KSIM_WIRE_JSON(ResetStatisticsReply)
 KSIM_WIRE_JSON(StateChangedEvent)
 KSIM_WIRE_JSON(FrameDroppedEvent)
 KSIM_WIRE_JSON(AllocatorCommittedEvent)

@@ -36,4 +36,14 @@ std::string default_socket_path();
 // The Listen rule for this process: where ksimd binds without --socket.
 std::string default_listen_socket_path();
 
+// The environment variable that names the socket for every ksim program (as PIPEWIRE_REMOTE
+// does for PipeWire's): between an explicit --socket and the default rule.
+inline constexpr const char* kSocketEnvironmentVariable = "KSIM_SOCKET";
+
+// The socket a program uses: `explicit_path` (its --socket) when not empty, else $KSIM_SOCKET
+// when set and not empty, else default_socket_path(). ksimd binds by it, clients connect by it.
+std::string resolve_socket_path(const std::string& explicit_path);
+// The same precedence with the environment given (null or empty: unset), for tests.
+std::string resolve_socket_path(const std::string& explicit_path, const char* ksim_socket);
+
 }  // namespace ksim::wire
