@@ -24,6 +24,7 @@
 #include "ksim/client/client.hpp"
 #include "ksim/client/socket_path.hpp"
 #include "ksim/client/stream.hpp"
+#include "ksim/proto/topology.hpp"
 
 namespace ksim::examples {
 
@@ -40,7 +41,7 @@ inline void add_pin_options(CLI::App& app, PinOptions& options, const std::strin
                    "ksimd socket (default: $KSIM_SOCKET, else $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
     // A malformed pin is a usage error (exit 2), like any other bad argument.
     app.add_option("--pin", options.pin, pin_help + " (FILTER.PIN)")->check([](const std::string& text) {
-        return wire::parse_pin_ref(text) ? std::string() : "expected FILTER.PIN, e.g. viewer.input";
+        return proto::parse_pin_ref(text) ? std::string() : "expected FILTER.PIN, e.g. viewer.input";
     });
     app.add_option("--wait", options.wait_seconds, "seconds to wait for the graph manager's commit");
     app.add_option("--reconnect", options.reconnect_seconds,

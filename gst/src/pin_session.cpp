@@ -1,6 +1,7 @@
 #include "pin_session.hpp"
 
 #include "ksim/client/socket_path.hpp"
+#include "ksim/proto/topology.hpp"
 #include "ksim/wire/messages.hpp"
 
 namespace ksim::gst {
@@ -14,7 +15,7 @@ std::unexpected<Error> failed(const std::string& step, Error e) {
 }  // namespace
 
 Result<std::unique_ptr<PinSession>> PinSession::open(const PinSessionOptions& options) {
-    auto pin = wire::parse_pin_ref(options.pin);
+    auto pin = proto::parse_pin_ref(options.pin);
     if (!pin)
         return failed("pin", Error{Errc::InvalidArgument, "expected FILTER.PIN, got '" + options.pin + "'"});
     client::ConnectOptions connect;

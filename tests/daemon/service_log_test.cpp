@@ -34,22 +34,22 @@ TEST(LogTarget, Parse_KnowsTheThreeNames) {
     EXPECT_EQ(parse_log_target("syslog"), std::nullopt);
 }
 
-PinInfo pin(std::string filter, std::string id, proto::PinState state) {
-    PinInfo p;
+PinSnapshot pin(std::string filter, std::string id, proto::PinState state) {
+    PinSnapshot p;
     p.key = PinRef{std::move(filter), std::move(id)};
     p.state = state;
     return p;
 }
 
 TEST(ServiceStatus, CountsCommittedPipesOncePerProviderRunningPinsAndClients) {
-    std::vector<FilterInfo> filters(2);
+    std::vector<FilterSnapshot> filters(2);
     filters[0].pins = {pin("cam", "out", proto::PinState::Run), pin("cam", "still", proto::PinState::Pause)};
     filters[1].pins = {pin("sink", "in", proto::PinState::Run)};
     AllocatorCommit pipe_a;
     pipe_a.provider = PinRef{"cam", "out"};
     AllocatorCommit pipe_b;
     pipe_b.provider = PinRef{"cam", "still"};
-    std::vector<ConnectionInfo> connections(4);
+    std::vector<ConnectionSnapshot> connections(4);
     connections[0].decision = pipe_a;
     connections[1].decision = pipe_a;  // the same pipe, two connections
     connections[2].decision = pipe_b;  // connections[3]: not committed

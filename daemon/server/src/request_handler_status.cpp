@@ -29,7 +29,7 @@ Result<Body> RequestHandler::on_status() const {
         }
         ++reply.uncommitted_total;
         if (reply.uncommitted.size() >= wire::kStatusMaxUncommitted) continue;
-        wire::UncommittedConnection u{to_pin_ref(c.from), to_pin_ref(c.to), {}, {}, {}};
+        wire::UncommittedConnection u{c.from, c.to, {}, {}, {}};
         if (auto it = uncommitted_why_.find(connection_key(u.from, u.to)); it != uncommitted_why_.end()) {
             u.rule = it->second.rule;
             u.reason = it->second.reason;
@@ -54,7 +54,7 @@ void RequestHandler::remember_uncommitted(
     // Bounded by the live connections: what is kept for a connection that went away goes now.
     std::map<std::string, UncommittedWhy> kept;
     for (const auto& c : kernel_.connections()) {
-        const std::string key = connection_key(to_pin_ref(c.from), to_pin_ref(c.to));
+        const std::string key = connection_key(c.from, c.to);
         const bool named = std::ranges::any_of(
             connections, [&](const auto& p) { return connection_key(p.first, p.second) == key; });
         if (named)

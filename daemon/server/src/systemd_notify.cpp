@@ -16,8 +16,8 @@ std::string count(std::size_t n, const char* one, const char* many) {
 }
 }  // namespace
 
-std::string service_status(const std::vector<FilterInfo>& filters,
-                           const std::vector<ConnectionInfo>& connections, std::size_t clients) {
+std::string service_status(const std::vector<FilterSnapshot>& filters,
+                           const std::vector<ConnectionSnapshot>& connections, std::size_t clients) {
     std::set<PinRef> pipes;
     for (const auto& c : connections)
         if (c.decision) pipes.insert(c.decision->provider);

@@ -22,8 +22,8 @@ inline constexpr std::chrono::milliseconds kStatusPeriod{1000};
 
 // "2 pipes committed, 1 pin running, 3 clients": pipes with a committed allocator decision
 // (one per providing pin), pins in RUN, sessions open.
-std::string service_status(const std::vector<FilterInfo>& filters,
-                           const std::vector<ConnectionInfo>& connections, std::size_t clients);
+std::string service_status(const std::vector<FilterSnapshot>& filters,
+                           const std::vector<ConnectionSnapshot>& connections, std::size_t clients);
 
 class ServiceNotifier {
 public:
