@@ -228,20 +228,26 @@ TEST_F(KsimdProcess, ConnectionFromAnotherUid_IsRefusedAndLogged) {
         if (!c) ::_exit(11);  // could not even connect: the test would prove nothing
         (void)c->send_raw(*wire::encode_frame(
             json{{"type", "hello"}, {"id", 1}, {"protocol_version", 1}, {"role", "client"}}));
+        // The refusal: one error with id 0 saying why, then the connection closes.
         auto reply = c->next_message(5s);
-        if (reply) ::_exit(1);  // served: wrong
-        ::_exit(reply.error().code == Errc::Disconnected ? 0 : 12);
+        if (!reply) ::_exit(12);
+        if ((*reply)["id"] != 0 || error_code(*reply) != "permission_denied") ::_exit(1);  // served: wrong
+        auto after = c->next_message(5s);
+        if (after) ::_exit(13);
+        ::_exit(after.error().code == Errc::Disconnected ? 0 : 12);
     }
     Child client = ChildProcess::adopt(pid);
     auto status = client.wait(10s);
     ASSERT_TRUE(status && WIFEXITED(*status));
-    EXPECT_EQ(WEXITSTATUS(*status), 0) << "1 = served, 10 = setuid failed, 11 = connect failed, 12 = timeout";
+    EXPECT_EQ(WEXITSTATUS(*status), 0)
+        << "1 = served, 10 = setuid failed, 11 = connect failed, 12 = timeout, "
+           "13 = not closed after the refusal";
     ::kill(d.pid(), SIGTERM);
     auto dstatus = d.wait(10s);
     ASSERT_TRUE(dstatus && WIFEXITED(*dstatus));
     EXPECT_EQ(WEXITSTATUS(*dstatus), 0);
     std::string log = read_file(log_);
-    EXPECT_NE(log.find("refused connection from pid " + std::to_string(pid) + " uid 65534"),
+    EXPECT_NE(log.find("refused the connection from pid " + std::to_string(pid) + " uid 65534"),
               std::string::npos)
         << log;
 }

@@ -182,7 +182,7 @@ TEST(WireMessages, EveryPropertyReply_RoundTrips) {
 }
 
 TEST(WireMessages, DataFormat_NeitherOrBothKindsOrAnUnknownFormat_IsRejectedWithThePointer) {
-    const json base = json::parse(R"({"pin": {"filter": "v", "pin": "in"}, "property": "DATAFORMAT"})");
+    const json base = json::parse(R"({"pin": "v.in", "property": "DATAFORMAT"})");
     auto decode = [&](const char* data_format) {
         json j = base;
         j["data_format"] = json::parse(data_format);
