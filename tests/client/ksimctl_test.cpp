@@ -88,8 +88,10 @@ protected:
     }
     void TearDown() override {
         if (!daemon_) return;
-        auto status = daemon_->stop();
-        ASSERT_TRUE(status);
+        // A generous deadline: the paging tests leave thousands of client pins that ksimd removes
+        // before it handles SIGTERM, which takes seconds under the sanitizers.
+        auto status = daemon_->stop(std::chrono::seconds(60));
+        ASSERT_TRUE(status) << "ksimd did not exit within 60 s of SIGTERM\n" << daemon_->log();
         EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << daemon_->log();
     }
     CommandRun run(std::vector<std::string> args) {
