@@ -327,9 +327,11 @@ void StreamRings::take_releases() {
     std::vector<std::shared_ptr<Stream>> sinks;
     {
         std::lock_guard lock(mutex_);
+        // Every sink stream, not only those with entries on the ring: the drain thread may have
+        // popped the client's releases and still be handing them to the kernel. take_entries
+        // waits for it (consume_mutex), so the answer that follows sees them.
         for (const auto& [key, stream] : streams_)
-            if (stream->direction == proto::PinDirection::In && stream->rings->to_daemon->size() > 0)
-                sinks.push_back(stream);
+            if (stream->direction == proto::PinDirection::In) sinks.push_back(stream);
     }
     for (const auto& s : sinks) {
         bool usable = true;  // a corrupt ring: its drain thread reports it and stops
