@@ -7,6 +7,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=$("$root/scripts/build.sh" --demo | tail -n 1)
 config=${1:-"$root/configs/demo-capture-1080p.json"}
 ctl="$build_dir/client/ksimctl/ksimctl"
+# Shipped configs name driver modules by file name; the build's drivers/ directory has them.
+export KSIM_DRIVER_PATH="$build_dir/drivers${KSIM_DRIVER_PATH:+:$KSIM_DRIVER_PATH}"
 
 echo "== validating every shipped config"
 configs=()
