@@ -21,13 +21,7 @@ int run_validate(const std::vector<std::string>& files, bool json) {
         for (const auto& d : loaded.error()) {
             ++errors;
             if (json) {
-                all.push_back({{"file", d.file},
-                               {"line", d.line},
-                               {"column", d.column},
-                               {"pointer", d.pointer},
-                               {"rule", d.rule},
-                               {"message", d.message},
-                               {"hint", d.hint}});
+                all.push_back(diagnostic_json(d));
             } else {
                 std::cerr << d.to_string() << " [" << d.rule << "]\n";
             }

@@ -17,17 +17,15 @@ OfflineConfig load_offline(const std::filesystem::path& file) {
     return out;
 }
 
+nlohmann::json diagnostic_json(const proto::Diagnostic& d) {
+    return {{"file", d.file}, {"line", d.line},       {"column", d.column}, {"pointer", d.pointer},
+            {"rule", d.rule}, {"message", d.message}, {"hint", d.hint}};
+}
+
 int report_invalid(const proto::Diagnostics& diagnostics, bool json, const std::string& consequence) {
     if (json) {
         nlohmann::json all = nlohmann::json::array();
-        for (const auto& d : diagnostics)
-            all.push_back({{"file", d.file},
-                           {"line", d.line},
-                           {"column", d.column},
-                           {"pointer", d.pointer},
-                           {"rule", d.rule},
-                           {"message", d.message},
-                           {"hint", d.hint}});
+        for (const auto& d : diagnostics) all.push_back(diagnostic_json(d));
         std::cout << all.dump(2) << "\n";
     } else {
         for (const auto& d : diagnostics) std::cerr << d.to_string() << " [" << d.rule << "]\n";

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ksim/ddk_host/driver_host.hpp"
@@ -18,6 +19,9 @@ struct OfflineConfig {
 };
 
 OfflineConfig load_offline(const std::filesystem::path& file);
+
+// One config error as `validate --json` and `negotiate --json` print it.
+nlohmann::json diagnostic_json(const proto::Diagnostic& d);
 
 // Reports a config's errors: a JSON array on stdout with `json`, else one line each on stderr and
 // "invalid config: N error(s); <consequence>". Returns kExitInvalid.

@@ -97,14 +97,6 @@ void from_json(const json& j, PinInfo& v) {
 
 namespace {
 
-proto::VideoFormat video_format_from(const json& v) {
-    const std::string s = v.is_string() ? v.get<std::string>() : std::string();
-    for (auto f : {proto::VideoFormat::Nv12, proto::VideoFormat::Yuy2, proto::VideoFormat::Rgb24})
-        if (s == proto::to_string(f)) return f;
-    throw std::invalid_argument("unknown video format " + proto::json_preview(v) +
-                                " (valid: NV12, YUY2, RGB24)");
-}
-
 json video_to_json(const proto::VideoParams& v) {
     return json{{"format", proto::to_string(v.format)},
                 {"width", v.width},
@@ -113,12 +105,14 @@ json video_to_json(const proto::VideoParams& v) {
 }
 proto::VideoParams video_from(const json& j) {
     proto::VideoParams v;
-    v.format = field_with<proto::VideoFormat>(j, "format", video_format_from);
+    v.format = field_with<proto::VideoFormat>(
+        j, "format", enum_parser<proto::VideoFormat>(proto::parse_video_format, "NV12, YUY2, RGB24"));
     v.width = field<std::uint32_t>(j, "width");
     v.height = field<std::uint32_t>(j, "height");
-    const auto fps = field<std::vector<std::uint32_t>>(j, "fps");
+    const auto fps = field_with<std::vector<std::uint32_t>>(
+        j, "fps", [](const json& a) { return array_with<std::uint32_t>(a, convert<std::uint32_t>); });
     if (fps.size() != 2 || fps[1] == 0)
-        throw std::invalid_argument("field 'fps': expected [numerator, denominator > 0]");
+        throw FieldError("/fps", "expected [numerator, denominator] with a denominator above 0");
     v.fps_numerator = fps[0];
     v.fps_denominator = fps[1];
     return v;
@@ -329,47 +323,15 @@ namespace {
 // "frames_per_period"}}.
 json data_format_to_json(const proto::DataFormat& f) {
     json j = json::object();
-    if (f.video)
-        j["video"] = json{{"format", proto::to_string(f.video->format)},
-                          {"width", f.video->width},
-                          {"height", f.video->height},
-                          {"fps", json::array({f.video->fps_numerator, f.video->fps_denominator})}};
-    if (f.audio)
-        j["audio"] = json{{"sample_rate", f.audio->sample_rate},
-                          {"channels", f.audio->channels},
-                          {"bits_per_sample", f.audio->bits_per_sample},
-                          {"frames_per_period", f.audio->frames_per_period}};
+    if (f.video) j["video"] = video_to_json(*f.video);
+    if (f.audio) j["audio"] = audio_to_json(*f.audio);
     return j;
-}
-
-proto::VideoParams video_params_from(const json& j) {
-    proto::VideoParams v;
-    v.format = field_with<proto::VideoFormat>(
-        j, "format", enum_parser<proto::VideoFormat>(proto::parse_video_format, "NV12, YUY2, RGB24"));
-    v.width = field<std::uint32_t>(j, "width");
-    v.height = field<std::uint32_t>(j, "height");
-    const auto fps = field_with<std::vector<std::uint32_t>>(
-        j, "fps", [](const json& a) { return array_with<std::uint32_t>(a, convert<std::uint32_t>); });
-    if (fps.size() != 2 || fps[1] == 0)
-        throw FieldError("/fps", "expected [numerator, denominator] with a denominator above 0");
-    v.fps_numerator = fps[0];
-    v.fps_denominator = fps[1];
-    return v;
-}
-
-proto::AudioParams audio_params_from(const json& j) {
-    proto::AudioParams a;
-    a.sample_rate = field<std::uint32_t>(j, "sample_rate");
-    a.channels = field<std::uint32_t>(j, "channels");
-    a.bits_per_sample = field<std::uint32_t>(j, "bits_per_sample");
-    a.frames_per_period = field<std::uint32_t>(j, "frames_per_period");
-    return a;
 }
 
 proto::DataFormat data_format_from(const json& j) {
     proto::DataFormat f;
-    f.video = optional_field_with<proto::VideoParams>(j, "video", video_params_from);
-    f.audio = optional_field_with<proto::AudioParams>(j, "audio", audio_params_from);
+    f.video = optional_field_with<proto::VideoParams>(j, "video", video_from);
+    f.audio = optional_field_with<proto::AudioParams>(j, "audio", audio_from);
     if (f.video.has_value() == f.audio.has_value())
         throw std::invalid_argument("expected exactly one of 'video' and 'audio'");
     return f;
