@@ -80,9 +80,11 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
                 kernel.on_capture_complete(*this, std::move(frame));
             });
         verifier = std::make_unique<Verifier>(
-            instance->device().module->path, key, *k.clock, [this](const VerifierViolation& v) {
+            instance->device().module->path, key, *k.clock,
+            [this, driver_path = instance->device().module->path](const VerifierViolation& v) {
                 kernel.emit({KernelEvent::Type::VerifierViolation, key,
-                             v.rule + ": " + v.routine + ": " + v.message, state(), kDaemon});
+                             v.rule + ": " + v.routine + ": " + v.message, state(), kDaemon, std::nullopt, v,
+                             driver_path});
             });
         driver = std::make_unique<DriverPin>(*instance, *queue, *k.clock, *verifier, frame_period(f.desc));
         if (instance->allocator() && desc.allocator)
