@@ -1,5 +1,4 @@
 #include "ksim/daemon/content.hpp"
-#include "ksim/daemon/transforms.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +6,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "ksim/daemon/transforms.hpp"
 
 namespace ksim::daemon {
 namespace {
