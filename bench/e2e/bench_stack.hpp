@@ -3,7 +3,9 @@
 // camera (kernel-hosted video capture at 30 fps, a format whose image is exactly that size) ->
 // user-sink pair; the graph manager's logic (ksim_graphmgr, in-process) negotiates and commits;
 // one libksim client then hosts every user pin. Cameras stay stopped until open_capture and
-// paused until resume_capture, so only the one being measured renders frames.
+// paused until resume_capture, so only the one being measured renders frames. A spare 1080p
+// pair (kSpareSource/kSpareSink) has only its source hosted, for benches whose own connections
+// or child processes host the sink.
 #pragma once
 
 #include <sys/types.h>
