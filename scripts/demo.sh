@@ -4,7 +4,13 @@
 # no benchmarks); scripts/test.sh builds everything.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=$("$root/scripts/build.sh" --demo | tail -n 1)
+# KSIM_BUILD_DIR: run on that existing build instead (as run-demo-stack.sh does; the test of this
+# script uses it, so that it runs on the tests' build rather than building build-demo/).
+if [[ -n ${KSIM_BUILD_DIR:-} ]]; then
+  build_dir=$KSIM_BUILD_DIR
+else
+  build_dir=$("$root/scripts/build.sh" --demo | tail -n 1)
+fi
 config=${1:-"$root/configs/demo-capture-1080p.json"}
 ctl="$build_dir/client/ksimctl/ksimctl"
 # Shipped configs name driver modules by file name; the build's drivers/ directory has them.

@@ -133,7 +133,7 @@ struct LossReport {
 
 int run_capture(const GlobalOptions& global, const CaptureOptions& o) {
     auto pin = parse_pin_or_report(o.pin);
-    if (!pin) return kExitError;
+    if (!pin) return kExitUsage;
     std::error_code ec;
     std::filesystem::create_directories(o.out_dir, ec);
     if (ec)

@@ -66,12 +66,15 @@ TEST(Conventions, UsageError_EveryBinaryExitsTwo) {
         EXPECT_NE(r.err.find("Run with --help"), std::string::npos) << b.name << ": " << r.err;
     }
     // Arguments CLI11 accepts but the program refuses are usage errors too.
-    const std::vector<std::vector<std::string>> refused{{ksimctl_path(), "state", "camera.capture", "WALK"},
-                                                        {ksimctl_path(), "props", "nodot"},
-                                                        {ksimctl_path(), "verifier", "nodot"},
-                                                        {KSIM_ITEST_VIEWER, "--pin", "nodot"},
-                                                        {KSIM_ITEST_USER_SOURCE, "--pin", "nodot"},
-                                                        {graphmgr_path(), "--rescan-ms", "5"}};
+    const std::vector<std::vector<std::string>> refused{
+        {ksimctl_path(), "state", "camera.capture", "WALK"},
+        {ksimctl_path(), "props", "nodot"},
+        {ksimctl_path(), "verifier", "nodot"},
+        {ksimctl_path(), "stats", "nodot"},
+        {ksimctl_path(), "capture", "nodot", "--out", dir.string()},
+        {KSIM_ITEST_VIEWER, "--pin", "nodot"},
+        {KSIM_ITEST_USER_SOURCE, "--pin", "nodot"},
+        {graphmgr_path(), "--rescan-ms", "5"}};
     for (const auto& argv : refused) {
         const RunResult r = run(argv, dir, "refused");
         EXPECT_EQ(r.exit_code, 2) << argv[0] << " " << argv[1] << ": " << r.err;
