@@ -1,4 +1,5 @@
 #include "ksim/daemon/content.hpp"
+#include "ksim/daemon/transforms.hpp"
 
 #include <gtest/gtest.h>
 

@@ -17,6 +17,7 @@
 #include "driver_filter.hpp"
 #include "driver_pin.hpp"
 #include "ksim/daemon/content.hpp"
+#include "ksim/daemon/transforms.hpp"
 #include "ksim/daemon/hwsim.hpp"
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/pin_state_machine.hpp"
