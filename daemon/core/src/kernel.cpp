@@ -182,6 +182,7 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
         std::vector<Delivery> refused;
         for (const Delivery& d : out.deliveries)
             if (!port.deliver(d.owner, d.pin, d.frame, d.header)) refused.push_back(d);
+        for (const auto& target : out.delivered) target->after_delivery();
         lock.lock();
         for (const Delivery& d : refused) {
             // The client could not take it (ring full, gone): a drop, and the frame goes home.
@@ -192,6 +193,11 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
                       d.owner});
             }
             if (Pipe* pipe = pipe_of(d.frame)) give_back(PipeFrame{d.frame, pipe}, d.owner);
+        }
+        // Keeps the list's storage: a submission delivers (and lands here) on every frame.
+        if (outbox.delivered.empty()) {
+            out.delivered.clear();
+            outbox.delivered.swap(out.delivered);
         }
     }
 }

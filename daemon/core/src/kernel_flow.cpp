@@ -5,6 +5,7 @@
 // user pins through UserPinPort.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -251,6 +252,15 @@ void Kernel::Impl::process(Pin& pin) {
 
 // --- hand-offs ---------------------------------------------------------------------------------
 
+void Kernel::Impl::note_delivered(const std::shared_ptr<DeliveryTarget>& target) {
+    // A streaming thread calls it after each tick (no allocation per frame); any other thread
+    // once its lock is released (flush).
+    TickingTargets& list = t_ticking_targets ? *t_ticking_targets : outbox.delivered;
+    if (std::find(list.begin(), list.end(), target) != list.end()) return;
+    list.push_back(target);
+    if (t_ticking_targets) target->ticks_started();
+}
+
 [[gnu::hot]] void Kernel::Impl::deliver(Pin& from, Pin& to, PipeFrame ref, proto::StreamHeader header,
                                         Ticks sent_at) {
     auto drop = [&](Pin& at, std::string_view why) {
@@ -275,6 +285,7 @@ void Kernel::Impl::process(Pin& pin) {
             }
             ++to.completed;
             count_crossing(to);
+            note_delivered(to.delivery);
             return;
         }
         ++to.completed;

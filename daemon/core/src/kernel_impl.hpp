@@ -120,6 +120,12 @@ struct StreamingControl {
     Wakeup wake;  // ends the thread's sleep between ticks early (stop)
 };
 
+// The client sinks the calling streaming thread has delivered to (null in other threads): it
+// calls their DeliveryTarget::after_delivery after each of its ticks, so a sink's releases are
+// taken on the tick it already runs (docs/memory.md, "Lazy release").
+using TickingTargets = std::vector<std::shared_ptr<DeliveryTarget>>;
+inline thread_local TickingTargets* t_ticking_targets = nullptr;
+
 struct StreamingThread {
     std::shared_ptr<StreamingControl> control = std::make_shared<StreamingControl>();
     std::thread thread;
@@ -223,7 +229,11 @@ struct Outbox {
     std::vector<KernelEvent> events;
     std::vector<Delivery> deliveries;
     std::vector<std::thread> joins;  // streaming threads to join once unlocked
-    [[nodiscard]] bool empty() const { return events.empty() && deliveries.empty() && joins.empty(); }
+    // Targets delivered to (DeliveryTarget::after_delivery once unlocked), each once.
+    std::vector<std::shared_ptr<DeliveryTarget>> delivered;
+    [[nodiscard]] bool empty() const {
+        return events.empty() && deliveries.empty() && joins.empty() && delivered.empty();
+    }
 };
 
 struct Kernel::Impl {
@@ -305,6 +315,8 @@ struct Kernel::Impl {
     // back to its pool.
     void on_input_complete(Pin& in, QueuedFrame&& frame);
     void deliver(Pin& from, Pin& to, PipeFrame frame, proto::StreamHeader header, Ticks sent_at);
+    // Records that `target` took a frame, for its after_delivery (see t_ticking_targets).
+    void note_delivered(const std::shared_ptr<DeliveryTarget>& target);
     // A transform's input frame into a fresh frame of the output pin's pipe (scaled for a copy
     // transform), then delivered downstream; the input frame goes back to its pool.
     void copy_to_output(Pin& in, Pin& out, PipeFrame frame, const proto::StreamHeader& header, Ticks sent_at);

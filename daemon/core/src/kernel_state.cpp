@@ -276,6 +276,8 @@ void Kernel::Impl::start_streaming(Pin& pin) {
 // hand-off's code (docs/memory.md, "Code on the hot path").
 [[gnu::hot]] void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control) {
     ::pthread_setname_np(::pthread_self(), "ksim-capture");  // top, perf and gdb tell it apart
+    TickingTargets ticking;  // the client sinks this thread delivered to (note_delivered)
+    t_ticking_targets = &ticking;
     std::unique_lock lock(mu);
     bool warned = false;  // one warning per RUN about overload drops
     while (!control->stop.load()) {
@@ -295,7 +297,20 @@ void Kernel::Impl::start_streaming(Pin& pin) {
         run_ticks(pin);
         // Events and hand-offs to user pins go out with the lock released (a tick rarely has any).
         if (!outbox.empty()) flush(lock);
+        if (!ticking.empty()) {
+            // After the hand-off, not before: the client's releases are taken on the tick that
+            // runs anyway, without the lock (after_delivery calls back into the kernel).
+            // A delivery those releases cause meanwhile goes through the outbox, not this list.
+            lock.unlock();
+            t_ticking_targets = nullptr;
+            for (const auto& target : ticking) target->after_delivery();
+            t_ticking_targets = &ticking;
+            lock.lock();
+        }
     }
+    lock.unlock();
+    t_ticking_targets = nullptr;
+    for (const auto& target : ticking) target->ticks_ended();
 }
 
 void Kernel::Impl::drop_if_overloaded(Pin& pin, bool& warned) {

@@ -25,6 +25,15 @@ std::int64_t now_ns() {
 // DeliveryTarget) and so does the drain thread, so it lives until both let go.
 class StreamRings::Rings final : public DeliveryTarget {
 public:
+    // The stream's identity, for handing what its to_daemon ring carries to the kernel. Set
+    // once, before the rings are attached anywhere.
+    Kernel* kernel = nullptr;
+    ClientId client = 0;
+    PinRef pin;
+    proto::PinDirection direction = proto::PinDirection::In;
+    std::uint32_t frame_size = 0;
+    bool busy_poll = false;  // a source stream's drain polls (StreamRings::set_busy_poll_drain)
+
     std::optional<shm::RingChannel> to_client_channel;
     std::optional<shm::RingProducer> to_client;
     std::mutex push_mutex;  // streaming threads of several sources may deliver to one pin
@@ -41,6 +50,11 @@ public:
     std::atomic<std::int64_t> last_delivery{0};
     std::atomic<std::int64_t> interval{0};
     std::atomic<std::int64_t> look_at{0};
+    // Streaming threads that take this sink's releases on each of their ticks (ticks_started).
+    // While one does, the drain thread sleeps until woken: no timed wake-up per frame.
+    std::atomic<int> tickers{0};
+    // Set (under consume_mutex) by the drain thread's last pass: nothing is taken after it.
+    bool closed = false;
 
     // Every frame to a client passes here (hot: docs/memory.md, "Code on the hot path").
     [[gnu::hot]] bool try_deliver(const shm::FrameDescriptor& frame,
@@ -58,9 +72,19 @@ public:
         const std::int64_t last = last_delivery.exchange(now, std::memory_order_relaxed);
         if (last > 0) interval.store(now - last, std::memory_order_relaxed);
         // Seq_cst against the drain thread's store of look_at and its re-read of `delivered`:
-        // either it sees this delivery before it sleeps, or this sees how long it sleeps.
-        if (needs_wake(now, look_at.load(std::memory_order_seq_cst)) && to_daemon) to_daemon->interrupt();
+        // either it sees this delivery before it sleeps, or this sees how long it sleeps. A
+        // ticking source takes the releases itself (after_delivery): no wake-up.
+        if (tickers.load(std::memory_order_relaxed) == 0 &&
+            needs_wake(now, look_at.load(std::memory_order_seq_cst)) && to_daemon)
+            to_daemon->interrupt();
         return true;
+    }
+    void after_delivery() override;
+    void ticks_started() override { tickers.fetch_add(1, std::memory_order_seq_cst); }
+    void ticks_ended() override {
+        // Back to the drain thread's own schedule: wake it so that it arms its timer (the one
+        // timed wake-up that takes the releases of the stream's last frames).
+        if (tickers.fetch_sub(1, std::memory_order_seq_cst) == 1 && to_daemon) to_daemon->interrupt();
     }
     void frame_freed() override {
         // Only reads the producer's flag and wakes it (futex or eventfd): safe beside the drain thread.
@@ -100,9 +124,36 @@ namespace {
 // Takes what the client put on its to_daemon ring and hands it to the kernel: releases of a
 // sink stream, submissions of a source stream. Returns how many entries it took; false in
 // `usable` once the ring is corrupt.
-std::size_t take_entries(Kernel* kernel, ClientId client, const PinRef& pin, proto::PinDirection direction,
-                         std::uint32_t frame_size, StreamRings::Rings& rings, bool& usable) {
-    std::lock_guard lock(rings.consume_mutex);
+// The rings this thread is taking entries of, innermost first. Taking hands frames to the
+// kernel, which may deliver again (a submission goes downstream; a release refills a source),
+// and that delivery's after_delivery must not lock a consume_mutex this thread holds already:
+// the loop holding it takes what it would have.
+struct Taking {
+    const StreamRings::Rings* rings;
+    const Taking* outer;
+};
+thread_local const Taking* t_taking = nullptr;
+
+bool taking(const StreamRings::Rings* rings) {
+    for (const Taking* t = t_taking; t != nullptr; t = t->outer)
+        if (t->rings == rings) return true;
+    return false;
+}
+
+// Only the caller that holds rings.consume_mutex.
+std::size_t take_locked(StreamRings::Rings& rings, bool& usable) {
+    if (rings.closed) return 0;
+    Kernel* const kernel = rings.kernel;
+    const ClientId client = rings.client;
+    const PinRef& pin = rings.pin;
+    const proto::PinDirection direction = rings.direction;
+    const std::uint32_t frame_size = rings.frame_size;
+    const Taking self{&rings, t_taking};
+    t_taking = &self;
+    struct Done {
+        const Taking* outer;
+        ~Done() { t_taking = outer; }
+    } done{self.outer};
     shm::RingConsumer& ring = *rings.to_daemon;
     std::size_t total = 0;
     for (;;) {
@@ -138,15 +189,24 @@ std::size_t take_entries(Kernel* kernel, ClientId client, const PinRef& pin, pro
     }
 }
 
+std::size_t take_entries(StreamRings::Rings& rings, bool& usable) {
+    std::lock_guard lock(rings.consume_mutex);
+    return take_locked(rings, usable);
+}
+
 }  // namespace
 
+void StreamRings::Rings::after_delivery() {
+    // The thread that delivered, the kernel lock released. Never waits: if the drain thread or
+    // take_releases is taking now, they take these releases too.
+    if (direction != proto::PinDirection::In || !to_daemon || taking(this) || to_daemon->size() == 0) return;
+    std::unique_lock lock(consume_mutex, std::try_to_lock);
+    if (!lock) return;
+    bool usable = true;  // a corrupt ring: the drain thread reports it and stops
+    (void)take_locked(*this, usable);
+}
+
 struct StreamRings::Stream {
-    Kernel* kernel = nullptr;
-    ClientId client = 0;
-    PinRef pin;
-    proto::PinDirection direction = proto::PinDirection::In;
-    std::uint32_t frame_size = 0;
-    bool busy_poll = false;  // a source stream's drain polls (StreamRings::set_busy_poll_drain)
     std::shared_ptr<Rings> rings;
     std::jthread drain;  // declared last: joined first, while `rings` is still alive
 };
@@ -177,6 +237,8 @@ void describe_drain_thread(proto::PinDirection direction) {
 // raced the decision and it should look again first. Stores when it will look (look_at) before
 // re-reading `delivered`: see Rings::try_deliver.
 std::chrono::milliseconds release_sleep(StreamRings::Rings& rings) {
+    // A streaming thread takes the releases on its ticks; ticks_ended wakes this thread.
+    if (rings.tickers.load(std::memory_order_seq_cst) > 0) return kIdleWait;
     const std::int64_t now = now_ns();
     const std::uint64_t delivered = rings.delivered.load(std::memory_order_seq_cst);
     const auto outstanding =
@@ -201,25 +263,21 @@ std::chrono::milliseconds release_sleep(StreamRings::Rings& rings) {
 // A busy-polling source stream polls instead of sleeping (the ring's spin budget) until
 // kBusyPollIdle has passed since the last submission, then sleeps as any other until the next
 // one; the stop_callback's interrupt ends a poll as it ends a sleep.
-void drain_loop(std::stop_token stop, StreamRings::Stream* stream,
-                std::shared_ptr<StreamRings::Rings> rings) {
+void drain_loop(std::stop_token stop, std::shared_ptr<StreamRings::Rings> rings) {
     auto log = logger("stream");
-    describe_drain_thread(stream->direction);
-    const bool releases = stream->direction == proto::PinDirection::In;
+    describe_drain_thread(rings->direction);
+    const bool releases = rings->direction == proto::PinDirection::In;
     shm::RingConsumer& ring = *rings->to_daemon;
     // Runs in the thread that requests stop (jthread's destructor): a flag and a futex wake.
     const std::stop_callback wake(stop, [&ring] { ring.interrupt(); });
     bool usable = true;
-    const bool polls = stream->busy_poll && !releases;
+    const bool polls = rings->busy_poll && !releases;
     auto last_taken = std::chrono::steady_clock::now();
     auto take = [&] {
-        if (take_entries(stream->kernel, stream->client, stream->pin, stream->direction, stream->frame_size,
-                         *rings, usable) > 0 &&
-            polls)
-            last_taken = std::chrono::steady_clock::now();
+        if (take_entries(*rings, usable) > 0 && polls) last_taken = std::chrono::steady_clock::now();
         if (!usable)
-            log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", stream->client,
-                      loggable(stream->pin.to_string()));
+            log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", rings->client,
+                      loggable(rings->pin.to_string()));
         return usable;
     };
     while (!stop.stop_requested()) {
@@ -232,14 +290,16 @@ void drain_loop(std::stop_token stop, StreamRings::Stream* stream,
             auto waited = ring.wait_for_data(sleep, releases ? shm::Wait::Lazily : shm::Wait::UntilData);
             rings->look_at.store(0, std::memory_order_relaxed);  // running: a delivery needs no wake-up
             if (!waited && waited.error().code != Errc::Timeout) {
-                log->warn("client {} {}: waiting on the ring to daemon failed: {}", stream->client,
-                          loggable(stream->pin.to_string()), waited.error().message);
+                log->warn("client {} {}: waiting on the ring to daemon failed: {}", rings->client,
+                          loggable(rings->pin.to_string()), waited.error().message);
                 return;
             }
         }
         if (!take()) return;
     }
-    (void)take();
+    std::lock_guard lock(rings->consume_mutex);
+    (void)take_locked(*rings, usable);
+    rings->closed = true;  // a streaming thread's after_delivery takes nothing from now on
 }
 
 struct RingPair {
@@ -302,15 +362,15 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinRef& pin
         Share{wire::RingDirection::ToDaemon, std::move(ring->theirs), ring->channel.capacity()});
     rings->to_daemon_channel.emplace(std::move(ring->channel));
 
+    rings->kernel = kernel_;
+    rings->client = client;
+    rings->pin = pin;
+    rings->direction = direction;
+    rings->frame_size = frame_size;
+    rings->busy_poll = busy_poll_drain_;
     auto stream = std::make_shared<Stream>();
-    stream->kernel = kernel_;
-    stream->client = client;
-    stream->pin = pin;
-    stream->direction = direction;
-    stream->frame_size = frame_size;
-    stream->busy_poll = busy_poll_drain_;
     stream->rings = rings;
-    stream->drain = std::jthread(drain_loop, stream.get(), rings);
+    stream->drain = std::jthread(drain_loop, rings);
     opened.target = std::move(rings);
 
     std::shared_ptr<Stream> previous;
@@ -344,11 +404,11 @@ void StreamRings::take_releases() {
         // popped the client's releases and still be handing them to the kernel. take_entries
         // waits for it (consume_mutex), so the answer that follows sees them.
         for (const auto& [key, stream] : streams_)
-            if (stream->direction == proto::PinDirection::In) sinks.push_back(stream);
+            if (stream->rings->direction == proto::PinDirection::In) sinks.push_back(stream);
     }
     for (const auto& s : sinks) {
         bool usable = true;  // a corrupt ring: its drain thread reports it and stops
-        (void)take_entries(s->kernel, s->client, s->pin, s->direction, s->frame_size, *s->rings, usable);
+        (void)take_entries(*s->rings, usable);
     }
 }
 

@@ -133,6 +133,19 @@ public:
     // A frame went back to the pool of the client's source pin (wakes acquire_frame waiters).
     virtual void frame_freed() = 0;
 
+    // Where a sink client's quiet releases are taken where ksimd already runs (docs/memory.md,
+    // "Lazy release"). Unlike the calls above, these run WITHOUT the kernel lock, in the thread
+    // that delivered, and may call the Kernel (release_frame):
+    //   - after_delivery: after every try_deliver that succeeded, once the lock is released;
+    //     and on every tick of a streaming thread that has delivered here, between
+    //     ticks_started() and ticks_ended();
+    //   - ticks_started (with the lock held: must not block): a streaming thread delivered here
+    //     for the first time and will call after_delivery on each of its ticks;
+    //   - ticks_ended: that streaming thread stops, its ticks no longer take the releases.
+    virtual void after_delivery() {}
+    virtual void ticks_started() {}
+    virtual void ticks_ended() {}
+
     // Source pins whose client asked for a free-frame ring: the kernel keeps up to a bounded
     // number of free frames of the pin's pool posted there, each recorded in the ledger as held
     // by the client (as acquire_frame does). All three are called with the kernel lock held.
