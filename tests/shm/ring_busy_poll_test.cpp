@@ -6,30 +6,19 @@
 #include <thread>
 
 #include "ksim/shm/ring.hpp"
+#include "ring_ends.hpp"
 
 namespace ksim::shm::busy_poll_test {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Ends {
-    RingChannel channel;
-    RingProducer producer;
-    RingConsumer consumer;
-};
-
+using Ends = test::RingEnds;
 Ends polling_ring(std::uint32_t capacity) {
-    auto channel = RingChannel::create("ring-busy-poll-test", capacity);
-    EXPECT_TRUE(channel) << channel.error().message;
-    auto p = channel->share();
-    auto c = channel->share();
-    EXPECT_TRUE(p && c);
-    auto producer = RingProducer::attach(std::move(*p));
-    auto consumer = RingConsumer::attach(std::move(*c));
-    EXPECT_TRUE(producer && consumer);
-    producer->set_spin_budget(kSpinForever);
-    consumer->set_spin_budget(kSpinForever);
-    return Ends{std::move(*channel), std::move(*producer), std::move(*consumer)};
+    Ends ends = test::make_ring_ends("ring-busy-poll-test", capacity);
+    ends.producer.set_spin_budget(kSpinForever);
+    ends.consumer.set_spin_budget(kSpinForever);
+    return ends;
 }
 
 RingEntry entry(std::uint32_t n) {

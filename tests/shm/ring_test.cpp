@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "ring_ends.hpp"
+
 namespace ksim::shm {
 namespace {
 
@@ -24,23 +26,9 @@ RingEntry entry(std::uint32_t n) {
     return e;
 }
 
-struct Ends {
-    RingChannel channel;
-    RingProducer producer;
-    RingConsumer consumer;
-};
-
+using Ends = test::RingEnds;
 Ends make_ring(std::uint32_t capacity) {
-    auto channel = RingChannel::create("ring-test", capacity);
-    EXPECT_TRUE(channel) << channel.error().message;
-    auto p = channel->share();
-    auto c = channel->share();
-    EXPECT_TRUE(p && c);
-    auto producer = RingProducer::attach(std::move(*p));
-    auto consumer = RingConsumer::attach(std::move(*c));
-    EXPECT_TRUE(producer) << producer.error().message;
-    EXPECT_TRUE(consumer) << consumer.error().message;
-    return Ends{std::move(*channel), std::move(*producer), std::move(*consumer)};
+    return test::make_ring_ends("ring-test", capacity);
 }
 
 TEST(ShmRing, Create_RoundsCapacityUpToAPowerOfTwoAndRejectsZero) {

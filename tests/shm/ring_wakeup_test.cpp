@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ksim/shm/ring.hpp"
+#include "ring_ends.hpp"
 
 // A named namespace: the unity build puts this file beside ring_test.cpp.
 namespace ksim::shm::wakeup_test {
@@ -19,22 +20,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Ends {
-    RingChannel channel;
-    RingProducer producer;
-    RingConsumer consumer;
-};
-
+using Ends = test::RingEnds;
 Ends make_ring(const std::string& name, std::uint32_t capacity) {
-    auto channel = RingChannel::create(name, capacity);
-    EXPECT_TRUE(channel) << channel.error().message;
-    auto p = channel->share();
-    auto c = channel->share();
-    EXPECT_TRUE(p && c);
-    auto producer = RingProducer::attach(std::move(*p));
-    auto consumer = RingConsumer::attach(std::move(*c));
-    EXPECT_TRUE(producer && consumer);
-    return Ends{std::move(*channel), std::move(*producer), std::move(*consumer)};
+    return test::make_ring_ends(name, capacity);
 }
 
 RingEntry entry(std::uint32_t n) {
