@@ -41,11 +41,12 @@ nlohmann::json video_of(std::uint32_t size) {
     return v;
 }
 
-nlohmann::json simple_framing(const char* memory, std::uint32_t min, std::uint32_t max) {
+nlohmann::json simple_framing(const char* memory, std::uint32_t min, std::uint32_t max,
+                              std::uint32_t frames = kPoolFrames) {
     nlohmann::json simple = nlohmann::json::object();
     simple["memory_type"] = memory;
     simple["flags"] = nlohmann::json::array({"PREFERENCES_ONLY"});
-    simple["frames"] = 4;
+    simple["frames"] = frames;
     simple["alignment"] = "FILE_BYTE_ALIGNMENT";
     simple["min_frame_size"] = min;
     simple["max_frame_size"] = max;
@@ -102,6 +103,29 @@ std::string topology(const std::vector<std::uint32_t>& sizes) {
         filters.push_back(view);
         connections.push_back(cam_conn);
     }
+    // The spare pair (see spare_sink_pin()): one pool of kSpareFrames 1080p frames.
+    json spare_out = json::object(), spare_in = json::object();
+    spare_out["id"] = kSpareSource.pin;
+    spare_out["direction"] = "out";
+    spare_out["hosting"] = "user";
+    spare_out["framing"] = simple_framing("USER", k1080pNv12, k1080pNv12, kSpareFrames);
+    spare_in["id"] = kSpareSink.pin;
+    spare_in["direction"] = "in";
+    spare_in["hosting"] = "user";
+    spare_in["framing"] = simple_framing("DONT_CARE", 0, 0xFFFFFFFFu, kSpareFrames);
+    json spare_src = json::object(), spare_sink = json::object(), spare_conn = json::object();
+    spare_src["id"] = kSpareSource.filter;
+    spare_src["kind"] = "user_source";
+    spare_src["pins"] = json::array({spare_out});
+    spare_sink["id"] = kSpareSink.filter;
+    spare_sink["kind"] = "user_sink";
+    spare_sink["pins"] = json::array({spare_in});
+    spare_conn["from"] = kSpareSource.filter + "." + kSpareSource.pin;
+    spare_conn["to"] = kSpareSink.filter + "." + kSpareSink.pin;
+    filters.push_back(spare_src);
+    filters.push_back(spare_sink);
+    connections.push_back(spare_conn);
+
     json top = json::object();
     top["ksim_topology"] = 1;
     top["name"] = "e2e-bench";
@@ -155,7 +179,7 @@ bool BenchStack::start() {
     if (pidfd >= 0) ::close(pidfd);
     if (!manager) return error_ = "ksimd did not become ready", false;
     auto pass = manager->negotiate_and_commit();
-    if (!pass || pass->committed != 2 * sizes.size()) return error_ = "negotiation/commit failed", false;
+    if (!pass || pass->committed != 2 * sizes.size() + 1) return error_ = "negotiation/commit failed", false;
     manager.reset();  // a manager is only needed to commit
 
     auto c = client::Client::connect(co);
@@ -179,6 +203,15 @@ bool BenchStack::start() {
                 return error_ = r.error().message, false;
         pairs_.push_back(std::move(pair));
     }
+    const proto::PinRef spare{kSpareSource.filter, kSpareSource.pin};
+    if (auto r = client_->set_state(spare, proto::PinState::Acquire); !r)
+        return error_ = r.error().message, false;
+    auto spare_producer = client_->open_stream(spare);
+    if (!spare_producer) return error_ = spare_producer.error().message, false;
+    spare_producer_ = std::move(*spare_producer);
+    if (auto r = client_->set_state(spare, proto::PinState::Run); !r)
+        return error_ = r.error().message, false;
+    socket_ = socket;
     return true;
 }
 
@@ -240,6 +273,7 @@ void stop_shared_stack() {
 
 BenchStack::~BenchStack() {
     capture_.reset();
+    spare_producer_.reset();
     pairs_.clear();
     client_.reset();
     if (daemon_ > 0) {

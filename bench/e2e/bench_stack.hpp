@@ -3,7 +3,9 @@
 // camera (kernel-hosted video capture at 30 fps, a format whose image is exactly that size) ->
 // user-sink pair; the graph manager's logic (ksim_graphmgr, in-process) negotiates and commits;
 // one libksim client then hosts every user pin. Cameras stay stopped until open_capture and
-// paused until resume_capture, so only the one being measured renders frames.
+// paused until resume_capture, so only the one being measured renders frames. A spare 1080p
+// pair (kSpareSource/kSpareSink) has only its source hosted, for benches whose own connections
+// or child processes host the sink.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +34,14 @@ inline constexpr std::uint32_t k1080pNv12 = 1920 * 1080 * 3 / 2;
 inline constexpr std::uint32_t k8MiB = 8u << 20;
 inline const std::vector<std::uint32_t> kFrameSizes{k4KiB, k1MiB, k1080pNv12, k8MiB};
 inline constexpr int kCameraFps = 30;
+inline constexpr std::uint32_t kPoolFrames = 4;  // each pair's pool
+
+// The spare pair: a 1080p NV12 pool of kSpareFrames frames whose source this process hosts (in
+// RUN, so the pool exists) and whose sink nobody hosts: for benches where another connection or
+// process opens the sink (attach, crash reclaim).
+inline constexpr std::uint32_t kSpareFrames = 16;
+inline const proto::PinRef kSpareSource{"spare_src", "out"};
+inline const proto::PinRef kSpareSink{"spare_sink", "in"};
 
 class BenchStack {
 public:
@@ -41,6 +51,10 @@ public:
 
     [[nodiscard]] const std::string& error() const { return error_; }
     Pair* pair(std::uint32_t frame_size);
+    // ksimd's socket, for benches that connect their own clients.
+    [[nodiscard]] const std::string& socket_path() const { return socket_; }
+    // The spare pair's producer (nullptr when the stack did not start).
+    [[nodiscard]] client::Stream* spare_producer() const { return spare_producer_.get(); }
 
     // Opens the capture pair of `frame_size` with the viewer (user sink) in RUN and the camera
     // in PAUSE, and returns the viewer's stream (nullptr and error() on failure). The camera
@@ -56,6 +70,8 @@ public:
 private:
     bool start();
     std::unique_ptr<client::Stream> capture_;
+    std::unique_ptr<client::Stream> spare_producer_;
+    std::string socket_;
 
     std::filesystem::path dir_;
     pid_t daemon_ = -1;

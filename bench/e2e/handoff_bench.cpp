@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_child.hpp"
 #include "bench_stack.hpp"
 #include "latency_stats.hpp"
 #include "raw_ring.hpp"
@@ -188,6 +189,7 @@ BENCHMARK(BM_KsimClientToClient)->Apply(sizes);
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (const int child = ksim::bench::run_bench_child(argc, argv); child >= 0) return child;
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

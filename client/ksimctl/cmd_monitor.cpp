@@ -1,7 +1,7 @@
 // `ksimctl monitor [--json]`: ksimd's event stream as it happens, like pw-mon — every event
 // (state changes, drops, commits, clients going, framing and connection changes, allocator
-// failures) one line each, until Ctrl-C. --json: one JSON object per line (the event's wire body
-// with "type" and "time_ns", ksimctl's steady clock when it read it).
+// failures, verifier violations) one line each, until Ctrl-C. --json: one JSON object per line (the event's
+// wire body with "type" and "time_ns", ksimctl's steady clock when it read it).
 #include <fmt/format.h>
 
 #include <atomic>
@@ -43,6 +43,8 @@ std::string describe(const client::Event& e) {
         what = b.contains("framing") ? "framing set" : "framing gone";
     else if (e.type == T::AllocatorFailed && b.contains("failure"))
         what = b["failure"].value("status_name", "");
+    else if (e.type == T::VerifierViolation && b.contains("violation"))
+        what = b["violation"].value("rule", "") + " in " + b["violation"].value("routine", "");
     const std::string detail = b.value("detail", "");
     std::string line = fmt::format("{:<20} {}", wire::to_string(e.type), subject(b));
     if (!what.empty()) line += " " + what;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "ksim/daemon/transforms.hpp"
+
 namespace ksim::daemon {
 namespace {
 

@@ -1,7 +1,8 @@
 // The verifier end to end: ksimd hosts a filter of the misbehaving test driver that unlocks an
 // unlocked stream pointer on every Process; the graph manager commits, the pipe runs, and
-// `ksimctl verifier` shows the rule, the routine and the count over the wire, while the pin keeps
-// completing frames. A pin that is not a driver's is refused by name.
+// `ksimctl verifier` shows the rule, the routine and the count over the wire, subscribers get one
+// verifier_violation event, and the pin keeps completing frames. A pin that is not a driver's is refused by
+// name.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -24,18 +25,25 @@ std::filesystem::path write_config(const std::filesystem::path& path) {
     return path;
 }
 
-// Waits (on events, against a deadline) until the pin completed `frames` and its verifier saw
-// at least one violation.
+// Waits (on events, against a deadline) until the pin completed `frames`, its verifier saw at
+// least one violation and the verifier_violation event arrived (its body in `event`).
 bool wait_violation_and_frames(client::Client& c, const proto::PinRef& p, std::uint64_t frames,
-                               std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout, nlohmann::json& event) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         auto stats = c.statistics(p);
-        if (stats && stats->completed >= frames && stats->verifier && stats->verifier->total > 0) return true;
+        if (stats && stats->completed >= frames && stats->verifier && stats->verifier->total > 0 &&
+            !event.is_null())
+            return true;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
-        (void)c.connection().next_event(std::min(left, std::chrono::milliseconds(50)));
+        auto e = c.connection().next_event(std::min(left, std::chrono::milliseconds(50)));
+        if (e && e->type == wire::MessageType::VerifierViolation) {
+            EXPECT_TRUE(event.is_null())
+                << "a second verifier_violation event for the same rule: " << e->body;
+            event = e->body;
+        }
     }
 }
 
@@ -53,7 +61,14 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         const proto::PinRef bad{"bad", "capture"}, checker{"checker", "input"};
         set_state(*app, checker, proto::PinState::Run);
         set_state(*app, bad, proto::PinState::Run);
-        ASSERT_TRUE(wait_violation_and_frames(*app, bad, 5, 30s)) << stack.daemon().stderr_text();
+        nlohmann::json event;
+        ASSERT_TRUE(wait_violation_and_frames(*app, bad, 5, 30s, event)) << stack.daemon().stderr_text();
+        // The event: the pin, the driver, the rule and the routine, once per rule.
+        EXPECT_EQ(event["pin"], "bad.capture") << event;
+        EXPECT_EQ(event["driver"], KSIM_MISBEHAVING_DRIVER) << event;
+        EXPECT_EQ(event["violation"]["rule"], "verifier.unlock-unlocked") << event;
+        EXPECT_EQ(event["violation"]["routine"], "KsStreamPointerUnlock") << event;
+        EXPECT_EQ(event["violation"]["nth"], 1) << event;
 
         const RunResult ctl =
             run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", "bad.capture"},
@@ -76,11 +91,15 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
         EXPECT_NE(table.out.find("verifier.unlock-unlocked"), std::string::npos) << table.out;
         EXPECT_NE(table.out.find("KsStreamPointerUnlock"), std::string::npos) << table.out;
 
-        const RunResult not_driver =
-            run({ksimctl_path(), "--socket", stack.socket(), "verifier", "checker.input"}, stack.dir(),
-                "ksimctl-not-driver");
-        EXPECT_EQ(not_driver.exit_code, 1);
-        EXPECT_NE(not_driver.err.find("not a minidriver's pin"), std::string::npos) << not_driver.err;
+        // The kernel sink is a built-in driver: the verifier watches its pin too, and finds nothing.
+        const RunResult sink =
+            run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", "checker.input"},
+                stack.dir(), "ksimctl-sink");
+        ASSERT_EQ(sink.exit_code, 0) << sink.err;
+        const auto sink_rows = nlohmann::json::parse(sink.out);
+        ASSERT_EQ(sink_rows.size(), 1u) << sink.out;
+        EXPECT_EQ(sink_rows[0]["verifier"]["driver"], "builtin:kernel_sink");
+        EXPECT_TRUE(sink_rows[0]["verifier"]["rules"].empty()) << sink.out;
 
         set_state(*app, bad, proto::PinState::Stop);
         set_state(*app, checker, proto::PinState::Stop);

@@ -72,6 +72,8 @@ inline std::optional<Error> decode_as(MessageType type, const nlohmann::json& me
             return first_error.template operator()<ConnectionChangedEvent>();
         case T::AllocatorFailed:
             return first_error.template operator()<AllocatorFailedEvent>();
+        case T::VerifierViolation:
+            return first_error.template operator()<VerifierViolationEvent>();
         case T::kCount:
             break;  // not a message
     }

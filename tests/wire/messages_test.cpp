@@ -332,6 +332,10 @@ TEST(WireMessages, Events_RoundTrip) {
     expect_round_trip(
         ConnectionChangedEvent{pin("cam", "capture"), pin("app", "in0"), false, "client 3 went away"});
     expect_round_trip(AllocatorFailedEvent{pin("cam", "capture"), sample_failure("/faults/0"), "pipe ..."});
+    expect_round_trip(VerifierViolationEvent{
+        pin("bad", "capture"), "/drivers/bad.so",
+        VerifierViolation{"verifier.unlock-unlocked", "KsStreamPointerUnlock", "not locked", 1200, 1},
+        "verifier.unlock-unlocked: KsStreamPointerUnlock: not locked"});
 }
 
 TEST(WireMessages, AllocatorFailure_NamesItsFieldsAndTravelsWithTheConnection) {

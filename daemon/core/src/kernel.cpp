@@ -2,6 +2,7 @@
 // call (see kernel_impl.hpp). The work itself lives in kernel_{commit,state,flow,user}.cpp.
 #include <fmt/format.h>
 
+#include "builtin_drivers.hpp"
 #include "kernel_impl.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/proto/pin_lookup.hpp"
@@ -19,20 +20,29 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
     switch (filter.kind) {
         case FilterKind::VideoCapture:
         case FilterKind::AudioCapture:
-            return out ? PinRole::Capture : PinRole::Sink;
+            // A capture filter's input pin (no config needs one) is inert: what reaches it goes home.
+            return PinRole::Capture;
         case FilterKind::InPlaceTransform:
             return out ? PinRole::InPlaceOut : PinRole::InPlaceIn;
         case FilterKind::CopyTransform:
             return out ? PinRole::CopyOut : PinRole::CopyIn;
         case FilterKind::KernelSink:
-            return out ? PinRole::Capture : PinRole::Sink;
+            return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in sink driver's
         case FilterKind::UserSource:
         case FilterKind::UserSink:
             return out ? PinRole::UserSource : PinRole::UserSink;
         case FilterKind::Driver:
             return out ? PinRole::Capture : PinRole::DriverIn;  // Process is the driver's
     }
-    return PinRole::Sink;
+    return PinRole::Capture;
+}
+
+void link_upstream(const Pin& from, Pin& to) {
+    const proto::FilterDescriptor& up = from.filter.desc;
+    if (from.role == PinRole::Capture && up.kind == FilterKind::VideoCapture && up.video)
+        to.builtin.upstream_pattern = up.video;
+    else
+        to.builtin.upstream_pattern.reset();
 }
 
 Ticks frame_period(const proto::FilterDescriptor& filter) {
@@ -65,10 +75,21 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
     role = role_for(f.desc, desc);
     framing = proto::effective_framing(f.desc, desc);
     sm = std::make_unique<PinStateMachine>(name, *this);
+    const bool builtin = k.builtins && builtin_driver(f.desc.kind) != nullptr;
+    ddk_host::PinInstance* instance = nullptr;
     if (f.desc.kind == FilterKind::Driver) {
-        ddk_host::PinInstance* instance =
-            k.options.drivers ? k.options.drivers->find_pin(f.desc.id, desc.id) : nullptr;
+        instance = k.options.drivers ? k.options.drivers->find_pin(f.desc.id, desc.id) : nullptr;
         if (!instance) return;  // Kernel::create refuses the topology
+    } else if (builtin) {
+        // Null for a pin the built-in driver has no descriptor for (a sink's output pin).
+        instance = k.builtins->find_pin(f.desc.id, desc.id);
+        if (instance) instance->builtin_link = &this->builtin;
+    }
+    // A vendor allocator the config declares for a built-in kind's pin is the class driver's.
+    if (f.desc.kind != FilterKind::Driver && desc.allocator &&
+        desc.allocator->mode == proto::AllocatorMode::Kernel)
+        vendor = std::make_shared<shm::DmaAllocator>(*desc.allocator);
+    if (instance) {
         const ULONG flags = instance->ks.Descriptor->Flags;
         queue = std::make_unique<StreamQueue>(
             StreamQueue::Options{desc.direction, (flags & KSPIN_FLAG_DISTINCT_TRAILING_EDGE) != 0,
@@ -80,9 +101,11 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
                 kernel.on_capture_complete(*this, std::move(frame));
             });
         verifier = std::make_unique<Verifier>(
-            instance->device().module->path, key, *k.clock, [this](const VerifierViolation& v) {
+            instance->device().module->path, key, *k.clock,
+            [this, driver_path = instance->device().module->path](const VerifierViolation& v) {
                 kernel.emit({KernelEvent::Type::VerifierViolation, key,
-                             v.rule + ": " + v.routine + ": " + v.message, state(), kDaemon});
+                             v.rule + ": " + v.routine + ": " + v.message, state(), kDaemon, std::nullopt, v,
+                             driver_path});
             });
         driver = std::make_unique<DriverPin>(*instance, *queue, *k.clock, *verifier, frame_period(f.desc));
         if (instance->allocator() && desc.allocator)
@@ -90,8 +113,6 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
                 *instance, *desc.allocator, k.options.shm_prefix + "-" + name + "-common", verifier.get());
         return;
     }
-    if (desc.allocator && desc.allocator->mode == proto::AllocatorMode::Kernel)
-        vendor = std::make_shared<shm::DmaAllocator>(*desc.allocator);
     if (role == PinRole::Capture) {
         std::unique_ptr<ContentGenerator> content;
         if (f.desc.kind == FilterKind::AudioCapture && f.desc.audio)
@@ -197,6 +218,15 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
                                                EventSink& events, UserPinPort& port) {
     auto impl = std::make_unique<Impl>(std::move(options), events, port);
     for (const proto::FilterDescriptor& fd : topology.filters) {
+        if (const ddk_host::StaticDriver* builtin = builtin_driver(fd.kind)) {
+            if (!impl->builtins)
+                impl->builtins = std::make_unique<ddk_host::DriverHost>(
+                    impl->options.drivers ? impl->options.drivers->options() : ddk_host::HostOptions{});
+            if (auto hosted = impl->builtins->host_static(fd, *builtin); !hosted)
+                return fail(Errc::InvalidConfig,
+                            fmt::format("filter {}: built-in driver {}: {} ({})", fd.id, builtin->name,
+                                        hosted.error().message, hosted.error().rule));
+        }
         auto filter = std::make_unique<FilterRuntime>();
         filter->desc = fd;
         filter->desc.pins.clear();
@@ -222,6 +252,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         from->peer = to;
         to->peer = from;
         impl->connections.emplace_back(from, to);
+        link_upstream(*from, *to);
         // A minidriver's pin hears of its connection (KSPIN_DISPATCH.Connect).
         for (Pin* p : {from, to})
             if (p->driver) p->driver->connect();
@@ -371,7 +402,7 @@ Result<std::uint64_t> Kernel::reset_stats(const std::optional<PinRef>& key) {
         p->hold_samples = 0;
         p->hold_sum_us = 0;
         p->hold_max_us = 0;
-        p->check_failures = 0;
+        p->builtin.check_failures = 0;
     }
     return pins.size();
 }
@@ -394,7 +425,7 @@ Result<PinStats> Kernel::stats(const PinRef& key) const {
     s.hold_samples = p.hold_samples;
     s.hold_avg_us = p.hold_samples ? p.hold_sum_us / static_cast<double>(p.hold_samples) : 0.0;
     s.hold_max_us = p.hold_max_us;
-    s.check_failures = p.check_failures;
+    s.check_failures = p.builtin.check_failures;
     if (p.vendor) {
         shm::DmaCallCounts c = p.vendor->calls();
         c.initialize += p.vendor_calls_retired.initialize;

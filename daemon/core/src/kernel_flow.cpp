@@ -312,22 +312,6 @@ void Kernel::Impl::process(Pin& pin) {
         }
         case PinRole::CopyIn:
             return copy_to_output(to, out ? *out : to, ref, header, sent_at);
-        case PinRole::Sink: {
-            // The kernel sink checks what it receives: frame numbers strictly increase, data present,
-            // and straight from a video capture pin the counter drawn in the image matches the
-            // header's frame number (the pattern counts from 0, PictureNumber from 1).
-            bool ok = header.picture_number > to.last_picture && header.data_used > 0;
-            const proto::FilterDescriptor& up = from.filter.desc;
-            if (ok && from.role == PinRole::Capture && up.kind == proto::FilterKind::VideoCapture &&
-                up.video) {
-                const auto counter = read_frame_counter(frame_bytes(ref), *up.video);
-                if (counter) ok = *counter + 1 == static_cast<std::uint64_t>(header.picture_number);
-            }
-            if (!ok) ++to.check_failures;
-            to.last_picture = header.picture_number;
-            if (holds_back(to)) return hold_back(to, ref);  // a stall_releases fault
-            return give_back(ref, to.ledger_id);
-        }
         case PinRole::DriverIn:
             return queue_input(to, ref, header);
         case PinRole::Capture:
@@ -363,6 +347,7 @@ void Kernel::Impl::on_input_complete(Pin& pin, QueuedFrame&& frame) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
     if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
+    if (holds_back(pin)) return hold_back(pin, PipeFrame{h, pipe});  // a stall_releases fault
     give_back(PipeFrame{h, pipe}, pin.ledger_id);
 }
 

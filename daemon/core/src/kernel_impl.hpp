@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "builtin_pin_link.hpp"
 #include "driver_allocator.hpp"
 #include "driver_filter.hpp"
 #include "driver_pin.hpp"
@@ -21,6 +22,7 @@
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/pin_state_machine.hpp"
 #include "ksim/daemon/stream_queue.hpp"
+#include "ksim/daemon/transforms.hpp"
 #include "ksim/shm/default_allocator.hpp"
 #include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/ledger.hpp"
@@ -35,8 +37,9 @@ struct FilterRuntime;
 
 // What a pin does with frames, from its filter kind, direction and hosting. A minidriver's
 // output pin is a Capture pin (the requestor fills its queue; its Process is the driver's); its
-// input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them).
-enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, Sink, DriverIn, UserSource, UserSink };
+// input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them),
+// whether the driver is a loaded module or built in (daemon/drivers/).
+enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, DriverIn, UserSource, UserSink };
 
 // Who holds one frame of a pool, and when it left its source (hand-off latency): the per-frame
 // view of the ledger (shm::Ledger answers per pool and owner).
@@ -150,7 +153,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     proto::PinDescriptor desc;
     PinRef key;
     std::string name;  // "filter/pin" for logs
-    PinRole role = PinRole::Sink;
+    PinRole role = PinRole::DriverIn;
     std::uint64_t ledger_id = 0;  // owner id of frames held by this pin (never a ClientId)
     ClientId owner = kDaemon;     // user pins: the hosting client
     PinHolders holders;           // plain clients holding it out of STOP, with their claims
@@ -166,6 +169,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::unique_ptr<Verifier> verifier;                 // driver pins: their misuse of the driver API
     std::unique_ptr<DriverPin> driver;                  // driver pins: the minidriver's pin, hosted
     std::shared_ptr<DriverAllocator> driver_allocator;  // its KSALLOCATOR_DISPATCH (if it has one)
+    BuiltinPinLink builtin;                             // built-in driver pins: what their driver shares
     std::shared_ptr<DeliveryTarget> delivery;           // user pins: the owner's rings (attach_delivery)
     shm::DmaCallCounts vendor_calls_retired{};          // calls of vendor instances already deleted
     std::vector<proto::Fault> faults;                   // injected from the topology's /faults
@@ -192,8 +196,6 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     bool running = false;                    // capture: RUN (frames are programmed as they arrive)
     bool pend_io = false;                    // capture: Process stopped on a full S/G table (avshws PendIo)
     std::deque<PendingCopy> pending_copies;  // copy inputs: frames waiting for an output frame
-    std::int64_t last_picture = -1;          // sinks: frame-number check
-    std::uint64_t check_failures = 0;
 
     Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d);
     Result<void> on_transition(proto::PinState from, proto::PinState to) override;
@@ -233,6 +235,9 @@ struct Kernel::Impl {
     UserPinPort& port;
 
     mutable std::mutex mu;
+    // The instances of the built-in drivers' filters and pins (daemon/drivers/): this kernel's
+    // own, so they live exactly as long as its pins (declared before `filters`: outlives them).
+    std::unique_ptr<ddk_host::DriverHost> builtins;
     std::vector<std::unique_ptr<FilterRuntime>> filters;
     std::vector<std::pair<Pin*, Pin*>> connections;
     std::vector<std::unique_ptr<Pipe>> pipes;
@@ -355,5 +360,8 @@ struct Kernel::Impl {
 
 PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin);
 Ticks frame_period(const proto::FilterDescriptor& filter);
+// `from` was connected to `to`: what `to`'s built-in driver may know of its upstream
+// (BuiltinPinLink::upstream_pattern: frames straight from a video capture pin).
+void link_upstream(const Pin& from, Pin& to);
 
 }  // namespace ksim::daemon

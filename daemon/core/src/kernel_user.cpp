@@ -87,6 +87,7 @@ Result<void> Kernel::connect(ClientId client, const PinRef& from_key, const PinR
     (*from)->peer = *to;
     (*to)->peer = *from;
     k.connections.emplace_back(*from, *to);
+    link_upstream(**from, **to);
     logger("core.kernel")
         ->info("connection {} -> {} by client {}", from_key.to_string(), to_key.to_string(), client);
     return {};

@@ -230,8 +230,4 @@ std::optional<std::uint64_t> read_frame_counter(std::span<const std::byte> image
     return value;
 }
 
-void invert_in_place(std::span<std::byte> frame) {
-    for (std::byte& b : frame) b = ~b;
-}
-
 }  // namespace ksim::daemon

@@ -54,7 +54,11 @@ void KernelBridge::on_event(const KernelEvent& event) {
                 if (auto session = sessions_.find(event.client)) session->stop(event.detail);
                 break;
             case Type::VerifierViolation:
-                // Logged by the kernel's verifier; clients read it with verifier_report (ksimctl).
+                // Logged by the kernel's verifier too; every violation is in the pin's STATISTICS.
+                if (event.violation)
+                    sessions_.broadcast(wire::MessageType::VerifierViolation,
+                                        wire::make_event(wire::VerifierViolationEvent{
+                                            pin, event.driver, to_wire(*event.violation), event.detail}));
                 break;
             case Type::ClientGone:
                 break;

@@ -123,6 +123,7 @@ Result<Body> RequestHandler::dispatch(SessionContext& session, wire::MessageType
         case T::FrameReady:
         case T::ConnectionChanged:
         case T::AllocatorFailed:
+        case T::VerifierViolation:
         case T::kCount:
             break;
     }
@@ -193,15 +194,18 @@ Result<PinSnapshot> RequestHandler::find_pin(const PinRef& key) const {
     return fail(Errc::NotFound, proto::describe_unknown_pin({key.filter, key.pin}, graph).to_string());
 }
 
+wire::VerifierViolation to_wire(const VerifierViolation& v) {
+    return wire::VerifierViolation{v.rule, v.routine, v.message,
+                                   static_cast<std::uint64_t>(std::max<Ticks>(0, v.at)) * 100, v.nth};
+}
+
 namespace {
 
 wire::VerifierStats to_wire(const VerifierReport& r) {
     wire::VerifierStats out{r.driver, r.total, {}, {}};
     for (const VerifierRuleCount& c : r.counts)
         out.rules.push_back(wire::VerifierRuleCount{c.rule, c.count, c.hint});
-    for (const VerifierViolation& v : r.recent)
-        out.recent.push_back(wire::VerifierViolation{
-            v.rule, v.routine, v.message, static_cast<std::uint64_t>(std::max<Ticks>(0, v.at)) * 100, v.nth});
+    for (const VerifierViolation& v : r.recent) out.recent.push_back(server::to_wire(v));
     return out;
 }
 

@@ -112,5 +112,6 @@ private:
 
 // Conversions between wire and daemon types (also used by the kernel bridge).
 wire::AllocatorFailure to_wire(const AllocatorFailure& failure);
+wire::VerifierViolation to_wire(const VerifierViolation& violation);
 
 }  // namespace ksim::daemon::server

@@ -166,7 +166,14 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
                                     "define NTSTATUS DriverEntry(PDRIVER_OBJECT, PCUNICODE_STRING) with "
                                     "KSIM_DRIVER_EXPORT (extern \"C\" in C++)"));
     }
+    return start(std::move(module), entry, ptr);
+}
+
+std::expected<DriverModule*, proto::Diagnostic> DriverHost::start(std::unique_ptr<DriverModule> module,
+                                                                  PFNKSIM_DRIVER_ENTRY entry,
+                                                                  const std::string& ptr) {
     module->driver.Ksim = KSIM_HOST_LINK{&host_api(), module.get()};
+    const std::string path = module->path;
     // Keep the module in the list from here on, so the destructor unloads it on every path.
     DriverModule* m = module.get();
     modules_.push_back(std::move(module));
@@ -227,6 +234,69 @@ std::expected<DriverModule*, proto::Diagnostic> DriverHost::load(const proto::Fi
     return m;
 }
 
+std::expected<FilterInstance*, proto::Diagnostic> DriverHost::create_filter(
+    DriverModule& m, const KSFILTER_DESCRIPTOR& fd, const proto::FilterDescriptor& filter,
+    const std::string& ptr) {
+    if (auto problem = check_filter_descriptor(fd, kMaxPins))
+        return std::unexpected(diag(
+            ptr, problem->rule,
+            fmt::format("filter \"{}\" of {}: {}", fd.KsimName ? fd.KsimName : "", m.path, problem->message),
+            problem->hint));
+    auto instance = std::make_unique<FilterInstance>();
+    FilterInstance& fi = *instance;
+    fi.ks.Ksim = KSIM_HOST_LINK{&host_api(), static_cast<ObjectBase*>(&fi)};
+    fi.ks.Descriptor = &fd;
+    fi.device = m.device.get();
+    fi.topology_id = filter.id;
+    fi.name = filter.id;
+    fi.module = &m;
+    fi.description = fmt::format("filter '{}'", filter.id);
+    filters_.push_back(std::move(instance));  // owned from here: the destructor closes what was created
+    if (fd.Dispatch != nullptr && fd.Dispatch->Create != nullptr)
+        if (NTSTATUS s = call_driver(fi, "KSFILTER_DISPATCH.Create", fd.Dispatch->Create, &fi.ks, nullptr);
+            !NT_SUCCESS(s))
+            return std::unexpected(diag(ptr, "driver.filter-create-failed",
+                                        fmt::format("filter Create of \"{}\" returned {}",
+                                                    fd.KsimName ? fd.KsimName : "", status_text(s)),
+                                        "Create returns STATUS_SUCCESS"));
+    fi.created = true;
+    return &fi;
+}
+
+std::expected<PinInstance*, proto::Diagnostic> DriverHost::create_pin(FilterInstance& fi, ULONG index,
+                                                                      std::string id,
+                                                                      const std::vector<std::byte>& format,
+                                                                      const std::string& ptr) {
+    const KSPIN_DESCRIPTOR_EX& pd = fi.ks.Descriptor->PinDescriptors[index];
+    auto pin = std::make_unique<PinInstance>();
+    PinInstance& pi = *pin;
+    pi.ks.Ksim = KSIM_HOST_LINK{&host_api(), static_cast<ObjectBase*>(&pi)};
+    pi.ks.Descriptor = &pd;
+    pi.ks.Id = index;
+    pi.ks.Communication = pd.PinDescriptor.Communication;
+    pi.ks.DataFlow = pd.PinDescriptor.DataFlow;
+    pi.ks.ConnectionIsExternal = TRUE;
+    pi.format = format;
+    pi.ks.ConnectionFormat = reinterpret_cast<const KSDATAFORMAT*>(pi.format.data());
+    pi.ks.StreamHeaderSize = sizeof(KSSTREAM_HEADER);
+    pi.ks.DeviceState = KSSTATE_STOP;
+    pi.ks.ClientState = KSSTATE_STOP;
+    pi.filter = &fi;
+    pi.id = std::move(id);
+    pi.name = fi.topology_id + "." + pi.id;
+    pi.module = fi.module;
+    pi.description = fmt::format("filter '{}' pin '{}'", fi.topology_id, pi.id);
+    fi.pins.push_back(std::move(pin));
+    if (pd.Dispatch != nullptr && pd.Dispatch->Create != nullptr)
+        if (NTSTATUS s = call_driver(pi, "KSPIN_DISPATCH.Create", pd.Dispatch->Create, &pi.ks, nullptr);
+            !NT_SUCCESS(s))
+            return std::unexpected(diag(ptr, "driver.pin-create-failed",
+                                        fmt::format("pin Create of {} returned {}", pi.name, status_text(s)),
+                                        "Create returns STATUS_SUCCESS for the topology's format"));
+    pi.created = true;
+    return &pi;
+}
+
 std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost::driver_pins(
     const proto::FilterDescriptor& filter) {
     auto failed = [](proto::Diagnostic d) { return std::unexpected(proto::Diagnostics{std::move(d)}); };
@@ -246,30 +316,8 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
             diag(filter_ptr, "driver.unknown-filter",
                  fmt::format("{} has no filter descriptor named \"{}\"", m.path, filter.driver->filter),
                  fmt::format("one of its filters: {}", filter_names(*m.descriptor))));
-    if (auto problem = check_filter_descriptor(*fd, kMaxPins))
-        return failed(
-            diag(filter_ptr, problem->rule,
-                 fmt::format("filter \"{}\" of {}: {}", filter.driver->filter, m.path, problem->message),
-                 problem->hint));
-
-    auto instance = std::make_unique<FilterInstance>();
-    FilterInstance& fi = *instance;
-    fi.ks.Ksim = KSIM_HOST_LINK{&host_api(), static_cast<ObjectBase*>(&fi)};
-    fi.ks.Descriptor = fd;
-    fi.device = m.device.get();
-    fi.topology_id = filter.id;
-    fi.name = filter.id;
-    fi.module = &m;
-    fi.description = fmt::format("filter '{}'", filter.id);
-    filters_.push_back(std::move(instance));  // owned from here: the destructor closes what was created
-    if (fd->Dispatch != nullptr && fd->Dispatch->Create != nullptr)
-        if (NTSTATUS s = call_driver(fi, "KSFILTER_DISPATCH.Create", fd->Dispatch->Create, &fi.ks, nullptr);
-            !NT_SUCCESS(s))
-            return failed(diag(
-                filter_ptr, "driver.filter-create-failed",
-                fmt::format("filter Create of \"{}\" returned {}", filter.driver->filter, status_text(s)),
-                "Create returns STATUS_SUCCESS"));
-    fi.created = true;
+    auto fi = create_filter(m, *fd, filter, filter_ptr);
+    if (!fi) return failed(std::move(fi.error()));
 
     auto format = connection_format(filter);
     if (!format)
@@ -279,44 +327,60 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
 
     std::vector<proto::PinDescriptor> pins;
     for (ULONG i = 0; i < fd->PinDescriptorsCount; ++i) {
-        const KSPIN_DESCRIPTOR_EX& pd = fd->PinDescriptors[i];
-        auto pin = std::make_unique<PinInstance>();
-        PinInstance& pi = *pin;
-        pi.ks.Ksim = KSIM_HOST_LINK{&host_api(), static_cast<ObjectBase*>(&pi)};
-        pi.ks.Descriptor = &pd;
-        pi.ks.Id = i;
-        pi.ks.Communication = pd.PinDescriptor.Communication;
-        pi.ks.DataFlow = pd.PinDescriptor.DataFlow;
-        pi.ks.ConnectionIsExternal = TRUE;
-        pi.format = *format;
-        pi.ks.ConnectionFormat = reinterpret_cast<const KSDATAFORMAT*>(pi.format.data());
-        pi.ks.StreamHeaderSize = sizeof(KSSTREAM_HEADER);
-        pi.ks.DeviceState = KSSTATE_STOP;
-        pi.ks.ClientState = KSSTATE_STOP;
-        pi.filter = &fi;
-        pi.id = pd.KsimName;
-        pi.name = filter.id + "." + pi.id;
-        pi.module = &m;
-        pi.description = fmt::format("filter '{}' pin '{}'", filter.id, pi.id);
-        fi.pins.push_back(std::move(pin));
-        const std::string pin_ptr = filter_ptr;
-        if (pd.Dispatch != nullptr && pd.Dispatch->Create != nullptr)
-            if (NTSTATUS s = call_driver(pi, "KSPIN_DISPATCH.Create", pd.Dispatch->Create, &pi.ks, nullptr);
-                !NT_SUCCESS(s))
-                return failed(diag(pin_ptr, "driver.pin-create-failed",
-                                   fmt::format("pin Create of {} returned {}", pi.name, status_text(s)),
-                                   "Create returns STATUS_SUCCESS for the topology's format"));
-        pi.created = true;
-        const proto::PinDescriptor* listed = filter.find_pin(pi.id);
-        auto converted = to_pin_descriptor(pi, listed);
+        auto pi = create_pin(**fi, i, fd->PinDescriptors[i].KsimName, *format, filter_ptr);
+        if (!pi) return failed(std::move(pi.error()));
+        const proto::PinDescriptor* listed = filter.find_pin((*pi)->id);
+        auto converted = to_pin_descriptor(**pi, listed);
         if (!converted)
-            return failed(diag(listed ? listed->pointer : pin_ptr, converted.error().rule,
-                               fmt::format("pin {}: {}", pi.name, converted.error().message),
+            return failed(diag(listed ? listed->pointer : filter_ptr, converted.error().rule,
+                               fmt::format("pin {}: {}", (*pi)->name, converted.error().message),
                                converted.error().hint));
         converted->pointer = listed ? listed->pointer : filter.pointer + "/driver";
         pins.push_back(std::move(*converted));
     }
     return pins;
+}
+
+std::expected<void, proto::Diagnostic> DriverHost::host_static(const proto::FilterDescriptor& filter,
+                                                               const StaticDriver& driver) {
+    const std::string ptr = filter.pointer + "/kind";
+    DriverModule* module = nullptr;
+    for (const auto& m : modules_)
+        if (m->handle == nullptr && m->path == driver.name) module = m.get();
+    if (module == nullptr) {
+        auto made = std::make_unique<DriverModule>();
+        made->path = driver.name;
+        made->file_name = driver.name;
+        auto started = start(std::move(made), driver.entry, ptr);
+        if (!started) return std::unexpected(std::move(started.error()));
+        module = *started;
+    }
+    DriverModule& m = *module;
+    if (m.descriptor->FilterDescriptorsCount != 1 || m.descriptor->FilterDescriptors[0] == nullptr)
+        return std::unexpected(
+            diag(ptr, "driver.descriptor-invalid",
+                 fmt::format("built-in driver {} must register exactly one filter", m.path),
+                 "one KSFILTER_DESCRIPTOR in its device descriptor"));
+    const KSFILTER_DESCRIPTOR& fd = *m.descriptor->FilterDescriptors[0];
+    auto fi = create_filter(m, fd, filter, ptr);
+    if (!fi) return std::unexpected(std::move(fi.error()));
+    // A config's filter states no format for every kind (a sink takes what arrives): an empty
+    // KSDATAFORMAT then, as a driver sees before SetDataFormat.
+    std::vector<std::byte> format(sizeof(KSDATAFORMAT));
+    reinterpret_cast<KSDATAFORMAT*>(format.data())->FormatSize = sizeof(KSDATAFORMAT);
+    if (auto stated = connection_format(filter)) format = std::move(*stated);
+    for (const proto::PinDescriptor& pin : filter.pins) {
+        if (pin.hosting != proto::PinHosting::Kernel) continue;
+        const KSPIN_DATAFLOW flow =
+            pin.direction == proto::PinDirection::In ? KSPIN_DATAFLOW_IN : KSPIN_DATAFLOW_OUT;
+        for (ULONG i = 0; i < fd.PinDescriptorsCount; ++i) {
+            if (fd.PinDescriptors[i].PinDescriptor.DataFlow != flow) continue;
+            if (auto pi = create_pin(**fi, i, pin.id, format, pin.pointer); !pi)
+                return std::unexpected(std::move(pi.error()));
+            break;
+        }
+    }
+    return {};
 }
 
 }  // namespace ksim::ddk_host

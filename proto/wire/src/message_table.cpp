@@ -38,6 +38,7 @@ constexpr std::array<MessageInfo, static_cast<std::size_t>(MessageType::kCount)>
     {T::FrameReady, "frame_ready", K::Event, false, false},
     {T::ConnectionChanged, "connection_changed", K::Event, false, false},
     {T::AllocatorFailed, "allocator_failed", K::Event, false, false},
+    {T::VerifierViolation, "verifier_violation", K::Event, false, false},
 }};
 
 constexpr bool table_is_ordered() {

@@ -81,6 +81,19 @@ void from_json(const json& j, AllocatorFailedEvent& v) {
     v.detail = detail_field(j);
 }
 
+void to_json(json& j, const VerifierViolationEvent& v) {
+    j = json{{"pin", pin_ref_to_json(v.pin)},
+             {"driver", v.driver},
+             {"violation", v.violation},
+             {"detail", v.detail}};
+}
+void from_json(const json& j, VerifierViolationEvent& v) {
+    v.pin = pin_field(j);
+    v.driver = field<std::string>(j, "driver");
+    v.violation = field<VerifierViolation>(j, "violation");
+    v.detail = detail_field(j);
+}
+
 void to_json(json& j, const FrameReadyEvent& v) {
     j = json{
         {"pin", pin_ref_to_json(v.pin)}, {"frame", v.frame}, {"header", stream_header_to_json(v.header)}};

@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "ksim/daemon/clock.hpp"
-#include "ksim/daemon/stream_queue.hpp"
+#include "ksim/daemon/content_generator.hpp"
+#include "ksim/daemon/sg_mapping.hpp"
 
 namespace ksim::daemon {
 
@@ -30,21 +31,6 @@ class MappingsCompletedSink {
 public:
     virtual ~MappingsCompletedSink() = default;
     virtual void complete_mappings(std::uint64_t count) = 0;
-};
-
-// What one tick renders (the overlay shows frame number, time and skipped count).
-struct RenderInfo {
-    std::uint64_t frame_number = 0;  // ticks that produced an image so far, starting at 0
-    Ticks timestamp = 0;             // tick time relative to start (100 ns)
-    std::uint64_t skipped = 0;
-};
-
-// Synthesises one image or audio period per tick.
-class ContentGenerator {
-public:
-    virtual ~ContentGenerator() = default;
-    [[nodiscard]] virtual std::uint32_t image_size() const = 0;
-    virtual void render(std::span<std::byte> out, const RenderInfo& info) = 0;
 };
 
 // A misbehaving interrupt line (topology faults drop_interrupts / delay_interrupts). A lost

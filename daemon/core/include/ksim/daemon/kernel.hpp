@@ -66,6 +66,15 @@ struct AllocatorFailure {
     std::string message;               // the error the state change returned
 };
 
+// One misuse of the driver API the verifier caught on a driver pin (docs/minidriver.md, "Verifier").
+struct VerifierViolation {
+    std::string rule;     // stable id, "verifier.unlock-unlocked"
+    std::string routine;  // the routine the driver called (or ksim's step that found it)
+    std::string message;
+    Ticks at = 0;           // ksim's clock
+    std::uint64_t nth = 0;  // the how-manieth violation of this rule on this pin
+};
+
 // Asynchronous events for subscribers.
 struct KernelEvent {
     enum class Type {
@@ -80,7 +89,8 @@ struct KernelEvent {
         // A vendor allocator's InitializeAllocator failed a state change (`failure` says how).
         AllocatorFailed,
         // The verifier caught a driver pin misusing the driver API (first time per rule per
-        // pin): `detail` is "<rule id>: <routine>: <message>" (Kernel::verifier_report has all).
+        // pin): `violation` and `driver` say which, `detail` is "<rule id>: <routine>: <message>"
+        // (Kernel::verifier_report has all).
         VerifierViolation,
     };
     Type type = Type::StateChanged;
@@ -88,7 +98,9 @@ struct KernelEvent {
     std::string detail;
     proto::PinState state{};    // StateChanged: the state just entered
     ClientId client = kDaemon;  // ClientGone, ClientDisconnectDue: the client; otherwise the requester if any
-    std::optional<AllocatorFailure> failure = std::nullopt;  // AllocatorFailed
+    std::optional<AllocatorFailure> failure = std::nullopt;     // AllocatorFailed
+    std::optional<VerifierViolation> violation = std::nullopt;  // VerifierViolation
+    std::string driver = {};                                    // VerifierViolation: the module's path
 };
 std::string_view to_string(KernelEvent::Type t);
 
@@ -226,13 +238,6 @@ struct PinStats {
 
 // The verifier's record of a driver pin (docs/minidriver.md, "Verifier"): bounded whatever the
 // driver does — a count per rule and the last few violations.
-struct VerifierViolation {
-    std::string rule;     // stable id, "verifier.unlock-unlocked"
-    std::string routine;  // the routine the driver called (or ksim's step that found it)
-    std::string message;
-    Ticks at = 0;           // ksim's clock
-    std::uint64_t nth = 0;  // the how-manieth violation of this rule on this pin
-};
 struct VerifierRuleCount {
     std::string rule;
     std::uint64_t count = 0;

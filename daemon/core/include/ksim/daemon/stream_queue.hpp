@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ksim/daemon/clock.hpp"
+#include "ksim/daemon/sg_mapping.hpp"
 #include "ksim/proto/error.hpp"
 #include "ksim/proto/stream_header.hpp"
 #include "ksim/proto/topology.hpp"
@@ -30,15 +31,6 @@ enum class NtStatus : std::uint32_t {
     Unsuccessful = 0xC0000001u,
     DeviceNotReady = 0xC00000A3u,  // STATUS_DEVICE_NOT_READY: ran off the queue end / not locked
     Cancelled = 0xC0000120u,
-};
-
-// KSMAPPING plus the address the simulated DMA writes through (the "physical" address is only
-// a number in the allocator's simulated window).
-struct SgMapping {
-    std::uint64_t physical_address = 0;
-    std::byte* data = nullptr;
-    std::uint32_t byte_count = 0;
-    std::uint32_t alignment = 0;
 };
 
 // A frame as it sits in a pin's queue. `token` names it for the owner (pool + index).

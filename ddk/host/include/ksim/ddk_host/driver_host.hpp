@@ -23,15 +23,23 @@ namespace ksim::ddk_host {
 
 // One loaded module (dlopen handle) and the device its DriverEntry registered.
 struct DriverModule {
-    std::string path;
-    std::string file_name;  // the path's last component, as a bugcheck report names the module
-    void* handle = nullptr;
+    std::string path;        // a built-in driver's name ("builtin:kernel_sink")
+    std::string file_name;   // the path's last component, as a bugcheck report names the module
+    void* handle = nullptr;  // null for a built-in driver (StaticDriver)
     DRIVER_OBJECT driver{};
     const KSDEVICE_DESCRIPTOR* descriptor = nullptr;
     ULONG abi_version = 0;  // what KsInitializeDriver passed
     bool initialize_called = false;
     std::unique_ptr<DeviceInstance> device;
     bool started = false;
+};
+
+// A driver linked into ksimd instead of loaded from a file (docs/minidriver.md, "Built-in
+// drivers"): its DriverEntry runs as a loaded module's does, with the same checks, and the
+// bugcheck and the verifier name it by `name` ("builtin:kernel_sink") where they name a file.
+struct StaticDriver {
+    const char* name;
+    PFNKSIM_DRIVER_ENTRY entry;
 };
 
 struct HostOptions {
@@ -59,6 +67,14 @@ public:
     std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> driver_pins(
         const proto::FilterDescriptor& filter) override;
 
+    // Hosts topology filter `filter` (a built-in kind, whose pins and framing are the config's)
+    // with `driver`: DriverEntry the first time, then its one filter's Create and, for each
+    // kernel-hosted pin of the config, the Create of the driver's first pin descriptor of that
+    // direction (named by the config's pin id). A config pin with no such descriptor stays
+    // without an instance (the class driver hosts it).
+    std::expected<void, proto::Diagnostic> host_static(const proto::FilterDescriptor& filter,
+                                                       const StaticDriver& driver);
+
     // The pin instance of topology filter `filter_id`, pin `pin_id`; null when none.
     [[nodiscard]] PinInstance* find_pin(std::string_view filter_id, std::string_view pin_id) const;
     [[nodiscard]] const HostOptions& options() const { return options_; }
@@ -68,6 +84,16 @@ public:
 
 private:
     std::expected<DriverModule*, proto::Diagnostic> load(const proto::FilterDescriptor& filter);
+    // DriverEntry, the descriptor's checks, the device's Add and Start (`ptr`: where errors point).
+    std::expected<DriverModule*, proto::Diagnostic> start(std::unique_ptr<DriverModule> module,
+                                                          PFNKSIM_DRIVER_ENTRY entry, const std::string& ptr);
+    std::expected<FilterInstance*, proto::Diagnostic> create_filter(DriverModule& m,
+                                                                    const KSFILTER_DESCRIPTOR& fd,
+                                                                    const proto::FilterDescriptor& filter,
+                                                                    const std::string& ptr);
+    std::expected<PinInstance*, proto::Diagnostic> create_pin(FilterInstance& fi, ULONG index, std::string id,
+                                                              const std::vector<std::byte>& format,
+                                                              const std::string& ptr);
     HostOptions options_;
     std::vector<std::unique_ptr<DriverModule>> modules_;
     std::vector<std::unique_ptr<FilterInstance>> filters_;

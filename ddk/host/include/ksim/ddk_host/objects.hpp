@@ -78,6 +78,9 @@ struct PinInstance : ObjectBase {
     StreamingHost* streaming = nullptr;  // set by ksimd while the pin is hosted; null offline
     std::vector<std::unique_ptr<TimerInstance>> timers;
     bool created = false;  // Create succeeded (Close is owed)
+    // Built-in drivers only (linked into ksimd): what ksimd tells its own drivers beyond the
+    // public API, owned by ksimd's pin (the daemon's BuiltinPinLink); null for loaded modules.
+    void* builtin_link = nullptr;
 
     [[nodiscard]] const KSPIN_DISPATCH* dispatch() const {
         return ks.Descriptor ? ks.Descriptor->Dispatch : nullptr;

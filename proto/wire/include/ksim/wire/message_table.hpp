@@ -43,6 +43,7 @@ enum class MessageType : std::uint32_t {
     FrameReady,         // socket fallback for frame delivery before a stream's rings exist
     ConnectionChanged,  // a connection was made or removed
     AllocatorFailed,    // a vendor allocator's InitializeAllocator failed a state change
+    VerifierViolation,  // the verifier caught a driver pin misusing the driver API (first per rule)
     kCount,             // not a message: the number of types (the table is sized by it)
 };
 

@@ -485,6 +485,15 @@ struct AllocatorFailedEvent {
     AllocatorFailure failure;
     std::string detail;
 };
+// The verifier caught a driver pin misusing the driver API: sent for the first violation of each
+// rule on each pin (the `verifier` member of the pin's STATISTICS counts every one).
+struct VerifierViolationEvent {
+    static constexpr MessageType kType = MessageType::VerifierViolation;
+    proto::PinRef pin;
+    std::string driver;  // the module's path
+    VerifierViolation violation;
+    std::string detail;  // "<rule>: <routine>: <message>"
+};
 struct FrameReadyEvent {
     static constexpr MessageType kType = MessageType::FrameReady;
     proto::PinRef pin;
@@ -551,6 +560,7 @@ KSIM_WIRE_JSON(ClientGoneEvent)
 KSIM_WIRE_JSON(FramingChangedEvent)
 KSIM_WIRE_JSON(ConnectionChangedEvent)
 KSIM_WIRE_JSON(AllocatorFailedEvent)
+KSIM_WIRE_JSON(VerifierViolationEvent)
 KSIM_WIRE_JSON(FrameReadyEvent)
 #undef KSIM_WIRE_JSON
 

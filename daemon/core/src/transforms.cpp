@@ -1,12 +1,18 @@
-// The copy transform's video path: nearest-neighbour scaling and format conversion between NV12,
-// YUY2 and RGB24 (BT.601 limited range), as the daemon's copy_transform filter applies it.
+// The frame transforms: the in-place transform's inversion and the copy transform's video path,
+// nearest-neighbour scaling and format conversion between NV12, YUY2 and RGB24 (BT.601 limited
+// range).
+#include "ksim/daemon/transforms.hpp"
+
 #include <cstring>
 #include <initializer_list>
 
-#include "ksim/daemon/content.hpp"
 #include "video_pixels.hpp"
 
 namespace ksim::daemon {
+
+void invert_in_place(std::span<std::byte> frame) {
+    for (std::byte& b : frame) b = ~b;
+}
 
 namespace {
 

@@ -1,0 +1,24 @@
+// The registry of built-in drivers (see builtin_drivers.hpp): one row per kind that is a driver.
+#include "builtin_drivers.hpp"
+
+namespace ksim::daemon {
+namespace {
+
+struct BuiltinRow {
+    proto::FilterKind kind;
+    ddk_host::StaticDriver driver;
+};
+
+constexpr BuiltinRow kBuiltinDrivers[] = {
+    {proto::FilterKind::KernelSink, {"builtin:kernel_sink", &kernel_sink_driver_entry}},
+};
+
+}  // namespace
+
+const ddk_host::StaticDriver* builtin_driver(proto::FilterKind kind) {
+    for (const BuiltinRow& row : kBuiltinDrivers)
+        if (row.kind == kind) return &row.driver;
+    return nullptr;
+}
+
+}  // namespace ksim::daemon

@@ -1,0 +1,32 @@
+// BuiltinPinLink: what ksimd and a built-in driver's pin share beyond the public driver API
+// (docs/minidriver.md, "Built-in drivers"). A loaded module has no such link; a built-in driver
+// is linked into ksimd and may read facts only the class driver knows (who the upstream pin is)
+// and report the statistics ksimctl shows for its kind. Owned by ksimd's pin; the driver reaches
+// it through its pin (builtin_link_of). Touched under the kernel lock only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "ksim/ddk/avstream.h"
+#include "ksim/ddk_host/objects.hpp"
+#include "ksim/proto/topology.hpp"
+
+namespace ksim::daemon {
+
+struct BuiltinPinLink {
+    // Set when the pin's frames come straight from a video capture pin: the format whose test
+    // pattern draws the frame counter (video_content.cpp), so that a sink can read it back.
+    std::optional<proto::VideoParams> upstream_pattern;
+    // Kernel sink: frames whose checks failed (PinStats::check_failures).
+    std::uint64_t check_failures = 0;
+};
+
+// The link of a built-in driver's pin; null for a pin not hosted for a built-in driver.
+inline BuiltinPinLink* builtin_link_of(const KSPIN* pin) {
+    const auto* instance =
+        static_cast<const ddk_host::PinInstance*>(static_cast<ddk_host::ObjectBase*>(pin->Ksim.Object));
+    return static_cast<BuiltinPinLink*>(instance->builtin_link);
+}
+
+}  // namespace ksim::daemon
