@@ -179,8 +179,14 @@ Result<void> Client::commit(const wire::CommitRequest& request) {
 }
 
 Result<std::unique_ptr<Stream>> Client::open_stream(const proto::PinRef& pin, Timeout timeout) {
-    auto core = session_->with_recovery(
-        [&](const std::shared_ptr<Connection>& c) { return detail::open_stream_core(c, pin, timeout); });
+    return open_stream(pin, StreamOptions{}, timeout);
+}
+
+Result<std::unique_ptr<Stream>> Client::open_stream(const proto::PinRef& pin, const StreamOptions& options,
+                                                    Timeout timeout) {
+    auto core = session_->with_recovery([&](const std::shared_ptr<Connection>& c) {
+        return detail::open_stream_core(c, pin, timeout, options);
+    });
     if (!core) return std::unexpected(core.error());
     if (!session_->reconnects()) return std::unique_ptr<Stream>(new Stream(std::move(*core)));
     auto slot = session_->add_stream(pin, *core);

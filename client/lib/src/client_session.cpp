@@ -68,6 +68,7 @@ std::shared_ptr<StreamSlot> ClientSession::add_stream(const proto::PinRef& pin,
                                                       std::shared_ptr<StreamCore> core) {
     auto slot = std::make_shared<StreamSlot>();
     slot->pin = pin;
+    slot->options = core->options;
     slot->core = std::move(core);
     std::lock_guard lock(mutex_);
     std::erase_if(setup_.streams, [](const auto& weak) { return weak.expired(); });
@@ -187,7 +188,7 @@ Result<ClientSession::Resumed> ClientSession::attempt(const SetUp& setup, Clock:
     for (const auto& weak : setup.streams) {
         auto slot = weak.lock();
         if (!slot) continue;  // closed meanwhile
-        auto core = open_stream_core(resumed.connection, slot->pin, left());
+        auto core = open_stream_core(resumed.connection, slot->pin, left(), slot->options);
         if (!core) return in_step("re-open the stream of " + slot->pin.to_string(), core.error());
         resumed.streams.emplace_back(std::move(slot), std::move(*core));
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ksim/client/connection.hpp"
+#include "ksim/client/stream.hpp"
 #include "ksim/proto/topology.hpp"
 #include "ksim/wire/messages.hpp"
 
@@ -24,6 +25,7 @@ struct StreamCore;
 // a core opened on the new connection here; the Stream takes it on its own thread.
 struct StreamSlot {
     proto::PinRef pin;
+    StreamOptions options;  // as opened (the re-opened core gets them too)
     std::mutex mutex;
     std::shared_ptr<StreamCore> core;
 };

@@ -113,7 +113,8 @@ RegionFrames frame_table(std::uint32_t id, std::shared_ptr<MappedRegion> mapped,
 namespace detail {
 
 Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection> connection,
-                                                     const proto::PinRef& pin, Timeout timeout) {
+                                                     const proto::PinRef& pin, Timeout timeout,
+                                                     const StreamOptions& options) {
     auto reply = connection->request(wire::MessageType::OpenStream,
                                      nlohmann::json(wire::OpenStreamRequest{pin, true}), timeout);
     if (!reply) return std::unexpected(reply.error());
@@ -128,6 +129,7 @@ Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection>
     core->frame_size = grant->frame_size;
     core->frames = grant->frames;
     core->writable = true;
+    core->options = options;
     auto& state = ConnectionAccess::state(*connection);
     auto& cache = state.regions;
     for (const auto& g : grant->regions) {
@@ -148,16 +150,18 @@ Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection>
         if (r.direction == wire::RingDirection::FreeFrames) {
             auto consumer = shm::RingConsumer::attach(std::move(*share));
             if (!consumer) return std::unexpected(consumer.error());
+            if (options.busy_poll) consumer->set_spin_budget(shm::kSpinForever);
             core->free_frames.emplace(std::move(*consumer));
             core->free_depth = std::max<std::uint32_t>(r.depth.value_or(1), 1);
         } else if (r.direction == wire::RingDirection::ToClient) {
             auto consumer = shm::RingConsumer::attach(std::move(*share));
             if (!consumer) return std::unexpected(consumer.error());
-            consumer->set_spin_budget(detail::kConsumerSpin);
+            consumer->set_spin_budget(options.busy_poll ? shm::kSpinForever : detail::kConsumerSpin);
             core->incoming.emplace(std::move(*consumer));
         } else {
             auto producer = shm::RingProducer::attach(std::move(*share));
             if (!producer) return std::unexpected(producer.error());
+            if (options.busy_poll) producer->set_spin_budget(shm::kSpinForever);
             core->outgoing.emplace(std::move(*producer));
         }
     }
@@ -207,7 +211,12 @@ bool lost(const Error& e) {
 
 Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
                                              Timeout timeout) {
-    auto core = detail::open_stream_core(std::move(connection), pin, timeout);
+    return open(std::move(connection), pin, StreamOptions{}, timeout);
+}
+
+Result<std::unique_ptr<Stream>> Stream::open(std::shared_ptr<Connection> connection, const proto::PinRef& pin,
+                                             const StreamOptions& options, Timeout timeout) {
+    auto core = detail::open_stream_core(std::move(connection), pin, timeout, options);
     if (!core) return std::unexpected(core.error());
     return std::unique_ptr<Stream>(new Stream(std::move(*core)));
 }
@@ -231,7 +240,7 @@ Result<void> Stream::resume() {
             std::lock_guard lock(slot_->mutex);
             if (slot_->core->connection != current) {
                 // Opened while the session was being resumed, too late for the recovery to see it.
-                auto core = detail::open_stream_core(current, pin_, kDefaultTimeout);
+                auto core = detail::open_stream_core(current, pin_, kDefaultTimeout, slot_->options);
                 if (core)
                     slot_->core = std::move(*core);
                 else
@@ -297,6 +306,9 @@ bool Stream::uses_rings() const {
 }
 bool Stream::uses_free_frame_ring() const {
     return core_->free_frames.has_value();
+}
+const StreamOptions& Stream::options() const {
+    return core_->options;
 }
 Stream::RingSyscalls Stream::ring_syscalls() const {
     const detail::StreamCore& core = *core_;

@@ -44,6 +44,7 @@ struct StreamCore {
     std::uint32_t frame_size = 0;
     std::uint32_t frames = 0;
     bool writable = false;
+    StreamOptions options;              // as opened; a resumed stream is re-opened with them
     std::vector<RegionFrames> regions;  // as granted (a stream's frames come from one pool: one region)
 
     std::optional<shm::RingConsumer> incoming;  // to_client: completed (or free) frames
@@ -113,6 +114,7 @@ private:
 // connection's mapping of a region it already mapped) and attaches to the rings. Errors as
 // Stream::open.
 Result<std::shared_ptr<StreamCore>> open_stream_core(std::shared_ptr<Connection> connection,
-                                                     const proto::PinRef& pin, Timeout timeout);
+                                                     const proto::PinRef& pin, Timeout timeout,
+                                                     const StreamOptions& options = {});
 
 }  // namespace ksim::client::detail

@@ -116,6 +116,7 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     impl->kernel = std::move(*kernel);
     impl->bridge.set_kernel(impl->kernel.get());
     impl->rings.set_kernel(impl->kernel.get());
+    impl->rings.set_busy_poll_drain(impl->options.busy_poll_drain);
     impl->handler.emplace(*impl->kernel, impl->rings, daemon_version(), o.ring_capacity,
                           ClientCaps{o.max_pins_per_client, o.max_framing_bytes_per_client});
 

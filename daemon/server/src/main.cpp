@@ -17,7 +17,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"ksimd: the ksim kernel-streaming daemon"};
     std::string config, socket, runtime_dir, log_level = "info", log_target = "auto", allow_group;
-    bool foreground = false;
+    bool foreground = false, busy_poll_drain = false;
     app.add_option("--config", config, "topology config (JSON)")->required()->check(CLI::ExistingFile);
     app.add_option("--socket", socket,
                    "control socket path (default: $KSIM_SOCKET, else $XDG_RUNTIME_DIR/ksim/ksimd.sock)");
@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
                    "auto (the journal when stdout is systemd's journal stream), console, journal")
         ->check(CLI::IsMember({"auto", "console", "journal"}));
     app.add_option("--allow-group", allow_group, "also accept clients of this group (name or gid)");
+    app.add_flag("--busy-poll-drain", busy_poll_drain,
+                 "source streams' drain threads poll their submit rings instead of sleeping, for up to "
+                 "1 s after the last submission (one CPU each while streaming; see docs/memory.md)");
     ksim::cli::add_version_flag(app, "ksimd");
     if (auto done = ksim::cli::parse(app, argc, argv)) return *done;
 
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
     options.socket_path = ksim::wire::resolve_socket_path(socket);
     options.runtime_dir = runtime_dir;
     options.bugcheck_reports = true;
+    options.busy_poll_drain = busy_poll_drain;
     if (!allow_group.empty()) {
         group* g = std::isdigit(static_cast<unsigned char>(allow_group[0]))
                        ? ::getgrgid(std::stoul(allow_group))

@@ -146,6 +146,7 @@ struct StreamRings::Stream {
     PinRef pin;
     proto::PinDirection direction = proto::PinDirection::In;
     std::uint32_t frame_size = 0;
+    bool busy_poll = false;  // a source stream's drain polls (StreamRings::set_busy_poll_drain)
     std::shared_ptr<Rings> rings;
     std::jthread drain;  // declared last: joined first, while `rings` is still alive
 };
@@ -197,6 +198,9 @@ std::chrono::milliseconds release_sleep(StreamRings::Rings& rings) {
 //     the client's releases are published quietly and do not wake it, but the one that fills
 //     half the pool does, and so does a delivery to a drain asleep for too long.
 // Its last pass, after stop, takes what is left, so a closed stream leaves nothing unreleased.
+// A busy-polling source stream polls instead of sleeping (the ring's spin budget) until
+// kBusyPollIdle has passed since the last submission, then sleeps as any other until the next
+// one; the stop_callback's interrupt ends a poll as it ends a sleep.
 void drain_loop(std::stop_token stop, StreamRings::Stream* stream,
                 std::shared_ptr<StreamRings::Rings> rings) {
     auto log = logger("stream");
@@ -206,9 +210,13 @@ void drain_loop(std::stop_token stop, StreamRings::Stream* stream,
     // Runs in the thread that requests stop (jthread's destructor): a flag and a futex wake.
     const std::stop_callback wake(stop, [&ring] { ring.interrupt(); });
     bool usable = true;
+    const bool polls = stream->busy_poll && !releases;
+    auto last_taken = std::chrono::steady_clock::now();
     auto take = [&] {
-        (void)take_entries(stream->kernel, stream->client, stream->pin, stream->direction, stream->frame_size,
-                           *rings, usable);
+        if (take_entries(stream->kernel, stream->client, stream->pin, stream->direction, stream->frame_size,
+                         *rings, usable) > 0 &&
+            polls)
+            last_taken = std::chrono::steady_clock::now();
         if (!usable)
             log->warn("client {} {}: ring to daemon corrupted; ignoring it from now on", stream->client,
                       loggable(stream->pin.to_string()));
@@ -216,6 +224,10 @@ void drain_loop(std::stop_token stop, StreamRings::Stream* stream,
     };
     while (!stop.stop_requested()) {
         const auto sleep = releases ? release_sleep(*rings) : kIdleWait;
+        if (polls) {
+            const auto idle = std::chrono::steady_clock::now() - last_taken;
+            ring.set_spin_budget(idle < kBusyPollIdle ? kBusyPollIdle - idle : std::chrono::nanoseconds(0));
+        }
         if (sleep.count() > 0) {
             auto waited = ring.wait_for_data(sleep, releases ? shm::Wait::Lazily : shm::Wait::UntilData);
             rings->look_at.store(0, std::memory_order_relaxed);  // running: a delivery needs no wake-up
@@ -296,6 +308,7 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinRef& pin
     stream->pin = pin;
     stream->direction = direction;
     stream->frame_size = frame_size;
+    stream->busy_poll = busy_poll_drain_;
     stream->rings = rings;
     stream->drain = std::jthread(drain_loop, stream.get(), rings);
     opened.target = std::move(rings);

@@ -10,6 +10,7 @@
 // Thread-safe; owned by DaemonApp.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,9 @@ namespace ksim::daemon::server {
 // frames back (and runs SCHED_BATCH, see stream_rings.cpp), a source stream's takes submitted ones.
 inline constexpr const char* kReleaseThreadName = "ksim-release";
 inline constexpr const char* kSubmitThreadName = "ksim-submit";
+// How long a busy-polling drain thread polls after the last submission before it falls back to
+// sleeping: bounds the CPU an idle or stopped stream burns to one second.
+inline constexpr std::chrono::seconds kBusyPollIdle{1};
 
 class StreamRings {
 public:
@@ -37,6 +41,11 @@ public:
     StreamRings& operator=(const StreamRings&) = delete;
 
     void set_kernel(Kernel* kernel) { kernel_ = kernel; }
+    // Busy-poll drain (ksimd --busy-poll-drain): the drain thread of every source stream opened
+    // from now on polls its to_daemon ring instead of sleeping, for up to kBusyPollIdle after
+    // the last submission; then it sleeps until the next one (docs/memory.md, "Busy-poll mode").
+    // Sink streams keep their lazy release.
+    void set_busy_poll_drain(bool on) { busy_poll_drain_ = on; }
 
     struct Share {
         wire::RingDirection direction;
@@ -77,6 +86,7 @@ private:
     using Key = std::pair<ClientId, PinRef>;
 
     Kernel* kernel_ = nullptr;
+    bool busy_poll_drain_ = false;
     mutable std::mutex mutex_;
     std::map<Key, std::shared_ptr<Stream>> streams_;
     std::set<ClientId> live_clients_;

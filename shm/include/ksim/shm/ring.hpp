@@ -156,6 +156,10 @@ struct RingSyscalls {
 enum class Publish { Wake, Quietly };
 enum class Wait { UntilData, Lazily };
 
+// A spin budget without end (set_spin_budget): a wait polls the ring until data (or space), its
+// timeout, interrupt() or cancel_waits(), and never sleeps on the futex. One CPU per poller.
+inline constexpr std::chrono::nanoseconds kSpinForever = std::chrono::nanoseconds::max();
+
 namespace detail {
 struct RingHeader;
 
@@ -167,8 +171,11 @@ public:
     // How long a wait (wait_for_data / wait_for_space) checks the ring before it raises its flag
     // and sleeps (default 0: sleep at once). A peer that answers within the budget then costs
     // neither side a syscall; worth it only where a hand-off is expected within microseconds and
-    // another CPU runs the peer (see docs/memory.md).
+    // another CPU runs the peer (see docs/memory.md). kSpinForever polls for the whole wait and
+    // never sleeps (busy-poll mode, docs/memory.md): the timeout, interrupt() and cancel_waits()
+    // still end it. A spinning wait gives its CPU away (sched_yield) every thousand looks.
     void set_spin_budget(std::chrono::nanoseconds budget) { spin_ = budget; }
+    [[nodiscard]] std::chrono::nanoseconds spin_budget() const { return spin_; }
     // True once cancel_waits() (of the producer or consumer view) was called on this end.
     [[nodiscard]] bool waits_cancelled() const { return cancelled_->load(std::memory_order_acquire); }
     // Both sides' syscalls on this ring so far (see RingSyscalls).

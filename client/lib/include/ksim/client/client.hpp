@@ -27,6 +27,7 @@
 namespace ksim::client {
 
 class Stream;
+struct StreamOptions;  // stream.hpp
 namespace detail {
 class ClientSession;  // client_session.hpp
 }
@@ -90,6 +91,9 @@ public:
     // Starts receiving (consumer pin) or producing (user-hosted source pin) frames: maps the
     // pin's regions once and attaches to its descriptor rings. See stream.hpp.
     Result<std::unique_ptr<Stream>> open_stream(const proto::PinRef& pin, Timeout timeout = kDefaultTimeout);
+    // The same with `options` (StreamOptions: e.g. busy_poll), kept when the stream is resumed.
+    Result<std::unique_ptr<Stream>> open_stream(const proto::PinRef& pin, const StreamOptions& options,
+                                                Timeout timeout = kDefaultTimeout);
 
     // Sends `request` and decodes the reply body as `ReplyBody`.
     template <typename ReplyBody, typename Request>

@@ -112,6 +112,19 @@ private:
     shm::FrameDescriptor descriptor_{};
 };
 
+// How a stream waits (Stream::open, Client::open_stream). The default suits most users.
+struct StreamOptions {
+    // Busy-poll: the stream's ring waits (next_frame, acquire_frame on the free-frame ring, a
+    // submit or release that finds its ring full) poll the ring without ever sleeping, for users
+    // who give a CPU to latency: a frame is seen within a cache miss of being published, with no
+    // wake-up syscall on either side. The waiting thread keeps its CPU busy for the whole wait
+    // (it yields it to other runnable threads every thousand looks); the wait still ends on its
+    // timeout, and at once when the session ends (the daemon's socket closes) or the stream is
+    // closed. Off by default: then a wait spins ~20 us (on 2+ CPUs) and sleeps. See
+    // docs/memory.md, "Busy-poll mode".
+    bool busy_poll = false;
+};
+
 class Stream {
 public:
     // Sends open_stream for `pin`, adopts and maps the granted regions (reusing this
@@ -120,6 +133,10 @@ public:
     // grant is inconsistent (missing descriptors, frames outside a region), Io (mmap).
     static Result<std::unique_ptr<Stream>> open(std::shared_ptr<Connection> connection,
                                                 const proto::PinRef& pin, Timeout timeout = kDefaultTimeout);
+    // The same, with `options` (how the stream waits).
+    static Result<std::unique_ptr<Stream>> open(std::shared_ptr<Connection> connection,
+                                                const proto::PinRef& pin, const StreamOptions& options,
+                                                Timeout timeout = kDefaultTimeout);
     ~Stream();
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;
@@ -145,6 +162,8 @@ public:
     // True when a producer stream pops free frames from a ring the daemon keeps topped up
     // (false: each acquire_frame is a request on the socket, as with an older daemon).
     [[nodiscard]] bool uses_free_frame_ring() const;
+    // The options it was opened with.
+    [[nodiscard]] const StreamOptions& options() const;
 
     // The wake-up and sleep syscalls made so far on this stream's rings, by both ends (ksimd's
     // and this process's), as the rings count them (docs/memory.md); zero for a ring the

@@ -72,6 +72,8 @@ struct DaemonOptions {
     std::size_t max_queued_messages = 1024;
     std::string shm_prefix = "ksim";
     std::uint32_t ring_capacity = 64;  // descriptors per stream ring
+    // Source streams' drain threads busy-poll their submit rings (ksimd --busy-poll-drain).
+    bool busy_poll_drain = false;
     std::size_t max_pins_per_client = kMaxPinsPerClient;
     std::size_t max_framing_bytes_per_client = kMaxFramingBytesPerClient;
 };
