@@ -5,6 +5,8 @@
 #   scripts/setup.sh --demo     only what building and running the demo needs (scripts/demo.sh)
 #   scripts/setup.sh --format   + clang-format-14 (scripts/check-format.sh)
 #   scripts/setup.sh --fuzz     + clang-16 with libFuzzer (scripts/fuzz.sh)
+#   scripts/setup.sh --bench    + Eclipse iceoryx (RouDi and its headers), the peer the e2e bench
+#                               measures ksim beside (optional: without it those rows are absent)
 # Options combine.
 set -euo pipefail
 
@@ -29,7 +31,8 @@ for option in "$@"; do
     --demo) with_tests=0 ;;
     --format) extra_packages+=(clang-format-14) ;;
     --fuzz) extra_packages+=(clang-16 libclang-rt-16-dev) ;;
-    *) echo "setup: unknown option '$option' (valid: --demo, --format, --fuzz)" >&2; exit 2 ;;
+    --bench) extra_packages+=(iceoryx libiceoryx-posh-dev libiceoryx-hoofs-dev) ;;
+    *) echo "setup: unknown option '$option' (valid: --demo, --format, --fuzz, --bench)" >&2; exit 2 ;;
   esac
 done
 packages=("${demo_packages[@]}")

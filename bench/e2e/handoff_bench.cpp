@@ -25,13 +25,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "bench_child.hpp"
 #include "bench_stack.hpp"
+#include "iceoryx_bench.hpp"
 #include "latency_stats.hpp"
+#include "peer_baselines.hpp"
 #include "raw_ring.hpp"
 #include "syscall_counts.hpp"
 
@@ -169,6 +172,10 @@ void BM_KsimClientToClient(benchmark::State& state) {
     const Row row = report(state, samples);
     ratios(state, row, g_raw, "");
     ratios(state, row, g_raw_spin, "_spin");  // like for like: the consumer spins as libksim's does
+    // Against the peer: a ksim round trip is two hops, an iceoryx one-hop one hand-off.
+    if (auto peer = ksim::bench::find_peer(ksim::bench::kIceoryxBlocking, size);
+        peer && peer->one_hop.p50 > 0)
+        state.counters["x_iceoryx_hop_p50"] = row.round_trip.p50 / peer->one_hop.p50;
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
@@ -182,7 +189,9 @@ void raw_sizes(benchmark::internal::Benchmark* b) {
     b->ArgNames({"size", "spin_us"})->UseManualTime()->Iterations(5000)->Unit(benchmark::kMicrosecond);
 }
 
-// Baselines first: the ksim rows divide by them.
+// Baselines first: the ksim rows divide by them. This file is the first of the bench's sources,
+// so the peer rows it registers here come before every other file's rows.
+const bool g_peer_rows = (ksim::bench::register_iceoryx_rows(), true);
 BENCHMARK(BM_RawEventfdRing)->Apply(raw_sizes);
 BENCHMARK(BM_KsimClientToClient)->Apply(sizes);
 
@@ -192,6 +201,7 @@ int main(int argc, char** argv) {
     if (const int child = ksim::bench::run_bench_child(argc, argv); child >= 0) return child;
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    if (const char* note = ksim::bench::iceoryx_skip_note()) std::fprintf(stderr, "%s\n", note);
     benchmark::RunSpecifiedBenchmarks();
     ksim::bench::stop_shared_stack();  // stops ksimd
     benchmark::Shutdown();
