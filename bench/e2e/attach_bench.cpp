@@ -102,8 +102,7 @@ void BM_RawMemfdAttach(benchmark::State& state) {
     int status = 0;
     ::waitpid(relay, &status, 0);
     g_attach_raw = ksim::bench::percentiles(us);
-    state.counters["p50_us"] = g_attach_raw.p50;
-    state.counters["p99_us"] = g_attach_raw.p99;
+    ksim::bench::report_percentiles(state, g_attach_raw);
 }
 
 void BM_KsimAttach(benchmark::State& state) {
@@ -137,13 +136,7 @@ void BM_KsimAttach(benchmark::State& state) {
                 break;
         }
     }
-    const Percentiles p = ksim::bench::percentiles(us);
-    state.counters["p50_us"] = p.p50;
-    state.counters["p99_us"] = p.p99;
-    if (g_attach_raw.p50 > 0) {
-        state.counters["x_p50"] = p.p50 / g_attach_raw.p50;
-        state.counters["x_p99"] = p.p99 / g_attach_raw.p99;
-    }
+    ksim::bench::report_percentiles(state, ksim::bench::percentiles(us), g_attach_raw, "x");
 }
 
 // Baseline first: the ksim row divides by it.

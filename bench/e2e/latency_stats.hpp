@@ -2,9 +2,12 @@
 // (steady_clock = CLOCK_MONOTONIC, the clock of every ring's publish time).
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace ksim::bench {
@@ -35,6 +38,17 @@ inline double median(std::vector<double> values) {
     std::ranges::sort(values);
     const std::size_t mid = values.size() / 2;
     return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// A row's counters p50_us / p99_us and, when its baseline has run (`baseline` non-zero), its
+// ratios to it: <ratio>_p50 / <ratio>_p99 = row / baseline.
+inline void report_percentiles(benchmark::State& state, const Percentiles& row,
+                               const Percentiles& baseline = {}, const std::string& ratio = "x") {
+    state.counters["p50_us"] = row.p50;
+    state.counters["p99_us"] = row.p99;
+    if (baseline.p50 <= 0) return;
+    state.counters[ratio + "_p50"] = row.p50 / baseline.p50;
+    state.counters[ratio + "_p99"] = row.p99 / baseline.p99;
 }
 
 }  // namespace ksim::bench

@@ -64,8 +64,7 @@ void BM_RawKillToEof(benchmark::State& state) {
         us.push_back(micros(end - start));
     }
     g_kill_to_eof = ksim::bench::percentiles(us);
-    state.counters["p50_us"] = g_kill_to_eof.p50;
-    state.counters["p99_us"] = g_kill_to_eof.p99;
+    ksim::bench::report_percentiles(state, g_kill_to_eof);
 }
 
 // Waits for client_gone of `client` on `observer` (subscribed); false on timeout or loss.
@@ -129,13 +128,7 @@ void BM_KsimCrashReclaim(benchmark::State& state) {
         state.SetIterationTime(std::chrono::duration<double>(end - start).count());
         us.push_back(micros(end - start));
     }
-    const Percentiles p = ksim::bench::percentiles(us);
-    state.counters["p50_us"] = p.p50;
-    state.counters["p99_us"] = p.p99;
-    if (g_kill_to_eof.p50 > 0) {
-        state.counters["x_eof_p50"] = p.p50 / g_kill_to_eof.p50;
-        state.counters["x_eof_p99"] = p.p99 / g_kill_to_eof.p99;
-    }
+    ksim::bench::report_percentiles(state, ksim::bench::percentiles(us), g_kill_to_eof, "x_eof");
 }
 
 // Baseline first: the ksim rows divide by it.
