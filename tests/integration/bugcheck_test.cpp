@@ -162,6 +162,43 @@ TEST(Bugcheck, SignalFromAnotherProcess_IsNoBugcheck_ReportedAsNotInDriverCode_A
     std::filesystem::remove(config);
 }
 
+// A driver routine that overflows the stack of a thread ksimd made (the pin's streaming thread,
+// running the driver's timer callback) is reported like any other crash: the thread's alternate
+// signal stack (given by its first DriverCall) holds the handler.
+TEST(Bugcheck, StackOverflowOnAStreamingThread_IsReported) {
+    const auto shm_before = ksim_dev_shm_entries();
+    const std::filesystem::path config = write_config(config_path("overflow"), "StackOverflowInTimer");
+    {
+        Stack stack(config);
+        auto app = stack.connect(wire::Role::Client, "observer");
+        ASSERT_TRUE(app);
+        auto mgr = stack.start_graphmgr("manager");
+        ASSERT_TRUE(wait_all_committed(*app, 1, 20s)) << mgr->stderr_text();
+        set_state(*app, {"checker", "input"}, proto::PinState::Run);
+        // Entering RUN runs Process, which starts the timer; its first tick overflows the stack.
+        (void)app->set_state({"bad", "capture"}, proto::PinState::Run);
+        const pid_t pid = stack.daemon().pid();
+        ASSERT_EQ(stack.daemon().wait(20s), kBugcheckExitCode) << stack.daemon().stderr_text();
+
+        const std::string log = stack.daemon().stderr_text();
+        EXPECT_NE(log.find("ksimd BUGCHECK: driver code crashed: libksim_crashing_driver.so: "
+                           "KSIM_TIMER callback of filter 'bad' pin 'capture'"),
+                  std::string::npos)
+            << log;
+        EXPECT_NE(log.find("signal:      SIGSEGV"), std::string::npos) << log;
+        EXPECT_NE(log.find("'ksim-capture'"), std::string::npos) << "not the streaming thread:\n" << log;
+        const auto reports = reports_of(stack.dir() / "run", "bugcheck", pid);
+        ASSERT_EQ(reports.size(), 1u) << log;
+        EXPECT_NE(test_support::read_file(reports[0]).find("libksim_crashing_driver.so("), std::string::npos);
+        EXPECT_FALSE(std::filesystem::exists(stack.socket()));
+        EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+        mgr.reset();
+    }
+    std::filesystem::remove(config);
+    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+    EXPECT_FALSE(has_live_children());
+}
+
 TEST(Bugcheck, CrashWhileLoadingTheConfig_IsReportedOnStderr_BeforeTheRuntimeDirectoryIsTaken) {
     const std::filesystem::path config = write_config(config_path("SegfaultInCreate"), "SegfaultInCreate");
     const std::filesystem::path dir = test_support::make_temp_dir("ksim-bugcheck-load");

@@ -7,6 +7,10 @@
 // Cost: one thread_local load and store each way, no allocation; what it points at (module file
 // name and path, the object's description) is built when the object is made, so that a signal
 // handler only reads it.
+// The first DriverCall on a thread also gives the thread an alternate signal stack (unless it has
+// one), kept until the thread exits: a driver routine that overflows its thread's stack still
+// reaches the bugcheck handler, which runs on that stack (SA_ONSTACK), on whichever thread ksimd
+// ran it (the socket's, a streaming thread, a ring's drain thread).
 #pragma once
 
 #include <utility>
@@ -38,13 +42,19 @@ public:
 private:
     DriverCall(const DriverModule* module, const char* routine, const char* object) noexcept
         : module_(module), routine_(routine), object_(object), outer_(current_) {
+        if (!alt_stack_ready_) [[unlikely]]
+            give_thread_alt_signal_stack();
         current_ = this;
     }
+
+    // Installs this thread's alternate signal stack (driver_call.cpp); sets alt_stack_ready_.
+    static void give_thread_alt_signal_stack() noexcept;
 
     // initial-exec: a signal handler must not reach TLS through __tls_get_addr, which may
     // allocate on a thread's first access.
     [[gnu::tls_model("initial-exec")]] static constinit inline thread_local const DriverCall* current_ =
         nullptr;
+    [[gnu::tls_model("initial-exec")]] static constinit inline thread_local bool alt_stack_ready_ = false;
 
     const DriverModule* module_;
     const char* routine_;
