@@ -11,6 +11,7 @@ struct BuiltinRow {
 
 constexpr BuiltinRow kBuiltinDrivers[] = {
     {proto::FilterKind::KernelSink, {"builtin:kernel_sink", &kernel_sink_driver_entry}},
+    {proto::FilterKind::InPlaceTransform, {"builtin:inplace_transform", &inplace_transform_driver_entry}},
 };
 
 }  // namespace

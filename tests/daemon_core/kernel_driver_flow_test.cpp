@@ -41,9 +41,13 @@ private:
 
 // What the recording driver writes into frame n (recording_driver.c): n in the first 8 bytes,
 // every other byte n's low byte.
-std::uint64_t recorder_frame_hash(std::int64_t n, std::uint32_t size) {
+std::vector<UCHAR> recorder_frame(std::int64_t n, std::uint32_t size) {
     std::vector<UCHAR> bytes(size, static_cast<UCHAR>(n & 0xFF));
     std::memcpy(bytes.data(), &n, 8);
+    return bytes;
+}
+std::uint64_t recorder_frame_hash(std::int64_t n, std::uint32_t size) {
+    const std::vector<UCHAR> bytes = recorder_frame(n, size);
     return flow_hash(bytes.data(), size);
 }
 
@@ -61,16 +65,17 @@ protected:
               "connections": [{{"from": "camera.capture", "to": "consumer.input"}}]}})",
             camera_filter, kVideo, KSIM_FLOW_DRIVER, kVideo));
     }
-    // camera (the recording driver) -> copier (the flow driver's filter-centric Copier) -> consumer.
-    proto::Topology load_chain() {
+    // camera (the recording driver) -> copier (the flow driver's filter-centric `transform`:
+    // Copier, or InPlaceInverter) -> consumer.
+    proto::Topology load_chain(std::string_view transform = "Copier") {
         return load_text(fmt::format(
             R"({{"ksim_topology": 1, "name": "driver-flow-chain", "filters": [
                 {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
-                {{"id": "copier", "driver": {{"module": "{}", "filter": "Copier"}}, {}}},
+                {{"id": "copier", "driver": {{"module": "{}", "filter": "{}"}}, {}}},
                 {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
               "connections": [{{"from": "camera.capture", "to": "copier.input"}},
                               {{"from": "copier.output", "to": "consumer.input"}}]}})",
-            KSIM_RECORDING_DRIVER, kVideo, KSIM_FLOW_DRIVER, kVideo, KSIM_FLOW_DRIVER, kVideo));
+            KSIM_RECORDING_DRIVER, kVideo, KSIM_FLOW_DRIVER, transform, kVideo, KSIM_FLOW_DRIVER, kVideo));
     }
     proto::Topology load_text(const std::string& text) {
         drivers = std::make_shared<ddk_host::DriverHost>();
@@ -276,6 +281,98 @@ TEST_F(KernelDriverFlowTest, FilterCentric_CopiesEachInputFrameIntoAnOutputFrame
     EXPECT_EQ(flow->filter_process_outside_run, 0u);
     EXPECT_EQ(stats(copier_out).completed, 10u);
     stop_chain();
+}
+
+TEST_F(KernelDriverFlowTest, InPlacePairInOnePipe_EachInputFrameGoesOnThroughTheOutputPin_ModifiedWhereItIs) {
+    const proto::Topology t = load_chain("InPlaceInverter");
+    // Both pins declare INPLACE_MODIFIER: the kernel chain through them is one pipe.
+    const negotiation::NegotiationResult r = negotiation::negotiate(t);
+    ASSERT_EQ(r.pipes.size(), 1u);
+    EXPECT_EQ(r.pipes[0].connections.size(), 2u);
+    make(t, drivers);
+    commit_negotiated(t);
+    run_chain();
+    run_periods(10);
+    // One in-place section: each call saw the pins as each other's InPlaceCounterpart, the output
+    // process pin showing the input's frame, and was called although the output pin has no
+    // frames of its own (it takes none from the pool).
+    EXPECT_EQ(flow->inverter_process, 10u);
+    EXPECT_EQ(flow->inverter_counterparts, 10u);
+    EXPECT_EQ(flow->inverter_same_frame, 10u);
+    EXPECT_EQ(flow->inverted, 10u);
+    // The consumer got the recorder's frames in order, inverted where they were.
+    ASSERT_EQ(flow->frames, 10u);
+    for (unsigned i = 0; i < 10; ++i) {
+        SCOPED_TRACE(i);
+        std::vector<UCHAR> inverted = recorder_frame(i + 1, kImage);
+        for (UCHAR& b : inverted) b = static_cast<UCHAR>(~b);
+        EXPECT_EQ(flow->log[i].picture_number, i + 1);
+        EXPECT_EQ(flow->log[i].data_used, kImage);
+        EXPECT_EQ(flow->log[i].hash, flow_hash(inverted.data(), kImage));
+    }
+    // Counted on both pins of the pair; the ledger passed each frame input -> output -> consumer.
+    EXPECT_EQ(stats(copier_in).completed, 10u);
+    EXPECT_EQ(stats(copier_out).completed, 10u);
+    EXPECT_EQ(stats(copier_out).dropped, 0u);
+    stop_chain();
+}
+
+TEST_F(KernelDriverFlowTest, BuiltInInPlaceTransformInOnePipe_InvertsEachFrameWhereItIs_AndPassesItOn) {
+    // camera (the recorder) -> overlay (kind inplace_transform: the built-in driver) -> consumer.
+    constexpr std::string_view kInPlacePin =
+        R"({{"id": "{}", "direction": "{}", "hosting": "kernel", "framing": {{"simple": {{"memory_type": "DONT_CARE",
+            "flags": ["INPLACE_MODIFIER", "PREFERENCES_ONLY"], "frames": 2, "alignment": "FILE_QUAD_ALIGNMENT",
+            "min_frame_size": 0, "max_frame_size": 4294967295}}}}}})";
+    const proto::Topology t = load_text(fmt::format(
+        R"({{"ksim_topology": 1, "name": "builtin-inplace", "filters": [
+            {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
+            {{"id": "copier", "kind": "inplace_transform", "pins": [{}, {}]}},
+            {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
+          "connections": [{{"from": "camera.capture", "to": "copier.input"}},
+                          {{"from": "copier.output", "to": "consumer.input"}}]}})",
+        KSIM_RECORDING_DRIVER, kVideo, fmt::format(fmt::runtime(kInPlacePin), "input", "in"),
+        fmt::format(fmt::runtime(kInPlacePin), "output", "out"), KSIM_FLOW_DRIVER, kVideo));
+    ASSERT_EQ(negotiation::negotiate(t).pipes.size(), 1u);
+    make(t, drivers);
+    commit_negotiated(t);
+    // Both pins are the built-in driver's: its verifier watches them (ksimctl verifier shows it).
+    for (const PinRef& p : {copier_in, copier_out}) {
+        auto report = kernel->verifier_report(p);
+        ASSERT_TRUE(report.has_value()) << p.to_string() << ": " << report.error().message;
+        EXPECT_EQ(report->driver, "builtin:inplace_transform");
+    }
+    run_chain();
+    run_periods(10);
+    ASSERT_EQ(flow->frames, 10u);
+    for (unsigned i = 0; i < 10; ++i) {
+        SCOPED_TRACE(i);
+        std::vector<UCHAR> inverted = recorder_frame(i + 1, kImage);
+        for (UCHAR& b : inverted) b = static_cast<UCHAR>(~b);
+        EXPECT_EQ(flow->log[i].picture_number, i + 1);
+        EXPECT_EQ(flow->log[i].hash, flow_hash(inverted.data(), kImage));
+    }
+    EXPECT_EQ(stats(copier_in).completed, 10u);
+    EXPECT_EQ(stats(copier_out).completed, 10u);
+    EXPECT_EQ(stats(copier_in).verifier_violations, 0u);
+    stop_chain();
+}
+
+TEST_F(KernelDriverFlowTest, InPlaceTransformThatIsNoInPlacePair_IsRefusedByName) {
+    // Without INPLACE_MODIFIER the pins are no in-place pair: the transform could pass nothing on.
+    const proto::Topology t = load_text(fmt::format(
+        R"({{"ksim_topology": 1, "name": "builtin-inplace-unflagged", "filters": [
+            {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
+            {{"id": "overlay", "kind": "inplace_transform", "pins": [
+              {{"id": "input", "direction": "in", "hosting": "kernel"}},
+              {{"id": "output", "direction": "out", "hosting": "kernel"}}]}}],
+          "connections": [{{"from": "camera.capture", "to": "overlay.input"}}]}})",
+        KSIM_RECORDING_DRIVER, kVideo));
+    KernelOptions o;
+    o.drivers = drivers;
+    auto k = Kernel::create(t, o, events, port);
+    ASSERT_FALSE(k.has_value());
+    EXPECT_NE(k.error().message.find("filter overlay"), std::string::npos) << k.error().message;
+    EXPECT_NE(k.error().message.find("INPLACE_MODIFIER"), std::string::npos) << k.error().message;
 }
 
 TEST_F(KernelDriverFlowTest, FilterCentric_NotCalledWhileARequiredPinLacksFrames) {

@@ -8,6 +8,10 @@
  *                (PROCESS_IN_RUN_STATE_ONLY, INITIATE_PROCESSING_ON_EVERY_ARRIVAL), output pin "output" whose
  * framing Create edits to the image size; each Process copies one input frame's bytes and header into one
  *                output frame (BytesUsed, Terminate) and checks the process pin index.
+ *   "InPlaceInverter" - a filter-centric in-place transform: input pin "input" and output pin
+ *                "output", both INPLACE_MODIFIER; each Process inverts the input frame's bytes where
+ *                they are (BytesUsed = BytesAvailable) and records whether the process pins were
+ *                shown as one in-place section (InPlaceCounterpart, the output seeing the input's frame).
  * ksim_flow_pend_next(n) makes the copier's next Process pend; its input pin's timer (a tick per
  * frame period, in RUN) ends the pend n ticks later with KsFilterAttemptProcessing.
  * Tests read the record through ksim_flow_record() after dlopen of the module.
@@ -287,8 +291,71 @@ static const KSFILTER_DESCRIPTOR kCopierPinProcess = {&kCopierDispatch,
                                                       NULL,
                                                       "CopierPinProcess"};
 
-static const KSFILTER_DESCRIPTOR* const kFilters[] = {&kConsumer, &kCopier, &kCopierPinProcess};
-static const KSDEVICE_DESCRIPTOR kDevice = {NULL, 3, kFilters, KSDEVICE_DESCRIPTOR_VERSION, 0};
+/* ---- the in-place inverter: filter-centric ---- */
+
+static NTSTATUS inverter_process(PKSFILTER filter, PKSPROCESSPIN_INDEXENTRY index) {
+    (void)filter;
+    ++g_record.inverter_process;
+    PKSPROCESSPIN in = index[COPIER_INPUT].Pins[0];
+    PKSPROCESSPIN out = index[COPIER_OUTPUT].Pins[0];
+    if (in->InPlaceCounterpart == out && out->InPlaceCounterpart == in) {
+        ++g_record.inverter_counterparts;
+        if (out->StreamPointer == in->StreamPointer && out->Data == in->Data &&
+            out->BytesAvailable == in->BytesAvailable)
+            ++g_record.inverter_same_frame;
+    }
+    if (in->StreamPointer == NULL) return STATUS_SUCCESS;
+    PUCHAR data = (PUCHAR)in->Data;
+    for (ULONG i = 0; i < in->BytesAvailable; ++i) data[i] = (UCHAR)~data[i];
+    in->BytesUsed = in->BytesAvailable; /* the frame is done: it goes on through the output pin */
+    ++g_record.inverted;
+    return STATUS_SUCCESS;
+}
+
+/* Any memory and size, modified in place: with both pins declaring INPLACE_MODIFIER the filter
+ * is an in-place pair, and a kernel chain through it one pipe. */
+static DECLARE_SIMPLE_FRAMING_EX(kInPlaceFraming, STATIC_KSMEMORY_TYPE_DONT_CARE,
+                                 KSALLOCATOR_REQUIREMENTF_INPLACE_MODIFIER |
+                                     KSALLOCATOR_REQUIREMENTF_PREFERENCES_ONLY,
+                                 2, FILE_QUAD_ALIGNMENT, 0, 0xFFFFFFFFu);
+
+static const KSPIN_DESCRIPTOR_EX kInverterPins[] = {
+    {NULL,
+     NULL,
+     {0, NULL, 0, NULL, 0, NULL, KSPIN_DATAFLOW_IN, KSPIN_COMMUNICATION_BOTH, NULL, NULL},
+     KSPIN_FLAG_INITIATE_PROCESSING_ON_EVERY_ARRIVAL,
+     1,
+     1,
+     &kInPlaceFraming,
+     NULL,
+     "input",
+     NULL},
+    {NULL,
+     NULL,
+     {0, NULL, 0, NULL, 0, NULL, KSPIN_DATAFLOW_OUT, KSPIN_COMMUNICATION_BOTH, NULL, NULL},
+     0,
+     1,
+     1,
+     &kInPlaceFraming,
+     NULL,
+     "output",
+     NULL}};
+
+static const KSFILTER_DISPATCH kInverterDispatch = {NULL, NULL, inverter_process, NULL};
+static const KSFILTER_DESCRIPTOR kInverter = {&kInverterDispatch,
+                                              NULL,
+                                              KSFILTER_DESCRIPTOR_VERSION,
+                                              0,
+                                              NULL,
+                                              2,
+                                              sizeof(KSPIN_DESCRIPTOR_EX),
+                                              kInverterPins,
+                                              0,
+                                              NULL,
+                                              "InPlaceInverter"};
+
+static const KSFILTER_DESCRIPTOR* const kFilters[] = {&kConsumer, &kCopier, &kCopierPinProcess, &kInverter};
+static const KSDEVICE_DESCRIPTOR kDevice = {NULL, 4, kFilters, KSDEVICE_DESCRIPTOR_VERSION, 0};
 
 KSIM_DRIVER_EXPORT NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path) {
     return KsInitializeDriver(driver, registry_path, &kDevice);

@@ -34,6 +34,11 @@ typedef struct {
     unsigned index_errors;                /* the process pin index was not the filter's pins in order */
     unsigned pended;                      /* Process calls that returned STATUS_PENDING */
     unsigned attempts;                    /* KsFilterAttemptProcessing calls from the timer */
+    /* the in-place inverter's filter-centric Process */
+    unsigned inverter_process;
+    unsigned inverter_counterparts; /* calls where each pin's InPlaceCounterpart was the other */
+    unsigned inverter_same_frame;   /* ... and the output process pin showed the input's frame */
+    unsigned inverted;              /* frames inverted */
 } FlowRecord;
 
 typedef const FlowRecord* (*PFN_FLOW_RECORD)(void);

@@ -113,5 +113,42 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
+TEST(VerifierFlow, InPlaceTransformPins_AreTheBuiltInDriversInKsimctlVerifier_WhileFramesFlowThroughThem) {
+    const auto shm_before = ksim_dev_shm_entries();
+    {
+        Stack stack(configs_dir() / "inplace-transform-pipe.json");
+        auto app = stack.connect(wire::Role::Client, "observer");
+        ASSERT_TRUE(app);
+        auto mgr = stack.start_graphmgr("manager");
+        ASSERT_TRUE(wait_all_committed(*app, 2, 20s)) << mgr->stderr_text();
+        const proto::PinRef checker{"checker", "input"}, camera{"camera", "capture"};
+        const proto::PinRef overlay_in{"overlay", "input"}, overlay_out{"overlay", "output"};
+        for (const auto& p : {checker, overlay_out, overlay_in, camera})
+            set_state(*app, p, proto::PinState::Run);
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        for (;;) {
+            auto stats = app->statistics(checker);
+            ASSERT_TRUE(stats) << stats.error().message;
+            if (stats->completed >= 5) break;
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << stack.daemon().stderr_text();
+            (void)app->connection().next_event(50ms);
+        }
+        for (const auto& pin : {"overlay.input", "overlay.output"}) {
+            const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", pin},
+                                      stack.dir(), "ksimctl");
+            ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+            const auto rows = nlohmann::json::parse(ctl.out);
+            ASSERT_EQ(rows.size(), 1u) << ctl.out;
+            EXPECT_EQ(rows[0]["pin"], pin);
+            EXPECT_EQ(rows[0]["verifier"]["driver"], "builtin:inplace_transform") << ctl.out;
+            EXPECT_TRUE(rows[0]["verifier"]["rules"].empty()) << ctl.out;
+        }
+        for (const auto& p : {camera, overlay_in, overlay_out, checker})
+            set_state(*app, p, proto::PinState::Stop);
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+}
+
 }  // namespace
 }  // namespace ksim::itest

@@ -28,15 +28,31 @@ DriverFilter::~DriverFilter() {
     instance_.processing = nullptr;
 }
 
+namespace {
+// The output pin of an in-place pipe section has no frames of its own: its frame is the one at
+// its counterpart input pin's leading edge.
+const DriverPin* in_place_input_of(const DriverPin& pin) {
+    const DriverPin* other = pin.in_place_counterpart();
+    return other != nullptr && pin.instance().ks.DataFlow == KSPIN_DATAFLOW_OUT ? other : nullptr;
+}
+}  // namespace
+
 bool DriverFilter::ready() const {
     if (pending_) return false;
     for (const DriverPin* p : pins_) {
         const ULONG flags = p->flags();
         if ((flags & KSPIN_FLAG_PROCESS_IN_RUN_STATE_ONLY) != 0 && !p->running()) return false;
-        if ((flags & KSPIN_FLAG_FRAMES_NOT_REQUIRED_FOR_PROCESSING) == 0 && !p->has_frame_at_leading_edge())
-            return false;
+        const DriverPin* input = in_place_input_of(*p);
+        const bool has_frame = (input != nullptr ? input : p)->has_frame_at_leading_edge();
+        if ((flags & KSPIN_FLAG_FRAMES_NOT_REQUIRED_FOR_PROCESSING) == 0 && !has_frame) return false;
     }
     return true;
+}
+
+std::size_t DriverFilter::index_of(const DriverPin* pin) const {
+    for (std::size_t i = 0; i < pins_.size(); ++i)
+        if (pins_[i] == pin) return i;
+    return pins_.size();
 }
 
 void DriverFilter::attempt_processing(bool /*asynchronous*/) {
@@ -75,7 +91,23 @@ void DriverFilter::attempt() {
 
 bool DriverFilter::run_once(NTSTATUS& status) {
     for (std::size_t i = 0; i < pins_.size(); ++i)
-        edges_[i] = pins_[i]->prepare_process_pin(process_pins_[i]);
+        edges_[i] = in_place_input_of(*pins_[i]) ? nullptr : pins_[i]->prepare_process_pin(process_pins_[i]);
+    // An in-place pipe section (AVStream's InPlaceCounterpart): the output process pin shows the
+    // input's frame (same stream pointer, data and size); the frame goes on downstream when the
+    // input pin completes it, so the output's BytesUsed and Terminate are not used.
+    for (std::size_t i = 0; i < pins_.size(); ++i) {
+        const std::size_t j = index_of(in_place_input_of(*pins_[i]));
+        if (j == pins_.size()) continue;
+        KSPROCESSPIN& out = process_pins_[i];
+        KSPROCESSPIN& in = process_pins_[j];
+        out = KSPROCESSPIN{};
+        out.Pin = &pins_[i]->instance().ks;
+        out.StreamPointer = in.StreamPointer;
+        out.Data = in.Data;
+        out.BytesAvailable = in.BytesAvailable;
+        out.InPlaceCounterpart = &in;
+        in.InPlaceCounterpart = &out;
+    }
     status = ddk_host::call_driver(instance_, "KSFILTER_DISPATCH.Process", instance_.dispatch()->Process,
                                    &instance_.ks, index_.data());
     bool used = false;

@@ -6,7 +6,8 @@
 // with KSPIN_FLAG_FRAMES_NOT_REQUIRED_FOR_PROCESSING), no pin with PROCESS_IN_RUN_STATE_ONLY is
 // below RUN, no Process is running and the last one did not pend. Its pins' DriverPins route
 // their processing triggers (arrivals, RUN, KsPinAttemptProcessing) here; KsFilterAttemptProcessing
-// arrives through FilterProcessingHost.
+// arrives through FilterProcessingHost. An in-place pair in one pipe section is shown as AVStream
+// shows it: each process pin's InPlaceCounterpart is the other, and the output sees the input's frame.
 // Called under the kernel lock only.
 #pragma once
 
@@ -36,6 +37,7 @@ public:
 
 private:
     [[nodiscard]] bool ready() const;
+    [[nodiscard]] std::size_t index_of(const DriverPin* pin) const;  // pins_.size() when not one of them
     // One call of Process; returns whether any pin used data or terminated a frame.
     bool run_once(NTSTATUS& status);
 

@@ -72,6 +72,10 @@ public:
     // Filter-centric processing (driver_filter.hpp): the pin's processing triggers go to the
     // filter's Process instead of the pin's.
     void set_filter_processing(DriverFilter* filter) { filter_ = filter; }
+    // The other pin of its in-place pair while the two are one pipe section (else null): the
+    // filter's KSPROCESSPIN.InPlaceCounterpart.
+    void set_in_place_counterpart(DriverPin* other) { in_place_ = other; }
+    [[nodiscard]] DriverPin* in_place_counterpart() const { return in_place_; }
     [[nodiscard]] bool running() const { return running_; }
     [[nodiscard]] bool has_frame_at_leading_edge() const { return queue_.frames_from_leading_edge() > 0; }
     // Before the filter's Process: `pp` describes the pin, with its leading edge locked when it
@@ -143,6 +147,7 @@ private:
     bool running_ = false;
     bool connected_ = false;          // Connect was called: Disconnect is owed
     DriverFilter* filter_ = nullptr;  // the filter's, when it processes filter-centric
+    DriverPin* in_place_ = nullptr;   // set_in_place_counterpart
     Verifier& verifier_;
     Ticks frame_period_;
     const char* routine_ = "";            // the routine being served (names a completion's cause)

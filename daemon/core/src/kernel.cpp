@@ -2,6 +2,8 @@
 // call (see kernel_impl.hpp). The work itself lives in kernel_{commit,state,flow,user}.cpp.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "builtin_drivers.hpp"
 #include "kernel_impl.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
@@ -23,7 +25,7 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
             // A capture filter's input pin (no config needs one) is inert: what reaches it goes home.
             return PinRole::Capture;
         case FilterKind::InPlaceTransform:
-            return out ? PinRole::InPlaceOut : PinRole::InPlaceIn;
+            return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in in-place driver's
         case FilterKind::CopyTransform:
             return out ? PinRole::CopyOut : PinRole::CopyIn;
         case FilterKind::KernelSink:
@@ -247,6 +249,14 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         }
         filter->desc.pins = fd.pins;
         if (fd.kind == FilterKind::Driver) filter->driver = make_driver_filter(*filter);
+        impl->pair_in_place(*filter);
+        if (fd.kind == FilterKind::InPlaceTransform &&
+            std::ranges::none_of(filter->pins, [](const auto& p) { return p->in_place != nullptr; }))
+            return fail(Errc::InvalidConfig,
+                        fmt::format("filter {}: an inplace_transform needs exactly one input and one output "
+                                    "pin, each with a framing item that declares INPLACE_MODIFIER (it "
+                                    "passes on the frames it modifies only as an in-place pair)",
+                                    fd.id));
         impl->filters.push_back(std::move(filter));
     }
     for (const proto::Connection& c : topology.connections) {

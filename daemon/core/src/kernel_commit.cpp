@@ -1,7 +1,8 @@
 // Commit: the daemon checks every allocator decision the graph manager sends with the
 // negotiation engine's own rules (negotiation::check_commit: a whole pipe, well-formed values
 // inside every pin's framing, an allocator the mode and capability rules accept), then that every
-// pin is in STOP, and records the pipe.
+// pin is in STOP, and records the pipe. It also pairs a filter's in-place pins by the engine's
+// rule, so that the pins the engine puts in one pipe are the ones ksimd treats as one section.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,23 +18,25 @@ namespace {
 // The engine's input as ksimd's own pins answer it: the same facts ksim-graphmgr reads over the
 // protocol (framing after the format edit, hosting, medium, vendor allocator), built with the
 // same add_filter, so the commit is checked against the graph it was negotiated on.
+// One filter's pins as the engine reads them.
+std::vector<negotiation::PinInput> pin_inputs(const FilterRuntime& filter) {
+    std::vector<negotiation::PinInput> pins;
+    for (const auto& pin : filter.pins) {
+        negotiation::PinInput& in = pins.emplace_back();
+        in.id = pin->key.to_string();
+        in.direction = pin->desc.direction;
+        in.hosting = pin->desc.hosting;
+        in.medium = pin->desc.medium;
+        in.framing = pin->framing;
+        in.allocator = pin->desc.allocator;
+    }
+    return pins;
+}
+
 negotiation::Graph graph_of(const std::vector<std::unique_ptr<FilterRuntime>>& filters,
                             const std::vector<std::pair<Pin*, Pin*>>& connections) {
     negotiation::Graph g;
-    std::vector<negotiation::PinInput> pins;
-    for (const auto& filter : filters) {
-        pins.clear();
-        for (const auto& pin : filter->pins) {
-            negotiation::PinInput& in = pins.emplace_back();
-            in.id = pin->key.to_string();
-            in.direction = pin->desc.direction;
-            in.hosting = pin->desc.hosting;
-            in.medium = pin->desc.medium;
-            in.framing = pin->framing;
-            in.allocator = pin->desc.allocator;
-        }
-        negotiation::add_filter(g, std::move(pins));
-    }
+    for (const auto& filter : filters) negotiation::add_filter(g, pin_inputs(*filter));
     for (const auto& [from, to] : connections)
         g.connections.push_back({from->key.to_string(), to->key.to_string()});
     return g;
@@ -82,6 +85,7 @@ Result<void> Kernel::Impl::commit(const AllocatorCommit& c) {
     pipe->name = name;
     pipe->pins = pins;
     for (Pin* p : pins) p->pipe = pipe.get();
+    for (Pin* p : pins) sync_in_place(*p);
     logger("core.kernel")
         ->info("pipe {}: committed {} allocator from {} ({} x {} B, align {:#x})", pipe->name,
                to_string(c.kind), c.provider.to_string(), c.frames, c.frame_size, c.alignment_mask);
@@ -94,7 +98,34 @@ Result<void> Kernel::Impl::commit(const AllocatorCommit& c) {
 
 void Kernel::Impl::drop_pipe(Pipe& pipe) {
     for (Pin* p : pipe.pins) p->pipe = nullptr;
+    for (Pin* p : pipe.pins) sync_in_place(*p);
     std::erase_if(pipes, [&](const auto& up) { return up.get() == &pipe; });
+}
+
+void Kernel::Impl::pair_in_place(FilterRuntime& filter) {
+    // The engine's own rule (add_filter), so that ksimd pairs exactly the pins it puts in one pipe.
+    negotiation::Graph g;
+    negotiation::add_filter(g, pin_inputs(filter));
+    for (const negotiation::InPlacePair& pair : g.in_place) {
+        Pin* in = nullptr;
+        Pin* out = nullptr;
+        for (const auto& p : filter.pins) {
+            if (p->key.to_string() == pair.input) in = p.get();
+            if (p->key.to_string() == pair.output) out = p.get();
+        }
+        if (!in || !out) continue;
+        in->in_place = out;
+        out->in_place = in;
+    }
+}
+
+void Kernel::Impl::sync_in_place(Pin& pin) {
+    Pin* other = pin.in_place;
+    if (!other || !pin.driver || !other->driver) return;
+    // One pipe: the engine kept the chain through the pair whole, so the pair is one pipe section.
+    const bool one_section = pin.pipe != nullptr && pin.pipe == other->pipe;
+    pin.driver->set_in_place_counterpart(one_section ? other->driver.get() : nullptr);
+    other->driver->set_in_place_counterpart(one_section ? pin.driver.get() : nullptr);
 }
 
 }  // namespace ksim::daemon

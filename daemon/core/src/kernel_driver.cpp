@@ -46,8 +46,10 @@ Result<void> Kernel::Impl::driver_transition(Pin& pin, PinState from, PinState t
         pin.running = false;
         stop_streaming(pin);
     } else if (to == PinState::Acquire || to == PinState::Stop) {
-        // PAUSE->ACQUIRE or ACQUIRE->STOP: nothing stays queued below PAUSE.
+        // PAUSE->ACQUIRE or ACQUIRE->STOP: nothing stays queued below PAUSE (nor waits for a copy
+        // into an in-place pair's other pipe).
         pin.accepting = false;
+        drop_pending_copies(pin, fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)));
         driver.reset();
         driver.check_before_flush(
             fmt::format("queue flush at {} -> {}", proto::to_string(from), proto::to_string(to)));

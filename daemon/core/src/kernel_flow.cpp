@@ -1,8 +1,8 @@
 // The data path inside the daemon: the requestor that keeps a capture pin's queue supplied with
 // frames from its pipe's allocator, avshws's Process (program the S/G list of each queued frame,
 // one clone per frame) and CompleteMappings (ISR side), and hand-offs along connections:
-// kernel sink, in-place and copy transforms in-process, a minidriver's input pin (its queue),
-// user pins through UserPinPort.
+// copy transforms in-process, a driver's input pin (its queue; an in-place pair's frames go on
+// through its output pin), user pins through UserPinPort.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -135,7 +135,8 @@ void Kernel::Impl::note_release(Pin& pin, Ticks sent_at, const ReleaseTimes& tim
 // --- capture pins ------------------------------------------------------------------------------
 
 void Kernel::Impl::refill(Pin& pin) {
-    if (!pin.queue || !pin.pipe || !pin.pipe->active()) return;
+    // The output pin of an in-place pair has no requestor: its frames come through its input pin.
+    if (!pin.queue || !pin.pipe || !pin.pipe->active() || pin.in_place_output()) return;
     pin.accepting = true;
     Pipe& pipe = *pin.pipe;
     StreamPointer* edge = pin.queue->leading_edge(PointerLock::Unlocked);
@@ -308,25 +309,11 @@ void Kernel::Impl::note_delivered(const std::shared_ptr<DeliveryTarget>& target)
         if (p->desc.direction == proto::PinDirection::Out) out = p.get();
 
     switch (to.role) {
-        case PinRole::InPlaceIn: {
-            std::span<std::byte> bytes = frame_bytes(ref);
-            invert_in_place(bytes.first(std::min<std::size_t>(bytes.size(), header.data_used)));
-            if (!out || !out->peer) return give_back(ref, to.ledger_id);
-            // Same pipe: the frame goes on where it is. Different pipes (negotiation could not
-            // give both connections one allocator, e.g. between two user pins): the frame must
-            // leave in the output pipe's memory, so this is the pipe's one copy.
-            if (out->pipe != ref.pipe) return copy_to_output(to, *out, ref, header, sent_at);
-            if (auto r = pass(ref.handle, to.ledger_id, out->ledger_id); !r)
-                return give_back(ref, to.ledger_id);
-            ++out->completed;
-            return deliver(*out, *out->peer, ref, header, sent_at);
-        }
         case PinRole::CopyIn:
             return copy_to_output(to, out ? *out : to, ref, header, sent_at);
         case PinRole::DriverIn:
             return queue_input(to, ref, header);
         case PinRole::Capture:
-        case PinRole::InPlaceOut:
         case PinRole::CopyOut:
         case PinRole::UserSource:
         case PinRole::UserSink:
@@ -358,8 +345,28 @@ void Kernel::Impl::on_input_complete(Pin& pin, QueuedFrame&& frame) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
     if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
-    if (holds_back(pin)) return hold_back(pin, PipeFrame{h, pipe});  // a stall_releases fault
-    give_back(PipeFrame{h, pipe}, pin.ledger_id);
+    const PipeFrame ref{h, pipe};
+    if (pin.in_place && frame.header.status != static_cast<std::uint32_t>(NtStatus::Cancelled)) {
+        pin.driver->frame_completing(frame);  // the header as the driver left it goes on with the frame
+        return send_on(pin, *pin.in_place, ref, frame.header);
+    }
+    if (holds_back(pin)) return hold_back(pin, ref);  // a stall_releases fault
+    give_back(ref, pin.ledger_id);
+}
+
+[[gnu::hot]] void Kernel::Impl::send_on(Pin& in, Pin& out, PipeFrame ref, const proto::StreamHeader& header) {
+    if (!out.peer) return give_back(ref, in.ledger_id);
+    // Two pipes (negotiation could not give both connections one allocator, e.g. between two user
+    // pins): two pipe sections, and the frame must leave in the output pipe's memory, so this is
+    // the one copy. One pipe: one section, the same frame goes on (AVStream's in-place pipe).
+    if (out.pipe != ref.pipe) return copy_to_output(in, out, ref, header, clock->now());
+    if (auto r = pass(ref.handle, in.ledger_id, out.ledger_id); !r) {
+        logger("core.pin")
+            ->error("{}: ledger refused the pass to {}: {}", in.name, out.name, r.error().message);
+        return give_back(ref, in.ledger_id);
+    }
+    ++out.completed;
+    deliver(out, *out.peer, ref, header, clock->now());
 }
 
 void Kernel::Impl::copy_to_output(Pin& in, Pin& out, PipeFrame ref, const proto::StreamHeader& header,

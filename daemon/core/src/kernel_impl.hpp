@@ -39,7 +39,7 @@ struct FilterRuntime;
 // output pin is a Capture pin (the requestor fills its queue; its Process is the driver's); its
 // input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them),
 // whether the driver is a loaded module or built in (daemon/drivers/).
-enum class PinRole { Capture, InPlaceIn, InPlaceOut, CopyIn, CopyOut, DriverIn, UserSource, UserSink };
+enum class PinRole { Capture, CopyIn, CopyOut, DriverIn, UserSource, UserSink };
 
 // Who holds one frame of a pool, and when it left its source (hand-off latency): the per-frame
 // view of the ledger (shm::Ledger answers per pool and owner).
@@ -166,8 +166,12 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     bool dynamic = false;         // created by create_user_pin
     std::optional<proto::AllocatorFramingEx> framing;
     std::unique_ptr<PinStateMachine> sm;
-    Pin* peer = nullptr;                    // the connected pin
-    Pipe* pipe = nullptr;                   // committed decision covering this pin
+    Pin* peer = nullptr;   // the connected pin
+    Pipe* pipe = nullptr;  // committed decision covering this pin
+    // The other pin of its filter's in-place pair (negotiation's rule: one input, one output, both
+    // INPLACE_MODIFIER), set at create. In one pipe the pair is one pipe section (Kernel::Impl::
+    // send_on); the output pin of a pair never takes frames from its pool.
+    Pin* in_place = nullptr;
     std::unique_ptr<StreamQueue> queue;     // capture pins
     std::unique_ptr<CaptureDevice> device;  // capture pins
     std::optional<StreamingThread> streaming;
@@ -208,6 +212,9 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     void complete_mappings(std::uint64_t count) override;
     [[nodiscard]] proto::PinState state() const { return sm->state(); }
     [[nodiscard]] bool kernel_hosted() const { return desc.hosting == proto::PinHosting::Kernel; }
+    [[nodiscard]] bool in_place_output() const {
+        return in_place != nullptr && desc.direction == proto::PinDirection::Out;
+    }
 };
 
 struct FilterRuntime {
@@ -266,6 +273,11 @@ struct Kernel::Impl {
     // --- commit (kernel_commit.cpp) ---
     Result<void> commit(const AllocatorCommit& c);
     void drop_pipe(Pipe& pipe);
+    // Pairs the in-place pins of `filter` (Pin::in_place) by negotiation's rule.
+    void pair_in_place(FilterRuntime& filter);
+    // Tells `pin`'s driver whether its in-place pair is one pipe section now (KSPROCESSPIN.
+    // InPlaceCounterpart); after every change of pipes.
+    void sync_in_place(Pin& pin);
 
     // --- states and allocators (kernel_state.cpp) ---
     Result<void> set_state(Pin& pin, proto::PinState target, const StateRequester& requester);
@@ -312,8 +324,11 @@ struct Kernel::Impl {
     // driver's processing rules run.
     void queue_input(Pin& in, PipeFrame frame, const proto::StreamHeader& header);
     // A frame of a driver's input pin completes (consumed, or cancelled by the flush): it goes
-    // back to its pool.
+    // back to its pool, or on through the output pin of an in-place pair (send_on).
     void on_input_complete(Pin& in, QueuedFrame&& frame);
+    // The input pin of an in-place pair completed a frame: in one pipe section the same frame
+    // goes to the output pin's peer; across two pipes it is copied into the output pipe.
+    void send_on(Pin& in, Pin& out, PipeFrame frame, const proto::StreamHeader& header);
     void deliver(Pin& from, Pin& to, PipeFrame frame, proto::StreamHeader header, Ticks sent_at);
     // Records that `target` took a frame, for its after_delivery (see t_ticking_targets).
     void note_delivered(const std::shared_ptr<DeliveryTarget>& target);

@@ -100,8 +100,11 @@ typedef struct {
  * Terminate = FALSE and, on an input pin, Flags = the frame's OptionsFlags. After the call, for
  * each pin, the driver's BytesUsed advances the offset (an output frame's DataUsed grows by it);
  * the frame completes when nothing is left or Terminate is TRUE (sent on even if not all used);
- * then the edge is unlocked. InPlaceCounterpart, DelegateBranch and CopySource are NULL: ksim
- * builds no in-place pipes or splitters inside a driver filter. */
+ * then the edge is unlocked. InPlaceCounterpart: in an in-place pipe section (one input and one
+ * output pin, both INPLACE_MODIFIER, committed as one pipe) each of the two points at the other,
+ * and the output shows the input's frame (StreamPointer, Data, BytesAvailable; its BytesUsed and
+ * Terminate unused: the frame goes downstream when the input completes it); else NULL.
+ * DelegateBranch and CopySource are NULL: ksim builds no splitters. */
 typedef struct _KSPROCESSPIN KSPROCESSPIN, *PKSPROCESSPIN;
 struct _KSPROCESSPIN {
     PKSPIN Pin;
