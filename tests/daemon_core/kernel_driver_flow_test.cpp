@@ -359,17 +359,24 @@ TEST_F(KernelDriverFlowTest, BuiltInInPlaceTransformInOnePipe_InvertsEachFrameWh
 
 TEST_F(KernelDriverFlowTest, InPlaceTransformThatIsNoInPlacePair_IsRefusedByName) {
     // Without INPLACE_MODIFIER the pins are no in-place pair: the transform could pass nothing on.
+    // A config file saying so is refused by the reader (filter.in-place-pair); a topology built
+    // in code reaches Kernel::create, which refuses it too.
     const proto::Topology t = load_text(fmt::format(
         R"({{"ksim_topology": 1, "name": "builtin-inplace-unflagged", "filters": [
             {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
-            {{"id": "overlay", "kind": "inplace_transform", "pins": [
-              {{"id": "input", "direction": "in", "hosting": "kernel"}},
-              {{"id": "output", "direction": "out", "hosting": "kernel"}}]}}],
+            {{"id": "overlay", "kind": "kernel_sink", "pins": [
+              {{"id": "input", "direction": "in", "hosting": "kernel"}}]}}],
           "connections": [{{"from": "camera.capture", "to": "overlay.input"}}]}})",
         KSIM_RECORDING_DRIVER, kVideo));
+    proto::Topology unflagged = t;
+    unflagged.filters[1].kind = proto::FilterKind::InPlaceTransform;
+    proto::PinDescriptor output = unflagged.filters[1].pins[0];
+    output.id = "output";
+    output.direction = proto::PinDirection::Out;
+    unflagged.filters[1].pins.push_back(output);
     KernelOptions o;
     o.drivers = drivers;
-    auto k = Kernel::create(t, o, events, port);
+    auto k = Kernel::create(unflagged, o, events, port);
     ASSERT_FALSE(k.has_value());
     EXPECT_NE(k.error().message.find("filter overlay"), std::string::npos) << k.error().message;
     EXPECT_NE(k.error().message.find("INPLACE_MODIFIER"), std::string::npos) << k.error().message;

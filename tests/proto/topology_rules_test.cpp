@@ -152,6 +152,17 @@ TEST(TopologyRules, CaptureFilterWithoutVideo_Reported) {
     expect_single(c, "filter.params-missing", "/filters/0", "needs \"video\"");
 }
 
+TEST(TopologyRules, InPlaceTransformWithoutAnInPlacePair_Reported) {
+    json c = minimal_config();
+    c["filters"].push_back(
+        {{"id", "overlay"},
+         {"kind", "inplace_transform"},
+         {"pins", json::array({{{"id", "input"}, {"direction", "in"}, {"hosting", "kernel"}},
+                               {{"id", "output"}, {"direction", "out"}, {"hosting", "kernel"}}})}});
+    expect_single(c, "filter.in-place-pair", "/filters/2",
+                  "has 1 input and 1 output pin(s), 0 of them declaring INPLACE_MODIFIER");
+}
+
 TEST(TopologyRules, DuplicatePinId_Reported) {
     json c = minimal_config();
     json extra = viewer_pin(c);

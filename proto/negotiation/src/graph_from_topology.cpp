@@ -7,12 +7,6 @@
 namespace ksim::negotiation {
 namespace {
 
-bool declares_in_place(const std::optional<proto::AllocatorFramingEx>& f) {
-    return f && std::ranges::any_of(f->items, [](const proto::FramingItem& item) {
-               return has_all(item.requirement_flags, proto::RequirementFlags::InPlaceModifier);
-           });
-}
-
 PinInput to_pin_input(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin) {
     PinInput in;
     in.id = filter.id + "." + pin.id;
@@ -37,7 +31,7 @@ void add_filter(Graph& graph, std::vector<PinInput> pins) {
     const PinInput* output = nullptr;
     std::size_t inputs = 0, outputs = 0;
     for (const PinInput& pin : pins) {
-        const bool in_place = declares_in_place(pin.framing);
+        const bool in_place = proto::declares_in_place(pin.framing);
         if (pin.direction == proto::PinDirection::In) {
             ++inputs;
             if (in_place) input = &pin;

@@ -152,6 +152,15 @@ struct AllocatorFramingEx {
     friend bool operator==(const AllocatorFramingEx&, const AllocatorFramingEx&) = default;
 };
 
+// A pin whose framing has an item declaring INPLACE_MODIFIER modifies frames where they are: one
+// input and one output pin of a filter that both declare it are an in-place pair (one pipe).
+inline bool declares_in_place(const std::optional<AllocatorFramingEx>& framing) {
+    if (!framing) return false;
+    for (const FramingItem& item : framing->items)
+        if (has_all(item.requirement_flags, RequirementFlags::InPlaceModifier)) return true;
+    return false;
+}
+
 // POOL_TYPE values KS uses in the legacy structure.
 enum class PoolType : std::uint32_t { NonPaged = 0, Paged = 1 };
 
