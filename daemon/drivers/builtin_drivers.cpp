@@ -12,6 +12,7 @@ struct BuiltinRow {
 constexpr BuiltinRow kBuiltinDrivers[] = {
     {proto::FilterKind::KernelSink, {"builtin:kernel_sink", &kernel_sink_driver_entry}},
     {proto::FilterKind::InPlaceTransform, {"builtin:inplace_transform", &inplace_transform_driver_entry}},
+    {proto::FilterKind::CopyTransform, {"builtin:copy_transform", &copy_transform_driver_entry}},
 };
 
 }  // namespace

@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <span>
 
 #include "flow_driver.h"
 #include "kernel_fixture.hpp"
+#include "ksim/daemon/transforms.hpp"
 #include "ksim/ddk_host/driver_host.hpp"
 #include "ksim/negotiation/negotiate.hpp"
 #include "ksim/negotiation/render.hpp"
@@ -354,6 +356,57 @@ TEST_F(KernelDriverFlowTest, BuiltInInPlaceTransformInOnePipe_InvertsEachFrameWh
     EXPECT_EQ(stats(copier_in).completed, 10u);
     EXPECT_EQ(stats(copier_out).completed, 10u);
     EXPECT_EQ(stats(copier_in).verifier_violations, 0u);
+    stop_chain();
+}
+
+TEST_F(KernelDriverFlowTest, BuiltInCopyTransform_ScalesAndConvertsEachFrameIntoItsOwnPipe) {
+    // camera (the recorder, NV12 64x48) -> copier (kind copy_transform, YUY2 32x24: the built-in
+    // driver) -> consumer. Two pipes: the copier's output frames are its own pool's.
+    constexpr std::string_view kCopyPin =
+        R"({{"id": "{}", "direction": "{}", "hosting": "kernel", "framing": {{"simple": {{"memory_type": "DONT_CARE",
+            "flags": ["PREFERENCES_ONLY"], "frames": 2, "alignment": "FILE_QUAD_ALIGNMENT",
+            "min_frame_size": 0, "max_frame_size": 4294967295}}}}}})";
+    const proto::VideoParams from{proto::VideoFormat::Nv12, kWidth, kHeight, 30, 1};
+    const proto::VideoParams to{proto::VideoFormat::Yuy2, kWidth / 2, kHeight / 2, 30, 1};
+    const proto::Topology t = load_text(fmt::format(
+        R"({{"ksim_topology": 1, "name": "builtin-copy", "filters": [
+            {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
+            {{"id": "copier", "kind": "copy_transform",
+              "video": {{"format": "YUY2", "width": {}, "height": {}, "fps": [30, 1]}}, "pins": [{}, {}]}},
+            {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
+          "connections": [{{"from": "camera.capture", "to": "copier.input"}},
+                          {{"from": "copier.output", "to": "consumer.input"}}]}})",
+        KSIM_RECORDING_DRIVER, kVideo, to.width, to.height,
+        fmt::format(fmt::runtime(kCopyPin), "input", "in"),
+        fmt::format(fmt::runtime(kCopyPin), "output", "out"), KSIM_FLOW_DRIVER, kVideo));
+    ASSERT_EQ(negotiation::negotiate(t).pipes.size(), 2u);
+    make(t, drivers);
+    commit_negotiated(t);
+    // Both pins are the built-in driver's: its verifier watches them (ksimctl verifier shows it).
+    for (const PinRef& p : {copier_in, copier_out}) {
+        auto report = kernel->verifier_report(p);
+        ASSERT_TRUE(report.has_value()) << p.to_string() << ": " << report.error().message;
+        EXPECT_EQ(report->driver, "builtin:copy_transform");
+    }
+    run_chain();
+    run_periods(10);
+    // Each of the recorder's frames reached the consumer scaled and converted, with its number.
+    ASSERT_EQ(flow->frames, 10u);
+    for (unsigned i = 0; i < 10; ++i) {
+        SCOPED_TRACE(i);
+        const std::vector<UCHAR> in = recorder_frame(i + 1, kImage);
+        std::vector<UCHAR> out(proto::image_size(to));
+        ASSERT_EQ(scale_video(std::as_bytes(std::span(in)), from, std::as_writable_bytes(std::span(out)), to),
+                  out.size());
+        EXPECT_EQ(flow->log[i].picture_number, i + 1);
+        EXPECT_EQ(flow->log[i].data_used, out.size());
+        EXPECT_EQ(flow->log[i].hash, flow_hash(out.data(), static_cast<ULONG>(out.size())));
+    }
+    EXPECT_EQ(stats(copier_in).completed, 10u);
+    EXPECT_EQ(stats(copier_out).completed, 10u);
+    EXPECT_EQ(stats(copier_out).dropped, 0u);
+    EXPECT_EQ(stats(copier_in).verifier_violations, 0u);
+    EXPECT_EQ(stats(copier_out).verifier_violations, 0u);
     stop_chain();
 }
 

@@ -132,6 +132,25 @@ Topology user_source_user_sink() {
     return t;
 }
 
+Topology user_copy_user() {
+    Topology t;
+    t.name = "user-copy-user";
+    t.filters.push_back(user_app_source());
+    FilterDescriptor converter;
+    converter.id = "converter";
+    converter.kind = FilterKind::CopyTransform;
+    for (auto dir : {PinDirection::In, PinDirection::Out})
+        converter.pins.push_back(
+            pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2, 0, 0,
+                                    0xFFFFFFFFu)));
+    t.filters.push_back(converter);
+    t.filters.push_back(sink_filter("viewer", FilterKind::UserSink, PinHosting::User));
+    t.connections.push_back(conn("app", "output", "converter", "input"));
+    t.connections.push_back(conn("converter", "output", "viewer", "input"));
+    return t;
+}
+
 Topology copy_chain() {
     Topology t;
     t.name = "copy";

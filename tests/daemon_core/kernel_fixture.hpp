@@ -68,6 +68,8 @@ proto::Topology user_source_to_sink();
 // app (user_source, "output") -> overlay (inplace_transform) -> viewer (user_sink, "input")
 proto::Topology user_inplace_user();
 proto::Topology user_source_user_sink();  // app -> viewer, both user-hosted: one pipe
+// app (user_source, "output") -> converter (copy_transform, no "video": a byte copy) -> viewer
+proto::Topology user_copy_user();
 // camera (NV12 64x48) -> scaler (copy_transform, NV12 32x24 downstream) -> checker (kernel_sink)
 proto::Topology copy_chain();
 

@@ -1,7 +1,8 @@
 // Client-hosted pins around a kernel transform, and the per-stream delivery target: an in-place
 // transform whose two connections landed in different pipes copies into the output pipe's
-// frames; one pipe keeps the frame where it is; an attached target gets the hand-offs directly
-// and hears about frames going back to a client source's pool.
+// frames; one pipe keeps the frame where it is; the built-in copy transform's input frames wait
+// for an output frame; an attached target gets the hand-offs directly and hears about frames
+// going back to a client source's pool.
 #include <algorithm>
 
 #include "kernel_fixture.hpp"
@@ -132,6 +133,55 @@ TEST_F(UserTransformTest, CopyWithTheOutputPoolExhausted_InputFrameWaitsAndIsCop
         ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[i].frame).has_value());
     for (const PinRef& k : {app, overlay_out, viewer})
         set(k, PinState::Stop, k == overlay_out ? kDaemon : kClient);
+    EXPECT_TRUE(kernel->ledger().empty());
+}
+
+TEST_F(UserTransformTest, CopyTransformWithTheOutputPoolExhausted_InputFrameWaitsInItsQueueAndIsCopiedLater) {
+    // The built-in copy transform between two client pools of two frames; the viewer keeps what
+    // it gets. The third frame finds no output frame: it waits in the input pin's queue (not in
+    // the class driver, not dropped) and is copied when the viewer releases one.
+    const PinRef in{"converter", "input"}, out{"converter", "output"};
+    make(user_copy_user());
+    ASSERT_TRUE(kernel->commit(commit_for({{app, in}}, app)).has_value());
+    ASSERT_TRUE(kernel->commit(commit_for({{out, viewer}}, viewer)).has_value());
+    set(viewer, PinState::Acquire, kClient);
+    set(app, PinState::Acquire, kClient);
+    ASSERT_TRUE(kernel->open_stream(kClient, app).has_value());
+    ASSERT_TRUE(kernel->open_stream(kClient, viewer).has_value());
+    for (const PinRef& k : {viewer, out, in}) set(k, PinState::Run);
+    set(app, PinState::Run, kClient);
+    auto submit = [&](int i) {
+        auto f = kernel->acquire_frame(kClient, app);
+        ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
+        proto::StreamHeader h;
+        h.data_used = 100 + i;
+        h.picture_number = i;
+        ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
+    };
+    submit(1);
+    submit(2);
+    ASSERT_EQ(port.delivered.size(), 2u);
+    submit(3);
+    EXPECT_EQ(port.delivered.size(), 2u) << "no output frame is free: the copy must wait";
+    EXPECT_EQ(stats(in).in_flight, 1u) << "the waiting frame stays out of the input pool";
+    EXPECT_EQ(stats(in).dropped, 0u);
+
+    ASSERT_TRUE(kernel->release_frame(kClient, port.delivered.front().frame).has_value());
+    ASSERT_EQ(port.delivered.size(), 3u) << "the released frame must carry the waiting copy";
+    EXPECT_EQ(port.delivered.back().header.picture_number, 3);
+    EXPECT_EQ(port.delivered.back().header.data_used, 103u);  // no pictures: the bytes as they are
+    EXPECT_EQ(stats(in).in_flight, 0u);
+    EXPECT_EQ(stats(out).dropped, 0u);
+
+    // A frame still waiting when the input pin stops goes back with the queue's flush.
+    submit(4);
+    EXPECT_EQ(stats(in).in_flight, 1u);
+    set(in, PinState::Stop);
+    EXPECT_EQ(stats(in).in_flight, 0u);
+    EXPECT_EQ(held(), 2u);  // only the viewer's two copies
+    for (std::size_t i = 1; i < port.delivered.size(); ++i)
+        ASSERT_TRUE(kernel->release_frame(kClient, port.delivered[i].frame).has_value());
+    for (const PinRef& k : {app, out, viewer}) set(k, PinState::Stop, k == out ? kDaemon : kClient);
     EXPECT_TRUE(kernel->ledger().empty());
 }
 

@@ -150,5 +150,62 @@ TEST(VerifierFlow, InPlaceTransformPins_AreTheBuiltInDriversInKsimctlVerifier_Wh
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
+TEST(VerifierFlow, CopyTransformPins_AreTheBuiltInDriversInKsimctlVerifier_WhileFramesFlowThroughThem) {
+    const auto shm_before = ksim_dev_shm_entries();
+    const std::filesystem::path config = std::filesystem::temp_directory_path() /
+                                         ("ksim-verifier-copy-" + std::to_string(::getpid()) + ".json");
+    // camera (NV12 64x48) -> scaler (copy_transform to NV12 32x24, its own pipe) -> checker.
+    std::ofstream(config) << R"({"ksim_topology": 1, "name": "verifier-copy", "filters": [
+      {"id": "camera", "kind": "video_capture", "video": {"format": "NV12", "width": 64, "height": 48, "fps": [30, 1]},
+       "pins": [{"id": "capture", "direction": "out", "hosting": "kernel",
+       "framing": {"simple": {"memory_type": "KERNEL_NONPAGED", "flags": ["SYSTEM_MEMORY", "PREFERENCES_ONLY"],
+       "frames": 2, "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 4608, "max_frame_size": 4608}}}]},
+      {"id": "scaler", "kind": "copy_transform", "video": {"format": "NV12", "width": 32, "height": 24, "fps": [30, 1]},
+       "pins": [{"id": "input", "direction": "in", "hosting": "kernel",
+       "framing": {"simple": {"memory_type": "DONT_CARE", "flags": ["PREFERENCES_ONLY"], "frames": 2,
+       "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}},
+       {"id": "output", "direction": "out", "hosting": "kernel",
+       "framing": {"simple": {"memory_type": "DONT_CARE", "flags": ["PREFERENCES_ONLY"], "frames": 2,
+       "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 1152, "max_frame_size": 1152}}}]},
+      {"id": "checker", "kind": "kernel_sink", "pins": [{"id": "input", "direction": "in", "hosting": "kernel",
+       "framing": {"simple": {"memory_type": "DONT_CARE", "flags": ["PREFERENCES_ONLY"], "frames": 2,
+       "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}}]}],
+      "connections": [{"from": "camera.capture", "to": "scaler.input"}, {"from": "scaler.output", "to": "checker.input"}]})";
+    {
+        Stack stack(config);
+        auto app = stack.connect(wire::Role::Client, "observer");
+        ASSERT_TRUE(app);
+        auto mgr = stack.start_graphmgr("manager");
+        ASSERT_TRUE(wait_all_committed(*app, 2, 20s)) << mgr->stderr_text();
+        const proto::PinRef checker{"checker", "input"}, camera{"camera", "capture"};
+        const proto::PinRef scaler_in{"scaler", "input"}, scaler_out{"scaler", "output"};
+        for (const auto& p : {checker, scaler_out, scaler_in, camera})
+            set_state(*app, p, proto::PinState::Run);
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        for (;;) {
+            auto stats = app->statistics(checker);
+            ASSERT_TRUE(stats) << stats.error().message;
+            if (stats->completed >= 5) break;
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << stack.daemon().stderr_text();
+            (void)app->connection().next_event(50ms);
+        }
+        for (const auto& pin : {"scaler.input", "scaler.output"}) {
+            const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", pin},
+                                      stack.dir(), "ksimctl");
+            ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+            const auto rows = nlohmann::json::parse(ctl.out);
+            ASSERT_EQ(rows.size(), 1u) << ctl.out;
+            EXPECT_EQ(rows[0]["pin"], pin);
+            EXPECT_EQ(rows[0]["verifier"]["driver"], "builtin:copy_transform") << ctl.out;
+            EXPECT_TRUE(rows[0]["verifier"]["rules"].empty()) << ctl.out;
+        }
+        for (const auto& p : {camera, scaler_in, scaler_out, checker})
+            set_state(*app, p, proto::PinState::Stop);
+        EXPECT_EQ(stack.stop_daemon(), 0);
+    }
+    std::filesystem::remove(config);
+    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
+}
+
 }  // namespace
 }  // namespace ksim::itest

@@ -13,12 +13,24 @@ DriverFilter::DriverFilter(ddk_host::FilterInstance& instance, std::vector<Drive
       pins_(std::move(pins)),
       process_pins_(pins_.size()),
       pin_pointers_(pins_.size()),
-      index_(pins_.size()),
+      index_(instance.ks.Descriptor->PinDescriptorsCount),
       edges_(pins_.size()) {
     for (std::size_t i = 0; i < pins_.size(); ++i) {
         pin_pointers_[i] = &process_pins_[i];
-        index_[i] = KSPROCESSPIN_INDEXENTRY{&pin_pointers_[i], 1};
         pins_[i]->set_filter_processing(this);
+    }
+    // One entry per pin descriptor, as AVStream's: the instances of descriptor d, which follow
+    // each other in `pins_`; Count 0 for a descriptor without one (a built-in driver's pin the
+    // config does not list).
+    for (std::size_t d = 0; d < index_.size(); ++d) {
+        ULONG count = 0;
+        PKSPROCESSPIN* first = nullptr;
+        for (std::size_t i = 0; i < pins_.size(); ++i) {
+            if (pins_[i]->instance().ks.Id != d) continue;
+            if (first == nullptr) first = &pin_pointers_[i];
+            ++count;
+        }
+        index_[d] = KSPROCESSPIN_INDEXENTRY{first, count};
     }
     instance_.processing = this;
 }

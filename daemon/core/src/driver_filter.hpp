@@ -21,7 +21,8 @@ namespace ksim::daemon {
 
 class DriverFilter final : public ddk_host::FilterProcessingHost {
 public:
-    // `pins`: the filter's hosted pins in pin-descriptor order (one instance each).
+    // `pins`: the filter's hosted pins in pin-descriptor order (a loaded driver's: one instance
+    // of each descriptor; a built-in driver's: one per config pin, none for some descriptors).
     DriverFilter(ddk_host::FilterInstance& instance, std::vector<DriverPin*> pins);
     ~DriverFilter() override;
     DriverFilter(const DriverFilter&) = delete;
@@ -43,7 +44,7 @@ private:
 
     ddk_host::FilterInstance& instance_;
     std::vector<DriverPin*> pins_;
-    std::vector<KSPROCESSPIN> process_pins_;      // one per pin
+    std::vector<KSPROCESSPIN> process_pins_;      // one per pin instance
     std::vector<PKSPROCESSPIN> pin_pointers_;     // KSPROCESSPIN_INDEXENTRY.Pins of each entry
     std::vector<KSPROCESSPIN_INDEXENTRY> index_;  // by pin descriptor
     std::vector<PKSSTREAM_POINTER> edges_;        // the edge each process pin was given

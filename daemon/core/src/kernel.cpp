@@ -25,9 +25,8 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
             // A capture filter's input pin (no config needs one) is inert: what reaches it goes home.
             return PinRole::Capture;
         case FilterKind::InPlaceTransform:
-            return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in in-place driver's
         case FilterKind::CopyTransform:
-            return out ? PinRole::CopyOut : PinRole::CopyIn;
+            return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in transform drivers'
         case FilterKind::KernelSink:
             return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in sink driver's
         case FilterKind::UserSource:
@@ -207,17 +206,20 @@ void Kernel::Impl::flush(std::unique_lock<std::mutex>& lock) {
 // ---------------------------------------------------------------------------------------------
 
 namespace {
-// The filter-centric side of a driver filter whose KSFILTER_DISPATCH has Process (else null):
-// its pins in pin-descriptor order, as the process pin index lists them.
+// The filter-centric side of a driver filter (loaded or built in) whose KSFILTER_DISPATCH has
+// Process (else null): its pins in pin-descriptor order, as the process pin index lists them.
 std::unique_ptr<DriverFilter> make_driver_filter(FilterRuntime& filter) {
-    if (filter.pins.empty() || !filter.pins.front()->driver) return nullptr;
-    ddk_host::FilterInstance& instance = *filter.pins.front()->driver->instance().filter;
+    const auto hosted = std::ranges::find_if(filter.pins, [](const auto& p) { return p->driver != nullptr; });
+    if (hosted == filter.pins.end()) return nullptr;
+    ddk_host::FilterInstance& instance = *(*hosted)->driver->instance().filter;
     const KSFILTER_DISPATCH* d = instance.dispatch();
     if (d == nullptr || d->Process == nullptr) return nullptr;
     std::vector<DriverPin*> pins;
     for (const auto& pin_instance : instance.pins)
         for (const auto& p : filter.pins)
-            if (&p->driver->instance() == pin_instance.get()) pins.push_back(p->driver.get());
+            if (p->driver && &p->driver->instance() == pin_instance.get()) pins.push_back(p->driver.get());
+    // A built-in driver's instances are created in the config's pin order.
+    std::ranges::stable_sort(pins, {}, [](const DriverPin* p) { return p->instance().ks.Id; });
     return std::make_unique<DriverFilter>(instance, std::move(pins));
 }
 }  // namespace
@@ -230,7 +232,12 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
             if (!impl->builtins)
                 impl->builtins = std::make_unique<ddk_host::DriverHost>(
                     impl->options.drivers ? impl->options.drivers->options() : ddk_host::HostOptions{});
-            if (auto hosted = impl->builtins->host_static(fd, *builtin); !hosted)
+            // Each pin's ConnectionFormat is the format crossing it (a copy transform's input
+            // pin: its upstream's), as KSPROPERTY_CONNECTION_DATAFORMAT reports it.
+            const auto pin_format = [&](const proto::PinDescriptor& pin) {
+                return topology_format(topology, fd, pin);
+            };
+            if (auto hosted = impl->builtins->host_static(fd, *builtin, pin_format); !hosted)
                 return fail(Errc::InvalidConfig,
                             fmt::format("filter {}: built-in driver {}: {} ({})", fd.id, builtin->name,
                                         hosted.error().message, hosted.error().rule));
@@ -248,7 +255,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
                                 fd.id, pd.id));
         }
         filter->desc.pins = fd.pins;
-        if (fd.kind == FilterKind::Driver) filter->driver = make_driver_filter(*filter);
+        filter->driver = make_driver_filter(*filter);
         impl->pair_in_place(*filter);
         if (fd.kind == FilterKind::InPlaceTransform &&
             std::ranges::none_of(filter->pins, [](const auto& p) { return p->in_place != nullptr; }))

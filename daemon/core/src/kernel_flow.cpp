@@ -1,8 +1,8 @@
 // The data path inside the daemon: the requestor that keeps a capture pin's queue supplied with
 // frames from its pipe's allocator, avshws's Process (program the S/G list of each queued frame,
 // one clone per frame) and CompleteMappings (ISR side), and hand-offs along connections:
-// copy transforms in-process, a driver's input pin (its queue; an in-place pair's frames go on
-// through its output pin), user pins through UserPinPort.
+// a driver's input pin (its queue; an in-place pair's frames go on through its output pin, or
+// are copied into its other pipe), user pins through UserPinPort.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -304,17 +304,10 @@ void Kernel::Impl::note_delivered(const std::shared_ptr<DeliveryTarget>& target)
     }
     ++to.completed;
     note_latency(to, sent_at);
-    Pin* out = nullptr;
-    for (const auto& p : to.filter.pins)
-        if (p->desc.direction == proto::PinDirection::Out) out = p.get();
-
     switch (to.role) {
-        case PinRole::CopyIn:
-            return copy_to_output(to, out ? *out : to, ref, header, sent_at);
         case PinRole::DriverIn:
             return queue_input(to, ref, header);
         case PinRole::Capture:
-        case PinRole::CopyOut:
         case PinRole::UserSource:
         case PinRole::UserSink:
             return give_back(ref, to.ledger_id);  // not a receiving role: the frame goes home
@@ -395,16 +388,9 @@ bool Kernel::Impl::try_copy(Pin& in, Pin& out, const PendingCopy& job) {
     const std::span<std::byte> src = frame_bytes(job.ref);
     const std::span<std::byte> in_bytes = src.first(std::min<std::size_t>(src.size(), job.header.data_used));
     const std::span<std::byte> out_bytes = frame_bytes(dref);
-    std::uint32_t written = 0;
-    const Pin* upstream = in.peer;
-    const proto::FilterDescriptor* up =
-        upstream && upstream->kernel_hosted() ? &upstream->filter.desc : nullptr;
-    if (in.role == PinRole::CopyIn && up && up->video && in.filter.desc.video)
-        written = scale_video(in_bytes, *up->video, out_bytes, *in.filter.desc.video);
-    if (written == 0) {
-        written = static_cast<std::uint32_t>(std::min(in_bytes.size(), out_bytes.size()));
-        std::memcpy(out_bytes.data(), in_bytes.data(), written);
-    }
+    // The in-place transform changed the frame where it was: the copy takes its bytes unchanged.
+    const auto written = static_cast<std::uint32_t>(std::min(in_bytes.size(), out_bytes.size()));
+    std::memcpy(out_bytes.data(), in_bytes.data(), written);
     give_back(job.ref, in.ledger_id);
     proto::StreamHeader h2 = job.header;
     h2.data_used = written;

@@ -22,7 +22,6 @@
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/pin_state_machine.hpp"
 #include "ksim/daemon/stream_queue.hpp"
-#include "ksim/daemon/transforms.hpp"
 #include "ksim/shm/default_allocator.hpp"
 #include "ksim/shm/dma_allocator.hpp"
 #include "ksim/shm/ledger.hpp"
@@ -39,7 +38,7 @@ struct FilterRuntime;
 // output pin is a Capture pin (the requestor fills its queue; its Process is the driver's); its
 // input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them),
 // whether the driver is a loaded module or built in (daemon/drivers/).
-enum class PinRole { Capture, CopyIn, CopyOut, DriverIn, UserSource, UserSink };
+enum class PinRole { Capture, DriverIn, UserSource, UserSink };
 
 // Who holds one frame of a pool, and when it left its source (hand-off latency): the per-frame
 // view of the ledger (shm::Ledger answers per pool and owner).
@@ -105,8 +104,9 @@ struct CaptureDevice final : InterruptSink {
     Ticks started_at = 0;
 };
 
-// An input frame a copy waits with until the output pipe frees a frame (AVStream processes a
-// transform only when every pin has a frame; the input frame stays in the input queue).
+// A frame the input pin of an in-place pair split into two pipes completed, waiting for the
+// output pipe to free a frame for the class driver's copy (Kernel::Impl::copy_to_output). A copy
+// transform's input frames wait in its driver's queue instead (daemon/drivers/copy/).
 struct PendingCopy {
     PipeFrame ref;
     proto::StreamHeader header;
@@ -205,7 +205,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     bool accepting = false;                  // capture, driver input: the queue takes frames (PAUSE/RUN)
     bool running = false;                    // capture: RUN (frames are programmed as they arrive)
     bool pend_io = false;                    // capture: Process stopped on a full S/G table (avshws PendIo)
-    std::deque<PendingCopy> pending_copies;  // copy inputs: frames waiting for an output frame
+    std::deque<PendingCopy> pending_copies;  // in-place inputs: frames waiting for an output frame
 
     Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d);
     Result<void> on_transition(proto::PinState from, proto::PinState to) override;
@@ -332,8 +332,8 @@ struct Kernel::Impl {
     void deliver(Pin& from, Pin& to, PipeFrame frame, proto::StreamHeader header, Ticks sent_at);
     // Records that `target` took a frame, for its after_delivery (see t_ticking_targets).
     void note_delivered(const std::shared_ptr<DeliveryTarget>& target);
-    // A transform's input frame into a fresh frame of the output pin's pipe (scaled for a copy
-    // transform), then delivered downstream; the input frame goes back to its pool.
+    // An in-place pair's input frame into a fresh frame of the output pin's pipe (the pair split
+    // into two pipes), then delivered downstream; the input frame goes back to its pool.
     void copy_to_output(Pin& in, Pin& out, PipeFrame frame, const proto::StreamHeader& header, Ticks sent_at);
     // One copy into a fresh output frame; false (nothing done) when the output pool is exhausted.
     bool try_copy(Pin& in, Pin& out, const PendingCopy& job);
@@ -390,5 +390,10 @@ Ticks frame_period(const proto::FilterDescriptor& filter);
 // `from` was connected to `to`: what `to`'s built-in driver may know of its upstream
 // (BuiltinPinLink::upstream_pattern: frames straight from a video capture pin).
 void link_upstream(const Pin& from, Pin& to);
+// The format of the data crossing topology pin `pin` of `filter`, by Kernel::data_format's rule
+// (kernel_format.cpp) but from the topology alone: what a built-in driver's pin is created with.
+std::optional<proto::DataFormat> topology_format(const proto::Topology& topology,
+                                                 const proto::FilterDescriptor& filter,
+                                                 const proto::PinDescriptor& pin);
 
 }  // namespace ksim::daemon

@@ -36,9 +36,6 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
         skipped_seen = 0;
         return {};
     }
-    // A transform leaving PAUSE or going to STOP flushes the input frames waiting for a copy.
-    if ((from == PinState::Pause && to == PinState::Acquire) || to == PinState::Stop)
-        k.drop_pending_copies(*this, fmt::format("{} -> {}", proto::to_string(from), proto::to_string(to)));
     if (!device) return {};  // only capture pins have hardware to drive
     if (from == PinState::Acquire && to == PinState::Pause) {
         k.refill(*this);

@@ -90,8 +90,12 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
 }
 
 std::optional<std::vector<std::byte>> connection_format(const proto::FilterDescriptor& filter) {
-    if (filter.video) {
-        const proto::VideoParams& v = *filter.video;
+    return connection_format(proto::DataFormat{filter.video, filter.audio});
+}
+
+std::optional<std::vector<std::byte>> connection_format(const proto::DataFormat& format) {
+    if (format.video) {
+        const proto::VideoParams& v = *format.video;
         KS_DATAFORMAT_VIDEOINFOHEADER f{};
         f.DataFormat.FormatSize = sizeof(f);
         f.DataFormat.SampleSize = proto::image_size(v);
@@ -130,8 +134,8 @@ std::optional<std::vector<std::byte>> connection_format(const proto::FilterDescr
             std::uint64_t{b.biSizeImage} * 8 * v.fps_numerator / std::max(1u, v.fps_denominator)));
         return bytes_of(f);
     }
-    if (filter.audio) {
-        const proto::AudioParams& a = *filter.audio;
+    if (format.audio) {
+        const proto::AudioParams& a = *format.audio;
         KSDATAFORMAT_WAVEFORMATEX f{};
         f.DataFormat.FormatSize = sizeof(f);
         f.DataFormat.SampleSize = a.channels * a.bits_per_sample / 8;

@@ -25,7 +25,8 @@ std::optional<DescriptorProblem> check_filter_descriptor(const KSFILTER_DESCRIPT
                                                          unsigned max_pins);
 
 // KS_DATAFORMAT_VIDEOINFOHEADER for "video", KSDATAFORMAT_WAVEFORMATEX for "audio" (bytes);
-// nullopt when the filter gives neither.
+// nullopt when the format (or the filter) gives neither.
+std::optional<std::vector<std::byte>> connection_format(const proto::DataFormat& format);
 std::optional<std::vector<std::byte>> connection_format(const proto::FilterDescriptor& filter);
 
 // The pin as the topology model describes it, after its Create. `listed` is the config's entry

@@ -342,7 +342,8 @@ std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> DriverHost:
 }
 
 std::expected<void, proto::Diagnostic> DriverHost::host_static(const proto::FilterDescriptor& filter,
-                                                               const StaticDriver& driver) {
+                                                               const StaticDriver& driver,
+                                                               const PinFormat& pin_format) {
     const std::string ptr = filter.pointer + "/kind";
     DriverModule* module = nullptr;
     for (const auto& m : modules_)
@@ -366,11 +367,17 @@ std::expected<void, proto::Diagnostic> DriverHost::host_static(const proto::Filt
     if (!fi) return std::unexpected(std::move(fi.error()));
     // A config's filter states no format for every kind (a sink takes what arrives): an empty
     // KSDATAFORMAT then, as a driver sees before SetDataFormat.
-    std::vector<std::byte> format(sizeof(KSDATAFORMAT));
-    reinterpret_cast<KSDATAFORMAT*>(format.data())->FormatSize = sizeof(KSDATAFORMAT);
-    if (auto stated = connection_format(filter)) format = std::move(*stated);
+    std::vector<std::byte> none(sizeof(KSDATAFORMAT));
+    reinterpret_cast<KSDATAFORMAT*>(none.data())->FormatSize = sizeof(KSDATAFORMAT);
+    const std::optional<std::vector<std::byte>> filters_format = connection_format(filter);
     for (const proto::PinDescriptor& pin : filter.pins) {
         if (pin.hosting != proto::PinHosting::Kernel) continue;
+        std::optional<std::vector<std::byte>> stated = filters_format;
+        if (pin_format) {
+            const std::optional<proto::DataFormat> crossing = pin_format(pin);
+            stated = crossing ? connection_format(*crossing) : std::nullopt;
+        }
+        const std::vector<std::byte>& format = stated ? *stated : none;
         const KSPIN_DATAFLOW flow =
             pin.direction == proto::PinDirection::In ? KSPIN_DATAFLOW_IN : KSPIN_DATAFLOW_OUT;
         for (ULONG i = 0; i < fd.PinDescriptorsCount; ++i) {

@@ -121,7 +121,8 @@ struct _KSPROCESSPIN {
 
 /* KSPROCESSPIN_INDEXENTRY: the process pins of one pin descriptor. A filter-centric Process gets
  * an array of these indexed like the filter's PinDescriptors; Count is the number of instances
- * of that pin (ksim creates one per descriptor, so Count is 1 and Pins[0] is the pin). */
+ * of that pin (ksim creates one per descriptor of a loaded driver, so Count is 1 and Pins[0] is
+ * the pin; a built-in driver's descriptor has as many as the config lists, 0 included). */
 typedef struct _KSPROCESSPIN_INDEXENTRY {
     PKSPROCESSPIN* Pins;
     ULONG Count;

@@ -67,13 +67,20 @@ public:
     std::expected<std::vector<proto::PinDescriptor>, proto::Diagnostics> driver_pins(
         const proto::FilterDescriptor& filter) override;
 
+    // The format of the data crossing one of a filter's pins (KSPROPERTY_CONNECTION_DATAFORMAT),
+    // nullopt when nothing declares one: what the pin's ConnectionFormat is created with.
+    using PinFormat = std::function<std::optional<proto::DataFormat>(const proto::PinDescriptor&)>;
+
     // Hosts topology filter `filter` (a built-in kind, whose pins and framing are the config's)
     // with `driver`: DriverEntry the first time, then its one filter's Create and, for each
     // kernel-hosted pin of the config, the Create of the driver's first pin descriptor of that
     // direction (named by the config's pin id). A config pin with no such descriptor stays
-    // without an instance (the class driver hosts it).
+    // without an instance (the class driver hosts it). Each pin's ConnectionFormat is
+    // `pin_format`'s for it (a copy transform's input pin carries its upstream's format, its
+    // output pin its own); without `pin_format`, the filter's format for every pin.
     std::expected<void, proto::Diagnostic> host_static(const proto::FilterDescriptor& filter,
-                                                       const StaticDriver& driver);
+                                                       const StaticDriver& driver,
+                                                       const PinFormat& pin_format = {});
 
     // The pin instance of topology filter `filter_id`, pin `pin_id`; null when none.
     [[nodiscard]] PinInstance* find_pin(std::string_view filter_id, std::string_view pin_id) const;
