@@ -162,6 +162,8 @@ void BM_RawEventfdRing(benchmark::State& state) {
     (spin.count() > 0 ? g_raw_spin : g_raw)[static_cast<std::uint32_t>(state.range(0))] = row;
 }
 
+// Forked after the blocking ksim rows started libksim's threads: the relay child only touches
+// the raw rings and _exits, so no lock one of those threads held can matter.
 void BM_RawEventfdRingBusyPoll(benchmark::State& state) {
     g_raw_busy[static_cast<std::uint32_t>(state.range(0))] =
         raw_ping_pong(state, std::chrono::microseconds(0), true);
@@ -223,12 +225,12 @@ void BM_KsimClientToClient(benchmark::State& state) {
     against_peer(state, row, ksim::bench::kIceoryxBlocking, "x_iceoryx_hop_p50");
 }
 
-// Busy-poll: ksimd with --busy-poll-drain, both streams StreamOptions::busy_poll; against the
-// raw relay whose consumers poll (rt_x_busy_*, hop_x_busy_*) and iceoryx's busy-poll one hop.
 // A busy-poll drain polls for up to 1 s (ksimd's kBusyPollIdle) after its stream's last
 // submission, or its open; waiting a little longer lets every drain of the stack fall asleep.
 constexpr auto kPollsEnd = 1200ms;
 
+// Busy-poll: ksimd with --busy-poll-drain, both streams StreamOptions::busy_poll; against the
+// raw relay whose consumers poll (rt_x_busy_*, hop_x_busy_*) and iceoryx's busy-poll one hop.
 void BM_KsimClientToClientBusyPoll(benchmark::State& state) {
     ksim::bench::BenchStack& stack = ksim::bench::shared_busy_poll_stack();
     // Only this row's drain polls during the row: the stack's other pairs were opened, or
