@@ -136,7 +136,7 @@ std::string topology(const std::vector<std::uint32_t>& sizes) {
 
 }  // namespace
 
-BenchStack::BenchStack() {
+BenchStack::BenchStack(StackOptions options) : options_(options) {
     if (!start()) pairs_.clear();
 }
 
@@ -152,6 +152,7 @@ bool BenchStack::start() {
     std::vector<std::string> argv{KSIM_BENCH_KSIMD, "--config",      config.string(),         "--socket",
                                   socket,           "--runtime-dir", (dir_ / "run").string(), "--log-level",
                                   "error"};
+    if (options_.busy_poll) argv.push_back("--busy-poll-drain");
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -193,8 +194,9 @@ bool BenchStack::start() {
         for (const auto& p : {sink, src})
             if (auto r = client_->set_state(p, proto::PinState::Acquire); !r)
                 return error_ = r.error().message, false;
-        auto consumer = client_->open_stream(sink);
-        auto producer = client_->open_stream(src);
+        const client::StreamOptions waits{.busy_poll = options_.busy_poll};
+        auto consumer = client_->open_stream(sink, waits);
+        auto producer = client_->open_stream(src, waits);
         if (!consumer || !producer) return error_ = "open_stream failed", false;
         pair.consumer = std::move(*consumer);
         pair.producer = std::move(*producer);
@@ -260,14 +262,21 @@ Pair* BenchStack::pair(std::uint32_t frame_size) {
 
 namespace {
 std::unique_ptr<BenchStack> g_shared_stack;
-}
+std::unique_ptr<BenchStack> g_busy_poll_stack;
+}  // namespace
 
 BenchStack& shared_stack() {
     if (!g_shared_stack) g_shared_stack = std::make_unique<BenchStack>();
     return *g_shared_stack;
 }
 
+BenchStack& shared_busy_poll_stack() {
+    if (!g_busy_poll_stack) g_busy_poll_stack = std::make_unique<BenchStack>(StackOptions{.busy_poll = true});
+    return *g_busy_poll_stack;
+}
+
 void stop_shared_stack() {
+    g_busy_poll_stack.reset();
     g_shared_stack.reset();
 }
 

@@ -2,8 +2,8 @@
 // generated topology with, per frame size, a user-source -> user-sink pair and a simulated
 // camera (kernel-hosted video capture at 30 fps, a format whose image is exactly that size) ->
 // user-sink pair; the graph manager's logic (ksim_graphmgr, in-process) negotiates and commits;
-// one libksim client then hosts every user pin. Cameras stay stopped until open_capture and
-// paused until resume_capture, so only the one being measured renders frames. A spare 1080p
+// one libksim client then hosts every user pin (StackOptions: how its pairs wait). Cameras stay stopped until
+// open_capture and paused until resume_capture, so only the one being measured renders frames. A spare 1080p
 // pair (kSpareSource/kSpareSink) has only its source hosted, for benches whose own connections
 // or child processes host the sink.
 #pragma once
@@ -43,16 +43,24 @@ inline constexpr std::uint32_t kSpareFrames = 16;
 inline const proto::PinRef kSpareSource{"spare_src", "out"};
 inline const proto::PinRef kSpareSink{"spare_sink", "in"};
 
+// How a stack's ping-pong pairs wait. busy_poll: ksimd runs with --busy-poll-drain and both
+// streams of every pair are opened with StreamOptions::busy_poll (docs/memory.md, "Busy-poll mode").
+struct StackOptions {
+    bool busy_poll = false;
+};
+
 class BenchStack {
 public:
     // Starts everything for kFrameSizes; on failure error() says why and pair() finds nothing.
-    BenchStack();
+    explicit BenchStack(StackOptions options = {});
     ~BenchStack();
 
     [[nodiscard]] const std::string& error() const { return error_; }
     Pair* pair(std::uint32_t frame_size);
     // ksimd's socket, for benches that connect their own clients.
     [[nodiscard]] const std::string& socket_path() const { return socket_; }
+    // ksimd's process id (its CPU time: cpu_cost.hpp); -1 when it did not start.
+    [[nodiscard]] pid_t daemon_pid() const { return daemon_; }
     // The spare pair's producer (nullptr when the stack did not start).
     [[nodiscard]] client::Stream* spare_producer() const { return spare_producer_.get(); }
 
@@ -69,6 +77,7 @@ public:
 
 private:
     bool start();
+    StackOptions options_;
     std::unique_ptr<client::Stream> capture_;
     std::unique_ptr<client::Stream> spare_producer_;
     std::string socket_;
@@ -80,9 +89,11 @@ private:
     std::string error_;
 };
 
-// The process's one BenchStack (one ksimd for every row), started on first use; its error()
-// says whether that worked. stop_shared_stack() stops ksimd; call it before main returns.
+// The process's BenchStacks, each started on first use (its error() says whether that worked):
+// the blocking one for every row but the busy-poll ones, and a busy-poll one (its own ksimd with
+// --busy-poll-drain) for those. stop_shared_stack() stops both ksimds; call it before main returns.
 BenchStack& shared_stack();
+BenchStack& shared_busy_poll_stack();
 void stop_shared_stack();
 
 }  // namespace ksim::bench

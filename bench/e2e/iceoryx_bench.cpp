@@ -6,9 +6,10 @@
 // both are done. Ping loans a sample, writes its first byte and publishes; pong takes it, reads
 // the byte and publishes a sample carrying it back; ping checks the byte and times the round
 // trip. blocking: both wait in a WaitSet; busy: both spin on take(). Ping sends its samples to
-// the bench over a pipe. one_hop = rt / 2: one cross-process hand-off, the figure comparable
-// with one ksim hop. The sessions run before the ksim rows start ksimd's stack, while the bench
-// process is still single-threaded, so the forks copy no running thread's state.
+// the bench over a pipe; both sides send their CPU time per measured round trip over another
+// (cpu_us_per_rt_ping / _pong, cpu_cost.hpp's clock). one_hop = rt / 2: one cross-process hand-off, the
+// figure comparable with one ksim hop. The sessions run before the ksim rows start ksimd's stack, while the
+// bench process is still single-threaded, so the forks copy no running thread's state.
 #include "iceoryx_bench.hpp"
 
 #ifdef KSIM_BENCH_ICEORYX
@@ -29,6 +30,7 @@
 
 #include "bench_child.hpp"
 #include "bench_stack.hpp"
+#include "cpu_cost.hpp"
 #include "iceoryx_hoofs/log/logmanager.hpp"
 #include "iceoryx_posh/popo/untyped_publisher.hpp"
 #include "iceoryx_posh/popo/untyped_subscriber.hpp"
@@ -89,7 +91,13 @@ bool send(Ports& ports, std::uint32_t size, std::uint8_t first) {
 // One side of the ping-pong, in its own process; the exit code says how it went. It leaves by
 // exit(), not _exit(): the runtime's static destructor unregisters from RouDi, which otherwise
 // tries to SIGTERM the gone process when it stops and aborts on the failure.
-[[noreturn]] void run_side(bool ping, std::uint32_t size, Mode mode, int samples_fd) {
+// What each side sends on the CPU pipe: one record, small enough to be written atomically.
+struct SideCpu {
+    std::uint32_t ping = 0;  // 1: ping's, 0: pong's
+    double us_per_rt = 0;
+};
+
+[[noreturn]] void run_side(bool ping, std::uint32_t size, Mode mode, int samples_fd, int cpu_fd) {
     iox::log::LogManager::GetLogManager().SetDefaultLogLevel(iox::log::LogLevel::kWarn,
                                                              iox::log::LogLevelOutput::kHideLogLevel);
     iox::runtime::PoshRuntime::initRuntime(ping ? "ksim-iceoryx-ping" : "ksim-iceoryx-pong");
@@ -104,7 +112,9 @@ bool send(Ports& ports, std::uint32_t size, std::uint8_t first) {
             code = 4;
         std::vector<double> rt;
         rt.reserve(kIterations);
+        std::int64_t cpu_start = 0;
         for (int i = 0; i < kWarmup + kIterations && code == 0; ++i) {
+            if (i == kWarmup) cpu_start = process_cpu_ns();
             const auto byte = static_cast<std::uint8_t>(i);
             const auto start = Clock::now();
             if (ping && !send(ports, size, byte)) code = 5;
@@ -123,6 +133,9 @@ bool send(Ports& ports, std::uint32_t size, std::uint8_t first) {
                 code = 5;
             }
         }
+        const SideCpu cpu{ping ? 1u : 0u,
+                          static_cast<double>(process_cpu_ns() - cpu_start) / 1e3 / kIterations};
+        if (code == 0 && ::write(cpu_fd, &cpu, sizeof cpu) != static_cast<ssize_t>(sizeof cpu)) code = 8;
         if (ping && code == 0) {
             const auto bytes = rt.size() * sizeof(double);
             if (::write(samples_fd, rt.data(), bytes) != static_cast<ssize_t>(bytes)) code = 8;
@@ -132,7 +145,7 @@ bool send(Ports& ports, std::uint32_t size, std::uint8_t first) {
 }
 
 // The session child: namespace, RouDi, ping and pong. Exit code 0 when all went well.
-[[noreturn]] void run_session(std::uint32_t size, Mode mode, int samples_fd) {
+[[noreturn]] void run_session(std::uint32_t size, Mode mode, int samples_fd, int cpu_fd) {
     if (const std::string why = enter_private_ipc_namespace(); !why.empty()) {
         std::fprintf(stderr, "iceoryx session: %s\n", why.c_str());
         ::_exit(20);
@@ -144,7 +157,7 @@ bool send(Ports& ports, std::uint32_t size, std::uint8_t first) {
     }
     pid_t sides[2] = {-1, -1};
     for (int s = 0; s < 2; ++s)
-        if ((sides[s] = ::fork()) == 0) run_side(s == 0, size, mode, samples_fd);
+        if ((sides[s] = ::fork()) == 0) run_side(s == 0, size, mode, samples_fd, cpu_fd);
     int code = 0;
     for (pid_t side : sides) {
         int status = 0;
@@ -159,18 +172,28 @@ bool send(Ports& ports, std::uint32_t size, std::uint8_t first) {
 }
 
 void BM_IceoryxPingPong(benchmark::State& state, std::uint32_t size, Mode mode) {
-    int fds[2];
+    int fds[2], cpu_fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return state.SkipWithError("pipe");
+    if (::pipe2(cpu_fds, O_CLOEXEC) != 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return state.SkipWithError("pipe");
+    }
     std::fflush(nullptr);  // the sides exit() and would flush copies of what is still buffered
     const pid_t session = ::fork();
     if (session == 0) {
         ::close(fds[0]);
-        run_session(size, mode, fds[1]);
+        ::close(cpu_fds[0]);
+        run_session(size, mode, fds[1], cpu_fds[1]);
     }
     ::close(fds[1]);
+    ::close(cpu_fds[1]);
     std::vector<double> rt(kIterations);
-    const bool got = session > 0 && read_exactly(fds[0], rt.data(), rt.size() * sizeof(double), 120000);
+    SideCpu cpu[2];
+    const bool got = session > 0 && read_exactly(fds[0], rt.data(), rt.size() * sizeof(double), 120000) &&
+                     read_exactly(cpu_fds[0], cpu, sizeof cpu, 120000);
     ::close(fds[0]);
+    ::close(cpu_fds[0]);
     int status = 0;
     if (session > 0) ::waitpid(session, &status, 0);
     if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -185,6 +208,8 @@ void BM_IceoryxPingPong(benchmark::State& state, std::uint32_t size, Mode mode) 
     state.counters["rt_p99_us"] = result.round_trip.p99;
     state.counters["hop_p50_us"] = result.one_hop.p50;
     state.counters["hop_p99_us"] = result.one_hop.p99;
+    for (const SideCpu& side : cpu)
+        state.counters[side.ping ? "cpu_us_per_rt_ping" : "cpu_us_per_rt_pong"] = side.us_per_rt;
     record_peer(mode == Mode::blocking ? kIceoryxBlocking : kIceoryxBusyPoll, size, result);
 }
 

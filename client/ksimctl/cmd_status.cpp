@@ -1,6 +1,6 @@
 // `ksimctl status`: is ksimd up, which version, is a graph manager connected, a summary of the
-// graph, and the connections without a committed pipe with why when ksimd knows — the first
-// question when nothing streams.
+// graph, whether its source drains busy-poll, and the connections without a committed pipe with why when
+// ksimd knows — the first question when nothing streams.
 #include <iostream>
 
 #include "online.hpp"
@@ -42,7 +42,9 @@ int run_status(const GlobalOptions& global) {
              {"connections", status->connections},
              {"committed_connections", status->committed_connections},
              {"uncommitted", status->uncommitted},
-             {"uncommitted_total", status->uncommitted_total}});
+             {"uncommitted_total", status->uncommitted_total},
+             {"busy_poll_drain", status->busy_poll_drain},
+             {"busy_poll_drains", status->busy_poll_drains}});
         return kExitOk;
     }
     std::cout << "ksimd " << status->daemon_version << " at " << conn.socket_path() << " (this is client "
@@ -56,6 +58,12 @@ int run_status(const GlobalOptions& global) {
     std::cout << filters->size() << " filters, " << pins << " pins (" << running << " running), "
               << status->connections << " connections (" << status->committed_connections
               << " with a committed allocator)\n";
+    if (status->busy_poll_drain)
+        std::cout
+            << "busy-poll drain: on (" << status->busy_poll_drains
+            << " source stream drain threads; each polls until 1 s after its last frame, then sleeps)\n";
+    else
+        std::cout << "busy-poll drain: off\n";
     if (status->uncommitted_total == 0) return kExitOk;
     std::cout << status->uncommitted_total << " without a committed allocator:\n";
     for (const auto& u : status->uncommitted)

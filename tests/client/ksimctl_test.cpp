@@ -12,6 +12,7 @@
 #include "fake_daemon.hpp"
 #include "ksim/client/client.hpp"
 #include "ksim/proto/memory_types.hpp"
+#include "ksimctl_run.hpp"
 #include "ksimd_fixture.hpp"
 #include "ksimd_process.hpp"
 
@@ -20,29 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CommandRun {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr
-};
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-CommandRun ksimctl(const std::filesystem::path& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), KSIM_KSIMCTL_PATH);
-    const auto log = dir / "ksimctl.out";
-    std::filesystem::remove(log);
-    auto child = test::ChildProcess::spawn(args, log);
-    auto status = child.wait(60s);
-    CommandRun r;
-    r.output = read_file(log);
-    if (status && WIFEXITED(*status)) r.exit_code = WEXITSTATUS(*status);
-    return r;
-}
+using test::CommandRun;
+using test::ksimctl;
+using test_support::read_file;
 
 TEST(Ksimctl_NoDaemon, EveryOnlineCommandExitsOneSayingItCannotConnect) {
     auto dir = test::make_temp_dir("ksimctl-absent");

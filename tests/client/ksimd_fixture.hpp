@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "ksim/client/client.hpp"
 #include "ksimd_process.hpp"
@@ -30,9 +31,9 @@ namespace ksim::client::test {
 
 class KsimdFixture : public ::testing::Test {
 protected:
-    void start(const std::string& config) {
+    void start(const std::string& config, std::vector<std::string> extra_args = {}) {
         shm_before_ = dev_shm_entries();
-        daemon_ = std::make_unique<KsimdProcess>(config);
+        daemon_ = std::make_unique<KsimdProcess>(config, std::move(extra_args));
         ASSERT_TRUE(daemon_->ready()) << "ksimd did not start:\n" << daemon_->log();
     }
     void TearDown() override {

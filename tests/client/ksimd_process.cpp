@@ -23,7 +23,13 @@ bool can_connect(const std::string& path) {
 }  // namespace
 
 KsimdProcess::KsimdProcess(const std::string& config, std::chrono::milliseconds timeout)
-    : config_(config), dir_(test_support::make_temp_dir("ksim-client-test")) {
+    : KsimdProcess(config, {}, timeout) {}
+
+KsimdProcess::KsimdProcess(const std::string& config, std::vector<std::string> extra_args,
+                           std::chrono::milliseconds timeout)
+    : config_(config),
+      extra_args_(std::move(extra_args)),
+      dir_(test_support::make_temp_dir("ksim-client-test")) {
     socket_ = (dir_ / "ksimd.sock").string();
     start(timeout);
 }
@@ -45,9 +51,11 @@ void KsimdProcess::start(std::chrono::milliseconds timeout) {
     std::strncpy(addr.sun_path, notify_path.c_str(), sizeof(addr.sun_path) - 1);
     (void)::bind(notify_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
 
-    child_ = ChildProcess::spawn({KSIM_KSIMD_PATH, "--config", config_, "--socket", socket_, "--runtime-dir",
-                                  (dir_ / "run").string(), "--foreground", "--log-level", "info"},
-                                 dir_ / "ksimd.log",
+    std::vector<std::string> argv{
+        KSIM_KSIMD_PATH,         "--config",     config_,       "--socket", socket_, "--runtime-dir",
+        (dir_ / "run").string(), "--foreground", "--log-level", "info"};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    child_ = ChildProcess::spawn(argv, dir_ / "ksimd.log",
                                  {"NOTIFY_SOCKET=" + notify_path, "XDG_RUNTIME_DIR=" + dir_.string()});
     // Wait for READY=1 on the notify socket, the daemon dying, or the deadline; between
     // notifications, poll-connect so a daemon built without libsystemd is found too.

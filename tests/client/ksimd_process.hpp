@@ -27,6 +27,9 @@ public:
     // expectations: check ready()).
     explicit KsimdProcess(const std::string& config,
                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    // The same with `extra_args` after ksimd's own (e.g. --busy-poll-drain), kept for restart().
+    KsimdProcess(const std::string& config, std::vector<std::string> extra_args,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
     ~KsimdProcess();
 
     [[nodiscard]] bool ready() const { return ready_; }
@@ -47,6 +50,7 @@ public:
 private:
     void start(std::chrono::milliseconds timeout);
     std::string config_;
+    std::vector<std::string> extra_args_;
     std::filesystem::path dir_;
     std::string socket_;
     shm::UniqueFd notify_;

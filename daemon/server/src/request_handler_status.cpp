@@ -20,6 +20,8 @@ Result<Body> RequestHandler::on_status() const {
     reply.daemon_version = daemon_version_;
     reply.topology = kernel_.topology_name();
     if (graph_manager_) reply.graph_manager = wire::GraphManagerInfo{*graph_manager_, graph_manager_name_};
+    reply.busy_poll_drain = rings_.busy_poll_drain();
+    reply.busy_poll_drains = rings_.busy_poll_drains();
     const auto connections = kernel_.connections();
     reply.connections = connections.size();
     for (const auto& c : connections) {

@@ -33,6 +33,8 @@ public:
     proto::PinDirection direction = proto::PinDirection::In;
     std::uint32_t frame_size = 0;
     bool busy_poll = false;  // a source stream's drain polls (StreamRings::set_busy_poll_drain)
+    // Counts that drain thread while it runs (StreamRings::busy_poll_drains); outlives the thread.
+    std::atomic<std::uint64_t>* polling_drains = nullptr;
 
     std::optional<shm::RingChannel> to_client_channel;
     std::optional<shm::RingProducer> to_client;
@@ -251,6 +253,22 @@ std::chrono::milliseconds release_sleep(StreamRings::Rings& rings) {
     return std::chrono::ceil<std::chrono::milliseconds>(std::chrono::nanoseconds(at - now));
 }
 
+// One more in `count` (if any) for the lifetime of this object: a thread counting itself.
+class RunningCount {
+public:
+    explicit RunningCount(std::atomic<std::uint64_t>* count) : count_(count) {
+        if (count_) count_->fetch_add(1, std::memory_order_relaxed);
+    }
+    ~RunningCount() {
+        if (count_) count_->fetch_sub(1, std::memory_order_relaxed);
+    }
+    RunningCount(const RunningCount&) = delete;
+    RunningCount& operator=(const RunningCount&) = delete;
+
+private:
+    std::atomic<std::uint64_t>* count_;
+};
+
 // Drains a to_daemon ring: a sink client releases frames, a source client submits them. The
 // thread sleeps in the ring's blocking wait (a futex) until stop is requested (the
 // stop_callback interrupts the wait, so a close joins at once) or:
@@ -272,6 +290,7 @@ void drain_loop(std::stop_token stop, std::shared_ptr<StreamRings::Rings> rings)
     const std::stop_callback wake(stop, [&ring] { ring.interrupt(); });
     bool usable = true;
     const bool polls = rings->busy_poll && !releases;
+    const RunningCount counted(polls ? rings->polling_drains : nullptr);
     auto last_taken = std::chrono::steady_clock::now();
     auto take = [&] {
         if (take_entries(*rings, usable) > 0 && polls) last_taken = std::chrono::steady_clock::now();
@@ -368,6 +387,7 @@ Result<StreamRings::Opened> StreamRings::open(ClientId client, const PinRef& pin
     rings->direction = direction;
     rings->frame_size = frame_size;
     rings->busy_poll = busy_poll_drain_;
+    rings->polling_drains = &busy_poll_drains_;
     auto stream = std::make_shared<Stream>();
     stream->rings = rings;
     stream->drain = std::jthread(drain_loop, rings);

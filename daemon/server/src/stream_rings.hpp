@@ -10,7 +10,9 @@
 // Thread-safe; owned by DaemonApp.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +48,12 @@ public:
     // the last submission; then it sleeps until the next one (docs/memory.md, "Busy-poll mode").
     // Sink streams keep their lazy release.
     void set_busy_poll_drain(bool on) { busy_poll_drain_ = on; }
+    [[nodiscard]] bool busy_poll_drain() const { return busy_poll_drain_; }
+    // Drain threads of that mode running now: from their start until they have returned (a
+    // stream's close joins its thread first), for `status`.
+    [[nodiscard]] std::uint64_t busy_poll_drains() const {
+        return busy_poll_drains_.load(std::memory_order_relaxed);
+    }
 
     struct Share {
         wire::RingDirection direction;
@@ -87,6 +95,7 @@ private:
 
     Kernel* kernel_ = nullptr;
     bool busy_poll_drain_ = false;
+    std::atomic<std::uint64_t> busy_poll_drains_{0};
     mutable std::mutex mutex_;
     std::map<Key, std::shared_ptr<Stream>> streams_;
     std::set<ClientId> live_clients_;

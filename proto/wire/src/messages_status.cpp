@@ -38,7 +38,9 @@ void to_json(json& j, const StatusReply& v) {
              {"connections", v.connections},
              {"committed_connections", v.committed_connections},
              {"uncommitted", v.uncommitted},
-             {"uncommitted_total", v.uncommitted_total}};
+             {"uncommitted_total", v.uncommitted_total},
+             {"busy_poll_drain", v.busy_poll_drain},
+             {"busy_poll_drains", v.busy_poll_drains}};
     put_optional(j, "topology", v.topology);
     put_optional(j, "graph_manager", v.graph_manager);
 }
@@ -50,6 +52,8 @@ void from_json(const json& j, StatusReply& v) {
     v.committed_connections = field<std::uint64_t>(j, "committed_connections");
     v.uncommitted = array_field<UncommittedConnection>(j, "uncommitted");
     v.uncommitted_total = field<std::uint64_t>(j, "uncommitted_total");
+    v.busy_poll_drain = optional_field<bool>(j, "busy_poll_drain").value_or(false);
+    v.busy_poll_drains = optional_field<std::uint64_t>(j, "busy_poll_drains").value_or(0);
 }
 
 void to_json(json& j, const ReportUnsatisfiedRequest& v) {

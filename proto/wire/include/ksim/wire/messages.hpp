@@ -417,6 +417,12 @@ struct StatusReply {
     std::uint64_t committed_connections = 0;
     std::vector<UncommittedConnection> uncommitted;
     std::uint64_t uncommitted_total = 0;
+    // ksimd --busy-poll-drain: the drain threads of client source streams poll their rings
+    // (docs/memory.md, "Busy-poll mode"), and how many such threads run now (one per open source
+    // stream; each polls for up to 1 s after its stream's last submission, then sleeps). Absent
+    // from an older daemon's reply: false and 0.
+    bool busy_poll_drain = false;
+    std::uint64_t busy_poll_drains = 0;
 };
 // Graph manager only: the pipe of `connections` has no allocator (the engine's failing `rule` and
 // its `message`). ksimd keeps it for `status` until a commit covers the connections or they go.
