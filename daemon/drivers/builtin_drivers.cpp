@@ -13,6 +13,8 @@ constexpr BuiltinRow kBuiltinDrivers[] = {
     {proto::FilterKind::KernelSink, {"builtin:kernel_sink", &kernel_sink_driver_entry}},
     {proto::FilterKind::InPlaceTransform, {"builtin:inplace_transform", &inplace_transform_driver_entry}},
     {proto::FilterKind::CopyTransform, {"builtin:copy_transform", &copy_transform_driver_entry}},
+    {proto::FilterKind::VideoCapture, {"builtin:video_capture", &video_capture_driver_entry}},
+    {proto::FilterKind::AudioCapture, {"builtin:audio_capture", &audio_capture_driver_entry}},
 };
 
 }  // namespace

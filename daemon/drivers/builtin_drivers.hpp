@@ -15,5 +15,7 @@ const ddk_host::StaticDriver* builtin_driver(proto::FilterKind kind);
 NTSTATUS kernel_sink_driver_entry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path);
 NTSTATUS inplace_transform_driver_entry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path);
 NTSTATUS copy_transform_driver_entry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path);
+NTSTATUS video_capture_driver_entry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path);
+NTSTATUS audio_capture_driver_entry(PDRIVER_OBJECT driver, PCUNICODE_STRING registry_path);
 
 }  // namespace ksim::daemon

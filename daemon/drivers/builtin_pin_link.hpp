@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "ksim/daemon/hwsim.hpp"
 #include "ksim/ddk/avstream.h"
 #include "ksim/ddk_host/objects.hpp"
 #include "ksim/proto/topology.hpp"
@@ -20,6 +21,17 @@ struct BuiltinPinLink {
     std::optional<proto::VideoParams> upstream_pattern;
     // Kernel sink: frames whose checks failed (PinStats::check_failures).
     std::uint64_t check_failures = 0;
+    // Capture: the topology's drop_interrupts / delay_interrupts faults on the pin, for its
+    // simulated hardware's interrupt line (set before the pin first leaves STOP).
+    InterruptFaults interrupt_faults;
+    // Capture: the pin's timers run on a streaming thread (KernelOptions::streaming_threads), so
+    // a driver far behind its frame clock drops the periods it missed instead of rendering the
+    // backlog; a test's clock advanced by hand catches up instead.
+    bool streaming_thread = false;
+    // Capture: frame periods the hardware had no buffer for (or missed while the host was
+    // overloaded), counted since the pin was made; the class driver counts their growth as
+    // drops (PinStats::dropped, FrameDropped events).
+    std::uint64_t frames_skipped = 0;
 };
 
 // The link of a built-in driver's pin; null for a pin not hosted for a built-in driver.

@@ -133,8 +133,10 @@ void DriverPin::check_stall(Ticks now) {
 void DriverPin::frames_arrived(bool was_empty, bool running) {
     running_ = running;
     const ULONG f = flags();
-    for (Wrapper& w : wrappers_)
-        if (w.sp != nullptr && !w.sp->is_clone()) refresh(w);  // an edge may now point at a frame
+    // An edge may now point at a frame. The live pointers only (a handful): wrappers_ also holds
+    // the retired clones in quarantine, dozens of them, and this runs on every arrival.
+    for (const auto& [pointer, w] : by_pointer_)
+        if (!pointer->is_clone()) refresh(*w);
     if (pending_ && !waiting_since_ && queue_.frames_from_leading_edge() > 0) waiting_since_ = clock_.now();
     if ((f & KSPIN_FLAG_DO_NOT_INITIATE_PROCESSING) != 0 || pending_) return;
     if (was_empty || (f & KSPIN_FLAG_INITIATE_PROCESSING_ON_EVERY_ARRIVAL) != 0) process();

@@ -20,27 +20,26 @@ PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescript
     const bool out = pin.direction == PinDirection::Out;
     if (pin.hosting == PinHosting::User) return out ? PinRole::UserSource : PinRole::UserSink;
     switch (filter.kind) {
-        case FilterKind::VideoCapture:
-        case FilterKind::AudioCapture:
-            // A capture filter's input pin (no config needs one) is inert: what reaches it goes home.
-            return PinRole::Capture;
-        case FilterKind::InPlaceTransform:
-        case FilterKind::CopyTransform:
-            return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in transform drivers'
-        case FilterKind::KernelSink:
-            return out ? PinRole::Capture : PinRole::DriverIn;  // the built-in sink driver's
         case FilterKind::UserSource:
         case FilterKind::UserSink:
             return out ? PinRole::UserSource : PinRole::UserSink;
+        case FilterKind::VideoCapture:
+        case FilterKind::AudioCapture:
+        case FilterKind::InPlaceTransform:
+        case FilterKind::CopyTransform:
+        case FilterKind::KernelSink:
         case FilterKind::Driver:
-            return out ? PinRole::Capture : PinRole::DriverIn;  // Process is the driver's
+            // A driver's pin, built in or loaded: its Process is the driver's. A pin the driver
+            // has no descriptor for (a capture filter's input, a sink's output) is inert: what
+            // reaches it goes home.
+            return out ? PinRole::DriverOut : PinRole::DriverIn;
     }
-    return PinRole::Capture;
+    return PinRole::DriverOut;
 }
 
 void link_upstream(const Pin& from, Pin& to) {
     const proto::FilterDescriptor& up = from.filter.desc;
-    if (from.role == PinRole::Capture && up.kind == FilterKind::VideoCapture && up.video)
+    if (from.role == PinRole::DriverOut && up.kind == FilterKind::VideoCapture && up.video)
         to.builtin.upstream_pattern = up.video;
     else
         to.builtin.upstream_pattern.reset();
@@ -85,6 +84,7 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
         // Null for a pin the built-in driver has no descriptor for (a sink's output pin).
         instance = k.builtins->find_pin(f.desc.id, desc.id);
         if (instance) instance->builtin_link = &this->builtin;
+        this->builtin.streaming_thread = k.options.streaming_threads;
     }
     // A vendor allocator the config declares for a built-in kind's pin is the class driver's.
     if (f.desc.kind != FilterKind::Driver && desc.allocator &&
@@ -99,7 +99,7 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
                 if (desc.direction == PinDirection::In)
                     return kernel.on_input_complete(*this, std::move(frame));
                 driver->frame_completing(frame);
-                kernel.on_capture_complete(*this, std::move(frame));
+                kernel.on_output_complete(*this, std::move(frame));
             });
         verifier = std::make_unique<Verifier>(
             instance->device().module->path, key, *k.clock,
@@ -112,20 +112,6 @@ Pin::Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d)
         if (instance->allocator() && desc.allocator)
             driver_allocator = std::make_shared<DriverAllocator>(
                 *instance, *desc.allocator, k.options.shm_prefix + "-" + name + "-common", verifier.get());
-        return;
-    }
-    if (role == PinRole::Capture) {
-        std::unique_ptr<ContentGenerator> content;
-        if (f.desc.kind == FilterKind::AudioCapture && f.desc.audio)
-            content = make_audio_content(*f.desc.audio);
-        else if (f.desc.video)
-            content = make_video_content(*f.desc.video);
-        if (content) {
-            device = std::make_unique<CaptureDevice>(std::move(content), frame_period(f.desc), *this);
-            queue = std::make_unique<StreamQueue>(
-                StreamQueue::Options{PinDirection::Out, false, true}, *k.clock,
-                [this](QueuedFrame&& frame) { kernel.on_capture_complete(*this, std::move(frame)); });
-        }
     }
 }
 
@@ -294,12 +280,11 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
             pin->disconnect.emplace();
             pin->disconnect->fault = f;
         }
-        if (!pin->device) continue;
-        InterruptFaults irq;
-        if (const proto::Fault* d = pin->fault(proto::FaultKind::DropInterrupts)) irq.drop_every = d->every;
-        if (const proto::Fault* d = pin->fault(proto::FaultKind::DelayInterrupts))
-            irq.delay = static_cast<Ticks>(d->microseconds) * (kTicksPerMillisecond / 1000);
-        pin->device->hw.set_interrupt_faults(irq);
+        // A capture driver's interrupt line (topology rules allow these on capture pins only).
+        InterruptFaults& irq = pin->builtin.interrupt_faults;
+        if (f.kind == proto::FaultKind::DropInterrupts) irq.drop_every = f.every;
+        if (f.kind == proto::FaultKind::DelayInterrupts)
+            irq.delay = static_cast<Ticks>(f.microseconds) * (kTicksPerMillisecond / 1000);
     }
     logger("core.kernel")
         ->info("kernel: {} filters, {} connections from topology '{}'", impl->filters.size(),

@@ -1,8 +1,8 @@
-// The data path inside the daemon: the requestor that keeps a capture pin's queue supplied with
-// frames from its pipe's allocator, avshws's Process (program the S/G list of each queued frame,
-// one clone per frame) and CompleteMappings (ISR side), and hand-offs along connections:
-// a driver's input pin (its queue; an in-place pair's frames go on through its output pin, or
-// are copied into its other pipe), user pins through UserPinPort.
+// The data path inside the daemon: the requestor that keeps a driver output pin's queue supplied
+// with frames from its pipe's allocator (the driver's Process fills them: a capture driver
+// programs its hardware with their S/G lists), and hand-offs along connections: a driver's input
+// pin (its queue; an in-place pair's frames go on through its output pin, or are copied into its
+// other pipe), user pins through UserPinPort.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -132,7 +132,7 @@ void Kernel::Impl::note_release(Pin& pin, Ticks sent_at, const ReleaseTimes& tim
     sample(pin.hold_samples, pin.hold_sum_us, pin.hold_max_us, times.taken, released);
 }
 
-// --- capture pins ------------------------------------------------------------------------------
+// --- driver output pins -----------------------------------------------------------------------
 
 void Kernel::Impl::refill(Pin& pin) {
     // The output pin of an in-place pair has no requestor: its frames come through its input pin.
@@ -158,69 +158,16 @@ void Kernel::Impl::refill(Pin& pin) {
         if (pipe.driver && pipe.sg_lists[h->index].empty()) pipe.sg_lists[h->index] = frame_mappings(ref);
         f.mappings = pipe.sg_lists[h->index];
         f.header.frame_extent = static_cast<std::uint32_t>(f.data.size());
-        if (pin.driver) pin.driver->frame_queued(f);
+        pin.driver->frame_queued(f);
         pin.queue->add_frame(std::move(f));
     }
-    if (pin.driver)
-        pin.driver->frames_arrived(was_empty, pin.running);
-    else if (pin.running)
-        process(pin);
-}
-
-void Kernel::Impl::process(Pin& pin) {
-    // avshws Process: one clone per frame keeps it alive while the "DMA" owns it.
-    pin.pend_io = false;
-    while (StreamPointer* sp = pin.queue->leading_edge(PointerLock::Locked)) {
-        auto clone = pin.queue->clone(*sp, 0);
-        if (!clone) {
-            // avshws's clone fails only without memory; ksim retries on the next interrupt.
-            pin.pend_io = true;
-            break;
-        }
-        if (!pin.device->hw.program_frame(sp->frame()->mappings)) {
-            pin.queue->delete_clone(**clone);  // S/G table full: pend until an interrupt frees room
-            pin.queue->unlock(*sp, false);
-            pin.pend_io = true;
-            break;
-        }
-        if (pin.queue->advance(*sp) != NtStatus::Success) break;  // end of queue
-    }
-}
-
-// [[gnu::hot]] marks what every frame runs, so that it shares a few pages with the rest of the
-// hand-off's code (docs/memory.md, "Code on the hot path").
-[[gnu::hot]] void Pin::complete_mappings(std::uint64_t count) {
-    // avshws CompleteMappings: walk the clones in order; a clone whose remaining mappings are all
-    // done completes its frame, a partly done one advances its offsets.
-    const auto image = device->content->image_size();
-    StreamPointer* c = queue->first_clone();
-    while (c && count > 0) {
-        StreamPointer* next = queue->next_clone(*c);
-        const std::uint32_t remaining = c->offset().remaining;
-        if (count >= remaining) {
-            count -= remaining;
-            proto::StreamHeader& h = c->frame()->header;
-            h.data_used = image;
-            h.duration = device->hw.period();
-            h.presentation_time = {device->hw.current_tick_time() - device->started_at, 1, 1};
-            h.options_flags = StreamHeaderOptions::TimeValid | StreamHeaderOptions::DurationValid |
-                              StreamHeaderOptions::FrameInfo;
-            h.picture_number = ++device->frame_number;
-            h.drop_count = static_cast<std::int64_t>(device->hw.frames_skipped());
-            queue->delete_clone(*c);  // the frame completes -> Kernel::Impl::on_capture_complete
-        } else {
-            (void)queue->advance_offsets(*c, 0, static_cast<std::uint32_t>(count), false);
-            count = 0;
-        }
-        c = next;
-    }
+    pin.driver->frames_arrived(was_empty, pin.running);
 }
 
 [[gnu::hot]] void Kernel::Impl::sync_drops(Pin& pin) {
-    // The hardware counts skipped periods; the pin's statistics and events follow it. The
-    // counter restarts when the hardware stops, so only growth since the last look counts.
-    const std::uint64_t skipped = pin.device->hw.frames_skipped();
-    if (skipped < pin.skipped_seen) pin.skipped_seen = 0;
+    // A built-in capture driver counts the periods its hardware skipped (BuiltinPinLink); the
+    // pin's statistics and events follow the count's growth.
+    const std::uint64_t skipped = pin.builtin.frames_skipped;
     if (skipped == pin.skipped_seen) return;
     const std::uint64_t newly = skipped - pin.skipped_seen;
     pin.skipped_seen = skipped;
@@ -230,7 +177,7 @@ void Kernel::Impl::process(Pin& pin) {
           pin.state(), kDaemon});
 }
 
-[[gnu::hot]] void Kernel::Impl::on_capture_complete(Pin& pin, QueuedFrame&& frame) {
+[[gnu::hot]] void Kernel::Impl::on_output_complete(Pin& pin, QueuedFrame&& frame) {
     const shm::FrameHandle h = handle_of(frame);
     Pipe* pipe = pipe_of(h);
     if (!pipe) return;  // allocator already gone (cannot happen while the pin is above STOP)
@@ -295,7 +242,7 @@ void Kernel::Impl::note_delivered(const std::shared_ptr<DeliveryTarget>& target)
         return;
     }
     // AVStream queues a frame only at a pin in PAUSE or RUN: below PAUSE nothing stays queued.
-    if (to.role == PinRole::DriverIn && !to.accepting)
+    if (to.role == PinRole::DriverIn && to.driver && !to.accepting)
         return drop(to, "driver input pin is not in PAUSE or RUN");
     if (auto r = pass(ref.handle, from.ledger_id, to.ledger_id); !r) {
         logger("core.pin")
@@ -306,8 +253,9 @@ void Kernel::Impl::note_delivered(const std::shared_ptr<DeliveryTarget>& target)
     note_latency(to, sent_at);
     switch (to.role) {
         case PinRole::DriverIn:
-            return queue_input(to, ref, header);
-        case PinRole::Capture:
+            if (to.driver) return queue_input(to, ref, header);
+            return give_back(ref, to.ledger_id);  // a pin its driver has no descriptor for: inert
+        case PinRole::DriverOut:
         case PinRole::UserSource:
         case PinRole::UserSink:
             return give_back(ref, to.ledger_id);  // not a receiving role: the frame goes home
@@ -458,7 +406,7 @@ void Kernel::Impl::return_to_pool(PipeFrame ref) {
 
 void Kernel::Impl::refill_sources(Pipe& pipe) {
     for (Pin* p : pipe.pins) {
-        if (p->role == PinRole::Capture && p->accepting) refill(*p);
+        if (p->role == PinRole::DriverOut && p->accepting) refill(*p);
         if (p->role == PinRole::UserSource && p->delivery) {
             // The freed frame goes straight into the source's free-frame ring when it has one
             // (that push wakes the client); a client acquiring over the socket is woken to ask again.

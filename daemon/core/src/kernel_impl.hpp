@@ -17,8 +17,6 @@
 #include "driver_allocator.hpp"
 #include "driver_filter.hpp"
 #include "driver_pin.hpp"
-#include "ksim/daemon/content.hpp"
-#include "ksim/daemon/hwsim.hpp"
 #include "ksim/daemon/kernel.hpp"
 #include "ksim/daemon/pin_state_machine.hpp"
 #include "ksim/daemon/stream_queue.hpp"
@@ -35,10 +33,10 @@ struct Pin;
 struct FilterRuntime;
 
 // What a pin does with frames, from its filter kind, direction and hosting. A minidriver's
-// output pin is a Capture pin (the requestor fills its queue; its Process is the driver's); its
+// output pin is a DriverOut pin (the requestor fills its queue; its Process is the driver's); its
 // input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them),
 // whether the driver is a loaded module or built in (daemon/drivers/).
-enum class PinRole { Capture, DriverIn, UserSource, UserSink };
+enum class PinRole { DriverOut, DriverIn, UserSource, UserSink };
 
 // Who holds one frame of a pool, and when it left its source (hand-off latency): the per-frame
 // view of the ledger (shm::Ledger answers per pool and owner).
@@ -79,29 +77,6 @@ struct Pipe {
 struct PipeFrame {
     shm::FrameHandle handle{};
     Pipe* pipe = nullptr;
-};
-
-// The capture hardware of one capture pin: hwsim + content + the ISR bookkeeping (avshws).
-struct CaptureDevice final : InterruptSink {
-    CaptureDevice(std::unique_ptr<ContentGenerator> content, Ticks period, MappingsCompletedSink& pin)
-        : content(std::move(content)), hw(*this->content, period, *this), pin(pin) {}
-    [[gnu::hot]] void on_interrupt() override {
-        const std::uint64_t done = hw.mappings_completed();
-        const std::uint64_t delta = done - seen;
-        seen = done;
-        if (delta > 0) pin.complete_mappings(delta);
-    }
-    void reset() {
-        hw.stop();
-        seen = 0;
-        frame_number = 0;
-    }
-    std::unique_ptr<ContentGenerator> content;
-    HardwareSimulation hw;
-    MappingsCompletedSink& pin;
-    std::uint64_t seen = 0;         // mappings completed already reported
-    std::int64_t frame_number = 0;  // KS_FRAME_INFO.PictureNumber of the last completed frame
-    Ticks started_at = 0;
 };
 
 // A frame the input pin of an in-place pair split into two pipes completed, waiting for the
@@ -153,7 +128,7 @@ struct DisconnectCountdown {
     bool fired = false;
 };
 
-struct Pin final : TransitionHandler, MappingsCompletedSink {
+struct Pin final : TransitionHandler {
     Kernel::Impl& kernel;
     FilterRuntime& filter;
     proto::PinDescriptor desc;
@@ -172,8 +147,7 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     // INPLACE_MODIFIER), set at create. In one pipe the pair is one pipe section (Kernel::Impl::
     // send_on); the output pin of a pair never takes frames from its pool.
     Pin* in_place = nullptr;
-    std::unique_ptr<StreamQueue> queue;     // capture pins
-    std::unique_ptr<CaptureDevice> device;  // capture pins
+    std::unique_ptr<StreamQueue> queue;  // driver pins: the frames the driver is given
     std::optional<StreamingThread> streaming;
     std::shared_ptr<shm::DmaAllocator> vendor;          // the pin's KSALLOCATOR_DISPATCH (if declared)
     std::unique_ptr<Verifier> verifier;                 // driver pins: their misuse of the driver API
@@ -201,15 +175,13 @@ struct Pin final : TransitionHandler, MappingsCompletedSink {
     std::uint64_t hold_samples = 0;
     double hold_sum_us = 0;
     double hold_max_us = 0;
-    std::uint64_t skipped_seen = 0;          // capture: hardware skip count already added to `dropped`
-    bool accepting = false;                  // capture, driver input: the queue takes frames (PAUSE/RUN)
-    bool running = false;                    // capture: RUN (frames are programmed as they arrive)
-    bool pend_io = false;                    // capture: Process stopped on a full S/G table (avshws PendIo)
+    std::uint64_t skipped_seen = 0;          // BuiltinPinLink::frames_skipped already added to `dropped`
+    bool accepting = false;                  // driver pins: the queue takes frames (PAUSE/RUN)
+    bool running = false;                    // driver pins: RUN (the driver's timers run)
     std::deque<PendingCopy> pending_copies;  // in-place inputs: frames waiting for an output frame
 
     Pin(Kernel::Impl& k, FilterRuntime& f, proto::PinDescriptor d);
     Result<void> on_transition(proto::PinState from, proto::PinState to) override;
-    void complete_mappings(std::uint64_t count) override;
     [[nodiscard]] proto::PinState state() const { return sm->state(); }
     [[nodiscard]] bool kernel_hosted() const { return desc.hosting == proto::PinHosting::Kernel; }
     [[nodiscard]] bool in_place_output() const {
@@ -298,10 +270,10 @@ struct Kernel::Impl {
     Result<void> require_commit(const Pin& pin) const;
     void start_streaming(Pin& pin);
     void stop_streaming(Pin& pin);
-    // The body of a capture pin's streaming thread (the timer of the simulated hardware): sleeps
-    // until the next tick is due, runs it, delivers what it produced; returns once `stop` is set.
+    // The body of a driver pin's streaming thread (the thread its timers run on: the frame
+    // clock of its hardware): sleeps until the next deadline, runs what is due, delivers what it
+    // produced; returns once `stop` is set.
     void streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control);
-    void drop_if_overloaded(Pin& pin, bool& warned);  // skips periods when far behind the clock
     void emit(KernelEvent e) { outbox.events.push_back(std::move(e)); }
 
     // --- session end (kernel_session.cpp) ---
@@ -317,9 +289,10 @@ struct Kernel::Impl {
     void remove_filter(FilterRuntime& filter, ClientId client);
 
     // --- data flow (kernel_flow.cpp) ---
-    void refill(Pin& capture);   // allocate frames into the capture queue (the requestor)
-    void process(Pin& capture);  // avshws Process: program S/G for queued frames
-    void on_capture_complete(Pin& capture, QueuedFrame&& frame);
+    // The requestor: allocates frames from the pipe into a driver output pin's queue.
+    void refill(Pin& out);
+    // A frame of a driver's output pin completes: downstream, or home when cancelled.
+    void on_output_complete(Pin& out, QueuedFrame&& frame);
     // A frame arrives at a driver's input pin: into its queue (in PAUSE and RUN), then the
     // driver's processing rules run.
     void queue_input(Pin& in, PipeFrame frame, const proto::StreamHeader& header);
@@ -349,9 +322,10 @@ struct Kernel::Impl {
     void post_free_frames(Pin& source);
     void retract_free_frames(Pin& source);
     void run_due_ticks();
-    void run_ticks(Pin& capture);  // hardware ticks due now, drops, timeouts, Process
-    [[nodiscard]] std::optional<Ticks> next_tick(const Pin& capture) const;  // its hardware's or timers'
-    void sync_drops(Pin& capture);
+    void run_ticks(Pin& pin);  // a driver pin's timers due now, timeouts, stall check, drops
+    [[nodiscard]] std::optional<Ticks> next_tick(const Pin& pin) const;  // its timers' or stall check's
+    // The periods a built-in capture driver's hardware skipped since the last look: drops.
+    void sync_drops(Pin& pin);
     std::span<std::byte> frame_bytes(const PipeFrame& f);
     std::vector<SgMapping> frame_mappings(const PipeFrame& f);  // built once per frame at activate
     Pipe* pipe_of(const shm::FrameHandle& h) const;

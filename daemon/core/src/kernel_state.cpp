@@ -1,8 +1,8 @@
 // Pin states and allocator lifetime: each single step of a pin (PinStateMachine) lands in
 // Pin::on_transition; allocators are created on the first STOP->ACQUIRE of a pipe from its
 // committed decision (and only then: a vendor allocator's initialize runs only if selected) and
-// deleted when the last pin of the pipe is back in STOP. Capture pins drive their hardware
-// simulation like avshws's SetState.
+// deleted when the last pin of the pipe is back in STOP. A driver's pin takes each step through
+// its driver (kernel_driver.cpp); the rest (user pins, copy transforms) are the class driver's.
 #include <fmt/format.h>
 #include <pthread.h>
 
@@ -31,42 +31,7 @@ Result<void> Pin::on_transition(PinState from, PinState to) {
     if (driver) return k.driver_transition(*this, from, to);
     if (from == PinState::Stop && to == PinState::Acquire) {
         if (auto r = k.require_commit(*this); !r) return r;
-        if (auto r = k.activate(*pipe, *this); !r) return r;
-        if (device) device->reset();
-        skipped_seen = 0;
-        return {};
-    }
-    if (!device) return {};  // only capture pins have hardware to drive
-    if (from == PinState::Acquire && to == PinState::Pause) {
-        k.refill(*this);
-    } else if (from == PinState::Pause && to == PinState::Run) {
-        if (!device->hw.started()) {
-            device->started_at = k.clock->now();
-            device->hw.start(device->started_at);
-        } else {
-            device->hw.resume();
-        }
-        running = true;
-        k.refill(*this);
-        k.process(*this);
-        k.start_streaming(*this);
-    } else if (from == PinState::Run && to == PinState::Pause) {
-        device->hw.pause();
-        running = false;
-        k.stop_streaming(*this);
-    } else if (from == PinState::Pause && to == PinState::Acquire) {
-        // avshws: stop the hardware and clean up (DX8 compatibility); reset frame and drop counters.
-        accepting = false;
-        k.sync_drops(*this);
-        device->reset();
-        skipped_seen = 0;
-        queue->flush();
-    } else if (from == PinState::Acquire && to == PinState::Stop) {
-        accepting = false;
-        k.sync_drops(*this);
-        device->reset();
-        skipped_seen = 0;
-        queue->flush();  // every outstanding frame completes with DataUsed = 0 and returns home
+        return k.activate(*pipe, *this);
     }
     return {};
 }
@@ -253,16 +218,8 @@ void Kernel::Impl::deactivate_if_idle(Pipe& pipe) {
     log->info("pipe {}: allocator deleted (every pin in STOP)", pipe.name);
 }
 
-namespace {
-// How far a streaming thread may fall behind its frame clock before it drops periods instead of
-// catching up: two periods, but never less than 50 ms, so ordinary scheduling jitter (and fast
-// test cameras) still catch up without loss.
-constexpr Ticks kLagPeriods = 2;
-constexpr Ticks kLagFloor = kTicksPerSecond / 20;
-}  // namespace
-
 void Kernel::Impl::start_streaming(Pin& pin) {
-    if (!options.streaming_threads || (!pin.device && !pin.driver) || pin.streaming) return;
+    if (!options.streaming_threads || !pin.driver || pin.streaming) return;
     StreamingThread st;
     st.thread = std::thread(&Kernel::Impl::streaming_loop, this, std::ref(pin), st.control);
     pin.streaming = std::move(st);
@@ -276,7 +233,6 @@ void Kernel::Impl::start_streaming(Pin& pin) {
     TickingTargets ticking;  // the client sinks this thread delivered to (note_delivered)
     t_ticking_targets = &ticking;
     std::unique_lock lock(mu);
-    bool warned = false;  // one warning per RUN about overload drops
     while (!control->stop.load()) {
         // Sleep until the hardware's next tick is due, without the kernel lock. stop_streaming
         // sets the flag under the lock before it posts, so a post that lands before we sleep
@@ -289,8 +245,7 @@ void Kernel::Impl::start_streaming(Pin& pin) {
             lock.lock();
             continue;
         }
-        if (pin.device) drop_if_overloaded(pin, warned);
-        // Ticks due now: simulated DMA, interrupts, drop accounting, timeouts, Process.
+        // Timers due now (a capture driver's: simulated DMA, interrupts), timeouts, drops.
         run_ticks(pin);
         // Events and hand-offs to user pins go out with the lock released (a tick rarely has any).
         if (!outbox.empty()) flush(lock);
@@ -310,24 +265,6 @@ void Kernel::Impl::start_streaming(Pin& pin) {
     for (const auto& target : ticking) target->ticks_ended();
 }
 
-void Kernel::Impl::drop_if_overloaded(Pin& pin, bool& warned) {
-    // A host too slow for the frame rate (a sanitizer build, an overloaded machine) would
-    // otherwise render the backlog tick after tick while holding `mu`, and requests waiting for
-    // the kernel would starve. Far enough behind, the missed periods are dropped (counted, as a
-    // real camera loses frames) and the thread waits again.
-    const Ticks period = pin.device->hw.period();
-    const Ticks tolerance = std::max(kLagPeriods * period, kLagFloor);
-    const auto dropped = pin.device->hw.drop_overdue(clock->now(), tolerance);
-    if (dropped == 0) return;
-    // Warn once per RUN; a sustained overload would otherwise flood the log.
-    logger("core.pin")
-        ->log(warned ? spdlog::level::debug : spdlog::level::warn,
-              "{}: {} frame period(s) dropped: the daemon fell more than {} ms behind the frame clock "
-              "(host overloaded?)",
-              pin.name, dropped, tolerance / (kTicksPerSecond / 1000));
-    warned = true;
-}
-
 void Kernel::Impl::stop_streaming(Pin& pin) {
     if (!pin.streaming) return;
     pin.streaming->control->stop.store(true);
@@ -339,31 +276,20 @@ void Kernel::Impl::stop_streaming(Pin& pin) {
 
 void Kernel::Impl::run_due_ticks() {
     for (const auto& f : filters)
-        for (const auto& p : f->pins) {
-            if ((p->device && p->device->hw.started()) || (p->driver && p->running)) run_ticks(*p);
-        }
+        for (const auto& p : f->pins)
+            if (p->driver && p->running) run_ticks(*p);
 }
 
 std::optional<Ticks> Kernel::Impl::next_tick(const Pin& pin) const {
-    if (pin.driver) return pin.driver->next_timer_deadline();
-    return pin.device->hw.next_deadline();
+    return pin.driver->next_timer_deadline();
 }
 
 [[gnu::hot]] void Kernel::Impl::run_ticks(Pin& pin) {
-    if (pin.driver) {
-        // The driver's "hardware": its timers (ISR + DPC), then stream-pointer timeouts.
-        pin.driver->fire_timers(clock->now());
-        pin.queue->fire_timeouts();
-        pin.driver->check_stall(clock->now());
-        return;
-    }
-    pin.device->hw.advance_to(clock->now());
-    sync_drops(pin);
+    // The driver's "hardware": its timers (ISR + DPC), then stream-pointer timeouts.
+    pin.driver->fire_timers(clock->now());
     pin.queue->fire_timeouts();
-    // Process runs when frames arrive (refill); an interrupt re-runs it only for a pin that
-    // pended on a full S/G table, as avshws's CompleteMappings calls KsPinAttemptProcessing. So
-    // the tick that has just handed a frame on goes back to sleep sooner.
-    if (pin.running && pin.pend_io) process(pin);
+    pin.driver->check_stall(clock->now());
+    sync_drops(pin);
 }
 
 }  // namespace ksim::daemon

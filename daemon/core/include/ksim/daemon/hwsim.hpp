@@ -1,5 +1,6 @@
-// HardwareSimulation: the fake capture device of the AVStream avshws sample, behind two narrow
-// sink interfaces so it never sees pins or filters. A timer fires at absolute deadlines
+// HardwareSimulation: the fake capture device of the AVStream avshws sample, behind a narrow
+// interrupt interface so it never sees pins or filters (the built-in capture driver,
+// daemon/drivers/capture/, is its ISR and programs it). A timer fires at absolute deadlines
 // start + period * (n + 1) (no drift); on each tick while running, the "DMA" renders one image
 // into the programmed scatter/gather mappings if they hold at least a whole image (never a
 // partial fill) or counts a skipped frame; every tick then raises the fake interrupt.
@@ -24,13 +25,6 @@ class InterruptSink {
 public:
     virtual ~InterruptSink() = default;
     virtual void on_interrupt() = 0;
-};
-
-// Where the ISR reports completed mappings (the pin side: CompleteMappings in avshws).
-class MappingsCompletedSink {
-public:
-    virtual ~MappingsCompletedSink() = default;
-    virtual void complete_mappings(std::uint64_t count) = 0;
 };
 
 // A misbehaving interrupt line (topology faults drop_interrupts / delay_interrupts). A lost

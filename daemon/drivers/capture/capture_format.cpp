@@ -1,0 +1,65 @@
+#include "capture_format.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "ksim/daemon/content.hpp"
+
+namespace ksim::daemon {
+namespace {
+
+bool major_is(const KSDATAFORMAT& f, const GUID& major) {
+    return std::memcmp(&f.MajorFormat, &major, sizeof(GUID)) == 0;
+}
+
+std::optional<proto::VideoFormat> video_format_of(const KS_BITMAPINFOHEADER& b) {
+    switch (b.biCompression) {
+        case KSIM_FOURCC_NV12:
+            return proto::VideoFormat::Nv12;
+        case KSIM_FOURCC_YUY2:
+            return proto::VideoFormat::Yuy2;
+        case KSIM_BI_RGB:
+            return proto::VideoFormat::Rgb24;
+        default:
+            return std::nullopt;
+    }
+}
+
+}  // namespace
+
+std::optional<CaptureFormat> capture_format(const KSDATAFORMAT* format) {
+    if (format == nullptr) return std::nullopt;
+    if (major_is(*format, GUID STATIC_KSDATAFORMAT_TYPE_VIDEO) &&
+        format->FormatSize >= sizeof(KS_DATAFORMAT_VIDEOINFOHEADER)) {
+        const KS_VIDEOINFOHEADER& vih =
+            reinterpret_cast<const KS_DATAFORMAT_VIDEOINFOHEADER*>(format)->VideoInfoHeader;
+        const auto kind = video_format_of(vih.bmiHeader);
+        if (!kind || vih.bmiHeader.biWidth <= 0) return std::nullopt;
+        proto::VideoParams video;
+        video.format = *kind;
+        video.width = static_cast<std::uint32_t>(vih.bmiHeader.biWidth);
+        video.height = static_cast<std::uint32_t>(std::abs(vih.bmiHeader.biHeight));
+        // AvgTimePerFrame is the config's fps_denominator / fps_numerator seconds, the class
+        // driver's frame period too (kernel.cpp, frame_period).
+        const Ticks period =
+            vih.AvgTimePerFrame > 0 ? static_cast<Ticks>(vih.AvgTimePerFrame) : kTicksPerSecond / 30;
+        return CaptureFormat{make_video_content(video), std::max<Ticks>(1, period)};
+    }
+    if (major_is(*format, GUID STATIC_KSDATAFORMAT_TYPE_AUDIO) &&
+        format->FormatSize >= sizeof(KSDATAFORMAT_WAVEFORMATEX)) {
+        const auto& wave = *reinterpret_cast<const KSDATAFORMAT_WAVEFORMATEX*>(format);
+        proto::AudioParams audio;
+        audio.sample_rate = wave.WaveFormatEx.nSamplesPerSec;
+        audio.channels = wave.WaveFormatEx.nChannels;
+        audio.bits_per_sample = wave.WaveFormatEx.wBitsPerSample;
+        audio.frames_per_period = wave.KsimFramesPerPeriod;
+        const Ticks period = audio.sample_rate > 0
+                                 ? kTicksPerSecond * audio.frames_per_period / audio.sample_rate
+                                 : kTicksPerSecond / 30;
+        return CaptureFormat{make_audio_content(audio), std::max<Ticks>(1, period)};
+    }
+    return std::nullopt;
+}
+
+}  // namespace ksim::daemon
