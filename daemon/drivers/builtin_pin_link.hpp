@@ -16,9 +16,13 @@
 namespace ksim::daemon {
 
 struct BuiltinPinLink {
-    // Set when the pin's frames come straight from a video capture pin: the format whose test
-    // pattern draws the frame counter (video_content.cpp), so that a sink can read it back.
-    std::optional<proto::VideoParams> upstream_pattern;
+    // The link of the pin upstream of this one, set by the class driver when the connection is
+    // made (pins live as long as the kernel); null for a pin with no connection yet.
+    const BuiltinPinLink* upstream = nullptr;
+    // Video capture: the format whose test pattern its frames carry with the frame counter drawn
+    // in (video_content.cpp), set by the driver when the pin leaves STOP, so that a sink straight
+    // downstream can read the counter back.
+    std::optional<proto::VideoParams> draws_pattern;
     // Kernel sink: frames whose checks failed (PinStats::check_failures).
     std::uint64_t check_failures = 0;
     // Capture: the topology's drop_interrupts / delay_interrupts faults on the pin, for its

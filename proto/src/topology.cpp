@@ -1,5 +1,7 @@
 #include "ksim/proto/topology.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace ksim::proto {
@@ -165,6 +167,19 @@ std::optional<VideoFormat> parse_video_format(std::string_view name) {
     for (auto f : {VideoFormat::Nv12, VideoFormat::Yuy2, VideoFormat::Rgb24})
         if (to_string(f) == name) return f;
     return std::nullopt;
+}
+
+std::optional<std::string> in_place_pair_problem(const FilterDescriptor& filter) {
+    std::size_t inputs = 0, outputs = 0, declaring = 0;
+    for (const PinDescriptor& pin : filter.pins) {
+        ++(pin.direction == PinDirection::In ? inputs : outputs);
+        if (declares_in_place(pin.framing)) ++declaring;
+    }
+    if (inputs == 1 && outputs == 1 && declaring == 2) return std::nullopt;
+    return fmt::format(
+        "filter {} has {} input and {} output pin(s), {} of them declaring INPLACE_MODIFIER in "
+        "\"framing\"; an inplace_transform needs one of each, both declaring it",
+        filter.id, inputs, outputs, declaring);
 }
 
 }  // namespace ksim::proto

@@ -250,24 +250,6 @@ void instantiate_driver(ConfigReader& r, DriverResolver* drivers, FilterDescript
     f.pins = std::move(*pins);
 }
 
-// An inplace_transform passes on the frames it modifies only as an in-place pair (what
-// negotiation and ksimd pair: negotiation::add_filter), so a config without one is refused here,
-// where `ksimctl validate` sees it, rather than by ksimd at start.
-void check_in_place_pair(ConfigReader& r, const FilterDescriptor& f, const std::string& ptr) {
-    std::size_t inputs = 0, outputs = 0, declaring = 0;
-    for (const PinDescriptor& pin : f.pins) {
-        ++(pin.direction == PinDirection::In ? inputs : outputs);
-        if (declares_in_place(pin.framing)) ++declaring;
-    }
-    if (inputs == 1 && outputs == 1 && declaring == 2) return;
-    r.report(
-        ptr, "filter.in-place-pair",
-        fmt::format("inplace_transform \"{}\" has {} input and {} output pin(s), {} of them declaring "
-                    "INPLACE_MODIFIER in \"framing\"; it needs one of each, both declaring it",
-                    f.id, inputs, outputs, declaring),
-        "one \"in\" and one \"out\" pin, each with \"flags\": [\"INPLACE_MODIFIER\", ...] in its framing");
-}
-
 FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& ptr,
                              DriverResolver* drivers) {
     FilterDescriptor f;
@@ -320,7 +302,12 @@ FilterDescriptor read_filter(ConfigReader& r, const json& v, const std::string& 
                      "unique pin ids within a filter");
         f.pins.push_back(std::move(pin));
     }
-    if (f.kind == FilterKind::InPlaceTransform) check_in_place_pair(r, f, ptr);
+    if (f.kind == FilterKind::InPlaceTransform)
+        if (auto problem = in_place_pair_problem(f))
+            r.report(
+                ptr, "filter.in-place-pair", *problem,
+                "one \"in\" and one \"out\" pin, each with \"flags\": [\"INPLACE_MODIFIER\", ...] in its "
+                "framing");
     return f;
 }
 

@@ -16,33 +16,20 @@ using proto::FilterKind;
 using proto::PinDirection;
 using proto::PinHosting;
 
+// Who runs a pin's side of the stream: a client for a user-hosted pin (every pin of a user_*
+// filter is one), otherwise a driver, loaded or built in: every kernel-hosted kind is a driver,
+// so the role says only which side of the driver the pin is. A pin its driver has no descriptor
+// for (a capture filter's input, a sink's output) is inert: what reaches it goes home.
 PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin) {
     const bool out = pin.direction == PinDirection::Out;
-    if (pin.hosting == PinHosting::User) return out ? PinRole::UserSource : PinRole::UserSink;
-    switch (filter.kind) {
-        case FilterKind::UserSource:
-        case FilterKind::UserSink:
-            return out ? PinRole::UserSource : PinRole::UserSink;
-        case FilterKind::VideoCapture:
-        case FilterKind::AudioCapture:
-        case FilterKind::InPlaceTransform:
-        case FilterKind::CopyTransform:
-        case FilterKind::KernelSink:
-        case FilterKind::Driver:
-            // A driver's pin, built in or loaded: its Process is the driver's. A pin the driver
-            // has no descriptor for (a capture filter's input, a sink's output) is inert: what
-            // reaches it goes home.
-            return out ? PinRole::DriverOut : PinRole::DriverIn;
-    }
-    return PinRole::DriverOut;
+    const bool client = pin.hosting == PinHosting::User || filter.kind == FilterKind::UserSource ||
+                        filter.kind == FilterKind::UserSink;
+    if (client) return out ? PinRole::UserSource : PinRole::UserSink;
+    return out ? PinRole::DriverOut : PinRole::DriverIn;
 }
 
 void link_upstream(const Pin& from, Pin& to) {
-    const proto::FilterDescriptor& up = from.filter.desc;
-    if (from.role == PinRole::DriverOut && up.kind == FilterKind::VideoCapture && up.video)
-        to.builtin.upstream_pattern = up.video;
-    else
-        to.builtin.upstream_pattern.reset();
+    to.builtin.upstream = &from.builtin;
 }
 
 Ticks frame_period(const proto::FilterDescriptor& filter) {
@@ -214,6 +201,10 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
                                                EventSink& events, UserPinPort& port) {
     auto impl = std::make_unique<Impl>(std::move(options), events, port);
     for (const proto::FilterDescriptor& fd : topology.filters) {
+        // The config reader refuses this too (filter.in-place-pair); a topology built in code
+        // reaches here.
+        if (fd.kind == FilterKind::InPlaceTransform)
+            if (auto problem = proto::in_place_pair_problem(fd)) return fail(Errc::InvalidConfig, *problem);
         if (const ddk_host::StaticDriver* builtin = builtin_driver(fd.kind)) {
             if (!impl->builtins)
                 impl->builtins = std::make_unique<ddk_host::DriverHost>(
@@ -243,13 +234,6 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const proto::Topology& topology, 
         filter->desc.pins = fd.pins;
         filter->driver = make_driver_filter(*filter);
         impl->pair_in_place(*filter);
-        if (fd.kind == FilterKind::InPlaceTransform &&
-            std::ranges::none_of(filter->pins, [](const auto& p) { return p->in_place != nullptr; }))
-            return fail(Errc::InvalidConfig,
-                        fmt::format("filter {}: an inplace_transform needs exactly one input and one output "
-                                    "pin, each with a framing item that declares INPLACE_MODIFIER (it "
-                                    "passes on the frames it modifies only as an in-place pair)",
-                                    fd.id));
         impl->filters.push_back(std::move(filter));
     }
     for (const proto::Connection& c : topology.connections) {

@@ -251,15 +251,10 @@ void Kernel::Impl::note_delivered(const std::shared_ptr<DeliveryTarget>& target)
     }
     ++to.completed;
     note_latency(to, sent_at);
-    switch (to.role) {
-        case PinRole::DriverIn:
-            if (to.driver) return queue_input(to, ref, header);
-            return give_back(ref, to.ledger_id);  // a pin its driver has no descriptor for: inert
-        case PinRole::DriverOut:
-        case PinRole::UserSource:
-        case PinRole::UserSink:
-            return give_back(ref, to.ledger_id);  // not a receiving role: the frame goes home
-    }
+    // Only a driver's input pin takes frames into its queue; on any other pin (one its driver has
+    // no descriptor for, an output pin) the frame goes home.
+    if (to.role == PinRole::DriverIn && to.driver) return queue_input(to, ref, header);
+    give_back(ref, to.ledger_id);
 }
 
 [[gnu::hot]] void Kernel::Impl::queue_input(Pin& pin, PipeFrame ref, const proto::StreamHeader& header) {

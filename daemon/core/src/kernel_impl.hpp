@@ -361,8 +361,8 @@ struct Kernel::Impl {
 
 PinRole role_for(const proto::FilterDescriptor& filter, const proto::PinDescriptor& pin);
 Ticks frame_period(const proto::FilterDescriptor& filter);
-// `from` was connected to `to`: what `to`'s built-in driver may know of its upstream
-// (BuiltinPinLink::upstream_pattern: frames straight from a video capture pin).
+// `from` was connected to `to`: `to`'s built-in driver may read what its upstream's link says
+// (BuiltinPinLink::upstream, e.g. the test pattern a video capture pin draws).
 void link_upstream(const Pin& from, Pin& to);
 // The format of the data crossing topology pin `pin` of `filter`, by Kernel::data_format's rule
 // (kernel_format.cpp) but from the topology alone: what a built-in driver's pin is created with.

@@ -44,7 +44,7 @@ std::optional<CaptureFormat> capture_format(const KSDATAFORMAT* format) {
         // driver's frame period too (kernel.cpp, frame_period).
         const Ticks period =
             vih.AvgTimePerFrame > 0 ? static_cast<Ticks>(vih.AvgTimePerFrame) : kTicksPerSecond / 30;
-        return CaptureFormat{make_video_content(video), std::max<Ticks>(1, period)};
+        return CaptureFormat{make_video_content(video), std::max<Ticks>(1, period), video};
     }
     if (major_is(*format, GUID STATIC_KSDATAFORMAT_TYPE_AUDIO) &&
         format->FormatSize >= sizeof(KSDATAFORMAT_WAVEFORMATEX)) {
@@ -57,7 +57,7 @@ std::optional<CaptureFormat> capture_format(const KSDATAFORMAT* format) {
         const Ticks period = audio.sample_rate > 0
                                  ? kTicksPerSecond * audio.frames_per_period / audio.sample_rate
                                  : kTicksPerSecond / 30;
-        return CaptureFormat{make_audio_content(audio), std::max<Ticks>(1, period)};
+        return CaptureFormat{make_audio_content(audio), std::max<Ticks>(1, period), std::nullopt};
     }
     return std::nullopt;
 }

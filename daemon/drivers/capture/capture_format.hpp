@@ -14,7 +14,8 @@ namespace ksim::daemon {
 
 struct CaptureFormat {
     std::unique_ptr<ContentGenerator> content;
-    Ticks period = 0;  // one frame (video) or one period (audio), > 0
+    Ticks period = 0;                           // one frame (video) or one period (audio), > 0
+    std::optional<proto::VideoParams> pattern;  // video: the test pattern's format (frame counter)
 };
 
 // nullopt for a format that is neither (the empty KSDATAFORMAT of a filter with no format).

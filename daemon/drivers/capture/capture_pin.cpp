@@ -35,7 +35,10 @@ constexpr Ticks kLagFloor = kTicksPerSecond / 20;
 // KSPIN.Context: the device's state for this pin.
 struct CapturePin final : InterruptSink {
     CapturePin(PKSPIN pin, CaptureFormat format)
-        : pin(pin), content(std::move(format.content)), hw(*content, format.period, *this) {}
+        : pin(pin),
+          pattern(format.pattern),
+          content(std::move(format.content)),
+          hw(*content, format.period, *this) {}
 
     void on_interrupt() override;
     // The hardware back to its reset state (stopped, table empty, counters zero).
@@ -49,6 +52,7 @@ struct CapturePin final : InterruptSink {
 
     PKSPIN pin;
     BuiltinPinLink* link = nullptr;
+    std::optional<proto::VideoParams> pattern;  // video: what a sink reads the frame counter with
     std::unique_ptr<ContentGenerator> content;  // before hw: the hardware renders with it
     HardwareSimulation hw;
     PKSIM_TIMER timer = nullptr;
@@ -203,7 +207,10 @@ NTSTATUS capture_pin_set_state(PKSPIN pin, KSSTATE to, KSSTATE from) {
     if (from == KSSTATE_STOP && to == KSSTATE_ACQUIRE) {
         c->link = builtin_link_of(pin);
         c->reset_hardware();
-        if (c->link != nullptr) c->hw.set_interrupt_faults(c->link->interrupt_faults);
+        if (c->link != nullptr) {
+            c->hw.set_interrupt_faults(c->link->interrupt_faults);
+            c->link->draws_pattern = c->pattern;
+        }
     } else if (from == KSSTATE_PAUSE && to == KSSTATE_RUN) {
         if (!c->hw.started()) {
             c->started_at = KsimQueryTime(pin);

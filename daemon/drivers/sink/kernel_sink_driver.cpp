@@ -35,9 +35,9 @@ bool frame_ok(const KSSTREAM_POINTER& frame, const SinkPinContext& context, cons
     const KSSTREAM_HEADER& header = *frame.StreamHeader;
     const LONGLONG picture = frame.KsimFrameInfo->PictureNumber;
     if (picture <= context.last_picture || header.DataUsed == 0) return false;
-    if (!link.upstream_pattern) return true;
+    if (link.upstream == nullptr || !link.upstream->draws_pattern) return true;
     const std::span<const std::byte> image(static_cast<const std::byte*>(header.Data), header.FrameExtent);
-    const auto counter = read_frame_counter(image, *link.upstream_pattern);
+    const auto counter = read_frame_counter(image, *link.upstream->draws_pattern);
     return !counter || *counter + 1 == static_cast<std::uint64_t>(picture);
 }
 

@@ -211,6 +211,13 @@ std::uint32_t period_size(const AudioParams& a);
 // Returns nullopt for FramingProp::None.
 std::optional<AllocatorFramingEx> effective_framing(const FilterDescriptor& filter, const PinDescriptor& pin);
 
+// Why `filter`'s pins are no in-place pair (one input and one output pin, each with a `framing`
+// item declaring INPLACE_MODIFIER: what negotiation and ksimd pair into one pipe section), or
+// nullopt when they are one. An inplace_transform passes on the frames it modifies only as such
+// a pair: the config reader reports this as rule filter.in-place-pair, and Kernel::create
+// refuses a topology built in code with the same words.
+std::optional<std::string> in_place_pair_problem(const FilterDescriptor& filter);
+
 std::string_view to_string(PinDirection d);
 std::string_view to_string(PinHosting h);
 std::string_view to_string(AllocatorKind k);  // "default", "vendor", "user"
