@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -62,6 +63,11 @@ int run_bench_child(int argc, char** argv) {
     if (mode == "eof") {  // the baseline's peer: only a socket
         send_byte(fd, 'r');
         wait_for_kill();
+    }
+    if (mode == "burner") {  // the loaded rows' competition (cpu_load.hpp): never sleeps
+        send_byte(fd, 'r');
+        volatile std::uint64_t spins = 0;
+        for (;;) spins = spins + 1;
     }
     if (mode == "holder" && argc == 5) return holder(fd, argv[3], std::atoi(argv[4]));
     return 2;

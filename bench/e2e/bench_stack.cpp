@@ -153,6 +153,12 @@ bool BenchStack::start() {
                                   socket,           "--runtime-dir", (dir_ / "run").string(), "--log-level",
                                   "error"};
     if (options_.busy_poll) argv.push_back("--busy-poll-drain");
+    // An A/B of ksimd's streaming-thread time slice (docs/performance.md, "Capture under CPU
+    // load") without another build: KSIM_BENCH_STREAMING_SLICE_US=<us> is passed on.
+    if (const char* slice = std::getenv("KSIM_BENCH_STREAMING_SLICE_US")) {
+        argv.emplace_back("--streaming-slice-us");
+        argv.emplace_back(slice);
+    }
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

@@ -59,7 +59,8 @@ public:
     Pair* pair(std::uint32_t frame_size);
     // ksimd's socket, for benches that connect their own clients.
     [[nodiscard]] const std::string& socket_path() const { return socket_; }
-    // ksimd's process id (its CPU time: cpu_cost.hpp); -1 when it did not start.
+    // ksimd's process id (its CPU time: cpu_cost.hpp; its threads' scheduler figures:
+    // sched_stats.hpp); -1 when it did not start.
     [[nodiscard]] pid_t daemon_pid() const { return daemon_; }
     // The spare pair's producer (nullptr when the stack did not start).
     [[nodiscard]] client::Stream* spare_producer() const { return spare_producer_.get(); }

@@ -21,7 +21,17 @@
 // time = ksim hop (an iteration is a round; its time is the round's mean ksim hop).
 // sys_per_frame / sys_per_release: syscalls on the viewer's two rings (both processes) during
 // the ksim bursts, per frame taken (syscall_counts.hpp).
+//
+// Load (the second argument, load:0 or load:2): with load:2 the row starts two CPU-bound
+// children (cpu_load.hpp) before its rounds and kills them after, so one run prints the idle
+// and the loaded ratios side by side; the goal is a loaded ratio no worse than the idle one.
+// Scheduler figures per counted frame (sched_stats.hpp, us or switches-in): *_wait_us is the
+// run-queue wait (runnable, not on a CPU), *_runs the times put on a CPU, *_preempted the times
+// taken off one while runnable, *_cpu_us the time on one, of the raw consumer
+// (cons) and producer process (prod), and of the viewer (view) and ksimd's streaming thread
+// of the camera (cap), each taken over the counted frames of its side's bursts.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -31,8 +41,10 @@
 #include <vector>
 
 #include "bench_stack.hpp"
+#include "cpu_load.hpp"
 #include "latency_stats.hpp"
 #include "periodic_producer.hpp"
+#include "sched_stats.hpp"
 #include "syscall_counts.hpp"
 
 namespace {
@@ -51,11 +63,35 @@ constexpr std::uint32_t kFramesPerRound = 15;  // per side
 constexpr std::uint32_t kSettleFrames = 1;     // taken after each switch, not counted
 constexpr auto kConsumerSpin = 20us;           // libksim's next_frame spin budget on 2+ CPUs
 
+// One side's scheduler figures over its counted frames: the thread that takes the frames (this
+// one) and the one that publishes them (the raw producer process, ksimd's streaming thread).
+struct SideSched {
+    ksim::bench::SchedStat consumer, producer;
+};
+
+// This thread's and the producer's figures now; the producer is the thread(s) of `pid` named
+// `name`, or the process `pid` itself when `name` is empty.
+struct SchedPoint {
+    ksim::bench::SchedStat consumer, producer;
+    static SchedPoint take(pid_t pid, const char* name) {
+        const pid_t self = ::getpid(), tid = ::gettid();
+        return SchedPoint{ksim::bench::sched_stat(self, tid), *name ? ksim::bench::sched_stat_named(pid, name)
+                                                                    : ksim::bench::sched_stat(pid, pid)};
+    }
+};
+
+void add_span(SideSched& side, const SchedPoint& from, const SchedPoint& to) {
+    side.consumer += to.consumer - from.consumer;
+    side.producer += to.producer - from.producer;
+}
+
 // Takes one burst from the raw baseline; the error, or empty.
 std::string measure_raw(ksim::bench::PeriodicProducer& producer, std::uint64_t& sequence,
-                        std::vector<double>& hops) {
+                        std::vector<double>& hops, SideSched& sched) {
     if (!producer.produce(kSettleFrames + kFramesPerRound)) return "raw producer: command lost";
+    SchedPoint from;
     for (std::uint32_t i = 0; i < kSettleFrames + kFramesPerRound; ++i) {
+        if (i == kSettleFrames) from = SchedPoint::take(producer.pid(), "");
         ksim::bench::RawEntry got;
         if (!producer.next(got, kConsumerSpin)) return "raw periodic ring failed";
         const auto end = Clock::now();
@@ -65,6 +101,7 @@ std::string measure_raw(ksim::bench::PeriodicProducer& producer, std::uint64_t& 
         if (i >= kSettleFrames)
             hops.push_back(micros(end - Clock::time_point(Clock::duration(got.pushed_ns))));
     }
+    add_span(sched, from, SchedPoint::take(producer.pid(), ""));
     return {};
 }
 
@@ -81,18 +118,24 @@ std::string check_capture(const ksim::Result<ksim::client::FrameView>& in, std::
     return {};
 }
 
+constexpr const char* kCaptureThread = "ksim-capture";  // ksimd's streaming thread (kernel_state.cpp)
+
 // Runs the camera for one burst, then pauses it; the error, or empty.
 // `frames` counts every frame taken, settling and late ones included (the syscalls they cost
 // are counted too).
 std::string measure_ksim(ksim::bench::BenchStack& stack, ksim::client::Stream& stream, std::uint32_t size,
-                         std::int64_t& last_picture, std::vector<double>& hops, std::uint64_t& frames) {
+                         std::int64_t& last_picture, std::vector<double>& hops, std::uint64_t& frames,
+                         SideSched& sched) {
     if (!stack.resume_capture(size)) return "resume the camera: " + stack.error();
+    SchedPoint from;
     for (std::uint32_t i = 0; i < kSettleFrames + kFramesPerRound; ++i, ++frames) {
+        if (i == kSettleFrames) from = SchedPoint::take(stack.daemon_pid(), kCaptureThread);
         auto in = stream.next_frame(5s);
         const auto end = Clock::now();
         if (auto error = check_capture(in, size, last_picture); !error.empty()) return error;
         if (i >= kSettleFrames) hops.push_back(micros(end - in->delivered_at()));
     }  // each frame goes back to the camera's pool at the end of its iteration
+    add_span(sched, from, SchedPoint::take(stack.daemon_pid(), kCaptureThread));  // before PAUSE ends it
     if (!stack.pause_capture(size)) return "pause the camera: " + stack.error();
     // A frame published between the last one taken and the pause would open the next ksim burst
     // with a hop as long as the raw burst: take it out now (the pause's reply comes after it).
@@ -106,6 +149,8 @@ std::string measure_ksim(ksim::bench::BenchStack& stack, ksim::client::Stream& s
 
 void BM_KsimCaptureInterleaved(benchmark::State& state) {
     const auto size = static_cast<std::uint32_t>(state.range(0));
+    const auto load = ksim::bench::CpuLoad::start(static_cast<int>(state.range(1)));
+    if (!load) return state.SkipWithError("CPU load: a burner did not start");
     ksim::bench::BenchStack& stack = ksim::bench::shared_stack();
     ksim::client::Stream* stream = stack.open_capture(size);
     if (!stream) return state.SkipWithError(("ksim capture: " + stack.error()).c_str());
@@ -123,14 +168,17 @@ void BM_KsimCaptureInterleaved(benchmark::State& state) {
     // the raw ones), so one snapshot around the whole loop counts exactly the bursts' syscalls.
     std::uint64_t ksim_frames = 0;
     const auto syscalls_before = ksim::bench::syscalls_of(nullptr, *stream);
+    SideSched raw_sched, ksim_sched;
     auto ksim_burst = [&](std::vector<double>& hops) {
-        return measure_ksim(stack, *stream, size, last_picture, hops, ksim_frames);
+        return measure_ksim(stack, *stream, size, last_picture, hops, ksim_frames, ksim_sched);
     };
     for (auto _ : state) {
         std::vector<double> raw, ksim;
         const bool raw_first = round_x_p50.size() % 2 == 0;
-        std::string error = raw_first ? measure_raw(*producer, raw_sequence, raw) : ksim_burst(ksim);
-        if (error.empty()) error = raw_first ? ksim_burst(ksim) : measure_raw(*producer, raw_sequence, raw);
+        std::string error =
+            raw_first ? measure_raw(*producer, raw_sequence, raw, raw_sched) : ksim_burst(ksim);
+        if (error.empty())
+            error = raw_first ? ksim_burst(ksim) : measure_raw(*producer, raw_sequence, raw, raw_sched);
         if (!error.empty()) {
             state.SkipWithError(error.c_str());
             break;
@@ -160,13 +208,25 @@ void BM_KsimCaptureInterleaved(benchmark::State& state) {
     state.counters["hop_x_p99"] = hop.p99 / raw.p99;
     state.counters["hop_x_p50_rounds"] = ksim::bench::median(round_x_p50);
     ksim::bench::report_syscalls(state, ksim_syscalls, ksim_frames, false);
+    auto report_sched = [&](const std::string& prefix, const ksim::bench::SchedStat& s, std::size_t frames) {
+        const auto n = static_cast<double>(frames);
+        state.counters[prefix + "_wait_us"] = static_cast<double>(s.wait_ns) / 1e3 / n;
+        state.counters[prefix + "_runs"] = static_cast<double>(s.runs) / n;
+        state.counters[prefix + "_preempted"] = static_cast<double>(s.preempted) / n;
+        state.counters[prefix + "_cpu_us"] = static_cast<double>(s.run_ns) / 1e3 / n;
+    };
+    report_sched("cons", raw_sched.consumer, raw_all.size());
+    report_sched("prod", raw_sched.producer, raw_all.size());
+    report_sched("view", ksim_sched.consumer, ksim_all.size());
+    report_sched("cap", ksim_sched.producer, ksim_all.size());
     state.SetLabel(label);
 }
 
 BENCHMARK(BM_KsimCaptureInterleaved)
-    ->ArgName("size")
+    ->ArgNames({"size", "load"})
     ->Apply([](benchmark::internal::Benchmark* b) {
-        for (auto s : ksim::bench::kFrameSizes) b->Arg(s);
+        for (auto s : ksim::bench::kFrameSizes)
+            for (int burners : {0, 2}) b->Args({s, burners});
     })
     ->UseManualTime()
     ->Iterations(kRounds)

@@ -31,6 +31,8 @@ public:
     // eventfd), reads the frame's first byte as a viewer would, and returns the ring entry
     // (sequence numbers run 1, 2, ... across bursts). False on a ring error.
     bool next(RawEntry& out, std::chrono::nanoseconds spin);
+    // The producing process (one thread), for its scheduler figures (sched_stats.hpp).
+    [[nodiscard]] pid_t pid() const { return child_; }
 
 private:
     PeriodicProducer() = default;

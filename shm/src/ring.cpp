@@ -54,10 +54,10 @@ void signal(int fd, std::atomic<std::uint64_t>& wakes) {
 // with and without it) and it is what hypervisors trap on (pause-loop exiting). Instead plain
 // loads: the ring's index is on a line the peer writes, so a look costs a cache hit until the
 // peer publishes. The clock is read once per kChecksPerClockRead looks (a vDSO read costs as
-// much as dozens of looks), and every kChecksPerYield looks the thread gives its CPU to any
-// other runnable thread (sched_yield), so a poller sharing a CPU with its own peer - a loaded
-// machine - lets the peer run within microseconds instead of a time slice (docs/memory.md,
-// "Busy-poll mode").
+// much as dozens of looks), and, in a spin longer than kLongestUnyieldingSpin (ring.hpp: why not
+// a short one), every kChecksPerYield looks the thread gives its CPU to any other runnable thread
+// (sched_yield), so a poller sharing a CPU with its own peer - a loaded machine - lets the peer
+// run within microseconds instead of a time slice (docs/memory.md, "Busy-poll mode").
 constexpr unsigned kChecksPerClockRead = 64;
 constexpr unsigned kChecksPerYield = 1024;
 
@@ -128,6 +128,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::a
         // kSpinForever (or any budget past the timeout) polls until the deadline and never
         // sleeps; interrupt() and cancel_waits() end it as they end a sleep.
         const auto until = start + std::min<std::chrono::nanoseconds>(spin, timeout);
+        const bool yields = spin_yields(spin);
         for (unsigned n = 1;; ++n) {
             if (ready()) return {};
             if (interrupted && interrupted->load(std::memory_order_relaxed) && interrupted->exchange(false))
@@ -135,7 +136,7 @@ Result<void> wait_until(Ready ready, std::atomic<std::uint32_t>& waiting, std::a
             if (cancelled && cancelled->load(std::memory_order_acquire)) [[unlikely]]
                 return cancelled_wait(what);
             if (n % kChecksPerClockRead == 0 && Clock::now() >= until) break;
-            if (n % kChecksPerYield == 0) ::sched_yield();
+            if (yields && n % kChecksPerYield == 0) ::sched_yield();
         }
     }
     const auto deadline = start + timeout;

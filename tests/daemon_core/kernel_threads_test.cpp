@@ -1,6 +1,9 @@
 // The Kernel with its real streaming threads and the steady clock: frames arrive at the
 // configured rate through UserPinPort, waited for on a condition variable (no sleeps).
 #include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <string>
@@ -13,6 +16,21 @@ namespace {
 using proto::PinHosting;
 using proto::PinState;
 
+// The calling thread's time slice as sched_getattr reports it (sched_runtime of a SCHED_OTHER
+// thread: EEVDF's slice on Linux 6.12+), 0 if the call fails. The struct is the call's first
+// version, which every kernel that has it accepts.
+std::uint64_t own_time_slice_ns() {
+    struct {
+        std::uint32_t size, policy;
+        std::uint64_t flags;
+        std::int32_t nice;
+        std::uint32_t priority;
+        std::uint64_t runtime, deadline, period;
+    } a{};
+    if (::syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) != 0) return 0;
+    return a.runtime;
+}
+
 struct WaitingPort : UserPinPort {
     bool deliver(ClientId, const PinRef&, const shm::FrameDescriptor& f,
                  const proto::StreamHeader& h) override {
@@ -20,6 +38,7 @@ struct WaitingPort : UserPinPort {
         char name[16] = {};
         ::pthread_getname_np(::pthread_self(), name, sizeof name);
         delivered_by = name;
+        delivered_slice_ns = own_time_slice_ns();
         frames.push_back(f);
         headers.push_back(h);
         cv.notify_all();
@@ -33,8 +52,45 @@ struct WaitingPort : UserPinPort {
     std::condition_variable cv;
     std::vector<shm::FrameDescriptor> frames;
     std::vector<proto::StreamHeader> headers;
-    std::string delivered_by;  // name of the thread that delivered the last frame
+    std::string delivered_by;              // name of the thread that delivered the last frame
+    std::uint64_t delivered_slice_ns = 0;  // and its time slice
 };
+
+// The time slice the streaming thread of a camera had when it delivered one frame.
+std::uint64_t streaming_slice_ns(std::chrono::microseconds requested) {
+    const auto t = camera_to_sink(false, PinHosting::User, 4);
+    RecordingEvents events;
+    WaitingPort port;
+    KernelOptions o;
+    o.streaming_slice = requested;
+    auto k = Kernel::create(t, o, events, port);
+    EXPECT_TRUE(k.has_value());
+    if (!k) return 0;
+    Kernel& kernel = **k;
+    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
+    EXPECT_TRUE(kernel.commit(default_commit(t, 4)).has_value());
+    EXPECT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
+    EXPECT_TRUE(kernel.open_stream(5, sink).has_value());
+    EXPECT_TRUE(kernel.set_state(sink, PinState::Run, 5).has_value());
+    EXPECT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    EXPECT_TRUE(port.wait_for_frames(1, std::chrono::seconds(5))) << "no frame within 5 s";
+    EXPECT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());
+    kernel.client_gone(5);
+    kernel.shutdown();
+    std::lock_guard lock(port.mutex);
+    return port.delivered_slice_ns;
+}
+
+// KernelOptions::streaming_slice: the streaming thread asks for it (the viewer it wakes then
+// preempts it, docs/performance.md); 0 leaves the default slice, the one this thread has.
+TEST(KernelThreads, StreamingThread_RunsWithTheRequestedTimeSlice_OrTheDefaultForZero) {
+    const std::uint64_t default_slice = own_time_slice_ns();
+    if (default_slice == 0) GTEST_SKIP() << "sched_getattr reports no time slice (Linux before 6.12)";
+    const std::uint64_t requested = 20'000'000;
+    ASSERT_NE(default_slice, requested);
+    EXPECT_EQ(streaming_slice_ns(std::chrono::microseconds(requested / 1000)), requested);
+    EXPECT_EQ(streaming_slice_ns(std::chrono::microseconds(0)), default_slice);
+}
 
 TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsCleanly) {
     const auto t = camera_to_sink(false, PinHosting::User, 4);

@@ -50,6 +50,15 @@ TEST(ShmRingBusyPoll, PollingWaits_TakeWhatAnotherThreadPublishes_InOrder_AndNev
     EXPECT_EQ(s.total(), 0u);
 }
 
+// Only a long spin gives its CPU away while it spins: next_frame's 20 us spin must not (on EEVDF a
+// yield costs the thread its place behind CPU-bound neighbours, ring.hpp), a busy poll must.
+TEST(ShmRingBusyPoll, OnlySpinsLongerThanTheUnyieldingBound_Yield) {
+    EXPECT_FALSE(spin_yields(20us));
+    EXPECT_FALSE(spin_yields(kLongestUnyieldingSpin));
+    EXPECT_TRUE(spin_yields(kLongestUnyieldingSpin + 1ns));
+    EXPECT_TRUE(spin_yields(kSpinForever));
+}
+
 TEST(ShmRingBusyPoll, PollingWait_StillTimesOut_WithoutSleeping) {
     auto ends = polling_ring(4);
     auto waited = ends.consumer.wait_for_data(30ms);

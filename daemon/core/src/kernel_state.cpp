@@ -12,6 +12,7 @@
 #include "kernel_impl.hpp"
 #include "ksim/proto/ntstatus.hpp"
 #include "logging.hpp"
+#include "thread_sched.hpp"
 
 namespace ksim::daemon {
 
@@ -230,6 +231,8 @@ void Kernel::Impl::start_streaming(Pin& pin) {
 // hand-off's code (docs/memory.md, "Code on the hot path").
 [[gnu::hot]] void Kernel::Impl::streaming_loop(Pin& pin, std::shared_ptr<StreamingControl> control) {
     ::pthread_setname_np(::pthread_self(), "ksim-capture");  // top, perf and gdb tell it apart
+    // A long slice (KernelOptions::streaming_slice) lets the viewer this thread wakes run at once.
+    request_time_slice(options.streaming_slice);
     TickingTargets ticking;  // the client sinks this thread delivered to (note_delivered)
     t_ticking_targets = &ticking;
     std::unique_lock lock(mu);

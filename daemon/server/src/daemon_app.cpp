@@ -111,6 +111,7 @@ Result<std::unique_ptr<DaemonApp>> DaemonApp::create(DaemonOptions options) {
     KernelOptions kernel_options;
     kernel_options.shm_prefix = o.shm_prefix;
     kernel_options.drivers = o.drivers;
+    if (o.streaming_slice) kernel_options.streaming_slice = *o.streaming_slice;
     auto kernel = Kernel::create(o.topology, kernel_options, impl->bridge, impl->bridge);
     if (!kernel) return std::unexpected(kernel.error());
     impl->kernel = std::move(*kernel);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "ksim/cli/command_line.hpp"
 #include "ksim/daemon/server/bugcheck.hpp"
@@ -34,6 +35,11 @@ int main(int argc, char** argv) {
     app.add_flag("--busy-poll-drain", busy_poll_drain,
                  "source streams' drain threads poll their submit rings instead of sleeping, for up to "
                  "1 s after the last submission (one CPU each while streaming; see docs/memory.md)");
+    std::optional<std::int64_t> streaming_slice_us;
+    app.add_option("--streaming-slice-us", streaming_slice_us,
+                   "time slice the streaming threads ask the scheduler for, in us (default 20000; Linux "
+                   "6.12+; 0: the kernel's default; see docs/performance.md)")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000}));
     ksim::cli::add_version_flag(app, "ksimd");
     if (auto done = ksim::cli::parse(app, argc, argv)) return *done;
 
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
     options.runtime_dir = runtime_dir;
     options.bugcheck_reports = true;
     options.busy_poll_drain = busy_poll_drain;
+    if (streaming_slice_us) options.streaming_slice = std::chrono::microseconds(*streaming_slice_us);
     if (!allow_group.empty()) {
         group* g = std::isdigit(static_cast<unsigned char>(allow_group[0]))
                        ? ::getgrgid(std::stoul(allow_group))

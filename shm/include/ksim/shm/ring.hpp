@@ -160,6 +160,18 @@ enum class Wait { UntilData, Lazily };
 // timeout, interrupt() or cancel_waits(), and never sleeps on the futex. One CPU per poller.
 inline constexpr std::chrono::nanoseconds kSpinForever = std::chrono::nanoseconds::max();
 
+// The longest spin budget whose wait never yields its CPU while it spins. A short spin (libksim's
+// next_frame spins 20 us before it sleeps) has nothing to gain from yielding: a peer sharing its
+// CPU waits at most the spin. And on EEVDF (Linux 6.6+) sched_yield forfeits the caller's lag
+// (its vruntime jumps to its deadline), so a thread that yields a few times in every wait falls
+// behind every CPU-bound task on its CPU and, woken by the next frame, waits out their time
+// slices: under two CPU burners the capture viewer lost milliseconds per frame that way
+// (docs/performance.md, "Capture under CPU load"). Longer spins (busy-poll) still yield.
+inline constexpr std::chrono::nanoseconds kLongestUnyieldingSpin = std::chrono::milliseconds(1);
+inline constexpr bool spin_yields(std::chrono::nanoseconds budget) {
+    return budget > kLongestUnyieldingSpin;
+}
+
 namespace detail {
 struct RingHeader;
 
@@ -173,7 +185,8 @@ public:
     // neither side a syscall; worth it only where a hand-off is expected within microseconds and
     // another CPU runs the peer (see docs/memory.md). kSpinForever polls for the whole wait and
     // never sleeps (busy-poll mode, docs/memory.md): the timeout, interrupt() and cancel_waits()
-    // still end it. A spinning wait gives its CPU away (sched_yield) every thousand looks.
+    // still end it. A spinning wait gives its CPU away (sched_yield) every thousand looks when
+    // its budget is longer than kLongestUnyieldingSpin (spin_yields).
     void set_spin_budget(std::chrono::nanoseconds budget) { spin_ = budget; }
     [[nodiscard]] std::chrono::nanoseconds spin_budget() const { return spin_; }
     // True once cancel_waits() (of the producer or consumer view) was called on this end.

@@ -4,6 +4,7 @@
 // (one per running source pin) call back into EventSink and UserPinPort without holding locks.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -174,6 +175,12 @@ struct KernelOptions {
     std::string shm_prefix = "ksim";  // names regions "<prefix>-<pipe>"
     std::shared_ptr<Clock> clock;     // null = SteadyClock; tests inject a FakeClock
     bool streaming_threads = true;    // false: tests drive time with Kernel::advance_time
+    // The time slice each streaming thread asks the scheduler for (EEVDF's per-task slice, Linux
+    // 6.12+; 0: the kernel's default, 0.7-3 ms). Longer than the default, so that a thread it
+    // wakes (the viewer of a frame it published) has the shorter slice and, by EEVDF's rule,
+    // preempts it at once instead of waiting until it sleeps (docs/performance.md, "Capture
+    // under CPU load").
+    std::chrono::microseconds streaming_slice{20'000};
     // The driver host the topology was loaded through: it holds the pin instances of the
     // topology's driver filters (docs/minidriver.md). Required when the topology has any.
     std::shared_ptr<ddk_host::DriverHost> drivers;

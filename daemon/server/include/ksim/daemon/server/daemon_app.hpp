@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -74,6 +75,9 @@ struct DaemonOptions {
     std::uint32_t ring_capacity = 64;  // descriptors per stream ring
     // Source streams' drain threads busy-poll their submit rings (ksimd --busy-poll-drain).
     bool busy_poll_drain = false;
+    // The streaming threads' time slice (ksimd --streaming-slice-us); unset: KernelOptions'
+    // default (KernelOptions::streaming_slice says why).
+    std::optional<std::chrono::microseconds> streaming_slice;
     std::size_t max_pins_per_client = kMaxPinsPerClient;
     std::size_t max_framing_bytes_per_client = kMaxFramingBytesPerClient;
 };
