@@ -67,17 +67,23 @@ protected:
               "connections": [{{"from": "camera.capture", "to": "consumer.input"}}]}})",
             camera_filter, kVideo, KSIM_FLOW_DRIVER, kVideo));
     }
-    // camera (the recording driver) -> copier (the flow driver's filter-centric `transform`:
-    // Copier, or InPlaceInverter) -> consumer.
-    proto::Topology load_chain(std::string_view transform = "Copier") {
+    // camera (the recorder) -> copier (`copier`: a filter's JSON without its id) -> consumer.
+    proto::Topology recorder_chain_through(std::string_view name, std::string_view copier) {
         return load_text(fmt::format(
-            R"({{"ksim_topology": 1, "name": "driver-flow-chain", "filters": [
+            R"({{"ksim_topology": 1, "name": "{}", "filters": [
                 {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
-                {{"id": "copier", "driver": {{"module": "{}", "filter": "{}"}}, {}}},
+                {{"id": "copier", {}}},
                 {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
               "connections": [{{"from": "camera.capture", "to": "copier.input"}},
                               {{"from": "copier.output", "to": "consumer.input"}}]}})",
-            KSIM_RECORDING_DRIVER, kVideo, KSIM_FLOW_DRIVER, transform, kVideo, KSIM_FLOW_DRIVER, kVideo));
+            name, KSIM_RECORDING_DRIVER, kVideo, copier, KSIM_FLOW_DRIVER, kVideo));
+    }
+    // camera (the recording driver) -> copier (the flow driver's filter-centric `transform`:
+    // Copier, or InPlaceInverter) -> consumer.
+    proto::Topology load_chain(std::string_view transform = "Copier") {
+        return recorder_chain_through("driver-flow-chain",
+                                      fmt::format(R"("driver": {{"module": "{}", "filter": "{}"}}, {})",
+                                                  KSIM_FLOW_DRIVER, transform, kVideo));
     }
     proto::Topology load_text(const std::string& text) {
         drivers = std::make_shared<ddk_host::DriverHost>();
@@ -128,6 +134,14 @@ protected:
     }
     void run_chain() {
         for (const PinRef& p : {consumer, copier_out, copier_in, camera}) set(p, PinState::Run);
+    }
+    // Both of the copier's pins are `driver`'s: its verifier watches them (ksimctl verifier shows it).
+    void expect_copier_hosted_by(std::string_view driver) {
+        for (const PinRef& p : {copier_in, copier_out}) {
+            auto report = kernel->verifier_report(p);
+            ASSERT_TRUE(report.has_value()) << p.to_string() << ": " << report.error().message;
+            EXPECT_EQ(report->driver, driver);
+        }
     }
     void stop_chain() {
         for (const PinRef& p : {camera, copier_in, copier_out, consumer}) set(p, PinState::Stop);
@@ -325,24 +339,14 @@ TEST_F(KernelDriverFlowTest, BuiltInInPlaceTransformInOnePipe_InvertsEachFrameWh
         R"({{"id": "{}", "direction": "{}", "hosting": "kernel", "framing": {{"simple": {{"memory_type": "DONT_CARE",
             "flags": ["INPLACE_MODIFIER", "PREFERENCES_ONLY"], "frames": 2, "alignment": "FILE_QUAD_ALIGNMENT",
             "min_frame_size": 0, "max_frame_size": 4294967295}}}}}})";
-    const proto::Topology t = load_text(fmt::format(
-        R"({{"ksim_topology": 1, "name": "builtin-inplace", "filters": [
-            {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
-            {{"id": "copier", "kind": "inplace_transform", "pins": [{}, {}]}},
-            {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
-          "connections": [{{"from": "camera.capture", "to": "copier.input"}},
-                          {{"from": "copier.output", "to": "consumer.input"}}]}})",
-        KSIM_RECORDING_DRIVER, kVideo, fmt::format(fmt::runtime(kInPlacePin), "input", "in"),
-        fmt::format(fmt::runtime(kInPlacePin), "output", "out"), KSIM_FLOW_DRIVER, kVideo));
+    const proto::Topology t = recorder_chain_through(
+        "builtin-inplace", fmt::format(R"("kind": "inplace_transform", "pins": [{}, {}])",
+                                       fmt::format(fmt::runtime(kInPlacePin), "input", "in"),
+                                       fmt::format(fmt::runtime(kInPlacePin), "output", "out")));
     ASSERT_EQ(negotiation::negotiate(t).pipes.size(), 1u);
     make(t, drivers);
     commit_negotiated(t);
-    // Both pins are the built-in driver's: its verifier watches them (ksimctl verifier shows it).
-    for (const PinRef& p : {copier_in, copier_out}) {
-        auto report = kernel->verifier_report(p);
-        ASSERT_TRUE(report.has_value()) << p.to_string() << ": " << report.error().message;
-        EXPECT_EQ(report->driver, "builtin:inplace_transform");
-    }
+    expect_copier_hosted_by("builtin:inplace_transform");
     run_chain();
     run_periods(10);
     ASSERT_EQ(flow->frames, 10u);
@@ -368,26 +372,15 @@ TEST_F(KernelDriverFlowTest, BuiltInCopyTransform_ScalesAndConvertsEachFrameInto
             "min_frame_size": 0, "max_frame_size": 4294967295}}}}}})";
     const proto::VideoParams from{proto::VideoFormat::Nv12, kWidth, kHeight, 30, 1};
     const proto::VideoParams to{proto::VideoFormat::Yuy2, kWidth / 2, kHeight / 2, 30, 1};
-    const proto::Topology t = load_text(fmt::format(
-        R"({{"ksim_topology": 1, "name": "builtin-copy", "filters": [
-            {{"id": "camera", "driver": {{"module": "{}", "filter": "Recorder"}}, {}}},
-            {{"id": "copier", "kind": "copy_transform",
-              "video": {{"format": "YUY2", "width": {}, "height": {}, "fps": [30, 1]}}, "pins": [{}, {}]}},
-            {{"id": "consumer", "driver": {{"module": "{}", "filter": "Consumer"}}, {}}}],
-          "connections": [{{"from": "camera.capture", "to": "copier.input"}},
-                          {{"from": "copier.output", "to": "consumer.input"}}]}})",
-        KSIM_RECORDING_DRIVER, kVideo, to.width, to.height,
-        fmt::format(fmt::runtime(kCopyPin), "input", "in"),
-        fmt::format(fmt::runtime(kCopyPin), "output", "out"), KSIM_FLOW_DRIVER, kVideo));
+    const proto::Topology t = recorder_chain_through(
+        "builtin-copy", fmt::format(R"("kind": "copy_transform",
+                       "video": {{"format": "YUY2", "width": {}, "height": {}, "fps": [30, 1]}}, "pins": [{}, {}])",
+                                    to.width, to.height, fmt::format(fmt::runtime(kCopyPin), "input", "in"),
+                                    fmt::format(fmt::runtime(kCopyPin), "output", "out")));
     ASSERT_EQ(negotiation::negotiate(t).pipes.size(), 2u);
     make(t, drivers);
     commit_negotiated(t);
-    // Both pins are the built-in driver's: its verifier watches them (ksimctl verifier shows it).
-    for (const PinRef& p : {copier_in, copier_out}) {
-        auto report = kernel->verifier_report(p);
-        ASSERT_TRUE(report.has_value()) << p.to_string() << ": " << report.error().message;
-        EXPECT_EQ(report->driver, "builtin:copy_transform");
-    }
+    expect_copier_hosted_by("builtin:copy_transform");
     run_chain();
     run_periods(10);
     // Each of the recorder's frames reached the consumer scaled and converted, with its number.

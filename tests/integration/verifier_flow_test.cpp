@@ -113,17 +113,21 @@ TEST(VerifierFlow, UnlockOfAnUnlockedPointer_ShowsInKsimctlVerifier_AndThePinKee
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
-TEST(VerifierFlow, InPlaceTransformPins_AreTheBuiltInDriversInKsimctlVerifier_WhileFramesFlowThroughThem) {
+// camera -> `middle` (a built-in transform: its input and output pins) -> checker: once frames
+// reach the checker, `ksimctl --json verifier` names `driver` for both of the middle's pins, with
+// no rule broken; nothing is left in /dev/shm.
+void expect_middle_pins_hosted_by(const std::filesystem::path& config, const std::string& middle,
+                                  const std::string& driver) {
     const auto shm_before = ksim_dev_shm_entries();
     {
-        Stack stack(configs_dir() / "inplace-transform-pipe.json");
+        Stack stack(config);
         auto app = stack.connect(wire::Role::Client, "observer");
         ASSERT_TRUE(app);
         auto mgr = stack.start_graphmgr("manager");
         ASSERT_TRUE(wait_all_committed(*app, 2, 20s)) << mgr->stderr_text();
         const proto::PinRef checker{"checker", "input"}, camera{"camera", "capture"};
-        const proto::PinRef overlay_in{"overlay", "input"}, overlay_out{"overlay", "output"};
-        for (const auto& p : {checker, overlay_out, overlay_in, camera})
+        const proto::PinRef middle_in{middle, "input"}, middle_out{middle, "output"};
+        for (const auto& p : {checker, middle_out, middle_in, camera})
             set_state(*app, p, proto::PinState::Run);
         const auto deadline = std::chrono::steady_clock::now() + 30s;
         for (;;) {
@@ -133,25 +137,29 @@ TEST(VerifierFlow, InPlaceTransformPins_AreTheBuiltInDriversInKsimctlVerifier_Wh
             ASSERT_LT(std::chrono::steady_clock::now(), deadline) << stack.daemon().stderr_text();
             (void)app->connection().next_event(50ms);
         }
-        for (const auto& pin : {"overlay.input", "overlay.output"}) {
+        for (const std::string& pin : {middle + ".input", middle + ".output"}) {
             const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", pin},
                                       stack.dir(), "ksimctl");
             ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
             const auto rows = nlohmann::json::parse(ctl.out);
             ASSERT_EQ(rows.size(), 1u) << ctl.out;
             EXPECT_EQ(rows[0]["pin"], pin);
-            EXPECT_EQ(rows[0]["verifier"]["driver"], "builtin:inplace_transform") << ctl.out;
+            EXPECT_EQ(rows[0]["verifier"]["driver"], driver) << ctl.out;
             EXPECT_TRUE(rows[0]["verifier"]["rules"].empty()) << ctl.out;
         }
-        for (const auto& p : {camera, overlay_in, overlay_out, checker})
+        for (const auto& p : {camera, middle_in, middle_out, checker})
             set_state(*app, p, proto::PinState::Stop);
         EXPECT_EQ(stack.stop_daemon(), 0);
     }
     EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
+TEST(VerifierFlow, InPlaceTransformPins_AreTheBuiltInDriversInKsimctlVerifier_WhileFramesFlowThroughThem) {
+    expect_middle_pins_hosted_by(configs_dir() / "inplace-transform-pipe.json", "overlay",
+                                 "builtin:inplace_transform");
+}
+
 TEST(VerifierFlow, CopyTransformPins_AreTheBuiltInDriversInKsimctlVerifier_WhileFramesFlowThroughThem) {
-    const auto shm_before = ksim_dev_shm_entries();
     const std::filesystem::path config = std::filesystem::temp_directory_path() /
                                          ("ksim-verifier-copy-" + std::to_string(::getpid()) + ".json");
     // camera (NV12 64x48) -> scaler (copy_transform to NV12 32x24, its own pipe) -> checker.
@@ -171,40 +179,8 @@ TEST(VerifierFlow, CopyTransformPins_AreTheBuiltInDriversInKsimctlVerifier_While
        "framing": {"simple": {"memory_type": "DONT_CARE", "flags": ["PREFERENCES_ONLY"], "frames": 2,
        "alignment": "FILE_QUAD_ALIGNMENT", "min_frame_size": 0, "max_frame_size": 4294967295}}}]}],
       "connections": [{"from": "camera.capture", "to": "scaler.input"}, {"from": "scaler.output", "to": "checker.input"}]})";
-    {
-        Stack stack(config);
-        auto app = stack.connect(wire::Role::Client, "observer");
-        ASSERT_TRUE(app);
-        auto mgr = stack.start_graphmgr("manager");
-        ASSERT_TRUE(wait_all_committed(*app, 2, 20s)) << mgr->stderr_text();
-        const proto::PinRef checker{"checker", "input"}, camera{"camera", "capture"};
-        const proto::PinRef scaler_in{"scaler", "input"}, scaler_out{"scaler", "output"};
-        for (const auto& p : {checker, scaler_out, scaler_in, camera})
-            set_state(*app, p, proto::PinState::Run);
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        for (;;) {
-            auto stats = app->statistics(checker);
-            ASSERT_TRUE(stats) << stats.error().message;
-            if (stats->completed >= 5) break;
-            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << stack.daemon().stderr_text();
-            (void)app->connection().next_event(50ms);
-        }
-        for (const auto& pin : {"scaler.input", "scaler.output"}) {
-            const RunResult ctl = run({ksimctl_path(), "--socket", stack.socket(), "--json", "verifier", pin},
-                                      stack.dir(), "ksimctl");
-            ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
-            const auto rows = nlohmann::json::parse(ctl.out);
-            ASSERT_EQ(rows.size(), 1u) << ctl.out;
-            EXPECT_EQ(rows[0]["pin"], pin);
-            EXPECT_EQ(rows[0]["verifier"]["driver"], "builtin:copy_transform") << ctl.out;
-            EXPECT_TRUE(rows[0]["verifier"]["rules"].empty()) << ctl.out;
-        }
-        for (const auto& p : {camera, scaler_in, scaler_out, checker})
-            set_state(*app, p, proto::PinState::Stop);
-        EXPECT_EQ(stack.stop_daemon(), 0);
-    }
+    expect_middle_pins_hosted_by(config, "scaler", "builtin:copy_transform");
     std::filesystem::remove(config);
-    EXPECT_EQ(ksim_dev_shm_entries(), shm_before);
 }
 
 }  // namespace
