@@ -42,6 +42,15 @@ protected:
         return map.slice(g.frame_offsets.at(index), kFrameSize);
     }
     std::size_t held() { return kernel->ledger().size(); }
+    // The client source submits frame `i`: picture number i, 100 + i bytes used.
+    void submit(int i) {
+        auto f = kernel->acquire_frame(kClient, app);
+        ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
+        proto::StreamHeader h;
+        h.data_used = 100 + i;
+        h.picture_number = i;
+        ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
+    }
 
     StreamGrant source_grant, sink_grant;
 };
@@ -99,14 +108,6 @@ TEST_F(UserTransformTest, CopyWithTheOutputPoolExhausted_InputFrameWaitsAndIsCop
     // Two pools of two frames; the viewer keeps what it gets. The third frame cannot be copied
     // at once: it waits in the transform (not dropped) and goes on when the viewer releases one.
     start();
-    auto submit = [&](int i) {
-        auto f = kernel->acquire_frame(kClient, app);
-        ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
-        proto::StreamHeader h;
-        h.data_used = 100 + i;
-        h.picture_number = i;
-        ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
-    };
     submit(1);
     submit(2);
     ASSERT_EQ(port.delivered.size(), 2u);
@@ -150,14 +151,6 @@ TEST_F(UserTransformTest, CopyTransformWithTheOutputPoolExhausted_InputFrameWait
     ASSERT_TRUE(kernel->open_stream(kClient, viewer).has_value());
     for (const PinRef& k : {viewer, out, in}) set(k, PinState::Run);
     set(app, PinState::Run, kClient);
-    auto submit = [&](int i) {
-        auto f = kernel->acquire_frame(kClient, app);
-        ASSERT_TRUE(f.has_value()) << "frame " << i << ": " << f.error().message;
-        proto::StreamHeader h;
-        h.data_used = 100 + i;
-        h.picture_number = i;
-        ASSERT_TRUE(kernel->submit_frame(kClient, app, *f, h).has_value());
-    };
     submit(1);
     submit(2);
     ASSERT_EQ(port.delivered.size(), 2u);
