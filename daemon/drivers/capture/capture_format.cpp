@@ -1,9 +1,9 @@
 #include "capture_format.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
+#include "../video_picture.hpp"
 #include "ksim/daemon/content.hpp"
 
 namespace ksim::daemon {
@@ -11,19 +11,6 @@ namespace {
 
 bool major_is(const KSDATAFORMAT& f, const GUID& major) {
     return std::memcmp(&f.MajorFormat, &major, sizeof(GUID)) == 0;
-}
-
-std::optional<proto::VideoFormat> video_format_of(const KS_BITMAPINFOHEADER& b) {
-    switch (b.biCompression) {
-        case KSIM_FOURCC_NV12:
-            return proto::VideoFormat::Nv12;
-        case KSIM_FOURCC_YUY2:
-            return proto::VideoFormat::Yuy2;
-        case KSIM_BI_RGB:
-            return proto::VideoFormat::Rgb24;
-        default:
-            return std::nullopt;
-    }
 }
 
 }  // namespace
@@ -34,17 +21,13 @@ std::optional<CaptureFormat> capture_format(const KSDATAFORMAT* format) {
         format->FormatSize >= sizeof(KS_DATAFORMAT_VIDEOINFOHEADER)) {
         const KS_VIDEOINFOHEADER& vih =
             reinterpret_cast<const KS_DATAFORMAT_VIDEOINFOHEADER*>(format)->VideoInfoHeader;
-        const auto kind = video_format_of(vih.bmiHeader);
-        if (!kind || vih.bmiHeader.biWidth <= 0) return std::nullopt;
-        proto::VideoParams video;
-        video.format = *kind;
-        video.width = static_cast<std::uint32_t>(vih.bmiHeader.biWidth);
-        video.height = static_cast<std::uint32_t>(std::abs(vih.bmiHeader.biHeight));
+        const std::optional<proto::VideoParams> video = video_picture_of(format);
+        if (!video) return std::nullopt;
         // AvgTimePerFrame is the config's fps_denominator / fps_numerator seconds, the class
         // driver's frame period too (kernel.cpp, frame_period).
         const Ticks period =
             vih.AvgTimePerFrame > 0 ? static_cast<Ticks>(vih.AvgTimePerFrame) : kTicksPerSecond / 30;
-        return CaptureFormat{make_video_content(video), std::max<Ticks>(1, period), video};
+        return CaptureFormat{make_video_content(*video), std::max<Ticks>(1, period), video};
     }
     if (major_is(*format, GUID STATIC_KSDATAFORMAT_TYPE_AUDIO) &&
         format->FormatSize >= sizeof(KSDATAFORMAT_WAVEFORMATEX)) {

@@ -12,6 +12,7 @@
 #include <span>
 
 #include "../builtin_drivers.hpp"
+#include "../video_picture.hpp"
 #include "ksim/daemon/transforms.hpp"
 
 namespace ksim::daemon {
@@ -19,43 +20,15 @@ namespace {
 
 enum : ULONG { kInput = 0, kOutput = 1 };  // the pin descriptors, as the process pin index lists them
 
-// A pin's picture as its ConnectionFormat describes it; nullopt for a format other than video
-// in NV12, YUY2 or RGB24 (no upstream declares one): the frame's bytes are then copied as they are.
-std::optional<proto::VideoParams> video_of(const KSDATAFORMAT* format) {
-    static constexpr GUID kVideo = STATIC_KSDATAFORMAT_TYPE_VIDEO;
-    if (format == nullptr || format->FormatSize < sizeof(KS_DATAFORMAT_VIDEOINFOHEADER) ||
-        std::memcmp(&format->MajorFormat, &kVideo, sizeof(GUID)) != 0)
-        return std::nullopt;
-    const KS_BITMAPINFOHEADER& b =
-        reinterpret_cast<const KS_DATAFORMAT_VIDEOINFOHEADER*>(format)->VideoInfoHeader.bmiHeader;
-    if (b.biWidth <= 0 || b.biHeight <= 0) return std::nullopt;
-    proto::VideoParams v;
-    switch (b.biCompression) {
-        case KSIM_FOURCC_NV12:
-            v.format = proto::VideoFormat::Nv12;
-            break;
-        case KSIM_FOURCC_YUY2:
-            v.format = proto::VideoFormat::Yuy2;
-            break;
-        case KSIM_BI_RGB:
-            if (b.biBitCount != 24) return std::nullopt;
-            v.format = proto::VideoFormat::Rgb24;
-            break;
-        default:
-            return std::nullopt;
-    }
-    v.width = static_cast<std::uint32_t>(b.biWidth);
-    v.height = static_cast<std::uint32_t>(b.biHeight);
-    return v;  // the frame rate does not matter to a copy
-}
-
 // Each pin's KSPIN.Context: its picture, decoded once at Create (formats do not change).
 struct CopyPinContext {
     std::optional<proto::VideoParams> video;
 };
 
 NTSTATUS copy_pin_create(PKSPIN pin, PIRP) {
-    pin->Context = new CopyPinContext{video_of(pin->ConnectionFormat)};
+    // Without a picture (a format other than NV12, YUY2 or RGB24, which no upstream declares) the
+    // frame's bytes are copied as they are.
+    pin->Context = new CopyPinContext{video_picture_of(pin->ConnectionFormat)};
     return STATUS_SUCCESS;
 }
 
