@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -61,6 +63,17 @@ int run_bench_child(int argc, char** argv) {
     const std::string_view mode = std::string_view(argv[1]).substr(kFlag.size());
     const int fd = std::atoi(argv[2]);
     if (mode == "eof") {  // the baseline's peer: only a socket
+        send_byte(fd, 'r');
+        wait_for_kill();
+    }
+    if (mode == "eof-mapped" && argc == 5) {
+        // The same peer holding what a ksim client maps: inherited shared memory (fd argv[3],
+        // argv[4] bytes, its pages allocated by the parent, which keeps them, as ksimd keeps a
+        // pool's) mapped with MAP_POPULATE as libksim maps its region, so that its kill pays the
+        // same page-table teardown.
+        const int memory = std::atoi(argv[3]);
+        const auto bytes = static_cast<std::size_t>(std::strtoull(argv[4], nullptr, 10));
+        if (::mmap(nullptr, bytes, PROT_READ, MAP_SHARED | MAP_POPULATE, memory, 0) == MAP_FAILED) return 3;
         send_byte(fd, 'r');
         wait_for_kill();
     }

@@ -6,18 +6,24 @@
 // ksimd seeing EOF, the reclaim, and one event to another client. The row then checks, untimed,
 // that the ledger shows no frame held by the dead client.
 // Baseline in the same run: a child with only a socket to its parent is SIGKILLed; the parent
-// times from kill() to read() returning EOF (the first thing any peer can notice).
+// times from kill() to read() returning EOF (the first thing any peer can notice). A second
+// baseline child also maps a populated shared region the size of the holder's (x_eof_mapped_p50):
+// the part of the span that is the kernel unmapping it, which no daemon can shorten.
 // Both children are this binary re-executed (bench_child.hpp), so both pay the same teardown
 // but for the ksim child's mappings and threads. Counters: p50_us, p99_us; on the ksim rows
 // x_eof_p50 / x_eof_p99 = ksim / baseline (goal: p50 <= 1 ms, whatever the ratio).
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "bench_child.hpp"
 #include "bench_stack.hpp"
@@ -30,7 +36,8 @@ using ksim::bench::Clock;
 using ksim::bench::micros;
 using ksim::bench::Percentiles;
 
-Percentiles g_kill_to_eof;  // filled by the baseline row
+Percentiles g_kill_to_eof;  // filled by the baseline rows
+Percentiles g_kill_to_eof_mapped;
 
 void reap(pid_t pid, int fd) {
     ::kill(pid, SIGKILL);
@@ -39,15 +46,17 @@ void reap(pid_t pid, int fd) {
     ::close(fd);
 }
 
-void BM_RawKillToEof(benchmark::State& state) {
+// Kills a `mode` child (bench_child.cpp) once per iteration and times kill() -> EOF.
+Percentiles kill_to_eof(benchmark::State& state, const std::string& mode,
+                        const std::vector<std::string>& args) {
     std::vector<double> us;
     for (auto _ : state) {
         int fd = -1;
-        const pid_t child = ksim::bench::spawn_bench_child("eof", {}, fd);
+        const pid_t child = ksim::bench::spawn_bench_child(mode, args, fd);
         char ready = 0;
         if (child < 0 || !ksim::bench::read_exactly(fd, &ready, 1, 10000) || ready != 'r') {
             if (child > 0) reap(child, fd);
-            state.SkipWithError("eof child did not start");
+            state.SkipWithError((mode + " child did not start").c_str());
             break;
         }
         const auto start = Clock::now();
@@ -63,8 +72,28 @@ void BM_RawKillToEof(benchmark::State& state) {
         state.SetIterationTime(std::chrono::duration<double>(end - start).count());
         us.push_back(micros(end - start));
     }
-    g_kill_to_eof = ksim::bench::percentiles(us);
-    ksim::bench::report_percentiles(state, g_kill_to_eof);
+    const Percentiles p = ksim::bench::percentiles(us);
+    ksim::bench::report_percentiles(state, p);
+    return p;
+}
+
+void BM_RawKillToEof(benchmark::State& state) {
+    g_kill_to_eof = kill_to_eof(state, "eof", {});
+}
+
+// The same with the holder's region mapped (kSpareFrames 1080p frames, populated): what the
+// kernel's teardown of that mapping adds before any peer can see the EOF. The memory is this
+// process's (inherited by each child, not close-on-exec), so a kill frees page tables, not pages,
+// as a ksim client's kill leaves the pool's pages to ksimd.
+void BM_RawKillToEofMapped(benchmark::State& state) {
+    const std::uint64_t bytes = std::uint64_t{ksim::bench::kSpareFrames} * ksim::bench::k1080pNv12;
+    const int memory = ::memfd_create("ksim-bench-eof-mapped", 0);
+    if (memory < 0 || ::fallocate(memory, 0, 0, static_cast<off_t>(bytes)) != 0) {
+        if (memory >= 0) ::close(memory);
+        return state.SkipWithError("memfd for the mapped child");
+    }
+    g_kill_to_eof_mapped = kill_to_eof(state, "eof-mapped", {std::to_string(memory), std::to_string(bytes)});
+    ::close(memory);
 }
 
 // Waits for client_gone of `client` on `observer` (subscribed); false on timeout or loss.
@@ -128,11 +157,14 @@ void BM_KsimCrashReclaim(benchmark::State& state) {
         state.SetIterationTime(std::chrono::duration<double>(end - start).count());
         us.push_back(micros(end - start));
     }
-    ksim::bench::report_percentiles(state, ksim::bench::percentiles(us), g_kill_to_eof, "x_eof");
+    const Percentiles p = ksim::bench::percentiles(us);
+    ksim::bench::report_percentiles(state, p, g_kill_to_eof, "x_eof");
+    if (g_kill_to_eof_mapped.p50 > 0) state.counters["x_eof_mapped_p50"] = p.p50 / g_kill_to_eof_mapped.p50;
 }
 
 // Baseline first: the ksim rows divide by it.
 BENCHMARK(BM_RawKillToEof)->Iterations(30)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawKillToEofMapped)->Iterations(30)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_KsimCrashReclaim)
     ->ArgName("frames")
     ->Arg(1)
