@@ -28,12 +28,24 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
+// A guess costs an edit distance per candidate, quadratic in the names' length, and a client can
+// ask for unknown pins of a filter with thousands of pins: beyond these bounds there is no guess
+// (names that long are generated, not typed; the hint then lists names instead).
+constexpr std::size_t kLongestGuessedWord = 64;
+constexpr std::size_t kMostGuessCandidates = 1024;
+
 template <typename Range>
 std::optional<std::string> closest_in(std::string_view word, const Range& candidates) {
     std::optional<std::string> best;
+    if (word.size() > kLongestGuessedWord || std::size(candidates) > kMostGuessCandidates) return best;
     std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
     for (const auto& c : candidates) {
-        std::size_t d = edit_distance(word, c);
+        const std::string_view name(c);
+        // The distance is at least the difference in length: no need to compute it.
+        if ((name.size() > word.size() ? name.size() - word.size() : word.size() - name.size()) >=
+            best_distance)
+            continue;
+        std::size_t d = edit_distance(word, name);
         if (d < best_distance) {
             best_distance = d;
             best = std::string(c);

@@ -124,11 +124,14 @@ FilterRuntime* Kernel::Impl::find_filter(std::string_view id) const {
 
 Result<Pin*> Kernel::Impl::pin_or_error(const PinRef& key) const {
     if (Pin* p = find_pin(key)) return p;
-    // The wording of the config loader's unknown pins (proto/pin_lookup.hpp), with its hint.
+    // The wording of the config loader's unknown pins (proto/pin_lookup.hpp), with its hint. It
+    // reads the named filter's pins or, when there is none, the filter ids: only those are
+    // copied (a miss happens on every event about a removed pin).
     std::vector<proto::FilterPinIds> graph;
     for (const auto& f : filters) {
         auto& ids = graph.emplace_back(proto::FilterPinIds{f->desc.id, {}});
-        for (const auto& p : f->pins) ids.pins.push_back(p->desc.id);
+        if (f->desc.id == key.filter)
+            for (const auto& p : f->pins) ids.pins.push_back(p->desc.id);
     }
     return fail(Errc::NotFound, proto::describe_unknown_pin({key.filter, key.pin}, graph).to_string());
 }
