@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "sched_stats.hpp"
 
 namespace ksim::bench {
 
@@ -32,17 +32,11 @@ inline std::int64_t process_cpu_ns() {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-// Nanoseconds the live threads of `pid` have run; 0 when it cannot be read.
+// Nanoseconds the live threads of `pid` have run (sched_stats.hpp); 0 when it cannot be read.
 inline std::int64_t threads_cpu_ns(pid_t pid) {
-    std::int64_t sum = 0;
-    std::error_code ec;
-    for (const auto& task :
-         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-        std::ifstream stat(task.path() / "schedstat");
-        std::int64_t on_cpu = 0;
-        if (stat >> on_cpu) sum += on_cpu;
-    }
-    return sum;
+    std::uint64_t sum = 0;
+    for (pid_t tid : threads_of(pid)) sum += sched_stat(pid, tid).run_ns;
+    return static_cast<std::int64_t>(sum);
 }
 
 inline CpuSnapshot cpu_now(pid_t peer) {

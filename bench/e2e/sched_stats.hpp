@@ -50,15 +50,22 @@ inline SchedStat sched_stat(pid_t pid, pid_t tid) {
     return s;
 }
 
+// The live threads of `pid`; empty when it is gone.
+inline std::vector<pid_t> threads_of(pid_t pid) {
+    std::vector<pid_t> tids;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
+        tids.push_back(std::stoi(task.path().filename()));
+    return tids;
+}
+
 // The threads of `pid` whose name (comm) is `name`.
 inline std::vector<pid_t> threads_named(pid_t pid, const std::string& name) {
     std::vector<pid_t> tids;
-    std::error_code ec;
-    for (const auto& task :
-         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-        std::ifstream comm(task.path() / "comm");
+    for (pid_t tid : threads_of(pid)) {
+        std::ifstream comm("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/comm");
         std::string got;
-        if (std::getline(comm, got) && got == name) tids.push_back(std::stoi(task.path().filename()));
+        if (std::getline(comm, got) && got == name) tids.push_back(tid);
     }
     return tids;
 }

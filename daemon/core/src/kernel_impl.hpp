@@ -32,7 +32,7 @@ namespace ksim::daemon {
 struct Pin;
 struct FilterRuntime;
 
-// What a pin does with frames, from its filter kind, direction and hosting. A minidriver's
+// What a pin does with frames, from its hosting and direction (role_for). A driver's
 // output pin is a DriverOut pin (the requestor fills its queue; its Process is the driver's); its
 // input pin is a DriverIn pin (frames from upstream enter its queue; the driver consumes them),
 // whether the driver is a loaded module or built in (daemon/drivers/).

@@ -2,7 +2,7 @@
 // Pin::on_transition; allocators are created on the first STOP->ACQUIRE of a pipe from its
 // committed decision (and only then: a vendor allocator's initialize runs only if selected) and
 // deleted when the last pin of the pipe is back in STOP. A driver's pin takes each step through
-// its driver (kernel_driver.cpp); the rest (user pins, copy transforms) are the class driver's.
+// its driver (kernel_driver.cpp); a client's pin only needs its pipe activated.
 #include <fmt/format.h>
 #include <pthread.h>
 
