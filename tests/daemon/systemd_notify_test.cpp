@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
 #include "daemon_fixture.hpp"
+#include "unread_notify_socket.hpp"
 
 namespace ksim::test {
 namespace {
@@ -74,6 +76,41 @@ TEST_F(SystemdNotify, ReadyWithStatus_ThenWatchdogPings_ThenStatusOnChange_ThenS
     daemon_->request_stop();
     seen.clear();
     EXPECT_TRUE(wait_for("STOPPING=1", seen)) << seen;
+}
+
+// ksimd's whole life with a NOTIFY_SOCKET nobody reads: READY, status lines, pings and STOPPING
+// all find the queue full. libsystemd's sd_notify waited there, and ksimd's io loop with it: the
+// client tests' ksimd stopped answering SIGTERM once ten status lines had gone unread.
+class SystemdNotifyUnread : public DaemonFixture {
+protected:
+    bool start_in_setup() const override { return false; }
+    void TearDown() override {
+        DaemonFixture::TearDown();
+        ::unsetenv("NOTIFY_SOCKET");
+        ::unsetenv("WATCHDOG_USEC");
+        ::unsetenv("WATCHDOG_PID");
+    }
+};
+
+TEST_F(SystemdNotifyUnread, KsimdServesAndStopsAnyway) {
+    UnreadNotifySocket unread(dir_.path() / "notify.sock");
+    ASSERT_TRUE(unread.full());
+    ::setenv("NOTIFY_SOCKET", unread.path().c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "2000", 1);  // a ping every millisecond, each one dropped
+    ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+    EXPECT_TRUE(unread.finishes_within(std::chrono::seconds(30), [&] {
+        auto o = default_options();
+        o.notify_systemd = true;
+        start(std::move(o));
+        auto client = connect_with_hello();  // READY=1 was dropped, not waited for
+        auto reply = client.request(nlohmann::json{{"type", "list"}});
+        ASSERT_TRUE(reply) << reply.error().message;
+        EXPECT_TRUE(reply->contains("filters")) << reply->dump();
+        daemon_->request_stop();
+        runner_.join();  // STOPPING=1 dropped too
+    })) << "ksimd waited for the unread NOTIFY_SOCKET";
+    daemon_.reset();  // stopped above
+    EXPECT_FALSE(std::filesystem::exists(socket_)) << "socket left behind: " << socket_;
 }
 
 }  // namespace

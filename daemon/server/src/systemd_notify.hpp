@@ -1,8 +1,11 @@
-// What ksimd tells systemd (Type=notify, libsystemd's sd_notify): READY=1 once it serves,
+// What ksimd tells systemd (Type=notify, the sd_notify(3) protocol): READY=1 once it serves,
 // STATUS= whenever the status line changes, WATCHDOG=1 at half the interval the unit's
 // WatchdogSec= sets (WATCHDOG_USEC, sd_watchdog_enabled), STOPPING=1 at shutdown. The pings and
 // the status run on the io_context, so a wedged io loop stops them and systemd restarts ksimd.
 // Nothing runs when ksimd was not started by systemd (NOTIFY_SOCKET unset). io_context thread only.
+// The datagrams are sent without blocking (send_notification), not with libsystemd's sd_notify,
+// which waits when the receiver's queue is full (net.unix.max_dgram_qlen, 10 on Debian): a
+// reader that stops reading would otherwise wedge the io loop, and with it every client.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +14,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ksim/daemon/kernel.hpp"
@@ -24,6 +28,17 @@ inline constexpr std::chrono::milliseconds kStatusPeriod{1000};
 // (one per providing pin), pins in RUN, sessions open.
 std::string service_status(const std::vector<FilterSnapshot>& filters,
                            const std::vector<ConnectionSnapshot>& connections, std::size_t clients);
+
+enum class NotifySend {
+    Sent,
+    NoSocket,   // NOTIFY_SOCKET unset
+    QueueFull,  // the receiver is not reading: the datagram is dropped
+    Failed,     // an unusable NOTIFY_SOCKET or another send error (errno says which)
+};
+
+// One sd_notify(3) datagram to $NOTIFY_SOCKET (a path, or "@name" for an abstract socket),
+// never blocking.
+NotifySend send_notification(std::string_view message);
 
 class ServiceNotifier {
 public:
