@@ -330,6 +330,13 @@ std::vector<FilterSnapshot> Kernel::filters() const {
     return out;
 }
 
+Result<PinSnapshot> Kernel::pin(const PinRef& key) const {
+    std::lock_guard lock(impl_->mu);
+    auto found = impl_->pin_or_error(key);
+    if (!found) return std::unexpected(found.error());
+    return info_of(**found);
+}
+
 Result<proto::AllocatorFramingEx> Kernel::allocator_framing_ex(const PinRef& key) const {
     std::lock_guard lock(impl_->mu);
     auto pin = impl_->pin_or_error(key);

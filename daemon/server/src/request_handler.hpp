@@ -96,9 +96,6 @@ private:
                               const UncommittedWhy& why);
     void forget_uncommitted(const std::vector<std::pair<proto::PinRef, proto::PinRef>>& connections);
 
-    // The pin as the kernel lists it. NotFound names the pin.
-    Result<PinSnapshot> find_pin(const PinRef& key) const;
-
     Kernel& kernel_;
     StreamRings& rings_;
     std::string daemon_version_;

@@ -82,7 +82,7 @@ Result<Body> RequestHandler::on_set_state(const SessionContext& session, const j
                                    StateRequester{session.client_id, session.client_name, privileged});
         !r)
         return std::unexpected(r.error());
-    auto pin = find_pin(key);
+    auto pin = kernel_.pin(key);
     if (!pin) return std::unexpected(pin.error());
     return Body{json(wire::SetStateReply{request->pin, pin->state}), {}};
 }
@@ -112,7 +112,7 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     auto request = wire::decode_body<wire::OpenStreamRequest>(message);
     if (!request) return std::unexpected(request.error());
     PinRef key = request->pin;
-    auto pin = find_pin(key);
+    auto pin = kernel_.pin(key);
     if (!pin) return std::unexpected(pin.error());
     auto grant = kernel_.open_stream(session.client_id, key);
     if (!grant) return std::unexpected(grant.error());
@@ -138,7 +138,7 @@ Result<Body> RequestHandler::on_open_stream(const SessionContext& session, const
     // Rings only for a pin this client hosts (open_stream may just have made it the host of a
     // topology-declared user pin): those are the pins the kernel delivers to through
     // UserPinPort. Anything else streams over the socket slow path.
-    pin = find_pin(key);
+    pin = kernel_.pin(key);
     if (!pin) return std::unexpected(pin.error());
     if (pin->hosting == proto::PinHosting::User && pin->owner == session.client_id) {
         // More slots than the pool has frames (pool + 1, cf. iceoryx2#571), so a ring never

@@ -316,6 +316,9 @@ public:
     Kernel& operator=(const Kernel&) = delete;
 
     std::vector<FilterSnapshot> filters() const;
+    // One pin as filters() lists it, without copying the others. NotFound names the pin, with
+    // the config loader's wording and hint.
+    Result<PinSnapshot> pin(const PinRef&) const;
     // KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX: the current framing. Unsupported for a pin that
     // answers only the legacy property (PinSnapshot::legacy_framing) or no framing at all.
     Result<proto::AllocatorFramingEx> allocator_framing_ex(const PinRef&) const;
