@@ -26,9 +26,9 @@ TEST_F(NotifyEnvironment, AFullQueue_DropsTheNotificationWithoutWaiting) {
     ASSERT_TRUE(unread.full());
     ::setenv("NOTIFY_SOCKET", unread.path().c_str(), 1);
     auto result = daemon::server::NotifySend::Sent;
-    EXPECT_TRUE(unread.finishes_within(std::chrono::seconds(10),
-                                       [&] { result = daemon::server::send_notification("STATUS=x"); }))
-        << "send_notification waited for the unread queue";
+    EXPECT_TRUE(unread.finishes_within(std::chrono::seconds(10), [&] {
+        result = daemon::server::send_notification("STATUS=x");
+    })) << "send_notification waited for the unread queue";
     EXPECT_EQ(result, daemon::server::NotifySend::QueueFull);
 }
 
