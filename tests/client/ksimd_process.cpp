@@ -58,7 +58,9 @@ void KsimdProcess::start(std::chrono::milliseconds timeout) {
     child_ = ChildProcess::spawn(argv, dir_ / "ksimd.log",
                                  {"NOTIFY_SOCKET=" + notify_path, "XDG_RUNTIME_DIR=" + dir_.string()});
     // Wait for READY=1 on the notify socket, the daemon dying, or the deadline; between
-    // notifications, poll-connect so a daemon built without libsystemd is found too.
+    // notifications, poll-connect so a daemon built without libsystemd is found too. Nothing
+    // reads the socket afterwards: ksimd's later status lines fill its queue and are dropped,
+    // which every client test thereby checks ksimd survives (docs/ksimd.md, "systemd").
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (can_connect(socket_)) {
