@@ -90,6 +90,20 @@ FilterDescriptor user_app_source() {
     return app;
 }
 
+// A copy transform `id` (input, output) that wants 2 frames on each side and any size, writing
+// `video` (nullopt: what arrives at its input).
+FilterDescriptor copy_filter(std::string id, std::optional<VideoParams> video) {
+    FilterDescriptor copy;
+    copy.id = std::move(id);
+    copy.kind = FilterKind::CopyTransform;
+    copy.video = video;
+    for (auto dir : {PinDirection::In, PinDirection::Out})
+        copy.pins.push_back(pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
+                                make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly,
+                                                    2, 0, 0, 0xFFFFFFFFu)));
+    return copy;
+}
+
 }  // namespace
 
 Topology inplace_chain() {
@@ -136,15 +150,7 @@ Topology user_copy_user() {
     Topology t;
     t.name = "user-copy-user";
     t.filters.push_back(user_app_source());
-    FilterDescriptor converter;
-    converter.id = "converter";
-    converter.kind = FilterKind::CopyTransform;
-    for (auto dir : {PinDirection::In, PinDirection::Out})
-        converter.pins.push_back(
-            pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
-                make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2, 0, 0,
-                                    0xFFFFFFFFu)));
-    t.filters.push_back(converter);
+    t.filters.push_back(copy_filter("converter", std::nullopt));
     t.filters.push_back(sink_filter("viewer", FilterKind::UserSink, PinHosting::User));
     t.connections.push_back(conn("app", "output", "converter", "input"));
     t.connections.push_back(conn("converter", "output", "viewer", "input"));
@@ -155,16 +161,8 @@ Topology copy_chain() {
     Topology t;
     t.name = "copy";
     t.filters.push_back(camera_filter(false, 2));
-    FilterDescriptor scaler;
-    scaler.id = "scaler";
-    scaler.kind = FilterKind::CopyTransform;
-    scaler.video = VideoParams{VideoFormat::Nv12, kWidth / 2, kHeight / 2, 30, 1};
-    for (auto dir : {PinDirection::In, PinDirection::Out})
-        scaler.pins.push_back(
-            pin(dir == PinDirection::In ? "input" : "output", dir, PinHosting::Kernel,
-                make_simple_framing(memory_type::kDontCare, RequirementFlags::PreferencesOnly, 2, 0, 0,
-                                    0xFFFFFFFFu)));
-    t.filters.push_back(scaler);
+    t.filters.push_back(
+        copy_filter("scaler", VideoParams{VideoFormat::Nv12, kWidth / 2, kHeight / 2, 30, 1}));
     t.filters.push_back(sink_filter("checker", FilterKind::KernelSink, PinHosting::Kernel));
     t.connections.push_back(conn("camera", "capture", "scaler", "input"));
     t.connections.push_back(conn("scaler", "output", "checker", "input"));

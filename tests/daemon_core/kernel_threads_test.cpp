@@ -56,6 +56,24 @@ struct WaitingPort : UserPinPort {
     std::uint64_t delivered_slice_ns = 0;  // and its time slice
 };
 
+// Commits camera -> sink with a pool of `frames`, opens the user sink's stream for client 5 and
+// runs both, sink first: the streaming thread then delivers through `port`.
+::testing::AssertionResult stream_camera_to_user_sink(Kernel& kernel, const proto::Topology& t,
+                                                      std::uint32_t frames) {
+    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
+    if (auto r = kernel.commit(default_commit(t, frames)); !r)
+        return ::testing::AssertionFailure() << "commit: " << r.error().message;
+    if (auto r = kernel.set_state(sink, PinState::Acquire, 5); !r)
+        return ::testing::AssertionFailure() << "sink to ACQUIRE: " << r.error().message;
+    if (auto r = kernel.open_stream(5, sink); !r)
+        return ::testing::AssertionFailure() << "open_stream: " << r.error().message;
+    if (auto r = kernel.set_state(sink, PinState::Run, 5); !r)
+        return ::testing::AssertionFailure() << "sink to RUN: " << r.error().message;
+    if (auto r = kernel.set_state(camera, PinState::Run, kDaemon); !r)
+        return ::testing::AssertionFailure() << "camera to RUN: " << r.error().message;
+    return ::testing::AssertionSuccess();
+}
+
 // The time slice the streaming thread of a camera had when it delivered one frame.
 std::uint64_t streaming_slice_ns(std::chrono::microseconds requested) {
     const auto t = camera_to_sink(false, PinHosting::User, 4);
@@ -67,12 +85,8 @@ std::uint64_t streaming_slice_ns(std::chrono::microseconds requested) {
     EXPECT_TRUE(k.has_value());
     if (!k) return 0;
     Kernel& kernel = **k;
-    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
-    EXPECT_TRUE(kernel.commit(default_commit(t, 4)).has_value());
-    EXPECT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
-    EXPECT_TRUE(kernel.open_stream(5, sink).has_value());
-    EXPECT_TRUE(kernel.set_state(sink, PinState::Run, 5).has_value());
-    EXPECT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    const PinRef camera{"camera", "capture"};
+    EXPECT_TRUE(stream_camera_to_user_sink(kernel, t, 4));
     EXPECT_TRUE(port.wait_for_frames(1, std::chrono::seconds(5))) << "no frame within 5 s";
     EXPECT_TRUE(kernel.set_state(camera, PinState::Stop, kDaemon).has_value());
     kernel.client_gone(5);
@@ -100,12 +114,8 @@ TEST(KernelThreads, Kernel_StreamingThread_DeliversFramesAtTheFrameRateAndStopsC
     auto k = Kernel::create(t, o, events, port);
     ASSERT_TRUE(k.has_value());
     Kernel& kernel = **k;
-    const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
-    ASSERT_TRUE(kernel.commit(default_commit(t, 4)).has_value());
-    ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
-    ASSERT_TRUE(kernel.open_stream(5, sink).has_value());
-    ASSERT_TRUE(kernel.set_state(sink, PinState::Run, 5).has_value());
-    ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    const PinRef camera{"camera", "capture"};
+    ASSERT_TRUE(stream_camera_to_user_sink(kernel, t, 4));
     // The client returns every frame it gets, from this thread, while the camera streams.
     std::size_t released = 0;
     while (released < 6) {
@@ -185,11 +195,7 @@ TEST(KernelThreads, Fault_StallReleases_ItsTimerThreadEndsTheStallAndStreamingRe
     ASSERT_TRUE(k.has_value());
     Kernel& kernel = **k;
     const PinRef camera{"camera", "capture"}, sink{"sink", "input"};
-    ASSERT_TRUE(kernel.commit(default_commit(t, 2)).has_value());
-    ASSERT_TRUE(kernel.set_state(sink, PinState::Acquire, 5).has_value());
-    ASSERT_TRUE(kernel.open_stream(5, sink).has_value());
-    ASSERT_TRUE(kernel.set_state(sink, PinState::Run, 5).has_value());
-    ASSERT_TRUE(kernel.set_state(camera, PinState::Run, kDaemon).has_value());
+    ASSERT_TRUE(stream_camera_to_user_sink(kernel, t, 2));
     std::chrono::steady_clock::time_point stall_started;
     for (std::size_t released = 0; released < 3; ++released) {
         ASSERT_TRUE(port.wait_for_frames(released + 1, std::chrono::seconds(5))) << "frame " << released + 1;
